@@ -1,0 +1,299 @@
+//! Errors: [`ConfigError`] when a verifier is built, [`VerifyError`] when a token is checked.
+//!
+//! The two are separate on purpose: a configuration mistake is the operator's to fix at start-up,
+//! a bad token is the caller's problem at request time. Adapters never look at individual
+//! variants to choose a status code; they use [`VerifyError::kind`].
+
+use std::fmt;
+
+use crate::rbac::Denied;
+
+/// A mistake in the verifier's configuration, reported by
+/// [`VerifierBuilder::build`](crate::VerifierBuilder::build).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// No user pool was added to the builder.
+    #[error("no user pool configured: add one with VerifierBuilder::pool")]
+    NoPools,
+    /// The region is not of the AWS form (`us-east-1`, `eu-west-2`, ...).
+    #[error("invalid AWS region {value:?}: expected something like \"us-east-1\"")]
+    InvalidRegion {
+        /// The rejected value.
+        value: String,
+    },
+    /// The user pool id is not of the form `<region>_<id>` (`us-east-1_AbC123xyz`).
+    #[error(
+        "invalid user pool id {value:?}: expected \"<region>_<alphanumeric id>\" such as \"us-east-1_AbC123xyz\""
+    )]
+    InvalidUserPoolId {
+        /// The rejected value.
+        value: String,
+    },
+    /// The pool has no app client id and [`UserPool::accept_any_client`](crate::UserPool::accept_any_client)
+    /// was not called.
+    #[error(
+        "user pool {pool:?} has no app client id: add one with UserPool::client_id, or call UserPool::accept_any_client to accept tokens of every client of the pool"
+    )]
+    NoClientIds {
+        /// The user pool id.
+        pool: String,
+    },
+    /// An app client id is empty or contains characters Cognito never uses.
+    #[error("invalid app client id {value:?}")]
+    InvalidClientId {
+        /// The rejected value.
+        value: String,
+    },
+    /// An issuer or JWKS URL override is not an absolute `http(s)` URL.
+    #[error("invalid {what} {value:?}: expected an absolute http:// or https:// URL")]
+    InvalidUrl {
+        /// Which setting (`issuer` or `jwks_url`).
+        what: &'static str,
+        /// The rejected value.
+        value: String,
+    },
+    /// Two pools share the same issuer, so a token could not be matched to one of them.
+    #[error("two user pools have the same issuer {issuer:?}")]
+    DuplicateIssuer {
+        /// The issuer configured twice.
+        issuer: String,
+    },
+    /// A fixed JWKS document (for offline use) could not be parsed or holds no usable key.
+    #[error("invalid JWKS document: {reason}")]
+    InvalidJwks {
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A numeric setting is out of range.
+    #[error("invalid setting {what}: {reason}")]
+    InvalidSetting {
+        /// The setting's name.
+        what: &'static str,
+        /// Why it is rejected.
+        reason: &'static str,
+    },
+    /// The HTTP client for JWKS fetches could not be built.
+    #[error("could not build the HTTP client for JWKS fetches: {0}")]
+    HttpClient(#[source] reqwest::Error),
+}
+
+/// How an adapter should answer a failed verification; see DESIGN's response table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The token is missing, malformed, forged, expired or meant for someone else: 401.
+    Unauthenticated,
+    /// The token is valid but lacks a required group, scope or custom condition: 403.
+    Forbidden,
+    /// The signing keys could not be fetched and are not cached: 503, not the caller's fault.
+    KeysUnavailable,
+}
+
+/// Which time claim made a token not yet valid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TimeClaim {
+    /// `nbf`, not before.
+    NotBefore,
+    /// `iat`, issued at.
+    IssuedAt,
+}
+
+impl fmt::Display for TimeClaim {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::NotBefore => "nbf",
+            Self::IssuedAt => "iat",
+        })
+    }
+}
+
+/// Why a token was rejected. One variant per check of the verification order, so callers and
+/// logs can tell exactly which rule failed.
+///
+/// Strings taken from the token (its `alg`, `kid`, `iss`, client id) are cut to 64 characters;
+/// the token itself is never part of an error.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum VerifyError {
+    /// Check 1: the token is longer than the configured limit; nothing was decoded.
+    #[error("token is {len} bytes, over the limit of {max}")]
+    TooLarge {
+        /// The token's length in bytes.
+        len: usize,
+        /// The configured limit.
+        max: usize,
+    },
+    /// Check 2: not three base64url segments, or the header or payload is not a JSON object.
+    #[error("malformed token: {reason}")]
+    Malformed {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// Check 2: the header's `alg` is not `RS256` (`none`, HMAC and every other algorithm are refused).
+    #[error("unsupported algorithm {alg:?}: only RS256 is accepted")]
+    UnsupportedAlgorithm {
+        /// The `alg` the token names.
+        alg: String,
+    },
+    /// Check 2: the header has no `kid`.
+    #[error("token header has no kid")]
+    MissingKid,
+    /// Check 3: no key with this `kid` is in the pool's JWKS (after at most one refetch per cooldown).
+    #[error("no signing key with kid {kid:?} in the JWKS")]
+    UnknownKey {
+        /// The `kid` the token names.
+        kid: String,
+    },
+    /// Check 3: the JWK for this `kid` states an `alg` other than the token's.
+    #[error("key {kid:?} is for algorithm {key_alg:?}, not RS256")]
+    AlgorithmMismatch {
+        /// The key's id.
+        kid: String,
+        /// The `alg` the JWK states.
+        key_alg: String,
+    },
+    /// Check 3: the JWKS could not be fetched and the key is not cached (server side, 503).
+    #[error("signing keys unavailable from {url}: {reason}")]
+    KeysUnavailable {
+        /// The JWKS URL.
+        url: String,
+        /// Why the fetch failed.
+        reason: String,
+    },
+    /// Check 4: the signature does not verify with the key.
+    #[error("invalid signature")]
+    InvalidSignature,
+    /// Check 5: `iss` is not the configured issuer of any pool.
+    #[error("issuer {iss:?} is not a configured user pool")]
+    IssuerMismatch {
+        /// The `iss` the token carries.
+        iss: String,
+    },
+    /// Check 6: `exp` is in the past (beyond the leeway).
+    #[error("token expired at {exp} (now {now})")]
+    Expired {
+        /// The token's `exp`, seconds since the epoch.
+        exp: u64,
+        /// The verifier's clock, seconds since the epoch.
+        now: u64,
+    },
+    /// Check 6: `nbf` or `iat` is in the future (beyond the leeway).
+    #[error("token not valid yet: {claim} is {value} (now {now})")]
+    NotYetValid {
+        /// Which claim.
+        claim: TimeClaim,
+        /// Its value, seconds since the epoch.
+        value: u64,
+        /// The verifier's clock, seconds since the epoch.
+        now: u64,
+    },
+    /// Check 7: `token_use` is not the one asked for.
+    #[error("token_use is {found:?}, expected {expected}")]
+    WrongTokenUse {
+        /// What the caller asked for.
+        expected: crate::ExpectedUse,
+        /// What the token says.
+        found: String,
+    },
+    /// Check 8: the access token's `client_id` (or the ID token's `aud`) is not a configured app client.
+    #[error("client {client_id:?} is not an accepted app client")]
+    ClientMismatch {
+        /// The client id the token carries.
+        client_id: String,
+    },
+    /// A claim every Cognito token has is missing.
+    #[error("token has no {claim} claim")]
+    MissingClaim {
+        /// The claim's name.
+        claim: &'static str,
+    },
+    /// A claim has the wrong JSON type (`exp` as a string, `cognito:groups` as a string, ...).
+    #[error("claim {claim} is invalid: {reason}")]
+    InvalidClaim {
+        /// The claim's name.
+        claim: &'static str,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// Check 9: the token is valid but does not meet a requirement (group, scope, custom).
+    #[error(transparent)]
+    Forbidden(#[from] Denied),
+}
+
+impl VerifyError {
+    /// How an adapter should answer: 401, 403 or 503.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::KeysUnavailable { .. } => ErrorKind::KeysUnavailable,
+            Self::Forbidden(_) => ErrorKind::Forbidden,
+            _ => ErrorKind::Unauthenticated,
+        }
+    }
+
+    /// A short text safe to send to the client (`error_description`): it names the rule that
+    /// failed and never contains anything taken from the token.
+    #[must_use]
+    pub fn description(&self) -> &'static str {
+        match self {
+            Self::TooLarge { .. } => "token is too large",
+            Self::Malformed { .. } => "token is malformed",
+            Self::UnsupportedAlgorithm { .. } => "token algorithm is not accepted",
+            Self::MissingKid => "token has no key id",
+            Self::UnknownKey { .. } => "token is signed by an unknown key",
+            Self::AlgorithmMismatch { .. } => "token algorithm does not match its key",
+            Self::KeysUnavailable { .. } => "signing keys are temporarily unavailable",
+            Self::InvalidSignature => "token signature is invalid",
+            Self::IssuerMismatch { .. } => "token issuer is not accepted",
+            Self::Expired { .. } => "token has expired",
+            Self::NotYetValid { .. } => "token is not valid yet",
+            Self::WrongTokenUse { .. } => "wrong kind of token",
+            Self::ClientMismatch { .. } => "token was issued to another client",
+            Self::MissingClaim { .. } => "token lacks a required claim",
+            Self::InvalidClaim { .. } => "token has an invalid claim",
+            Self::Forbidden(denied) => denied.description(),
+        }
+    }
+}
+
+/// Cuts a string taken from a token to a length safe for errors and logs.
+pub(crate) fn clip(s: &str) -> String {
+    const MAX: usize = 64;
+    if s.len() <= MAX {
+        return s.to_owned();
+    }
+    let mut end = MAX;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clip_cuts_long_strings_on_a_char_boundary() {
+        assert_eq!(clip("abc"), "abc");
+        let long = "é".repeat(100);
+        let clipped = clip(&long);
+        assert!(clipped.len() <= 64 + '…'.len_utf8());
+        assert!(clipped.ends_with('…'));
+    }
+
+    #[test]
+    fn kinds_map_to_the_three_answers() {
+        assert_eq!(VerifyError::InvalidSignature.kind(), ErrorKind::Unauthenticated);
+        assert_eq!(
+            VerifyError::KeysUnavailable { url: "u".into(), reason: "r".into() }.kind(),
+            ErrorKind::KeysUnavailable
+        );
+        assert_eq!(
+            VerifyError::Forbidden(Denied::missing_group(["admin"])).kind(),
+            ErrorKind::Forbidden
+        );
+    }
+}

@@ -1,0 +1,196 @@
+//! Where a request carries its token: the `Authorization: Bearer` header (default), a cookie,
+//! or anything a custom function finds in the headers.
+//!
+//! Framework-agnostic: adapters implement [`RequestHeaders`] for their header map and call
+//! [`TokenSource::extract`], so axum and actix-web read tokens the same way.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+/// Read access to a request's headers, implemented by each adapter.
+pub trait RequestHeaders {
+    /// The first value of header `name` (lower-case), if present and valid UTF-8.
+    fn header(&self, name: &str) -> Option<&str>;
+
+    /// Every value of header `name`, in order (used for `Cookie`, which may repeat).
+    fn header_all(&self, name: &str) -> Vec<&str> {
+        self.header(name).into_iter().collect()
+    }
+}
+
+impl RequestHeaders for http::HeaderMap {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    fn header_all(&self, name: &str) -> Vec<&str> {
+        self.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect()
+    }
+}
+
+/// A custom token finder: any `Fn(&dyn RequestHeaders) -> Option<String>`.
+pub trait TokenFinder: Send + Sync + 'static {
+    /// The token, if the request carries one.
+    fn find(&self, headers: &dyn RequestHeaders) -> Option<String>;
+}
+
+impl<F> TokenFinder for F
+where
+    F: Fn(&dyn RequestHeaders) -> Option<String> + Send + Sync + 'static,
+{
+    fn find(&self, headers: &dyn RequestHeaders) -> Option<String> {
+        self(headers)
+    }
+}
+
+/// Where to look for the token.
+///
+/// ```
+/// use sanctum_core::{Extracted, TokenSource};
+///
+/// let mut headers = http::HeaderMap::new();
+/// headers.insert("authorization", "bearer abc.def.ghi".parse().unwrap());
+/// assert_eq!(TokenSource::Bearer.extract(&headers), Extracted::Token("abc.def.ghi".into()));
+///
+/// let custom = TokenSource::custom(|h: &dyn sanctum_core::RequestHeaders| {
+///     h.header("x-api-token").map(str::to_owned)
+/// });
+/// assert_eq!(custom.extract(&headers), Extracted::Missing);
+/// ```
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub enum TokenSource {
+    /// `Authorization: Bearer <token>`, the scheme matched case-insensitively (RFC 6750 §2.1).
+    #[default]
+    Bearer,
+    /// The cookie with this name.
+    Cookie(String),
+    /// A custom finder.
+    Custom(Arc<dyn TokenFinder>),
+}
+
+/// What [`TokenSource::extract`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Extracted<'a> {
+    /// No token at all (no header, another scheme such as `Basic`, no such cookie).
+    Missing,
+    /// Something that claims to be a token but is empty (`Authorization: Bearer` with nothing after it).
+    Empty,
+    /// The token text, not yet verified.
+    Token(Cow<'a, str>),
+}
+
+impl TokenSource {
+    /// A source reading the cookie `name`.
+    pub fn cookie(name: impl Into<String>) -> Self {
+        Self::Cookie(name.into())
+    }
+
+    /// A source using your own finder.
+    pub fn custom(finder: impl TokenFinder) -> Self {
+        Self::Custom(Arc::new(finder))
+    }
+
+    /// Looks for the token in `headers`.
+    pub fn extract<'a>(&self, headers: &'a dyn RequestHeaders) -> Extracted<'a> {
+        match self {
+            Self::Bearer => match headers.header("authorization") {
+                None => Extracted::Missing,
+                Some(value) => bearer(value),
+            },
+            Self::Cookie(name) => {
+                for header in headers.header_all("cookie") {
+                    for pair in header.split(';') {
+                        if let Some((k, v)) = pair.trim().split_once('=')
+                            && k.trim() == name
+                        {
+                            let v = v.trim().trim_matches('"');
+                            return if v.is_empty() {
+                                Extracted::Empty
+                            } else {
+                                Extracted::Token(Cow::Borrowed(v))
+                            };
+                        }
+                    }
+                }
+                Extracted::Missing
+            }
+            Self::Custom(finder) => match finder.find(headers) {
+                None => Extracted::Missing,
+                Some(t) if t.trim().is_empty() => Extracted::Empty,
+                Some(t) => Extracted::Token(Cow::Owned(t)),
+            },
+        }
+    }
+}
+
+fn bearer(value: &str) -> Extracted<'_> {
+    let value = value.trim_start();
+    let (scheme, rest) = match value.find(|c: char| c == ' ' || c == '\t') {
+        Some(i) => (&value[..i], &value[i..]),
+        None => (value, ""),
+    };
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Extracted::Missing;
+    }
+    let token = rest.trim();
+    if token.is_empty() {
+        Extracted::Empty
+    } else {
+        Extracted::Token(Cow::Borrowed(token))
+    }
+}
+
+impl fmt::Debug for TokenSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Bearer => f.write_str("Bearer"),
+            Self::Cookie(name) => f.debug_tuple("Cookie").field(name).finish(),
+            Self::Custom(_) => f.write_str("Custom(..)"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> http::HeaderMap {
+        let mut map = http::HeaderMap::new();
+        for (k, v) in pairs {
+            map.append(*k, v.parse().unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn bearer_scheme_is_case_insensitive() {
+        for value in ["Bearer t.t.t", "bearer t.t.t", "BEARER   t.t.t", "Bearer\tt.t.t "] {
+            let h = headers(&[("authorization", value)]);
+            assert_eq!(TokenSource::Bearer.extract(&h), Extracted::Token("t.t.t".into()), "{value}");
+        }
+    }
+
+    #[test]
+    fn other_schemes_and_empty_bearer() {
+        let h = headers(&[("authorization", "Basic dXNlcjpwdw==")]);
+        assert_eq!(TokenSource::Bearer.extract(&h), Extracted::Missing);
+        let h = headers(&[("authorization", "Bearertoken")]);
+        assert_eq!(TokenSource::Bearer.extract(&h), Extracted::Missing);
+        for value in ["Bearer", "Bearer   "] {
+            let h = headers(&[("authorization", value)]);
+            assert_eq!(TokenSource::Bearer.extract(&h), Extracted::Empty);
+        }
+        assert_eq!(TokenSource::Bearer.extract(&headers(&[])), Extracted::Missing);
+    }
+
+    #[test]
+    fn cookies_are_found_across_headers() {
+        let h = headers(&[("cookie", "a=1; b=2"), ("cookie", "session=t.t.t; c=3")]);
+        assert_eq!(TokenSource::cookie("session").extract(&h), Extracted::Token("t.t.t".into()));
+        assert_eq!(TokenSource::cookie("nope").extract(&h), Extracted::Missing);
+        let h = headers(&[("cookie", "session=")]);
+        assert_eq!(TokenSource::cookie("session").extract(&h), Extracted::Empty);
+    }
+}

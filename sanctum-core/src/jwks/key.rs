@@ -1,0 +1,129 @@
+//! Turning a JWKS document into ready-to-use verification keys.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use aws_lc_rs::signature::{self, ParsedPublicKey, RsaPublicKeyComponents};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Deserialize;
+
+/// One RSA key from a JWKS, parsed once into an aws-lc-rs key.
+pub(crate) struct PreparedKey {
+    /// The JWK's `alg`, when it states one.
+    pub(crate) alg: Option<String>,
+    key: ParsedPublicKey,
+}
+
+impl PreparedKey {
+    /// Verifies an RS256 signature over `message`.
+    #[inline]
+    pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        self.key.verify_sig(message, signature).is_ok()
+    }
+}
+
+impl fmt::Debug for PreparedKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PreparedKey").field("alg", &self.alg).finish_non_exhaustive()
+    }
+}
+
+/// The keys of one JWKS document, by `kid`.
+pub(crate) type KeySet = HashMap<String, Arc<PreparedKey>>;
+
+#[derive(Deserialize)]
+struct Document {
+    keys: Vec<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct RawJwk {
+    kty: Option<String>,
+    kid: Option<String>,
+    alg: Option<String>,
+    #[serde(rename = "use")]
+    use_: Option<String>,
+    n: Option<String>,
+    e: Option<String>,
+}
+
+/// Parses a JWKS document. Keys that cannot verify RS256 signatures (other key types, `use`
+/// other than `sig`, an `alg` other than RS256, RSA keys under 2048 bits, no `kid`) are skipped
+/// with a debug event rather than failing the whole set, as one odd key must not lock everyone out.
+pub(crate) fn parse_jwks(json: &[u8]) -> Result<KeySet, String> {
+    let doc: Document = serde_json::from_slice(json)
+        .map_err(|e| format!("not a JWKS document (expected {{\"keys\": [...]}}): {e}"))?;
+    let mut set = KeySet::new();
+    for value in doc.keys {
+        let Ok(jwk) = serde_json::from_value::<RawJwk>(value) else {
+            tracing::debug!("skipping a JWK that is not an object of strings");
+            continue;
+        };
+        match prepare(&jwk) {
+            Ok((kid, key)) => {
+                set.insert(kid, Arc::new(key));
+            }
+            Err(why) => tracing::debug!(kid = ?jwk.kid, why, "skipping JWK"),
+        }
+    }
+    Ok(set)
+}
+
+fn prepare(jwk: &RawJwk) -> Result<(String, PreparedKey), &'static str> {
+    let kid = jwk.kid.clone().ok_or("no kid")?;
+    if jwk.kty.as_deref() != Some("RSA") {
+        return Err("kty is not RSA");
+    }
+    if jwk.use_.as_deref().is_some_and(|u| u != "sig") {
+        return Err("use is not sig");
+    }
+    let n = URL_SAFE_NO_PAD
+        .decode(jwk.n.as_deref().ok_or("no modulus")?)
+        .map_err(|_| "modulus is not base64url")?;
+    let e = URL_SAFE_NO_PAD
+        .decode(jwk.e.as_deref().ok_or("no exponent")?)
+        .map_err(|_| "exponent is not base64url")?;
+    let n = strip_leading_zeros(&n);
+    let e = strip_leading_zeros(&e);
+    let key = RsaPublicKeyComponents { n, e }
+        .to_parsed_public_key(&signature::RSA_PKCS1_2048_8192_SHA256)
+        .map_err(|_| "not a usable RSA key (2048 to 8192 bits)")?;
+    Ok((
+        kid,
+        PreparedKey {
+            alg: jwk.alg.clone(),
+            key,
+        },
+    ))
+}
+
+fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
+    let start = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
+    &bytes[start..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_document_that_is_not_jwks_is_an_error() {
+        assert!(parse_jwks(b"[]").is_err());
+        assert!(parse_jwks(b"{\"keys\": 3}").is_err());
+        assert!(parse_jwks(b"not json").is_err());
+    }
+
+    #[test]
+    fn unusable_keys_are_skipped_not_fatal() {
+        let doc = br#"{"keys":[
+            {"kty":"EC","kid":"ec","crv":"P-256","x":"AA","y":"AA"},
+            {"kty":"RSA","kid":"short","n":"AQAB","e":"AQAB"},
+            {"kty":"RSA","n":"AQAB","e":"AQAB"},
+            {"kty":"RSA","kid":"enc","use":"enc","n":"AQAB","e":"AQAB"},
+            "garbage"
+        ]}"#;
+        assert!(parse_jwks(doc).unwrap().is_empty());
+    }
+}

@@ -1,0 +1,72 @@
+//! A minimal HTTP/1.1 JWKS server on 127.0.0.1 for the test kit.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::{TcpListener, TcpStream};
+
+use super::{JwksMode, Shared};
+
+/// Longest a stalled request is held before the connection is dropped.
+const STALL_LIMIT: Duration = Duration::from_secs(30);
+/// Longest request head read.
+const MAX_HEAD: usize = 16 * 1024;
+
+pub(super) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let shared = Arc::clone(&shared);
+        tokio::spawn(async move {
+            let _ = tokio::time::timeout(STALL_LIMIT + Duration::from_secs(5), handle(stream, shared)).await;
+        });
+    }
+}
+
+async fn handle(mut stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> {
+    let mut head = Vec::with_capacity(1024);
+    let mut buf = [0u8; 2048];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf))
+            .await
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??;
+        if n == 0 || head.len() + n > MAX_HEAD {
+            return Ok(());
+        }
+        head.extend_from_slice(&buf[..n]);
+    }
+    let request_line = head.split(|&b| b == b'\r').next().unwrap_or_default();
+    let request_line = String::from_utf8_lossy(request_line);
+    let mut parts = request_line.split(' ');
+    let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+
+    if method != "GET" || path != shared.jwks_path {
+        return respond(&mut stream, "404 Not Found", "text/plain", b"not found").await;
+    }
+    shared.requests.fetch_add(1, Ordering::SeqCst);
+    match shared.mode() {
+        JwksMode::Serve => {
+            let body = shared.jwks_json();
+            respond(&mut stream, "200 OK", "application/json", body.as_bytes()).await
+        }
+        JwksMode::Fail => respond(&mut stream, "500 Internal Server Error", "text/plain", b"failing on purpose").await,
+        JwksMode::Garbage => respond(&mut stream, "200 OK", "application/json", b"{\"keys\": not json").await,
+        JwksMode::Stall => {
+            tokio::time::sleep(STALL_LIMIT).await;
+            Ok(())
+        }
+    }
+}
+
+async fn respond(stream: &mut TcpStream, status: &str, content_type: &str, body: &[u8]) -> std::io::Result<()> {
+    let head = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(body).await?;
+    stream.shutdown().await
+}

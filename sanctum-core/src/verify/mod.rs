@@ -1,0 +1,451 @@
+//! The verifier: the nine checks of DESIGN.md, in order.
+//!
+//! 1. size at most [`max_token_size`](VerifierBuilder::max_token_size) (default 8 KiB), before
+//!    any decoding;
+//! 2. three base64url segments, a JSON header with `alg` `RS256` and a `kid`, a JSON payload
+//!    whose Cognito claims have the right types;
+//! 3. the key for `kid` in the pool's JWKS (fetched on demand, see [`crate::jwks`] policy), and
+//!    its own `alg`, when stated, RS256;
+//! 4. the signature;
+//! 5. `iss` exactly the configured issuer;
+//! 6. `exp` in the future, `nbf`/`iat` not in the future, with the [leeway](VerifierBuilder::leeway);
+//! 7. `token_use` as asked;
+//! 8. `client_id` (access) or `aud` (ID) one of the pool's app clients;
+//! 9. an optional [`Requirement`].
+//!
+//! With several pools, the pool is chosen by `iss`; a token whose `iss` matches none of several
+//! pools fails check 5 without a key lookup, as there is no JWKS to look in.
+
+mod cache;
+mod token;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::claims::{CognitoClaims, ExpectedUse};
+use crate::clock::{Clock, SystemClock, unix_seconds};
+use crate::config::UserPool;
+use crate::error::{ConfigError, TimeClaim, VerifyError, clip};
+use crate::jwks::{Fetcher, Jwks, parse_jwks};
+use crate::rbac::Requirement;
+
+use self::cache::TokenCache;
+use self::token::RS256;
+
+/// Default limit on a token's length: 8 KiB.
+pub const DEFAULT_MAX_TOKEN_SIZE: usize = 8 * 1024;
+/// Default minimum time between two JWKS fetches for an unknown `kid`: 10 s.
+pub const DEFAULT_JWKS_COOLDOWN: Duration = Duration::from_secs(10);
+/// Default JWKS fetch timeout: 5 s.
+pub const DEFAULT_JWKS_TIMEOUT: Duration = Duration::from_secs(5);
+/// Default number of verified tokens kept: 10 000.
+pub const DEFAULT_CACHE_CAPACITY: u64 = 10_000;
+
+/// Verifies Cognito access and ID tokens. Cheap to clone; clones share keys and cache.
+///
+/// ```no_run
+/// use sanctum_core::{ExpectedUse, UserPool, Verifier};
+///
+/// # async fn run(token: &str) -> Result<(), Box<dyn std::error::Error>> {
+/// let verifier = Verifier::builder()
+///     .pool(UserPool::new("us-east-1", "us-east-1_AbC123xyz").client_id("4a1b2c3d4e5f"))
+///     .build()?;
+/// verifier.prefetch().await?; // optional: load the keys before the first request
+/// let claims = verifier.verify(token, ExpectedUse::Access).await?;
+/// println!("{} is in {:?}", claims.sub, claims.groups);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Verifier {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pools: Vec<Pool>,
+    leeway: u64,
+    max_token_size: usize,
+    clock: Arc<dyn Clock>,
+    cache: Option<TokenCache>,
+}
+
+struct Pool {
+    config: UserPool,
+    issuer: String,
+    jwks: Arc<Jwks>,
+}
+
+impl Verifier {
+    /// Starts a builder with the defaults.
+    #[must_use]
+    pub fn builder() -> VerifierBuilder {
+        VerifierBuilder::default()
+    }
+
+    /// Verifies `token` (checks 1–8) as the `expected` kind.
+    ///
+    /// # Errors
+    /// The first check that fails, as a [`VerifyError`].
+    pub async fn verify(&self, token: &str, expected: ExpectedUse) -> Result<Arc<CognitoClaims>, VerifyError> {
+        let result = self.verify_inner(token, expected).await;
+        if let Err(err) = &result {
+            tracing::debug!(error = %err, "token rejected");
+        }
+        result
+    }
+
+    /// Verifies an access token.
+    ///
+    /// # Errors
+    /// As [`verify`](Self::verify).
+    pub async fn verify_access(&self, token: &str) -> Result<Arc<CognitoClaims>, VerifyError> {
+        self.verify(token, ExpectedUse::Access).await
+    }
+
+    /// Verifies an ID token.
+    ///
+    /// # Errors
+    /// As [`verify`](Self::verify).
+    pub async fn verify_id(&self, token: &str) -> Result<Arc<CognitoClaims>, VerifyError> {
+        self.verify(token, ExpectedUse::Id).await
+    }
+
+    /// Verifies `token` and then checks `requirement` (check 9).
+    ///
+    /// # Errors
+    /// As [`verify`](Self::verify), or [`VerifyError::Forbidden`] when the requirement is not met.
+    pub async fn verify_with(
+        &self,
+        token: &str,
+        expected: ExpectedUse,
+        requirement: &Requirement,
+    ) -> Result<Arc<CognitoClaims>, VerifyError> {
+        let claims = self.verify(token, expected).await?;
+        if let Err(denied) = requirement.check(&claims) {
+            tracing::debug!(reason = %denied, "token refused by requirement");
+            return Err(denied.into());
+        }
+        Ok(claims)
+    }
+
+    async fn verify_inner(&self, token: &str, expected: ExpectedUse) -> Result<Arc<CognitoClaims>, VerifyError> {
+        let inner = &*self.inner;
+        // 1. size, before anything else
+        if token.len() > inner.max_token_size {
+            return Err(VerifyError::TooLarge {
+                len: token.len(),
+                max: inner.max_token_size,
+            });
+        }
+        // hot path: a token seen before skips 2-4; 5-8 are checked again below
+        let hash = inner.cache.as_ref().map(|_| TokenCache::hash(token));
+        if let (Some(cache), Some(hash)) = (&inner.cache, &hash)
+            && let Some(hit) = cache.get(hash)
+        {
+            self.check_claims(&hit.claims, hit.pool, expected)?;
+            return Ok(hit.claims);
+        }
+        // 2. structure
+        let parsed = token::parse(token)?;
+        let pool_index = match inner.pools.iter().position(|p| p.issuer == parsed.claims.iss) {
+            Some(i) => i,
+            // one pool: its keys decide first, then check 5 names the issuer
+            None if inner.pools.len() == 1 => 0,
+            None => {
+                return Err(VerifyError::IssuerMismatch {
+                    iss: clip(&parsed.claims.iss),
+                });
+            }
+        };
+        let pool = &inner.pools[pool_index];
+        // 3. key
+        let key = pool.jwks.key(&parsed.kid).await?;
+        if let Some(key_alg) = &key.alg
+            && key_alg != RS256
+        {
+            return Err(VerifyError::AlgorithmMismatch {
+                kid: clip(&parsed.kid),
+                key_alg: clip(key_alg),
+            });
+        }
+        // 4. signature
+        if !key.verify(parsed.signing_input, &parsed.signature) {
+            return Err(VerifyError::InvalidSignature);
+        }
+        let claims = Arc::new(parsed.claims);
+        if let (Some(cache), Some(hash)) = (&inner.cache, hash) {
+            cache.insert(hash, Arc::clone(&claims), pool_index, self.now());
+        }
+        // 5-8
+        self.check_claims(&claims, pool_index, expected)?;
+        Ok(claims)
+    }
+
+    /// Checks 5–8 on claims whose signature is verified.
+    fn check_claims(&self, claims: &CognitoClaims, pool_index: usize, expected: ExpectedUse) -> Result<(), VerifyError> {
+        let inner = &*self.inner;
+        let pool = &inner.pools[pool_index];
+        // 5. issuer
+        if claims.iss != pool.issuer {
+            return Err(VerifyError::IssuerMismatch { iss: clip(&claims.iss) });
+        }
+        // 6. times
+        let now = self.now();
+        if now >= claims.exp.saturating_add(inner.leeway) {
+            return Err(VerifyError::Expired { exp: claims.exp, now });
+        }
+        for (claim, value) in [(TimeClaim::NotBefore, claims.nbf), (TimeClaim::IssuedAt, claims.iat)] {
+            if let Some(value) = value
+                && value > now.saturating_add(inner.leeway)
+            {
+                return Err(VerifyError::NotYetValid { claim, value, now });
+            }
+        }
+        // 7. token_use
+        if !expected.accepts(claims.token_use) {
+            return Err(VerifyError::WrongTokenUse {
+                expected,
+                found: claims.token_use.as_str().to_owned(),
+            });
+        }
+        // 8. client
+        if !pool.config.any_client && !pool.config.client_ids.iter().any(|c| *c == claims.client_id) {
+            return Err(VerifyError::ClientMismatch {
+                client_id: clip(&claims.client_id),
+            });
+        }
+        Ok(())
+    }
+
+    fn now(&self) -> u64 {
+        unix_seconds(self.inner.clock.now())
+    }
+
+    /// Fetches the keys of every pool now (ignoring the cooldown), so the first request does
+    /// not wait for them. Pools with a fixed JWKS document need nothing.
+    ///
+    /// # Errors
+    /// [`VerifyError::KeysUnavailable`] for the first JWKS that could not be fetched.
+    pub async fn prefetch(&self) -> Result<(), VerifyError> {
+        let mut seen: Vec<*const Jwks> = Vec::new();
+        for pool in &self.inner.pools {
+            let ptr = Arc::as_ptr(&pool.jwks);
+            if !seen.contains(&ptr) {
+                seen.push(ptr);
+                pool.jwks.refresh().await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The configured user pools.
+    pub fn pools(&self) -> impl Iterator<Item = &UserPool> {
+        self.inner.pools.iter().map(|p| &p.config)
+    }
+
+    /// How many verified tokens are cached now (0 when the cache is off).
+    #[must_use]
+    pub fn cached_tokens(&self) -> u64 {
+        self.inner.cache.as_ref().map_or(0, TokenCache::entry_count)
+    }
+}
+
+impl fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &*self.inner;
+        f.debug_struct("Verifier")
+            .field("pools", &inner.pools.iter().map(|p| &p.config).collect::<Vec<_>>())
+            .field("leeway_secs", &inner.leeway)
+            .field("max_token_size", &inner.max_token_size)
+            .field("token_cache", &inner.cache.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`Verifier`]; see [`Verifier::builder`].
+#[must_use]
+pub struct VerifierBuilder {
+    pools: Vec<UserPool>,
+    leeway: Duration,
+    max_token_size: usize,
+    jwks_cooldown: Duration,
+    jwks_timeout: Duration,
+    cache_capacity: u64,
+    token_cache: bool,
+    clock: Arc<dyn Clock>,
+    http_client: Option<reqwest::Client>,
+}
+
+impl Default for VerifierBuilder {
+    fn default() -> Self {
+        Self {
+            pools: Vec::new(),
+            leeway: Duration::ZERO,
+            max_token_size: DEFAULT_MAX_TOKEN_SIZE,
+            jwks_cooldown: DEFAULT_JWKS_COOLDOWN,
+            jwks_timeout: DEFAULT_JWKS_TIMEOUT,
+            cache_capacity: DEFAULT_CACHE_CAPACITY,
+            token_cache: true,
+            clock: Arc::new(SystemClock),
+            http_client: None,
+        }
+    }
+}
+
+impl VerifierBuilder {
+    /// Accepts tokens of this user pool. Call once per pool; the pool is chosen by `iss`.
+    pub fn pool(mut self, pool: UserPool) -> Self {
+        self.pools.push(pool);
+        self
+    }
+
+    /// Clock skew tolerated on `exp`, `nbf` and `iat` (default 0, as aws-jwt-verify), whole seconds.
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// Longest token accepted, in bytes (default 8 KiB); longer ones are refused undecoded.
+    pub fn max_token_size(mut self, bytes: usize) -> Self {
+        self.max_token_size = bytes;
+        self
+    }
+
+    /// Minimum time between two JWKS fetches triggered by unknown `kid`s (default 10 s).
+    pub fn jwks_cooldown(mut self, cooldown: Duration) -> Self {
+        self.jwks_cooldown = cooldown;
+        self
+    }
+
+    /// Timeout of one JWKS fetch (default 5 s).
+    pub fn jwks_timeout(mut self, timeout: Duration) -> Self {
+        self.jwks_timeout = timeout;
+        self
+    }
+
+    /// How many verified tokens the cache keeps (default 10 000).
+    pub fn cache_capacity(mut self, entries: u64) -> Self {
+        self.cache_capacity = entries;
+        self
+    }
+
+    /// Turns the verified-token cache on (default) or off.
+    pub fn token_cache(mut self, enabled: bool) -> Self {
+        self.token_cache = enabled;
+        self
+    }
+
+    /// The clock for time checks and the JWKS cooldown (default: the system clock).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// The HTTP client for JWKS fetches (default: one reqwest client with rustls, built here).
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Checks the configuration and builds the verifier. Does no network I/O.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the first bad setting.
+    pub fn build(self) -> Result<Verifier, ConfigError> {
+        if self.pools.is_empty() {
+            return Err(ConfigError::NoPools);
+        }
+        if self.max_token_size == 0 {
+            return Err(ConfigError::InvalidSetting {
+                what: "max_token_size",
+                reason: "must be above zero",
+            });
+        }
+        if self.jwks_timeout.is_zero() {
+            return Err(ConfigError::InvalidSetting {
+                what: "jwks_timeout",
+                reason: "must be above zero",
+            });
+        }
+        if self.token_cache && self.cache_capacity == 0 {
+            return Err(ConfigError::InvalidSetting {
+                what: "cache_capacity",
+                reason: "must be above zero, or turn the cache off with token_cache(false)",
+            });
+        }
+        let mut issuers: Vec<String> = Vec::new();
+        for pool in &self.pools {
+            pool.validate()?;
+            let issuer = pool.issuer();
+            if issuers.contains(&issuer) {
+                return Err(ConfigError::DuplicateIssuer { issuer });
+            }
+            issuers.push(issuer);
+        }
+        let needs_client = self.pools.iter().any(|p| p.jwks_document.is_none());
+        let fetcher = match (needs_client, self.http_client) {
+            (false, _) => None,
+            (true, Some(client)) => Some(Fetcher::new(client, self.jwks_timeout)),
+            (true, None) => Some(Fetcher::new(
+                reqwest::Client::builder()
+                    .user_agent(concat!("sanctum/", env!("CARGO_PKG_VERSION")))
+                    .connect_timeout(self.jwks_timeout)
+                    .build()
+                    .map_err(ConfigError::HttpClient)?,
+                self.jwks_timeout,
+            )),
+        };
+        let mut by_url: HashMap<String, Arc<Jwks>> = HashMap::new();
+        let mut pools = Vec::with_capacity(self.pools.len());
+        for (config, issuer) in self.pools.into_iter().zip(issuers) {
+            let jwks = match (&config.jwks_document, &fetcher) {
+                (Some(doc), _) => {
+                    let keys = parse_jwks(doc.as_bytes()).map_err(|reason| ConfigError::InvalidJwks { reason })?;
+                    if keys.is_empty() {
+                        return Err(ConfigError::InvalidJwks {
+                            reason: "no usable RS256 key in the document".to_owned(),
+                        });
+                    }
+                    Arc::new(Jwks::fixed(format!("fixed JWKS of {}", config.pool_id), keys, Arc::clone(&self.clock)))
+                }
+                (None, Some(fetcher)) => {
+                    let url = config.jwks_url();
+                    Arc::clone(by_url.entry(url.clone()).or_insert_with(|| {
+                        Arc::new(Jwks::remote(url, fetcher.clone(), self.jwks_cooldown, Arc::clone(&self.clock)))
+                    }))
+                }
+                (None, None) => {
+                    return Err(ConfigError::InvalidSetting {
+                        what: "jwks_url",
+                        reason: "no HTTP client for a pool without a fixed JWKS",
+                    });
+                }
+            };
+            pools.push(Pool { config, issuer, jwks });
+        }
+        Ok(Verifier {
+            inner: Arc::new(Inner {
+                pools,
+                leeway: self.leeway.as_secs(),
+                max_token_size: self.max_token_size,
+                clock: self.clock,
+                cache: self.token_cache.then(|| TokenCache::new(self.cache_capacity)),
+            }),
+        })
+    }
+}
+
+impl fmt::Debug for VerifierBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifierBuilder")
+            .field("pools", &self.pools)
+            .field("leeway", &self.leeway)
+            .field("max_token_size", &self.max_token_size)
+            .field("jwks_cooldown", &self.jwks_cooldown)
+            .field("jwks_timeout", &self.jwks_timeout)
+            .field("cache_capacity", &self.cache_capacity)
+            .field("token_cache", &self.token_cache)
+            .finish_non_exhaustive()
+    }
+}

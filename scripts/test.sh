@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole test suite, exactly as CI runs it. Usage: scripts/test.sh
+# Installs what the tests need (moto's server for the Cognito tests) into ignored folders.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --all-features -- -D warnings
+
+step "cargo test"
+cargo test --workspace --all-features
+
+step "cargo doc (warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features
+
+step "all checks passed"
