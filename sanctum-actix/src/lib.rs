@@ -1,1 +1,91 @@
-//! placeholder
+//! # sanctum-actix
+//!
+//! AWS Cognito in front of an [actix-web](https://actix.rs) 4 service: the [`CognitoAuth`]
+//! middleware verifies the request's Cognito token (through `sanctum-core`'s [`Verifier`]),
+//! guards such as [`RequireGroup("admin")`](RequireGroup) refuse users without the right group
+//! or scope, and the [`CognitoUser`] extractor hands the verified claims to your handlers.
+//! A thin adapter: every rule lives in `sanctum-core`, and the answers are the same as
+//! `sanctum-axum`'s.
+//!
+//! ```no_run
+//! use actix_web::{App, HttpServer, web};
+//! use sanctum_actix::{CognitoAuth, CognitoUser, RequireGroup};
+//! use sanctum_core::{UserPool, Verifier};
+//!
+//! async fn me(user: CognitoUser) -> String {
+//!     format!("hello {}", user.username.as_deref().unwrap_or(&user.sub))
+//! }
+//!
+//! async fn admin(user: CognitoUser) -> String {
+//!     format!("welcome, admin {}", user.sub)
+//! }
+//!
+//! #[actix_web::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let verifier = Verifier::builder()
+//!         .pool(UserPool::new("us-east-1", "us-east-1_AbC123xyz").client_id("4a1b2c3d4e5f"))
+//!         .build()?;
+//!     verifier.prefetch().await?; // optional: load the signing keys before the first request
+//!
+//!     HttpServer::new(move || {
+//!         let auth = CognitoAuth::new(verifier.clone());
+//!         App::new()
+//!             .route("/public", web::get().to(|| async { "no token needed" }))
+//!             .service(web::resource("/me").wrap(auth.clone()).get(me))
+//!             .service(
+//!                 web::resource("/admin")
+//!                     .wrap(RequireGroup("admin")) // runs second...
+//!                     .wrap(auth) //                  ...after CognitoAuth: the last wrap runs first
+//!                     .get(admin),
+//!             )
+//!     })
+//!     .bind(("127.0.0.1", 8080))?
+//!     .run()
+//!     .await?;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! ## Answers
+//!
+//! | request | status | `WWW-Authenticate` |
+//! |---|---|---|
+//! | no token | 401 | `Bearer` |
+//! | malformed, forged, expired, wrong issuer, client or `token_use` | 401 | `Bearer error="invalid_token", ...` |
+//! | valid token without the required group or scope | 403 | `Bearer error="insufficient_scope", ...` |
+//! | signing keys unavailable | 503 | none |
+//! | guard or extractor without [`CognitoAuth`] in front | 500 | none; the body says what to add |
+//!
+//! Bodies are JSON `{"error": "...", "error_description": "..."}` and never contain the token;
+//! [`CognitoAuth::on_rejection`] replaces them with your own response.
+//!
+//! ## Modules
+//! - [`middleware`]: [`CognitoAuth`] (required or optional; bearer, cookie or custom token
+//!   source; access or ID tokens) and the guards [`RequireGroup`], [`RequireScope`],
+//!   [`Require`], with the order of `.wrap()` calls explained;
+//! - [`extract`]: [`CognitoUser`], `Option<CognitoUser>` and [`Claims<T>`](Claims);
+//! - [`rejection`]: [`Rejection`], the actix-web error for refused requests.
+//!
+//! ## Feature flags
+//!
+//! None: the crate needs actix-web only with its default features off (no compression, no
+//! TLS), so it adds nothing to your build that your app did not ask for.
+//!
+//! ## Testing
+//!
+//! `sanctum-core`'s `test-util` feature provides `sanctum_core::testing::TestIssuer`, an
+//! in-process issuer that mints Cognito-shaped tokens and serves their keys on 127.0.0.1, so
+//! your handlers can be tested with `actix_web::test` offline.
+
+pub mod extract;
+pub mod middleware;
+pub mod rejection;
+
+pub use extract::{Claims, CognitoUser};
+pub use middleware::{CognitoAuth, Require, RequireGroup, RequireScope};
+#[doc(hidden)]
+pub use middleware::{CognitoAuthService, RequireService};
+pub use rejection::Rejection;
+pub use sanctum_core::{
+    AuthRejection, CognitoClaims, ExpectedUse, Requirement, TokenSource, Verifier,
+};

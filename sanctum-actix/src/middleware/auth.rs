@@ -1,0 +1,216 @@
+//! [`CognitoAuth`]: token extraction and verification.
+
+use std::fmt;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
+use actix_web::http::header::HeaderMap;
+use actix_web::{Error, HttpMessage as _, HttpResponse};
+use futures_util::future::LocalBoxFuture;
+use sanctum_core::{AuthRejection, ExpectedUse, Extracted, RequestHeaders, TokenSource, Verifier};
+
+use crate::extract::AuthState;
+use crate::rejection::{Handler, respond};
+
+/// The authentication middleware: finds the request's token, verifies it with a
+/// [`Verifier`], and puts the claims into the request extensions for the guards and
+/// extractors behind it.
+///
+/// | request | required mode (default) | [optional](Self::optional) mode |
+/// |---|---|---|
+/// | no token (also: another scheme such as `Basic`) | 401, bare `Bearer` challenge | passes, anonymous |
+/// | empty bearer token | 401 `invalid_token` | 401 `invalid_token` |
+/// | invalid token | 401 `invalid_token` | 401 `invalid_token` |
+/// | signing keys unavailable | 503 | 503 |
+/// | valid token | passes with its claims | passes with its claims |
+///
+/// Cheap to clone (clones share the verifier's keys and cache). See the
+/// [module docs](crate::middleware) for the order of `.wrap()` calls.
+///
+/// ```
+/// use actix_web::{App, HttpResponse, web};
+/// use sanctum_actix::CognitoAuth;
+/// use sanctum_core::{ExpectedUse, TokenSource, UserPool, Verifier};
+///
+/// # fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let verifier = Verifier::builder()
+///     .pool(UserPool::new("us-east-1", "us-east-1_AbC123xyz").client_id("4a1b2c3d4e5f"))
+///     .build()?;
+/// let auth = CognitoAuth::new(verifier)
+///     .optional()
+///     .token_source(TokenSource::cookie("id_token"))
+///     .expected_use(ExpectedUse::Id)
+///     .on_rejection(|rejection| {
+///         HttpResponse::build(actix_web::http::StatusCode::from_u16(rejection.status().as_u16()).unwrap())
+///             .body(format!("please sign in ({})", rejection.error_code()))
+///     });
+/// let app = App::new().wrap(auth).route("/", web::get().to(|| async { "hi" }));
+/// # let _ = app;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+#[must_use]
+pub struct CognitoAuth {
+    verifier: Verifier,
+    source: TokenSource,
+    expected: ExpectedUse,
+    optional: bool,
+    handler: Option<Handler>,
+}
+
+impl CognitoAuth {
+    /// Required mode, `Authorization: Bearer` tokens, access tokens only, the default responses.
+    pub fn new(verifier: Verifier) -> Self {
+        Self {
+            verifier,
+            source: TokenSource::Bearer,
+            expected: ExpectedUse::Access,
+            optional: false,
+            handler: None,
+        }
+    }
+
+    /// Optional mode: a request without a token passes anonymously (guards behind answer 401,
+    /// `Option<CognitoUser>` is `None`). A request with an empty or invalid token is still
+    /// refused.
+    pub fn optional(mut self) -> Self {
+        self.optional = true;
+        self
+    }
+
+    /// Where to find the token (default [`TokenSource::Bearer`]; also
+    /// [`TokenSource::cookie`] and [`TokenSource::custom`]).
+    pub fn token_source(mut self, source: TokenSource) -> Self {
+        self.source = source;
+        self
+    }
+
+    /// Which kind of token to accept (default [`ExpectedUse::Access`]).
+    pub fn expected_use(mut self, expected: ExpectedUse) -> Self {
+        self.expected = expected;
+        self
+    }
+
+    /// Replaces the response to every refusal — by this middleware, and by the guards and
+    /// extractors behind it — with your own. The [`AuthRejection`] says why and carries the
+    /// default status, challenge and body, should you want to reuse them.
+    pub fn on_rejection<F>(mut self, handler: F) -> Self
+    where
+        F: Fn(&AuthRejection) -> HttpResponse + Send + Sync + 'static,
+    {
+        self.handler = Some(Arc::new(handler));
+        self
+    }
+}
+
+impl fmt::Debug for CognitoAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CognitoAuth")
+            .field("verifier", &self.verifier)
+            .field("source", &self.source)
+            .field("expected", &self.expected)
+            .field("optional", &self.optional)
+            .field("custom_rejection", &self.handler.is_some())
+            .finish()
+    }
+}
+
+impl<S, B> Transform<S, ServiceRequest> for CognitoAuth
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Transform = CognitoAuthService<S>;
+    type InitError = ();
+    type Future = std::future::Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        std::future::ready(Ok(CognitoAuthService {
+            service: Rc::new(service),
+            auth: Rc::new(self.clone()),
+        }))
+    }
+}
+
+/// The service [`CognitoAuth`] wraps around the next one; not used directly.
+#[doc(hidden)]
+pub struct CognitoAuthService<S> {
+    service: Rc<S>,
+    auth: Rc<CognitoAuth>,
+}
+
+impl<S> fmt::Debug for CognitoAuthService<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CognitoAuthService")
+            .field("auth", &self.auth)
+            .finish_non_exhaustive()
+    }
+}
+
+/// actix-web's header map (`http` 0.2 types) as the core's [`RequestHeaders`].
+struct Headers<'a>(&'a HeaderMap);
+
+impl RequestHeaders for Headers<'_> {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.0.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    fn header_all(&self, name: &str) -> Vec<&str> {
+        self.0
+            .get_all(name)
+            .filter_map(|v| v.to_str().ok())
+            .collect()
+    }
+}
+
+impl<S, B> Service<ServiceRequest> for CognitoAuthService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Future = LocalBoxFuture<'static, Result<Self::Response, Error>>;
+
+    forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        let service = Rc::clone(&self.service);
+        let auth = Rc::clone(&self.auth);
+        Box::pin(async move {
+            // The token is borrowed from the request's headers, not copied.
+            let outcome = match auth.source.extract(&Headers(req.headers())) {
+                Extracted::Missing if auth.optional => Ok(None),
+                Extracted::Missing => Err(AuthRejection::MissingToken),
+                Extracted::Empty => Err(AuthRejection::EmptyToken),
+                Extracted::Token(token) => {
+                    match auth.verifier.verify(&token, auth.expected).await {
+                        Ok(claims) => Ok(Some(claims)),
+                        Err(err) => Err(AuthRejection::Verify(err)),
+                    }
+                }
+            };
+            match outcome {
+                Ok(claims) => {
+                    req.extensions_mut().insert(AuthState {
+                        claims,
+                        handler: auth.handler.clone(),
+                    });
+                    service
+                        .call(req)
+                        .await
+                        .map(ServiceResponse::map_into_left_body)
+                }
+                Err(rejection) => {
+                    rejection.log();
+                    let response = respond(&rejection, auth.handler.as_ref());
+                    Ok(req.into_response(response).map_into_right_body())
+                }
+            }
+        })
+    }
+}

@@ -1,0 +1,247 @@
+//! The guards: [`RequireGroup`], [`RequireScope`] and [`Require`].
+
+use std::fmt;
+
+use actix_web::Error;
+use actix_web::HttpMessage as _;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
+use futures_util::TryFutureExt as _;
+use futures_util::future::{Either, MapOk, Ready, ready};
+use sanctum_core::{AuthRejection, CognitoClaims, Denied, Requirement};
+
+use crate::extract::AuthState;
+use crate::rejection::respond;
+
+const GUARD_HINT: &str = "RequireGroup, RequireScope and Require need the sanctum_actix::CognitoAuth middleware \
+     in front of them: add .wrap(CognitoAuth::new(verifier)) after the guard's .wrap(...) \
+     (in actix-web the last .wrap() runs first), or on an enclosing scope or the App";
+
+/// Refuses requests whose token is not in the group (403 `insufficient_scope`).
+///
+/// `RequireGroup("admin")` is the guard; [`RequireGroup::any`] and [`RequireGroup::all`]
+/// build the ones for several groups. Wrap it *before* [`CognitoAuth`](crate::CognitoAuth)
+/// (actix-web runs the last `.wrap()` first); see the [module docs](crate::middleware).
+///
+/// | request | answer |
+/// |---|---|
+/// | token in the group | passes |
+/// | valid token, not in the group | 403 `insufficient_scope` |
+/// | anonymous (optional-mode [`CognitoAuth`](crate::CognitoAuth)) | 401, bare `Bearer` challenge |
+/// | no [`CognitoAuth`](crate::CognitoAuth) in front | 500, the body says what to add |
+///
+/// ```
+/// use actix_web::web;
+/// use sanctum_actix::{CognitoAuth, RequireGroup};
+/// # fn routes(auth: CognitoAuth) {
+/// let admin = web::scope("/admin").wrap(RequireGroup("admin")).wrap(auth.clone());
+/// let staff = web::scope("/staff").wrap(RequireGroup::any(["admin", "ops"])).wrap(auth);
+/// # let _ = (admin, staff);
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RequireGroup(pub &'static str);
+
+impl RequireGroup {
+    /// A guard for membership in at least one of `groups` (none given: never met).
+    pub fn any<I, S>(groups: I) -> Require
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Require::new(Requirement::any_group(groups))
+    }
+
+    /// A guard for membership in every one of `groups`.
+    pub fn all<I, S>(groups: I) -> Require
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Require::new(Requirement::all_groups(groups))
+    }
+}
+
+/// Refuses requests whose token does not grant the OAuth scope (403 `insufficient_scope`).
+///
+/// Answers like [`RequireGroup`]; [`RequireScope::any`] and [`RequireScope::all`] build the
+/// guards for several scopes.
+///
+/// ```
+/// use actix_web::web;
+/// use sanctum_actix::{CognitoAuth, RequireScope};
+/// # fn routes(auth: CognitoAuth) {
+/// let orders = web::resource("/orders").wrap(RequireScope("orders/read")).wrap(auth);
+/// # let _ = orders;
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RequireScope(pub &'static str);
+
+impl RequireScope {
+    /// A guard for at least one of `scopes`.
+    pub fn any<I, S>(scopes: I) -> Require
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Require::new(Requirement::any_scope(scopes))
+    }
+
+    /// A guard for every one of `scopes`.
+    pub fn all<I, S>(scopes: I) -> Require
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Require::new(Requirement::all_scopes(scopes))
+    }
+}
+
+/// Refuses requests whose token does not meet a core [`Requirement`] (403
+/// `insufficient_scope`): any combination of groups, scopes and custom checks.
+///
+/// Answers like [`RequireGroup`].
+///
+/// ```
+/// use actix_web::web;
+/// use sanctum_actix::{CognitoAuth, Require};
+/// use sanctum_core::Requirement;
+/// # fn routes(auth: CognitoAuth) {
+/// let rule = Requirement::group("ops")
+///     .and(Requirement::scope("orders/write"))
+///     .and(Requirement::none_of_groups(["suspended"]));
+/// let orders = web::scope("/orders").wrap(Require::new(rule)).wrap(auth);
+/// # let _ = orders;
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct Require {
+    check: Check,
+}
+
+impl Require {
+    /// A guard for `requirement`.
+    pub fn new(requirement: Requirement) -> Self {
+        Self {
+            check: Check::Requirement(requirement),
+        }
+    }
+}
+
+impl From<Requirement> for Require {
+    fn from(requirement: Requirement) -> Self {
+        Self::new(requirement)
+    }
+}
+
+/// What a guard checks. The single-name guards avoid the `Requirement` machinery (no
+/// allocation until a request is refused).
+#[derive(Debug, Clone)]
+enum Check {
+    Group(&'static str),
+    Scope(&'static str),
+    Requirement(Requirement),
+}
+
+impl Check {
+    fn check(&self, claims: &CognitoClaims) -> Result<(), Denied> {
+        match self {
+            Self::Group(group) if claims.has_group(group) => Ok(()),
+            Self::Group(group) => Err(Denied::missing_group([*group])),
+            Self::Scope(scope) if claims.has_scope(scope) => Ok(()),
+            Self::Scope(scope) => Err(Denied::missing_scope([*scope])),
+            Self::Requirement(requirement) => requirement.check(claims),
+        }
+    }
+}
+
+macro_rules! guard_transform {
+    ($guard:ty, |$this:ident| $check:expr) => {
+        impl<S, B> Transform<S, ServiceRequest> for $guard
+        where
+            S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+            B: MessageBody,
+        {
+            type Response = ServiceResponse<EitherBody<B>>;
+            type Error = Error;
+            type Transform = RequireService<S>;
+            type InitError = ();
+            type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+            fn new_transform(&self, service: S) -> Self::Future {
+                let $this = self;
+                ready(Ok(RequireService {
+                    service,
+                    check: $check,
+                }))
+            }
+        }
+    };
+}
+
+guard_transform!(RequireGroup, |this| Check::Group(this.0));
+guard_transform!(RequireScope, |this| Check::Scope(this.0));
+guard_transform!(Require, |this| this.check.clone());
+
+/// The service a guard wraps around the next one; not used directly.
+#[doc(hidden)]
+pub struct RequireService<S> {
+    service: S,
+    check: Check,
+}
+
+impl<S> fmt::Debug for RequireService<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequireService")
+            .field("check", &self.check)
+            .finish_non_exhaustive()
+    }
+}
+
+type IntoLeft<B> = fn(ServiceResponse<B>) -> ServiceResponse<EitherBody<B>>;
+
+impl<S, B> Service<ServiceRequest> for RequireService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+    B: MessageBody,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    #[allow(clippy::type_complexity)]
+    type Future = Either<MapOk<S::Future, IntoLeft<B>>, Ready<Result<Self::Response, Error>>>;
+
+    forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        let refused = {
+            let extensions = req.extensions();
+            match extensions.get::<AuthState>() {
+                None => Some((AuthRejection::Misconfigured { hint: GUARD_HINT }, None)),
+                Some(AuthState {
+                    claims: None,
+                    handler,
+                }) => Some((AuthRejection::MissingToken, handler.clone())),
+                Some(AuthState {
+                    claims: Some(claims),
+                    handler,
+                }) => match self.check.check(claims) {
+                    Ok(()) => None,
+                    Err(denied) => Some((AuthRejection::from(denied), handler.clone())),
+                },
+            }
+        };
+        match refused {
+            None => {
+                let into_left: IntoLeft<B> = ServiceResponse::map_into_left_body;
+                Either::Left(self.service.call(req).map_ok(into_left))
+            }
+            Some((rejection, handler)) => {
+                rejection.log();
+                let response = respond(&rejection, handler.as_ref());
+                Either::Right(ready(Ok(req.into_response(response).map_into_right_body())))
+            }
+        }
+    }
+}

@@ -1,0 +1,229 @@
+//! The response to a refused request: [`Rejection`], an actix-web [`ResponseError`] wrapping
+//! the core's [`AuthRejection`].
+//!
+//! The answers are those of `sanctum-core`'s [response table](sanctum_core::rejection), the same
+//! as in `sanctum-axum`:
+//!
+//! | situation | status | `WWW-Authenticate` |
+//! |---|---|---|
+//! | no token | 401 | `Bearer` |
+//! | bad token (malformed, signature, expired, issuer, client, token_use, ...) | 401 | `Bearer error="invalid_token", error_description="..."` |
+//! | valid token, missing group/scope/condition | 403 | `Bearer error="insufficient_scope", error_description="..."` |
+//! | JWKS unreachable and key not cached | 503 | none |
+//! | guard or extractor without [`CognitoAuth`](crate::CognitoAuth) | 500 | none |
+//!
+//! Bodies are JSON `{"error": "...", "error_description": "..."}` and never contain the token.
+//! [`CognitoAuth::on_rejection`](crate::CognitoAuth::on_rejection) replaces these responses
+//! with your own, for the middleware, the guards and the extractors behind it.
+
+use std::fmt;
+use std::sync::Arc;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, ContentType};
+use actix_web::{HttpResponse, ResponseError};
+use sanctum_core::AuthRejection;
+
+/// An application's replacement for the default rejection response.
+pub(crate) type Handler = Arc<dyn Fn(&AuthRejection) -> HttpResponse + Send + Sync + 'static>;
+
+/// A refused request: the core's [`AuthRejection`] as an actix-web error.
+///
+/// Returned by the extractors ([`CognitoUser`](crate::CognitoUser),
+/// [`Claims`](crate::Claims)) and answered by the middleware and guards. Its
+/// [`ResponseError`] implementation answers with the status, `WWW-Authenticate` challenge and
+/// JSON body of the [module's table](self), or with the application's own response when
+/// [`CognitoAuth::on_rejection`](crate::CognitoAuth::on_rejection) set one.
+///
+/// ```
+/// use actix_web::ResponseError;
+/// use sanctum_actix::Rejection;
+/// use sanctum_core::AuthRejection;
+///
+/// let rejection = Rejection::from(AuthRejection::MissingToken);
+/// let response = rejection.error_response();
+/// assert_eq!(response.status(), 401);
+/// assert_eq!(response.headers().get("www-authenticate").unwrap(), "Bearer");
+/// ```
+#[derive(Clone)]
+pub struct Rejection {
+    rejection: AuthRejection,
+    handler: Option<Handler>,
+}
+
+impl Rejection {
+    pub(crate) fn with_handler(rejection: AuthRejection, handler: Option<Handler>) -> Self {
+        rejection.log();
+        Self { rejection, handler }
+    }
+
+    /// Why the request was refused.
+    #[must_use]
+    pub fn rejection(&self) -> &AuthRejection {
+        &self.rejection
+    }
+
+    /// The core rejection, for matching on its cause.
+    #[must_use]
+    pub fn into_inner(self) -> AuthRejection {
+        self.rejection
+    }
+
+    /// The default response of the [module's table](self), ignoring any
+    /// [`on_rejection`](crate::CognitoAuth::on_rejection) replacement.
+    #[must_use]
+    pub fn default_response(&self) -> HttpResponse {
+        default_response(&self.rejection)
+    }
+}
+
+impl From<AuthRejection> for Rejection {
+    fn from(rejection: AuthRejection) -> Self {
+        Self::with_handler(rejection, None)
+    }
+}
+
+impl fmt::Debug for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rejection")
+            .field("rejection", &self.rejection)
+            .field("custom_response", &self.handler.is_some())
+            .finish()
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.rejection, f)
+    }
+}
+
+impl std::error::Error for Rejection {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.rejection)
+    }
+}
+
+impl ResponseError for Rejection {
+    fn status_code(&self) -> StatusCode {
+        status(&self.rejection)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        respond(&self.rejection, self.handler.as_ref())
+    }
+}
+
+/// The core's status (an `http` 1 code) as actix-web's (`http` 0.2).
+fn status(rejection: &AuthRejection) -> StatusCode {
+    StatusCode::from_u16(rejection.status().as_u16()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// The table's response for `rejection`.
+pub(crate) fn default_response(rejection: &AuthRejection) -> HttpResponse {
+    let mut response = HttpResponse::build(status(rejection));
+    response.insert_header(ContentType::json());
+    if let Some(challenge) = rejection.www_authenticate() {
+        response.insert_header((header::WWW_AUTHENTICATE, challenge));
+    }
+    response.body(rejection.body())
+}
+
+/// The application's response when it set one, else the table's.
+pub(crate) fn respond(rejection: &AuthRejection, handler: Option<&Handler>) -> HttpResponse {
+    match handler {
+        Some(handler) => handler(rejection),
+        None => default_response(rejection),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::body::MessageBody as _;
+    use sanctum_core::{Denied, VerifyError};
+
+    use super::*;
+
+    fn parts(response: HttpResponse) -> (u16, Option<String>, serde_json::Value) {
+        let status = response.status().as_u16();
+        let challenge = response
+            .headers()
+            .get(header::WWW_AUTHENTICATE)
+            .map(|v| v.to_str().unwrap_or_default().to_owned());
+        let body = response.into_body().try_into_bytes().unwrap_or_default();
+        (
+            status,
+            challenge,
+            serde_json::from_slice(&body).unwrap_or_default(),
+        )
+    }
+
+    #[test]
+    fn responses_follow_the_core_table() {
+        let cases = [
+            (
+                AuthRejection::MissingToken,
+                401,
+                Some("Bearer"),
+                "unauthorized",
+            ),
+            (AuthRejection::EmptyToken, 401, None, "invalid_token"),
+            (
+                VerifyError::InvalidSignature.into(),
+                401,
+                None,
+                "invalid_token",
+            ),
+            (
+                Denied::missing_group(["admin"]).into(),
+                403,
+                None,
+                "insufficient_scope",
+            ),
+            (
+                VerifyError::KeysUnavailable {
+                    url: "u".into(),
+                    reason: "r".into(),
+                }
+                .into(),
+                503,
+                None,
+                "temporarily_unavailable",
+            ),
+            (
+                AuthRejection::Misconfigured { hint: "add it" },
+                500,
+                None,
+                "server_error",
+            ),
+        ];
+        for (rejection, code, exact_challenge, error) in cases {
+            let rejection = Rejection::from(rejection);
+            assert_eq!(rejection.status_code().as_u16(), code, "{rejection}");
+            let expected_challenge = rejection.rejection().www_authenticate();
+            let (status, challenge, body) = parts(rejection.error_response());
+            assert_eq!(status, code);
+            assert_eq!(challenge, expected_challenge);
+            if let Some(exact) = exact_challenge {
+                assert_eq!(challenge.as_deref(), Some(exact));
+            }
+            assert_eq!(body["error"], error);
+        }
+    }
+
+    #[test]
+    fn a_handler_replaces_the_response_but_not_the_cause() {
+        let handler: Handler =
+            Arc::new(|r: &AuthRejection| HttpResponse::ImATeapot().body(r.error_code()));
+        let rejection = Rejection::with_handler(AuthRejection::MissingToken, Some(handler));
+        assert_eq!(rejection.error_response().status(), StatusCode::IM_A_TEAPOT);
+        assert_eq!(
+            rejection.default_response().status(),
+            StatusCode::UNAUTHORIZED
+        );
+        assert!(matches!(
+            rejection.into_inner(),
+            AuthRejection::MissingToken
+        ));
+    }
+}

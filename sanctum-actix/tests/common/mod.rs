@@ -1,0 +1,107 @@
+//! The conformance app, shared by the in-process and the TCP test.
+
+#![allow(dead_code, unreachable_pub)]
+
+use actix_web::http::header::WWW_AUTHENTICATE;
+use actix_web::web::{self, ServiceConfig};
+use sanctum_actix::{CognitoAuth, CognitoUser, Require, RequireGroup, RequireScope};
+use sanctum_core::testing::conformance::{
+    ANONYMOUS, COOKIE_NAME, CUSTOM_HEADER, ConformanceEnv, Route,
+};
+use sanctum_core::{ExpectedUse, RequestHeaders, Requirement, TokenSource};
+
+/// Every conformance handler answers the user name of the `CognitoUser` it extracted.
+pub async fn user_name(user: CognitoUser) -> String {
+    user.username.clone().unwrap_or_default()
+}
+
+/// The optional route's handler: the user name or `ANONYMOUS`.
+pub async fn maybe_user_name(user: Option<CognitoUser>) -> String {
+    user.and_then(|u| u.username.clone())
+        .unwrap_or_else(|| ANONYMOUS.to_owned())
+}
+
+/// Registers one resource per conformance [`Route`], wired as the route's docs say. The
+/// closure is `Clone + Send`, so `HttpServer::new` can call it on every worker.
+pub fn conformance_routes(
+    env: &ConformanceEnv,
+) -> impl Fn(&mut ServiceConfig) + Clone + Send + 'static {
+    let verifier = env.verifier.clone();
+    let keys_down = env.keys_down_verifier.clone();
+    move |cfg: &mut ServiceConfig| {
+        for route in Route::ALL {
+            let auth = CognitoAuth::new(verifier.clone());
+            let resource = web::resource(route.path());
+            match route {
+                Route::Protected => cfg.service(resource.wrap(auth).get(user_name)),
+                Route::Admin => cfg.service(
+                    resource
+                        .wrap(RequireGroup("admin"))
+                        .wrap(auth)
+                        .get(user_name),
+                ),
+                Route::AnyGroup => cfg.service(
+                    resource
+                        .wrap(RequireGroup::any(["admin", "ops"]))
+                        .wrap(auth)
+                        .get(user_name),
+                ),
+                Route::AllGroups => cfg.service(
+                    resource
+                        .wrap(RequireGroup::all(["admin", "ops"]))
+                        .wrap(auth)
+                        .get(user_name),
+                ),
+                Route::Scope => cfg.service(
+                    resource
+                        .wrap(RequireScope("orders/read"))
+                        .wrap(auth)
+                        .get(user_name),
+                ),
+                Route::Requirement => cfg.service(
+                    resource
+                        .wrap(Require::new(Requirement::none_of_groups(["suspended"])))
+                        .wrap(auth)
+                        .get(user_name),
+                ),
+                Route::Optional => cfg.service(resource.wrap(auth.optional()).get(maybe_user_name)),
+                Route::Cookie => cfg.service(
+                    resource
+                        .wrap(auth.token_source(TokenSource::cookie(COOKIE_NAME)))
+                        .get(user_name),
+                ),
+                Route::Custom => {
+                    cfg.service(
+                        resource
+                            .wrap(auth.token_source(TokenSource::custom(
+                                |h: &dyn RequestHeaders| h.header(CUSTOM_HEADER).map(str::to_owned),
+                            )))
+                            .get(user_name),
+                    )
+                }
+                Route::IdToken => cfg.service(
+                    resource
+                        .wrap(auth.expected_use(ExpectedUse::Id))
+                        .get(user_name),
+                ),
+                Route::KeysDown => cfg.service(
+                    resource
+                        .wrap(CognitoAuth::new(keys_down.clone()))
+                        .get(user_name),
+                ),
+                Route::GuardWithoutLayer => {
+                    cfg.service(resource.wrap(RequireGroup("admin")).get(user_name))
+                }
+                Route::ExtractorWithoutLayer => cfg.service(resource.get(user_name)),
+                other => panic!("conformance route {other:?} is not wired in the actix test app"),
+            };
+        }
+    }
+}
+
+/// The `WWW-Authenticate` value of a header map, if any.
+pub fn challenge(headers: &actix_web::http::header::HeaderMap) -> Option<String> {
+    headers
+        .get(WWW_AUTHENTICATE)
+        .map(|v| v.to_str().unwrap_or("<not UTF-8>").to_owned())
+}
