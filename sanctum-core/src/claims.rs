@@ -141,8 +141,10 @@ impl CognitoClaims {
             }
             None => return Err(VerifyError::MissingClaim { claim: "token_use" }),
         };
-        let sub = take_string(&mut map, "sub")?.ok_or(VerifyError::MissingClaim { claim: "sub" })?;
-        let iss = take_string(&mut map, "iss")?.ok_or(VerifyError::MissingClaim { claim: "iss" })?;
+        let sub =
+            take_string(&mut map, "sub")?.ok_or(VerifyError::MissingClaim { claim: "sub" })?;
+        let iss =
+            take_string(&mut map, "iss")?.ok_or(VerifyError::MissingClaim { claim: "iss" })?;
         let exp = take_time(&mut map, "exp")?.ok_or(VerifyError::MissingClaim { claim: "exp" })?;
         let iat = take_time(&mut map, "iat")?;
         let nbf = take_time(&mut map, "nbf")?;
@@ -298,7 +300,10 @@ impl fmt::Debug for CognitoClaims {
     }
 }
 
-fn take_string(map: &mut Map<String, Value>, claim: &'static str) -> Result<Option<String>, VerifyError> {
+fn take_string(
+    map: &mut Map<String, Value>,
+    claim: &'static str,
+) -> Result<Option<String>, VerifyError> {
     match map.remove(claim) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
@@ -310,7 +315,10 @@ fn take_string(map: &mut Map<String, Value>, claim: &'static str) -> Result<Opti
 }
 
 /// A NumericDate: a non-negative JSON number (fractions are truncated, as RFC 7519 allows them).
-fn take_time(map: &mut Map<String, Value>, claim: &'static str) -> Result<Option<u64>, VerifyError> {
+fn take_time(
+    map: &mut Map<String, Value>,
+    claim: &'static str,
+) -> Result<Option<u64>, VerifyError> {
     let invalid = VerifyError::InvalidClaim {
         claim,
         reason: "not a non-negative number of seconds",
@@ -323,7 +331,7 @@ fn take_time(map: &mut Map<String, Value>, claim: &'static str) -> Result<Option
             } else {
                 match n.as_f64() {
                     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                    Some(f) if f.is_finite() && f >= 0.0 && f < 1.0e19 => Ok(Some(f as u64)),
+                    Some(f) if (0.0..1.0e19).contains(&f) => Ok(Some(f as u64)),
                     _ => Err(invalid),
                 }
             }
@@ -405,7 +413,10 @@ mod tests {
             email: String,
         }
         let mine: Mine = c.decode().unwrap();
-        assert_eq!((mine.tenant.as_str(), mine.email.as_str()), ("acme", "b@example.com"));
+        assert_eq!(
+            (mine.tenant.as_str(), mine.email.as_str()),
+            ("acme", "b@example.com")
+        );
     }
 
     #[test]
@@ -429,6 +440,9 @@ mod tests {
             parse(&format!("{{{base}}}")).unwrap_err(),
             VerifyError::MissingClaim { claim: "exp" }
         ));
-        assert!(matches!(parse("[1]").unwrap_err(), VerifyError::Malformed { .. }));
+        assert!(matches!(
+            parse("[1]").unwrap_err(),
+            VerifyError::Malformed { .. }
+        ));
     }
 }

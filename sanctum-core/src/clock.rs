@@ -105,5 +105,7 @@ fn to_millis(time: SystemTime) -> u64 {
 
 /// Seconds since the epoch of a clock reading (0 before the epoch).
 pub(crate) fn unix_seconds(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    time.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }

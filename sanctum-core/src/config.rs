@@ -59,7 +59,8 @@ impl UserPool {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.client_ids.extend(client_ids.into_iter().map(Into::into));
+        self.client_ids
+            .extend(client_ids.into_iter().map(Into::into));
         self
     }
 
@@ -228,10 +229,23 @@ mod tests {
 
     #[test]
     fn regions_are_checked() {
-        for ok in ["us-east-1", "eu-central-2", "us-gov-west-1", "ap-southeast-4"] {
+        for ok in [
+            "us-east-1",
+            "eu-central-2",
+            "us-gov-west-1",
+            "ap-southeast-4",
+        ] {
             assert!(is_valid_region(ok), "{ok}");
         }
-        for bad in ["", "us-east", "US-EAST-1", "us_east_1", "us-east-x", "a-b-c-d-1", "us--1"] {
+        for bad in [
+            "",
+            "us-east",
+            "US-EAST-1",
+            "us_east_1",
+            "us-east-x",
+            "a-b-c-d-1",
+            "us--1",
+        ] {
             assert!(!is_valid_region(bad), "{bad}");
         }
     }
@@ -239,21 +253,33 @@ mod tests {
     #[test]
     fn pool_ids_are_checked_and_the_error_names_the_value() {
         assert!(is_valid_pool_id("us-east-1_AbC123xyz"));
-        for bad in ["", "us-east-1", "us-east-1_", "nope_abc", "us-east-1_ab-c", "us-east-1_a b"] {
+        for bad in [
+            "",
+            "us-east-1",
+            "us-east-1_",
+            "nope_abc",
+            "us-east-1_ab-c",
+            "us-east-1_a b",
+        ] {
             assert!(!is_valid_pool_id(bad), "{bad}");
         }
         let err = UserPool::new("us-east-1", "us-east-1-AbC")
             .client_id("abc")
             .validate()
             .unwrap_err();
-        assert!(matches!(err, ConfigError::InvalidUserPoolId { ref value } if value == "us-east-1-AbC"));
+        assert!(
+            matches!(err, ConfigError::InvalidUserPoolId { ref value } if value == "us-east-1-AbC")
+        );
         assert!(err.to_string().contains("us-east-1-AbC"));
     }
 
     #[test]
     fn a_pool_without_clients_needs_the_explicit_any_client_option() {
         let pool = UserPool::new("us-east-1", "us-east-1_AbC");
-        assert!(matches!(pool.validate(), Err(ConfigError::NoClientIds { .. })));
+        assert!(matches!(
+            pool.validate(),
+            Err(ConfigError::NoClientIds { .. })
+        ));
         assert!(pool.accept_any_client().validate().is_ok());
     }
 
@@ -261,19 +287,31 @@ mod tests {
     fn issuer_and_jwks_url_can_be_overridden_independently() {
         let pool = UserPool::new("us-east-1", "us-east-1_AbC").client_id("c");
         let jwks_only = pool.clone().with_jwks_url("http://127.0.0.1:9000/keys");
-        assert_eq!(jwks_only.issuer(), "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC");
+        assert_eq!(
+            jwks_only.issuer(),
+            "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC"
+        );
         assert_eq!(jwks_only.jwks_url(), "http://127.0.0.1:9000/keys");
         let issuer_only = pool.with_issuer("http://127.0.0.1:9229/us-east-1_AbC");
-        assert_eq!(issuer_only.jwks_url(), "http://127.0.0.1:9229/us-east-1_AbC/.well-known/jwks.json");
+        assert_eq!(
+            issuer_only.jwks_url(),
+            "http://127.0.0.1:9229/us-east-1_AbC/.well-known/jwks.json"
+        );
         assert!(matches!(
             issuer_only.with_jwks_url("ftp://x").validate(),
-            Err(ConfigError::InvalidUrl { what: "jwks_url", .. })
+            Err(ConfigError::InvalidUrl {
+                what: "jwks_url",
+                ..
+            })
         ));
     }
 
     #[test]
     fn bad_client_ids_are_refused() {
         let pool = UserPool::new("us-east-1", "us-east-1_AbC").client_id("");
-        assert!(matches!(pool.validate(), Err(ConfigError::InvalidClientId { .. })));
+        assert!(matches!(
+            pool.validate(),
+            Err(ConfigError::InvalidClientId { .. })
+        ));
     }
 }

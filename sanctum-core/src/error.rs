@@ -286,9 +286,16 @@ mod tests {
 
     #[test]
     fn kinds_map_to_the_three_answers() {
-        assert_eq!(VerifyError::InvalidSignature.kind(), ErrorKind::Unauthenticated);
         assert_eq!(
-            VerifyError::KeysUnavailable { url: "u".into(), reason: "r".into() }.kind(),
+            VerifyError::InvalidSignature.kind(),
+            ErrorKind::Unauthenticated
+        );
+        assert_eq!(
+            VerifyError::KeysUnavailable {
+                url: "u".into(),
+                reason: "r".into()
+            }
+            .kind(),
             ErrorKind::KeysUnavailable
         );
         assert_eq!(

@@ -25,7 +25,10 @@ impl RequestHeaders for http::HeaderMap {
     }
 
     fn header_all(&self, name: &str) -> Vec<&str> {
-        self.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect()
+        self.get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect()
     }
 }
 
@@ -127,7 +130,7 @@ impl TokenSource {
 
 fn bearer(value: &str) -> Extracted<'_> {
     let value = value.trim_start();
-    let (scheme, rest) = match value.find(|c: char| c == ' ' || c == '\t') {
+    let (scheme, rest) = match value.find([' ', '\t']) {
         Some(i) => (&value[..i], &value[i..]),
         None => (value, ""),
     };
@@ -166,9 +169,18 @@ mod tests {
 
     #[test]
     fn bearer_scheme_is_case_insensitive() {
-        for value in ["Bearer t.t.t", "bearer t.t.t", "BEARER   t.t.t", "Bearer\tt.t.t "] {
+        for value in [
+            "Bearer t.t.t",
+            "bearer t.t.t",
+            "BEARER   t.t.t",
+            "Bearer\tt.t.t ",
+        ] {
             let h = headers(&[("authorization", value)]);
-            assert_eq!(TokenSource::Bearer.extract(&h), Extracted::Token("t.t.t".into()), "{value}");
+            assert_eq!(
+                TokenSource::Bearer.extract(&h),
+                Extracted::Token("t.t.t".into()),
+                "{value}"
+            );
         }
     }
 
@@ -182,13 +194,19 @@ mod tests {
             let h = headers(&[("authorization", value)]);
             assert_eq!(TokenSource::Bearer.extract(&h), Extracted::Empty);
         }
-        assert_eq!(TokenSource::Bearer.extract(&headers(&[])), Extracted::Missing);
+        assert_eq!(
+            TokenSource::Bearer.extract(&headers(&[])),
+            Extracted::Missing
+        );
     }
 
     #[test]
     fn cookies_are_found_across_headers() {
         let h = headers(&[("cookie", "a=1; b=2"), ("cookie", "session=t.t.t; c=3")]);
-        assert_eq!(TokenSource::cookie("session").extract(&h), Extracted::Token("t.t.t".into()));
+        assert_eq!(
+            TokenSource::cookie("session").extract(&h),
+            Extracted::Token("t.t.t".into())
+        );
         assert_eq!(TokenSource::cookie("nope").extract(&h), Extracted::Missing);
         let h = headers(&[("cookie", "session=")]);
         assert_eq!(TokenSource::cookie("session").extract(&h), Extracted::Empty);

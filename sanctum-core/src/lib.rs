@@ -29,13 +29,13 @@
 //! | `test-util` | no | [`testing`]: an in-process token issuer with a loopback JWKS server, and the adapters' conformance table |
 //!
 //! ## Modules
-//! - [`config`]: user pools, issuer and JWKS URL;
-//! - [`verify`]: the verifier and its nine checks, the verified-token cache;
-//! - [`jwks`]: the key cache policy;
-//! - [`claims`]: [`CognitoClaims`];
-//! - [`rbac`]: [`Requirement`];
-//! - [`extract`] and [`rejection`]: what the web adapters share;
-//! - [`error`]: [`ConfigError`] and [`VerifyError`].
+//! - [`config`] — user pools, issuer and JWKS URL;
+//! - [`verify`] — the verifier and its nine checks, the verified-token cache;
+//! - [`jwks`] — the key cache policy;
+//! - [`claims`] — [`CognitoClaims`];
+//! - [`rbac`] — [`Requirement`];
+//! - [`extract`] and [`rejection`] — what the web adapters share;
+//! - [`error`] — [`ConfigError`] and [`VerifyError`].
 
 pub mod claims;
 pub mod clock;

@@ -330,8 +330,13 @@ mod tests {
         assert!(Requirement::any_group(["root", "ops"]).is_met(&c));
         assert!(!Requirement::any_group(Vec::<String>::new()).is_met(&c));
         assert!(Requirement::all_groups(["admin", "ops"]).is_met(&c));
-        let err = Requirement::all_groups(["admin", "root"]).check(&c).unwrap_err();
-        assert_eq!(err.reason(), &DeniedReason::MissingGroup(vec!["root".into()]));
+        let err = Requirement::all_groups(["admin", "root"])
+            .check(&c)
+            .unwrap_err();
+        assert_eq!(
+            err.reason(),
+            &DeniedReason::MissingGroup(vec!["root".into()])
+        );
         assert!(Requirement::none_of_groups(["banned"]).is_met(&c));
         assert!(!Requirement::none_of_groups(["ops"]).is_met(&c));
     }
@@ -344,7 +349,8 @@ mod tests {
         assert!(!Requirement::any_scope(["admin/all"]).is_met(&c));
         let custom = Requirement::custom("sub is s", |c: &CognitoClaims| c.sub == "s");
         assert!(custom.is_met(&c));
-        let rule = Requirement::group("admin").or(Requirement::group("ops").and(Requirement::scope("orders/read")));
+        let rule = Requirement::group("admin")
+            .or(Requirement::group("ops").and(Requirement::scope("orders/read")));
         assert!(rule.is_met(&c));
         let rule = rule.and(Requirement::none_of_groups(["ops"]));
         assert!(!rule.is_met(&c));

@@ -165,18 +165,30 @@ mod tests {
         assert_eq!(bad.status(), StatusCode::UNAUTHORIZED);
         assert_eq!(
             bad.www_authenticate().as_deref(),
-            Some("Bearer error=\"invalid_token\", error_description=\"token signature is invalid\"")
+            Some(
+                "Bearer error=\"invalid_token\", error_description=\"token signature is invalid\""
+            )
         );
 
         let forbidden = AuthRejection::from(Denied::missing_group(["admin"]));
         assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
-        assert!(forbidden.www_authenticate().unwrap().starts_with("Bearer error=\"insufficient_scope\""));
+        assert!(
+            forbidden
+                .www_authenticate()
+                .unwrap()
+                .starts_with("Bearer error=\"insufficient_scope\"")
+        );
 
-        let down = AuthRejection::from(VerifyError::KeysUnavailable { url: "u".into(), reason: "r".into() });
+        let down = AuthRejection::from(VerifyError::KeysUnavailable {
+            url: "u".into(),
+            reason: "r".into(),
+        });
         assert_eq!(down.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(down.www_authenticate(), None);
 
-        let wiring = AuthRejection::Misconfigured { hint: "add the layer" };
+        let wiring = AuthRejection::Misconfigured {
+            hint: "add the layer",
+        };
         assert_eq!(wiring.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(wiring.www_authenticate(), None);
         let body: serde_json::Value = serde_json::from_str(&wiring.body()).unwrap();

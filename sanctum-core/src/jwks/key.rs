@@ -26,7 +26,9 @@ impl PreparedKey {
 
 impl fmt::Debug for PreparedKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PreparedKey").field("alg", &self.alg).finish_non_exhaustive()
+        f.debug_struct("PreparedKey")
+            .field("alg", &self.alg)
+            .finish_non_exhaustive()
     }
 }
 

@@ -40,7 +40,12 @@ struct FetchState {
 
 impl Jwks {
     /// Keys fetched from `url` on demand.
-    pub(crate) fn remote(url: String, fetcher: Fetcher, cooldown: Duration, clock: Arc<dyn Clock>) -> Self {
+    pub(crate) fn remote(
+        url: String,
+        fetcher: Fetcher,
+        cooldown: Duration,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         Self {
             url,
             fetcher: Some(fetcher),
@@ -120,7 +125,11 @@ impl Jwks {
         self.fetch_locked(fetcher, &mut state).await
     }
 
-    async fn fetch_locked(&self, fetcher: &Fetcher, state: &mut FetchState) -> Result<(), VerifyError> {
+    async fn fetch_locked(
+        &self,
+        fetcher: &Fetcher,
+        state: &mut FetchState,
+    ) -> Result<(), VerifyError> {
         state.last_attempt = Some(self.clock.now());
         match fetcher.fetch(&self.url).await {
             Ok(keys) => {

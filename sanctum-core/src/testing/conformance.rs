@@ -132,7 +132,12 @@ impl Case {
     ///
     /// # Errors
     /// A description of every difference.
-    pub fn check(&self, status: u16, www_authenticate: Option<&str>, body: &str) -> Result<(), String> {
+    pub fn check(
+        &self,
+        status: u16,
+        www_authenticate: Option<&str>,
+        body: &str,
+    ) -> Result<(), String> {
         let mut problems = Vec::new();
         if status != self.status {
             problems.push(format!("status {status}, expected {}", self.status));
@@ -141,8 +146,11 @@ impl Case {
             (Challenge::None, None) => {}
             (Challenge::Bare, Some("Bearer")) => {}
             (Challenge::Error(code), Some(value))
-                if value.starts_with(&format!("Bearer error=\"{code}\", error_description=\"")) => {}
-            (expected, got) => problems.push(format!("WWW-Authenticate {got:?}, expected {expected:?}")),
+                if value.starts_with(&format!("Bearer error=\"{code}\", error_description=\"")) => {
+            }
+            (expected, got) => {
+                problems.push(format!("WWW-Authenticate {got:?}, expected {expected:?}"))
+            }
         }
         match &self.body {
             Body::Text(text) if body == text => {}
@@ -150,19 +158,29 @@ impl Case {
             Body::Error(code) => match serde_json::from_str::<serde_json::Value>(body) {
                 Ok(json)
                     if json["error"] == *code
-                        && json["error_description"].as_str().is_some_and(|d| !d.is_empty()) => {}
+                        && json["error_description"]
+                            .as_str()
+                            .is_some_and(|d| !d.is_empty()) => {}
                 _ => problems.push(format!("body {body:?}, expected a JSON error {code:?}")),
             },
         }
         for secret in &self.secrets {
-            if body.contains(secret.as_str()) || www_authenticate.is_some_and(|w| w.contains(secret.as_str())) {
+            if body.contains(secret.as_str())
+                || www_authenticate.is_some_and(|w| w.contains(secret.as_str()))
+            {
                 problems.push("the answer echoes the token".to_owned());
             }
         }
         if problems.is_empty() {
             Ok(())
         } else {
-            Err(format!("{} ({} {}): {}", self.name, "GET", self.route.path(), problems.join("; ")))
+            Err(format!(
+                "{} ({} {}): {}",
+                self.name,
+                "GET",
+                self.route.path(),
+                problems.join("; ")
+            ))
         }
     }
 }
@@ -207,13 +225,32 @@ impl ConformanceEnv {
         let alice = i.access_token().username("alice").build();
         let root = i.access_token().username("root").groups(["admin"]).build();
         let ops = i.access_token().username("olga").groups(["ops"]).build();
-        let admin_ops = i.access_token().username("ada").groups(["admin", "ops"]).build();
-        let reader = i.access_token().username("rita").scopes(["orders/read"]).build();
-        let suspended = i.access_token().username("sam").groups(["suspended"]).build();
+        let admin_ops = i
+            .access_token()
+            .username("ada")
+            .groups(["admin", "ops"])
+            .build();
+        let reader = i
+            .access_token()
+            .username("rita")
+            .scopes(["orders/read"])
+            .build();
+        let suspended = i
+            .access_token()
+            .username("sam")
+            .groups(["suspended"])
+            .build();
         let expired = i.access_token().expires_in_secs(-120).build();
-        let expired_admin = i.access_token().groups(["admin"]).expires_in_secs(-120).build();
+        let expired_admin = i
+            .access_token()
+            .groups(["admin"])
+            .expires_in_secs(-120)
+            .build();
         let forged = i.access_token().signed_with_unpublished_key().build();
-        let wrong_iss = i.access_token().issuer("https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other").build();
+        let wrong_iss = i
+            .access_token()
+            .issuer("https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other")
+            .build();
         let wrong_client = i.access_token().client_id("someotherclient").build();
         let id_token = i.id_token().username("idina").build();
         let alg_none = i.access_token().unsigned().build();
@@ -234,63 +271,192 @@ impl ConformanceEnv {
         let fail = |name, route, headers: Vec<(String, String)>, status, challenge, code| Case {
             name,
             route,
-            secrets: headers.iter().map(|(_, v)| v.rsplit(' ').next().unwrap_or(v).to_owned()).filter(|s| s.len() > 20).collect(),
+            secrets: headers
+                .iter()
+                .map(|(_, v)| v.rsplit(' ').next().unwrap_or(v).to_owned())
+                .filter(|s| s.len() > 20)
+                .collect(),
             headers,
             status,
             challenge,
             body: Body::Error(code),
         };
-        let missing = |name, route, headers| fail(name, route, headers, 401, Challenge::Bare, "unauthorized");
-        let invalid = |name, route, headers| fail(name, route, headers, 401, Challenge::Error("invalid_token"), "invalid_token");
+        let missing =
+            |name, route, headers| fail(name, route, headers, 401, Challenge::Bare, "unauthorized");
+        let invalid = |name, route, headers| {
+            fail(
+                name,
+                route,
+                headers,
+                401,
+                Challenge::Error("invalid_token"),
+                "invalid_token",
+            )
+        };
         let forbidden = |name, route, headers| {
-            fail(name, route, headers, 403, Challenge::Error("insufficient_scope"), "insufficient_scope")
+            fail(
+                name,
+                route,
+                headers,
+                403,
+                Challenge::Error("insufficient_scope"),
+                "insufficient_scope",
+            )
         };
         use Route as R;
         vec![
             missing("no token", R::Protected, vec![]),
             ok("valid access token", R::Protected, bearer(&alice), "alice"),
-            ok("lower-case scheme", R::Protected, header("authorization", &format!("bearer {alice}")), "alice"),
-            ok("upper-case scheme", R::Protected, header("authorization", &format!("BEARER {alice}")), "alice"),
-            missing("Basic scheme is no bearer token", R::Protected, header("authorization", "Basic YWxpY2U6cHc=")),
-            invalid("empty bearer", R::Protected, header("authorization", "Bearer ")),
+            ok(
+                "lower-case scheme",
+                R::Protected,
+                header("authorization", &format!("bearer {alice}")),
+                "alice",
+            ),
+            ok(
+                "upper-case scheme",
+                R::Protected,
+                header("authorization", &format!("BEARER {alice}")),
+                "alice",
+            ),
+            missing(
+                "Basic scheme is no bearer token",
+                R::Protected,
+                header("authorization", "Basic YWxpY2U6cHc="),
+            ),
+            invalid(
+                "empty bearer",
+                R::Protected,
+                header("authorization", "Bearer "),
+            ),
             invalid("garbage token", R::Protected, bearer("not-a-jwt")),
             invalid("two segments", R::Protected, bearer("abc.def")),
             invalid("expired token", R::Protected, bearer(&expired)),
             invalid("signature by another key", R::Protected, bearer(&forged)),
             invalid("wrong issuer", R::Protected, bearer(&wrong_iss)),
             invalid("wrong client", R::Protected, bearer(&wrong_client)),
-            invalid("ID token where access is required", R::Protected, bearer(&id_token)),
+            invalid(
+                "ID token where access is required",
+                R::Protected,
+                bearer(&id_token),
+            ),
             invalid("alg none", R::Protected, bearer(&alg_none)),
             invalid("oversized token", R::Protected, bearer(&oversized)),
             missing("guarded route, no token", R::Admin, vec![]),
             forbidden("not in group admin", R::Admin, bearer(&alice)),
             ok("in group admin", R::Admin, bearer(&root), "root"),
-            invalid("expired admin token is 401, not 403", R::Admin, bearer(&expired_admin)),
+            invalid(
+                "expired admin token is 401, not 403",
+                R::Admin,
+                bearer(&expired_admin),
+            ),
             ok("any group: ops", R::AnyGroup, bearer(&ops), "olga"),
             forbidden("any group: none", R::AnyGroup, bearer(&alice)),
             forbidden("all groups: admin only", R::AllGroups, bearer(&root)),
-            ok("all groups: admin and ops", R::AllGroups, bearer(&admin_ops), "ada"),
+            ok(
+                "all groups: admin and ops",
+                R::AllGroups,
+                bearer(&admin_ops),
+                "ada",
+            ),
             ok("scope granted", R::Scope, bearer(&reader), "rita"),
             forbidden("scope missing", R::Scope, bearer(&alice)),
             ok("requirement met", R::Requirement, bearer(&alice), "alice"),
             forbidden("requirement not met", R::Requirement, bearer(&suspended)),
-            ok("optional: no token is anonymous", R::Optional, vec![], ANONYMOUS),
-            ok("optional: Basic is anonymous", R::Optional, header("authorization", "Basic YWxpY2U6cHc="), ANONYMOUS),
-            ok("optional: valid token", R::Optional, bearer(&alice), "alice"),
-            invalid("optional: invalid token is still rejected", R::Optional, bearer(&expired)),
-            invalid("optional: empty bearer is rejected", R::Optional, header("authorization", "Bearer")),
-            ok("cookie token", R::Cookie, header("cookie", &format!("theme=dark; {COOKIE_NAME}={alice}")), "alice"),
-            missing("cookie route ignores the Authorization header", R::Cookie, bearer(&alice)),
-            invalid("bad cookie token", R::Cookie, header("cookie", &format!("{COOKIE_NAME}={forged}"))),
-            ok("custom extraction", R::Custom, header(CUSTOM_HEADER, &alice), "alice"),
-            missing("custom extraction, header absent", R::Custom, bearer(&alice)),
+            ok(
+                "optional: no token is anonymous",
+                R::Optional,
+                vec![],
+                ANONYMOUS,
+            ),
+            ok(
+                "optional: Basic is anonymous",
+                R::Optional,
+                header("authorization", "Basic YWxpY2U6cHc="),
+                ANONYMOUS,
+            ),
+            ok(
+                "optional: valid token",
+                R::Optional,
+                bearer(&alice),
+                "alice",
+            ),
+            invalid(
+                "optional: invalid token is still rejected",
+                R::Optional,
+                bearer(&expired),
+            ),
+            invalid(
+                "optional: empty bearer is rejected",
+                R::Optional,
+                header("authorization", "Bearer"),
+            ),
+            ok(
+                "cookie token",
+                R::Cookie,
+                header("cookie", &format!("theme=dark; {COOKIE_NAME}={alice}")),
+                "alice",
+            ),
+            missing(
+                "cookie route ignores the Authorization header",
+                R::Cookie,
+                bearer(&alice),
+            ),
+            invalid(
+                "bad cookie token",
+                R::Cookie,
+                header("cookie", &format!("{COOKIE_NAME}={forged}")),
+            ),
+            ok(
+                "custom extraction",
+                R::Custom,
+                header(CUSTOM_HEADER, &alice),
+                "alice",
+            ),
+            missing(
+                "custom extraction, header absent",
+                R::Custom,
+                bearer(&alice),
+            ),
             ok("ID token route", R::IdToken, bearer(&id_token), "idina"),
-            invalid("access token on the ID token route", R::IdToken, bearer(&alice)),
-            fail("keys unavailable", R::KeysDown, bearer(&down_token), 503, Challenge::None, "temporarily_unavailable"),
-            fail("keys unavailable again (inside the cooldown)", R::KeysDown, bearer(&down_token), 503, Challenge::None, "temporarily_unavailable"),
+            invalid(
+                "access token on the ID token route",
+                R::IdToken,
+                bearer(&alice),
+            ),
+            fail(
+                "keys unavailable",
+                R::KeysDown,
+                bearer(&down_token),
+                503,
+                Challenge::None,
+                "temporarily_unavailable",
+            ),
+            fail(
+                "keys unavailable again (inside the cooldown)",
+                R::KeysDown,
+                bearer(&down_token),
+                503,
+                Challenge::None,
+                "temporarily_unavailable",
+            ),
             missing("keys-down route, no token", R::KeysDown, vec![]),
-            fail("guard without the auth layer", R::GuardWithoutLayer, bearer(&root), 500, Challenge::None, "server_error"),
-            fail("extractor without the auth layer", R::ExtractorWithoutLayer, bearer(&alice), 500, Challenge::None, "server_error"),
+            fail(
+                "guard without the auth layer",
+                R::GuardWithoutLayer,
+                bearer(&root),
+                500,
+                Challenge::None,
+                "server_error",
+            ),
+            fail(
+                "extractor without the auth layer",
+                R::ExtractorWithoutLayer,
+                bearer(&alice),
+                500,
+                Challenge::None,
+                "server_error",
+            ),
         ]
     }
 }
@@ -323,7 +489,12 @@ impl Report {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{} of {} conformance cases failed:", self.failures.len(), self.ran)?;
+        writeln!(
+            f,
+            "{} of {} conformance cases failed:",
+            self.failures.len(),
+            self.ran
+        )?;
         for failure in &self.failures {
             writeln!(f, "  - {failure}")?;
         }

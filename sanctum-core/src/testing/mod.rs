@@ -112,7 +112,12 @@ impl SigningKey {
         let mut signature = vec![0u8; self.pair.public_modulus_len()];
         #[allow(clippy::expect_used)]
         self.pair
-            .sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), message, &mut signature)
+            .sign(
+                &RSA_PKCS1_SHA256,
+                &SystemRandom::new(),
+                message,
+                &mut signature,
+            )
             .expect("RSA signing failed");
         signature
     }
@@ -357,7 +362,9 @@ impl TestIssuer {
     /// Returns its `kid`.
     pub fn rotate_key(&self) -> String {
         let generation = self.inner.shared.keys().generation + 1;
-        let key = Arc::new(SigningKey::generate(format!("sanctum-test-key-{generation}")));
+        let key = Arc::new(SigningKey::generate(format!(
+            "sanctum-test-key-{generation}"
+        )));
         let kid = key.kid.clone();
         let mut keys = self.inner.shared.keys();
         keys.generation = generation;
@@ -476,8 +483,14 @@ impl TokenBuilder {
         claims.insert("iat".into(), json!(now));
         claims.insert("exp".into(), json!(now + 3600));
         claims.insert("jti".into(), json!("0d3c5b8e-1f2a-4b6c-8d9e-0a1b2c3d4e5f"));
-        claims.insert("origin_jti".into(), json!("9e8d7c6b-5a4f-4e3d-2c1b-0a9f8e7d6c5b"));
-        claims.insert("event_id".into(), json!("1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"));
+        claims.insert(
+            "origin_jti".into(),
+            json!("9e8d7c6b-5a4f-4e3d-2c1b-0a9f8e7d6c5b"),
+        );
+        claims.insert(
+            "event_id".into(),
+            json!("1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"),
+        );
         match token_use {
             crate::TokenUse::Access => {
                 claims.insert("client_id".into(), json!(client));
@@ -513,6 +526,7 @@ impl TokenBuilder {
     }
 
     /// Sets `sub`.
+    #[allow(clippy::should_implement_trait)]
     pub fn sub(self, sub: &str) -> Self {
         self.claim("sub", sub)
     }
@@ -665,7 +679,9 @@ impl TokenBuilder {
             Signer::OtherKey => self.issuer.sign_with_other(signing_input.as_bytes()),
             Signer::Hs256(secret) => {
                 let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &secret);
-                aws_lc_rs::hmac::sign(&key, signing_input.as_bytes()).as_ref().to_vec()
+                aws_lc_rs::hmac::sign(&key, signing_input.as_bytes())
+                    .as_ref()
+                    .to_vec()
             }
             Signer::Unsigned => Vec::new(),
             Signer::Raw(bytes) => bytes,

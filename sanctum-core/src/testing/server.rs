@@ -21,7 +21,9 @@ pub(super) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
         };
         let shared = Arc::clone(&shared);
         tokio::spawn(async move {
-            let _ = tokio::time::timeout(STALL_LIMIT + Duration::from_secs(5), handle(stream, shared)).await;
+            let _ =
+                tokio::time::timeout(STALL_LIMIT + Duration::from_secs(5), handle(stream, shared))
+                    .await;
         });
     }
 }
@@ -52,8 +54,24 @@ async fn handle(mut stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<(
             let body = shared.jwks_json();
             respond(&mut stream, "200 OK", "application/json", body.as_bytes()).await
         }
-        JwksMode::Fail => respond(&mut stream, "500 Internal Server Error", "text/plain", b"failing on purpose").await,
-        JwksMode::Garbage => respond(&mut stream, "200 OK", "application/json", b"{\"keys\": not json").await,
+        JwksMode::Fail => {
+            respond(
+                &mut stream,
+                "500 Internal Server Error",
+                "text/plain",
+                b"failing on purpose",
+            )
+            .await
+        }
+        JwksMode::Garbage => {
+            respond(
+                &mut stream,
+                "200 OK",
+                "application/json",
+                b"{\"keys\": not json",
+            )
+            .await
+        }
         JwksMode::Stall => {
             tokio::time::sleep(STALL_LIMIT).await;
             Ok(())
@@ -61,7 +79,12 @@ async fn handle(mut stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<(
     }
 }
 
-async fn respond(stream: &mut TcpStream, status: &str, content_type: &str, body: &[u8]) -> std::io::Result<()> {
+async fn respond(
+    stream: &mut TcpStream,
+    status: &str,
+    content_type: &str,
+    body: &[u8],
+) -> std::io::Result<()> {
     let head = format!(
         "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
         body.len()

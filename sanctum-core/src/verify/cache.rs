@@ -21,7 +21,12 @@ pub(crate) struct Entry {
 struct UntilExp;
 
 impl moka::Expiry<TokenHash, Entry> for UntilExp {
-    fn expire_after_create(&self, _key: &TokenHash, value: &Entry, _created_at: Instant) -> Option<Duration> {
+    fn expire_after_create(
+        &self,
+        _key: &TokenHash,
+        value: &Entry,
+        _created_at: Instant,
+    ) -> Option<Duration> {
         Some(value.ttl)
     }
 }
@@ -56,7 +61,13 @@ impl TokenCache {
 
     /// Caches until `exp` (`now` and `exp` in seconds since the epoch); an already expired token
     /// is not cached at all.
-    pub(crate) fn insert(&self, hash: TokenHash, claims: Arc<CognitoClaims>, pool: usize, now: u64) {
+    pub(crate) fn insert(
+        &self,
+        hash: TokenHash,
+        claims: Arc<CognitoClaims>,
+        pool: usize,
+        now: u64,
+    ) {
         if claims.exp <= now {
             return;
         }

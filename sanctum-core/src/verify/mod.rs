@@ -78,7 +78,6 @@ struct Pool {
 
 impl Verifier {
     /// Starts a builder with the defaults.
-    #[must_use]
     pub fn builder() -> VerifierBuilder {
         VerifierBuilder::default()
     }
@@ -87,7 +86,11 @@ impl Verifier {
     ///
     /// # Errors
     /// The first check that fails, as a [`VerifyError`].
-    pub async fn verify(&self, token: &str, expected: ExpectedUse) -> Result<Arc<CognitoClaims>, VerifyError> {
+    pub async fn verify(
+        &self,
+        token: &str,
+        expected: ExpectedUse,
+    ) -> Result<Arc<CognitoClaims>, VerifyError> {
         let result = self.verify_inner(token, expected).await;
         if let Err(err) = &result {
             tracing::debug!(error = %err, "token rejected");
@@ -129,7 +132,11 @@ impl Verifier {
         Ok(claims)
     }
 
-    async fn verify_inner(&self, token: &str, expected: ExpectedUse) -> Result<Arc<CognitoClaims>, VerifyError> {
+    async fn verify_inner(
+        &self,
+        token: &str,
+        expected: ExpectedUse,
+    ) -> Result<Arc<CognitoClaims>, VerifyError> {
         let inner = &*self.inner;
         // 1. size, before anything else
         if token.len() > inner.max_token_size {
@@ -148,7 +155,11 @@ impl Verifier {
         }
         // 2. structure
         let parsed = token::parse(token)?;
-        let pool_index = match inner.pools.iter().position(|p| p.issuer == parsed.claims.iss) {
+        let pool_index = match inner
+            .pools
+            .iter()
+            .position(|p| p.issuer == parsed.claims.iss)
+        {
             Some(i) => i,
             // one pool: its keys decide first, then check 5 names the issuer
             None if inner.pools.len() == 1 => 0,
@@ -183,19 +194,32 @@ impl Verifier {
     }
 
     /// Checks 5–8 on claims whose signature is verified.
-    fn check_claims(&self, claims: &CognitoClaims, pool_index: usize, expected: ExpectedUse) -> Result<(), VerifyError> {
+    fn check_claims(
+        &self,
+        claims: &CognitoClaims,
+        pool_index: usize,
+        expected: ExpectedUse,
+    ) -> Result<(), VerifyError> {
         let inner = &*self.inner;
         let pool = &inner.pools[pool_index];
         // 5. issuer
         if claims.iss != pool.issuer {
-            return Err(VerifyError::IssuerMismatch { iss: clip(&claims.iss) });
+            return Err(VerifyError::IssuerMismatch {
+                iss: clip(&claims.iss),
+            });
         }
         // 6. times
         let now = self.now();
         if now >= claims.exp.saturating_add(inner.leeway) {
-            return Err(VerifyError::Expired { exp: claims.exp, now });
+            return Err(VerifyError::Expired {
+                exp: claims.exp,
+                now,
+            });
         }
-        for (claim, value) in [(TimeClaim::NotBefore, claims.nbf), (TimeClaim::IssuedAt, claims.iat)] {
+        for (claim, value) in [
+            (TimeClaim::NotBefore, claims.nbf),
+            (TimeClaim::IssuedAt, claims.iat),
+        ] {
             if let Some(value) = value
                 && value > now.saturating_add(inner.leeway)
             {
@@ -210,7 +234,9 @@ impl Verifier {
             });
         }
         // 8. client
-        if !pool.config.any_client && !pool.config.client_ids.iter().any(|c| *c == claims.client_id) {
+        if !pool.config.any_client
+            && !pool.config.client_ids.contains(&claims.client_id)
+        {
             return Err(VerifyError::ClientMismatch {
                 client_id: clip(&claims.client_id),
             });
@@ -255,7 +281,10 @@ impl fmt::Debug for Verifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let inner = &*self.inner;
         f.debug_struct("Verifier")
-            .field("pools", &inner.pools.iter().map(|p| &p.config).collect::<Vec<_>>())
+            .field(
+                "pools",
+                &inner.pools.iter().map(|p| &p.config).collect::<Vec<_>>(),
+            )
             .field("leeway_secs", &inner.leeway)
             .field("max_token_size", &inner.max_token_size)
             .field("token_cache", &inner.cache.is_some())
@@ -401,18 +430,28 @@ impl VerifierBuilder {
         for (config, issuer) in self.pools.into_iter().zip(issuers) {
             let jwks = match (&config.jwks_document, &fetcher) {
                 (Some(doc), _) => {
-                    let keys = parse_jwks(doc.as_bytes()).map_err(|reason| ConfigError::InvalidJwks { reason })?;
+                    let keys = parse_jwks(doc.as_bytes())
+                        .map_err(|reason| ConfigError::InvalidJwks { reason })?;
                     if keys.is_empty() {
                         return Err(ConfigError::InvalidJwks {
                             reason: "no usable RS256 key in the document".to_owned(),
                         });
                     }
-                    Arc::new(Jwks::fixed(format!("fixed JWKS of {}", config.pool_id), keys, Arc::clone(&self.clock)))
+                    Arc::new(Jwks::fixed(
+                        format!("fixed JWKS of {}", config.pool_id),
+                        keys,
+                        Arc::clone(&self.clock),
+                    ))
                 }
                 (None, Some(fetcher)) => {
                     let url = config.jwks_url();
                     Arc::clone(by_url.entry(url.clone()).or_insert_with(|| {
-                        Arc::new(Jwks::remote(url, fetcher.clone(), self.jwks_cooldown, Arc::clone(&self.clock)))
+                        Arc::new(Jwks::remote(
+                            url,
+                            fetcher.clone(),
+                            self.jwks_cooldown,
+                            Arc::clone(&self.clock),
+                        ))
                     }))
                 }
                 (None, None) => {
@@ -422,7 +461,11 @@ impl VerifierBuilder {
                     });
                 }
             };
-            pools.push(Pool { config, issuer, jwks });
+            pools.push(Pool {
+                config,
+                issuer,
+                jwks,
+            });
         }
         Ok(Verifier {
             inner: Arc::new(Inner {
@@ -430,7 +473,9 @@ impl VerifierBuilder {
                 leeway: self.leeway.as_secs(),
                 max_token_size: self.max_token_size,
                 clock: self.clock,
-                cache: self.token_cache.then(|| TokenCache::new(self.cache_capacity)),
+                cache: self
+                    .token_cache
+                    .then(|| TokenCache::new(self.cache_capacity)),
             }),
         })
     }

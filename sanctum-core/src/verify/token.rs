@@ -34,9 +34,12 @@ fn malformed(reason: &'static str) -> VerifyError {
 /// have the right types.
 pub(crate) fn parse(token: &str) -> Result<Parsed<'_>, VerifyError> {
     let mut segments = token.splitn(4, '.');
-    let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) =
-        (segments.next(), segments.next(), segments.next(), segments.next())
-    else {
+    let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) = (
+        segments.next(),
+        segments.next(),
+        segments.next(),
+        segments.next(),
+    ) else {
         return Err(malformed("expected three dot-separated segments"));
     };
     if header_b64.is_empty() || payload_b64.is_empty() {

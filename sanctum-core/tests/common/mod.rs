@@ -7,6 +7,10 @@ use sanctum_core::testing::TestIssuer;
 /// An issuer and a clock shared with it, so tokens and verifier agree on "now".
 pub async fn issuer_with_clock() -> (TestIssuer, ManualClock) {
     let clock = ManualClock::starting_now();
-    let issuer = TestIssuer::builder().clock(clock.clone()).start().await.expect("issuer starts");
+    let issuer = TestIssuer::builder()
+        .clock(clock.clone())
+        .start()
+        .await
+        .expect("issuer starts");
     (issuer, clock)
 }

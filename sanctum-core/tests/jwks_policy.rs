@@ -1,0 +1,292 @@
+//! The JWKS policy of DESIGN.md, against the test kit's loopback JWKS server, with an injected clock.
+#![allow(missing_docs)]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sanctum_core::testing::JwksMode;
+use sanctum_core::{ErrorKind, VerifyError};
+
+#[tokio::test]
+async fn an_unknown_kid_refetches_at_most_once_per_cooldown() {
+    let (issuer, clock) = common::issuer_with_clock().await;
+    let verifier = issuer.verifier_builder().build().expect("builds");
+    verifier
+        .verify_access(&issuer.access_token().build())
+        .await
+        .expect("valid");
+    assert_eq!(issuer.jwks_requests(), 1);
+
+    let unknown = issuer.access_token().kid("unknown").build();
+    for _ in 0..5 {
+        assert!(matches!(
+            verifier.verify_access(&unknown).await,
+            Err(VerifyError::UnknownKey { .. })
+        ));
+    }
+    assert_eq!(issuer.jwks_requests(), 1, "inside the cooldown: no fetch");
+
+    clock.advance(Duration::from_secs(9));
+    assert!(verifier.verify_access(&unknown).await.is_err());
+    assert_eq!(issuer.jwks_requests(), 1, "still inside the 10 s cooldown");
+
+    clock.advance(Duration::from_secs(2));
+    for _ in 0..5 {
+        assert!(verifier.verify_access(&unknown).await.is_err());
+    }
+    assert_eq!(
+        issuer.jwks_requests(),
+        2,
+        "after the cooldown: exactly one more fetch"
+    );
+}
+
+#[tokio::test]
+async fn the_cooldown_is_configurable() {
+    let (issuer, clock) = common::issuer_with_clock().await;
+    let verifier = issuer
+        .verifier_builder()
+        .jwks_cooldown(Duration::from_secs(60))
+        .build()
+        .expect("builds");
+    let unknown = issuer.access_token().kid("unknown").build();
+    assert!(verifier.verify_access(&unknown).await.is_err());
+    clock.advance(Duration::from_secs(30));
+    assert!(verifier.verify_access(&unknown).await.is_err());
+    assert_eq!(issuer.jwks_requests(), 1);
+    clock.advance(Duration::from_secs(31));
+    assert!(verifier.verify_access(&unknown).await.is_err());
+    assert_eq!(issuer.jwks_requests(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_concurrent_cold_verifications_make_one_fetch() {
+    let (issuer, _clock) = common::issuer_with_clock().await;
+    let verifier = issuer.verifier_builder().build().expect("builds");
+    let tokens: Vec<String> = (0..100)
+        .map(|i| issuer.access_token().username(&format!("user{i}")).build())
+        .collect();
+    let mut tasks = tokio::task::JoinSet::new();
+    for token in tokens {
+        let verifier = verifier.clone();
+        tasks.spawn(async move { verifier.verify_access(&token).await.map(|_| ()) });
+    }
+    let mut ok = 0;
+    while let Some(result) = tasks.join_next().await {
+        result.expect("task ran").expect("token verified");
+        ok += 1;
+    }
+    assert_eq!(ok, 100);
+    assert_eq!(issuer.jwks_requests(), 1);
+}
+
+#[tokio::test]
+async fn a_rotated_in_key_is_picked_up() {
+    let (issuer, clock) = common::issuer_with_clock().await;
+    let verifier = issuer.verifier_builder().build().expect("builds");
+    let old = issuer.access_token().build();
+    verifier.verify_access(&old).await.expect("old key");
+    clock.advance(Duration::from_secs(11));
+
+    let new_kid = issuer.rotate_key();
+    let new = issuer.access_token().build();
+    let claims = verifier.verify_access(&new).await.expect("new key fetched");
+    assert_eq!(claims.sub, "4d7f2a4e-8f0a-4c0e-9a57-2b7c1a0e5f11");
+    assert_eq!(issuer.jwks_requests(), 2);
+    assert_eq!(issuer.active_kid(), new_kid);
+    verifier
+        .verify_access(&old)
+        .await
+        .expect("old key still published");
+}
+
+#[tokio::test]
+async fn a_retired_key_stops_verifying_after_the_next_fetch() {
+    let (issuer, clock) = common::issuer_with_clock().await;
+    let verifier = issuer
+        .verifier_builder()
+        .token_cache(false)
+        .build()
+        .expect("builds");
+    let old_kid = issuer.active_kid();
+    let old = issuer.access_token().build();
+    verifier.verify_access(&old).await.expect("valid");
+    issuer.rotate_key();
+    issuer.retire_key(&old_kid);
+    clock.advance(Duration::from_secs(11));
+    verifier
+        .verify_access(&issuer.access_token().build())
+        .await
+        .expect("new key");
+    assert!(matches!(
+        verifier.verify_access(&old).await,
+        Err(VerifyError::UnknownKey { .. })
+    ));
+}
+
+#[tokio::test]
+async fn with_the_endpoint_down_cached_keys_still_verify() {
+    let (issuer, clock) = common::issuer_with_clock().await;
+    let verifier = issuer
+        .verifier_builder()
+        .token_cache(false)
+        .build()
+        .expect("builds");
+    verifier.prefetch().await.expect("prefetched");
+    issuer.set_jwks_mode(JwksMode::Fail);
+    clock.advance(Duration::from_secs(60));
+
+    for i in 0..3 {
+        let token = issuer.access_token().username(&format!("u{i}")).build();
+        verifier
+            .verify_access(&token)
+            .await
+            .expect("cached key verifies");
+    }
+    assert_eq!(issuer.jwks_requests(), 1, "cached keys need no fetch");
+
+    // an unknown kid now tries once, fails, and the last good keys stay
+    let unknown = issuer.access_token().kid("unknown").build();
+    let err = verifier
+        .verify_access(&unknown)
+        .await
+        .expect_err("unavailable");
+    assert_eq!(err.kind(), ErrorKind::KeysUnavailable);
+    verifier
+        .verify_access(&issuer.access_token().build())
+        .await
+        .expect("still verifies");
+}
+
+#[tokio::test]
+async fn endpoint_down_and_key_unknown_is_keys_unavailable_then_recovers() {
+    let (issuer, clock) = common::issuer_with_clock().await;
+    issuer.set_jwks_mode(JwksMode::Fail);
+    let verifier = issuer.verifier_builder().build().expect("builds");
+    let token = issuer.access_token().build();
+
+    let err = verifier.verify_access(&token).await.expect_err("down");
+    assert!(
+        matches!(err, VerifyError::KeysUnavailable { ref reason, .. } if reason.contains("500"))
+    );
+    assert_eq!(err.kind(), ErrorKind::KeysUnavailable);
+    // inside the cooldown: still unavailable, without hammering the endpoint
+    let err = verifier.verify_access(&token).await.expect_err("down");
+    assert_eq!(err.kind(), ErrorKind::KeysUnavailable);
+    assert_eq!(issuer.jwks_requests(), 1);
+
+    issuer.set_jwks_mode(JwksMode::Serve);
+    clock.advance(Duration::from_secs(11));
+    verifier.verify_access(&token).await.expect("recovered");
+    assert_eq!(issuer.jwks_requests(), 2);
+}
+
+#[tokio::test]
+async fn a_garbage_jwks_is_keys_unavailable() {
+    let (issuer, _clock) = common::issuer_with_clock().await;
+    issuer.set_jwks_mode(JwksMode::Garbage);
+    let verifier = issuer.verifier_builder().build().expect("builds");
+    let err = verifier
+        .verify_access(&issuer.access_token().build())
+        .await
+        .expect_err("garbage");
+    assert_eq!(err.kind(), ErrorKind::KeysUnavailable);
+}
+
+#[tokio::test]
+async fn a_stalled_endpoint_times_out() {
+    let (issuer, _clock) = common::issuer_with_clock().await;
+    issuer.set_jwks_mode(JwksMode::Stall);
+    let verifier = issuer
+        .verifier_builder()
+        .jwks_timeout(Duration::from_millis(300))
+        .build()
+        .expect("builds");
+    let started = std::time::Instant::now();
+    let err = verifier
+        .verify_access(&issuer.access_token().build())
+        .await
+        .expect_err("stalled");
+    assert!(
+        matches!(err, VerifyError::KeysUnavailable { ref reason, .. } if reason.contains("timed out")),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the timeout bounds the wait"
+    );
+}
+
+#[tokio::test]
+async fn prefetch_loads_the_keys_up_front() {
+    let (issuer, _clock) = common::issuer_with_clock().await;
+    let verifier = issuer.verifier_builder().build().expect("builds");
+    verifier.prefetch().await.expect("prefetched");
+    assert_eq!(issuer.jwks_requests(), 1);
+    verifier
+        .verify_access(&issuer.access_token().build())
+        .await
+        .expect("valid");
+    assert_eq!(issuer.jwks_requests(), 1);
+    issuer.set_jwks_mode(JwksMode::Fail);
+    assert_eq!(
+        verifier.prefetch().await.expect_err("down").kind(),
+        ErrorKind::KeysUnavailable
+    );
+}
+
+#[tokio::test]
+async fn verified_tokens_are_cached_until_exp() {
+    let (issuer, clock) = common::issuer_with_clock().await;
+    let verifier = issuer.verifier_builder().build().expect("builds");
+    let token = issuer.access_token().expires_in_secs(60).build();
+    let first = verifier.verify_access(&token).await.expect("valid");
+    let second = verifier.verify_access(&token).await.expect("cached");
+    assert!(
+        Arc::ptr_eq(&first, &second),
+        "a hit returns the same claims"
+    );
+    assert_eq!(first, second);
+    assert_eq!(verifier.cached_tokens(), 1);
+
+    // the cache still applies every claim check on a hit
+    assert!(matches!(
+        verifier.verify_id(&token).await,
+        Err(VerifyError::WrongTokenUse { .. })
+    ));
+    clock.advance(Duration::from_secs(61));
+    assert!(matches!(
+        verifier.verify_access(&token).await,
+        Err(VerifyError::Expired { .. })
+    ));
+}
+
+#[tokio::test]
+async fn with_the_cache_off_every_call_verifies() {
+    let (issuer, _clock) = common::issuer_with_clock().await;
+    let verifier = issuer
+        .verifier_builder()
+        .token_cache(false)
+        .build()
+        .expect("builds");
+    let token = issuer.access_token().build();
+    let first = verifier.verify_access(&token).await.expect("valid");
+    let second = verifier.verify_access(&token).await.expect("valid");
+    assert!(
+        !Arc::ptr_eq(&first, &second),
+        "each call decoded and verified anew"
+    );
+    assert_eq!(first, second);
+    assert_eq!(verifier.cached_tokens(), 0);
+}
+
+#[tokio::test]
+async fn expired_tokens_are_never_cached() {
+    let (issuer, _clock) = common::issuer_with_clock().await;
+    let verifier = issuer.verifier_builder().build().expect("builds");
+    let token = issuer.access_token().expires_in_secs(-1).build();
+    assert!(verifier.verify_access(&token).await.is_err());
+    assert_eq!(verifier.cached_tokens(), 0);
+}
