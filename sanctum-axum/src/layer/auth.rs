@@ -1,0 +1,273 @@
+//! [`CognitoAuthLayer`] and its service [`CognitoAuth`].
+
+use std::borrow::Cow;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use axum_core::response::{IntoResponse, Response};
+use http::Request;
+use sanctum_core::{AuthRejection, ExpectedUse, Extracted, TokenSource, Verifier};
+use tower_layer::Layer;
+use tower_service::Service;
+
+use super::future::ResponseFuture;
+use crate::extract::{AuthContext, CognitoUser};
+use crate::rejection::{CognitoRejection, OnRejection};
+
+/// Verifies the Cognito token of every request and hands the claims to what runs behind it.
+///
+/// A tower [`Layer`] for any service of `http::Request<B>`: axum routers and handlers, but
+/// also plain tower or hyper services. For each request it
+///
+/// 1. looks for the token where the [`token_source`](Self::token_source) says (default
+///    `Authorization: Bearer`, scheme case-insensitive);
+/// 2. no token: refuses with 401 and a bare `Bearer` challenge, or, in
+///    [`optional`](Self::optional) mode, lets the request through anonymously;
+///    an empty token is always refused (401 `invalid_token`);
+/// 3. verifies the token with the [`Verifier`] as the [`expected_use`](Self::expected_use)
+///    (default: access tokens) and refuses it with 401, or 503 when the signing keys cannot
+///    be fetched;
+/// 4. stores the result in the request extensions, where [`CognitoUser`], [`Claims`](crate::Claims)
+///    and the guards ([`RequireGroup`](crate::RequireGroup), ...) find it.
+///
+/// Refusals are answered as in [`rejection`](crate::rejection), or by the
+/// [`on_rejection`](Self::on_rejection) handler.
+///
+/// ```no_run
+/// use axum::{Router, routing::get};
+/// use sanctum_axum::{CognitoAuthLayer, CognitoUser, TokenSource};
+/// use sanctum_core::{UserPool, Verifier};
+///
+/// # fn app() -> Result<Router, sanctum_core::ConfigError> {
+/// let verifier = Verifier::builder()
+///     .pool(UserPool::new("us-east-1", "us-east-1_AbC123xyz").client_id("4a1b2c3d4e5f"))
+///     .build()?;
+///
+/// let app = Router::new()
+///     .route("/me", get(|user: CognitoUser| async move { user.sub.clone() }))
+///     // the browser app sends its token in a cookie
+///     .route_layer(CognitoAuthLayer::new(verifier).token_source(TokenSource::cookie("session")));
+/// # Ok(app) }
+/// ```
+///
+/// With [`Router::layer`](https://docs.rs/axum/0.8/axum/struct.Router.html#method.layer) the
+/// layer also runs for requests that match no route (they get 401, not 404);
+/// [`Router::route_layer`](https://docs.rs/axum/0.8/axum/struct.Router.html#method.route_layer)
+/// only covers the routes added before it.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct CognitoAuthLayer {
+    shared: Arc<Shared>,
+}
+
+#[derive(Clone, Debug)]
+struct Shared {
+    verifier: Verifier,
+    source: TokenSource,
+    expected: ExpectedUse,
+    optional: bool,
+    on_rejection: Option<OnRejection>,
+}
+
+impl CognitoAuthLayer {
+    /// A layer verifying access tokens from `Authorization: Bearer` with `verifier`; every
+    /// request must carry one.
+    pub fn new(verifier: Verifier) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                verifier,
+                source: TokenSource::Bearer,
+                expected: ExpectedUse::Access,
+                optional: false,
+                on_rejection: None,
+            }),
+        }
+    }
+
+    fn with(mut self, change: impl FnOnce(&mut Shared)) -> Self {
+        change(Arc::make_mut(&mut self.shared));
+        self
+    }
+
+    /// Optional mode: a request without a token passes through anonymously (handlers see
+    /// `Option<CognitoUser>` as `None`; guards still answer 401). A token that is present
+    /// but empty or invalid is still refused.
+    pub fn optional(self) -> Self {
+        self.with(|s| s.optional = true)
+    }
+
+    /// Where to find the token: [`TokenSource::Bearer`] (default),
+    /// [`TokenSource::cookie`], or [`TokenSource::custom`].
+    ///
+    /// ```
+    /// # fn demo(verifier: sanctum_core::Verifier) {
+    /// use sanctum_axum::{CognitoAuthLayer, TokenSource};
+    ///
+    /// let layer = CognitoAuthLayer::new(verifier).token_source(TokenSource::custom(
+    ///     |headers: &dyn sanctum_core::RequestHeaders| headers.header("x-api-token").map(str::to_owned),
+    /// ));
+    /// # let _ = layer; }
+    /// ```
+    pub fn token_source(self, source: TokenSource) -> Self {
+        self.with(|s| s.source = source)
+    }
+
+    /// Which kind of token to accept: [`ExpectedUse::Access`] (default), [`ExpectedUse::Id`]
+    /// or [`ExpectedUse::Either`].
+    pub fn expected_use(self, expected: ExpectedUse) -> Self {
+        self.with(|s| s.expected = expected)
+    }
+
+    /// Answers refusals with your own response instead of the default one; the handler also
+    /// answers for the guards and extractors behind this layer.
+    ///
+    /// ```
+    /// # fn demo(verifier: sanctum_core::Verifier) {
+    /// use axum::Json;
+    /// use sanctum_axum::{AuthRejection, CognitoAuthLayer};
+    ///
+    /// let layer = CognitoAuthLayer::new(verifier).on_rejection(|rejection: AuthRejection| {
+    ///     (rejection.status(), Json(serde_json::json!({ "message": rejection.description() })))
+    /// });
+    /// # let _ = layer; }
+    /// ```
+    pub fn on_rejection<F, R>(self, handler: F) -> Self
+    where
+        F: Fn(AuthRejection) -> R + Send + Sync + 'static,
+        R: IntoResponse,
+    {
+        let handler = OnRejection::new(handler);
+        self.with(|s| s.on_rejection = Some(handler))
+    }
+}
+
+impl<S> Layer<S> for CognitoAuthLayer {
+    type Service = CognitoAuth<S>;
+
+    fn layer(&self, inner: S) -> CognitoAuth<S> {
+        CognitoAuth {
+            inner,
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+/// The service of [`CognitoAuthLayer`]; see there.
+#[derive(Clone, Debug)]
+pub struct CognitoAuth<S> {
+    inner: S,
+    shared: Arc<Shared>,
+}
+
+/// What `call` found, without holding on to the request's headers.
+enum Found {
+    Missing,
+    Empty,
+    /// A token borrowed from the headers: found again inside the future, not copied.
+    InHeaders,
+    /// A token a custom finder returned.
+    Owned(String),
+}
+
+impl<S, B> Service<Request<B>> for CognitoAuth<S>
+where
+    S: Service<Request<B>> + Clone + Send + 'static,
+    S::Response: IntoResponse,
+    S::Future: Send,
+    B: Send + 'static,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future, S::Error>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request<B>) -> Self::Future {
+        let found = match self.shared.source.extract(req.headers()) {
+            Extracted::Missing => Found::Missing,
+            Extracted::Empty => Found::Empty,
+            Extracted::Token(Cow::Borrowed(_)) => Found::InHeaders,
+            Extracted::Token(Cow::Owned(token)) => Found::Owned(token),
+        };
+        let owned = match found {
+            Found::Missing if self.shared.optional => {
+                req.extensions_mut().insert(AuthContext {
+                    user: None,
+                    on_rejection: self.shared.on_rejection.clone(),
+                });
+                return ResponseFuture::inner(self.inner.call(req));
+            }
+            Found::Missing => return self.reject(AuthRejection::MissingToken),
+            Found::Empty => return self.reject(AuthRejection::EmptyToken),
+            Found::InHeaders => None,
+            Found::Owned(token) => Some(token),
+        };
+        // The ready service goes into the future; a fresh clone waits for the next poll_ready.
+        let clone = self.inner.clone();
+        let inner = std::mem::replace(&mut self.inner, clone);
+        ResponseFuture::verifying(Box::pin(authenticate(
+            Arc::clone(&self.shared),
+            inner,
+            req,
+            owned,
+        )))
+    }
+}
+
+impl<S> CognitoAuth<S> {
+    fn reject<F, E>(&self, rejection: AuthRejection) -> ResponseFuture<F, E> {
+        let rejection = CognitoRejection::new(rejection, self.shared.on_rejection.clone());
+        ResponseFuture::rejected(rejection.into_response())
+    }
+}
+
+/// Verifies the token, then calls `inner` with the claims in the extensions.
+async fn authenticate<S, B>(
+    shared: Arc<Shared>,
+    mut inner: S,
+    req: Request<B>,
+    owned: Option<String>,
+) -> Result<Response, S::Error>
+where
+    S: Service<Request<B>>,
+    S::Response: IntoResponse,
+{
+    let (mut parts, body) = req.into_parts();
+    let Shared {
+        verifier, expected, ..
+    } = &*shared;
+    let verified = match owned {
+        Some(token) => verifier
+            .verify(&token, *expected)
+            .await
+            .map_err(AuthRejection::Verify),
+        None => {
+            let extracted = shared.source.extract(&parts.headers);
+            match extracted {
+                Extracted::Token(token) => verifier
+                    .verify(&token, *expected)
+                    .await
+                    .map_err(AuthRejection::Verify),
+                // `call` found a token in these very headers; kept total all the same
+                Extracted::Empty => Err(AuthRejection::EmptyToken),
+                Extracted::Missing => Err(AuthRejection::MissingToken),
+            }
+        }
+    };
+    match verified {
+        Ok(claims) => {
+            parts.extensions.insert(AuthContext {
+                user: Some(CognitoUser::new(claims)),
+                on_rejection: shared.on_rejection.clone(),
+            });
+            drop(shared);
+            let response = inner.call(Request::from_parts(parts, body)).await?;
+            Ok(response.into_response())
+        }
+        Err(rejection) => {
+            Ok(CognitoRejection::new(rejection, shared.on_rejection.clone()).into_response())
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! The guards: layers that let a request through only when its verified user meets a rule.
+
+use std::task::{Context, Poll};
+
+use axum_core::response::{IntoResponse, Response};
+use http::Request;
+use sanctum_core::{AuthRejection, Requirement};
+use tower_layer::Layer;
+use tower_service::Service;
+
+use super::future::ResponseFuture;
+use crate::extract::AuthContext;
+use crate::rejection::CognitoRejection;
+
+/// The hint of the 500 answer when a guard runs without the layer.
+pub(crate) const GUARD_HINT: &str = "add sanctum_axum::CognitoAuthLayer in front of this guard: \
+     with route_layer or layer, add it after the guard so that it runs first";
+
+/// Lets through members of one group; others get 403 `insufficient_scope`, requests without
+/// a token 401.
+///
+/// Needs [`CognitoAuthLayer`](crate::CognitoAuthLayer) in front of it (in axum: added *after*
+/// the guard, as the last layer added runs first); without it the guard answers 500.
+///
+/// ```no_run
+/// use axum::{Router, routing::get};
+/// use sanctum_axum::{CognitoAuthLayer, RequireGroup};
+/// # fn app(verifier: sanctum_core::Verifier) -> Router {
+///
+/// Router::new()
+///     .route("/admin", get(|| async { "welcome, admin" }))
+///     .route_layer(RequireGroup("admin"))
+///     .route_layer(CognitoAuthLayer::new(verifier))
+/// # }
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RequireGroup(pub &'static str);
+
+impl RequireGroup {
+    /// Lets through members of at least one of `groups`.
+    ///
+    /// ```
+    /// # use sanctum_axum::RequireGroup;
+    /// let guard = RequireGroup::any(["admin", "ops"]);
+    /// # let _ = guard;
+    /// ```
+    pub fn any<I, S>(groups: I) -> Require
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Require::new(Requirement::any_group(groups))
+    }
+
+    /// Lets through members of every one of `groups`.
+    ///
+    /// ```
+    /// # use sanctum_axum::RequireGroup;
+    /// let guard = RequireGroup::all(["admin", "ops"]);
+    /// # let _ = guard;
+    /// ```
+    pub fn all<I, S>(groups: I) -> Require
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Require::new(Requirement::all_groups(groups))
+    }
+}
+
+/// Lets through tokens granting one OAuth scope (`scope` claim of access tokens); others get
+/// 403 `insufficient_scope`. Wired like [`RequireGroup`].
+///
+/// ```no_run
+/// use axum::{Router, routing::get};
+/// use sanctum_axum::{CognitoAuthLayer, RequireScope};
+/// # fn app(verifier: sanctum_core::Verifier) -> Router {
+///
+/// Router::new()
+///     .route("/orders", get(|| async { "[]" }))
+///     .route_layer(RequireScope("orders/read"))
+///     .route_layer(CognitoAuthLayer::new(verifier))
+/// # }
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RequireScope(pub &'static str);
+
+/// Lets through users meeting any core [`Requirement`]: combinations of groups, scopes and
+/// custom checks. Wired like [`RequireGroup`].
+///
+/// ```no_run
+/// use axum::{Router, routing::get};
+/// use sanctum_axum::{CognitoAuthLayer, Require, Requirement};
+/// # fn app(verifier: sanctum_core::Verifier) -> Router {
+///
+/// let rule = Requirement::group("admin")
+///     .or(Requirement::scope("orders/write"))
+///     .and(Requirement::none_of_groups(["suspended"]));
+/// Router::new()
+///     .route("/orders", get(|| async { "[]" }).post(|| async { "created" }))
+///     .route_layer(Require::new(rule))
+///     .route_layer(CognitoAuthLayer::new(verifier))
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct Require(Requirement);
+
+impl Require {
+    /// A guard checking `requirement`.
+    pub fn new(requirement: Requirement) -> Self {
+        Self(requirement)
+    }
+
+    /// The rule checked.
+    pub fn requirement(&self) -> &Requirement {
+        &self.0
+    }
+}
+
+impl From<Requirement> for Require {
+    fn from(requirement: Requirement) -> Self {
+        Self(requirement)
+    }
+}
+
+impl From<RequireGroup> for Require {
+    fn from(RequireGroup(group): RequireGroup) -> Self {
+        Self(Requirement::group(group))
+    }
+}
+
+impl From<RequireScope> for Require {
+    fn from(RequireScope(scope): RequireScope) -> Self {
+        Self(Requirement::scope(scope))
+    }
+}
+
+impl<S> Layer<S> for Require {
+    type Service = RequireService<S>;
+
+    fn layer(&self, inner: S) -> RequireService<S> {
+        RequireService {
+            inner,
+            requirement: self.0.clone(),
+        }
+    }
+}
+
+impl<S> Layer<S> for RequireGroup {
+    type Service = RequireService<S>;
+
+    fn layer(&self, inner: S) -> RequireService<S> {
+        Require::from(*self).layer(inner)
+    }
+}
+
+impl<S> Layer<S> for RequireScope {
+    type Service = RequireService<S>;
+
+    fn layer(&self, inner: S) -> RequireService<S> {
+        Require::from(*self).layer(inner)
+    }
+}
+
+/// The service of every guard ([`RequireGroup`], [`RequireScope`], [`Require`]).
+#[derive(Clone, Debug)]
+pub struct RequireService<S> {
+    inner: S,
+    requirement: Requirement,
+}
+
+impl<S> RequireService<S> {
+    /// Why `extensions` do not pass, if they do not.
+    fn refusal(&self, extensions: &http::Extensions) -> Option<CognitoRejection> {
+        let Some(context) = extensions.get::<AuthContext>() else {
+            return Some(CognitoRejection::from(AuthRejection::Misconfigured {
+                hint: GUARD_HINT,
+            }));
+        };
+        let rejection = match &context.user {
+            None => AuthRejection::MissingToken,
+            Some(user) => AuthRejection::from(self.requirement.check(user).err()?),
+        };
+        Some(context.rejection(rejection))
+    }
+}
+
+impl<S, B> Service<Request<B>> for RequireService<S>
+where
+    S: Service<Request<B>>,
+    S::Response: IntoResponse,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future, S::Error>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<B>) -> Self::Future {
+        match self.refusal(req.extensions()) {
+            None => ResponseFuture::inner(self.inner.call(req)),
+            Some(rejection) => ResponseFuture::rejected(rejection.into_response()),
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! The layers: [`CognitoAuthLayer`] verifies tokens; the guards [`RequireGroup`],
+//! [`RequireScope`] and [`Require`] check what a verified user may do.
+//!
+//! In axum the layer added last runs first, so add the guard, then the auth layer:
+//!
+//! ```no_run
+//! use axum::{Router, routing::get};
+//! use sanctum_axum::{CognitoAuthLayer, RequireGroup};
+//! # fn app(verifier: sanctum_core::Verifier) -> Router {
+//!
+//! Router::new()
+//!     .route("/admin", get(|| async { "admin" }))
+//!     .route_layer(RequireGroup("admin")) // runs second
+//!     .route_layer(CognitoAuthLayer::new(verifier)) // runs first
+//! # }
+//! ```
+//!
+//! Outside axum the layers wrap any service of `http::Request<B>` whose response implements
+//! `IntoResponse` (with `tower::ServiceBuilder`, the first layer added runs first).
+
+mod auth;
+pub mod future;
+mod guard;
+
+pub use auth::{CognitoAuth, CognitoAuthLayer};
+pub use guard::{Require, RequireGroup, RequireScope, RequireService};

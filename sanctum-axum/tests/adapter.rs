@@ -1,0 +1,257 @@
+//! Behaviour beyond the conformance table: custom rejections, `layer` vs `route_layer`, plain
+//! tower services, typed claims.
+
+mod common;
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use http::Request;
+use sanctum_axum::{
+    AuthRejection, Claims, CognitoAuthLayer, CognitoUser, ExpectedUse, RequireGroup,
+    default_response,
+};
+use sanctum_core::testing::TestIssuer;
+use tower::{ServiceBuilder, ServiceExt as _};
+
+use common::{answer, bearer, get_with, user_name};
+
+/// A custom answer: 418 with the RFC 6750 code as plain text.
+fn teapot(rejection: AuthRejection) -> impl IntoResponse {
+    (
+        StatusCode::IM_A_TEAPOT,
+        format!("custom: {}", rejection.error_code()),
+    )
+}
+
+#[tokio::test]
+async fn a_custom_rejection_replaces_every_refusal_of_the_layer_guards_and_extractors() {
+    let issuer = TestIssuer::start().await.expect("issuer");
+    let alice = issuer.access_token().username("alice").build();
+    let auth = CognitoAuthLayer::new(issuer.verifier()).on_rejection(teapot);
+    let app = Router::new()
+        .route("/protected", get(user_name).route_layer(auth.clone()))
+        .route(
+            "/admin",
+            get(user_name)
+                .route_layer(RequireGroup("admin"))
+                .route_layer(auth.clone()),
+        )
+        // an optional layer lets the anonymous request reach the extractor, which refuses it
+        .route("/extractor", get(user_name).route_layer(auth.optional()));
+
+    let cases = [
+        ("/protected", vec![], "custom: unauthorized"),
+        ("/protected", bearer("not-a-jwt"), "custom: invalid_token"),
+        ("/admin", bearer(&alice), "custom: insufficient_scope"),
+        ("/admin", vec![], "custom: unauthorized"),
+        ("/extractor", vec![], "custom: unauthorized"),
+    ];
+    for (path, headers, body) in cases {
+        let answer = get_with(&app, path, &headers).await;
+        assert_eq!(
+            (answer.status, answer.body.as_str()),
+            (418, body),
+            "{path} {headers:?}"
+        );
+        assert_eq!(
+            answer.www_authenticate, None,
+            "{path}: the default challenge is replaced"
+        );
+    }
+    let ok = get_with(
+        &app,
+        "/admin",
+        &bearer(&issuer.access_token().groups(["admin"]).build()),
+    )
+    .await;
+    assert_eq!((ok.status, ok.body.as_str()), (200, "alice"));
+}
+
+#[tokio::test]
+async fn a_custom_rejection_can_build_on_the_default_response() {
+    let issuer = TestIssuer::start().await.expect("issuer");
+    let auth = CognitoAuthLayer::new(issuer.verifier()).on_rejection(|rejection: AuthRejection| {
+        let mut response = default_response(&rejection);
+        response
+            .headers_mut()
+            .insert("x-refused-by", "sanctum".parse().expect("header value"));
+        response
+    });
+    let app = Router::new().route("/", get(user_name)).route_layer(auth);
+    let answer = get_with(&app, "/", &[]).await;
+    assert_eq!(answer.status, 401);
+    assert_eq!(answer.www_authenticate.as_deref(), Some("Bearer"));
+    assert_eq!(answer.content_type.as_deref(), Some("application/json"));
+}
+
+#[tokio::test]
+async fn without_the_layer_the_500_says_what_to_add() {
+    let app = Router::new()
+        .route("/guard", get(user_name).route_layer(RequireGroup("admin")))
+        .route("/extractor", get(user_name));
+    for path in ["/guard", "/extractor"] {
+        let answer = get_with(&app, path, &[]).await;
+        assert_eq!(answer.status, 500, "{path}");
+        let body: serde_json::Value = serde_json::from_str(&answer.body).expect("a JSON body");
+        assert_eq!(body["error"], "server_error");
+        let hint = body["error_description"].as_str().unwrap_or_default();
+        assert!(hint.contains("CognitoAuthLayer"), "{path}: {hint}");
+    }
+}
+
+#[tokio::test]
+async fn router_layer_covers_unmatched_paths_and_route_layer_does_not() {
+    let issuer = TestIssuer::start().await.expect("issuer");
+    let alice = issuer.access_token().username("alice").build();
+    let auth = CognitoAuthLayer::new(issuer.verifier());
+
+    // route_layer: only the routes added before it are protected; unknown paths stay 404
+    let routed = Router::new()
+        .route("/private", get(user_name))
+        .route_layer(auth.clone())
+        .route("/public", get(|| async { "public" }));
+    assert_eq!(get_with(&routed, "/private", &[]).await.status, 401);
+    assert_eq!(
+        get_with(&routed, "/private", &bearer(&alice)).await.body,
+        "alice"
+    );
+    assert_eq!(get_with(&routed, "/public", &[]).await.status, 200);
+    assert_eq!(get_with(&routed, "/nowhere", &[]).await.status, 404);
+
+    // layer: every request, matched or not, needs a token
+    let layered = Router::new().route("/private", get(user_name)).layer(auth);
+    assert_eq!(get_with(&layered, "/private", &[]).await.status, 401);
+    assert_eq!(
+        get_with(&layered, "/private", &bearer(&alice)).await.body,
+        "alice"
+    );
+    assert_eq!(get_with(&layered, "/nowhere", &[]).await.status, 401);
+    assert_eq!(
+        get_with(&layered, "/nowhere", &bearer(&alice)).await.status,
+        404
+    );
+}
+
+#[tokio::test]
+async fn guards_work_with_router_layer_too() {
+    let issuer = TestIssuer::start().await.expect("issuer");
+    let app = Router::new()
+        .route("/admin", get(user_name))
+        .layer(RequireGroup("admin"))
+        .layer(CognitoAuthLayer::new(issuer.verifier()));
+    let user = issuer.access_token().username("ursula").build();
+    let admin = issuer
+        .access_token()
+        .username("root")
+        .groups(["admin"])
+        .build();
+    assert_eq!(get_with(&app, "/admin", &[]).await.status, 401);
+    assert_eq!(get_with(&app, "/admin", &bearer(&user)).await.status, 403);
+    let ok = get_with(&app, "/admin", &bearer(&admin)).await;
+    assert_eq!((ok.status, ok.body.as_str()), (200, "root"));
+}
+
+#[tokio::test]
+async fn the_layers_wrap_a_plain_tower_service() {
+    let issuer = TestIssuer::start().await.expect("issuer");
+    // no axum: a service_fn over http types, reading the user from the extensions
+    let handler = tower::service_fn(|request: Request<String>| async move {
+        let user = CognitoUser::from_extensions(request.extensions()).expect("the layer ran");
+        Ok::<_, Infallible>(http::Response::new(format!(
+            "tower says hi to {}",
+            user.sub
+        )))
+    });
+    let service = ServiceBuilder::new()
+        .layer(CognitoAuthLayer::new(issuer.verifier()))
+        .layer(RequireGroup("admin"))
+        .service(handler);
+
+    let call = |token: Option<String>| {
+        let service = service.clone();
+        async move {
+            let mut request = Request::get("/");
+            if let Some(token) = token {
+                request = request.header("authorization", format!("Bearer {token}"));
+            }
+            let response = service
+                .oneshot(request.body(String::new()).expect("request"))
+                .await;
+            answer(response.expect("infallible")).await
+        }
+    };
+    assert_eq!(call(None).await.status, 401);
+    let user = issuer.access_token().build();
+    assert_eq!(call(Some(user)).await.status, 403);
+    let admin = issuer.access_token().sub("s-1").groups(["admin"]).build();
+    let ok = call(Some(admin)).await;
+    assert_eq!((ok.status, ok.body.as_str()), (200, "tower says hi to s-1"));
+}
+
+#[tokio::test]
+async fn handlers_share_the_verified_claims_instead_of_copying_them() {
+    let issuer = TestIssuer::start().await.expect("issuer");
+    let app = Router::new()
+        .route(
+            "/",
+            get(|a: CognitoUser, b: CognitoUser| async move {
+                Arc::ptr_eq(a.claims(), b.claims()).to_string()
+            }),
+        )
+        .route_layer(CognitoAuthLayer::new(issuer.verifier()));
+    let answer = get_with(&app, "/", &bearer(&issuer.access_token().build())).await;
+    assert_eq!(answer.body, "true");
+}
+
+#[derive(serde::Deserialize)]
+struct Tenant {
+    #[serde(rename = "custom:tenant")]
+    tenant: String,
+    email: String,
+}
+
+#[tokio::test]
+async fn typed_claims_are_decoded_from_the_verified_token() {
+    let issuer = TestIssuer::start().await.expect("issuer");
+    let auth = CognitoAuthLayer::new(issuer.verifier()).expected_use(ExpectedUse::Id);
+    let app = Router::new()
+        .route(
+            "/tenant",
+            get(|Claims(t): Claims<Tenant>| async move { format!("{} at {}", t.email, t.tenant) }),
+        )
+        .route_layer(auth.clone())
+        .route(
+            "/maybe",
+            get(|t: Option<Claims<Tenant>>| async move {
+                t.map_or_else(|| "nobody".to_owned(), |t| t.0.tenant)
+            })
+            .route_layer(auth.optional()),
+        );
+
+    let acme = issuer.id_token().claim("custom:tenant", "acme").build();
+    let answer = get_with(&app, "/tenant", &bearer(&acme)).await;
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (200, "alice@example.com at acme")
+    );
+
+    // valid token, but without the claim the route needs
+    let plain = issuer.id_token().build();
+    let refused = get_with(&app, "/tenant", &bearer(&plain)).await;
+    assert_eq!(refused.status, 401);
+    assert!(
+        refused
+            .www_authenticate
+            .is_some_and(|c| c.starts_with("Bearer error=\"invalid_token\"")),
+        "a 401 invalid_token challenge"
+    );
+
+    assert_eq!(get_with(&app, "/maybe", &[]).await.body, "nobody");
+    assert_eq!(get_with(&app, "/maybe", &bearer(&acme)).await.body, "acme");
+    assert_eq!(get_with(&app, "/maybe", &bearer(&plain)).await.status, 401);
+}

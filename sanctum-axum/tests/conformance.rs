@@ -1,0 +1,78 @@
+//! The shared conformance table (sanctum-core's test kit) run through one axum router: in
+//! process with `oneshot`, and over real TCP with `axum::serve` and reqwest.
+
+mod common;
+
+use std::time::Duration;
+
+use sanctum_core::testing::conformance::{ConformanceEnv, Report};
+
+use common::{conformance_router, get_with};
+
+#[tokio::test]
+async fn every_conformance_case_passes_in_process() {
+    let env = ConformanceEnv::start().await.expect("start the issuers");
+    let router = conformance_router(&env);
+    let mut report = Report::default();
+    for case in env.cases() {
+        let answer = get_with(&router, case.route.path(), &case.headers).await;
+        report.record(case.check(
+            answer.status,
+            answer.www_authenticate.as_deref(),
+            &answer.body,
+        ));
+    }
+    report.assert_all_passed();
+}
+
+#[tokio::test]
+async fn every_conformance_case_passes_over_tcp() {
+    let env = ConformanceEnv::start().await.expect("start the issuers");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("local address");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(
+        axum::serve(listener, conformance_router(&env))
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .into_future(),
+    );
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("client");
+
+    let run = async {
+        let mut report = Report::default();
+        for case in env.cases() {
+            let mut request = client.get(format!("http://{addr}{}", case.route.path()));
+            for (name, value) in &case.headers {
+                request = request.header(name.as_str(), value.as_str());
+            }
+            let result = match request.send().await {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let challenge = response
+                        .headers()
+                        .get("www-authenticate")
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned);
+                    let body = response.text().await.unwrap_or_default();
+                    case.check(status, challenge.as_deref(), &body)
+                }
+                Err(e) => Err(format!("{}: request failed: {e}", case.name)),
+            };
+            report.record(result);
+        }
+        report
+    };
+    let report = tokio::time::timeout(Duration::from_secs(60), run)
+        .await
+        .expect("the table runs within a minute");
+    let _ = stop.send(());
+    let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
+    report.assert_all_passed();
+}
