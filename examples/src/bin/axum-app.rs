@@ -1,0 +1,65 @@
+//! The axum example service: `cargo run -p sanctum-examples --bin axum-app`.
+//!
+//! Routes: `GET /public` (no token), `GET /me` (any valid access token; the caller's claims as
+//! JSON), `GET /admin` (members of the `admin` group). Configured from the environment as
+//! `sanctum_examples` describes; without `SANCTUM_USER_POOL_ID` it runs on an embedded test
+//! issuer and prints ready tokens. Stops cleanly on Ctrl-C.
+
+use std::error::Error;
+
+use axum::routing::get;
+use axum::{Json, Router};
+use sanctum_axum::{CognitoAuthLayer, CognitoUser, RequireGroup};
+use sanctum_examples::{demo_from_env, me_json};
+use tracing_subscriber::EnvFilter;
+
+async fn public() -> &'static str {
+    "public: no token needed\n"
+}
+
+async fn me(user: CognitoUser) -> Json<serde_json::Value> {
+    Json(me_json(&user))
+}
+
+async fn admin(user: CognitoUser) -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "message": "welcome to the admin area",
+        "username": user.username,
+    }))
+}
+
+fn app(auth: CognitoAuthLayer) -> Router {
+    Router::new()
+        .route("/me", get(me))
+        .route("/admin", get(admin).route_layer(RequireGroup("admin")))
+        .route_layer(auth)
+        .route("/public", get(public))
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    let mut demo = demo_from_env().await?;
+    let listener = tokio::net::TcpListener::bind(demo.addr).await?;
+    // SANCTUM_ADDR may ask for port 0: show the port actually bound
+    demo.addr = listener.local_addr()?;
+    demo.print_banner("axum");
+
+    let app = app(CognitoAuthLayer::new(demo.verifier.clone()));
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            if let Err(e) = tokio::signal::ctrl_c().await {
+                eprintln!("cannot listen for Ctrl-C ({e}); stop the process another way");
+                std::future::pending::<()>().await;
+            }
+        })
+        .await?;
+    eprintln!("shut down");
+    Ok(())
+}
