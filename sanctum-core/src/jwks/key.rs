@@ -89,6 +89,10 @@ fn prepare(jwk: &RawJwk) -> Result<(String, PreparedKey), &'static str> {
         .map_err(|_| "exponent is not base64url")?;
     let n = strip_leading_zeros(&n);
     let e = strip_leading_zeros(&e);
+    // RS256 with keys of 2048 to 8192 bits, as aws-lc-rs verifies them; refuse others up front.
+    if !(256..=1024).contains(&n.len()) {
+        return Err("RSA modulus is not 2048 to 8192 bits");
+    }
     let key = RsaPublicKeyComponents { n, e }
         .to_parsed_public_key(&signature::RSA_PKCS1_2048_8192_SHA256)
         .map_err(|_| "not a usable RSA key (2048 to 8192 bits)")?;
