@@ -14,8 +14,14 @@ cargo fmt --all -- --check
 step "cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 
+step "install aws-jwt-verify for the differential test (npm, pinned)"
+scripts/setup-differential.sh
+
 step "cargo test"
 cargo test --workspace --all-features
+
+step "fuzz token decoding and verification for 60 s"
+scripts/fuzz.sh 60
 
 step "cargo doc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features
