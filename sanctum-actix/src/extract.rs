@@ -46,7 +46,7 @@ use actix_web::{FromRequest, HttpMessage as _, HttpRequest};
 use sanctum_core::{AuthRejection, CognitoClaims, VerifyError};
 use serde::de::DeserializeOwned;
 
-use crate::rejection::{Handler, Rejection};
+use crate::rejection::{CognitoRejection, Handler};
 
 /// What [`CognitoAuth`](crate::CognitoAuth) leaves in the request extensions: the verified
 /// claims (`None`: anonymous, optional mode) and the application's rejection handler. Its
@@ -59,15 +59,19 @@ pub(crate) struct AuthState {
 const EXTRACTOR_HINT: &str = "CognitoUser and Claims<T> need the sanctum_actix::CognitoAuth middleware: \
      wrap the App, scope or resource of this route with .wrap(CognitoAuth::new(verifier))";
 
+fn misconfigured() -> CognitoRejection {
+    CognitoRejection::with_handler(
+        AuthRejection::Misconfigured {
+            hint: EXTRACTOR_HINT,
+        },
+        None,
+    )
+}
+
 /// The claims of the request's token, or why there are none.
-pub(crate) fn claims(extensions: &Extensions) -> Result<Arc<CognitoClaims>, Rejection> {
+fn claims(extensions: &Extensions) -> Result<Arc<CognitoClaims>, CognitoRejection> {
     match extensions.get::<AuthState>() {
-        None => Err(Rejection::with_handler(
-            AuthRejection::Misconfigured {
-                hint: EXTRACTOR_HINT,
-            },
-            None,
-        )),
+        None => Err(misconfigured()),
         Some(AuthState {
             claims: Some(claims),
             ..
@@ -75,7 +79,7 @@ pub(crate) fn claims(extensions: &Extensions) -> Result<Arc<CognitoClaims>, Reje
         Some(AuthState {
             claims: None,
             handler,
-        }) => Err(Rejection::with_handler(
+        }) => Err(CognitoRejection::with_handler(
             AuthRejection::MissingToken,
             handler.clone(),
         )),
@@ -114,6 +118,50 @@ impl CognitoUser {
     }
 }
 
+impl CognitoUser {
+    /// The user of a request whose [`CognitoAuth`](crate::CognitoAuth) ran, read from its
+    /// extensions (`req.extensions()`), e.g. in a middleware of your own.
+    ///
+    /// ```
+    /// use actix_web::HttpMessage as _;
+    /// use sanctum_actix::CognitoUser;
+    ///
+    /// let request = actix_web::test::TestRequest::get().to_http_request();
+    /// // no middleware ran: a wiring mistake, answered with 500
+    /// let refused = CognitoUser::from_extensions(&request.extensions()).unwrap_err();
+    /// assert_eq!(refused.status(), 500);
+    /// ```
+    ///
+    /// # Errors
+    /// [`AuthRejection::MissingToken`] when an optional middleware let the request through
+    /// anonymously, [`AuthRejection::Misconfigured`] when no middleware ran.
+    pub fn from_extensions(extensions: &Extensions) -> Result<Self, CognitoRejection> {
+        claims(extensions).map(|claims| Self { claims })
+    }
+
+    /// As [`from_extensions`](Self::from_extensions), but an anonymous request (optional
+    /// middleware, no token) is `Ok(None)`.
+    ///
+    /// # Errors
+    /// [`AuthRejection::Misconfigured`] when no middleware ran.
+    pub fn optional_from_extensions(
+        extensions: &Extensions,
+    ) -> Result<Option<Self>, CognitoRejection> {
+        match extensions.get::<AuthState>() {
+            Some(state) => Ok(state.claims.as_ref().map(|claims| Self {
+                claims: Arc::clone(claims),
+            })),
+            None => Err(misconfigured()),
+        }
+    }
+}
+
+impl AsRef<CognitoClaims> for CognitoUser {
+    fn as_ref(&self) -> &CognitoClaims {
+        &self.claims
+    }
+}
+
 impl Deref for CognitoUser {
     type Target = CognitoClaims;
 
@@ -123,11 +171,11 @@ impl Deref for CognitoUser {
 }
 
 impl FromRequest for CognitoUser {
-    type Error = Rejection;
-    type Future = Ready<Result<Self, Rejection>>;
+    type Error = CognitoRejection;
+    type Future = Ready<Result<Self, CognitoRejection>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(claims(&req.extensions()).map(|claims| Self { claims }))
+        ready(Self::from_extensions(&req.extensions()))
     }
 }
 
@@ -149,8 +197,8 @@ impl<T> Deref for Claims<T> {
 }
 
 impl<T: DeserializeOwned + 'static> FromRequest for Claims<T> {
-    type Error = Rejection;
-    type Future = Ready<Result<Self, Rejection>>;
+    type Error = CognitoRejection;
+    type Future = Ready<Result<Self, CognitoRejection>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let extensions = req.extensions();
@@ -159,10 +207,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for Claims<T> {
                 let handler = extensions
                     .get::<AuthState>()
                     .and_then(|s| s.handler.clone());
-                Rejection::with_handler(
+                CognitoRejection::with_handler(
                     AuthRejection::Verify(VerifyError::InvalidClaim {
-                        claim: "payload",
-                        reason: "does not fit the claims type the route expects",
+                        claim: "(application claims)",
+                        reason: "the claims do not have the shape the route expects",
                     }),
                     handler,
                 )

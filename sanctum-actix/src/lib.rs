@@ -64,7 +64,7 @@
 //!   source; access or ID tokens) and the guards [`RequireGroup`], [`RequireScope`],
 //!   [`Require`], with the order of `.wrap()` calls explained;
 //! - [`extract`]: [`CognitoUser`], `Option<CognitoUser>` and [`Claims<T>`](Claims);
-//! - [`rejection`]: [`Rejection`], the actix-web error for refused requests.
+//! - [`rejection`]: [`CognitoRejection`], the actix-web error for refused requests.
 //!
 //! ## Feature flags
 //!
@@ -85,7 +85,9 @@ pub use extract::{Claims, CognitoUser};
 pub use middleware::{CognitoAuth, Require, RequireGroup, RequireScope};
 #[doc(hidden)]
 pub use middleware::{CognitoAuthService, RequireService};
-pub use rejection::Rejection;
+pub use rejection::{CognitoRejection, default_response};
+
+pub use sanctum_core;
 pub use sanctum_core::{
     AuthRejection, CognitoClaims, ExpectedUse, Requirement, TokenSource, Verifier,
 };

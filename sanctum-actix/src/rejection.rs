@@ -1,4 +1,4 @@
-//! The response to a refused request: [`Rejection`], an actix-web [`ResponseError`] wrapping
+//! The response to a refused request: [`CognitoRejection`], an actix-web [`ResponseError`] wrapping
 //! the core's [`AuthRejection`].
 //!
 //! The answers are those of `sanctum-core`'s [response table](sanctum_core::rejection), the same
@@ -25,7 +25,7 @@ use actix_web::{HttpResponse, ResponseError};
 use sanctum_core::AuthRejection;
 
 /// An application's replacement for the default rejection response.
-pub(crate) type Handler = Arc<dyn Fn(&AuthRejection) -> HttpResponse + Send + Sync + 'static>;
+pub(crate) type Handler = Arc<dyn Fn(AuthRejection) -> HttpResponse + Send + Sync + 'static>;
 
 /// A refused request: the core's [`AuthRejection`] as an actix-web error.
 ///
@@ -37,21 +37,22 @@ pub(crate) type Handler = Arc<dyn Fn(&AuthRejection) -> HttpResponse + Send + Sy
 ///
 /// ```
 /// use actix_web::ResponseError;
-/// use sanctum_actix::Rejection;
+/// use sanctum_actix::CognitoRejection;
 /// use sanctum_core::AuthRejection;
 ///
-/// let rejection = Rejection::from(AuthRejection::MissingToken);
+/// let rejection = CognitoRejection::from(AuthRejection::MissingToken);
+/// assert_eq!(rejection.status(), 401);
 /// let response = rejection.error_response();
 /// assert_eq!(response.status(), 401);
 /// assert_eq!(response.headers().get("www-authenticate").unwrap(), "Bearer");
 /// ```
 #[derive(Clone)]
-pub struct Rejection {
+pub struct CognitoRejection {
     rejection: AuthRejection,
     handler: Option<Handler>,
 }
 
-impl Rejection {
+impl CognitoRejection {
     pub(crate) fn with_handler(rejection: AuthRejection, handler: Option<Handler>) -> Self {
         rejection.log();
         Self { rejection, handler }
@@ -63,9 +64,15 @@ impl Rejection {
         &self.rejection
     }
 
-    /// The core rejection, for matching on its cause.
+    /// The status code of the default response.
     #[must_use]
-    pub fn into_inner(self) -> AuthRejection {
+    pub fn status(&self) -> StatusCode {
+        status(&self.rejection)
+    }
+
+    /// Why the request was refused, by value.
+    #[must_use]
+    pub fn into_rejection(self) -> AuthRejection {
         self.rejection
     }
 
@@ -77,34 +84,34 @@ impl Rejection {
     }
 }
 
-impl From<AuthRejection> for Rejection {
+impl From<AuthRejection> for CognitoRejection {
     fn from(rejection: AuthRejection) -> Self {
         Self::with_handler(rejection, None)
     }
 }
 
-impl fmt::Debug for Rejection {
+impl fmt::Debug for CognitoRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Rejection")
+        f.debug_struct("CognitoRejection")
             .field("rejection", &self.rejection)
             .field("custom_response", &self.handler.is_some())
             .finish()
     }
 }
 
-impl fmt::Display for Rejection {
+impl fmt::Display for CognitoRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.rejection, f)
     }
 }
 
-impl std::error::Error for Rejection {
+impl std::error::Error for CognitoRejection {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         Some(&self.rejection)
     }
 }
 
-impl ResponseError for Rejection {
+impl ResponseError for CognitoRejection {
     fn status_code(&self) -> StatusCode {
         status(&self.rejection)
     }
@@ -119,8 +126,29 @@ fn status(rejection: &AuthRejection) -> StatusCode {
     StatusCode::from_u16(rejection.status().as_u16()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
-/// The table's response for `rejection`.
-pub(crate) fn default_response(rejection: &AuthRejection) -> HttpResponse {
+/// The response sanctum answers `rejection` with when the application sets no handler:
+/// status, `WWW-Authenticate` challenge and JSON body as in the [module docs](self).
+///
+/// Useful in an [`on_rejection`](crate::CognitoAuth::on_rejection) handler that only adjusts
+/// the default answer:
+///
+/// ```
+/// use actix_web::HttpResponse;
+/// use actix_web::http::header::{HeaderName, HeaderValue};
+/// use sanctum_actix::{AuthRejection, default_response};
+///
+/// fn with_marker(rejection: AuthRejection) -> HttpResponse {
+///     let mut response = default_response(&rejection);
+///     response.headers_mut().insert(
+///         HeaderName::from_static("x-auth-refused"),
+///         HeaderValue::from_static("1"),
+///     );
+///     response
+/// }
+/// assert_eq!(with_marker(AuthRejection::MissingToken).status(), 401);
+/// ```
+#[must_use]
+pub fn default_response(rejection: &AuthRejection) -> HttpResponse {
     let mut response = HttpResponse::build(status(rejection));
     response.insert_header(ContentType::json());
     if let Some(challenge) = rejection.www_authenticate() {
@@ -132,7 +160,7 @@ pub(crate) fn default_response(rejection: &AuthRejection) -> HttpResponse {
 /// The application's response when it set one, else the table's.
 pub(crate) fn respond(rejection: &AuthRejection, handler: Option<&Handler>) -> HttpResponse {
     match handler {
-        Some(handler) => handler(rejection),
+        Some(handler) => handler(rejection.clone()),
         None => default_response(rejection),
     }
 }
@@ -198,7 +226,7 @@ mod tests {
             ),
         ];
         for (rejection, code, exact_challenge, error) in cases {
-            let rejection = Rejection::from(rejection);
+            let rejection = CognitoRejection::from(rejection);
             assert_eq!(rejection.status_code().as_u16(), code, "{rejection}");
             let expected_challenge = rejection.rejection().www_authenticate();
             let (status, challenge, body) = parts(rejection.error_response());
@@ -214,15 +242,15 @@ mod tests {
     #[test]
     fn a_handler_replaces_the_response_but_not_the_cause() {
         let handler: Handler =
-            Arc::new(|r: &AuthRejection| HttpResponse::ImATeapot().body(r.error_code()));
-        let rejection = Rejection::with_handler(AuthRejection::MissingToken, Some(handler));
+            Arc::new(|r: AuthRejection| HttpResponse::ImATeapot().body(r.error_code()));
+        let rejection = CognitoRejection::with_handler(AuthRejection::MissingToken, Some(handler));
         assert_eq!(rejection.error_response().status(), StatusCode::IM_A_TEAPOT);
         assert_eq!(
             rejection.default_response().status(),
             StatusCode::UNAUTHORIZED
         );
         assert!(matches!(
-            rejection.into_inner(),
+            rejection.into_rejection(),
             AuthRejection::MissingToken
         ));
     }

@@ -48,7 +48,7 @@ fn get(uri: &str, token: Option<&str>) -> test::TestRequest {
 #[actix_web::test]
 async fn a_custom_rejection_replaces_the_answers_of_middleware_guards_and_extractors() {
     let issuer = TestIssuer::start().await.expect("issuer starts");
-    let auth = CognitoAuth::new(issuer.verifier()).on_rejection(|rejection: &AuthRejection| {
+    let auth = CognitoAuth::new(issuer.verifier()).on_rejection(|rejection: AuthRejection| {
         HttpResponse::build(StatusCode::from_u16(rejection.status().as_u16()).unwrap_or_default())
             .body(format!("custom {}", rejection.error_code()))
     });

@@ -31,7 +31,7 @@ use crate::rejection::{Handler, respond};
 ///
 /// ```
 /// use actix_web::{App, HttpResponse, web};
-/// use sanctum_actix::CognitoAuth;
+/// use sanctum_actix::{AuthRejection, CognitoAuth, default_response};
 /// use sanctum_core::{ExpectedUse, TokenSource, UserPool, Verifier};
 ///
 /// # fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -39,12 +39,15 @@ use crate::rejection::{Handler, respond};
 ///     .pool(UserPool::new("us-east-1", "us-east-1_AbC123xyz").client_id("4a1b2c3d4e5f"))
 ///     .build()?;
 /// let auth = CognitoAuth::new(verifier)
-///     .optional()
+///     .optional() // no token: anonymous; a bad token is still refused
 ///     .token_source(TokenSource::cookie("id_token"))
 ///     .expected_use(ExpectedUse::Id)
-///     .on_rejection(|rejection| {
-///         HttpResponse::build(actix_web::http::StatusCode::from_u16(rejection.status().as_u16()).unwrap())
-///             .body(format!("please sign in ({})", rejection.error_code()))
+///     .on_rejection(|rejection: AuthRejection| match rejection {
+///         // send browsers without a valid session to the sign-in page
+///         AuthRejection::MissingToken | AuthRejection::EmptyToken => HttpResponse::Found()
+///             .insert_header(("location", "/sign-in"))
+///             .finish(),
+///         other => default_response(&other),
 ///     });
 /// let app = App::new().wrap(auth).route("/", web::get().to(|| async { "hi" }));
 /// # let _ = app;
@@ -95,12 +98,15 @@ impl CognitoAuth {
 
     /// Replaces the response to every refusal — by this middleware, and by the guards and
     /// extractors behind it — with your own. The [`AuthRejection`] says why and carries the
-    /// default status, challenge and body, should you want to reuse them.
-    pub fn on_rejection<F>(mut self, handler: F) -> Self
+    /// default status, challenge and body, should you want to reuse them
+    /// ([`default_response`](crate::default_response) builds the default answer).
+    pub fn on_rejection<F, R>(mut self, handler: F) -> Self
     where
-        F: Fn(&AuthRejection) -> HttpResponse + Send + Sync + 'static,
+        F: Fn(AuthRejection) -> R + Send + Sync + 'static,
+        R: Into<HttpResponse>,
     {
-        self.handler = Some(Arc::new(handler));
+        let handler: Handler = Arc::new(move |rejection: AuthRejection| handler(rejection).into());
+        self.handler = Some(handler);
         self
     }
 }
