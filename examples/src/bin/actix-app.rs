@@ -1,0 +1,76 @@
+//! The actix-web example service: `cargo run -p sanctum-examples --bin actix-app`.
+//!
+//! Routes: `GET /public` (no token), `GET /me` (any valid access token; the caller's claims as
+//! JSON), `GET /admin` (members of the `admin` group). Configured from the environment as
+//! `sanctum_examples` describes; without `SANCTUM_USER_POOL_ID` it runs on an embedded test
+//! issuer and prints ready tokens. Stops cleanly on Ctrl-C. The same service as `axum-app`.
+
+use std::error::Error;
+
+use actix_web::{App, HttpResponse, HttpServer, web};
+use sanctum_actix::{CognitoAuth, CognitoUser, RequireGroup};
+use sanctum_examples::{demo_from_env, me_json};
+use tracing_subscriber::EnvFilter;
+
+async fn public() -> &'static str {
+    "public: no token needed\n"
+}
+
+async fn me(user: CognitoUser) -> HttpResponse {
+    HttpResponse::Ok().json(me_json(&user))
+}
+
+async fn admin(user: CognitoUser) -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({
+        "message": "welcome to the admin area",
+        "username": user.username,
+    }))
+}
+
+fn routes(auth: CognitoAuth) -> impl Fn(&mut web::ServiceConfig) + Clone {
+    move |cfg: &mut web::ServiceConfig| {
+        cfg.route("/public", web::get().to(public))
+            .service(web::resource("/me").wrap(auth.clone()).get(me))
+            .service(
+                web::resource("/admin")
+                    // actix-web runs the last .wrap() first: CognitoAuth, then the guard
+                    .wrap(RequireGroup("admin"))
+                    .wrap(auth.clone())
+                    .get(admin),
+            );
+    }
+}
+
+#[actix_web::main]
+async fn main() -> Result<(), Box<dyn Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    let mut demo = demo_from_env().await?;
+    let routes = routes(CognitoAuth::new(demo.verifier.clone()));
+    let server = HttpServer::new(move || App::new().configure(routes.clone()))
+        .shutdown_signal(async {
+            if let Err(e) = tokio::signal::ctrl_c().await {
+                eprintln!("cannot listen for Ctrl-C ({e}); stop the process another way");
+                std::future::pending::<()>().await;
+            }
+        })
+        // idle keep-alive connections must not hold the shutdown for long
+        .shutdown_timeout(5)
+        .bind(demo.addr)?;
+    // SANCTUM_ADDR may ask for port 0: show the port actually bound
+    demo.addr = server
+        .addrs()
+        .first()
+        .copied()
+        .ok_or("the server bound no address")?;
+    demo.print_banner("actix-web");
+
+    server.run().await?;
+    eprintln!("shut down");
+    Ok(())
+}

@@ -1,0 +1,171 @@
+//! Runs the built `actix-app` binary on the embedded issuer and talks to it over real TCP.
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+/// The running service; killed if the test ends early.
+struct Service {
+    child: Child,
+    lines: Receiver<Option<String>>,
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Service {
+    fn start() -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_actix-app"));
+        for var in [
+            "SANCTUM_USER_POOL_ID",
+            "SANCTUM_REGION",
+            "SANCTUM_CLIENT_ID",
+            "SANCTUM_JWKS_URL",
+            "SANCTUM_ISSUER",
+        ] {
+            command.env_remove(var);
+        }
+        let mut child = command
+            .env("SANCTUM_ADDR", "127.0.0.1:0")
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start actix-app");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(Some(line)).is_err() {
+                    return;
+                }
+            }
+            let _ = tx.send(None); // end of output: the process has exited
+        });
+        Self { child, lines }
+    }
+
+    /// The next line of output, `None` at its end; panics after `deadline`.
+    fn next_line(&self, deadline: Instant) -> Option<String> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        self.lines
+            .recv_timeout(left)
+            .expect("actix-app answers in time")
+    }
+}
+
+/// What the banner tells: base URL, admin token, user token.
+fn read_banner(service: &Service) -> (String, String, String) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let (mut base, mut admin, mut user) = (None, None, None);
+    for _ in 0..200 {
+        let Some(line) = service.next_line(deadline) else {
+            break;
+        };
+        if let Some(url) = line.strip_prefix("sanctum actix-web demo listening on ") {
+            base = Some(url.trim().to_owned());
+        } else if let Some(token) = line.strip_prefix("ADMIN_TOKEN=") {
+            admin = Some(token.trim().to_owned());
+        } else if let Some(token) = line.strip_prefix("USER_TOKEN=") {
+            user = Some(token.trim().to_owned());
+        }
+        if let (Some(base), Some(admin), Some(user)) = (&base, &admin, &user) {
+            return (base.clone(), admin.clone(), user.clone());
+        }
+    }
+    panic!("the banner lacks the address or the tokens: {base:?} {admin:?} {user:?}");
+}
+
+#[tokio::test]
+async fn actix_app_serves_public_me_and_admin_and_stops_on_ctrl_c() {
+    let mut service = Service::start();
+    let (base, admin, user) = read_banner(&service);
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+    assert!(
+        !base.ends_with(":0"),
+        "the banner shows the bound port: {base}"
+    );
+
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("client");
+    let get = |path: &str, token: Option<&str>| {
+        let mut request = client.get(format!("{base}{path}"));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        async move { request.send().await.expect("the service answers") }
+    };
+
+    let public = get("/public", None).await;
+    assert_eq!(public.status(), 200);
+    assert_eq!(
+        public.text().await.expect("body"),
+        "public: no token needed\n"
+    );
+
+    let anonymous = get("/me", None).await;
+    assert_eq!(anonymous.status(), 401);
+    assert_eq!(
+        anonymous
+            .headers()
+            .get("www-authenticate")
+            .and_then(|v| v.to_str().ok()),
+        Some("Bearer")
+    );
+
+    let me = get("/me", Some(&user)).await;
+    assert_eq!(me.status(), 200);
+    let me: serde_json::Value =
+        serde_json::from_str(&me.text().await.expect("body")).expect("JSON");
+    assert_eq!(me["username"], "demo-user");
+    assert_eq!(me["token_use"], "access");
+    assert_eq!(me["groups"], serde_json::json!([]));
+
+    let refused = get("/admin", Some(&user)).await;
+    assert_eq!(refused.status(), 403);
+    assert!(
+        refused
+            .headers()
+            .get("www-authenticate")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|c| c.starts_with("Bearer error=\"insufficient_scope\""))
+    );
+    let welcome = get("/admin", Some(&admin)).await;
+    assert_eq!(welcome.status(), 200);
+    let welcome: serde_json::Value =
+        serde_json::from_str(&welcome.text().await.expect("body")).expect("JSON");
+    assert_eq!(welcome["username"], "demo-admin");
+    drop(client);
+
+    // Ctrl-C: the service stops by itself and exits successfully
+    #[cfg(unix)]
+    {
+        let pid = service.child.id().to_string();
+        let sent = Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "SIGINT sent");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut ended = false;
+        for _ in 0..200 {
+            if service.next_line(deadline).is_none() {
+                ended = true;
+                break;
+            }
+        }
+        assert!(ended, "the output ends after Ctrl-C");
+        let status = service.child.wait().expect("wait for actix-app");
+        assert!(status.success(), "clean exit after Ctrl-C: {status}");
+    }
+}
