@@ -8,6 +8,9 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 step() { printf '\n==> %s\n' "$*"; }
 
+step "moto's Cognito server (scripts/setup-moto.sh)"
+scripts/setup-moto.sh
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 

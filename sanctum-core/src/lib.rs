@@ -47,11 +47,18 @@ pub mod rbac;
 pub mod rejection;
 pub mod verify;
 
+#[cfg(feature = "cognito")]
+pub mod cognito;
 #[cfg(feature = "test-util")]
 pub mod testing;
 
 pub use claims::{CognitoClaims, ExpectedUse, TokenUse};
 pub use clock::{Clock, ManualClock, SystemClock};
+#[cfg(feature = "cognito")]
+pub use cognito::{
+    AuthResult, Challenge, ChallengeAnswer, ChallengeName, CognitoError, SanctumClient,
+    SanctumClientBuilder, Tokens,
+};
 pub use config::UserPool;
 pub use error::{ConfigError, ErrorKind, TimeClaim, VerifyError};
 pub use extract::{Extracted, RequestHeaders, TokenFinder, TokenSource};

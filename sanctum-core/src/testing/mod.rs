@@ -23,6 +23,8 @@
 //! ```
 
 pub mod conformance;
+#[cfg(feature = "cognito")]
+pub mod moto;
 mod server;
 
 use std::fmt;

@@ -1,0 +1,828 @@
+//! Sign-in flows, challenges and tokens: [`Auth`].
+
+use std::collections::HashMap;
+use std::fmt;
+
+use aws_sdk_cognitoidentityprovider::types::{
+    AuthFlowType, AuthenticationResultType, ChallengeNameType,
+};
+
+use super::{Attributes, CognitoError, SanctumClient};
+
+/// The tokens of a successful sign-in. `Debug` shows no token.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Tokens {
+    /// The access token, for your APIs and for Cognito's own user calls.
+    pub access_token: String,
+    /// The ID token (absent only on unusual flows).
+    pub id_token: Option<String>,
+    /// The refresh token. After a refresh that did not rotate it, the one used to refresh.
+    pub refresh_token: Option<String>,
+    /// Seconds until the access token expires.
+    pub expires_in: i32,
+    /// The token type, `Bearer`.
+    pub token_type: Option<String>,
+}
+
+impl fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tokens")
+            .field("access_token", &"<redacted>")
+            .field("id_token", &self.id_token.as_ref().map(|_| "<redacted>"))
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("expires_in", &self.expires_in)
+            .field("token_type", &self.token_type)
+            .finish()
+    }
+}
+
+/// The name of a sign-in challenge.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ChallengeName {
+    /// `NEW_PASSWORD_REQUIRED`: a user created by an administrator signs in for the first time.
+    NewPasswordRequired,
+    /// `SMS_MFA`: a code was sent by SMS.
+    SmsMfa,
+    /// `SOFTWARE_TOKEN_MFA`: a TOTP code from the user's authenticator app.
+    SoftwareTokenMfa,
+    /// `EMAIL_OTP`: a code was sent by email.
+    EmailOtp,
+    /// `SELECT_MFA_TYPE`: the user picks SMS or TOTP.
+    SelectMfaType,
+    /// `MFA_SETUP`: MFA is required and the user has none yet.
+    MfaSetup,
+    /// `CUSTOM_CHALLENGE`: a challenge of the pool's Lambda triggers.
+    CustomChallenge,
+    /// `PASSWORD_VERIFIER`: the second step of SRP.
+    PasswordVerifier,
+    /// `DEVICE_SRP_AUTH`: device authentication.
+    DeviceSrpAuth,
+    /// `DEVICE_PASSWORD_VERIFIER`: device authentication, second step.
+    DevicePasswordVerifier,
+    /// Any other challenge, by its Cognito name.
+    Other(String),
+}
+
+impl ChallengeName {
+    /// Parses Cognito's name (`NEW_PASSWORD_REQUIRED`, ...); unknown names are kept in `Other`.
+    #[must_use]
+    pub fn parse(name: &str) -> Self {
+        match name {
+            "NEW_PASSWORD_REQUIRED" => Self::NewPasswordRequired,
+            "SMS_MFA" => Self::SmsMfa,
+            "SOFTWARE_TOKEN_MFA" => Self::SoftwareTokenMfa,
+            "EMAIL_OTP" => Self::EmailOtp,
+            "SELECT_MFA_TYPE" => Self::SelectMfaType,
+            "MFA_SETUP" => Self::MfaSetup,
+            "CUSTOM_CHALLENGE" => Self::CustomChallenge,
+            "PASSWORD_VERIFIER" => Self::PasswordVerifier,
+            "DEVICE_SRP_AUTH" => Self::DeviceSrpAuth,
+            "DEVICE_PASSWORD_VERIFIER" => Self::DevicePasswordVerifier,
+            other => Self::Other(other.to_owned()),
+        }
+    }
+
+    /// Cognito's name of the challenge.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::NewPasswordRequired => "NEW_PASSWORD_REQUIRED",
+            Self::SmsMfa => "SMS_MFA",
+            Self::SoftwareTokenMfa => "SOFTWARE_TOKEN_MFA",
+            Self::EmailOtp => "EMAIL_OTP",
+            Self::SelectMfaType => "SELECT_MFA_TYPE",
+            Self::MfaSetup => "MFA_SETUP",
+            Self::CustomChallenge => "CUSTOM_CHALLENGE",
+            Self::PasswordVerifier => "PASSWORD_VERIFIER",
+            Self::DeviceSrpAuth => "DEVICE_SRP_AUTH",
+            Self::DevicePasswordVerifier => "DEVICE_PASSWORD_VERIFIER",
+            Self::Other(name) => name,
+        }
+    }
+}
+
+impl fmt::Display for ChallengeName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The next step Cognito asks for, with the session that links the answer to this sign-in.
+///
+/// Answer it with [`SanctumClient::respond_to_auth_challenge`]; the answer goes through the same
+/// API (user or admin) the sign-in used. A challenge can also be rebuilt from stored parts with
+/// [`Challenge::new`] (e.g. when the session travelled through a browser). `Debug` hides the
+/// session.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Challenge {
+    /// Which challenge.
+    pub name: ChallengeName,
+    /// The user name Cognito knows (`USER_ID_FOR_SRP` when Cognito sent it, else the name
+    /// signed in with); used for `USERNAME` and `SECRET_HASH` in the answer.
+    pub username: String,
+    /// The session to send back with the answer.
+    pub session: Option<String>,
+    /// The challenge's parameters as Cognito sent them (e.g. `requiredAttributes`,
+    /// `CODE_DELIVERY_DESTINATION`, `MFAS_CAN_SETUP`).
+    pub parameters: HashMap<String, String>,
+    admin: bool,
+}
+
+impl fmt::Debug for Challenge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Challenge")
+            .field("name", &self.name)
+            .field("username", &self.username)
+            .field("session", &self.session.as_ref().map(|_| "<redacted>"))
+            .field("parameters", &self.parameters)
+            .field("admin", &self.admin)
+            .finish()
+    }
+}
+
+impl Challenge {
+    /// A challenge rebuilt from its parts, answered through the user API
+    /// (`RespondToAuthChallenge`); see [`via_admin_api`](Self::via_admin_api).
+    pub fn new(name: ChallengeName, username: impl Into<String>, session: Option<String>) -> Self {
+        Self {
+            name,
+            username: username.into(),
+            session,
+            parameters: HashMap::new(),
+            admin: false,
+        }
+    }
+
+    /// Answers through the admin API (`AdminRespondToAuthChallenge`), as for a challenge of an
+    /// admin sign-in.
+    #[must_use]
+    pub fn via_admin_api(mut self) -> Self {
+        self.admin = true;
+        self
+    }
+
+    /// Replaces the session, e.g. with the one [`Mfa::verify_software_token`](super::Mfa::verify_software_token)
+    /// returns during `MFA_SETUP`.
+    #[must_use]
+    pub fn with_session(mut self, session: impl Into<String>) -> Self {
+        self.session = Some(session.into());
+        self
+    }
+
+    /// Whether the answer goes through the admin API.
+    #[must_use]
+    pub fn is_admin(&self) -> bool {
+        self.admin
+    }
+
+    /// The attributes `NEW_PASSWORD_REQUIRED` asks for (`requiredAttributes`), without the
+    /// `userAttributes.` prefix.
+    #[must_use]
+    pub fn required_attributes(&self) -> Vec<String> {
+        self.parameters
+            .get("requiredAttributes")
+            .and_then(|raw| serde_json::from_str::<Vec<String>>(raw).ok())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|a| {
+                a.strip_prefix("userAttributes.")
+                    .map(str::to_owned)
+                    .unwrap_or(a)
+            })
+            .collect()
+    }
+}
+
+/// An answer to a [`Challenge`]. `Debug` hides passwords and codes.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ChallengeAnswer {
+    /// For `NEW_PASSWORD_REQUIRED`: the new password and any required attributes.
+    NewPassword {
+        /// The new password.
+        password: String,
+        /// Attributes to set (`name` → value), e.g. those of [`Challenge::required_attributes`].
+        attributes: Attributes,
+    },
+    /// For `SMS_MFA`: the code received by SMS.
+    SmsMfaCode(String),
+    /// For `SOFTWARE_TOKEN_MFA`: the current TOTP code.
+    SoftwareTokenMfaCode(String),
+    /// For `EMAIL_OTP`: the code received by email.
+    EmailOtpCode(String),
+    /// For `SELECT_MFA_TYPE`: the chosen kind, [`ChallengeName::SmsMfa`] or
+    /// [`ChallengeName::SoftwareTokenMfa`].
+    SelectMfaType(ChallengeName),
+    /// For `MFA_SETUP`, once the software token is verified (use the challenge with the session
+    /// the verification returned).
+    MfaSetup,
+    /// For `CUSTOM_CHALLENGE`: the answer your Lambda trigger checks.
+    CustomChallenge(String),
+    /// Any other answer, as raw challenge responses; `USERNAME` and `SECRET_HASH` are added.
+    Responses(HashMap<String, String>),
+}
+
+impl fmt::Debug for ChallengeAnswer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NewPassword { attributes, .. } => f
+                .debug_struct("NewPassword")
+                .field("password", &"<redacted>")
+                .field("attributes", attributes)
+                .finish(),
+            Self::SmsMfaCode(_) => f.write_str("SmsMfaCode(<redacted>)"),
+            Self::SoftwareTokenMfaCode(_) => f.write_str("SoftwareTokenMfaCode(<redacted>)"),
+            Self::EmailOtpCode(_) => f.write_str("EmailOtpCode(<redacted>)"),
+            Self::SelectMfaType(kind) => f.debug_tuple("SelectMfaType").field(kind).finish(),
+            Self::MfaSetup => f.write_str("MfaSetup"),
+            Self::CustomChallenge(_) => f.write_str("CustomChallenge(<redacted>)"),
+            Self::Responses(map) => f
+                .debug_tuple("Responses")
+                .field(&map.keys().collect::<Vec<_>>())
+                .finish(),
+        }
+    }
+}
+
+impl ChallengeAnswer {
+    /// A `NEW_PASSWORD_REQUIRED` answer without attributes.
+    pub fn new_password(password: impl Into<String>) -> Self {
+        Self::NewPassword {
+            password: password.into(),
+            attributes: Attributes::new(),
+        }
+    }
+
+    /// The challenge responses to send for `challenge`, `SECRET_HASH` included when given.
+    pub(crate) fn responses(
+        &self,
+        challenge: &Challenge,
+        secret_hash: Option<String>,
+    ) -> HashMap<String, String> {
+        let mut responses = HashMap::new();
+        match self {
+            Self::NewPassword {
+                password,
+                attributes,
+            } => {
+                responses.insert("NEW_PASSWORD".to_owned(), password.clone());
+                for (name, value) in attributes {
+                    responses.insert(format!("userAttributes.{name}"), value.clone());
+                }
+            }
+            Self::SmsMfaCode(code) => {
+                responses.insert("SMS_MFA_CODE".to_owned(), code.clone());
+            }
+            Self::SoftwareTokenMfaCode(code) => {
+                responses.insert("SOFTWARE_TOKEN_MFA_CODE".to_owned(), code.clone());
+            }
+            Self::EmailOtpCode(code) => {
+                responses.insert("EMAIL_OTP_CODE".to_owned(), code.clone());
+            }
+            Self::SelectMfaType(kind) => {
+                responses.insert("ANSWER".to_owned(), kind.as_str().to_owned());
+            }
+            Self::MfaSetup => {}
+            Self::CustomChallenge(answer) => {
+                responses.insert("ANSWER".to_owned(), answer.clone());
+            }
+            Self::Responses(raw) => responses.extend(raw.clone()),
+        }
+        responses.insert("USERNAME".to_owned(), challenge.username.clone());
+        if let Some(hash) = secret_hash {
+            responses.insert("SECRET_HASH".to_owned(), hash);
+        }
+        responses
+    }
+}
+
+/// What a sign-in step gives: tokens, or the next challenge (there is no third outcome).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthResult {
+    /// Signed in.
+    Tokens(Tokens),
+    /// Cognito asks for another step.
+    Challenge(Challenge),
+}
+
+impl AuthResult {
+    /// The tokens, or [`CognitoError::UnexpectedResponse`] naming the challenge's absence of
+    /// tokens when a challenge came instead.
+    ///
+    /// # Errors
+    /// When the result is a challenge.
+    pub fn into_tokens(self) -> Result<Tokens, CognitoError> {
+        match self {
+            Self::Tokens(tokens) => Ok(tokens),
+            Self::Challenge(challenge) => {
+                tracing::debug!(challenge = %challenge.name, "expected tokens, got a challenge");
+                Err(CognitoError::UnexpectedResponse {
+                    operation: "sign-in",
+                    what: "a challenge came instead of tokens",
+                })
+            }
+        }
+    }
+
+    /// The challenge, if this is one.
+    #[must_use]
+    pub fn challenge(&self) -> Option<&Challenge> {
+        match self {
+            Self::Challenge(c) => Some(c),
+            Self::Tokens(_) => None,
+        }
+    }
+
+    /// The tokens, if signed in.
+    #[must_use]
+    pub fn tokens(&self) -> Option<&Tokens> {
+        match self {
+            Self::Tokens(t) => Some(t),
+            Self::Challenge(_) => None,
+        }
+    }
+}
+
+/// Sign-in flows, challenges and tokens; from [`SanctumClient::auth`].
+#[derive(Debug, Clone, Copy)]
+pub struct Auth<'a> {
+    client: &'a SanctumClient,
+}
+
+struct RawAuth<'r> {
+    result: Option<&'r AuthenticationResultType>,
+    challenge: Option<&'r ChallengeNameType>,
+    session: Option<&'r str>,
+    parameters: Option<&'r HashMap<String, String>>,
+}
+
+impl<'a> Auth<'a> {
+    pub(crate) fn new(client: &'a SanctumClient) -> Self {
+        Self { client }
+    }
+
+    fn password_parameters(&self, username: &str, password: &str) -> HashMap<String, String> {
+        let mut params = HashMap::from([
+            ("USERNAME".to_owned(), username.to_owned()),
+            ("PASSWORD".to_owned(), password.to_owned()),
+        ]);
+        self.add_secret_hash(&mut params, username);
+        params
+    }
+
+    fn add_secret_hash(&self, params: &mut HashMap<String, String>, username: &str) {
+        if let Some(hash) = self.client.secret_hash(username) {
+            params.insert("SECRET_HASH".to_owned(), hash);
+        }
+    }
+
+    /// Signs in with user name (or alias) and password: `USER_PASSWORD_AUTH` through
+    /// `InitiateAuth`. The app client must allow that flow.
+    ///
+    /// # Errors
+    /// [`CognitoError::NotAuthorized`] for a wrong password or a disabled user,
+    /// [`CognitoError::UserNotFound`], [`CognitoError::UserNotConfirmed`],
+    /// [`CognitoError::PasswordResetRequired`], ...
+    pub async fn user_password(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<AuthResult, CognitoError> {
+        let params = self.password_parameters(username, password);
+        self.initiate(AuthFlowType::UserPasswordAuth, username, params)
+            .await
+    }
+
+    /// Signs in from the server with AWS credentials: `ADMIN_USER_PASSWORD_AUTH` through
+    /// `AdminInitiateAuth`.
+    ///
+    /// # Errors
+    /// As [`user_password`](Self::user_password).
+    pub async fn admin_user_password(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<AuthResult, CognitoError> {
+        let params = self.password_parameters(username, password);
+        self.admin_initiate(AuthFlowType::AdminUserPasswordAuth, username, params)
+            .await
+    }
+
+    /// Signs in from the server with the older `ADMIN_NO_SRP_AUTH` flow name (same parameters as
+    /// [`admin_user_password`](Self::admin_user_password)).
+    ///
+    /// # Errors
+    /// As [`user_password`](Self::user_password).
+    pub async fn admin_no_srp(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<AuthResult, CognitoError> {
+        let params = self.password_parameters(username, password);
+        self.admin_initiate(AuthFlowType::AdminNoSrpAuth, username, params)
+            .await
+    }
+
+    /// Starts `CUSTOM_AUTH` (the pool's Lambda triggers define the challenges) through
+    /// `InitiateAuth`; the result is normally a `CUSTOM_CHALLENGE`.
+    ///
+    /// # Errors
+    /// As [`user_password`](Self::user_password).
+    pub async fn custom(&self, username: &str) -> Result<AuthResult, CognitoError> {
+        let mut params = HashMap::from([("USERNAME".to_owned(), username.to_owned())]);
+        self.add_secret_hash(&mut params, username);
+        self.initiate(AuthFlowType::CustomAuth, username, params)
+            .await
+    }
+
+    /// Starts `CUSTOM_AUTH` through `AdminInitiateAuth`.
+    ///
+    /// # Errors
+    /// As [`user_password`](Self::user_password).
+    pub async fn admin_custom(&self, username: &str) -> Result<AuthResult, CognitoError> {
+        let mut params = HashMap::from([("USERNAME".to_owned(), username.to_owned())]);
+        self.add_secret_hash(&mut params, username);
+        self.admin_initiate(AuthFlowType::CustomAuth, username, params)
+            .await
+    }
+
+    /// Gets new access and ID tokens with a refresh token: `REFRESH_TOKEN_AUTH`.
+    ///
+    /// `username` must be the name Cognito knows the user by — the access token's `username`
+    /// claim ([`CognitoClaims::username`](crate::CognitoClaims::username)), not an email alias;
+    /// it is only used for `SECRET_HASH` when the app client has a secret. The returned
+    /// [`Tokens::refresh_token`] is the new one when Cognito rotated it, else `refresh_token`.
+    ///
+    /// # Errors
+    /// [`CognitoError::NotAuthorized`] when the refresh token is expired or revoked.
+    pub async fn refresh(
+        &self,
+        refresh_token: &str,
+        username: &str,
+    ) -> Result<Tokens, CognitoError> {
+        let mut params = HashMap::from([("REFRESH_TOKEN".to_owned(), refresh_token.to_owned())]);
+        self.add_secret_hash(&mut params, username);
+        let result = self
+            .initiate(AuthFlowType::RefreshTokenAuth, username, params)
+            .await?;
+        let mut tokens = result.into_tokens()?;
+        if tokens.refresh_token.is_none() {
+            tokens.refresh_token = Some(refresh_token.to_owned());
+        }
+        Ok(tokens)
+    }
+
+    /// Answers `challenge` in one call, through the same API (user or admin) that raised it.
+    /// The result is tokens or the next challenge.
+    ///
+    /// # Errors
+    /// [`CognitoError::CodeMismatch`] for a wrong code, [`CognitoError::InvalidPassword`] for a
+    /// new password the policy refuses, [`CognitoError::NotAuthorized`] for an expired session, ...
+    pub async fn respond(
+        &self,
+        challenge: &Challenge,
+        answer: ChallengeAnswer,
+    ) -> Result<AuthResult, CognitoError> {
+        let responses = answer.responses(challenge, self.client.secret_hash(&challenge.username));
+        let name = ChallengeNameType::from(challenge.name.as_str());
+        let inner = &self.client.inner;
+        tracing::debug!(challenge = %challenge.name, username = %challenge.username, admin = challenge.admin, "answering challenge");
+        if challenge.admin {
+            let out = inner
+                .sdk
+                .admin_respond_to_auth_challenge()
+                .user_pool_id(&inner.pool_id)
+                .client_id(&inner.client_id)
+                .challenge_name(name)
+                .set_challenge_responses(Some(responses))
+                .set_session(challenge.session.clone())
+                .send()
+                .await
+                .map_err(|e| CognitoError::from_sdk("AdminRespondToAuthChallenge", e))?;
+            to_result(
+                "AdminRespondToAuthChallenge",
+                &challenge.username,
+                true,
+                RawAuth {
+                    result: out.authentication_result(),
+                    challenge: out.challenge_name(),
+                    session: out.session(),
+                    parameters: out.challenge_parameters(),
+                },
+            )
+        } else {
+            let out = inner
+                .sdk
+                .respond_to_auth_challenge()
+                .client_id(&inner.client_id)
+                .challenge_name(name)
+                .set_challenge_responses(Some(responses))
+                .set_session(challenge.session.clone())
+                .send()
+                .await
+                .map_err(|e| CognitoError::from_sdk("RespondToAuthChallenge", e))?;
+            to_result(
+                "RespondToAuthChallenge",
+                &challenge.username,
+                false,
+                RawAuth {
+                    result: out.authentication_result(),
+                    challenge: out.challenge_name(),
+                    session: out.session(),
+                    parameters: out.challenge_parameters(),
+                },
+            )
+        }
+    }
+
+    /// Signs the user out everywhere with their access token (`GlobalSignOut`): their refresh
+    /// tokens are revoked and Cognito refuses their access tokens.
+    ///
+    /// # Errors
+    /// [`CognitoError::NotAuthorized`] when the token is already invalid.
+    pub async fn global_sign_out(&self, access_token: &str) -> Result<(), CognitoError> {
+        self.client
+            .inner
+            .sdk
+            .global_sign_out()
+            .access_token(access_token)
+            .send()
+            .await
+            .map_err(|e| CognitoError::from_sdk("GlobalSignOut", e))?;
+        Ok(())
+    }
+
+    async fn initiate(
+        &self,
+        flow: AuthFlowType,
+        username: &str,
+        params: HashMap<String, String>,
+    ) -> Result<AuthResult, CognitoError> {
+        tracing::debug!(flow = flow.as_str(), username, "InitiateAuth");
+        let inner = &self.client.inner;
+        let out = inner
+            .sdk
+            .initiate_auth()
+            .client_id(&inner.client_id)
+            .auth_flow(flow)
+            .set_auth_parameters(Some(params))
+            .send()
+            .await
+            .map_err(|e| CognitoError::from_sdk("InitiateAuth", e))?;
+        to_result(
+            "InitiateAuth",
+            username,
+            false,
+            RawAuth {
+                result: out.authentication_result(),
+                challenge: out.challenge_name(),
+                session: out.session(),
+                parameters: out.challenge_parameters(),
+            },
+        )
+    }
+
+    async fn admin_initiate(
+        &self,
+        flow: AuthFlowType,
+        username: &str,
+        params: HashMap<String, String>,
+    ) -> Result<AuthResult, CognitoError> {
+        tracing::debug!(flow = flow.as_str(), username, "AdminInitiateAuth");
+        let inner = &self.client.inner;
+        let out = inner
+            .sdk
+            .admin_initiate_auth()
+            .user_pool_id(&inner.pool_id)
+            .client_id(&inner.client_id)
+            .auth_flow(flow)
+            .set_auth_parameters(Some(params))
+            .send()
+            .await
+            .map_err(|e| CognitoError::from_sdk("AdminInitiateAuth", e))?;
+        to_result(
+            "AdminInitiateAuth",
+            username,
+            true,
+            RawAuth {
+                result: out.authentication_result(),
+                challenge: out.challenge_name(),
+                session: out.session(),
+                parameters: out.challenge_parameters(),
+            },
+        )
+    }
+}
+
+fn to_result(
+    operation: &'static str,
+    username: &str,
+    admin: bool,
+    raw: RawAuth<'_>,
+) -> Result<AuthResult, CognitoError> {
+    if let Some(result) = raw.result {
+        let access_token = result
+            .access_token()
+            .ok_or(CognitoError::UnexpectedResponse {
+                operation,
+                what: "an authentication result without an access token",
+            })?
+            .to_owned();
+        return Ok(AuthResult::Tokens(Tokens {
+            access_token,
+            id_token: result.id_token().map(str::to_owned),
+            refresh_token: result.refresh_token().map(str::to_owned),
+            expires_in: result.expires_in(),
+            token_type: result.token_type().map(str::to_owned),
+        }));
+    }
+    let Some(name) = raw.challenge else {
+        return Err(CognitoError::UnexpectedResponse {
+            operation,
+            what: "neither tokens nor a challenge",
+        });
+    };
+    let parameters = raw.parameters.cloned().unwrap_or_default();
+    let username = parameters
+        .get("USER_ID_FOR_SRP")
+        .or_else(|| parameters.get("USERNAME"))
+        .cloned()
+        .unwrap_or_else(|| username.to_owned());
+    let challenge = Challenge {
+        name: ChallengeName::parse(name.as_str()),
+        username,
+        session: raw.session.map(str::to_owned),
+        parameters,
+        admin,
+    };
+    tracing::debug!(operation, challenge = %challenge.name, "sign-in continues with a challenge");
+    Ok(AuthResult::Challenge(challenge))
+}
+
+impl SanctumClient {
+    /// Signs in with `USER_PASSWORD_AUTH`; see [`Auth::user_password`].
+    ///
+    /// # Errors
+    /// As [`Auth::user_password`].
+    pub async fn authenticate_user(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<AuthResult, CognitoError> {
+        self.auth().user_password(username, password).await
+    }
+
+    /// Signs in with `ADMIN_USER_PASSWORD_AUTH`; see [`Auth::admin_user_password`].
+    ///
+    /// # Errors
+    /// As [`Auth::user_password`].
+    pub async fn admin_authenticate(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<AuthResult, CognitoError> {
+        self.auth().admin_user_password(username, password).await
+    }
+
+    /// Starts `CUSTOM_AUTH`; see [`Auth::custom`].
+    ///
+    /// # Errors
+    /// As [`Auth::user_password`].
+    pub async fn initiate_custom_auth(&self, username: &str) -> Result<AuthResult, CognitoError> {
+        self.auth().custom(username).await
+    }
+
+    /// Answers a challenge; see [`Auth::respond`].
+    ///
+    /// # Errors
+    /// As [`Auth::respond`].
+    pub async fn respond_to_auth_challenge(
+        &self,
+        challenge: &Challenge,
+        answer: ChallengeAnswer,
+    ) -> Result<AuthResult, CognitoError> {
+        self.auth().respond(challenge, answer).await
+    }
+
+    /// Refreshes tokens; see [`Auth::refresh`].
+    ///
+    /// # Errors
+    /// As [`Auth::refresh`].
+    pub async fn refresh_token(
+        &self,
+        refresh_token: &str,
+        username: &str,
+    ) -> Result<Tokens, CognitoError> {
+        self.auth().refresh(refresh_token, username).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn challenge(name: ChallengeName) -> Challenge {
+        Challenge::new(name, "alice", Some("session-abc".to_owned()))
+    }
+
+    #[test]
+    fn challenge_names_round_trip_and_unknown_ones_are_kept() {
+        for name in [
+            "NEW_PASSWORD_REQUIRED",
+            "SMS_MFA",
+            "SOFTWARE_TOKEN_MFA",
+            "SELECT_MFA_TYPE",
+            "MFA_SETUP",
+            "CUSTOM_CHALLENGE",
+        ] {
+            let parsed = ChallengeName::parse(name);
+            assert!(!matches!(parsed, ChallengeName::Other(_)), "{name}");
+            assert_eq!(parsed.as_str(), name);
+        }
+        assert_eq!(
+            ChallengeName::parse("WEB_AUTHN"),
+            ChallengeName::Other("WEB_AUTHN".to_owned())
+        );
+        assert_eq!(ChallengeName::parse("WEB_AUTHN").to_string(), "WEB_AUTHN");
+    }
+
+    #[test]
+    fn sms_mfa_answer_carries_the_code_username_and_secret_hash_as_moto_cannot_check() {
+        let responses = ChallengeAnswer::SmsMfaCode("123456".into())
+            .responses(&challenge(ChallengeName::SmsMfa), Some("hash".to_owned()));
+        assert_eq!(
+            responses,
+            HashMap::from([
+                ("SMS_MFA_CODE".to_owned(), "123456".to_owned()),
+                ("USERNAME".to_owned(), "alice".to_owned()),
+                ("SECRET_HASH".to_owned(), "hash".to_owned()),
+            ])
+        );
+    }
+
+    #[test]
+    fn new_password_answer_prefixes_attributes() {
+        let answer = ChallengeAnswer::NewPassword {
+            password: "N3w-Passw0rd!".into(),
+            attributes: Attributes::from([("name".to_owned(), "Alice".to_owned())]),
+        };
+        let responses = answer.responses(&challenge(ChallengeName::NewPasswordRequired), None);
+        assert_eq!(
+            responses.get("NEW_PASSWORD").map(String::as_str),
+            Some("N3w-Passw0rd!")
+        );
+        assert_eq!(
+            responses.get("userAttributes.name").map(String::as_str),
+            Some("Alice")
+        );
+        assert!(!responses.contains_key("SECRET_HASH"));
+    }
+
+    #[test]
+    fn required_attributes_drop_the_prefix() {
+        let mut c = challenge(ChallengeName::NewPasswordRequired);
+        c.parameters.insert(
+            "requiredAttributes".into(),
+            r#"["userAttributes.name","userAttributes.email"]"#.into(),
+        );
+        assert_eq!(c.required_attributes(), ["name", "email"]);
+        c.parameters
+            .insert("requiredAttributes".into(), "not json".into());
+        assert!(c.required_attributes().is_empty());
+    }
+
+    #[test]
+    fn debug_output_hides_tokens_sessions_passwords_and_codes() {
+        let tokens = Tokens {
+            access_token: "ACCESS-SECRET".into(),
+            id_token: Some("ID-SECRET".into()),
+            refresh_token: Some("REFRESH-SECRET".into()),
+            expires_in: 3600,
+            token_type: Some("Bearer".into()),
+        };
+        let c = challenge(ChallengeName::SoftwareTokenMfa);
+        let shown = format!(
+            "{tokens:?} {c:?} {:?} {:?} {:?}",
+            ChallengeAnswer::new_password("PASSWORD-SECRET"),
+            ChallengeAnswer::SoftwareTokenMfaCode("CODE-SECRET".into()),
+            AuthResult::Tokens(tokens.clone()),
+        );
+        for secret in [
+            "ACCESS-SECRET",
+            "ID-SECRET",
+            "REFRESH-SECRET",
+            "session-abc",
+            "PASSWORD-SECRET",
+            "CODE-SECRET",
+        ] {
+            assert!(!shown.contains(secret), "{secret} leaked in {shown}");
+        }
+        assert!(shown.contains("3600") && shown.contains("SoftwareTokenMfa"));
+    }
+}

@@ -1,0 +1,427 @@
+//! Cognito operations (feature `cognito`): sign-in flows, users, groups and MFA through
+//! `aws-sdk-cognitoidentityprovider`.
+//!
+//! [`SanctumClient`] is the one entry point: it holds the SDK client, the pool and app client
+//! (with its secret, if it has one) and a [`Verifier`] for the pool's tokens. Its parts group the
+//! operations — [`auth`](SanctumClient::auth) (sign-in and tokens), [`users`](SanctumClient::users),
+//! [`groups`](SanctumClient::groups), [`mfa`](SanctumClient::mfa) — and the most used ones are also
+//! methods of the client itself.
+//!
+//! - Sign-in returns an [`AuthResult`]: tokens, or a [`Challenge`] that keeps its session and
+//!   parameters, answered with [`respond_to_auth_challenge`](SanctumClient::respond_to_auth_challenge).
+//! - When the app client has a secret, `SECRET_HASH` is computed and sent on every call that
+//!   needs it (sign-in, challenge answers, refresh, sign-up, confirmations, forgotten passwords,
+//!   resent codes).
+//! - Failures are [`CognitoError`]s: typed Cognito exceptions with code, message and request id,
+//!   transport failures apart.
+//! - Passwords, tokens and the client secret never appear in `Debug` output or logs.
+//!
+//! ```no_run
+//! use sanctum_core::cognito::{AuthResult, ChallengeAnswer, SanctumClient};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = SanctumClient::builder("us-east-1", "us-east-1_AbC123xyz", "4a1b2c3d4e5f")
+//!     .client_secret(std::env::var("CLIENT_SECRET")?)
+//!     .build()
+//!     .await?;
+//!
+//! let tokens = match client.authenticate_user("alice", "correct horse").await? {
+//!     AuthResult::Tokens(tokens) => tokens,
+//!     AuthResult::Challenge(challenge) => {
+//!         // e.g. NEW_PASSWORD_REQUIRED after an admin created the user
+//!         let answer = ChallengeAnswer::new_password("a new Passw0rd!");
+//!         client.respond_to_auth_challenge(&challenge, answer).await?.into_tokens()?
+//!     }
+//! };
+//! let groups = client.get_groups_from_token(&tokens.access_token).await?;
+//! println!("alice is in {groups:?}");
+//! # Ok(()) }
+//! ```
+
+mod auth;
+mod error;
+mod groups;
+mod mfa;
+mod secret_hash;
+mod users;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use aws_config::BehaviorVersion;
+use aws_credential_types::Credentials;
+use aws_sdk_cognitoidentityprovider as sdk;
+use sdk::config::Region;
+
+use crate::claims::ExpectedUse;
+use crate::config::UserPool;
+use crate::error::ConfigError;
+use crate::verify::Verifier;
+
+pub use self::auth::{Auth, AuthResult, Challenge, ChallengeAnswer, ChallengeName, Tokens};
+pub use self::error::{AwsError, CognitoError};
+pub use self::groups::{Group, GroupUpdate, Groups, NewGroup};
+pub use self::mfa::{
+    Mfa, MfaPreference, SoftwareTokenSecret, SoftwareTokenTarget, SoftwareTokenVerified,
+};
+pub use self::secret_hash::{ClientSecret, secret_hash};
+pub use self::users::{
+    CodeDelivery, ListUsers, MessageAction, NewUser, SignUp, SignUpResult, User, Users,
+};
+
+/// The SDK client type, re-exported for [`SanctumClientBuilder::configure_sdk`].
+pub use aws_sdk_cognitoidentityprovider::Client as SdkClient;
+/// The SDK configuration builder, as given to [`SanctumClientBuilder::configure_sdk`].
+pub use aws_sdk_cognitoidentityprovider::config::Builder as SdkConfigBuilder;
+
+/// Attributes as Cognito sends them: name to value (`email`, `custom:tier`, ...).
+pub type Attributes = HashMap<String, String>;
+
+/// The entry point to Cognito operations for one user pool and one app client. Cheap to clone.
+///
+/// See the [module docs](self) for an example.
+#[derive(Clone)]
+pub struct SanctumClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    sdk: SdkClient,
+    region: String,
+    pool_id: String,
+    client_id: String,
+    client_secret: Option<ClientSecret>,
+    endpoint_url: Option<String>,
+    verifier: Verifier,
+}
+
+impl fmt::Debug for SanctumClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SanctumClient")
+            .field("region", &self.inner.region)
+            .field("pool_id", &self.inner.pool_id)
+            .field("client_id", &self.inner.client_id)
+            .field("client_secret", &self.inner.client_secret)
+            .field("endpoint_url", &self.inner.endpoint_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SanctumClient {
+    /// Starts a client for pool `pool_id` in `region`, signing in through app client `client_id`.
+    pub fn builder(
+        region: impl Into<String>,
+        pool_id: impl Into<String>,
+        client_id: impl Into<String>,
+    ) -> SanctumClientBuilder {
+        SanctumClientBuilder {
+            region: region.into(),
+            pool_id: pool_id.into(),
+            client_id: client_id.into(),
+            client_secret: None,
+            endpoint_url: None,
+            credentials: None,
+            issuer: None,
+            jwks_url: None,
+            verifier: None,
+            configure_sdk: None,
+        }
+    }
+
+    /// The AWS region.
+    #[must_use]
+    pub fn region(&self) -> &str {
+        &self.inner.region
+    }
+
+    /// The user pool id.
+    #[must_use]
+    pub fn pool_id(&self) -> &str {
+        &self.inner.pool_id
+    }
+
+    /// The app client id.
+    #[must_use]
+    pub fn client_id(&self) -> &str {
+        &self.inner.client_id
+    }
+
+    /// Whether the app client has a secret (and so `SECRET_HASH` is sent).
+    #[must_use]
+    pub fn has_client_secret(&self) -> bool {
+        self.inner.client_secret.is_some()
+    }
+
+    /// The verifier for this pool's tokens.
+    #[must_use]
+    pub fn verifier(&self) -> &Verifier {
+        &self.inner.verifier
+    }
+
+    /// The underlying SDK client, for operations sanctum does not wrap.
+    #[must_use]
+    pub fn sdk(&self) -> &SdkClient {
+        &self.inner.sdk
+    }
+
+    /// Sign-in flows, challenges and tokens.
+    #[must_use]
+    pub fn auth(&self) -> Auth<'_> {
+        Auth::new(self)
+    }
+
+    /// User administration and self-service.
+    #[must_use]
+    pub fn users(&self) -> Users<'_> {
+        Users::new(self)
+    }
+
+    /// Groups and membership.
+    #[must_use]
+    pub fn groups(&self) -> Groups<'_> {
+        Groups::new(self)
+    }
+
+    /// Software-token (TOTP) MFA and MFA preferences.
+    #[must_use]
+    pub fn mfa(&self) -> Mfa<'_> {
+        Mfa::new(self)
+    }
+
+    /// Verifies `token` (access or ID) with the pool's [`Verifier`] and returns its
+    /// `cognito:groups`. An unverified token never yields groups.
+    ///
+    /// # Errors
+    /// [`CognitoError::InvalidToken`] when verification fails.
+    pub async fn get_groups_from_token(&self, token: &str) -> Result<Vec<String>, CognitoError> {
+        let claims = self
+            .inner
+            .verifier
+            .verify(token, ExpectedUse::Either)
+            .await?;
+        Ok(claims.groups.clone())
+    }
+
+    /// The `SECRET_HASH` for `username`, when the app client has a secret.
+    pub(crate) fn secret_hash(&self, username: &str) -> Option<String> {
+        self.inner
+            .client_secret
+            .as_ref()
+            .map(|s| s.secret_hash(username, &self.inner.client_id))
+    }
+}
+
+type ConfigureSdk = Box<dyn FnOnce(SdkConfigBuilder) -> SdkConfigBuilder + Send>;
+
+/// Configures a [`SanctumClient`]; from [`SanctumClient::builder`].
+///
+/// AWS credentials come from the usual AWS chain (environment, profile, container, instance)
+/// unless [`credentials`](Self::credentials) sets them.
+#[must_use]
+pub struct SanctumClientBuilder {
+    region: String,
+    pool_id: String,
+    client_id: String,
+    client_secret: Option<ClientSecret>,
+    endpoint_url: Option<String>,
+    credentials: Option<Credentials>,
+    issuer: Option<String>,
+    jwks_url: Option<String>,
+    verifier: Option<Verifier>,
+    configure_sdk: Option<ConfigureSdk>,
+}
+
+impl fmt::Debug for SanctumClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SanctumClientBuilder")
+            .field("region", &self.region)
+            .field("pool_id", &self.pool_id)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret)
+            .field("endpoint_url", &self.endpoint_url)
+            .field("static_credentials", &self.credentials.is_some())
+            .field("issuer", &self.issuer)
+            .field("jwks_url", &self.jwks_url)
+            .field("custom_verifier", &self.verifier.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SanctumClientBuilder {
+    /// The app client's secret: `SECRET_HASH` is then sent on every call that needs it.
+    pub fn client_secret(mut self, secret: impl Into<String>) -> Self {
+        self.client_secret = Some(ClientSecret::new(secret));
+        self
+    }
+
+    /// Sends requests to this endpoint instead of AWS (an emulator such as moto:
+    /// `http://127.0.0.1:5000`).
+    pub fn endpoint_url(mut self, url: impl Into<String>) -> Self {
+        self.endpoint_url = Some(url.into());
+        self
+    }
+
+    /// Uses these AWS credentials instead of the default chain.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// Overrides the `iss` the client's verifier expects (see [`UserPool::with_issuer`]).
+    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = Some(issuer.into());
+        self
+    }
+
+    /// Overrides where the client's verifier fetches keys (see [`UserPool::with_jwks_url`]);
+    /// emulators serve them on loopback.
+    pub fn jwks_url(mut self, url: impl Into<String>) -> Self {
+        self.jwks_url = Some(url.into());
+        self
+    }
+
+    /// Uses this verifier (e.g. shared with the web layer) instead of building one; then
+    /// [`issuer`](Self::issuer) and [`jwks_url`](Self::jwks_url) are ignored.
+    pub fn verifier(mut self, verifier: Verifier) -> Self {
+        self.verifier = Some(verifier);
+        self
+    }
+
+    /// Adjusts the SDK configuration last, after region, credentials and endpoint are set
+    /// (retries, timeouts, interceptors, an HTTP client of your own).
+    pub fn configure_sdk(
+        mut self,
+        configure: impl FnOnce(SdkConfigBuilder) -> SdkConfigBuilder + Send + 'static,
+    ) -> Self {
+        self.configure_sdk = Some(Box::new(configure));
+        self
+    }
+
+    /// Checks the settings, loads the AWS configuration and builds the client.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] for an invalid region, pool id, client id, URL or empty secret.
+    pub async fn build(self) -> Result<SanctumClient, ConfigError> {
+        let verifier = match self.verifier {
+            Some(verifier) => {
+                // still check the values the SDK calls use
+                UserPool::new(&self.region, &self.pool_id)
+                    .client_id(&self.client_id)
+                    .validate()?;
+                verifier
+            }
+            None => {
+                let mut pool =
+                    UserPool::new(&self.region, &self.pool_id).client_id(&self.client_id);
+                if let Some(issuer) = self.issuer {
+                    pool = pool.with_issuer(issuer);
+                }
+                if let Some(url) = self.jwks_url {
+                    pool = pool.with_jwks_url(url);
+                }
+                Verifier::builder().pool(pool).build()?
+            }
+        };
+        if self
+            .client_secret
+            .as_ref()
+            .is_some_and(ClientSecret::is_empty)
+        {
+            return Err(ConfigError::InvalidSetting {
+                what: "client_secret",
+                reason: "must not be empty",
+            });
+        }
+        if let Some(url) = &self.endpoint_url
+            && !is_http_url(url)
+        {
+            return Err(ConfigError::InvalidUrl {
+                what: "endpoint_url",
+                value: url.clone(),
+            });
+        }
+
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(self.region.clone()));
+        if let Some(credentials) = self.credentials {
+            loader = loader.credentials_provider(credentials);
+        }
+        let shared = loader.load().await;
+        let mut config = SdkConfigBuilder::from(&shared);
+        if let Some(url) = &self.endpoint_url {
+            config = config.endpoint_url(url);
+        }
+        if let Some(configure) = self.configure_sdk {
+            config = configure(config);
+        }
+        let sdk = SdkClient::from_conf(config.build());
+
+        Ok(SanctumClient {
+            inner: Arc::new(Inner {
+                sdk,
+                region: self.region,
+                pool_id: self.pool_id,
+                client_id: self.client_id,
+                client_secret: self.client_secret,
+                endpoint_url: self.endpoint_url,
+                verifier,
+            }),
+        })
+    }
+}
+
+fn is_http_url(value: &str) -> bool {
+    (value.starts_with("https://") || value.starts_with("http://"))
+        && reqwest::Url::parse(value).is_ok_and(|u| u.host_str().is_some_and(|h| !h.is_empty()))
+}
+
+/// Turns attribute pairs into the SDK's `AttributeType`s.
+pub(crate) fn attribute_types<I, K, V>(
+    attributes: I,
+) -> Result<Vec<sdk::types::AttributeType>, CognitoError>
+where
+    I: IntoIterator<Item = (K, V)>,
+    K: Into<String>,
+    V: Into<String>,
+{
+    attributes
+        .into_iter()
+        .map(|(name, value)| {
+            sdk::types::AttributeType::builder()
+                .name(name)
+                .value(value)
+                .build()
+                .map_err(|_| CognitoError::InvalidArgument {
+                    what: "attributes",
+                    reason: "an attribute has no name",
+                })
+        })
+        .collect()
+}
+
+/// Turns the SDK's attributes into a map.
+pub(crate) fn attribute_map(attributes: &[sdk::types::AttributeType]) -> Attributes {
+    attributes
+        .iter()
+        .map(|a| {
+            (
+                a.name().to_owned(),
+                a.value().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_urls_must_be_absolute_http() {
+        assert!(is_http_url("http://127.0.0.1:5000"));
+        assert!(is_http_url("https://cognito-idp.us-east-1.amazonaws.com"));
+        assert!(!is_http_url("127.0.0.1:5000"));
+        assert!(!is_http_url("ftp://example.com"));
+    }
+}
