@@ -478,6 +478,16 @@ fn times(g: &mut Generator) {
         g.access().not_before_in_secs(1).build(),
     );
     g.add(
+        "time/nbf-half-a-second-from-now",
+        Access,
+        g.access().claim("nbf", NOW as f64 + 0.5).build(),
+    );
+    g.add(
+        "time/iat-half-a-second-from-now",
+        Access,
+        g.access().claim("iat", NOW as f64 + 0.5).build(),
+    );
+    g.add(
         "time/nbf-equals-now",
         Access,
         g.access().not_before_in_secs(0).build(),
@@ -862,6 +872,13 @@ fn kids(g: &mut Generator) {
         Access,
         g.access().kid(g.raw.kid).build(),
     );
+    // A key embedded in the header (RFC 7515 `jwk`) must never be trusted.
+    g.add("kid/embedded-jwk-header", Access, {
+        let attacker = g.issuer.access_token().signed_with_unpublished_key();
+        attacker
+            .header("jwk", g.raw.jwk(Some("RS256"), Some("sig")))
+            .build()
+    });
     g.add("kid/encryption-key", Access, {
         g.enc.sign_bytes(
             Digest::Sha256,
@@ -952,7 +969,10 @@ fn signatures(g: &mut Generator) {
 /// `segment` with its last character's unused low bits set: the same bytes for a lenient
 /// decoder, not canonical base64url. Needs a segment whose bit length is not a multiple of 8.
 fn non_canonical(segment: &str) -> String {
-    assert!(!segment.len().is_multiple_of(4), "segment has no trailing bits");
+    assert!(
+        !segment.len().is_multiple_of(4),
+        "segment has no trailing bits"
+    );
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let last = *segment.as_bytes().last().unwrap();
     let value = ALPHABET.iter().position(|&c| c == last).unwrap();
