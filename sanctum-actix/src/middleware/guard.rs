@@ -118,15 +118,18 @@ impl RequireScope {
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct Require {
-    check: Check,
+    requirement: Requirement,
 }
 
 impl Require {
     /// A guard for `requirement`.
     pub fn new(requirement: Requirement) -> Self {
-        Self {
-            check: Check::Requirement(requirement),
-        }
+        Self { requirement }
+    }
+
+    /// The requirement it checks.
+    pub fn requirement(&self) -> &Requirement {
+        &self.requirement
     }
 }
 
@@ -183,7 +186,7 @@ macro_rules! guard_transform {
 
 guard_transform!(RequireGroup, |this| Check::Group(this.0));
 guard_transform!(RequireScope, |this| Check::Scope(this.0));
-guard_transform!(Require, |this| this.check.clone());
+guard_transform!(Require, |this| Check::Requirement(this.requirement.clone()));
 
 /// The service a guard wraps around the next one; not used directly.
 #[doc(hidden)]
