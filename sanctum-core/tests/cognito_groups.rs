@@ -1,0 +1,140 @@
+//! Groups and membership against moto's Cognito server.
+#![cfg(all(feature = "cognito", feature = "test-util"))]
+
+mod cognito_support;
+
+use cognito_support::{confirmed_user, moto_pool, unique};
+use sanctum_core::cognito::{CognitoError, GroupUpdate, NewGroup};
+use sanctum_core::testing::moto::MotoPoolOptions;
+
+#[tokio::test]
+async fn create_get_update_list_and_delete_groups() {
+    let (_moto, _pool, client) = moto_pool(MotoPoolOptions::new()).await;
+    let admin = client
+        .create_group(
+            NewGroup::new("admin")
+                .description("Administrators")
+                .precedence(1),
+        )
+        .await
+        .expect("created");
+    assert_eq!(admin.name, "admin");
+    assert_eq!(admin.description.as_deref(), Some("Administrators"));
+    assert_eq!(admin.precedence, Some(1));
+
+    let err = client
+        .create_group(NewGroup::new("admin"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CognitoError::GroupExists(_)), "{err:?}");
+
+    client
+        .create_group(NewGroup::new("staff"))
+        .await
+        .expect("created");
+    let updated = client
+        .groups()
+        .update(
+            "staff",
+            GroupUpdate::new().description("Staff").precedence(5),
+        )
+        .await
+        .expect("updated");
+    assert_eq!(
+        (updated.description.as_deref(), updated.precedence),
+        (Some("Staff"), Some(5))
+    );
+    let got = client.groups().get("staff").await.expect("get");
+    assert_eq!(
+        (got.description.as_deref(), got.precedence),
+        (Some("Staff"), Some(5))
+    );
+
+    let mut names: Vec<_> = client
+        .groups()
+        .list()
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|g| g.name)
+        .collect();
+    names.sort();
+    assert_eq!(names, ["admin", "staff"]);
+
+    client.groups().delete("staff").await.expect("deleted");
+    let err = client.groups().get("staff").await.unwrap_err();
+    assert!(matches!(err, CognitoError::ResourceNotFound(_)), "{err:?}");
+    assert_eq!(client.groups().list().await.expect("list").len(), 1);
+}
+
+#[tokio::test]
+async fn membership_add_remove_groups_of_users_in_and_user_has_group() {
+    let (_moto, _pool, client) = moto_pool(MotoPoolOptions::new()).await;
+    let (alice, bob) = (unique("alice"), unique("bob"));
+    confirmed_user(&client, &alice).await;
+    confirmed_user(&client, &bob).await;
+    client
+        .create_group(NewGroup::new("admin"))
+        .await
+        .expect("group");
+    client
+        .create_group(NewGroup::new("staff"))
+        .await
+        .expect("group");
+
+    client
+        .add_user_to_group(&alice, "admin")
+        .await
+        .expect("added");
+    client
+        .add_user_to_group(&alice, "staff")
+        .await
+        .expect("added");
+    client
+        .add_user_to_group(&bob, "staff")
+        .await
+        .expect("added");
+
+    assert!(client.user_has_group(&alice, "admin").await.expect("asked"));
+    assert!(!client.user_has_group(&bob, "admin").await.expect("asked"));
+    let mut of_alice: Vec<_> = client
+        .groups()
+        .of_user(&alice)
+        .await
+        .expect("of")
+        .into_iter()
+        .map(|g| g.name)
+        .collect();
+    of_alice.sort();
+    assert_eq!(of_alice, ["admin", "staff"]);
+    let mut in_staff: Vec<_> = client
+        .groups()
+        .users_in("staff")
+        .await
+        .expect("in")
+        .into_iter()
+        .map(|u| u.username)
+        .collect();
+    in_staff.sort();
+    let mut expected = vec![alice.clone(), bob.clone()];
+    expected.sort();
+    assert_eq!(in_staff, expected);
+
+    client
+        .groups()
+        .remove_user(&alice, "admin")
+        .await
+        .expect("removed");
+    assert!(!client.user_has_group(&alice, "admin").await.expect("asked"));
+
+    let err = client
+        .add_user_to_group(&unique("nobody"), "staff")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CognitoError::UserNotFound(_)), "{err:?}");
+    let err = client
+        .add_user_to_group(&alice, "no-such-group")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CognitoError::ResourceNotFound(_)), "{err:?}");
+}

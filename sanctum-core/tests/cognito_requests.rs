@@ -1,0 +1,607 @@
+//! The exact requests sanctum builds, checked on a recording stub where moto cannot check them:
+//! SECRET_HASH values (moto ignores them on most calls), SMS codes (moto accepts any),
+//! CUSTOM_AUTH (moto answers with an empty body), MFA_SETUP (moto's parameters do not parse),
+//! and calls moto does not implement.
+#![cfg(all(feature = "cognito", feature = "test-util"))]
+
+mod cognito_support;
+
+use aws_sdk_cognitoidentityprovider::config::Credentials;
+use aws_sdk_cognitoidentityprovider::config::retry::RetryConfig;
+use cognito_support::{Recorded, Stub};
+use sanctum_core::cognito::{
+    AuthResult, Challenge, ChallengeAnswer, ChallengeName, CognitoError, SanctumClient, SignUp,
+    SoftwareTokenTarget,
+};
+use serde_json::{Value, json};
+
+const POOL: &str = "us-east-1_AbC123xyz";
+const CLIENT_ID: &str = "4a1b2c3d4e5f";
+const SECRET: &str = "s3cr3t-client-secret";
+// base64(HMAC-SHA256(SECRET, username + CLIENT_ID)), computed independently with Python's
+// hmac, hashlib and base64 modules.
+const HASH_ALICE: &str = "hxcKx07E+c5p2ccN1WqQOpantx3KslidkDcutoSglTI=";
+const HASH_BOB: &str = "Id9HGvUZj2d6fw049rQwml6+RDuCDxbLVsvpye6DP4U=";
+const SUB: &str = "0f2c6d1e-7b8a-4c3d-9e0f-1a2b3c4d5e6f";
+const HASH_SUB: &str = "zGslAy+Df9TfquoH2ccOOhlDWonfQtOopbM6AsnF4oo=";
+
+fn tokens_reply() -> Value {
+    json!({"AuthenticationResult": {
+        "AccessToken": "stub-access", "IdToken": "stub-id", "RefreshToken": "stub-refresh",
+        "ExpiresIn": 3600, "TokenType": "Bearer"
+    }})
+}
+
+async fn client(stub: &Stub, secret: bool) -> SanctumClient {
+    let mut builder = SanctumClient::builder("us-east-1", POOL, CLIENT_ID)
+        .endpoint_url(&stub.endpoint)
+        .credentials(Credentials::new("test", "test", None, None, "static"))
+        .configure_sdk(|sdk| sdk.retry_config(RetryConfig::disabled()));
+    if secret {
+        builder = builder.client_secret(SECRET);
+    }
+    builder.build().await.expect("client builds")
+}
+
+fn only(stub: &Stub) -> Recorded {
+    let recorded = stub.recorded();
+    assert_eq!(recorded.len(), 1, "{recorded:?}");
+    recorded.into_iter().next().expect("one request")
+}
+
+#[tokio::test]
+async fn secret_hash_known_vector_on_user_and_admin_password_sign_in_unchecked_by_moto() {
+    let stub = Stub::start(|_, _| (200, tokens_reply())).await;
+    let client = client(&stub, true).await;
+
+    let result = client
+        .authenticate_user("alice", "Passw0rd!")
+        .await
+        .expect("tokens");
+    let AuthResult::Tokens(tokens) = result else {
+        panic!("tokens expected")
+    };
+    assert_eq!(tokens.access_token, "stub-access");
+    assert_eq!(tokens.refresh_token.as_deref(), Some("stub-refresh"));
+    client
+        .admin_authenticate("alice", "Passw0rd!")
+        .await
+        .expect("tokens");
+
+    let recorded = stub.recorded();
+    assert_eq!(recorded[0].operation, "InitiateAuth");
+    assert_eq!(
+        recorded[0].body,
+        json!({
+            "AuthFlow": "USER_PASSWORD_AUTH",
+            "ClientId": CLIENT_ID,
+            "AuthParameters": {"USERNAME": "alice", "PASSWORD": "Passw0rd!", "SECRET_HASH": HASH_ALICE},
+        })
+    );
+    assert_eq!(recorded[1].operation, "AdminInitiateAuth");
+    assert_eq!(
+        recorded[1].body,
+        json!({
+            "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
+            "ClientId": CLIENT_ID,
+            "UserPoolId": POOL,
+            "AuthParameters": {"USERNAME": "alice", "PASSWORD": "Passw0rd!", "SECRET_HASH": HASH_ALICE},
+        })
+    );
+}
+
+#[tokio::test]
+async fn without_a_client_secret_no_secret_hash_is_sent() {
+    let stub = Stub::start(|_, _| (200, tokens_reply())).await;
+    let client = client(&stub, false).await;
+    client
+        .authenticate_user("alice", "Passw0rd!")
+        .await
+        .expect("tokens");
+    client
+        .refresh_token("stub-refresh", "alice")
+        .await
+        .expect("tokens");
+    for request in stub.recorded() {
+        assert!(
+            !request.body.to_string().contains("SECRET_HASH"),
+            "{request:?}"
+        );
+        assert!(request.body.get("SecretHash").is_none(), "{request:?}");
+    }
+}
+
+#[tokio::test]
+async fn refresh_sends_the_secret_hash_known_vector_of_the_given_username() {
+    let stub = Stub::start(|_, _| {
+        (200, json!({"AuthenticationResult": {"AccessToken": "new-access", "IdToken": "new-id", "ExpiresIn": 3600}}))
+    })
+    .await;
+    let client = client(&stub, true).await;
+    let tokens = client
+        .refresh_token("stub-refresh", SUB)
+        .await
+        .expect("tokens");
+    assert_eq!(tokens.access_token, "new-access");
+    assert_eq!(
+        tokens.refresh_token.as_deref(),
+        Some("stub-refresh"),
+        "the old refresh token is kept"
+    );
+    assert_eq!(
+        only(&stub).body,
+        json!({
+            "AuthFlow": "REFRESH_TOKEN_AUTH",
+            "ClientId": CLIENT_ID,
+            "AuthParameters": {"REFRESH_TOKEN": "stub-refresh", "SECRET_HASH": HASH_SUB},
+        })
+    );
+}
+
+#[tokio::test]
+async fn sms_mfa_answer_sends_the_code_and_the_hash_of_user_id_for_srp_as_moto_accepts_any_sms_code()
+ {
+    let stub = Stub::start(|operation, _| match operation {
+        "InitiateAuth" => (
+            200,
+            json!({
+                "ChallengeName": "SMS_MFA",
+                "Session": "session-1",
+                "ChallengeParameters": {"CODE_DELIVERY_DESTINATION": "+*******1234", "USER_ID_FOR_SRP": SUB},
+            }),
+        ),
+        _ => (200, tokens_reply()),
+    })
+    .await;
+    let client = client(&stub, true).await;
+    let result = client
+        .authenticate_user("alice@example.com", "Passw0rd!")
+        .await
+        .expect("challenge");
+    let challenge = result.challenge().expect("SMS challenge").clone();
+    assert_eq!(challenge.name, ChallengeName::SmsMfa);
+    assert_eq!(challenge.username, SUB, "USER_ID_FOR_SRP, not the alias");
+    assert_eq!(
+        challenge.parameters["CODE_DELIVERY_DESTINATION"],
+        "+*******1234"
+    );
+
+    let done = client
+        .respond_to_auth_challenge(&challenge, ChallengeAnswer::SmsMfaCode("424242".into()))
+        .await
+        .expect("answered");
+    assert!(matches!(done, AuthResult::Tokens(_)));
+    let answer = &stub.recorded()[1];
+    assert_eq!(answer.operation, "RespondToAuthChallenge");
+    assert_eq!(
+        answer.body,
+        json!({
+            "ClientId": CLIENT_ID,
+            "ChallengeName": "SMS_MFA",
+            "Session": "session-1",
+            "ChallengeResponses": {"SMS_MFA_CODE": "424242", "USERNAME": SUB, "SECRET_HASH": HASH_SUB},
+        })
+    );
+}
+
+#[tokio::test]
+async fn custom_auth_initiate_and_custom_challenge_answer_which_moto_does_not_support() {
+    let stub = Stub::start(|operation, _| match operation {
+        "InitiateAuth" | "AdminInitiateAuth" => (
+            200,
+            json!({
+                "ChallengeName": "CUSTOM_CHALLENGE",
+                "Session": "session-c",
+                "ChallengeParameters": {"question": "2+2?", "USERNAME": "alice"},
+            }),
+        ),
+        _ => (200, tokens_reply()),
+    })
+    .await;
+    let client = client(&stub, true).await;
+    let result = client
+        .initiate_custom_auth("alice")
+        .await
+        .expect("challenge");
+    let challenge = result.challenge().expect("custom challenge").clone();
+    assert_eq!(challenge.name, ChallengeName::CustomChallenge);
+    assert_eq!(challenge.parameters["question"], "2+2?");
+    assert!(!challenge.is_admin());
+    client
+        .respond_to_auth_challenge(&challenge, ChallengeAnswer::CustomChallenge("4".into()))
+        .await
+        .expect("answered")
+        .into_tokens()
+        .expect("tokens");
+
+    let admin = client
+        .auth()
+        .admin_custom("alice")
+        .await
+        .expect("challenge");
+    let admin_challenge = admin.challenge().expect("custom challenge").clone();
+    assert!(admin_challenge.is_admin());
+    client
+        .respond_to_auth_challenge(
+            &admin_challenge,
+            ChallengeAnswer::CustomChallenge("4".into()),
+        )
+        .await
+        .expect("answered");
+
+    let recorded = stub.recorded();
+    assert_eq!(
+        recorded[0].body,
+        json!({
+            "AuthFlow": "CUSTOM_AUTH",
+            "ClientId": CLIENT_ID,
+            "AuthParameters": {"USERNAME": "alice", "SECRET_HASH": HASH_ALICE},
+        })
+    );
+    assert_eq!(
+        recorded[1].body,
+        json!({
+            "ClientId": CLIENT_ID,
+            "ChallengeName": "CUSTOM_CHALLENGE",
+            "Session": "session-c",
+            "ChallengeResponses": {"ANSWER": "4", "USERNAME": "alice", "SECRET_HASH": HASH_ALICE},
+        })
+    );
+    assert_eq!(recorded[2].operation, "AdminInitiateAuth");
+    assert_eq!(recorded[3].operation, "AdminRespondToAuthChallenge");
+    assert_eq!(recorded[3].body["UserPoolId"], POOL);
+    assert_eq!(recorded[3].body["ChallengeResponses"]["ANSWER"], "4");
+}
+
+#[tokio::test]
+async fn mfa_setup_associates_verifies_and_answers_with_the_latest_session_which_moto_cannot_parse()
+{
+    let stub = Stub::start(|operation, _| match operation {
+        "InitiateAuth" => (
+            200,
+            json!({"ChallengeName": "MFA_SETUP", "Session": "s1", "ChallengeParameters": {"MFAS_CAN_SETUP": "[\"SOFTWARE_TOKEN_MFA\"]"}}),
+        ),
+        "AssociateSoftwareToken" => (200, json!({"SecretCode": "JBSWY3DPEHPK3PXP", "Session": "s2"})),
+        "VerifySoftwareToken" => (200, json!({"Status": "SUCCESS", "Session": "s3"})),
+        _ => (200, tokens_reply()),
+    })
+    .await;
+    let client = client(&stub, false).await;
+    let challenge = client
+        .authenticate_user("alice", "Passw0rd!")
+        .await
+        .expect("challenge")
+        .challenge()
+        .expect("MFA_SETUP")
+        .clone();
+    assert_eq!(challenge.name, ChallengeName::MfaSetup);
+    let secret = client
+        .mfa()
+        .associate_software_token(SoftwareTokenTarget::Session(
+            challenge.session.clone().expect("session"),
+        ))
+        .await
+        .expect("associated");
+    assert_eq!(secret.secret_code, "JBSWY3DPEHPK3PXP");
+    let verified = client
+        .mfa()
+        .verify_software_token(
+            SoftwareTokenTarget::Session(secret.session.expect("s2")),
+            "123456",
+            None,
+        )
+        .await
+        .expect("verified");
+    let challenge = challenge.with_session(verified.session.expect("s3"));
+    client
+        .respond_to_auth_challenge(&challenge, ChallengeAnswer::MfaSetup)
+        .await
+        .expect("answered")
+        .into_tokens()
+        .expect("tokens");
+
+    let recorded = stub.recorded();
+    assert_eq!(recorded[1].body, json!({"Session": "s1"}));
+    assert_eq!(
+        recorded[2].body,
+        json!({"Session": "s2", "UserCode": "123456"})
+    );
+    assert_eq!(
+        recorded[3].body,
+        json!({"ClientId": CLIENT_ID, "ChallengeName": "MFA_SETUP", "Session": "s3", "ChallengeResponses": {"USERNAME": "alice"}})
+    );
+}
+
+#[tokio::test]
+async fn select_mfa_type_and_unknown_challenges_are_kept_by_name_and_answered() {
+    let stub = Stub::start(|operation, body| match (operation, body["ChallengeName"].as_str()) {
+        ("InitiateAuth", _) => (200, json!({"ChallengeName": "SELECT_MFA_TYPE", "Session": "s1", "ChallengeParameters": {}})),
+        (_, Some("SELECT_MFA_TYPE")) => (200, json!({"ChallengeName": "WEB_AUTHN", "Session": "s2", "ChallengeParameters": {"CREDENTIAL_REQUEST_OPTIONS": "{}"}})),
+        _ => (200, tokens_reply()),
+    })
+    .await;
+    let client = client(&stub, false).await;
+    let first = client
+        .authenticate_user("alice", "Passw0rd!")
+        .await
+        .expect("challenge");
+    let select = first.challenge().expect("select").clone();
+    assert_eq!(select.name, ChallengeName::SelectMfaType);
+    let next = client
+        .respond_to_auth_challenge(
+            &select,
+            ChallengeAnswer::SelectMfaType(ChallengeName::SoftwareTokenMfa),
+        )
+        .await
+        .expect("answered");
+    let unknown = next.challenge().expect("next challenge").clone();
+    assert_eq!(unknown.name, ChallengeName::Other("WEB_AUTHN".into()));
+    assert_eq!(unknown.name.as_str(), "WEB_AUTHN");
+    let raw =
+        ChallengeAnswer::Responses([("CREDENTIAL".to_owned(), "{\"id\":\"x\"}".to_owned())].into());
+    client
+        .respond_to_auth_challenge(&unknown, raw)
+        .await
+        .expect("answered");
+
+    let recorded = stub.recorded();
+    assert_eq!(
+        recorded[1].body["ChallengeResponses"],
+        json!({"ANSWER": "SOFTWARE_TOKEN_MFA", "USERNAME": "alice"})
+    );
+    assert_eq!(recorded[2].body["ChallengeName"], "WEB_AUTHN");
+    assert_eq!(
+        recorded[2].body["ChallengeResponses"],
+        json!({"CREDENTIAL": "{\"id\":\"x\"}", "USERNAME": "alice"})
+    );
+}
+
+#[tokio::test]
+async fn a_rebuilt_challenge_answers_through_the_api_it_names() {
+    let stub = Stub::start(|_, _| (200, tokens_reply())).await;
+    let client = client(&stub, true).await;
+    let stored = Challenge::new(
+        ChallengeName::NewPasswordRequired,
+        "bob",
+        Some("kept-session".into()),
+    )
+    .via_admin_api();
+    client
+        .respond_to_auth_challenge(&stored, ChallengeAnswer::new_password("N3w-Passw0rd"))
+        .await
+        .expect("answered");
+    let request = only(&stub);
+    assert_eq!(request.operation, "AdminRespondToAuthChallenge");
+    assert_eq!(
+        request.body["ChallengeResponses"],
+        json!({"NEW_PASSWORD": "N3w-Passw0rd", "USERNAME": "bob", "SECRET_HASH": HASH_BOB})
+    );
+    assert_eq!(request.body["Session"], "kept-session");
+}
+
+#[tokio::test]
+async fn self_service_calls_carry_the_secret_hash_known_vector_unchecked_by_moto() {
+    let stub = Stub::start(|operation, _| match operation {
+        "SignUp" => (200, json!({"UserConfirmed": false, "UserSub": SUB,
+            "CodeDeliveryDetails": {"Destination": "a***@e***", "DeliveryMedium": "EMAIL", "AttributeName": "email"}})),
+        "ResendConfirmationCode" | "ForgotPassword" => (200, json!({"CodeDeliveryDetails": {"Destination": "a***@e***", "DeliveryMedium": "EMAIL", "AttributeName": "email"}})),
+        _ => (200, json!({})),
+    })
+    .await;
+    let client = client(&stub, true).await;
+    let users = client.users();
+    let signed_up = users
+        .sign_up(SignUp::new("alice", "Passw0rd!").email("alice@example.com"))
+        .await
+        .expect("sign-up");
+    assert_eq!(signed_up.sub, SUB);
+    assert_eq!(
+        signed_up.code_delivery.and_then(|d| d.medium).as_deref(),
+        Some("EMAIL")
+    );
+    users
+        .confirm_sign_up("alice", "123456")
+        .await
+        .expect("confirm");
+    let resent = users
+        .resend_confirmation_code("alice")
+        .await
+        .expect("resend");
+    assert_eq!(
+        resent.and_then(|d| d.destination).as_deref(),
+        Some("a***@e***")
+    );
+    users.forgot_password("alice").await.expect("forgot");
+    users
+        .confirm_forgot_password("alice", "654321", "N3w-Passw0rd")
+        .await
+        .expect("confirm forgot");
+
+    let recorded = stub.recorded();
+    let operations: Vec<_> = recorded.iter().map(|r| r.operation.as_str()).collect();
+    assert_eq!(
+        operations,
+        [
+            "SignUp",
+            "ConfirmSignUp",
+            "ResendConfirmationCode",
+            "ForgotPassword",
+            "ConfirmForgotPassword"
+        ]
+    );
+    for request in &recorded {
+        assert_eq!(request.body["SecretHash"], HASH_ALICE, "{request:?}");
+        assert_eq!(request.body["ClientId"], CLIENT_ID, "{request:?}");
+        assert_eq!(request.body["Username"], "alice", "{request:?}");
+    }
+    assert_eq!(
+        recorded[0].body["UserAttributes"],
+        json!([{"Name": "email", "Value": "alice@example.com"}])
+    );
+    assert_eq!(recorded[1].body["ConfirmationCode"], "123456");
+    assert_eq!(recorded[4].body["ConfirmationCode"], "654321");
+    assert_eq!(recorded[4].body["Password"], "N3w-Passw0rd");
+}
+
+#[tokio::test]
+async fn own_user_delete_and_attribute_delete_which_moto_does_not_implement() {
+    let stub = Stub::start(|_, _| (200, json!({}))).await;
+    let client = client(&stub, false).await;
+    client
+        .users()
+        .delete_own_attributes("stub-access", ["locale"])
+        .await
+        .expect("deleted attributes");
+    client
+        .users()
+        .delete_own("stub-access")
+        .await
+        .expect("deleted");
+    let recorded = stub.recorded();
+    assert_eq!(recorded[0].operation, "DeleteUserAttributes");
+    assert_eq!(
+        recorded[0].body,
+        json!({"AccessToken": "stub-access", "UserAttributeNames": ["locale"]})
+    );
+    assert_eq!(recorded[1].operation, "DeleteUser");
+    assert_eq!(recorded[1].body, json!({"AccessToken": "stub-access"}));
+}
+
+#[tokio::test]
+async fn exceptions_keep_code_message_and_request_id_and_transport_errors_are_separate() {
+    let stub = Stub::start(|operation, _| match operation {
+        "InitiateAuth" => (400, json!({"__type": "PasswordResetRequiredException", "message": "Password reset required for the user"})),
+        _ => (400, json!({"__type": "UserNotConfirmedException", "message": "User is not confirmed."})),
+    })
+    .await;
+    let client = client(&stub, false).await;
+    let err = client
+        .authenticate_user("alice", "Passw0rd!")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, CognitoError::PasswordResetRequired(_)),
+        "{err:?}"
+    );
+    let aws = err.aws().expect("AWS details");
+    assert_eq!(aws.code, "PasswordResetRequiredException");
+    assert_eq!(
+        aws.message.as_deref(),
+        Some("Password reset required for the user")
+    );
+    assert_eq!(aws.request_id.as_deref(), Some("stub-request-1"));
+    let err = client
+        .admin_authenticate("alice", "Passw0rd!")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CognitoError::UserNotConfirmed(_)), "{err:?}");
+
+    // a port nothing listens on: connection refused, no Cognito answer
+    let port = std::net::TcpListener::bind(("127.0.0.1", 0))
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let closed = SanctumClient::builder("us-east-1", POOL, CLIENT_ID)
+        .endpoint_url(endpoint)
+        .credentials(Credentials::new("test", "test", None, None, "static"))
+        .configure_sdk(|sdk| sdk.retry_config(RetryConfig::disabled()))
+        .build()
+        .await
+        .expect("client");
+    let err = closed
+        .authenticate_user("alice", "Passw0rd!")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            CognitoError::Transport {
+                operation: "InitiateAuth",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.aws().is_none());
+}
+
+#[tokio::test]
+async fn debug_output_of_client_builder_and_inputs_never_shows_secrets() {
+    let stub = Stub::start(|_, _| (200, tokens_reply())).await;
+    let builder = SanctumClient::builder("us-east-1", POOL, CLIENT_ID).client_secret(SECRET);
+    let client = client(&stub, true).await;
+    let tokens = client
+        .authenticate_user("alice", "Passw0rd!")
+        .await
+        .expect("tokens")
+        .into_tokens()
+        .expect("tokens");
+    let shown = format!(
+        "{builder:?} {client:?} {tokens:?} {:?} {:?} {:?}",
+        SignUp::new("alice", "Passw0rd!"),
+        sanctum_core::cognito::NewUser::new("alice").temporary_password("Passw0rd!"),
+        SoftwareTokenTarget::AccessToken("stub-access".into()),
+    );
+    for secret in [
+        SECRET,
+        "Passw0rd!",
+        "stub-access",
+        "stub-id",
+        "stub-refresh",
+    ] {
+        assert!(!shown.contains(secret), "{secret} leaked: {shown}");
+    }
+    assert!(shown.contains(CLIENT_ID) && shown.contains(POOL), "{shown}");
+}
+
+#[tokio::test]
+async fn invalid_settings_are_config_errors() {
+    use sanctum_core::ConfigError;
+    let bad_region = SanctumClient::builder("nowhere", POOL, CLIENT_ID)
+        .build()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(bad_region, ConfigError::InvalidRegion { .. }),
+        "{bad_region:?}"
+    );
+    let bad_pool = SanctumClient::builder("us-east-1", "pool", CLIENT_ID)
+        .build()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(bad_pool, ConfigError::InvalidUserPoolId { .. }),
+        "{bad_pool:?}"
+    );
+    let bad_endpoint = SanctumClient::builder("us-east-1", POOL, CLIENT_ID)
+        .endpoint_url("127.0.0.1:9")
+        .build()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            bad_endpoint,
+            ConfigError::InvalidUrl {
+                what: "endpoint_url",
+                ..
+            }
+        ),
+        "{bad_endpoint:?}"
+    );
+    let empty_secret = SanctumClient::builder("us-east-1", POOL, CLIENT_ID)
+        .client_secret("")
+        .build()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            empty_secret,
+            ConfigError::InvalidSetting {
+                what: "client_secret",
+                ..
+            }
+        ),
+        "{empty_secret:?}"
+    );
+}

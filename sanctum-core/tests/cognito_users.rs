@@ -1,0 +1,453 @@
+//! User administration and self-service against moto's Cognito server.
+#![cfg(all(feature = "cognito", feature = "test-util"))]
+
+mod cognito_support;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use aws_sdk_cognitoidentityprovider::config::Credentials;
+use aws_sdk_cognitoidentityprovider::config::interceptors::{
+    BeforeDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+};
+use aws_sdk_cognitoidentityprovider::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_cognitoidentityprovider::error::BoxError;
+use cognito_support::{NEW_PASSWORD, PASSWORD, confirmed_user, moto_pool, unique};
+use futures_util::{StreamExt as _, TryStreamExt as _};
+use sanctum_core::cognito::{AuthResult, CognitoError, ListUsers, NewUser, SignUp};
+use sanctum_core::testing::moto::{MotoPoolOptions, MotoServer};
+
+#[tokio::test]
+async fn create_get_update_delete_attributes_and_delete_a_user() {
+    let (_moto, _pool, client) = moto_pool(MotoPoolOptions::new()).await;
+    let user = unique("ivy");
+    let created = client
+        .create_user(
+            NewUser::new(&user)
+                .email(format!("{user}@example.com"))
+                .attribute("name", "Ivy")
+                .temporary_password(PASSWORD)
+                .suppress_message(),
+        )
+        .await
+        .expect("created");
+    assert_eq!(created.username, user);
+    assert_eq!(created.status.as_deref(), Some("FORCE_CHANGE_PASSWORD"));
+    assert!(created.enabled);
+    assert!(created.sub.is_some());
+
+    let err = client
+        .create_user(NewUser::new(&user).suppress_message())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CognitoError::UserExists(_)), "{err:?}");
+
+    client
+        .update_user_attributes(&user, [("name", "Ivy Two"), ("locale", "fr")])
+        .await
+        .expect("updated");
+    let got = client.users().get(&user).await.expect("get");
+    assert_eq!(got.attribute("name"), Some("Ivy Two"));
+    assert_eq!(got.attribute("locale"), Some("fr"));
+    assert_eq!(got.sub, created.sub);
+
+    client
+        .users()
+        .delete_attributes(&user, ["locale"])
+        .await
+        .expect("deleted attribute");
+    assert_eq!(
+        client
+            .users()
+            .get(&user)
+            .await
+            .expect("get")
+            .attribute("locale"),
+        None
+    );
+
+    client.delete_user(&user).await.expect("deleted");
+    let err = client.users().get(&user).await.unwrap_err();
+    assert!(matches!(err, CognitoError::UserNotFound(_)), "{err:?}");
+    assert_eq!(err.code(), Some("UserNotFoundException"));
+    let err = client.delete_user(&user).await.unwrap_err();
+    assert!(matches!(err, CognitoError::UserNotFound(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn set_password_permanent_or_temporary_and_the_policy_is_enforced() {
+    let (_moto, _pool, client) = moto_pool(MotoPoolOptions::new()).await;
+    let user = unique("jack");
+    client
+        .create_user(NewUser::new(&user).suppress_message())
+        .await
+        .expect("created");
+
+    let err = client
+        .users()
+        .set_password(&user, "weak", true)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CognitoError::InvalidPassword(_)), "{err:?}");
+
+    client
+        .users()
+        .set_password(&user, PASSWORD, true)
+        .await
+        .expect("permanent");
+    assert_eq!(
+        client
+            .users()
+            .get(&user)
+            .await
+            .expect("get")
+            .status
+            .as_deref(),
+        Some("CONFIRMED")
+    );
+    assert!(matches!(
+        client.authenticate_user(&user, PASSWORD).await,
+        Ok(AuthResult::Tokens(_))
+    ));
+
+    client
+        .users()
+        .set_password(&user, NEW_PASSWORD, false)
+        .await
+        .expect("temporary");
+    assert_eq!(
+        client
+            .users()
+            .get(&user)
+            .await
+            .expect("get")
+            .status
+            .as_deref(),
+        Some("FORCE_CHANGE_PASSWORD")
+    );
+    let next = client
+        .authenticate_user(&user, NEW_PASSWORD)
+        .await
+        .expect("sign-in");
+    assert!(
+        next.challenge().is_some(),
+        "a new password is required: {next:?}"
+    );
+}
+
+#[tokio::test]
+async fn reset_password_puts_the_user_in_reset_required() {
+    let (_moto, _pool, client) = moto_pool(MotoPoolOptions::new()).await;
+    let user = unique("kate");
+    confirmed_user(&client, &user).await;
+    client.users().reset_password(&user).await.expect("reset");
+    assert_eq!(
+        client
+            .users()
+            .get(&user)
+            .await
+            .expect("get")
+            .status
+            .as_deref(),
+        Some("RESET_REQUIRED")
+    );
+}
+
+#[tokio::test]
+async fn sign_up_confirm_and_admin_confirm() {
+    let (_moto, _pool, client) = moto_pool(MotoPoolOptions::new().client_secret(true)).await;
+    let (self_confirmed, admin_confirmed) = (unique("liam"), unique("mia"));
+    for user in [&self_confirmed, &admin_confirmed] {
+        let result = client
+            .users()
+            .sign_up(SignUp::new(user.as_str(), PASSWORD).email(format!("{user}@example.com")))
+            .await
+            .expect("signed up");
+        assert!(!result.confirmed);
+        assert!(!result.sub.is_empty());
+        assert_eq!(
+            client
+                .users()
+                .get(user)
+                .await
+                .expect("get")
+                .status
+                .as_deref(),
+            Some("UNCONFIRMED")
+        );
+        let err = client.authenticate_user(user, PASSWORD).await.unwrap_err();
+        assert!(matches!(err, CognitoError::UserNotConfirmed(_)), "{err:?}");
+    }
+    let err = client
+        .users()
+        .sign_up(SignUp::new(self_confirmed.as_str(), PASSWORD))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CognitoError::UserExists(_)), "{err:?}");
+
+    // moto accepts any confirmation code (real codes are checked by Cognito)
+    client
+        .users()
+        .confirm_sign_up(&self_confirmed, "123456")
+        .await
+        .expect("confirmed");
+    client
+        .users()
+        .confirm(&admin_confirmed)
+        .await
+        .expect("admin confirmed");
+    for user in [&self_confirmed, &admin_confirmed] {
+        assert_eq!(
+            client
+                .users()
+                .get(user)
+                .await
+                .expect("get")
+                .status
+                .as_deref(),
+            Some("CONFIRMED")
+        );
+        assert!(matches!(
+            client.authenticate_user(user, PASSWORD).await,
+            Ok(AuthResult::Tokens(_))
+        ));
+    }
+}
+
+/// Captures the header in which moto returns the real forgot-password code.
+#[derive(Debug, Clone, Default)]
+struct ForgotPasswordCode(Arc<Mutex<Option<String>>>);
+
+impl Intercept for ForgotPasswordCode {
+    fn name(&self) -> &'static str {
+        "ForgotPasswordCode"
+    }
+
+    fn read_after_transmit(
+        &self,
+        context: &BeforeDeserializationInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let Some(code) = context
+            .response()
+            .headers()
+            .get("x-moto-forgot-password-confirmation-code")
+        {
+            *self.0.lock().expect("lock") = Some(code.to_owned());
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn forgot_password_then_confirm_with_the_code_and_change_password() {
+    let moto = MotoServer::shared();
+    let pool = moto
+        .create_pool_with(MotoPoolOptions::new().client_secret(true))
+        .await
+        .expect("pool");
+    let captured = ForgotPasswordCode::default();
+    let interceptor = captured.clone();
+    let client = pool
+        .client_builder()
+        .configure_sdk(move |sdk| sdk.interceptor(interceptor))
+        .build()
+        .await
+        .expect("client");
+    let user = unique("noah");
+    confirmed_user(&client, &user).await;
+
+    client
+        .users()
+        .forgot_password(&user)
+        .await
+        .expect("code sent");
+    let code = captured
+        .0
+        .lock()
+        .expect("lock")
+        .clone()
+        .expect("moto returned the code");
+    let err = client
+        .users()
+        .confirm_forgot_password(&user, "moto-confirmation-code:wrong", NEW_PASSWORD)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CognitoError::ExpiredCode(_)), "{err:?}");
+    client
+        .users()
+        .confirm_forgot_password(&user, &code, NEW_PASSWORD)
+        .await
+        .expect("new password set");
+    let tokens = client
+        .authenticate_user(&user, NEW_PASSWORD)
+        .await
+        .expect("sign-in")
+        .into_tokens()
+        .expect("tokens");
+
+    let err = client
+        .users()
+        .change_password(&tokens.access_token, "Wrong-Passw0rd", PASSWORD)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CognitoError::NotAuthorized(_)), "{err:?}");
+    client
+        .users()
+        .change_password(&tokens.access_token, NEW_PASSWORD, PASSWORD)
+        .await
+        .expect("changed");
+    assert!(client.authenticate_user(&user, NEW_PASSWORD).await.is_err());
+    assert!(client.authenticate_user(&user, PASSWORD).await.is_ok());
+}
+
+#[tokio::test]
+async fn own_user_get_and_update_attributes_with_the_access_token() {
+    let (_moto, _pool, client) = moto_pool(MotoPoolOptions::new()).await;
+    let user = unique("olga");
+    confirmed_user(&client, &user).await;
+    let tokens = client
+        .authenticate_user(&user, PASSWORD)
+        .await
+        .expect("sign-in")
+        .into_tokens()
+        .expect("tokens");
+
+    let me = client
+        .users()
+        .get_own(&tokens.access_token)
+        .await
+        .expect("GetUser");
+    assert_eq!(me.username, user);
+    assert_eq!(
+        me.attribute("email"),
+        Some(format!("{user}@example.com").as_str())
+    );
+
+    client
+        .users()
+        .update_own_attributes(&tokens.access_token, [("name", "Olga")])
+        .await
+        .expect("updated");
+    assert_eq!(
+        client
+            .users()
+            .get(&user)
+            .await
+            .expect("get")
+            .attribute("name"),
+        Some("Olga")
+    );
+
+    let err = client.users().get_own("not-a-token").await.unwrap_err();
+    assert!(matches!(err, CognitoError::NotAuthorized(_)), "{err:?}");
+}
+
+/// Counts the requests the SDK sends.
+#[derive(Debug, Clone, Default)]
+struct RequestCount(Arc<AtomicUsize>);
+
+impl Intercept for RequestCount {
+    fn name(&self) -> &'static str {
+        "RequestCount"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn list_users_streams_every_page_and_applies_the_filter() {
+    let moto = MotoServer::shared();
+    let pool = moto.create_pool().await.expect("pool");
+    let requests = RequestCount::default();
+    let counter = requests.clone();
+    let client = pool
+        .client_builder()
+        .configure_sdk(move |sdk| sdk.interceptor(counter))
+        .build()
+        .await
+        .expect("client");
+    let mut names: Vec<String> = (0..7).map(|i| format!("page-user-{i}")).collect();
+    for name in &names {
+        client
+            .create_user(NewUser::new(name).suppress_message())
+            .await
+            .expect("created");
+    }
+    client
+        .create_user(NewUser::new("other").suppress_message())
+        .await
+        .expect("created");
+
+    let before = requests.0.load(Ordering::SeqCst);
+    let mut listed: Vec<String> = client
+        .users()
+        .list(
+            ListUsers::new()
+                .filter("username ^= \"page-user-\"")
+                .page_size(3),
+        )
+        .map_ok(|u| u.username)
+        .try_collect()
+        .await
+        .expect("listed");
+    assert_eq!(
+        requests.0.load(Ordering::SeqCst) - before,
+        3,
+        "7 users in pages of 3"
+    );
+    listed.sort();
+    names.sort();
+    assert_eq!(listed, names);
+
+    let everyone: Vec<_> = client
+        .users()
+        .list(ListUsers::new().page_size(2))
+        .try_collect()
+        .await
+        .expect("all");
+    assert_eq!(everyone.len(), 8);
+    assert!(everyone.iter().all(|u| u.enabled && u.created.is_some()));
+
+    // taking fewer stops early: one page, not four
+    let before = requests.0.load(Ordering::SeqCst);
+    let first_two: Vec<_> = client
+        .users()
+        .list(ListUsers::new().page_size(2))
+        .take(2)
+        .collect()
+        .await;
+    assert_eq!(first_two.len(), 2);
+    assert_eq!(requests.0.load(Ordering::SeqCst) - before, 1);
+}
+
+#[tokio::test]
+async fn a_failed_page_is_one_error_and_ends_the_stream() {
+    let moto = MotoServer::shared();
+    let pool = moto.create_pool().await.expect("pool");
+    let client = sanctum_core::cognito::SanctumClient::builder(
+        "us-east-1",
+        "us-east-1_NoSuchPool",
+        &pool.client_id,
+    )
+    .endpoint_url(moto.endpoint())
+    .credentials(Credentials::new("test", "test", None, None, "static"))
+    .build()
+    .await
+    .expect("client");
+    let results: Vec<_> = client.users().list(ListUsers::new()).collect().await;
+    assert_eq!(results.len(), 1, "{results:?}");
+    assert!(
+        matches!(results[0], Err(CognitoError::ResourceNotFound(_))),
+        "{results:?}"
+    );
+}
