@@ -1,15 +1,15 @@
 //! The verified-token cache: repeated tokens skip decoding and the RSA work.
+//!
+//! Entries are keyed by the token text itself, so a hit is an exact match: no collision can
+//! make one token stand for another. The map hashes with foldhash (randomly seeded per cache),
+//! about five times cheaper than SHA-256 over a 1.2 KB token; the price is memory, the token's
+//! length per entry (12 MB for 10 000 entries of 1.2 KB).
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use aws_lc_rs::digest;
-
 use crate::claims::CognitoClaims;
-
-/// SHA-256 of the token: a collision-resistant key, so no forged token can hit another's entry.
-pub(crate) type TokenHash = [u8; 32];
 
 #[derive(Clone)]
 pub(crate) struct Entry {
@@ -20,10 +20,10 @@ pub(crate) struct Entry {
 
 struct UntilExp;
 
-impl moka::Expiry<TokenHash, Entry> for UntilExp {
+impl moka::Expiry<Arc<str>, Entry> for UntilExp {
     fn expire_after_create(
         &self,
-        _key: &TokenHash,
+        _key: &Arc<str>,
         value: &Entry,
         _created_at: Instant,
     ) -> Option<Duration> {
@@ -31,9 +31,9 @@ impl moka::Expiry<TokenHash, Entry> for UntilExp {
     }
 }
 
-/// Signature-verified claims by token hash. Every other check still runs on a hit.
+/// Signature-verified claims by token. Every other check still runs on a hit.
 pub(crate) struct TokenCache {
-    cache: moka::sync::Cache<TokenHash, Entry>,
+    cache: moka::sync::Cache<Arc<str>, Entry, foldhash::fast::RandomState>,
 }
 
 impl TokenCache {
@@ -42,37 +42,24 @@ impl TokenCache {
             cache: moka::sync::Cache::builder()
                 .max_capacity(capacity)
                 .expire_after(UntilExp)
-                .build(),
+                .build_with_hasher(foldhash::fast::RandomState::default()),
         }
     }
 
     #[inline]
-    pub(crate) fn hash(token: &str) -> TokenHash {
-        let digest = digest::digest(&digest::SHA256, token.as_bytes());
-        let mut out = [0u8; 32];
-        out.copy_from_slice(digest.as_ref());
-        out
-    }
-
-    #[inline]
-    pub(crate) fn get(&self, hash: &TokenHash) -> Option<Entry> {
-        self.cache.get(hash)
+    pub(crate) fn get(&self, token: &str) -> Option<Entry> {
+        self.cache.get(token)
     }
 
     /// Caches until `exp` (`now` and `exp` in seconds since the epoch); an already expired token
     /// is not cached at all.
-    pub(crate) fn insert(
-        &self,
-        hash: TokenHash,
-        claims: Arc<CognitoClaims>,
-        pool: usize,
-        now: u64,
-    ) {
+    pub(crate) fn insert(&self, token: &str, claims: Arc<CognitoClaims>, pool: usize, now: u64) {
         if claims.exp <= now {
             return;
         }
         let ttl = Duration::from_secs(claims.exp - now);
-        self.cache.insert(hash, Entry { claims, pool, ttl });
+        self.cache
+            .insert(Arc::from(token), Entry { claims, pool, ttl });
     }
 
     pub(crate) fn entry_count(&self) -> u64 {

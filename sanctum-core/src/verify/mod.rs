@@ -146,10 +146,7 @@ impl Verifier {
             });
         }
         // hot path: a token seen before skips 2-4; 5-8 are checked again below
-        let hash = inner.cache.as_ref().map(|_| TokenCache::hash(token));
-        if let (Some(cache), Some(hash)) = (&inner.cache, &hash)
-            && let Some(hit) = cache.get(hash)
-        {
+        if let Some(hit) = inner.cache.as_ref().and_then(|cache| cache.get(token)) {
             self.check_claims(&hit.claims, hit.pool, expected)?;
             return Ok(hit.claims);
         }
@@ -185,8 +182,8 @@ impl Verifier {
             return Err(VerifyError::InvalidSignature);
         }
         let claims = Arc::new(parsed.claims);
-        if let (Some(cache), Some(hash)) = (&inner.cache, hash) {
-            cache.insert(hash, Arc::clone(&claims), pool_index, self.now());
+        if let Some(cache) = &inner.cache {
+            cache.insert(token, Arc::clone(&claims), pool_index, self.now());
         }
         // 5-8
         self.check_claims(&claims, pool_index, expected)?;
@@ -234,9 +231,7 @@ impl Verifier {
             });
         }
         // 8. client
-        if !pool.config.any_client
-            && !pool.config.client_ids.contains(&claims.client_id)
-        {
+        if !pool.config.any_client && !pool.config.client_ids.contains(&claims.client_id) {
             return Err(VerifyError::ClientMismatch {
                 client_id: clip(&claims.client_id),
             });
@@ -263,6 +258,17 @@ impl Verifier {
             }
         }
         Ok(())
+    }
+
+    /// Whether the key `kid` of the pool with issuer `iss` is cached now. Does no I/O and never
+    /// waits for a fetch: the same lookup a verification makes (useful for readiness checks).
+    #[must_use]
+    pub fn has_cached_key(&self, iss: &str, kid: &str) -> bool {
+        self.inner
+            .pools
+            .iter()
+            .find(|p| p.issuer == iss)
+            .is_some_and(|p| p.jwks.cached(kid).is_some())
     }
 
     /// The configured user pools.

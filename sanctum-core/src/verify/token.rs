@@ -29,6 +29,31 @@ fn malformed(reason: &'static str) -> VerifyError {
     VerifyError::Malformed { reason }
 }
 
+/// Why jsonwebtoken could not read a header: not base64url, not a JSON object, `alg` missing,
+/// not a string, or one it does not know (`none`), `kid` not a string, or another field of the
+/// wrong type.
+fn classify_header(header_b64: &str) -> VerifyError {
+    let Ok(json) = URL_SAFE_NO_PAD.decode(header_b64) else {
+        return malformed("header is not base64url");
+    };
+    let Ok(header) = serde_json::from_slice::<Header>(&json) else {
+        return malformed("header is not a JSON object");
+    };
+    match header.alg {
+        Some(serde_json::Value::String(alg)) if alg != RS256 => {
+            VerifyError::UnsupportedAlgorithm { alg: clip(&alg) }
+        }
+        Some(serde_json::Value::String(_)) => match header.kid {
+            Some(serde_json::Value::String(_)) | None => {
+                malformed("header has a field of the wrong type")
+            }
+            Some(_) => malformed("header kid is not a string"),
+        },
+        Some(_) => malformed("header alg is not a string"),
+        None => malformed("header has no alg"),
+    }
+}
+
 /// Splits and decodes: exactly three base64url segments (no padding, canonical), a JSON object
 /// header with `alg` RS256 and a string `kid`, and a JSON object payload whose Cognito claims
 /// have the right types.
@@ -45,24 +70,15 @@ pub(crate) fn parse(token: &str) -> Result<Parsed<'_>, VerifyError> {
     if header_b64.is_empty() || payload_b64.is_empty() {
         return Err(malformed("empty segment"));
     }
-    let header_json = URL_SAFE_NO_PAD
-        .decode(header_b64)
-        .map_err(|_| malformed("header is not base64url"))?;
-    let header: Header = serde_json::from_slice(&header_json)
-        .map_err(|_| malformed("header is not a JSON object"))?;
-    match header.alg {
-        Some(serde_json::Value::String(alg)) if alg == RS256 => {}
-        Some(serde_json::Value::String(alg)) => {
-            return Err(VerifyError::UnsupportedAlgorithm { alg: clip(&alg) });
-        }
-        Some(_) => return Err(malformed("header alg is not a string")),
-        None => return Err(malformed("header has no alg")),
+    // jsonwebtoken decodes the header; when it cannot (an `alg` it does not know, such as
+    // `none`, or a field of the wrong type), our own reading names the precise reason.
+    let header = jsonwebtoken::decode_header(token).map_err(|_| classify_header(header_b64))?;
+    if header.alg != jsonwebtoken::Algorithm::RS256 {
+        return Err(VerifyError::UnsupportedAlgorithm {
+            alg: format!("{:?}", header.alg),
+        });
     }
-    let kid = match header.kid {
-        Some(serde_json::Value::String(kid)) => kid,
-        Some(_) => return Err(malformed("header kid is not a string")),
-        None => return Err(VerifyError::MissingKid),
-    };
+    let kid = header.kid.ok_or(VerifyError::MissingKid)?;
     let payload = URL_SAFE_NO_PAD
         .decode(payload_b64)
         .map_err(|_| malformed("payload is not base64url"))?;

@@ -1,0 +1,199 @@
+//! Verification cost, as ratios against a raw aws-lc-rs RS256 verify measured in the same run.
+//!
+//! `cargo bench -p sanctum-core --features test-util --bench verify`
+//!
+//! Benchmarks (group `verify`):
+//! - `raw_aws_lc_rs`: aws-lc-rs RS256 verify of the token with a key parsed once — the floor;
+//! - `sanctum_uncached`: `Verifier::verify` with the token cache off (every call decodes,
+//!   verifies the signature and checks every claim);
+//! - `jsonwebtoken_decode`: jsonwebtoken 12 (aws_lc_rs backend) `decode` with an RSA key from
+//!   components, iss and aud checks — the library's own verify path, for comparison;
+//! - `sanctum_cache_hit`: `Verifier::verify` of a token already verified (hash + cache + checks);
+//! - `claims_only`: base64url + serde_json of the payload alone — the parsing floor;
+//! - `jwks_key_lookup`: the cached-key lookup a verification makes.
+#![allow(missing_docs)]
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use std::hint::black_box;
+
+use criterion::Criterion;
+use sanctum_core::testing::TestIssuer;
+use sanctum_core::{ExpectedUse, Verifier};
+
+/// Polls a future that never waits (every key is cached) to completion without a runtime.
+fn now<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    let mut cx = Context::from_waker(Waker::noop());
+    match future.as_mut().poll(&mut cx) {
+        Poll::Ready(output) => output,
+        Poll::Pending => panic!("a verification with cached keys must not wait"),
+    }
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let issuer = runtime.block_on(TestIssuer::start()).expect("issuer");
+    // A realistic Cognito access token: ~1.2 KB.
+    let token = issuer
+        .access_token()
+        .username("4d7f2a4e-8f0a-4c0e-9a57-2b7c1a0e5f11")
+        .groups(["admin", "us-east-1_SanctumTest_Google", "billing-readers"])
+        .scopes([
+            "aws.cognito.signin.user.admin",
+            "phone",
+            "openid",
+            "profile",
+            "email",
+            "https://api.example.com/orders.read",
+        ])
+        .claim(
+            "device_key",
+            "us-east-1_2b1e8c4d-6f0a-4b3c-9d8e-7f6a5b4c3d2e",
+        )
+        .claim("version", 2)
+        .build();
+    println!("token length: {} bytes", token.len());
+
+    let jwks: serde_json::Value = serde_json::from_str(&issuer.jwks_json()).expect("jwks");
+    let jwk = &jwks["keys"][0];
+    let n = URL_SAFE_NO_PAD
+        .decode(jwk["n"].as_str().expect("n"))
+        .expect("n");
+    let e = URL_SAFE_NO_PAD
+        .decode(jwk["e"].as_str().expect("e"))
+        .expect("e");
+    let raw_key: ParsedPublicKey = RsaPublicKeyComponents { n: &n, e: &e }
+        .to_parsed_public_key(&RSA_PKCS1_2048_8192_SHA256)
+        .expect("key");
+    let (signing_input, signature_b64) = token.rsplit_once('.').expect("three parts");
+    let signature = URL_SAFE_NO_PAD.decode(signature_b64).expect("sig");
+    let payload_b64 = signing_input.split('.').nth(1).expect("payload");
+
+    let pool = issuer.user_pool().with_jwks_document(issuer.jwks_json());
+    let uncached = Verifier::builder()
+        .pool(pool.clone())
+        .token_cache(false)
+        .build()
+        .expect("verifier");
+    let cached = Verifier::builder().pool(pool).build().expect("verifier");
+    now(uncached.verify(&token, ExpectedUse::Access)).expect("valid");
+    now(cached.verify(&token, ExpectedUse::Access)).expect("valid");
+    let kid = issuer.active_kid();
+    let iss = issuer.issuer();
+
+    let jwt_key = jsonwebtoken::DecodingKey::from_rsa_raw_components(&n, &e);
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.set_issuer(&[iss.as_str()]);
+    validation.validate_aud = false;
+    jsonwebtoken::decode::<serde_json::Value>(&token, &jwt_key, &validation)
+        .expect("jsonwebtoken accepts it");
+
+    let mut c = Criterion::default().configure_from_args();
+    {
+        let mut group = c.benchmark_group("verify");
+        group.bench_function("raw_aws_lc_rs", |b| {
+            b.iter(|| {
+                raw_key
+                    .verify_sig(black_box(signing_input.as_bytes()), black_box(&signature))
+                    .expect("ok")
+            })
+        });
+        group.bench_function("sanctum_uncached", |b| {
+            b.iter(|| now(uncached.verify(black_box(&token), ExpectedUse::Access)).expect("ok"))
+        });
+        group.bench_function("jsonwebtoken_decode", |b| {
+            b.iter(|| {
+                jsonwebtoken::decode::<serde_json::Value>(black_box(&token), &jwt_key, &validation)
+                    .expect("ok")
+            })
+        });
+        group.bench_function("sanctum_cache_hit", |b| {
+            b.iter(|| now(cached.verify(black_box(&token), ExpectedUse::Access)).expect("ok"))
+        });
+        group.bench_function("claims_only", |b| {
+            b.iter(|| {
+                let bytes = URL_SAFE_NO_PAD.decode(black_box(payload_b64)).expect("b64");
+                serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&bytes)
+                    .expect("json")
+            })
+        });
+        group.bench_function("jwks_key_lookup", |b| {
+            b.iter(|| assert!(cached.has_cached_key(black_box(&iss), black_box(&kid))))
+        });
+        group.finish();
+    }
+    c.final_summary();
+    print_ratios();
+}
+
+/// Reads criterion's median estimates of this run and prints the ratios the targets are stated in.
+fn print_ratios() {
+    let Some(dir) = criterion_dir() else {
+        println!("(no criterion output found; ratios not printed)");
+        return;
+    };
+    let median = |name: &str| -> Option<f64> {
+        let text =
+            std::fs::read_to_string(dir.join("verify").join(name).join("new/estimates.json"))
+                .ok()?;
+        let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+        json["median"]["point_estimate"].as_f64()
+    };
+    let names = [
+        "raw_aws_lc_rs",
+        "sanctum_uncached",
+        "jsonwebtoken_decode",
+        "sanctum_cache_hit",
+        "claims_only",
+        "jwks_key_lookup",
+    ];
+    let Some(raw) = median("raw_aws_lc_rs") else {
+        println!("(baseline not measured in this run; ratios not printed)");
+        return;
+    };
+    println!("\nmedians of this run (ns) and ratios to the raw aws-lc-rs verify:");
+    for name in names {
+        if let Some(m) = median(name) {
+            println!("  {name:<22} {m:>10.1} ns  {:>6.3}x raw", m / raw);
+        }
+    }
+    if let (Some(uncached), Some(hit)) = (median("sanctum_uncached"), median("sanctum_cache_hit")) {
+        println!(
+            "targets: uncached {:.3}x raw (target <= 1.15x: {}); cache hit {:.0} ns (target <= 1000 ns: {}), {:.1}x cheaper than uncached (target >= 15x: {})",
+            uncached / raw,
+            if uncached / raw <= 1.15 {
+                "met"
+            } else {
+                "NOT met"
+            },
+            hit,
+            if hit <= 1000.0 { "met" } else { "NOT met" },
+            uncached / hit,
+            if uncached / hit >= 15.0 {
+                "met"
+            } else {
+                "NOT met"
+            },
+        );
+    }
+}
+
+fn criterion_dir() -> Option<PathBuf> {
+    if let Ok(dir) = std::env::var("CARGO_TARGET_DIR") {
+        return Some(PathBuf::from(dir).join("criterion"));
+    }
+    let exe = std::env::current_exe().ok()?;
+    exe.ancestors()
+        .find(|p| p.file_name().is_some_and(|n| n == "target"))
+        .map(|t| t.join("criterion"))
+}
