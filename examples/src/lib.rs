@@ -129,3 +129,8 @@ pub fn me_json(claims: &CognitoClaims) -> serde_json::Value {
         "token_use": claims.token_use.as_str(),
     })
 }
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
