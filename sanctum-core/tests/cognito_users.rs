@@ -428,6 +428,22 @@ async fn list_users_streams_every_page_and_applies_the_filter() {
         .await;
     assert_eq!(first_two.len(), 2);
     assert_eq!(requests.0.load(Ordering::SeqCst) - before, 1);
+
+    // a limit stops the listing itself, and sizes the pages after it
+    let before = requests.0.load(Ordering::SeqCst);
+    let limited = client
+        .users()
+        .list_all(ListUsers::new().limit(3))
+        .await
+        .expect("limited");
+    assert_eq!(limited.len(), 3);
+    assert_eq!(requests.0.load(Ordering::SeqCst) - before, 1);
+    let limited = client
+        .users()
+        .list_all(ListUsers::new().page_size(2).limit(5))
+        .await
+        .expect("limited");
+    assert_eq!(limited.len(), 5);
 }
 
 #[tokio::test]

@@ -221,12 +221,12 @@ pub struct SignUpResult {
     pub code_delivery: Option<CodeDelivery>,
 }
 
-/// A listing for [`Users::list`]: an optional filter and the page size.
+/// A listing for [`Users::list`]: an optional filter, a page size and a limit.
 ///
 /// ```
 /// use sanctum_core::cognito::ListUsers;
 ///
-/// let query = ListUsers::new().filter("email ^= \"alice\"").page_size(10);
+/// let query = ListUsers::new().filter("email ^= \"alice\"").page_size(10).limit(25);
 /// # let _ = query;
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -234,6 +234,7 @@ pub struct SignUpResult {
 pub struct ListUsers {
     filter: Option<String>,
     page_size: Option<i32>,
+    limit: Option<usize>,
 }
 
 impl ListUsers {
@@ -251,6 +252,13 @@ impl ListUsers {
     /// Users per request (Cognito allows 1 to 60). The stream still yields every page.
     pub fn page_size(mut self, size: i32) -> Self {
         self.page_size = Some(size);
+        self
+    }
+
+    /// At most `max` users in all; no page is fetched once they are listed. Without a
+    /// [`page_size`](Self::page_size), pages are `max` long (up to 60).
+    pub fn limit(mut self, max: usize) -> Self {
+        self.limit = Some(max);
         self
     }
 }
@@ -527,13 +535,21 @@ impl<'a> Users<'a> {
         struct State {
             client: SanctumClient,
             query: ListUsers,
+            left: usize,
             buffer: VecDeque<User>,
             next: Option<String>,
             started: bool,
             failed: bool,
         }
+        let mut query = query;
+        if query.page_size.is_none()
+            && let Some(limit) = query.limit
+        {
+            query.page_size = Some(i32::try_from(limit.clamp(1, 60)).unwrap_or(60));
+        }
         let state = State {
             client: self.client.clone(),
+            left: query.limit.unwrap_or(usize::MAX),
             query,
             buffer: VecDeque::new(),
             next: None,
@@ -542,7 +558,11 @@ impl<'a> Users<'a> {
         };
         futures_util::stream::unfold(state, |mut state| async move {
             loop {
+                if state.left == 0 {
+                    return None;
+                }
                 if let Some(user) = state.buffer.pop_front() {
+                    state.left -= 1;
                     return Some((Ok(user), state));
                 }
                 if state.failed || (state.started && state.next.is_none()) {
@@ -581,6 +601,14 @@ impl<'a> Users<'a> {
                 }
             }
         })
+    }
+
+    /// Every user matching `query` (up to its [`limit`](ListUsers::limit)), collected.
+    ///
+    /// # Errors
+    /// The first failed page.
+    pub async fn list_all(&self, query: ListUsers) -> Result<Vec<User>, CognitoError> {
+        futures_util::TryStreamExt::try_collect(self.list(query)).await
     }
 
     // ---- self-service ----

@@ -1,0 +1,404 @@
+//! `admin`: Cognito user and group administration from the command line, through sanctum's
+//! `SanctumClient`.
+//!
+//! ```text
+//! cargo run -p sanctum-examples --bin admin -- <command> [arguments]
+//! ```
+//!
+//! Configuration comes from the environment: `SANCTUM_USER_POOL_ID`, `SANCTUM_CLIENT_ID`,
+//! `SANCTUM_REGION` (default: the pool id's prefix), and optionally `SANCTUM_CLIENT_SECRET`,
+//! `SANCTUM_COGNITO_ENDPOINT` (an emulator such as moto), `SANCTUM_JWKS_URL` and
+//! `SANCTUM_ISSUER` (for `verify` against an emulator). AWS credentials come from the usual AWS
+//! chain. Results are JSON on stdout; an error is one line on stderr and a non-zero exit code
+//! (1: the operation failed, 2: wrong usage or configuration).
+
+use std::process::ExitCode;
+
+use sanctum_core::ExpectedUse;
+use sanctum_core::cognito::{
+    AuthResult, Group, ListUsers, NewGroup, NewUser, SanctumClient, Tokens, User,
+};
+use serde_json::{Value, json};
+
+const USAGE: &str = "\
+usage: admin <command> [arguments]
+
+commands:
+  create-user <user> [--email E] [--temporary-password P] [--attribute k=v]...
+  get-user <user>
+  update-attributes <user> k=v...
+  set-password <user> <password> [--permanent]
+  disable-user <user>
+  enable-user <user>
+  delete-user <user>
+  list-users [--filter EXPR] [--limit N]
+  create-group <name> [--description D] [--precedence N]
+  delete-group <name>
+  list-groups
+  add-to-group <user> <group>
+  remove-from-group <user> <group>
+  groups-of <user>
+  users-in <group>
+  has-group <user> <group>          prints true or false
+  login <user> <password> [--admin] prints the tokens or the challenge
+  verify <token>                    prints the verified claims
+
+environment:
+  SANCTUM_USER_POOL_ID, SANCTUM_CLIENT_ID    required
+  SANCTUM_REGION                             default: the pool id's prefix
+  SANCTUM_CLIENT_SECRET                      when the app client has a secret
+  SANCTUM_COGNITO_ENDPOINT                   another endpoint (e.g. moto)
+  SANCTUM_JWKS_URL, SANCTUM_ISSUER           key URL / issuer overrides for verify
+  AWS credentials                            the usual AWS chain";
+
+/// Why the CLI stops: wrong usage (exit 2) or a failed operation (exit 1).
+enum Failure {
+    Usage(String),
+    Failed(String),
+}
+
+impl<E: std::error::Error> From<E> for Failure {
+    fn from(err: E) -> Self {
+        Self::Failed(err.to_string())
+    }
+}
+
+fn usage(message: impl Into<String>) -> Failure {
+    Failure::Usage(message.into())
+}
+
+/// The command line after the command name: positional arguments and `--flags`.
+struct Args {
+    positional: Vec<String>,
+    options: Vec<(String, Option<String>)>,
+}
+
+impl Args {
+    /// Splits `raw`; `valued` flags take the next argument, `switches` take none.
+    fn parse(raw: &[String], valued: &[&str], switches: &[&str]) -> Result<Self, Failure> {
+        let mut positional = Vec::new();
+        let mut options = Vec::new();
+        let mut iter = raw.iter();
+        while let Some(arg) = iter.next() {
+            if let Some(flag) = arg.strip_prefix("--") {
+                if valued.contains(&flag) {
+                    let value = iter
+                        .next()
+                        .ok_or_else(|| usage(format!("--{flag} needs a value")))?;
+                    options.push((flag.to_owned(), Some(value.clone())));
+                } else if switches.contains(&flag) {
+                    options.push((flag.to_owned(), None));
+                } else {
+                    return Err(usage(format!("unknown option --{flag}")));
+                }
+            } else {
+                positional.push(arg.clone());
+            }
+        }
+        Ok(Self {
+            positional,
+            options,
+        })
+    }
+
+    /// Exactly `N` positional arguments, named `names` in the error.
+    fn exactly<const N: usize>(&self, names: [&str; N]) -> Result<[&str; N], Failure> {
+        let given: Vec<&str> = self.positional.iter().map(String::as_str).collect();
+        given.try_into().map_err(|_| {
+            let wanted: Vec<String> = names.iter().map(|n| format!("<{n}>")).collect();
+            usage(if wanted.is_empty() {
+                "expected no arguments".to_owned()
+            } else {
+                format!("expected {}", wanted.join(" "))
+            })
+        })
+    }
+
+    fn value(&self, flag: &str) -> Option<&str> {
+        self.options
+            .iter()
+            .rev()
+            .find(|(f, _)| f == flag)
+            .and_then(|(_, v)| v.as_deref())
+    }
+
+    fn values(&self, flag: &str) -> impl Iterator<Item = &str> {
+        self.options
+            .iter()
+            .filter(move |(f, _)| f == flag)
+            .filter_map(|(_, v)| v.as_deref())
+    }
+
+    fn switch(&self, flag: &str) -> bool {
+        self.options.iter().any(|(f, _)| f == flag)
+    }
+}
+
+fn key_value(pair: &str) -> Result<(String, String), Failure> {
+    match pair.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), v.to_owned())),
+        _ => Err(usage(format!("expected name=value, got {pair:?}"))),
+    }
+}
+
+fn number<T: std::str::FromStr>(flag: &str, value: &str) -> Result<T, Failure> {
+    value
+        .parse()
+        .map_err(|_| usage(format!("--{flag} needs a number, got {value:?}")))
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+async fn client_from_env() -> Result<SanctumClient, Failure> {
+    let pool_id =
+        env("SANCTUM_USER_POOL_ID").ok_or_else(|| usage("SANCTUM_USER_POOL_ID is not set"))?;
+    let client_id =
+        env("SANCTUM_CLIENT_ID").ok_or_else(|| usage("SANCTUM_CLIENT_ID is not set"))?;
+    let region = env("SANCTUM_REGION")
+        .unwrap_or_else(|| pool_id.split('_').next().unwrap_or_default().to_owned());
+    let mut builder = SanctumClient::builder(region, pool_id, client_id);
+    if let Some(secret) = env("SANCTUM_CLIENT_SECRET") {
+        builder = builder.client_secret(secret);
+    }
+    if let Some(endpoint) = env("SANCTUM_COGNITO_ENDPOINT") {
+        builder = builder.endpoint_url(endpoint);
+    }
+    if let Some(url) = env("SANCTUM_JWKS_URL") {
+        builder = builder.jwks_url(url);
+    }
+    if let Some(issuer) = env("SANCTUM_ISSUER") {
+        builder = builder.issuer(issuer);
+    }
+    builder
+        .build()
+        .await
+        .map_err(|e| usage(format!("configuration: {e}")))
+}
+
+fn user_json(user: &User) -> Value {
+    serde_json::to_value(user).unwrap_or(Value::Null)
+}
+
+fn group_json(group: &Group) -> Value {
+    serde_json::to_value(group).unwrap_or(Value::Null)
+}
+
+fn tokens_json(tokens: &Tokens) -> Value {
+    json!({
+        "access_token": tokens.access_token,
+        "id_token": tokens.id_token,
+        "refresh_token": tokens.refresh_token,
+        "expires_in": tokens.expires_in,
+        "token_type": tokens.token_type,
+    })
+}
+
+async fn run(command: &str, raw: &[String]) -> Result<Value, Failure> {
+    let client = client_from_env().await?;
+    let users = client.users();
+    let groups = client.groups();
+    let out = match command {
+        "create-user" => {
+            let args = Args::parse(raw, &["email", "temporary-password", "attribute"], &[])?;
+            let [user] = args.exactly(["user"])?;
+            let mut new = NewUser::new(user);
+            if let Some(email) = args.value("email") {
+                new = new.email(email);
+            }
+            if let Some(password) = args.value("temporary-password") {
+                new = new.temporary_password(password);
+            }
+            for pair in args.values("attribute") {
+                let (k, v) = key_value(pair)?;
+                new = new.attribute(k, v);
+            }
+            user_json(&client.create_user(new).await?)
+        }
+        "get-user" => {
+            let args = Args::parse(raw, &[], &[])?;
+            let [user] = args.exactly(["user"])?;
+            user_json(&users.get(user).await?)
+        }
+        "update-attributes" => {
+            let args = Args::parse(raw, &[], &[])?;
+            let Some((user, pairs)) = args.positional.split_first() else {
+                return Err(usage("expected <user> name=value..."));
+            };
+            if pairs.is_empty() {
+                return Err(usage("expected at least one name=value"));
+            }
+            let pairs = pairs
+                .iter()
+                .map(|p| key_value(p))
+                .collect::<Result<Vec<_>, _>>()?;
+            client.update_user_attributes(user, pairs.clone()).await?;
+            let updated: serde_json::Map<String, Value> = pairs
+                .into_iter()
+                .map(|(k, v)| (k, Value::String(v)))
+                .collect();
+            json!({"username": user, "updated": updated})
+        }
+        "set-password" => {
+            let args = Args::parse(raw, &[], &["permanent"])?;
+            let [user, password] = args.exactly(["user", "password"])?;
+            let permanent = args.switch("permanent");
+            users.set_password(user, password, permanent).await?;
+            json!({"username": user, "permanent": permanent})
+        }
+        "disable-user" | "enable-user" | "delete-user" => {
+            let args = Args::parse(raw, &[], &[])?;
+            let [user] = args.exactly(["user"])?;
+            match command {
+                "disable-user" => {
+                    users.disable(user).await?;
+                    json!({"username": user, "enabled": false})
+                }
+                "enable-user" => {
+                    users.enable(user).await?;
+                    json!({"username": user, "enabled": true})
+                }
+                _ => {
+                    client.delete_user(user).await?;
+                    json!({"username": user, "deleted": true})
+                }
+            }
+        }
+        "list-users" => {
+            let args = Args::parse(raw, &["filter", "limit"], &[])?;
+            args.exactly([])?;
+            let mut query = ListUsers::new();
+            if let Some(filter) = args.value("filter") {
+                query = query.filter(filter);
+            }
+            if let Some(limit) = args.value("limit") {
+                query = query.limit(number("limit", limit)?);
+            }
+            Value::Array(users.list_all(query).await?.iter().map(user_json).collect())
+        }
+        "create-group" => {
+            let args = Args::parse(raw, &["description", "precedence"], &[])?;
+            let [name] = args.exactly(["name"])?;
+            let mut new = NewGroup::new(name);
+            if let Some(description) = args.value("description") {
+                new = new.description(description);
+            }
+            if let Some(precedence) = args.value("precedence") {
+                new = new.precedence(number("precedence", precedence)?);
+            }
+            group_json(&client.create_group(new).await?)
+        }
+        "delete-group" => {
+            let args = Args::parse(raw, &[], &[])?;
+            let [name] = args.exactly(["name"])?;
+            groups.delete(name).await?;
+            json!({"group": name, "deleted": true})
+        }
+        "list-groups" => {
+            Args::parse(raw, &[], &[])?.exactly([])?;
+            Value::Array(groups.list().await?.iter().map(group_json).collect())
+        }
+        "add-to-group" | "remove-from-group" => {
+            let args = Args::parse(raw, &[], &[])?;
+            let [user, group] = args.exactly(["user", "group"])?;
+            let member = command == "add-to-group";
+            if member {
+                client.add_user_to_group(user, group).await?;
+            } else {
+                groups.remove_user(user, group).await?;
+            }
+            json!({"username": user, "group": group, "member": member})
+        }
+        "groups-of" => {
+            let args = Args::parse(raw, &[], &[])?;
+            let [user] = args.exactly(["user"])?;
+            Value::Array(groups.of_user(user).await?.iter().map(group_json).collect())
+        }
+        "users-in" => {
+            let args = Args::parse(raw, &[], &[])?;
+            let [group] = args.exactly(["group"])?;
+            Value::Array(
+                groups
+                    .users_in(group)
+                    .await?
+                    .iter()
+                    .map(user_json)
+                    .collect(),
+            )
+        }
+        "has-group" => {
+            let args = Args::parse(raw, &[], &[])?;
+            let [user, group] = args.exactly(["user", "group"])?;
+            Value::Bool(client.user_has_group(user, group).await?)
+        }
+        "login" => {
+            let args = Args::parse(raw, &[], &["admin"])?;
+            let [user, password] = args.exactly(["user", "password"])?;
+            let result = if args.switch("admin") {
+                client.admin_authenticate(user, password).await?
+            } else {
+                client.authenticate_user(user, password).await?
+            };
+            match result {
+                AuthResult::Tokens(tokens) => tokens_json(&tokens),
+                AuthResult::Challenge(challenge) => json!({
+                    "challenge": challenge.name.as_str(),
+                    "username": challenge.username,
+                    "session": challenge.session,
+                    "parameters": challenge.parameters,
+                }),
+            }
+        }
+        "verify" => {
+            let args = Args::parse(raw, &[], &[])?;
+            let [token] = args.exactly(["token"])?;
+            let claims = client
+                .verifier()
+                .verify(token, ExpectedUse::Either)
+                .await
+                .map_err(|e| Failure::Failed(format!("token rejected: {e}")))?;
+            claims.decode::<Value>()?
+        }
+        other => {
+            return Err(usage(format!(
+                "unknown command {other:?}; run `admin help`"
+            )));
+        }
+    };
+    Ok(out)
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let Some((command, rest)) = argv.split_first() else {
+        eprintln!("admin: error: no command; run `admin help`");
+        return ExitCode::from(2);
+    };
+    if matches!(command.as_str(), "help" | "--help" | "-h") {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
+    match run(command, rest).await {
+        Ok(value) => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&value).unwrap_or_else(|_| value.to_string())
+            );
+            ExitCode::SUCCESS
+        }
+        Err(Failure::Usage(message)) => {
+            eprintln!("admin: error: {}", one_line(&message));
+            ExitCode::from(2)
+        }
+        Err(Failure::Failed(message)) => {
+            eprintln!("admin: error: {}", one_line(&message));
+            ExitCode::from(1)
+        }
+    }
+}

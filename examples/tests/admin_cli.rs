@@ -1,0 +1,243 @@
+//! The `admin` binary end to end against moto's Cognito server.
+
+use std::process::{Command, Output};
+
+use sanctum_core::testing::moto::{MotoPool, MotoPoolOptions, MotoServer};
+use serde_json::Value;
+
+const PASSWORD: &str = "Admin-Cli-Passw0rd";
+
+struct Cli<'a> {
+    pool: &'a MotoPool,
+}
+
+impl Cli<'_> {
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_admin"));
+        cmd.args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("SANCTUM_REGION", "us-east-1")
+            .env("SANCTUM_USER_POOL_ID", &self.pool.pool_id)
+            .env("SANCTUM_CLIENT_ID", &self.pool.client_id)
+            .env("SANCTUM_COGNITO_ENDPOINT", &self.pool.endpoint)
+            .env("SANCTUM_JWKS_URL", &self.pool.jwks_url)
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_EC2_METADATA_DISABLED", "true");
+        if let Some(secret) = &self.pool.client_secret {
+            cmd.env("SANCTUM_CLIENT_SECRET", secret);
+        }
+        cmd
+    }
+
+    fn output(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("admin runs")
+    }
+
+    /// Runs a command that must succeed and returns its JSON.
+    fn ok(&self, args: &[&str]) -> Value {
+        let out = self.output(args);
+        assert!(
+            out.status.success(),
+            "admin {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "admin {args:?} printed no JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })
+    }
+
+    /// Runs a command that must fail; returns the exit code and the stderr line.
+    fn fails(&self, args: &[&str]) -> (i32, String) {
+        let out = self.output(args);
+        assert!(!out.status.success(), "admin {args:?} should fail");
+        assert!(out.stdout.is_empty(), "nothing on stdout");
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+        (out.status.code().unwrap_or(-1), stderr)
+    }
+}
+
+fn names(value: &Value, key: &str) -> Vec<String> {
+    let mut names: Vec<String> = value
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|v| v[key].as_str().expect("a name").to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn admin_cli_manages_users_and_groups_signs_in_and_verifies_against_moto() {
+    let moto = MotoServer::shared();
+    let pool = moto.create_pool().await.expect("pool");
+    let cli = Cli { pool: &pool };
+
+    let group = cli.ok(&[
+        "create-group",
+        "admin",
+        "--description",
+        "Administrators",
+        "--precedence",
+        "1",
+    ]);
+    assert_eq!(
+        (group["name"].as_str(), group["precedence"].as_i64()),
+        (Some("admin"), Some(1))
+    );
+    cli.ok(&["create-group", "staff"]);
+    assert_eq!(names(&cli.ok(&["list-groups"]), "name"), ["admin", "staff"]);
+
+    let created = cli.ok(&[
+        "create-user",
+        "alice",
+        "--email",
+        "alice@example.com",
+        "--temporary-password",
+        PASSWORD,
+        "--attribute",
+        "name=Alice",
+        "--attribute",
+        "email_verified=true",
+    ]);
+    assert_eq!(created["username"], "alice");
+    assert_eq!(created["status"], "FORCE_CHANGE_PASSWORD");
+    assert_eq!(created["attributes"]["name"], "Alice");
+    cli.ok(&["create-user", "bob"]);
+
+    let challenge = cli.ok(&["login", "alice", PASSWORD]);
+    assert_eq!(challenge["challenge"], "NEW_PASSWORD_REQUIRED");
+    assert!(challenge["session"].is_string());
+
+    assert_eq!(
+        cli.ok(&["set-password", "alice", PASSWORD, "--permanent"])["permanent"],
+        true
+    );
+    assert_eq!(cli.ok(&["get-user", "alice"])["status"], "CONFIRMED");
+    let updated = cli.ok(&["update-attributes", "alice", "name=Alice Two", "locale=fr"]);
+    assert_eq!(updated["updated"]["locale"], "fr");
+    assert_eq!(
+        cli.ok(&["get-user", "alice"])["attributes"]["name"],
+        "Alice Two"
+    );
+
+    assert_eq!(cli.ok(&["add-to-group", "alice", "admin"])["member"], true);
+    cli.ok(&["add-to-group", "bob", "staff"]);
+    assert_eq!(cli.ok(&["has-group", "alice", "admin"]), Value::Bool(true));
+    assert_eq!(cli.ok(&["has-group", "bob", "admin"]), Value::Bool(false));
+    assert_eq!(names(&cli.ok(&["groups-of", "alice"]), "name"), ["admin"]);
+    assert_eq!(names(&cli.ok(&["users-in", "staff"]), "username"), ["bob"]);
+
+    for login in [
+        vec!["login", "alice", PASSWORD],
+        vec!["login", "alice", PASSWORD, "--admin"],
+    ] {
+        let tokens = cli.ok(&login);
+        let access = tokens["access_token"].as_str().expect("access token");
+        assert!(tokens["refresh_token"].is_string());
+        let claims = cli.ok(&["verify", access]);
+        assert_eq!(claims["username"], "alice");
+        assert_eq!(claims["cognito:groups"], serde_json::json!(["admin"]));
+        let id_claims = cli.ok(&["verify", tokens["id_token"].as_str().expect("id token")]);
+        assert_eq!(id_claims["token_use"], "id");
+    }
+
+    assert_eq!(
+        names(&cli.ok(&["list-users"]), "username"),
+        ["alice", "bob"]
+    );
+    assert_eq!(
+        names(
+            &cli.ok(&["list-users", "--filter", "username = \"bob\""]),
+            "username"
+        ),
+        ["bob"]
+    );
+    assert_eq!(
+        cli.ok(&["list-users", "--limit", "1"])
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+
+    assert_eq!(cli.ok(&["disable-user", "alice"])["enabled"], false);
+    let (code, stderr) = cli.fails(&["login", "alice", PASSWORD]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.starts_with("admin: error: not authorized") && stderr.contains("disabled"),
+        "{stderr}"
+    );
+    cli.ok(&["enable-user", "alice"]);
+    cli.ok(&["login", "alice", PASSWORD]);
+
+    assert_eq!(
+        cli.ok(&["remove-from-group", "alice", "admin"])["member"],
+        false
+    );
+    assert_eq!(cli.ok(&["has-group", "alice", "admin"]), Value::Bool(false));
+    cli.ok(&["delete-group", "staff"]);
+    assert_eq!(names(&cli.ok(&["list-groups"]), "name"), ["admin"]);
+    cli.ok(&["delete-user", "bob"]);
+    let (code, stderr) = cli.fails(&["get-user", "bob"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("UserNotFoundException"), "{stderr}");
+
+    let (code, stderr) = cli.fails(&["verify", "not.a.token"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("token rejected"), "{stderr}");
+}
+
+#[tokio::test]
+async fn admin_cli_reports_usage_and_configuration_errors_on_one_line_with_exit_code_2() {
+    let moto = MotoServer::shared();
+    let pool = moto
+        .create_pool_with(MotoPoolOptions::new().client_secret(true))
+        .await
+        .expect("pool");
+    let cli = Cli { pool: &pool };
+
+    for (args, expected) in [
+        (vec![], "no command"),
+        (vec!["frobnicate"], "unknown command"),
+        (vec!["get-user"], "expected <user>"),
+        (
+            vec!["create-group", "g", "--precedence", "high"],
+            "--precedence needs a number",
+        ),
+        (
+            vec!["list-users", "--colour", "red"],
+            "unknown option --colour",
+        ),
+        (
+            vec!["update-attributes", "alice", "novalue"],
+            "expected name=value",
+        ),
+    ] {
+        let (code, stderr) = cli.fails(&args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+
+    let out = cli
+        .command(&["get-user", "alice"])
+        .env_remove("SANCTUM_USER_POOL_ID")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SANCTUM_USER_POOL_ID is not set"));
+
+    let help = cli.command(&["help"]).output().expect("runs");
+    assert!(help.status.success());
+    assert!(String::from_utf8_lossy(&help.stdout).contains("has-group <user> <group>"));
+
+    // with the client secret from SANCTUM_CLIENT_SECRET, sign-in works too
+    cli.ok(&["create-user", "carol", "--temporary-password", PASSWORD]);
+    cli.ok(&["set-password", "carol", PASSWORD, "--permanent"]);
+    assert!(cli.ok(&["login", "carol", PASSWORD])["access_token"].is_string());
+}
