@@ -120,10 +120,9 @@ pub struct CognitoClaims {
 impl CognitoClaims {
     /// Reads the claims of a decoded payload. Used after the signature has been checked.
     pub(crate) fn from_payload(raw: &[u8]) -> Result<Self, VerifyError> {
-        let mut map: Map<String, Value> =
-            serde_json::from_slice(raw).map_err(|_| VerifyError::Malformed {
-                reason: "payload is not a JSON object",
-            })?;
+        let mut map: Payload = serde_json::from_slice(raw).map_err(|_| VerifyError::Malformed {
+            reason: "payload is not a JSON object",
+        })?;
         let raw = std::str::from_utf8(raw)
             .map_err(|_| VerifyError::Malformed {
                 reason: "payload is not UTF-8",
@@ -213,7 +212,7 @@ impl CognitoClaims {
             event_id: take_string(&mut map, "event_id")?,
             email: take_string(&mut map, "email")?,
             email_verified,
-            extra: map,
+            extra: map.into_extra(),
             raw,
         })
     }
@@ -300,10 +299,7 @@ impl fmt::Debug for CognitoClaims {
     }
 }
 
-fn take_string(
-    map: &mut Map<String, Value>,
-    claim: &'static str,
-) -> Result<Option<String>, VerifyError> {
+fn take_string(map: &mut Payload, claim: &'static str) -> Result<Option<String>, VerifyError> {
     match map.remove(claim) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
@@ -315,10 +311,7 @@ fn take_string(
 }
 
 /// A NumericDate: a non-negative JSON number (fractions are truncated, as RFC 7519 allows them).
-fn take_time(
-    map: &mut Map<String, Value>,
-    claim: &'static str,
-) -> Result<Option<u64>, VerifyError> {
+fn take_time(map: &mut Payload, claim: &'static str) -> Result<Option<u64>, VerifyError> {
     let invalid = VerifyError::InvalidClaim {
         claim,
         reason: "not a non-negative number of seconds",
@@ -341,7 +334,7 @@ fn take_time(
 }
 
 /// `aud` of an ID token: Cognito sends one string; a one-element array is accepted too.
-fn take_audience(map: &mut Map<String, Value>) -> Result<String, VerifyError> {
+fn take_audience(map: &mut Payload) -> Result<String, VerifyError> {
     match map.remove("aud") {
         Some(Value::String(s)) => Ok(s),
         Some(Value::Array(mut items)) if items.len() == 1 => match items.pop() {
@@ -356,6 +349,142 @@ fn take_audience(map: &mut Map<String, Value>) -> Result<String, VerifyError> {
             reason: "not a single string",
         }),
         None => Err(VerifyError::MissingClaim { claim: "aud" }),
+    }
+}
+
+/// The claims this module reads into typed fields; parsed without going through a map.
+const KNOWN: [&str; 18] = [
+    "sub",
+    "iss",
+    "token_use",
+    "exp",
+    "iat",
+    "nbf",
+    "auth_time",
+    "client_id",
+    "username",
+    "aud",
+    "cognito:username",
+    "cognito:groups",
+    "scope",
+    "email_verified",
+    "jti",
+    "origin_jti",
+    "event_id",
+    "email",
+];
+
+/// A payload parsed in one pass: the known claims in fixed slots, every other claim in a map.
+/// Saves allocating a key and a map entry per known claim (the uncached verification path).
+struct Payload {
+    known: [Option<Value>; KNOWN.len()],
+    extra: Map<String, Value>,
+}
+
+impl Payload {
+    /// Takes a claim out (later duplicates of a name have replaced earlier ones, as in a map).
+    fn remove(&mut self, claim: &str) -> Option<Value> {
+        match KNOWN.iter().position(|k| *k == claim) {
+            Some(i) => self.known[i].take(),
+            None => self.extra.remove(claim),
+        }
+    }
+
+    /// Every claim not taken out yet.
+    fn into_extra(self) -> Map<String, Value> {
+        let mut extra = self.extra;
+        for (name, value) in KNOWN.iter().zip(self.known) {
+            if let Some(value) = value {
+                extra.insert((*name).to_owned(), value);
+            }
+        }
+        extra
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Payload {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Payload;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object of claims")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<Payload, A::Error> {
+                let mut payload = Payload {
+                    known: Default::default(),
+                    extra: Map::new(),
+                };
+                while let Some(key) = access.next_key::<Key<'de>>()? {
+                    let value: Value = access.next_value()?;
+                    match KNOWN.iter().position(|k| *k == key.as_str()) {
+                        Some(i) => payload.known[i] = Some(value),
+                        None => {
+                            payload.extra.insert(key.into_owned(), value);
+                        }
+                    }
+                }
+                Ok(payload)
+            }
+        }
+
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+/// A claim name, borrowed from the input when it has no escapes.
+enum Key<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+impl Key<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            Key::Borrowed(s) => s,
+            Key::Owned(s) => s,
+        }
+    }
+
+    fn into_owned(self) -> String {
+        match self {
+            Key::Borrowed(s) => s.to_owned(),
+            Key::Owned(s) => s,
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Key<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a claim name")
+            }
+
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key::Borrowed(v))
+            }
+
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key::Owned(v.to_owned()))
+            }
+
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key::Owned(v))
+            }
+        }
+
+        deserializer.deserialize_str(Visitor)
     }
 }
 
@@ -417,6 +546,20 @@ mod tests {
             (mine.tenant.as_str(), mine.email.as_str()),
             ("acme", "b@example.com")
         );
+    }
+
+    #[test]
+    fn claims_not_read_for_this_token_use_stay_in_extra() {
+        let c = parse(
+            r#"{"sub":"s","token_use":"access","client_id":"c","iss":"i","exp":1,
+                "aud":"x","cognito:username":"y","sub":"last","esc\u0061ped":1}"#,
+        )
+        .unwrap();
+        assert_eq!(c.sub, "last", "a repeated claim keeps its last value");
+        assert_eq!(c.claim("aud"), Some(&Value::from("x")));
+        assert_eq!(c.claim("cognito:username"), Some(&Value::from("y")));
+        assert_eq!(c.claim("escaped"), Some(&Value::from(1)));
+        assert_eq!(c.username, None);
     }
 
     #[test]
