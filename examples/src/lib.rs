@@ -99,7 +99,9 @@ impl Demo {
                     .username("demo-user")
                     .expires_in_secs(12 * 3600)
                     .build();
-                println!("running on the embedded test issuer (no AWS account needed); tokens valid for 12 h");
+                println!(
+                    "running on the embedded test issuer (no AWS account needed); tokens valid for 12 h"
+                );
                 println!();
                 println!("ADMIN_TOKEN={admin}");
                 println!("USER_TOKEN={user}");
