@@ -249,7 +249,7 @@ impl CognitoError {
             if let Some(code) = inner.code() {
                 let aws = AwsError {
                     code: code.to_owned(),
-                    message: inner.message().map(str::to_owned),
+                    message: inner.message().map(redact_tokens),
                     request_id,
                 };
                 tracing::debug!(operation, error = %aws, "Cognito refused the request");
@@ -266,9 +266,37 @@ impl CognitoError {
     }
 }
 
+/// Replaces anything shaped like a JWT (`eyJ...` with two dots) in a server message: some
+/// servers (moto) echo the token they refused, and messages end up in logs.
+fn redact_tokens(message: &str) -> String {
+    message
+        .split(' ')
+        .map(|word| {
+            let looks_like_jwt = word
+                .find("eyJ")
+                .is_some_and(|start| word[start..].matches('.').count() >= 2);
+            if looks_like_jwt {
+                "<redacted token>"
+            } else {
+                word
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tokens_echoed_in_server_messages_are_redacted() {
+        assert_eq!(
+            redact_tokens("Invalid token eyJhbGciOi.eyJzdWIiOi.c2lnbmF0dXJl given"),
+            "Invalid token <redacted token> given"
+        );
+        assert_eq!(redact_tokens("User is disabled."), "User is disabled.");
+    }
 
     #[test]
     fn codes_map_to_their_variants_and_keep_code_message_and_request_id() {
