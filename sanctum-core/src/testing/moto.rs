@@ -88,14 +88,22 @@ impl MotoServer {
     /// When `.venv-moto` is missing (run `scripts/setup-moto.sh`), or the server does not start.
     #[must_use]
     pub fn start() -> Self {
-        let exe = moto_executable();
+        Self::start_at(&moto_executable())
+    }
+
+    /// Starts the `moto_server` executable at `exe`; see [`start`](Self::start).
+    ///
+    /// # Panics
+    /// When `exe` does not exist (run `scripts/setup-moto.sh`), or the server does not start.
+    #[must_use]
+    pub fn start_at(exe: &std::path::Path) -> Self {
         assert!(
             exe.is_file(),
             "moto's server is not installed at {}: run scripts/setup-moto.sh (Cognito tests never skip)",
             exe.display()
         );
         let port = free_port();
-        let child = Command::new(&exe)
+        let child = Command::new(exe)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .env("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")
             .stdin(Stdio::null())
@@ -386,5 +394,25 @@ impl MotoPool {
     /// When the settings are invalid (they are not, for a pool moto created).
     pub async fn client(&self) -> Result<SanctumClient, ConfigError> {
         self.client_builder().build().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[should_panic(expected = "run scripts/setup-moto.sh (Cognito tests never skip)")]
+    fn a_missing_moto_install_panics_and_says_how_to_install_it() {
+        let _ = MotoServer::start_at(std::path::Path::new(
+            "/nonexistent/.venv-moto/bin/moto_server",
+        ));
+    }
+
+    #[test]
+    fn the_default_executable_is_in_the_workspace_venv() {
+        if std::env::var_os("SANCTUM_MOTO_SERVER").is_none() {
+            assert!(moto_executable().ends_with(".venv-moto/bin/moto_server"));
+        }
     }
 }
