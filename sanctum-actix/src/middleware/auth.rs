@@ -220,3 +220,50 @@ where
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use actix_web::http::header::{HeaderName, HeaderValue};
+
+    use super::*;
+
+    fn map(pairs: &[(&'static str, &[u8])]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            if let Ok(value) = HeaderValue::from_bytes(value) {
+                map.append(HeaderName::from_static(name), value);
+            }
+        }
+        map
+    }
+
+    #[test]
+    fn actix_headers_feed_the_core_token_sources() {
+        let headers = map(&[
+            ("cookie", b"theme=dark"),
+            ("cookie", b"\xffbinary=1"),
+            ("cookie", b"session=t.t.t"),
+            ("authorization", b"bEaReR a.b.c"),
+        ]);
+        let headers = Headers(&headers);
+        assert_eq!(
+            TokenSource::Bearer.extract(&headers),
+            Extracted::Token("a.b.c".into())
+        );
+        assert_eq!(
+            TokenSource::cookie("session").extract(&headers),
+            Extracted::Token("t.t.t".into()),
+            "every Cookie header is searched, values that are not UTF-8 skipped"
+        );
+        assert_eq!(headers.header_all("cookie").len(), 2);
+    }
+
+    #[test]
+    fn a_header_that_is_not_utf8_is_no_token() {
+        let headers = map(&[("authorization", b"Bearer \xff\xfe")]);
+        assert_eq!(
+            TokenSource::Bearer.extract(&Headers(&headers)),
+            Extracted::Missing
+        );
+    }
+}
