@@ -1,0 +1,296 @@
+//! `bench-server`: the servers of sanctum's HTTP load comparison (`scripts/bench-http.sh`).
+//!
+//! ```text
+//! bench-server mint <dir>              write <dir>/jwks.json and <dir>/token.txt
+//! bench-server <variant> <addr> <dir>  serve GET /hello -> "hello" on <addr>
+//! ```
+//!
+//! Every variant serves the same trivial route on a single-threaded runtime (one core), and
+//! every authenticated variant checks the same token against the same key, read from
+//! `<dir>/jwks.json`, with the same rules: RS256, issuer, expiry, `token_use` `access` and the
+//! app client. Before serving, each authenticated variant verifies `<dir>/token.txt` once and
+//! refuses to start if it does not pass, so a misconfigured server is never measured.
+//!
+//! Variants:
+//! - `axum-noauth`, `axum-layer` (sanctum-axum `CognitoAuthLayer`, token cache on),
+//!   `axum-layer-nocache` (cache off: a full verification per request);
+//! - `actix-noauth`, `actix-middleware` (sanctum-actix `CognitoAuth`, cache on);
+//! - `jwt-authorizer` (jwt-authorizer 0.15 on axum 0.7, keys from the same JWKS file);
+//! - `axum07-noauth`: axum 0.7 without auth, the baseline jwt-authorizer runs on.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use sanctum_core::testing::{TEST_CLIENT_ID, TEST_POOL_ID, TEST_REGION, TestIssuer};
+use sanctum_core::{UserPool, Verifier};
+use serde::Deserialize;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+const VARIANTS: &[&str] = &[
+    "axum-noauth",
+    "axum-layer",
+    "axum-layer-nocache",
+    "actix-noauth",
+    "actix-middleware",
+    "jwt-authorizer",
+    "axum07-noauth",
+];
+
+/// How long minted tokens stay valid: long enough for any run of the script.
+const TOKEN_LIFETIME_SECS: i64 = 12 * 3600;
+
+fn usage() -> ExitCode {
+    eprintln!(
+        "usage: bench-server mint <dir>\n       bench-server <variant> <addr> <dir>\nvariants: {}",
+        VARIANTS.join(", ")
+    );
+    ExitCode::from(2)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.as_slice() {
+        [cmd, dir] if cmd == "mint" => mint(Path::new(dir)),
+        [variant, addr, dir] if VARIANTS.contains(&variant.as_str()) => {
+            match addr.parse::<SocketAddr>() {
+                Ok(addr) => serve(variant, addr, Path::new(dir)),
+                Err(e) => Err(format!("bad address {addr:?}: {e}").into()),
+            }
+        }
+        _ => return usage(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bench-server: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn current_thread() -> Result<tokio::runtime::Runtime, BoxError> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
+}
+
+/// Starts a test issuer just long enough to mint one realistic (~1.2 KB) Cognito access token
+/// and to write it and the issuer's JWKS into `dir`.
+fn mint(dir: &Path) -> Result<(), BoxError> {
+    std::fs::create_dir_all(dir)?;
+    let (jwks, token) = current_thread()?.block_on(async {
+        let issuer = TestIssuer::start().await?;
+        // The same shape as sanctum-core's criterion bench: groups, six scopes, device key.
+        let token = issuer
+            .access_token()
+            .username("4d7f2a4e-8f0a-4c0e-9a57-2b7c1a0e5f11")
+            .groups(["admin", "us-east-1_SanctumTest_Google", "billing-readers"])
+            .scopes([
+                "aws.cognito.signin.user.admin",
+                "phone",
+                "openid",
+                "profile",
+                "email",
+                "https://api.example.com/orders.read",
+            ])
+            .claim("device_key", "us-east-1_2b1e8c4d-6f0a-4b3c-9d8e-7f6a5b4c3d2e")
+            .claim("version", 2)
+            .expires_in_secs(TOKEN_LIFETIME_SECS)
+            .build();
+        Ok::<_, BoxError>((issuer.jwks_json(), token))
+    })?;
+    std::fs::write(dir.join("jwks.json"), &jwks)?;
+    std::fs::write(dir.join("token.txt"), &token)?;
+    eprintln!(
+        "minted a {}-byte access token valid {} h into {}",
+        token.len(),
+        TOKEN_LIFETIME_SECS / 3600,
+        dir.display()
+    );
+    Ok(())
+}
+
+struct Material {
+    jwks_path: PathBuf,
+    jwks: String,
+    token: String,
+}
+
+impl Material {
+    fn load(dir: &Path) -> Result<Self, BoxError> {
+        let jwks_path = dir.join("jwks.json");
+        let jwks = std::fs::read_to_string(&jwks_path)
+            .map_err(|e| format!("{}: {e}", jwks_path.display()))?;
+        let token_path = dir.join("token.txt");
+        let token = std::fs::read_to_string(&token_path)
+            .map_err(|e| format!("{}: {e}", token_path.display()))?
+            .trim()
+            .to_owned();
+        Ok(Self {
+            jwks_path,
+            jwks,
+            token,
+        })
+    }
+
+    fn issuer() -> String {
+        UserPool::new(TEST_REGION, TEST_POOL_ID).issuer()
+    }
+
+    /// A sanctum verifier for the test pool and client, keys from the JWKS file (never fetched).
+    async fn sanctum_verifier(&self, token_cache: bool) -> Result<Verifier, BoxError> {
+        let verifier = Verifier::builder()
+            .pool(
+                UserPool::new(TEST_REGION, TEST_POOL_ID)
+                    .client_id(TEST_CLIENT_ID)
+                    .with_jwks_document(self.jwks.clone()),
+            )
+            .token_cache(token_cache)
+            .build()?;
+        verifier
+            .verify_access(&self.token)
+            .await
+            .map_err(|e| format!("sanctum refuses the minted token: {e}"))?;
+        Ok(verifier)
+    }
+}
+
+fn serve(variant: &str, addr: SocketAddr, dir: &Path) -> Result<(), BoxError> {
+    let material = Material::load(dir)?;
+    match variant {
+        "actix-noauth" => actix(addr, None),
+        "actix-middleware" => {
+            let verifier = current_thread()?.block_on(material.sanctum_verifier(true))?;
+            actix(addr, Some(verifier))
+        }
+        _ => current_thread()?.block_on(serve_tokio(variant, addr, &material)),
+    }
+}
+
+async fn hello() -> &'static str {
+    "hello"
+}
+
+async fn serve_tokio(variant: &str, addr: SocketAddr, material: &Material) -> Result<(), BoxError> {
+    use axum::Router;
+    use axum::routing::get;
+    use sanctum_axum::CognitoAuthLayer;
+
+    let app = match variant {
+        "axum-noauth" => Router::new().route("/hello", get(hello)),
+        "axum-layer" | "axum-layer-nocache" => {
+            let verifier = material
+                .sanctum_verifier(variant == "axum-layer")
+                .await?;
+            Router::new()
+                .route("/hello", get(hello))
+                .route_layer(CognitoAuthLayer::new(verifier))
+        }
+        "jwt-authorizer" => return serve_jwt_authorizer(addr, material).await,
+        "axum07-noauth" => {
+            let app = axum07::Router::new().route("/hello", axum07::routing::get(hello));
+            let listener = tokio::net::TcpListener::bind(addr).await?;
+            ready(variant, addr);
+            axum07::serve(listener, app).await?;
+            return Ok(());
+        }
+        other => return Err(format!("unknown variant {other}").into()),
+    };
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    ready(variant, addr);
+    axum::serve(listener, app).await?;
+    Ok(())
+}
+
+/// The claims jwt-authorizer decodes: what sanctum's `CognitoClaims` carries of an access token.
+#[derive(Debug, Clone, Deserialize)]
+#[allow(dead_code)] // decoded as sanctum decodes them; the route does not read them
+struct CognitoAccessClaims {
+    sub: String,
+    iss: String,
+    token_use: String,
+    client_id: String,
+    exp: u64,
+    iat: u64,
+    #[serde(default)]
+    username: Option<String>,
+    #[serde(default)]
+    scope: Option<String>,
+    #[serde(rename = "cognito:groups", default)]
+    groups: Vec<String>,
+}
+
+async fn serve_jwt_authorizer(addr: SocketAddr, material: &Material) -> Result<(), BoxError> {
+    use jwt_authorizer::{Authorizer, IntoLayer, JwtAuthorizer, Validation};
+
+    // The same rules as sanctum: RS256 only (the JWK's `alg`, which jwt-authorizer then allows
+    // alone), exact issuer, exp and nbf with no leeway, an access token of our app client
+    // (Cognito access tokens carry `client_id`, not `aud`).
+    let path = material.jwks_path.to_str().ok_or("JWKS path is not UTF-8")?;
+    let authorizer: Authorizer<CognitoAccessClaims> = JwtAuthorizer::from_jwks(path)
+        .validation(
+            Validation::new()
+                .iss(&[Material::issuer()])
+                .nbf(true)
+                .leeway(0),
+        )
+        .check(|c: &CognitoAccessClaims| c.token_use == "access" && c.client_id == TEST_CLIENT_ID)
+        .build()
+        .await?;
+    let authorizer = Arc::new(authorizer);
+    authorizer
+        .check_auth(&material.token)
+        .await
+        .map_err(|e| format!("jwt-authorizer refuses the minted token: {e}"))?;
+
+    let app = axum07::Router::new()
+        .route("/hello", axum07::routing::get(hello))
+        .layer(authorizer.into_layer());
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    ready("jwt-authorizer", addr);
+    axum07::serve(listener, app).await?;
+    Ok(())
+}
+
+/// actix-web with one worker (plus actix's accept thread), on the caller's thread.
+fn actix(addr: SocketAddr, verifier: Option<Verifier>) -> Result<(), BoxError> {
+    use actix_web::{App, HttpServer, web};
+    use sanctum_actix::CognitoAuth;
+
+    // The same server settings for both apps; only the middleware differs.
+    macro_rules! run {
+        ($name:expr, $app:expr) => {{
+            let server = HttpServer::new($app)
+                .workers(1)
+                .backlog(1024)
+                .disable_signals()
+                .bind(addr)?
+                .run();
+            ready($name, addr);
+            server.await
+        }};
+    }
+
+    actix_web::rt::System::new().block_on(async move {
+        match verifier {
+            None => run!("actix-noauth", || {
+                App::new().service(web::resource("/hello").route(web::get().to(hello)))
+            }),
+            Some(verifier) => run!("actix-middleware", move || {
+                App::new().service(
+                    web::resource("/hello")
+                        .wrap(CognitoAuth::new(verifier.clone()))
+                        .route(web::get().to(hello)),
+                )
+            }),
+        }
+    })?;
+    Ok(())
+}
+
+fn ready(variant: &str, addr: SocketAddr) {
+    eprintln!("bench-server {variant} listening on http://{addr}/hello");
+}
