@@ -1,142 +1,15 @@
-//! Fuzzes token decoding and verification (checks 1–8) of `sanctum_core::Verifier`.
-//!
-//! The first input byte picks what the rest is:
-//! - `0`: a whole token, verified as it is (size, segments, base64url, header, key lookup,
-//!   signature);
-//! - `1`: a payload, put behind a valid RS256 header and signed with the pool's key, so the
-//!   fuzzer reaches the claim parsing and checks 5–8 that a forged signature never reaches;
-//! - `2`: a header, with a valid payload, signed with the pool's key.
-//!
-//! Each token goes through three verifiers (access, id, either) with a fixed clock and a fixed
-//! JWKS, with and without the verified-token cache. Besides panics, the target asserts that
-//! every accepted token really meets checks 5–8, so a wrongly accepted token is a crash too.
+//! Fuzzes token decoding and verification (checks 1–8) of `sanctum_core::Verifier`; see
+//! fuzz/harness.rs for what an input means and what counts as a crash.
 #![no_main]
 
+#[path = "../harness.rs"]
+mod harness;
+
 use std::sync::OnceLock;
-use std::time::{Duration, UNIX_EPOCH};
 
-use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::rsa::KeySize;
-use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256, RsaKeyPair};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use libfuzzer_sys::fuzz_target;
-use sanctum_core::{ExpectedUse, TokenUse, UserPool, Verifier};
-
-const REGION: &str = "us-east-1";
-const POOL: &str = "us-east-1_SanctumFuzz";
-const CLIENT: &str = "sanctumfuzzclient";
-const KID: &str = "fuzz-key-1";
-/// The verifiers' fixed "now" (the seeds' tokens expire an hour later).
-const NOW: u64 = 1_790_000_000;
-
-struct Harness {
-    runtime: tokio::runtime::Runtime,
-    uncached: Verifier,
-    cached: Verifier,
-    key: RsaKeyPair,
-    issuer: String,
-}
-
-fn harness() -> &'static Harness {
-    static HARNESS: OnceLock<Harness> = OnceLock::new();
-    HARNESS.get_or_init(|| {
-        let key = RsaKeyPair::generate(KeySize::Rsa2048).expect("RSA key generation");
-        let public = key.public_key();
-        let jwks = format!(
-            r#"{{"keys":[{{"kty":"RSA","alg":"RS256","use":"sig","kid":"{KID}","n":"{}","e":"{}"}}]}}"#,
-            URL_SAFE_NO_PAD.encode(public.modulus().big_endian_without_leading_zero()),
-            URL_SAFE_NO_PAD.encode(public.exponent().big_endian_without_leading_zero()),
-        );
-        let pool = UserPool::new(REGION, POOL).client_id(CLIENT).with_jwks_document(jwks);
-        let issuer = pool.issuer();
-        let build = |cache: bool| {
-            Verifier::builder()
-                .pool(pool.clone())
-                .clock(|| UNIX_EPOCH + Duration::from_secs(NOW))
-                .token_cache(cache)
-                .build()
-                .expect("fuzz verifier builds")
-        };
-        Harness {
-            runtime: tokio::runtime::Builder::new_current_thread()
-                .build()
-                .expect("tokio runtime"),
-            uncached: build(false),
-            cached: build(true),
-            key,
-            issuer,
-        }
-    })
-}
-
-fn sign(key: &RsaKeyPair, header: &[u8], payload: &[u8]) -> String {
-    let input = format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(header),
-        URL_SAFE_NO_PAD.encode(payload)
-    );
-    let mut signature = vec![0; key.public_modulus_len()];
-    key.sign(
-        &RSA_PKCS1_SHA256,
-        &SystemRandom::new(),
-        input.as_bytes(),
-        &mut signature,
-    )
-    .expect("RSA signing");
-    format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
-}
-
-fn valid_payload() -> String {
-    format!(
-        r#"{{"sub":"s","iss":"https://cognito-idp.{REGION}.amazonaws.com/{POOL}","token_use":"access","client_id":"{CLIENT}","exp":{},"iat":{NOW}}}"#,
-        NOW + 3600
-    )
-}
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&mode, rest)) = data.split_first() else {
-        return;
-    };
-    let h = harness();
-    let token = match mode % 3 {
-        0 => String::from_utf8_lossy(rest).into_owned(),
-        1 => sign(
-            &h.key,
-            format!(r#"{{"alg":"RS256","kid":"{KID}"}}"#).as_bytes(),
-            rest,
-        ),
-        _ => sign(&h.key, rest, valid_payload().as_bytes()),
-    };
-    h.runtime.block_on(async {
-        for expected in [ExpectedUse::Access, ExpectedUse::Id, ExpectedUse::Either] {
-            // the cached verifier twice: a miss, then (for a good token) a hit
-            for verifier in [&h.uncached, &h.cached, &h.cached] {
-                if let Ok(claims) = verifier.verify(&token, expected).await {
-                    assert!(token.len() <= sanctum_core::verify::DEFAULT_MAX_TOKEN_SIZE);
-                    assert_eq!(claims.iss, h.issuer, "accepted a token of another issuer");
-                    assert!(claims.exp > NOW, "accepted an expired token");
-                    assert!(
-                        claims.nbf.is_none_or(|t| t <= NOW),
-                        "accepted a token before its nbf"
-                    );
-                    assert!(
-                        claims.iat.is_none_or(|t| t <= NOW),
-                        "accepted a token issued in the future"
-                    );
-                    assert_eq!(
-                        claims.client_id, CLIENT,
-                        "accepted a token of another client"
-                    );
-                    let use_ok = match expected {
-                        ExpectedUse::Access => claims.token_use == TokenUse::Access,
-                        ExpectedUse::Id => claims.token_use == TokenUse::Id,
-                        _ => true,
-                    };
-                    assert!(use_ok, "accepted the wrong token_use");
-                    assert!(mode % 3 != 0, "accepted a token the harness never signed");
-                }
-            }
-        }
-    });
+    static HARNESS: OnceLock<harness::Harness> = OnceLock::new();
+    HARNESS.get_or_init(harness::Harness::new).check(data);
 });
