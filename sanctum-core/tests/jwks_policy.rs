@@ -290,3 +290,47 @@ async fn expired_tokens_are_never_cached() {
     assert!(verifier.verify_access(&token).await.is_err());
     assert_eq!(verifier.cached_tokens(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fetch_in_flight_never_blocks_tokens_whose_key_is_cached() {
+    let (issuer, clock) = common::issuer_with_clock().await;
+    let verifier = issuer
+        .verifier_builder()
+        .token_cache(false)
+        .jwks_timeout(Duration::from_secs(20))
+        .build()
+        .expect("builds");
+    verifier.prefetch().await.expect("prefetched");
+    issuer.set_jwks_mode(JwksMode::Stall);
+    clock.advance(Duration::from_secs(11));
+
+    // an unknown kid starts a fetch that stalls for up to 20 s, holding the fetch lock
+    let stalled = {
+        let verifier = verifier.clone();
+        let unknown = issuer.access_token().kid("unknown").build();
+        tokio::spawn(async move { verifier.verify_access(&unknown).await })
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while issuer.jwks_requests() < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the stalled fetch never started"
+        );
+        tokio::task::yield_now().await;
+    }
+    // meanwhile, tokens with a cached key verify at once
+    let started = std::time::Instant::now();
+    for i in 0..20 {
+        let token = issuer.access_token().username(&format!("u{i}")).build();
+        verifier
+            .verify_access(&token)
+            .await
+            .expect("cached key verifies during the fetch");
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "verifications waited for the fetch"
+    );
+    assert!(!stalled.is_finished(), "the fetch is still in flight");
+    stalled.abort();
+}
