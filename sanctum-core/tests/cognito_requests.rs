@@ -471,6 +471,7 @@ async fn own_user_delete_and_attribute_delete_which_moto_does_not_implement() {
 async fn exceptions_keep_code_message_and_request_id_and_transport_errors_are_separate() {
     let stub = Stub::start(|operation, _| match operation {
         "InitiateAuth" => (400, json!({"__type": "PasswordResetRequiredException", "message": "Password reset required for the user"})),
+        "GlobalSignOut" => (500, json!({})),
         _ => (400, json!({"__type": "UserNotConfirmedException", "message": "User is not confirmed."})),
     })
     .await;
@@ -495,6 +496,17 @@ async fn exceptions_keep_code_message_and_request_id_and_transport_errors_are_se
         .await
         .unwrap_err();
     assert!(matches!(err, CognitoError::UserNotConfirmed(_)), "{err:?}");
+    let err = client
+        .auth()
+        .global_sign_out("stub-access")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, CognitoError::Service(_)),
+        "an answer without exception name: {err:?}"
+    );
+    assert_eq!(err.code(), Some("HTTP 500"));
+    assert_eq!(err.request_id(), Some("stub-request-1"));
 
     // a port nothing listens on: connection refused, no Cognito answer
     let port = std::net::TcpListener::bind(("127.0.0.1", 0))
@@ -604,4 +616,33 @@ async fn invalid_settings_are_config_errors() {
         ),
         "{empty_secret:?}"
     );
+}
+
+#[tokio::test]
+async fn an_unreadable_response_is_a_transport_error_that_never_shows_the_body() {
+    let stub = Stub::start(|_, _| {
+        (
+            200,
+            json!({"AuthenticationResult": {"AccessToken": "SECRET-IN-BODY", "ExpiresIn": "not a number"}}),
+        )
+    })
+    .await;
+    let client = client(&stub, false).await;
+    let err = client
+        .authenticate_user("alice", "Passw0rd!")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            CognitoError::Transport {
+                operation: "InitiateAuth",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    for shown in [err.to_string(), format!("{err:?}")] {
+        assert!(!shown.contains("SECRET-IN-BODY"), "{shown}");
+    }
 }

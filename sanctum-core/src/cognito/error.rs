@@ -8,7 +8,7 @@ use std::error::Error as StdError;
 use std::fmt;
 
 use aws_sdk_cognitoidentityprovider::config::http::HttpResponse;
-use aws_sdk_cognitoidentityprovider::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cognitoidentityprovider::operation::RequestId as _;
 
 use crate::error::VerifyError;
@@ -129,7 +129,7 @@ pub enum CognitoError {
     /// `InternalErrorException`: Cognito's own failure.
     #[error("Cognito internal error: {0}")]
     Internal(AwsError),
-    /// Any other Cognito exception, by its code.
+    /// Any other Cognito exception, by its code (`HTTP <status>` when the answer named none).
     #[error("Cognito error {0}")]
     Service(AwsError),
     /// The request got no Cognito answer: connection, timeout, credentials, or an unreadable
@@ -238,32 +238,64 @@ impl CognitoError {
         }
     }
 
-    /// Maps an SDK error of `operation`.
+    /// Maps an SDK error of `operation`. The raw HTTP response is dropped: an unreadable body
+    /// may hold tokens, and neither the message nor the kept source may show it.
     pub(crate) fn from_sdk<E>(operation: &'static str, err: SdkError<E, HttpResponse>) -> Self
     where
         E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
     {
+        let request_id = err.request_id().map(str::to_owned);
+        let status = err.raw_response().map(|r| r.status().as_u16());
         if let SdkError::ServiceError(service) = &err {
-            let request_id = err.request_id().map(str::to_owned);
             let inner = service.err();
-            if let Some(code) = inner.code() {
-                let aws = AwsError {
-                    code: code.to_owned(),
-                    message: inner.message().map(redact_tokens),
-                    request_id,
-                };
-                tracing::debug!(operation, error = %aws, "Cognito refused the request");
-                return Self::from_aws(aws);
-            }
+            let aws = AwsError {
+                code: inner.code().map_or_else(
+                    || format!("HTTP {}", status.unwrap_or_default()),
+                    str::to_owned,
+                ),
+                message: inner.message().map(redact_tokens),
+                request_id,
+            };
+            tracing::debug!(operation, error = %aws, "Cognito refused the request");
+            return Self::from_aws(aws);
         }
-        let message = DisplayErrorContext(&err).to_string();
+        // an error status without an exception name is still Cognito's answer, not transport
+        if let Some(status) = status.filter(|s| *s >= 400) {
+            let aws = AwsError {
+                code: format!("HTTP {status}"),
+                message: None,
+                request_id,
+            };
+            tracing::debug!(operation, error = %aws, "Cognito refused the request");
+            return Self::from_aws(aws);
+        }
+        let message = error_chain(&err);
         tracing::debug!(operation, error = %message, "Cognito request failed");
+        let source = err
+            .into_source()
+            .unwrap_or_else(|_| Box::new(std::io::Error::other(message.clone())));
         Self::Transport {
             operation,
             message,
-            source: Box::new(err),
+            source,
         }
     }
+}
+
+/// An error and its sources' messages (`Display` only, never `Debug`), at most 8 deep.
+fn error_chain(err: &(dyn StdError + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut next = err.source();
+    for _ in 0..8 {
+        let Some(cause) = next else { break };
+        let shown = cause.to_string();
+        if !text.ends_with(&shown) {
+            text.push_str(": ");
+            text.push_str(&shown);
+        }
+        next = cause.source();
+    }
+    text
 }
 
 /// Replaces anything shaped like a JWT (`eyJ...` with two dots) in a server message: some
