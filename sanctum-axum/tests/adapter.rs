@@ -255,3 +255,21 @@ async fn typed_claims_are_decoded_from_the_verified_token() {
     assert_eq!(get_with(&app, "/maybe", &bearer(&acme)).await.body, "acme");
     assert_eq!(get_with(&app, "/maybe", &bearer(&plain)).await.status, 401);
 }
+
+#[tokio::test]
+async fn a_guard_behind_an_optional_layer_still_needs_a_token() {
+    let issuer = TestIssuer::start().await.expect("issuer");
+    let app = Router::new()
+        .route("/admin", get(user_name))
+        .route_layer(RequireGroup("admin"))
+        .route_layer(CognitoAuthLayer::new(issuer.verifier()).optional());
+    let anonymous = get_with(&app, "/admin", &[]).await;
+    assert_eq!(anonymous.status, 401);
+    assert_eq!(anonymous.www_authenticate.as_deref(), Some("Bearer"));
+    let admin = issuer
+        .access_token()
+        .username("root")
+        .groups(["admin"])
+        .build();
+    assert_eq!(get_with(&app, "/admin", &bearer(&admin)).await.body, "root");
+}
