@@ -355,3 +355,15 @@ async fn extractors_share_the_verified_claims_instead_of_copying_them() {
         "the second request reuses the verifier's cached claims"
     );
 }
+
+/// Compile-time proof: the middleware, guards, rejections and users can be built once and
+/// shared with every worker (`HttpServer::new` needs `Send` factories).
+const _: () = {
+    const fn shareable<T: Clone + Send + Sync + 'static>() {}
+    shareable::<CognitoAuth>();
+    shareable::<RequireGroup>();
+    shareable::<RequireScope>();
+    shareable::<sanctum_actix::Require>();
+    shareable::<sanctum_actix::CognitoRejection>();
+    shareable::<CognitoUser>();
+};

@@ -45,6 +45,10 @@
 //! ```
 //!
 //! A guard that runs without `CognitoAuth` in front of it answers 500 with a body saying so.
+//!
+//! Wrapped around a whole `App`, the middleware also stands in front of its default service:
+//! a request for an unknown path without a token answers 401, not 404. Wrap scopes or
+//! resources to protect only those.
 
 mod auth;
 mod guard;
