@@ -646,3 +646,57 @@ async fn an_unreadable_response_is_a_transport_error_that_never_shows_the_body()
         assert!(!shown.contains("SECRET-IN-BODY"), "{shown}");
     }
 }
+
+#[tokio::test]
+async fn an_operation_that_gets_no_answer_times_out() {
+    // accepts connections and never answers
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .expect("bind");
+    let endpoint = format!("http://{}", listener.local_addr().expect("addr"));
+    let silent = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    let client = SanctumClient::builder("us-east-1", POOL, CLIENT_ID)
+        .endpoint_url(endpoint)
+        .credentials(Credentials::new("test", "test", None, None, "static"))
+        .timeout(std::time::Duration::from_millis(300))
+        .build()
+        .await
+        .expect("client");
+    let err = client
+        .authenticate_user("alice", "Passw0rd!")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            CognitoError::Transport {
+                operation: "InitiateAuth",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("timeout"), "{err}");
+    silent.abort();
+
+    let zero = SanctumClient::builder("us-east-1", POOL, CLIENT_ID)
+        .timeout(std::time::Duration::ZERO)
+        .build()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            zero,
+            sanctum_core::ConfigError::InvalidSetting {
+                what: "timeout",
+                ..
+            }
+        ),
+        "{zero:?}"
+    );
+}

@@ -48,11 +48,13 @@ mod users;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use aws_config::BehaviorVersion;
 use aws_credential_types::Credentials;
 use aws_sdk_cognitoidentityprovider as sdk;
 use sdk::config::Region;
+use sdk::config::timeout::TimeoutConfig;
 
 use crate::claims::ExpectedUse;
 use crate::config::UserPool;
@@ -74,6 +76,9 @@ pub use self::users::{
 pub use aws_sdk_cognitoidentityprovider::Client as SdkClient;
 /// The SDK configuration builder, as given to [`SanctumClientBuilder::configure_sdk`].
 pub use aws_sdk_cognitoidentityprovider::config::Builder as SdkConfigBuilder;
+
+/// Default limit on one Cognito operation, retries included: 30 s.
+pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Attributes as Cognito sends them: name to value (`email`, `custom:tier`, ...).
 pub type Attributes = HashMap<String, String>;
@@ -125,6 +130,7 @@ impl SanctumClient {
             issuer: None,
             jwks_url: None,
             verifier: None,
+            timeout: DEFAULT_OPERATION_TIMEOUT,
             configure_sdk: None,
         }
     }
@@ -229,6 +235,7 @@ pub struct SanctumClientBuilder {
     issuer: Option<String>,
     jwks_url: Option<String>,
     verifier: Option<Verifier>,
+    timeout: Duration,
     configure_sdk: Option<ConfigureSdk>,
 }
 
@@ -244,6 +251,7 @@ impl fmt::Debug for SanctumClientBuilder {
             .field("issuer", &self.issuer)
             .field("jwks_url", &self.jwks_url)
             .field("custom_verifier", &self.verifier.is_some())
+            .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
 }
@@ -288,6 +296,14 @@ impl SanctumClientBuilder {
         self
     }
 
+    /// The longest one operation may take, retries included (default
+    /// [`DEFAULT_OPERATION_TIMEOUT`]); it then fails with [`CognitoError::Transport`]. The
+    /// SDK's connect timeout still applies.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
     /// Adjusts the SDK configuration last, after region, credentials and endpoint are set
     /// (retries, timeouts, interceptors, an HTTP client of your own).
     pub fn configure_sdk(
@@ -323,6 +339,12 @@ impl SanctumClientBuilder {
                 Verifier::builder().pool(pool).build()?
             }
         };
+        if self.timeout.is_zero() {
+            return Err(ConfigError::InvalidSetting {
+                what: "timeout",
+                reason: "must be more than zero",
+            });
+        }
         if self
             .client_secret
             .as_ref()
@@ -348,7 +370,12 @@ impl SanctumClientBuilder {
             loader = loader.credentials_provider(credentials);
         }
         let shared = loader.load().await;
-        let mut config = SdkConfigBuilder::from(&shared);
+        let timeouts = shared
+            .timeout_config()
+            .map_or_else(TimeoutConfig::builder, TimeoutConfig::to_builder)
+            .operation_timeout(self.timeout)
+            .build();
+        let mut config = SdkConfigBuilder::from(&shared).timeout_config(timeouts);
         if let Some(url) = &self.endpoint_url {
             config = config.endpoint_url(url);
         }
