@@ -1,6 +1,5 @@
 //! [`CognitoAuthLayer`] and its service [`CognitoAuth`].
 
-use std::borrow::Cow;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -163,10 +162,9 @@ pub struct CognitoAuth<S> {
 enum Found {
     Missing,
     Empty,
-    /// A token borrowed from the headers: found again inside the future, not copied.
-    InHeaders,
-    /// A token a custom finder returned.
-    Owned(String),
+    /// The token, copied out of the headers: cheaper than finding it again (header values
+    /// are re-validated on every read) and lets the future own the request.
+    Token(String),
 }
 
 impl<S, B> Service<Request<B>> for CognitoAuth<S>
@@ -188,10 +186,9 @@ where
         let found = match self.shared.source.extract(req.headers()) {
             Extracted::Missing => Found::Missing,
             Extracted::Empty => Found::Empty,
-            Extracted::Token(Cow::Borrowed(_)) => Found::InHeaders,
-            Extracted::Token(Cow::Owned(token)) => Found::Owned(token),
+            Extracted::Token(token) => Found::Token(token.into_owned()),
         };
-        let owned = match found {
+        let token = match found {
             Found::Missing if self.shared.optional => {
                 req.extensions_mut().insert(AuthContext {
                     user: None,
@@ -201,8 +198,7 @@ where
             }
             Found::Missing => return self.reject(AuthRejection::MissingToken),
             Found::Empty => return self.reject(AuthRejection::EmptyToken),
-            Found::InHeaders => None,
-            Found::Owned(token) => Some(token),
+            Found::Token(token) => token,
         };
         // The ready service goes into the future; a fresh clone waits for the next poll_ready.
         let clone = self.inner.clone();
@@ -211,7 +207,7 @@ where
             Arc::clone(&self.shared),
             inner,
             req,
-            owned,
+            token,
         )))
     }
 }
@@ -227,47 +223,27 @@ impl<S> CognitoAuth<S> {
 async fn authenticate<S, B>(
     shared: Arc<Shared>,
     mut inner: S,
-    req: Request<B>,
-    owned: Option<String>,
+    mut req: Request<B>,
+    token: String,
 ) -> Result<Response, S::Error>
 where
     S: Service<Request<B>>,
     S::Response: IntoResponse,
 {
-    let (mut parts, body) = req.into_parts();
-    let Shared {
-        verifier, expected, ..
-    } = &*shared;
-    let verified = match owned {
-        Some(token) => verifier
-            .verify(&token, *expected)
-            .await
-            .map_err(AuthRejection::Verify),
-        None => {
-            let extracted = shared.source.extract(&parts.headers);
-            match extracted {
-                Extracted::Token(token) => verifier
-                    .verify(&token, *expected)
-                    .await
-                    .map_err(AuthRejection::Verify),
-                // `call` found a token in these very headers; kept total all the same
-                Extracted::Empty => Err(AuthRejection::EmptyToken),
-                Extracted::Missing => Err(AuthRejection::MissingToken),
-            }
-        }
-    };
-    match verified {
+    match shared.verifier.verify(&token, shared.expected).await {
         Ok(claims) => {
-            parts.extensions.insert(AuthContext {
+            req.extensions_mut().insert(AuthContext {
                 user: Some(CognitoUser::new(claims)),
                 on_rejection: shared.on_rejection.clone(),
             });
-            drop(shared);
-            let response = inner.call(Request::from_parts(parts, body)).await?;
+            drop((shared, token));
+            let response = inner.call(req).await?;
             Ok(response.into_response())
         }
-        Err(rejection) => {
-            Ok(CognitoRejection::new(rejection, shared.on_rejection.clone()).into_response())
+        Err(err) => {
+            let rejection =
+                CognitoRejection::new(AuthRejection::Verify(err), shared.on_rejection.clone());
+            Ok(rejection.into_response())
         }
     }
 }
