@@ -700,3 +700,75 @@ async fn an_operation_that_gets_no_answer_times_out() {
         "{zero:?}"
     );
 }
+
+#[tokio::test]
+async fn group_listings_follow_next_tokens_and_refuse_a_repeated_token() {
+    let stub = Stub::start(|operation, body| {
+        let group = |name: &str| json!({"GroupName": name, "UserPoolId": POOL});
+        match (operation, body["NextToken"].as_str()) {
+            ("ListGroups", None) => (
+                200,
+                json!({"Groups": [group("a"), group("b")], "NextToken": "t1"}),
+            ),
+            ("ListGroups", Some("t1")) => (200, json!({"Groups": [group("c")]})),
+            // a server that hands out the same token forever
+            ("AdminListGroupsForUser", _) => {
+                (200, json!({"Groups": [group("a")], "NextToken": "again"}))
+            }
+            ("ListUsers", _) => (
+                200,
+                json!({"Users": [{"Username": "u", "Enabled": true}], "PaginationToken": "again"}),
+            ),
+            _ => (400, json!({"__type": "InvalidParameterException"})),
+        }
+    })
+    .await;
+    let client = client(&stub, false).await;
+    let names: Vec<_> = client
+        .groups()
+        .list()
+        .await
+        .expect("listed")
+        .into_iter()
+        .map(|g| g.name)
+        .collect();
+    assert_eq!(names, ["a", "b", "c"]);
+    let recorded = stub.recorded();
+    assert_eq!(recorded[0].body, json!({"UserPoolId": POOL}));
+    assert_eq!(
+        recorded[1].body,
+        json!({"UserPoolId": POOL, "NextToken": "t1"})
+    );
+
+    let err = client.groups().of_user("alice").await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            CognitoError::UnexpectedResponse {
+                operation: "AdminListGroupsForUser",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        stub.recorded().len(),
+        4,
+        "two pages, then the repeated token stops it"
+    );
+
+    let users: Vec<_> =
+        futures_util::StreamExt::collect::<Vec<_>>(client.users().list(Default::default())).await;
+    assert_eq!(users.len(), 2, "{users:?}");
+    assert!(users[0].is_ok());
+    assert!(
+        matches!(
+            users[1],
+            Err(CognitoError::UnexpectedResponse {
+                operation: "ListUsers",
+                ..
+            })
+        ),
+        "{users:?}"
+    );
+}

@@ -137,25 +137,40 @@ macro_rules! send {
     };
 }
 
-/// Follows `next_token`s: calls `fetch` until there is none, a token repeats, or
-/// [`MAX_PAGES`] pages were read.
+/// Follows `next_token`s until there is none. A token given twice, or more than
+/// [`MAX_PAGES`] pages, is a [`CognitoError::UnexpectedResponse`] rather than an endless loop.
 macro_rules! all_pages {
-    ($items:ident, |$token:ident| $fetch:expr, |$page:ident| $take:expr) => {{
-        let mut $items = Vec::new();
+    ($op:literal, |$token:ident| $fetch:expr, |$page:ident| $take:expr) => {{
+        let mut items = Vec::new();
         let mut $token: Option<String> = None;
+        let mut complete = false;
         for _ in 0..MAX_PAGES {
             let $page = $fetch;
-            $items.extend($take);
+            items.extend($take);
             let next = $page
                 .next_token()
                 .filter(|t| !t.is_empty())
                 .map(str::to_owned);
-            if next.is_none() || next == $token {
+            if next.is_none() {
+                complete = true;
                 break;
+            }
+            if next == $token {
+                return Err(CognitoError::UnexpectedResponse {
+                    operation: $op,
+                    what: "the same page token twice",
+                });
             }
             $token = next;
         }
-        $items
+        if complete {
+            Ok(items)
+        } else {
+            Err(CognitoError::UnexpectedResponse {
+                operation: $op,
+                what: "more pages than sanctum reads (1000)",
+            })
+        }
     }};
 }
 
@@ -258,8 +273,8 @@ impl<'a> Groups<'a> {
     /// # Errors
     /// As any Cognito call.
     pub async fn list(&self) -> Result<Vec<Group>, CognitoError> {
-        Ok(all_pages!(
-            groups,
+        all_pages!(
+            "ListGroups",
             |token| send!(
                 "ListGroups",
                 self.sdk()
@@ -268,7 +283,7 @@ impl<'a> Groups<'a> {
                     .set_next_token(token.clone())
             )?,
             |page| page.groups().iter().map(Group::from_sdk)
-        ))
+        )
     }
 
     /// Adds a user to a group (`AdminAddUserToGroup`); adding twice is not an error.
@@ -308,8 +323,8 @@ impl<'a> Groups<'a> {
     /// # Errors
     /// [`CognitoError::UserNotFound`], ...
     pub async fn of_user(&self, username: &str) -> Result<Vec<Group>, CognitoError> {
-        Ok(all_pages!(
-            groups,
+        all_pages!(
+            "AdminListGroupsForUser",
             |token| send!(
                 "AdminListGroupsForUser",
                 self.sdk()
@@ -319,7 +334,7 @@ impl<'a> Groups<'a> {
                     .set_next_token(token.clone())
             )?,
             |page| page.groups().iter().map(Group::from_sdk)
-        ))
+        )
     }
 
     /// The users in a group, all pages (`ListUsersInGroup`).
@@ -327,8 +342,8 @@ impl<'a> Groups<'a> {
     /// # Errors
     /// [`CognitoError::ResourceNotFound`] for a missing group, ...
     pub async fn users_in(&self, group: &str) -> Result<Vec<User>, CognitoError> {
-        Ok(all_pages!(
-            users,
+        all_pages!(
+            "ListUsersInGroup",
             |token| send!(
                 "ListUsersInGroup",
                 self.sdk()
@@ -338,7 +353,7 @@ impl<'a> Groups<'a> {
                     .set_next_token(token.clone())
             )?,
             |page| page.users().iter().map(User::from_user_type)
-        ))
+        )
     }
 
     /// Whether a user is in a group, asked of Cognito (not of a token).

@@ -585,8 +585,18 @@ impl<'a> Users<'a> {
                             .pagination_token()
                             .filter(|t| !t.is_empty())
                             .map(str::to_owned);
-                        // a server repeating its token would loop forever: stop instead
-                        state.next = if next == state.next { None } else { next };
+                        if next.is_some() && next == state.next {
+                            // a server repeating its token would loop forever
+                            state.failed = true;
+                            return Some((
+                                Err(CognitoError::UnexpectedResponse {
+                                    operation: "ListUsers",
+                                    what: "the same page token twice",
+                                }),
+                                state,
+                            ));
+                        }
+                        state.next = next;
                         state
                             .buffer
                             .extend(page.users().iter().map(User::from_user_type));
