@@ -402,3 +402,60 @@ async fn main() -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(args: &[&str]) -> Vec<String> {
+        args.iter().map(|&a| a.to_owned()).collect()
+    }
+
+    #[test]
+    fn flags_take_values_switches_do_not_and_repeated_flags_are_all_kept() {
+        let raw = strings(&[
+            "alice",
+            "--attribute",
+            "a=1",
+            "--permanent",
+            "--attribute",
+            "b=2",
+        ]);
+        let args = Args::parse(&raw, &["attribute"], &["permanent"])
+            .ok()
+            .expect("parses");
+        assert_eq!(args.exactly(["user"]).ok(), Some(["alice"]));
+        assert!(args.switch("permanent"));
+        assert_eq!(args.values("attribute").collect::<Vec<_>>(), ["a=1", "b=2"]);
+        assert_eq!(args.value("attribute"), Some("b=2"));
+    }
+
+    #[test]
+    fn usage_errors_say_what_is_wrong() {
+        let message = |f: Failure| match f {
+            Failure::Usage(m) => m,
+            Failure::Failed(m) => panic!("not a usage error: {m}"),
+        };
+        let missing = Args::parse(&strings(&["--email"]), &["email"], &[])
+            .err()
+            .map(message);
+        assert_eq!(missing.as_deref(), Some("--email needs a value"));
+        let unknown = Args::parse(&strings(&["--nope"]), &[], &[])
+            .err()
+            .map(message);
+        assert_eq!(unknown.as_deref(), Some("unknown option --nope"));
+        let args = Args::parse(&strings(&["a", "b"]), &[], &[])
+            .ok()
+            .expect("parses");
+        assert_eq!(
+            args.exactly(["user"]).err().map(message).as_deref(),
+            Some("expected <user>")
+        );
+        assert_eq!(
+            key_value("k=v=w").ok(),
+            Some(("k".to_owned(), "v=w".to_owned()))
+        );
+        assert!(key_value("=v").is_err() && key_value("kv").is_err());
+        assert!(number::<i32>("precedence", "x").is_err());
+    }
+}

@@ -102,37 +102,46 @@ impl MotoServer {
             "moto's server is not installed at {}: run scripts/setup-moto.sh (Cognito tests never skip)",
             exe.display()
         );
-        let port = free_port();
-        let child = Command::new(exe)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .env("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", exe.display()));
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             // each tokio test has its own runtime: never reuse a connection across them
             .pool_max_idle_per_host(0)
             .build()
             .unwrap_or_else(|e| panic!("cannot build an HTTP client: {e}"));
-        let mut server = Self { child, addr, http };
         let deadline = Instant::now() + MOTO_START_TIMEOUT;
-        loop {
-            if answers(addr) {
-                return server;
+        // the free port may be taken between the check and moto's bind: try a few
+        for _attempt in 0..3 {
+            let port = free_port();
+            let child = Command::new(exe)
+                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .env("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start {}: {e}", exe.display()));
+            let addr = SocketAddr::from(([127, 0, 0, 1], port));
+            let mut server = Self {
+                child,
+                addr,
+                http: http.clone(),
+            };
+            loop {
+                let exited = matches!(server.child.try_wait(), Ok(Some(_)));
+                if exited {
+                    break; // dropped: try another port
+                }
+                if answers(addr) {
+                    return server;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "moto_server did not answer on {addr} within {MOTO_START_TIMEOUT:?}"
+                );
+                std::thread::sleep(Duration::from_millis(50));
             }
-            if let Ok(Some(status)) = server.child.try_wait() {
-                panic!("moto_server exited before answering ({status}); is port {port} taken?");
-            }
-            assert!(
-                Instant::now() < deadline,
-                "moto_server did not answer on {addr} within {MOTO_START_TIMEOUT:?}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
         }
+        panic!("moto_server exited before answering, three times: run it by hand to see why")
     }
 
     /// A server shared by everyone holding the returned `Arc`: started on first use, killed when
