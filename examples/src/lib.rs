@@ -10,6 +10,11 @@
 //! | `SANCTUM_JWKS_URL` | override of the JWKS URL |
 //! | `SANCTUM_ISSUER` | override of the expected `iss` |
 //! | `SANCTUM_ADDR` | listen address (default `127.0.0.1:3000`) |
+//!
+//! The `admin` CLI reads `SANCTUM_REGION`, `SANCTUM_USER_POOL_ID` and `SANCTUM_CLIENT_ID` too, plus
+//! `SANCTUM_CLIENT_SECRET` (when the app client has a secret), `SANCTUM_COGNITO_ENDPOINT` (an
+//! emulator such as moto), and `SANCTUM_JWKS_URL` / `SANCTUM_ISSUER` for its `verify` command;
+//! AWS credentials come from the usual AWS chain.
 
 use std::error::Error;
 use std::net::SocketAddr;

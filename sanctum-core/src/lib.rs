@@ -35,7 +35,9 @@
 //! - [`claims`] — [`CognitoClaims`];
 //! - [`rbac`] — [`Requirement`];
 //! - [`extract`] and [`rejection`] — what the web adapters share;
-//! - [`error`] — [`ConfigError`] and [`VerifyError`].
+//! - [`error`] — [`ConfigError`] and [`VerifyError`];
+//! - `cognito` — `SanctumClient`: sign-in flows, users, groups, MFA (feature `cognito`);
+//! - `testing` — the test kit (feature `test-util`).
 
 pub mod claims;
 pub mod clock;

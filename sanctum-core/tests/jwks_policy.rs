@@ -334,3 +334,29 @@ async fn a_fetch_in_flight_never_blocks_tokens_whose_key_is_cached() {
     assert!(!stalled.is_finished(), "the fetch is still in flight");
     stalled.abort();
 }
+
+#[tokio::test]
+async fn a_caller_giving_up_never_cancels_the_fetch_it_started() {
+    let (issuer, _clock) = common::issuer_with_clock().await;
+    issuer.set_jwks_mode(JwksMode::Stall);
+    let verifier = issuer
+        .verifier_builder()
+        .jwks_timeout(Duration::from_millis(300))
+        .build()
+        .expect("builds");
+    let token = issuer.access_token().build();
+
+    // the first caller gives up after 50 ms, while its fetch is still waiting for the server
+    let gave_up =
+        tokio::time::timeout(Duration::from_millis(50), verifier.verify_access(&token)).await;
+    assert!(gave_up.is_err(), "the caller timed out");
+
+    // the fetch ran on to its end (the JWKS timeout): the next caller learns the keys are
+    // unavailable (503), not that the key is unknown (401), and no second fetch is made
+    let err = verifier
+        .verify_access(&token)
+        .await
+        .expect_err("keys unavailable");
+    assert_eq!(err.kind(), ErrorKind::KeysUnavailable, "{err}");
+    assert_eq!(issuer.jwks_requests(), 1);
+}

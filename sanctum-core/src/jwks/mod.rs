@@ -79,10 +79,37 @@ impl Jwks {
     }
 
     /// The key for `kid`, fetching the JWKS when it is not cached and the cooldown allows.
-    pub(crate) async fn key(&self, kid: &str) -> Result<Arc<PreparedKey>, VerifyError> {
+    ///
+    /// The slow path runs in its own task when a Tokio runtime is there, so a caller that gives
+    /// up (a client hanging up, a timeout layer) never cancels a fetch half-way: the fetch
+    /// completes for everyone queued behind it, and the cooldown is never armed by a fetch
+    /// that did not finish.
+    pub(crate) async fn key(self: &Arc<Self>, kid: &str) -> Result<Arc<PreparedKey>, VerifyError> {
         if let Some(key) = self.cached(kid) {
             return Ok(key);
         }
+        if self.fetcher.is_none() {
+            return Err(VerifyError::UnknownKey { kid: clip(kid) });
+        }
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                let this = Arc::clone(self);
+                let kid = kid.to_owned();
+                runtime
+                    .spawn(async move { this.key_slow(&kid).await })
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(VerifyError::KeysUnavailable {
+                            url: self.url.clone(),
+                            reason: "the JWKS fetch task was cancelled".to_owned(),
+                        })
+                    })
+            }
+            Err(_) => self.key_slow(kid).await,
+        }
+    }
+
+    async fn key_slow(&self, kid: &str) -> Result<Arc<PreparedKey>, VerifyError> {
         let Some(fetcher) = &self.fetcher else {
             return Err(VerifyError::UnknownKey { kid: clip(kid) });
         };
@@ -130,8 +157,12 @@ impl Jwks {
         fetcher: &Fetcher,
         state: &mut FetchState,
     ) -> Result<(), VerifyError> {
-        state.last_attempt = Some(self.clock.now());
-        match fetcher.fetch(&self.url).await {
+        let started = self.clock.now();
+        let result = fetcher.fetch(&self.url).await;
+        // Recorded only once the fetch has finished: a fetch cancelled half-way (possible only
+        // without a runtime to run it on its own) arms no cooldown.
+        state.last_attempt = Some(started);
+        match result {
             Ok(keys) => {
                 tracing::info!(url = %self.url, keys = keys.len(), "fetched JWKS");
                 state.last_error = None;
