@@ -124,7 +124,8 @@ measure() { # variant port round
     log "$(printf 'round %d  %-20s %12.0f req/s   p99 %8.3f ms' "$round" "$variant" "$rps" "$p99")"
 }
 
-log "token: ${#TOKEN} bytes; $ROUNDS round(s) x ${#VARIANTS[@]} variants x ${SECS} s; load: wrk -t1 -c32"
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
+log "token: ${#TOKEN} bytes; $ROUNDS round(s) x ${#VARIANTS[@]} variants x ${SECS} s; load: wrk -t1 -c32; loadavg before: $LOAD_BEFORE"
 for round in $(seq "$ROUNDS"); do
     i=0
     for variant in "${VARIANTS[@]}"; do
@@ -171,6 +172,7 @@ summary() {
 
 echo
 echo "bench-http: $(date -u '+%Y-%m-%d %H:%M UTC'), $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- sanctum-core sanctum-axum sanctum-actix 2>/dev/null || echo ' (library sources modified)'), ${SECS} s x $ROUNDS rounds, token ${#TOKEN} bytes"
+echo "cpu: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), $CORES cores; loadavg before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg)"
 summary | tee "$OUT/summary.txt"
 if [ -s "$OUT/warnings.txt" ]; then echo "warnings:"; cat "$OUT/warnings.txt"; fi
 echo "raw wrk and server logs: $OUT"

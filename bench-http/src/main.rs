@@ -96,7 +96,10 @@ fn mint(dir: &Path) -> Result<(), BoxError> {
                 "email",
                 "https://api.example.com/orders.read",
             ])
-            .claim("device_key", "us-east-1_2b1e8c4d-6f0a-4b3c-9d8e-7f6a5b4c3d2e")
+            .claim(
+                "device_key",
+                "us-east-1_2b1e8c4d-6f0a-4b3c-9d8e-7f6a5b4c3d2e",
+            )
             .claim("version", 2)
             .expires_in_secs(TOKEN_LIFETIME_SECS)
             .build();
@@ -182,9 +185,7 @@ async fn serve_tokio(variant: &str, addr: SocketAddr, material: &Material) -> Re
     let app = match variant {
         "axum-noauth" => Router::new().route("/hello", get(hello)),
         "axum-layer" | "axum-layer-nocache" => {
-            let verifier = material
-                .sanctum_verifier(variant == "axum-layer")
-                .await?;
+            let verifier = material.sanctum_verifier(variant == "axum-layer").await?;
             Router::new()
                 .route("/hello", get(hello))
                 .route_layer(CognitoAuthLayer::new(verifier))
@@ -229,7 +230,10 @@ async fn serve_jwt_authorizer(addr: SocketAddr, material: &Material) -> Result<(
     // The same rules as sanctum: RS256 only (the JWK's `alg`, which jwt-authorizer then allows
     // alone), exact issuer, exp and nbf with no leeway, an access token of our app client
     // (Cognito access tokens carry `client_id`, not `aud`).
-    let path = material.jwks_path.to_str().ok_or("JWKS path is not UTF-8")?;
+    let path = material
+        .jwks_path
+        .to_str()
+        .ok_or("JWKS path is not UTF-8")?;
     let authorizer: Authorizer<CognitoAccessClaims> = JwtAuthorizer::from_jwks(path)
         .validation(
             Validation::new()
