@@ -360,3 +360,51 @@ async fn a_caller_giving_up_never_cancels_the_fetch_it_started() {
     assert_eq!(err.kind(), ErrorKind::KeysUnavailable, "{err}");
     assert_eq!(issuer.jwks_requests(), 1);
 }
+
+#[tokio::test]
+async fn verify_cached_answers_only_from_the_cache() {
+    let (issuer, clock) = common::issuer_with_clock().await;
+    let verifier = issuer.verifier_builder().build().expect("builds");
+    let token = issuer.access_token().expires_in_secs(60).build();
+    assert!(
+        verifier
+            .verify_cached(&token, sanctum_core::ExpectedUse::Access)
+            .is_none(),
+        "not seen yet"
+    );
+    let verified = verifier.verify_access(&token).await.expect("valid");
+    let cached = verifier
+        .verify_cached(&token, sanctum_core::ExpectedUse::Access)
+        .expect("cached")
+        .expect("valid");
+    assert!(Arc::ptr_eq(&verified, &cached));
+    assert!(matches!(
+        verifier.verify_cached(&token, sanctum_core::ExpectedUse::Id),
+        Some(Err(VerifyError::WrongTokenUse { .. }))
+    ));
+    clock.advance(Duration::from_secs(61));
+    assert!(matches!(
+        verifier.verify_cached(&token, sanctum_core::ExpectedUse::Access),
+        Some(Err(VerifyError::Expired { .. }))
+    ));
+    let huge = "a".repeat(10_000);
+    assert!(matches!(
+        verifier.verify_cached(&huge, sanctum_core::ExpectedUse::Access),
+        Some(Err(VerifyError::TooLarge { .. }))
+    ));
+    let off = issuer
+        .verifier_builder()
+        .token_cache(false)
+        .build()
+        .expect("builds");
+    off.verify_access(&issuer.access_token().build())
+        .await
+        .expect("valid");
+    assert!(
+        off.verify_cached(
+            &issuer.access_token().build(),
+            sanctum_core::ExpectedUse::Access
+        )
+        .is_none()
+    );
+}

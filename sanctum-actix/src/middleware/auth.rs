@@ -185,40 +185,74 @@ where
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        let service = Rc::clone(&self.service);
-        let auth = Rc::clone(&self.auth);
-        Box::pin(async move {
-            // The token is borrowed from the request's headers, not copied.
-            let outcome = match auth.source.extract(&Headers(req.headers())) {
-                Extracted::Missing if auth.optional => Ok(None),
-                Extracted::Missing => Err(AuthRejection::MissingToken),
-                Extracted::Empty => Err(AuthRejection::EmptyToken),
-                Extracted::Token(token) => {
-                    match auth.verifier.verify(&token, auth.expected).await {
-                        Ok(claims) => Ok(Some(claims)),
-                        Err(err) => Err(AuthRejection::Verify(err)),
-                    }
-                }
-            };
-            match outcome {
-                Ok(claims) => {
-                    req.extensions_mut().insert(AuthState {
-                        claims,
-                        handler: auth.handler.clone(),
-                    });
-                    service
-                        .call(req)
-                        .await
-                        .map(ServiceResponse::map_into_left_body)
-                }
-                Err(rejection) => {
-                    rejection.log();
-                    let response = respond(&rejection, auth.handler.as_ref());
-                    Ok(req.into_response(response).map_into_right_body())
-                }
+        // Answered without waiting when it can be: no token, an empty one, or a token in the
+        // verified-token cache (the hot path: the box then holds only the inner call).
+        let ready = match self.auth.source.extract(&Headers(req.headers())) {
+            Extracted::Missing if self.auth.optional => Some(Ok(None)),
+            Extracted::Missing => Some(Err(AuthRejection::MissingToken)),
+            Extracted::Empty => Some(Err(AuthRejection::EmptyToken)),
+            Extracted::Token(token) => self
+                .auth
+                .verifier
+                .verify_cached(&token, self.auth.expected)
+                .map(|result| result.map(Some).map_err(AuthRejection::Verify)),
+        };
+        match ready {
+            Some(Ok(claims)) => {
+                req.extensions_mut().insert(AuthState {
+                    claims,
+                    handler: self.auth.handler.clone(),
+                });
+                let call = self.service.call(req);
+                Box::pin(async move { call.await.map(ServiceResponse::map_into_left_body) })
             }
-        })
+            Some(Err(rejection)) => {
+                let response = reject(req, &rejection, &self.auth);
+                Box::pin(std::future::ready(Ok(response)))
+            }
+            None => {
+                let service = Rc::clone(&self.service);
+                let auth = Rc::clone(&self.auth);
+                Box::pin(async move {
+                    // The token is borrowed from the request's headers, not copied.
+                    let outcome = match auth.source.extract(&Headers(req.headers())) {
+                        Extracted::Token(token) => auth
+                            .verifier
+                            .verify(&token, auth.expected)
+                            .await
+                            .map_err(AuthRejection::Verify),
+                        // found in these very headers a moment ago; kept total all the same
+                        Extracted::Empty => Err(AuthRejection::EmptyToken),
+                        Extracted::Missing => Err(AuthRejection::MissingToken),
+                    };
+                    match outcome {
+                        Ok(claims) => {
+                            req.extensions_mut().insert(AuthState {
+                                claims: Some(claims),
+                                handler: auth.handler.clone(),
+                            });
+                            service
+                                .call(req)
+                                .await
+                                .map(ServiceResponse::map_into_left_body)
+                        }
+                        Err(rejection) => Ok(reject(req, &rejection, &auth)),
+                    }
+                })
+            }
+        }
     }
+}
+
+/// Logs the refusal and answers it (with the application's handler when there is one).
+fn reject<B>(
+    req: ServiceRequest,
+    rejection: &AuthRejection,
+    auth: &CognitoAuth,
+) -> ServiceResponse<EitherBody<B>> {
+    rejection.log();
+    let response = respond(rejection, auth.handler.as_ref());
+    req.into_response(response).map_into_right_body()
 }
 
 #[cfg(test)]

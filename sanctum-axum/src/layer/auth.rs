@@ -5,7 +5,9 @@ use std::task::{Context, Poll};
 
 use axum_core::response::{IntoResponse, Response};
 use http::Request;
-use sanctum_core::{AuthRejection, ExpectedUse, Extracted, TokenSource, Verifier};
+use sanctum_core::{
+    AuthRejection, CognitoClaims, ExpectedUse, Extracted, TokenSource, Verifier, VerifyError,
+};
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -162,6 +164,8 @@ pub struct CognitoAuth<S> {
 enum Found {
     Missing,
     Empty,
+    /// The answer of the verified-token cache: no future, no copy of the token.
+    Cached(Result<Arc<CognitoClaims>, VerifyError>),
     /// The token, copied out of the headers: cheaper than finding it again (header values
     /// are re-validated on every read) and lets the future own the request.
     Token(String),
@@ -186,7 +190,16 @@ where
         let found = match self.shared.source.extract(req.headers()) {
             Extracted::Missing => Found::Missing,
             Extracted::Empty => Found::Empty,
-            Extracted::Token(token) => Found::Token(token.into_owned()),
+            Extracted::Token(token) => {
+                match self
+                    .shared
+                    .verifier
+                    .verify_cached(&token, self.shared.expected)
+                {
+                    Some(result) => Found::Cached(result),
+                    None => Found::Token(token.into_owned()),
+                }
+            }
         };
         let token = match found {
             Found::Missing if self.shared.optional => {
@@ -198,6 +211,15 @@ where
             }
             Found::Missing => return self.reject(AuthRejection::MissingToken),
             Found::Empty => return self.reject(AuthRejection::EmptyToken),
+            // hot path: a token verified before is answered without boxing a future
+            Found::Cached(Ok(claims)) => {
+                req.extensions_mut().insert(AuthContext {
+                    user: Some(CognitoUser::new(claims)),
+                    on_rejection: self.shared.on_rejection.clone(),
+                });
+                return ResponseFuture::inner(self.inner.call(req));
+            }
+            Found::Cached(Err(err)) => return self.reject(AuthRejection::Verify(err)),
             Found::Token(token) => token,
         };
         // The ready service goes into the future; a fresh clone waits for the next poll_ready.

@@ -145,10 +145,9 @@ impl Verifier {
                 max: inner.max_token_size,
             });
         }
-        // hot path: a token seen before skips 2-4; 5-8 are checked again below
-        if let Some(hit) = inner.cache.as_ref().and_then(|cache| cache.get(token)) {
-            self.check_claims(&hit.claims, hit.pool, expected)?;
-            return Ok(hit.claims);
+        // hot path: a token seen before skips 2-4; 5-8 are checked again
+        if let Some(result) = self.cache_lookup(token, expected) {
+            return result;
         }
         // 2. structure
         let parsed = token::parse(token)?;
@@ -188,6 +187,54 @@ impl Verifier {
         // 5-8
         self.check_claims(&claims, pool_index, expected)?;
         Ok(claims)
+    }
+
+    /// Answers from the verified-token cache alone, synchronously: `None` when the token is not
+    /// in the cache (or the cache is off), and then [`verify`](Self::verify) is the way on.
+    ///
+    /// For adapters' hot path: a cached token needs no future at all. On a hit every check
+    /// except the signature runs as in `verify` (size, issuer, times, `token_use`, client).
+    ///
+    /// ```no_run
+    /// # use sanctum_core::{ExpectedUse, Verifier};
+    /// # async fn run(verifier: Verifier, token: &str) -> Result<(), sanctum_core::VerifyError> {
+    /// let claims = match verifier.verify_cached(token, ExpectedUse::Access) {
+    ///     Some(result) => result?,
+    ///     None => verifier.verify(token, ExpectedUse::Access).await?,
+    /// };
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn verify_cached(
+        &self,
+        token: &str,
+        expected: ExpectedUse,
+    ) -> Option<Result<Arc<CognitoClaims>, VerifyError>> {
+        let result = if token.len() > self.inner.max_token_size {
+            Some(Err(VerifyError::TooLarge {
+                len: token.len(),
+                max: self.inner.max_token_size,
+            }))
+        } else {
+            self.cache_lookup(token, expected)
+        };
+        if let Some(Err(err)) = &result {
+            tracing::debug!(error = %err, "token rejected");
+        }
+        result
+    }
+
+    #[inline]
+    fn cache_lookup(
+        &self,
+        token: &str,
+        expected: ExpectedUse,
+    ) -> Option<Result<Arc<CognitoClaims>, VerifyError>> {
+        let hit = self.inner.cache.as_ref()?.get(token)?;
+        Some(
+            self.check_claims(&hit.claims, hit.pool, expected)
+                .map(|()| hit.claims),
+        )
     }
 
     /// Checks 5–8 on claims whose signature is verified.
