@@ -10,20 +10,40 @@
 # (`wrk -t1 -c32 --latency`, the same Authorization header for every variant), all on
 # 127.0.0.1. Each authenticated server must answer 401 without a token and 200 with it before
 # it is measured. Prints min/median/max requests/s, median p99 and the target ratios.
+#
+#   scripts/bench-http.sh --instructions [requests]        (default: 1000 requests)
+#
+# Counts instead of timing: runs each server under valgrind's callgrind and sends it requests
+# one after the other on one keep-alive connection (curl), twice (200 and 200+requests), and
+# prints the user-space instructions per request from the difference. Repeatable whatever else
+# the machine is doing; the kernel's share of a request (loopback TCP) is not counted, so these
+# ratios are wider than the requests/s ratios. Slow (a minute or more per variant).
+#
 # Environment: BENCH_HTTP_VARIANTS (space-separated subset), BENCH_HTTP_PORT (first port,
-# default 18480), BENCH_HTTP_OUT (where results go, default bench-http/target/results).
+# default 18480), BENCH_HTTP_OUT (results go into a new timestamped folder under it, also
+# linked as `latest`; default bench-http/target/results).
 set -euo pipefail
 
-SECS="${1:-5}"
-ROUNDS="${2:-3}"
-case "$SECS$ROUNDS" in *[!0-9]*) echo "usage: $0 [seconds-per-round] [rounds]" >&2; exit 2 ;; esac
+MODE=load
+if [ "${1:-}" = "--instructions" ]; then
+    MODE=instructions
+    REQUESTS="${2:-1000}"
+    SECS=1; ROUNDS=1
+    case "$REQUESTS" in ''|*[!0-9]*) echo "usage: $0 --instructions [requests]" >&2; exit 2 ;; esac
+    [ "$REQUESTS" -ge 100 ] && [ "$REQUESTS" -le 20000 ] || { echo "requests must be 100..20000" >&2; exit 2; }
+else
+    SECS="${1:-5}"
+    ROUNDS="${2:-3}"
+fi
+case "$SECS$ROUNDS" in *[!0-9]*) echo "usage: $0 [seconds-per-round] [rounds] | --instructions [requests]" >&2; exit 2 ;; esac
 [ "$SECS" -ge 1 ] && [ "$SECS" -le 60 ] || { echo "seconds-per-round must be 1..60" >&2; exit 2; }
 [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 20 ] || { echo "rounds must be 1..20" >&2; exit 2; }
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 CRATE="$ROOT/bench-http"
 BIN="$CRATE/target/release/bench-server"
-OUT="${BENCH_HTTP_OUT:-$CRATE/target/results}"
+OUT_ROOT="${BENCH_HTTP_OUT:-$CRATE/target/results}"
+OUT="$OUT_ROOT/$(date -u +%Y%m%dT%H%M%SZ)-$MODE"
 KEYS="$OUT/keys"
 BASE_PORT="${BENCH_HTTP_PORT:-18480}"
 VARIANTS=(${BENCH_HTTP_VARIANTS:-axum-noauth axum-layer axum-layer-nocache actix-noauth actix-middleware jwt-authorizer axum07-noauth})
@@ -53,7 +73,8 @@ fi
 # --- build and mint ----------------------------------------------------------------------
 log "building bench-http (release)"
 (cd "$CRATE" && timeout 1800 cargo build --release --quiet) || die "build failed"
-rm -rf "$OUT"; mkdir -p "$KEYS"
+mkdir -p "$KEYS"
+ln -sfn "$OUT" "$OUT_ROOT/latest"
 timeout 60 "$BIN" mint "$KEYS" || die "mint failed"
 TOKEN="$(cat "$KEYS/token.txt")"
 # The same token with the first character of its signature changed.
@@ -123,6 +144,60 @@ measure() { # variant port round
     printf '%s %s %s %s\n' "$variant" "$round" "$rps" "$p99" >>"$OUT/results.txt"
     log "$(printf 'round %d  %-20s %12.0f req/s   p99 %8.3f ms' "$round" "$variant" "$rps" "$p99")"
 }
+
+# --- instruction counts (--instructions) -------------------------------------------------
+count_instructions() { # variant port requests: the server's total instructions into $base.total
+    local variant="$1" port="$2" n="$3" url="http://127.0.0.1:$2/hello"
+    local base="$OUT/$variant.callgrind.$n"
+    valgrind --tool=callgrind --callgrind-out-file="$base.out" \
+        "$BIN" "$variant" "127.0.0.1:$port" "$KEYS" >"$base.log" 2>&1 &
+    SERVER_PID=$!
+    local code="000"
+    for _ in $(seq 300); do # up to ~60 s to come up under valgrind
+        kill -0 "$SERVER_PID" 2>/dev/null || die "$variant exited at start: $(cat "$base.log")"
+        code="$(status_of "$url" "$TOKEN")"
+        [ "$code" != "000" ] && break
+        sleep 0.2
+    done
+    [ "$code" = "200" ] || die "$variant answers $code with the token under valgrind (want 200)"
+    local urls=()
+    for _ in $(seq "$n"); do urls+=("$url"); done
+    timeout 600 curl -s -H "Authorization: Bearer $TOKEN" "${urls[@]}" >/dev/null || die "curl failed on $variant"
+    stop_server
+    awk '/Collected :/ { gsub(/,/, "", $NF); print $NF }' "$base.log" >"$base.total"
+}
+
+if [ "$MODE" = instructions ]; then
+    command -v valgrind >/dev/null 2>&1 || die "valgrind is required for --instructions"
+    : >"$OUT/instructions.txt"
+    i=0
+    for variant in "${VARIANTS[@]}"; do
+        count_instructions "$variant" $((BASE_PORT + 2 * i)) 200
+        count_instructions "$variant" $((BASE_PORT + 2 * i + 1)) $((200 + REQUESTS))
+        small="$(cat "$OUT/$variant.callgrind.200.total")"
+        large="$(cat "$OUT/$variant.callgrind.$((200 + REQUESTS)).total")"
+        [ -n "$small" ] && [ -n "$large" ] || die "$variant: no callgrind totals"
+        per=$(( (large - small) / REQUESTS ))
+        echo "$variant $per" >>"$OUT/instructions.txt"
+        log "$(printf '%-20s %10d instructions/request (user space)' "$variant" "$per")"
+        i=$((i + 1))
+    done
+    echo
+    echo "bench-http --instructions: $(date -u '+%Y-%m-%d %H:%M UTC'), $(git -C "$ROOT" rev-parse --short HEAD), $REQUESTS requests, token ${#TOKEN} bytes"
+    awk '{ per[$1] = $2; order[++n] = $1 }
+    END {
+        printf "%-20s %14s\n", "variant", "instr/request"
+        for (i = 1; i <= n; i++) printf "%-20s %14d\n", order[i], per[order[i]]
+        print ""
+        print "ratios of instructions per request (lower is cheaper; the inverse of a throughput ratio):"
+        r("axum-layer", "axum-noauth"); r("actix-middleware", "actix-noauth")
+        r("jwt-authorizer", "axum-layer-nocache"); r("axum-layer-nocache", "axum-noauth")
+        r("jwt-authorizer", "axum07-noauth")
+    }
+    function r(x, y) { if ((x in per) && (y in per) && per[y] > 0) printf "  %-40s %6.3f\n", x " / " y, per[x] / per[y] }' \
+        "$OUT/instructions.txt" | tee "$OUT/instructions-summary.txt"
+    exit 0
+fi
 
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 log "token: ${#TOKEN} bytes; $ROUNDS round(s) x ${#VARIANTS[@]} variants x ${SECS} s; load: wrk -t1 -c32; loadavg before: $LOAD_BEFORE"
