@@ -407,6 +407,12 @@ impl ConformanceEnv {
                 R::Cookie,
                 header("cookie", &format!("{COOKIE_NAME}={forged}")),
             ),
+            invalid(
+                "empty cookie value",
+                R::Cookie,
+                header("cookie", &format!("{COOKIE_NAME}=; theme=dark")),
+            ),
+            invalid("custom finder, empty value", R::Custom, header(CUSTOM_HEADER, " ")),
             ok(
                 "custom extraction",
                 R::Custom,
