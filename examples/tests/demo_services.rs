@@ -1,11 +1,12 @@
-//! Runs the built `axum-app` binary on the embedded issuer and talks to it over real TCP.
+//! Runs the built demo services (`axum-app`, `actix-app`) on the embedded issuer and talks to
+//! them over real TCP: both must serve the same routes with the same answers.
 
 use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
-/// Kills the service if the test ends early.
+/// The running service; killed if the test ends early.
 struct Service {
     child: Child,
     lines: Receiver<Option<String>>,
@@ -19,8 +20,8 @@ impl Drop for Service {
 }
 
 impl Service {
-    fn start() -> Self {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_axum-app"));
+    fn start(exe: &str) -> Self {
+        let mut command = Command::new(exe);
         for var in [
             "SANCTUM_USER_POOL_ID",
             "SANCTUM_REGION",
@@ -37,7 +38,7 @@ impl Service {
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
-            .expect("start axum-app");
+            .expect("start the demo service");
         let stdout = child.stdout.take().expect("piped stdout");
         let (tx, lines) = mpsc::channel();
         std::thread::spawn(move || {
@@ -57,19 +58,20 @@ impl Service {
         let left = deadline.saturating_duration_since(Instant::now());
         self.lines
             .recv_timeout(left)
-            .expect("axum-app answers in time")
+            .expect("the demo service answers in time")
     }
 }
 
 /// What the banner tells: base URL, admin token, user token.
-fn read_banner(service: &Service) -> (String, String, String) {
+fn read_banner(service: &Service, framework: &str) -> (String, String, String) {
     let deadline = Instant::now() + Duration::from_secs(60);
     let (mut base, mut admin, mut user) = (None, None, None);
     for _ in 0..200 {
         let Some(line) = service.next_line(deadline) else {
             break;
         };
-        if let Some(url) = line.strip_prefix("sanctum axum demo listening on ") {
+        let listening = format!("sanctum {framework} demo listening on ");
+        if let Some(url) = line.strip_prefix(listening.as_str()) {
             base = Some(url.trim().to_owned());
         } else if let Some(token) = line.strip_prefix("ADMIN_TOKEN=") {
             admin = Some(token.trim().to_owned());
@@ -85,8 +87,18 @@ fn read_banner(service: &Service) -> (String, String, String) {
 
 #[tokio::test]
 async fn axum_app_serves_public_me_and_admin_and_stops_on_ctrl_c() {
-    let mut service = Service::start();
-    let (base, admin, user) = read_banner(&service);
+    serves_public_me_and_admin_and_stops_on_ctrl_c(env!("CARGO_BIN_EXE_axum-app"), "axum").await;
+}
+
+#[tokio::test]
+async fn actix_app_serves_public_me_and_admin_and_stops_on_ctrl_c() {
+    serves_public_me_and_admin_and_stops_on_ctrl_c(env!("CARGO_BIN_EXE_actix-app"), "actix-web")
+        .await;
+}
+
+async fn serves_public_me_and_admin_and_stops_on_ctrl_c(exe: &str, framework: &str) {
+    let mut service = Service::start(exe);
+    let (base, admin, user) = read_banner(&service, framework);
     assert!(base.starts_with("http://127.0.0.1:"), "{base}");
     assert!(
         !base.ends_with(":0"),
@@ -94,6 +106,7 @@ async fn axum_app_serves_public_me_and_admin_and_stops_on_ctrl_c() {
     );
 
     let client = reqwest::Client::builder()
+        .no_proxy()
         .timeout(Duration::from_secs(10))
         .build()
         .expect("client");
@@ -105,7 +118,12 @@ async fn axum_app_serves_public_me_and_admin_and_stops_on_ctrl_c() {
         async move { request.send().await.expect("the service answers") }
     };
 
-    assert_eq!(get("/public", None).await.status(), 200);
+    let public = get("/public", None).await;
+    assert_eq!(public.status(), 200);
+    assert_eq!(
+        public.text().await.expect("body"),
+        "public: no token needed\n"
+    );
 
     let anonymous = get("/me", None).await;
     assert_eq!(anonymous.status(), 401);
@@ -123,9 +141,22 @@ async fn axum_app_serves_public_me_and_admin_and_stops_on_ctrl_c() {
         serde_json::from_str(&me.text().await.expect("body")).expect("JSON");
     assert_eq!(me["username"], "demo-user");
     assert_eq!(me["token_use"], "access");
+    assert_eq!(me["groups"], serde_json::json!([]));
 
-    assert_eq!(get("/admin", Some(&user)).await.status(), 403);
-    assert_eq!(get("/admin", Some(&admin)).await.status(), 200);
+    let refused = get("/admin", Some(&user)).await;
+    assert_eq!(refused.status(), 403);
+    assert!(
+        refused
+            .headers()
+            .get("www-authenticate")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|c| c.starts_with("Bearer error=\"insufficient_scope\""))
+    );
+    let welcome = get("/admin", Some(&admin)).await;
+    assert_eq!(welcome.status(), 200);
+    let welcome: serde_json::Value =
+        serde_json::from_str(&welcome.text().await.expect("body")).expect("JSON");
+    assert_eq!(welcome["username"], "demo-admin");
     drop(client);
 
     // Ctrl-C: the service stops by itself and exits successfully
@@ -146,7 +177,7 @@ async fn axum_app_serves_public_me_and_admin_and_stops_on_ctrl_c() {
             }
         }
         assert!(ended, "the output ends after Ctrl-C");
-        let status = service.child.wait().expect("wait for axum-app");
+        let status = service.child.wait().expect("wait for the demo service");
         assert!(status.success(), "clean exit after Ctrl-C: {status}");
     }
 }
