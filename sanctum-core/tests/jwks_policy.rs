@@ -408,3 +408,22 @@ async fn verify_cached_answers_only_from_the_cache() {
         .is_none()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_concurrent_requests_on_a_cold_verifier_make_one_fetch() {
+    let (issuer, _clock) = common::issuer_with_clock().await;
+    let verifier = issuer.verifier_builder().build().expect("builds");
+    let token: Arc<str> = issuer.access_token().build().into();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..1000 {
+        let (verifier, token) = (verifier.clone(), Arc::clone(&token));
+        tasks.spawn(async move { verifier.verify_access(&token).await.map(|_| ()) });
+    }
+    let mut ok = 0;
+    while let Some(result) = tasks.join_next().await {
+        result.expect("task ran").expect("token verified");
+        ok += 1;
+    }
+    assert_eq!(ok, 1000);
+    assert_eq!(issuer.jwks_requests(), 1);
+}
