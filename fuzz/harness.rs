@@ -10,7 +10,8 @@
 //! - `2`: a header, with a valid payload, signed with the pool's key.
 //!
 //! Each token goes through three verifiers (access, id, either) with a fixed clock and a fixed
-//! JWKS, without and with the verified-token cache (twice: miss, then hit). Besides panics,
+//! JWKS, without and with the verified-token cache (twice: miss, then hit, then the synchronous
+//! `verify_cached`), and all must decide alike. Besides panics,
 //! [`Harness::check`] asserts that every accepted token really meets checks 1 and 5–8 and was
 //! signed by the harness, so a wrongly accepted token is a crash too.
 
@@ -114,7 +115,7 @@ impl Harness {
         let mut accepted = 0;
         self.runtime.block_on(async {
             for expected in [ExpectedUse::Access, ExpectedUse::Id, ExpectedUse::Either] {
-                let mut decisions = Vec::with_capacity(3);
+                let mut decisions = Vec::with_capacity(4);
                 for verifier in [&self.uncached, &self.cached, &self.cached] {
                     let result = verifier.verify(&token, expected).await;
                     decisions.push(result.is_ok());
@@ -149,9 +150,12 @@ impl Harness {
                     };
                     assert!(use_ok, "accepted the wrong token_use");
                 }
+                if let Some(hit) = self.cached.verify_cached(&token, expected) {
+                    decisions.push(hit.is_ok());
+                }
                 assert!(
                     decisions.iter().all(|&d| d == decisions[0]),
-                    "the token cache changed the decision: {decisions:?}"
+                    "the token cache changed the decision (verify uncached, miss, hit, verify_cached): {decisions:?}"
                 );
             }
         });

@@ -383,6 +383,21 @@ async fn sanctum_agrees_with_aws_jwt_verify_on_the_corpus() {
                 case.name
             );
         }
+        // The synchronous hot path answers from the cache: the same decision, and every
+        // accepted token is there after its first verification.
+        match cached.verify_cached(&case.token, case.expected) {
+            Some(hit) => assert_eq!(
+                hit.is_ok(),
+                result.is_ok(),
+                "{}: verify_cached changed the decision",
+                case.name
+            ),
+            None => assert!(
+                result.is_err(),
+                "{}: accepted but not answered by verify_cached",
+                case.name
+            ),
+        }
         let (aws, aws_why) = reference
             .get(&case.name)
             .cloned()
