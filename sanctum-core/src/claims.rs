@@ -144,10 +144,12 @@ impl CognitoClaims {
             take_string(&mut map, "sub")?.ok_or(VerifyError::MissingClaim { claim: "sub" })?;
         let iss =
             take_string(&mut map, "iss")?.ok_or(VerifyError::MissingClaim { claim: "iss" })?;
-        let exp = take_time(&mut map, "exp")?.ok_or(VerifyError::MissingClaim { claim: "exp" })?;
-        let iat = take_time(&mut map, "iat")?;
-        let nbf = take_time(&mut map, "nbf")?;
-        let auth_time = take_time(&mut map, "auth_time")?;
+        // Fractions round toward the safe side: `exp` down (earlier), `nbf`/`iat` up (later).
+        let exp = take_time(&mut map, "exp", Round::Down)?
+            .ok_or(VerifyError::MissingClaim { claim: "exp" })?;
+        let iat = take_time(&mut map, "iat", Round::Up)?;
+        let nbf = take_time(&mut map, "nbf", Round::Up)?;
+        let auth_time = take_time(&mut map, "auth_time", Round::Down)?;
 
         let (client_id, username) = match token_use {
             TokenUse::Access => (
@@ -311,7 +313,18 @@ fn take_string(map: &mut Payload, claim: &'static str) -> Result<Option<String>,
 }
 
 /// A NumericDate: a non-negative JSON number (fractions are truncated, as RFC 7519 allows them).
-fn take_time(map: &mut Payload, claim: &'static str) -> Result<Option<u64>, VerifyError> {
+/// Which way a fractional NumericDate is rounded to whole seconds.
+#[derive(Clone, Copy)]
+enum Round {
+    Down,
+    Up,
+}
+
+fn take_time(
+    map: &mut Payload,
+    claim: &'static str,
+    round: Round,
+) -> Result<Option<u64>, VerifyError> {
     let invalid = VerifyError::InvalidClaim {
         claim,
         reason: "not a non-negative number of seconds",
@@ -324,7 +337,10 @@ fn take_time(map: &mut Payload, claim: &'static str) -> Result<Option<u64>, Veri
             } else {
                 match n.as_f64() {
                     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                    Some(f) if (0.0..1.0e19).contains(&f) => Ok(Some(f as u64)),
+                    Some(f) if (0.0..1.0e19).contains(&f) => Ok(Some(match round {
+                        Round::Down => f.floor() as u64,
+                        Round::Up => f.ceil() as u64,
+                    })),
                     _ => Err(invalid),
                 }
             }
@@ -545,6 +561,19 @@ mod tests {
         assert_eq!(
             (mine.tenant.as_str(), mine.email.as_str()),
             ("acme", "b@example.com")
+        );
+    }
+
+    #[test]
+    fn fractional_times_round_to_the_safe_side() {
+        let c = parse(
+            r#"{"sub":"s","token_use":"access","client_id":"c","iss":"i",
+                "exp":10.5,"nbf":4.2,"iat":4.7,"auth_time":3.9}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (c.exp, c.nbf, c.iat, c.auth_time),
+            (10, Some(5), Some(5), Some(3))
         );
     }
 
