@@ -412,7 +412,11 @@ impl ConformanceEnv {
                 R::Cookie,
                 header("cookie", &format!("{COOKIE_NAME}=; theme=dark")),
             ),
-            invalid("custom finder, empty value", R::Custom, header(CUSTOM_HEADER, " ")),
+            invalid(
+                "custom finder, empty value",
+                R::Custom,
+                header(CUSTOM_HEADER, " "),
+            ),
             ok(
                 "custom extraction",
                 R::Custom,
