@@ -63,7 +63,7 @@ pub use cognito::{
 };
 pub use config::UserPool;
 pub use error::{ConfigError, ErrorKind, TimeClaim, VerifyError};
-pub use extract::{Extracted, RequestHeaders, TokenFinder, TokenSource};
+pub use extract::{Extracted, RequestHeaders, TokenFinder, TokenSource, header_text};
 pub use rbac::{Denied, DeniedReason, Predicate, Requirement};
 pub use rejection::AuthRejection;
 pub use verify::{Verifier, VerifierBuilder};

@@ -9,7 +9,9 @@ use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forwar
 use actix_web::http::header::HeaderMap;
 use actix_web::{Error, HttpMessage as _, HttpResponse};
 use futures_util::future::LocalBoxFuture;
-use sanctum_core::{AuthRejection, ExpectedUse, Extracted, RequestHeaders, TokenSource, Verifier};
+use sanctum_core::{
+    AuthRejection, ExpectedUse, Extracted, RequestHeaders, TokenSource, Verifier, header_text,
+};
 
 use crate::extract::AuthState;
 use crate::rejection::{Handler, respond};
@@ -162,13 +164,13 @@ struct Headers<'a>(&'a HeaderMap);
 
 impl RequestHeaders for Headers<'_> {
     fn header(&self, name: &str) -> Option<&str> {
-        self.0.get(name).and_then(|v| v.to_str().ok())
+        self.0.get(name).and_then(|v| header_text(v.as_bytes()))
     }
 
     fn header_all(&self, name: &str) -> Vec<&str> {
         self.0
             .get_all(name)
-            .filter_map(|v| v.to_str().ok())
+            .filter_map(|v| header_text(v.as_bytes()))
             .collect()
     }
 }
