@@ -319,7 +319,7 @@ mod tests {
             "sub": "s", "token_use": "access", "client_id": "c", "iss": "i", "exp": 1,
             "cognito:groups": groups, "scope": scopes,
         });
-        CognitoClaims::from_payload(json.to_string().as_bytes()).unwrap()
+        CognitoClaims::from_payload(json.to_string().into_bytes()).unwrap()
     }
 
     #[test]

@@ -255,6 +255,18 @@ async fn a_tampered_payload_is_refused() {
         reject(&verifier, &truncated).await,
         VerifyError::InvalidSignature | VerifyError::Malformed { .. }
     ));
+    // Longer than any accepted key's signature (8192 bits): refused as a signature, not as
+    // malformed, and only after the key (check 3) was found.
+    let sig = URL_SAFE_NO_PAD.decode(u[2]).unwrap();
+    for extra in [1, 1024 - sig.len(), 1025 - sig.len(), 4096] {
+        let long = URL_SAFE_NO_PAD.encode([sig.as_slice(), &vec![0u8; extra]].concat());
+        let t = format!("{}.{}.{long}", u[0], u[1]);
+        assert!(
+            matches!(reject(&verifier, &t).await, VerifyError::InvalidSignature),
+            "signature of {} bytes",
+            sig.len() + extra
+        );
+    }
     let empty_sig = format!("{}.{}.", u[0], u[1]);
     assert!(matches!(
         reject(&verifier, &empty_sig).await,

@@ -177,7 +177,7 @@ impl Verifier {
             });
         }
         // 4. signature
-        if !key.verify(parsed.signing_input, &parsed.signature) {
+        if !parsed.verify_with(&key) {
             return Err(VerifyError::InvalidSignature);
         }
         let claims = Arc::new(parsed.claims);

@@ -1,22 +1,43 @@
 //! Taking a compact JWS apart (check 2), before any key is looked at.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64_simd::AsOut as _;
 use serde::Deserialize;
 
 use crate::claims::CognitoClaims;
 use crate::error::{VerifyError, clip};
+use crate::jwks::PreparedKey;
 
 /// The one algorithm Cognito signs with.
 pub(crate) const RS256: &str = "RS256";
+
+/// The longest RSA signature any accepted key can verify: 8192 bits.
+const MAX_SIGNATURE: usize = 1024;
+
+/// Strict unpadded base64url (canonical trailing bits), vectorised where the CPU allows.
+const BASE64URL: base64_simd::Base64 = base64_simd::URL_SAFE_NO_PAD;
 
 /// A token split and decoded, not yet verified.
 pub(crate) struct Parsed<'a> {
     /// `header.payload`, the signed bytes.
     pub(crate) signing_input: &'a [u8],
     pub(crate) kid: String,
-    pub(crate) signature: Vec<u8>,
+    /// The signature segment, checked to be base64url; decoded by [`Parsed::verify_with`].
+    signature_b64: &'a str,
     pub(crate) claims: CognitoClaims,
+}
+
+impl Parsed<'_> {
+    /// Decodes the signature onto the stack and verifies it with `key` (check 4). A signature
+    /// longer than any accepted key's modulus cannot verify.
+    pub(crate) fn verify_with(&self, key: &PreparedKey) -> bool {
+        let mut buf = [0u8; MAX_SIGNATURE];
+        let fits = BASE64URL
+            .decoded_length(self.signature_b64.as_bytes())
+            .is_ok_and(|len| len <= MAX_SIGNATURE);
+        fits && BASE64URL
+            .decode(self.signature_b64.as_bytes(), buf.as_mut_slice().as_out())
+            .is_ok_and(|signature| key.verify(self.signing_input, signature))
+    }
 }
 
 #[derive(Deserialize)]
@@ -33,7 +54,7 @@ fn malformed(reason: &'static str) -> VerifyError {
 /// not a string, or one it does not know (`none`), `kid` not a string, or another field of the
 /// wrong type.
 fn classify_header(header_b64: &str) -> VerifyError {
-    let Ok(json) = URL_SAFE_NO_PAD.decode(header_b64) else {
+    let Ok(json) = BASE64URL.decode_to_vec(header_b64) else {
         return malformed("header is not base64url");
     };
     let Ok(header) = serde_json::from_slice::<Header>(&json) else {
@@ -54,43 +75,60 @@ fn classify_header(header_b64: &str) -> VerifyError {
     }
 }
 
+/// The three segments of `header.payload.signature`, or `None` for any other number of dots.
+/// (memchr: a 1.3 KB token is scanned a word or a vector at a time, not byte by byte.)
+fn split(token: &str) -> Option<(&str, &str, &str)> {
+    let mut dots = memchr::memchr_iter(b'.', token.as_bytes());
+    let (first, second) = (dots.next()?, dots.next()?);
+    if dots.next().is_some() {
+        return None;
+    }
+    // The dots are ASCII, so each index is a char boundary.
+    Some((
+        token.get(..first)?,
+        token.get(first + 1..second)?,
+        token.get(second + 1..)?,
+    ))
+}
+
 /// Splits and decodes: exactly three base64url segments (no padding, canonical), a JSON object
 /// header with `alg` RS256 and a string `kid`, and a JSON object payload whose Cognito claims
 /// have the right types.
 pub(crate) fn parse(token: &str) -> Result<Parsed<'_>, VerifyError> {
-    let mut segments = token.splitn(4, '.');
-    let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) = (
-        segments.next(),
-        segments.next(),
-        segments.next(),
-        segments.next(),
-    ) else {
+    let Some((header_b64, payload_b64, signature_b64)) = split(token) else {
         return Err(malformed("expected three dot-separated segments"));
     };
     if header_b64.is_empty() || payload_b64.is_empty() {
         return Err(malformed("empty segment"));
     }
-    // jsonwebtoken decodes the header; when it cannot (an `alg` it does not know, such as
-    // `none`, or a field of the wrong type), our own reading names the precise reason.
-    let header = jsonwebtoken::decode_header(token).map_err(|_| classify_header(header_b64))?;
+    // The header is read into jsonwebtoken's `Header`, as `jsonwebtoken::decode_header` does,
+    // from the segment split off above: `decode_header` would scan the whole token again,
+    // backwards a byte at a time (about 0.5 µs on a 1.3 KB token). When the header does not fit
+    // (an `alg` jsonwebtoken does not know, such as `none`, or a field of the wrong type), our
+    // own reading names the precise reason.
+    let header = BASE64URL
+        .decode_to_vec(header_b64)
+        .ok()
+        .and_then(|json| serde_json::from_slice::<jsonwebtoken::Header>(&json).ok())
+        .ok_or_else(|| classify_header(header_b64))?;
     if header.alg != jsonwebtoken::Algorithm::RS256 {
         return Err(VerifyError::UnsupportedAlgorithm {
             alg: format!("{:?}", header.alg),
         });
     }
     let kid = header.kid.ok_or(VerifyError::MissingKid)?;
-    let payload = URL_SAFE_NO_PAD
-        .decode(payload_b64)
+    let payload = BASE64URL
+        .decode_to_vec(payload_b64)
         .map_err(|_| malformed("payload is not base64url"))?;
-    let signature = URL_SAFE_NO_PAD
-        .decode(signature_b64)
+    BASE64URL
+        .check(signature_b64.as_bytes())
         .map_err(|_| malformed("signature is not base64url"))?;
-    let claims = CognitoClaims::from_payload(&payload)?;
+    let claims = CognitoClaims::from_payload(payload)?;
     let signing_input = &token.as_bytes()[..header_b64.len() + 1 + payload_b64.len()];
     Ok(Parsed {
         signing_input,
         kid,
-        signature,
+        signature_b64,
         claims,
     })
 }

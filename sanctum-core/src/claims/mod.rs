@@ -7,6 +7,8 @@ use serde_json::{Map, Value};
 
 use crate::error::VerifyError;
 
+mod payload;
+
 /// What a token is for, from its `token_use` claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TokenUse {
@@ -114,109 +116,17 @@ pub struct CognitoClaims {
     pub email_verified: Option<bool>,
     /// Every other claim, `custom:*` attributes included.
     pub extra: Map<String, Value>,
-    raw: Box<str>,
+    raw: String,
 }
 
 impl CognitoClaims {
     /// Reads the claims of a decoded payload. Used after the signature has been checked.
-    pub(crate) fn from_payload(raw: &[u8]) -> Result<Self, VerifyError> {
-        let mut map: Payload = serde_json::from_slice(raw).map_err(|_| VerifyError::Malformed {
-            reason: "payload is not a JSON object",
+    pub(crate) fn from_payload(raw: Vec<u8>) -> Result<Self, VerifyError> {
+        // Validated once here; parsing from `&str` then skips serde_json's own UTF-8 checks.
+        let raw = String::from_utf8(raw).map_err(|_| VerifyError::Malformed {
+            reason: "payload is not UTF-8",
         })?;
-        let raw = std::str::from_utf8(raw)
-            .map_err(|_| VerifyError::Malformed {
-                reason: "payload is not UTF-8",
-            })?
-            .into();
-
-        let token_use = match take_string(&mut map, "token_use")? {
-            Some(s) if s == "access" => TokenUse::Access,
-            Some(s) if s == "id" => TokenUse::Id,
-            Some(s) => {
-                return Err(VerifyError::WrongTokenUse {
-                    expected: ExpectedUse::Either,
-                    found: crate::error::clip(&s),
-                });
-            }
-            None => return Err(VerifyError::MissingClaim { claim: "token_use" }),
-        };
-        let sub =
-            take_string(&mut map, "sub")?.ok_or(VerifyError::MissingClaim { claim: "sub" })?;
-        let iss =
-            take_string(&mut map, "iss")?.ok_or(VerifyError::MissingClaim { claim: "iss" })?;
-        // Fractions round toward the safe side: `exp` down (earlier), `nbf`/`iat` up (later).
-        let exp = take_time(&mut map, "exp", Round::Down)?
-            .ok_or(VerifyError::MissingClaim { claim: "exp" })?;
-        let iat = take_time(&mut map, "iat", Round::Up)?;
-        let nbf = take_time(&mut map, "nbf", Round::Up)?;
-        let auth_time = take_time(&mut map, "auth_time", Round::Down)?;
-
-        let (client_id, username) = match token_use {
-            TokenUse::Access => (
-                take_string(&mut map, "client_id")?
-                    .ok_or(VerifyError::MissingClaim { claim: "client_id" })?,
-                take_string(&mut map, "username")?,
-            ),
-            TokenUse::Id => (
-                take_audience(&mut map)?,
-                take_string(&mut map, "cognito:username")?,
-            ),
-        };
-        let groups = match map.remove("cognito:groups") {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(items)) => items
-                .into_iter()
-                .map(|v| match v {
-                    Value::String(s) => Ok(s),
-                    _ => Err(VerifyError::InvalidClaim {
-                        claim: "cognito:groups",
-                        reason: "not an array of strings",
-                    }),
-                })
-                .collect::<Result<_, _>>()?,
-            Some(_) => {
-                return Err(VerifyError::InvalidClaim {
-                    claim: "cognito:groups",
-                    reason: "not an array of strings",
-                });
-            }
-        };
-        let scopes = take_string(&mut map, "scope")?
-            .map(|s| s.split_ascii_whitespace().map(str::to_owned).collect())
-            .unwrap_or_default();
-        let email_verified = match map.remove("email_verified") {
-            None | Some(Value::Null) => None,
-            Some(Value::Bool(b)) => Some(b),
-            Some(Value::String(s)) if s == "true" => Some(true),
-            Some(Value::String(s)) if s == "false" => Some(false),
-            Some(_) => {
-                return Err(VerifyError::InvalidClaim {
-                    claim: "email_verified",
-                    reason: "not a boolean",
-                });
-            }
-        };
-
-        Ok(Self {
-            sub,
-            username,
-            groups,
-            scopes,
-            token_use,
-            client_id,
-            iss,
-            exp,
-            iat,
-            nbf,
-            auth_time,
-            jti: take_string(&mut map, "jti")?,
-            origin_jti: take_string(&mut map, "origin_jti")?,
-            event_id: take_string(&mut map, "event_id")?,
-            email: take_string(&mut map, "email")?,
-            email_verified,
-            extra: map.into_extra(),
-            raw,
-        })
+        payload::read(raw)
     }
 
     /// Whether the user is in `group`.
@@ -301,215 +211,12 @@ impl fmt::Debug for CognitoClaims {
     }
 }
 
-fn take_string(map: &mut Payload, claim: &'static str) -> Result<Option<String>, VerifyError> {
-    match map.remove(claim) {
-        None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(VerifyError::InvalidClaim {
-            claim,
-            reason: "not a string",
-        }),
-    }
-}
-
-/// A NumericDate: a non-negative JSON number (fractions are truncated, as RFC 7519 allows them).
-/// Which way a fractional NumericDate is rounded to whole seconds.
-#[derive(Clone, Copy)]
-enum Round {
-    Down,
-    Up,
-}
-
-fn take_time(
-    map: &mut Payload,
-    claim: &'static str,
-    round: Round,
-) -> Result<Option<u64>, VerifyError> {
-    let invalid = VerifyError::InvalidClaim {
-        claim,
-        reason: "not a non-negative number of seconds",
-    };
-    match map.remove(claim) {
-        None => Ok(None),
-        Some(Value::Number(n)) => {
-            if let Some(v) = n.as_u64() {
-                Ok(Some(v))
-            } else {
-                match n.as_f64() {
-                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                    Some(f) if (0.0..1.0e19).contains(&f) => Ok(Some(match round {
-                        Round::Down => f.floor() as u64,
-                        Round::Up => f.ceil() as u64,
-                    })),
-                    _ => Err(invalid),
-                }
-            }
-        }
-        Some(_) => Err(invalid),
-    }
-}
-
-/// `aud` of an ID token: Cognito sends one string; a one-element array is accepted too.
-fn take_audience(map: &mut Payload) -> Result<String, VerifyError> {
-    match map.remove("aud") {
-        Some(Value::String(s)) => Ok(s),
-        Some(Value::Array(mut items)) if items.len() == 1 => match items.pop() {
-            Some(Value::String(s)) => Ok(s),
-            _ => Err(VerifyError::InvalidClaim {
-                claim: "aud",
-                reason: "not a string",
-            }),
-        },
-        Some(_) => Err(VerifyError::InvalidClaim {
-            claim: "aud",
-            reason: "not a single string",
-        }),
-        None => Err(VerifyError::MissingClaim { claim: "aud" }),
-    }
-}
-
-/// The claims this module reads into typed fields; parsed without going through a map.
-const KNOWN: [&str; 18] = [
-    "sub",
-    "iss",
-    "token_use",
-    "exp",
-    "iat",
-    "nbf",
-    "auth_time",
-    "client_id",
-    "username",
-    "aud",
-    "cognito:username",
-    "cognito:groups",
-    "scope",
-    "email_verified",
-    "jti",
-    "origin_jti",
-    "event_id",
-    "email",
-];
-
-/// A payload parsed in one pass: the known claims in fixed slots, every other claim in a map.
-/// Saves allocating a key and a map entry per known claim (the uncached verification path).
-struct Payload {
-    known: [Option<Value>; KNOWN.len()],
-    extra: Map<String, Value>,
-}
-
-impl Payload {
-    /// Takes a claim out (later duplicates of a name have replaced earlier ones, as in a map).
-    fn remove(&mut self, claim: &str) -> Option<Value> {
-        match KNOWN.iter().position(|k| *k == claim) {
-            Some(i) => self.known[i].take(),
-            None => self.extra.remove(claim),
-        }
-    }
-
-    /// Every claim not taken out yet.
-    fn into_extra(self) -> Map<String, Value> {
-        let mut extra = self.extra;
-        for (name, value) in KNOWN.iter().zip(self.known) {
-            if let Some(value) = value {
-                extra.insert((*name).to_owned(), value);
-            }
-        }
-        extra
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Payload {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = Payload;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object of claims")
-            }
-
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut access: A,
-            ) -> Result<Payload, A::Error> {
-                let mut payload = Payload {
-                    known: Default::default(),
-                    extra: Map::new(),
-                };
-                while let Some(key) = access.next_key::<Key<'de>>()? {
-                    let value: Value = access.next_value()?;
-                    match KNOWN.iter().position(|k| *k == key.as_str()) {
-                        Some(i) => payload.known[i] = Some(value),
-                        None => {
-                            payload.extra.insert(key.into_owned(), value);
-                        }
-                    }
-                }
-                Ok(payload)
-            }
-        }
-
-        deserializer.deserialize_map(Visitor)
-    }
-}
-
-/// A claim name, borrowed from the input when it has no escapes.
-enum Key<'de> {
-    Borrowed(&'de str),
-    Owned(String),
-}
-
-impl Key<'_> {
-    fn as_str(&self) -> &str {
-        match self {
-            Key::Borrowed(s) => s,
-            Key::Owned(s) => s,
-        }
-    }
-
-    fn into_owned(self) -> String {
-        match self {
-            Key::Borrowed(s) => s.to_owned(),
-            Key::Owned(s) => s,
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Key<'de> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = Key<'de>;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a claim name")
-            }
-
-            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key::Borrowed(v))
-            }
-
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key<'de>, E> {
-                Ok(Key::Owned(v.to_owned()))
-            }
-
-            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Key<'de>, E> {
-                Ok(Key::Owned(v))
-            }
-        }
-
-        deserializer.deserialize_str(Visitor)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn parse(json: &str) -> Result<CognitoClaims, VerifyError> {
-        CognitoClaims::from_payload(json.as_bytes())
+        CognitoClaims::from_payload(json.as_bytes().to_vec())
     }
 
     #[test]
