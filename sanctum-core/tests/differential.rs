@@ -394,6 +394,17 @@ async fn sanctum_agrees_with_aws_jwt_verify_on_the_corpus() {
                 case.name
             ),
         }
+        // Without waiting (keys are fixed, so always answered): the same decision uncached,
+        // and on the cached verifier.
+        for (verifier, which) in [(&uncached, "uncached"), (&cached, "cached")] {
+            let now = verifier.verify_now(&case.token, case.expected);
+            assert_eq!(
+                now.map(|r| r.is_ok()),
+                Some(result.is_ok()),
+                "{}: verify_now ({which}) changed the decision",
+                case.name
+            );
+        }
         let (aws, aws_why) = reference
             .get(&case.name)
             .cloned()

@@ -409,6 +409,62 @@ async fn verify_cached_answers_only_from_the_cache() {
     );
 }
 
+#[tokio::test]
+async fn verify_now_waits_for_nothing_and_defers_only_a_key_fetch() {
+    use sanctum_core::ExpectedUse::Access;
+    let (issuer, clock) = common::issuer_with_clock().await;
+    let verifier = issuer
+        .verifier_builder()
+        .token_cache(false)
+        .build()
+        .expect("builds");
+    let token = issuer
+        .access_token()
+        .sub("user-1")
+        .expires_in_secs(60)
+        .build();
+    // Refusals that need no key are answered at once, before any fetch.
+    assert!(matches!(
+        verifier.verify_now("not.a.jwt!", Access),
+        Some(Err(VerifyError::Malformed { .. }))
+    ));
+    assert!(matches!(
+        verifier.verify_now(&"a".repeat(10_000), Access),
+        Some(Err(VerifyError::TooLarge { .. }))
+    ));
+    // A token whose key is not cached yet is left to `verify`, and nothing is fetched.
+    assert!(verifier.verify_now(&token, Access).is_none());
+    assert_eq!(issuer.jwks_requests(), 0);
+    verifier.prefetch().await.expect("prefetch");
+    // With the key cached: a full verification (the cache is off), every check included.
+    let claims = verifier
+        .verify_now(&token, Access)
+        .expect("answered")
+        .expect("valid");
+    assert_eq!(claims.sub, "user-1");
+    let forged = issuer.access_token().signed_with_unpublished_key().build();
+    assert!(matches!(
+        verifier.verify_now(&forged, Access),
+        Some(Err(VerifyError::InvalidSignature))
+    ));
+    clock.advance(Duration::from_secs(61));
+    assert!(matches!(
+        verifier.verify_now(&token, Access),
+        Some(Err(VerifyError::Expired { .. }))
+    ));
+    // A kid the JWKS does not have still needs a fetch: `verify` decides (cooldown and all).
+    issuer.rotate_key();
+    let rotated = issuer.access_token().build();
+    assert!(verifier.verify_now(&rotated, Access).is_none());
+    assert!(verifier.verify_access(&rotated).await.is_ok());
+    assert!(
+        verifier
+            .verify_now(&rotated, Access)
+            .is_some_and(|r| r.is_ok())
+    );
+    assert_eq!(issuer.jwks_requests(), 2);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_concurrent_requests_on_a_cold_verifier_make_one_fetch() {
     let (issuer, _clock) = common::issuer_with_clock().await;

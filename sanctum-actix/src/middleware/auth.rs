@@ -187,8 +187,9 @@ where
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        // Answered without waiting when it can be: no token, an empty one, or a token in the
-        // verified-token cache (the hot path: the box then holds only the inner call).
+        // Answered without waiting when it can be: no token, an empty one, or a token whose
+        // key is cached (verified now, or found in the verified-token cache: the box then
+        // holds only the inner call). Only a token whose key must be fetched waits.
         let ready = match self.auth.source.extract(&Headers(req.headers())) {
             Extracted::Missing if self.auth.optional => Some(Ok(None)),
             Extracted::Missing => Some(Err(AuthRejection::MissingToken)),
@@ -196,7 +197,7 @@ where
             Extracted::Token(token) => self
                 .auth
                 .verifier
-                .verify_cached(&token, self.auth.expected)
+                .verify_now(&token, self.auth.expected)
                 .map(|result| result.map(Some).map_err(AuthRejection::Verify)),
         };
         match ready {

@@ -164,10 +164,12 @@ pub struct CognitoAuth<S> {
 enum Found {
     Missing,
     Empty,
-    /// The answer of the verified-token cache: no future, no copy of the token.
-    Cached(Result<Arc<CognitoClaims>, VerifyError>),
-    /// The token, copied out of the headers: cheaper than finding it again (header values
-    /// are re-validated on every read) and lets the future own the request.
+    /// Answered without waiting (the key was cached, or the token was in the verified-token
+    /// cache): no future, no copy of the token.
+    Ready(Result<Arc<CognitoClaims>, VerifyError>),
+    /// The token, whose key must be fetched first, copied out of the headers: cheaper than
+    /// finding it again (header values are re-validated on every read) and lets the future
+    /// own the request.
     Token(String),
 }
 
@@ -194,9 +196,9 @@ where
                 match self
                     .shared
                     .verifier
-                    .verify_cached(&token, self.shared.expected)
+                    .verify_now(&token, self.shared.expected)
                 {
-                    Some(result) => Found::Cached(result),
+                    Some(result) => Found::Ready(result),
                     None => Found::Token(token.into_owned()),
                 }
             }
@@ -211,15 +213,15 @@ where
             }
             Found::Missing => return self.reject(AuthRejection::MissingToken),
             Found::Empty => return self.reject(AuthRejection::EmptyToken),
-            // hot path: a token verified before is answered without boxing a future
-            Found::Cached(Ok(claims)) => {
+            // hot path: a token whose key is cached is answered without boxing a future
+            Found::Ready(Ok(claims)) => {
                 req.extensions_mut().insert(AuthContext {
                     user: Some(CognitoUser::new(claims)),
                     on_rejection: self.shared.on_rejection.clone(),
                 });
                 return ResponseFuture::inner(self.inner.call(req));
             }
-            Found::Cached(Err(err)) => return self.reject(AuthRejection::Verify(err)),
+            Found::Ready(Err(err)) => return self.reject(AuthRejection::Verify(err)),
             Found::Token(token) => token,
         };
         // The ready service goes into the future; a fresh clone waits for the next poll_ready.

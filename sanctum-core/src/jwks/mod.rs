@@ -78,6 +78,11 @@ impl Jwks {
         keys.get(kid).cloned()
     }
 
+    /// Whether this JWKS is fetched from a URL (rather than fixed at build time).
+    pub(crate) fn fetches(&self) -> bool {
+        self.fetcher.is_some()
+    }
+
     /// The key for `kid`, fetching the JWKS when it is not cached and the cooldown allows.
     ///
     /// The slow path runs in its own task when a Tokio runtime is there, so a caller that gives

@@ -28,11 +28,19 @@ use crate::claims::{CognitoClaims, ExpectedUse};
 use crate::clock::{Clock, SystemClock, unix_seconds};
 use crate::config::UserPool;
 use crate::error::{ConfigError, TimeClaim, VerifyError, clip};
-use crate::jwks::{Fetcher, Jwks, parse_jwks};
+use crate::jwks::{Fetcher, Jwks, PreparedKey, parse_jwks};
 use crate::rbac::Requirement;
 
 use self::cache::TokenCache;
-use self::token::RS256;
+use self::token::{Parsed, RS256};
+
+/// How far a verification got without waiting.
+enum Begun<'t> {
+    /// Answered: verified, or refused.
+    Done(Result<Arc<CognitoClaims>, VerifyError>),
+    /// Parsed, and the key of the pool at this index must be fetched (boxed: the rare case).
+    NeedsKey(Box<Parsed<'t>>, usize),
+}
 
 /// Default limit on a token's length: 8 KiB.
 pub const DEFAULT_MAX_TOKEN_SIZE: usize = 8 * 1024;
@@ -137,20 +145,36 @@ impl Verifier {
         token: &str,
         expected: ExpectedUse,
     ) -> Result<Arc<CognitoClaims>, VerifyError> {
+        match self.begin(token, expected) {
+            Begun::Done(result) => result,
+            // 3. the key is not cached: fetch it (single flight, cooldown), then go on
+            Begun::NeedsKey(parsed, pool_index) => {
+                let key = self.inner.pools[pool_index].jwks.key(&parsed.kid).await?;
+                self.finish(token, *parsed, pool_index, &key, expected)
+            }
+        }
+    }
+
+    /// Checks 1–8 as far as they go without waiting: everything, unless the token's key must
+    /// be fetched first.
+    fn begin<'t>(&self, token: &'t str, expected: ExpectedUse) -> Begun<'t> {
         let inner = &*self.inner;
         // 1. size, before anything else
         if token.len() > inner.max_token_size {
-            return Err(VerifyError::TooLarge {
+            return Begun::Done(Err(VerifyError::TooLarge {
                 len: token.len(),
                 max: inner.max_token_size,
-            });
+            }));
         }
         // hot path: a token seen before skips 2-4; 5-8 are checked again
         if let Some(result) = self.cache_lookup(token, expected) {
-            return result;
+            return Begun::Done(result);
         }
         // 2. structure
-        let parsed = token::parse(token)?;
+        let parsed = match token::parse(token) {
+            Ok(parsed) => parsed,
+            Err(err) => return Begun::Done(Err(err)),
+        };
         let pool_index = match inner
             .pools
             .iter()
@@ -160,14 +184,31 @@ impl Verifier {
             // one pool: its keys decide first, then check 5 names the issuer
             None if inner.pools.len() == 1 => 0,
             None => {
-                return Err(VerifyError::IssuerMismatch {
+                return Begun::Done(Err(VerifyError::IssuerMismatch {
                     iss: clip(&parsed.claims.iss),
-                });
+                }));
             }
         };
-        let pool = &inner.pools[pool_index];
-        // 3. key
-        let key = pool.jwks.key(&parsed.kid).await?;
+        // 3. key, when cached (a pool with a fixed JWKS has nothing more to fetch)
+        let jwks = &inner.pools[pool_index].jwks;
+        match jwks.cached(&parsed.kid) {
+            Some(key) => Begun::Done(self.finish(token, parsed, pool_index, &key, expected)),
+            None if !jwks.fetches() => Begun::Done(Err(VerifyError::UnknownKey {
+                kid: clip(&parsed.kid),
+            })),
+            None => Begun::NeedsKey(Box::new(parsed), pool_index),
+        }
+    }
+
+    /// Checks 3 (the key's own `alg`) to 8 once the key is there; caches the verified claims.
+    fn finish(
+        &self,
+        token: &str,
+        parsed: Parsed<'_>,
+        pool_index: usize,
+        key: &PreparedKey,
+        expected: ExpectedUse,
+    ) -> Result<Arc<CognitoClaims>, VerifyError> {
         if let Some(key_alg) = &key.alg
             && key_alg != RS256
         {
@@ -177,16 +218,48 @@ impl Verifier {
             });
         }
         // 4. signature
-        if !parsed.verify_with(&key) {
+        if !parsed.verify_with(key) {
             return Err(VerifyError::InvalidSignature);
         }
         let claims = Arc::new(parsed.claims);
-        if let Some(cache) = &inner.cache {
+        if let Some(cache) = &self.inner.cache {
             cache.insert(token, Arc::clone(&claims), pool_index, self.now());
         }
         // 5-8
         self.check_claims(&claims, pool_index, expected)?;
         Ok(claims)
+    }
+
+    /// Verifies `token` now, without waiting: `None` only when its key is not cached yet
+    /// (then [`verify`](Self::verify) fetches it). Every other answer, a full verification
+    /// included, is the one `verify` gives.
+    ///
+    /// For adapters' hot path: with the keys cached (after the first request, or after
+    /// [`prefetch`](Self::prefetch)) no future is built and the token is not copied.
+    ///
+    /// ```no_run
+    /// # use sanctum_core::{ExpectedUse, Verifier};
+    /// # async fn run(verifier: Verifier, token: &str) -> Result<(), sanctum_core::VerifyError> {
+    /// let claims = match verifier.verify_now(token, ExpectedUse::Access) {
+    ///     Some(result) => result?,
+    ///     None => verifier.verify(token, ExpectedUse::Access).await?,
+    /// };
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn verify_now(
+        &self,
+        token: &str,
+        expected: ExpectedUse,
+    ) -> Option<Result<Arc<CognitoClaims>, VerifyError>> {
+        let result = match self.begin(token, expected) {
+            Begun::Done(result) => result,
+            Begun::NeedsKey(..) => return None,
+        };
+        if let Err(err) = &result {
+            tracing::debug!(error = %err, "token rejected");
+        }
+        Some(result)
     }
 
     /// Answers from the verified-token cache alone, synchronously: `None` when the token is not
