@@ -127,25 +127,25 @@ impl Harness {
                         "accepted an oversized token"
                     );
                     assert_eq!(
-                        claims.iss, self.issuer,
+                        claims.iss(), self.issuer,
                         "accepted a token of another issuer"
                     );
-                    assert!(claims.exp > NOW, "accepted an expired token");
+                    assert!(claims.exp() > NOW, "accepted an expired token");
                     assert!(
-                        claims.nbf.is_none_or(|t| t <= NOW),
+                        claims.nbf().is_none_or(|t| t <= NOW),
                         "accepted a token before its nbf"
                     );
                     assert!(
-                        claims.iat.is_none_or(|t| t <= NOW),
+                        claims.iat().is_none_or(|t| t <= NOW),
                         "accepted a token issued in the future"
                     );
                     assert_eq!(
-                        claims.client_id, CLIENT,
+                        claims.client_id(), CLIENT,
                         "accepted a token of another client"
                     );
                     let use_ok = match expected {
-                        ExpectedUse::Access => claims.token_use == TokenUse::Access,
-                        ExpectedUse::Id => claims.token_use == TokenUse::Id,
+                        ExpectedUse::Access => claims.token_use() == TokenUse::Access,
+                        ExpectedUse::Id => claims.token_use() == TokenUse::Id,
                         _ => true,
                     };
                     assert!(use_ok, "accepted the wrong token_use");

@@ -128,12 +128,12 @@ impl Demo {
 #[must_use]
 pub fn me_json(claims: &CognitoClaims) -> serde_json::Value {
     serde_json::json!({
-        "username": claims.username,
-        "sub": claims.sub,
-        "groups": claims.groups,
-        "scopes": claims.scopes,
-        "client_id": claims.client_id,
-        "token_use": claims.token_use.as_str(),
+        "username": claims.username(),
+        "sub": claims.sub(),
+        "groups": claims.groups().collect::<Vec<_>>(),
+        "scopes": claims.scopes().collect::<Vec<_>>(),
+        "client_id": claims.client_id(),
+        "token_use": claims.token_use().as_str(),
     })
 }
 

@@ -8,13 +8,13 @@
 //!
 //! // any valid token; 401 without one
 //! async fn me(user: CognitoUser) -> String {
-//!     format!("hello {}", user.username.as_deref().unwrap_or(&user.sub))
+//!     format!("hello {}", user.username().unwrap_or(user.sub()))
 //! }
 //!
 //! // behind `CognitoAuth::new(verifier).optional()`: `None` for anonymous requests
 //! async fn home(user: Option<CognitoUser>) -> String {
 //!     match user {
-//!         Some(user) => format!("welcome back {}", user.sub),
+//!         Some(user) => format!("welcome back {}", user.sub()),
 //!         None => "welcome, stranger".to_owned(),
 //!     }
 //! }
@@ -88,7 +88,7 @@ fn claims(extensions: &Extensions) -> Result<Arc<CognitoClaims>, CognitoRejectio
 
 /// The verified user of the request: its [`CognitoClaims`], shared (cloning is cheap).
 ///
-/// Dereferences to [`CognitoClaims`], so `user.sub`, `user.username`, `user.has_group("admin")`
+/// Dereferences to [`CognitoClaims`], so `user.sub()`, `user.username()`, `user.has_group("admin")`
 /// work directly. Needs [`CognitoAuth`](crate::CognitoAuth) around the route; see the
 /// [module docs](self) for an example.
 ///

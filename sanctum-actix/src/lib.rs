@@ -13,11 +13,11 @@
 //! use sanctum_core::{UserPool, Verifier};
 //!
 //! async fn me(user: CognitoUser) -> String {
-//!     format!("hello {}", user.username.as_deref().unwrap_or(&user.sub))
+//!     format!("hello {}", user.username().unwrap_or(user.sub()))
 //! }
 //!
 //! async fn admin(user: CognitoUser) -> String {
-//!     format!("welcome, admin {}", user.sub)
+//!     format!("welcome, admin {}", user.sub())
 //! }
 //!
 //! #[actix_web::main]

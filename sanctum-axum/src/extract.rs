@@ -48,7 +48,7 @@ impl AuthContext {
 
 /// The verified user of a request: the claims of its token, shared (`Arc`) with the layer.
 ///
-/// Dereferences to [`CognitoClaims`], so `user.sub`, `user.groups` and `user.has_group("admin")`
+/// Dereferences to [`CognitoClaims`], so `user.sub()`, `user.groups()` and `user.has_group("admin")`
 /// work directly.
 ///
 /// ```no_run
@@ -57,12 +57,12 @@ impl AuthContext {
 /// # fn app(verifier: sanctum_core::Verifier) -> Router {
 ///
 /// async fn me(user: CognitoUser) -> String {
-///     format!("hello {}", user.username.as_deref().unwrap_or(&user.sub))
+///     format!("hello {}", user.username().unwrap_or(user.sub()))
 /// }
 ///
 /// // Anonymous callers are welcome; signed-in ones are greeted by name.
 /// async fn home(user: Option<CognitoUser>) -> String {
-///     user.map_or_else(|| "hello stranger".to_owned(), |u| format!("hello {}", u.sub))
+///     user.map_or_else(|| "hello stranger".to_owned(), |u| format!("hello {}", u.sub()))
 /// }
 ///
 /// Router::new()

@@ -12,7 +12,7 @@
 //! use sanctum_core::{UserPool, Verifier};
 //!
 //! async fn me(user: CognitoUser) -> String {
-//!     format!("{} is in {:?}", user.sub, user.groups)
+//!     format!("{} is in {:?}", user.sub(), user.groups().collect::<Vec<_>>())
 //! }
 //!
 //! #[tokio::main]

@@ -164,7 +164,7 @@ async fn the_layers_wrap_a_plain_tower_service() {
         let user = CognitoUser::from_extensions(request.extensions()).expect("the layer ran");
         Ok::<_, Infallible>(http::Response::new(format!(
             "tower says hi to {}",
-            user.sub
+            user.sub()
         )))
     });
     let service = ServiceBuilder::new()

@@ -17,7 +17,7 @@
 //! let claims = verifier
 //!     .verify_with(token, ExpectedUse::Access, &Requirement::group("admin"))
 //!     .await?;
-//! println!("admin {} ({})", claims.username.as_deref().unwrap_or("?"), claims.sub);
+//! println!("admin {} ({})", claims.username().unwrap_or("?"), claims.sub());
 //! # Ok(()) }
 //! ```
 //!

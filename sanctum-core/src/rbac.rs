@@ -119,7 +119,7 @@ impl Requirement {
     /// ```
     /// use sanctum_core::Requirement;
     /// let verified_email = Requirement::custom("email verified", |c: &sanctum_core::CognitoClaims| {
-    ///     c.email_verified == Some(true)
+    ///     c.email_verified() == Some(true)
     /// });
     /// # let _ = verified_email;
     /// ```
@@ -347,7 +347,7 @@ mod tests {
         assert!(Requirement::scope("orders/read").is_met(&c));
         assert!(Requirement::all_scopes(["orders/read", "orders/write"]).is_met(&c));
         assert!(!Requirement::any_scope(["admin/all"]).is_met(&c));
-        let custom = Requirement::custom("sub is s", |c: &CognitoClaims| c.sub == "s");
+        let custom = Requirement::custom("sub is s", |c: &CognitoClaims| c.sub() == "s");
         assert!(custom.is_met(&c));
         let rule = Requirement::group("admin")
             .or(Requirement::group("ops").and(Requirement::scope("orders/read")));

@@ -39,11 +39,11 @@ async fn user_password_admin_and_admin_no_srp_sign_ins_return_tokens_our_verifie
             .verify(&t.access_token, ExpectedUse::Access)
             .await
             .expect("access token verifies");
-        assert_eq!(claims.token_use, TokenUse::Access);
-        assert_eq!(claims.username.as_deref(), Some(user.as_str()));
-        assert_eq!(claims.client_id, pool.client_id);
+        assert_eq!(claims.token_use(), TokenUse::Access);
+        assert_eq!(claims.username(), Some(user.as_str()));
+        assert_eq!(claims.client_id(), pool.client_id);
         assert_eq!(
-            claims.iss,
+            claims.iss(),
             format!(
                 "https://cognito-idp.us-east-1.amazonaws.com/{}",
                 pool.pool_id
@@ -54,10 +54,7 @@ async fn user_password_admin_and_admin_no_srp_sign_ins_return_tokens_our_verifie
             .verify(t.id_token.as_deref().expect("id token"), ExpectedUse::Id)
             .await
             .expect("id token verifies");
-        assert_eq!(
-            id.email.as_deref(),
-            Some(format!("{user}@example.com").as_str())
-        );
+        assert_eq!(id.email(), Some(format!("{user}@example.com").as_str()));
         assert!(t.refresh_token.is_some());
     }
 }
@@ -230,10 +227,10 @@ async fn with_a_client_secret_refresh_sends_the_secret_hash_of_the_username_cogn
         .verify_access(&first.access_token)
         .await
         .expect("verifies");
-    let username = claims.username.clone().expect("username claim");
+    let username = claims.username().expect("username claim");
 
     let again = client
-        .refresh_token(&refresh, &username)
+        .refresh_token(&refresh, username)
         .await
         .expect("refresh with secret works");
     client

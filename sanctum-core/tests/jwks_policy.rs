@@ -93,7 +93,7 @@ async fn a_rotated_in_key_is_picked_up() {
     let new_kid = issuer.rotate_key();
     let new = issuer.access_token().build();
     let claims = verifier.verify_access(&new).await.expect("new key fetched");
-    assert_eq!(claims.sub, "4d7f2a4e-8f0a-4c0e-9a57-2b7c1a0e5f11");
+    assert_eq!(claims.sub(), "4d7f2a4e-8f0a-4c0e-9a57-2b7c1a0e5f11");
     assert_eq!(issuer.jwks_requests(), 2);
     assert_eq!(issuer.active_kid(), new_kid);
     verifier
@@ -441,7 +441,7 @@ async fn verify_now_waits_for_nothing_and_defers_only_a_key_fetch() {
         .verify_now(&token, Access)
         .expect("answered")
         .expect("valid");
-    assert_eq!(claims.sub, "user-1");
+    assert_eq!(claims.sub(), "user-1");
     let forged = issuer.access_token().signed_with_unpublished_key().build();
     assert!(matches!(
         verifier.verify_now(&forged, Access),

@@ -38,16 +38,19 @@ async fn a_valid_access_token_is_accepted_with_every_claim_read() {
         .claim("device_key", "dk")
         .build();
     let claims = verifier.verify_access(&token).await.expect("valid");
-    assert_eq!(claims.sub, "sub-123");
-    assert_eq!(claims.username.as_deref(), Some("alice"));
-    assert_eq!(claims.groups, ["admin", "ops"]);
-    assert_eq!(claims.scopes, ["orders/read", "orders/write"]);
-    assert_eq!(claims.token_use, TokenUse::Access);
-    assert_eq!(claims.client_id, issuer.client_id());
-    assert_eq!(claims.iss, issuer.issuer());
-    assert!(claims.exp > claims.iat.expect("iat"));
-    assert!(claims.auth_time.is_some());
-    assert!(claims.jti.is_some() && claims.origin_jti.is_some() && claims.event_id.is_some());
+    assert_eq!(claims.sub(), "sub-123");
+    assert_eq!(claims.username(), Some("alice"));
+    assert_eq!(claims.groups().collect::<Vec<_>>(), ["admin", "ops"]);
+    assert_eq!(
+        claims.scopes().collect::<Vec<_>>(),
+        ["orders/read", "orders/write"]
+    );
+    assert_eq!(claims.token_use(), TokenUse::Access);
+    assert_eq!(claims.client_id(), issuer.client_id());
+    assert_eq!(claims.iss(), issuer.issuer());
+    assert!(claims.exp() > claims.iat().expect("iat"));
+    assert!(claims.auth_time().is_some());
+    assert!(claims.jti().is_some() && claims.origin_jti().is_some() && claims.event_id().is_some());
     assert_eq!(
         claims.claim("device_key").and_then(|v| v.as_str()),
         Some("dk")
@@ -64,11 +67,11 @@ async fn a_valid_id_token_is_accepted_with_attributes() {
         .claim("email_verified", "false")
         .build();
     let claims = verifier.verify_id(&token).await.expect("valid");
-    assert_eq!(claims.token_use, TokenUse::Id);
-    assert_eq!(claims.username.as_deref(), Some("bob"));
-    assert_eq!(claims.client_id, issuer.client_id());
-    assert_eq!(claims.email.as_deref(), Some("alice@example.com"));
-    assert_eq!(claims.email_verified, Some(false));
+    assert_eq!(claims.token_use(), TokenUse::Id);
+    assert_eq!(claims.username(), Some("bob"));
+    assert_eq!(claims.client_id(), issuer.client_id());
+    assert_eq!(claims.email(), Some("alice@example.com"));
+    assert_eq!(claims.email_verified(), Some(false));
     assert_eq!(claims.custom_attribute("tenant"), Some("acme"));
 }
 
@@ -563,8 +566,8 @@ async fn several_pools_are_told_apart_by_iss() {
         .verify_access(&second.access_token().build())
         .await
         .expect("second pool");
-    assert_eq!(a.iss, first.issuer());
-    assert_eq!(b.iss, second.issuer());
+    assert_eq!(a.iss(), first.issuer());
+    assert_eq!(b.iss(), second.issuer());
     // a token of the second pool's client presented as the first pool's is refused
     let crossed = first.access_token().client_id("secondclient").build();
     assert!(matches!(

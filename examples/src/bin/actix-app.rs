@@ -23,7 +23,7 @@ async fn me(user: CognitoUser) -> HttpResponse {
 async fn admin(user: CognitoUser) -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({
         "message": "welcome to the admin area",
-        "username": user.username,
+        "username": user.username(),
     }))
 }
 

@@ -24,7 +24,7 @@ async fn me(user: CognitoUser) -> Json<serde_json::Value> {
 async fn admin(user: CognitoUser) -> Json<serde_json::Value> {
     Json(serde_json::json!({
         "message": "welcome to the admin area",
-        "username": user.username,
+        "username": user.username(),
     }))
 }
 

@@ -13,7 +13,7 @@
 //! use sanctum_core::{UserPool, Verifier};
 //!
 //! async fn hello(user: CognitoUser) -> String {
-//!     format!("hello {}", user.sub)
+//!     format!("hello {}", user.sub())
 //! }
 //!
 //! #[actix_web::main]

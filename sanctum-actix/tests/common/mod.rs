@@ -12,12 +12,12 @@ use sanctum_core::{ExpectedUse, RequestHeaders, Requirement, TokenSource};
 
 /// Every conformance handler answers the user name of the `CognitoUser` it extracted.
 pub async fn user_name(user: CognitoUser) -> String {
-    user.username.clone().unwrap_or_default()
+    user.username().unwrap_or_default().to_owned()
 }
 
 /// The optional route's handler: the user name or `ANONYMOUS`.
 pub async fn maybe_user_name(user: Option<CognitoUser>) -> String {
-    user.and_then(|u| u.username.clone())
+    user.and_then(|u| u.username().map(str::to_owned))
         .unwrap_or_else(|| ANONYMOUS.to_owned())
 }
 

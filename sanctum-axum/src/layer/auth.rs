@@ -45,7 +45,7 @@ use crate::rejection::{CognitoRejection, OnRejection};
 ///     .build()?;
 ///
 /// let app = Router::new()
-///     .route("/me", get(|user: CognitoUser| async move { user.sub.clone() }))
+///     .route("/me", get(|user: CognitoUser| async move { user.sub().to_owned() }))
 ///     // the browser app sends its token in a cookie
 ///     .route_layer(CognitoAuthLayer::new(verifier).token_source(TokenSource::cookie("session")));
 /// # Ok(app) }

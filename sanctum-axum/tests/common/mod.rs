@@ -21,14 +21,14 @@ use tower::ServiceExt as _;
 
 /// The user name of the verified user, as every conformance handler answers.
 pub(crate) async fn user_name(user: CognitoUser) -> String {
-    user.username.clone().unwrap_or_default()
+    user.username().unwrap_or_default().to_owned()
 }
 
 /// The user name, or `ANONYMOUS`.
 pub(crate) async fn maybe_user_name(user: Option<CognitoUser>) -> String {
     user.map_or_else(
         || ANONYMOUS.to_owned(),
-        |u| u.username.clone().unwrap_or_default(),
+        |u| u.username().unwrap_or_default().to_owned(),
     )
 }
 

@@ -1,6 +1,7 @@
 //! Verified Cognito claims.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -68,55 +69,52 @@ impl fmt::Display for ExpectedUse {
 
 /// The claims of a verified Cognito access or ID token.
 ///
-/// The common claims are typed fields; every other claim (including `custom:*` attributes) is
-/// kept in [`extra`](Self::extra), and [`decode`](Self::decode) turns the whole payload into a
-/// type of your own.
+/// The common claims have typed accessors; every other claim (including `custom:*`
+/// attributes) is in [`extra`](Self::extra), and [`decode`](Self::decode) turns the whole
+/// payload into a type of your own.
+///
+/// The claims borrow their text from the one decoded payload they keep, so a verification
+/// allocates a handful of times rather than once per claim; [`extra`](Self::extra) is read
+/// from the payload the first time it is asked for.
 ///
 /// ```
 /// # use sanctum_core::CognitoClaims;
 /// fn greet(claims: &CognitoClaims) -> String {
-///     let name = claims.username.as_deref().unwrap_or(&claims.sub);
+///     let name = claims.username().unwrap_or(claims.sub());
 ///     if claims.has_group("admin") { format!("hello admin {name}") } else { format!("hello {name}") }
 /// }
 /// ```
-#[derive(Clone, PartialEq)]
-#[non_exhaustive]
+#[derive(Clone)]
 pub struct CognitoClaims {
-    /// `sub`: the user's stable id.
-    pub sub: String,
-    /// The user name: `username` in access tokens, `cognito:username` in ID tokens.
-    pub username: Option<String>,
-    /// `cognito:groups`, empty when absent.
-    pub groups: Vec<String>,
-    /// The space-separated `scope` claim, split; empty when absent (ID tokens).
-    pub scopes: Vec<String>,
-    /// `token_use`.
-    pub token_use: TokenUse,
-    /// The app client: `client_id` of an access token, `aud` of an ID token.
-    pub client_id: String,
-    /// `iss`.
-    pub iss: String,
-    /// `exp`, seconds since the epoch.
-    pub exp: u64,
-    /// `iat`, seconds since the epoch.
-    pub iat: Option<u64>,
-    /// `nbf`, seconds since the epoch (Cognito does not send it; other issuers may).
-    pub nbf: Option<u64>,
-    /// `auth_time`, seconds since the epoch.
-    pub auth_time: Option<u64>,
-    /// `jti`.
-    pub jti: Option<String>,
-    /// `origin_jti`.
-    pub origin_jti: Option<String>,
-    /// `event_id`.
-    pub event_id: Option<String>,
-    /// `email` (ID tokens, when the client may read it).
-    pub email: Option<String>,
-    /// `email_verified`: a boolean, or the string `"true"`/`"false"` some servers send.
-    pub email_verified: Option<bool>,
-    /// Every other claim, `custom:*` attributes included.
-    pub extra: Map<String, Value>,
+    /// The decoded payload, a JSON object.
     raw: String,
+    /// Unescaped copies of the strings written with escapes (rare); empty otherwise.
+    unescaped: String,
+    sub: Text,
+    username: Option<Text>,
+    client_id: Text,
+    iss: Text,
+    jti: Option<Text>,
+    origin_jti: Option<Text>,
+    event_id: Option<Text>,
+    email: Option<Text>,
+    /// The groups, then the scopes.
+    lists: Vec<Text>,
+    groups_len: usize,
+    token_use: TokenUse,
+    exp: u64,
+    iat: Option<u64>,
+    nbf: Option<u64>,
+    auth_time: Option<u64>,
+    email_verified: Option<bool>,
+    extra: OnceLock<Map<String, Value>>,
+}
+
+/// Where a claim's text is: a range of the payload, or of the unescaped copies.
+#[derive(Clone, Copy, Debug)]
+enum Text {
+    Raw { start: u32, len: u32 },
+    Unescaped { start: u32, len: u32 },
 }
 
 impl CognitoClaims {
@@ -129,10 +127,127 @@ impl CognitoClaims {
         payload::read(raw)
     }
 
+    fn text(&self, text: Text) -> &str {
+        let (source, start, len) = match text {
+            Text::Raw { start, len } => (&self.raw, start, len),
+            Text::Unescaped { start, len } => (&self.unescaped, start, len),
+        };
+        let (start, len) = (start as usize, len as usize);
+        // Ranges are made by `payload::read` on these very strings, at char boundaries.
+        source.get(start..start + len).unwrap_or_default()
+    }
+
+    fn texts(&self, texts: &[Text]) -> impl ExactSizeIterator<Item = &str> + Clone {
+        texts.iter().map(|&t| self.text(t))
+    }
+
+    /// `sub`: the user's stable id.
+    #[must_use]
+    pub fn sub(&self) -> &str {
+        self.text(self.sub)
+    }
+
+    /// The user name: `username` in access tokens, `cognito:username` in ID tokens.
+    #[must_use]
+    pub fn username(&self) -> Option<&str> {
+        self.username.map(|t| self.text(t))
+    }
+
+    /// `cognito:groups`; none when absent.
+    pub fn groups(&self) -> impl ExactSizeIterator<Item = &str> + Clone {
+        self.texts(&self.lists[..self.groups_len])
+    }
+
+    /// The space-separated `scope` claim, split; none when absent (ID tokens).
+    pub fn scopes(&self) -> impl ExactSizeIterator<Item = &str> + Clone {
+        self.texts(&self.lists[self.groups_len..])
+    }
+
+    /// `token_use`.
+    #[must_use]
+    pub fn token_use(&self) -> TokenUse {
+        self.token_use
+    }
+
+    /// The app client: `client_id` of an access token, `aud` of an ID token.
+    #[must_use]
+    pub fn client_id(&self) -> &str {
+        self.text(self.client_id)
+    }
+
+    /// `iss`.
+    #[must_use]
+    pub fn iss(&self) -> &str {
+        self.text(self.iss)
+    }
+
+    /// `exp`, seconds since the epoch.
+    #[must_use]
+    pub fn exp(&self) -> u64 {
+        self.exp
+    }
+
+    /// `iat`, seconds since the epoch.
+    #[must_use]
+    pub fn iat(&self) -> Option<u64> {
+        self.iat
+    }
+
+    /// `nbf`, seconds since the epoch (Cognito does not send it; other issuers may).
+    #[must_use]
+    pub fn nbf(&self) -> Option<u64> {
+        self.nbf
+    }
+
+    /// `auth_time`, seconds since the epoch.
+    #[must_use]
+    pub fn auth_time(&self) -> Option<u64> {
+        self.auth_time
+    }
+
+    /// `jti`.
+    #[must_use]
+    pub fn jti(&self) -> Option<&str> {
+        self.jti.map(|t| self.text(t))
+    }
+
+    /// `origin_jti`.
+    #[must_use]
+    pub fn origin_jti(&self) -> Option<&str> {
+        self.origin_jti.map(|t| self.text(t))
+    }
+
+    /// `event_id`.
+    #[must_use]
+    pub fn event_id(&self) -> Option<&str> {
+        self.event_id.map(|t| self.text(t))
+    }
+
+    /// `email` (ID tokens, when the client may read it).
+    #[must_use]
+    pub fn email(&self) -> Option<&str> {
+        self.email.map(|t| self.text(t))
+    }
+
+    /// `email_verified`: a boolean, or the string `"true"`/`"false"` some servers send.
+    #[must_use]
+    pub fn email_verified(&self) -> Option<bool> {
+        self.email_verified
+    }
+
+    /// Every claim without a typed accessor, `custom:*` attributes included (and the claims
+    /// of the other token use: `aud` of an access token, `client_id` of an ID token...).
+    /// Read from the payload on first use, then kept.
+    #[must_use]
+    pub fn extra(&self) -> &Map<String, Value> {
+        self.extra
+            .get_or_init(|| payload::extra(&self.raw, self.token_use))
+    }
+
     /// Whether the user is in `group`.
     #[must_use]
     pub fn has_group(&self, group: &str) -> bool {
-        self.groups.iter().any(|g| g == group)
+        self.groups().any(|g| g == group)
     }
 
     /// Whether the user is in at least one of `groups`.
@@ -150,23 +265,23 @@ impl CognitoClaims {
     /// Whether the token grants `scope`.
     #[must_use]
     pub fn has_scope(&self, scope: &str) -> bool {
-        self.scopes.iter().any(|s| s == scope)
+        self.scopes().any(|s| s == scope)
     }
 
     /// A `custom:` attribute by its name without the prefix (`custom_attribute("tenant")` reads
     /// `custom:tenant`), when it is a string.
     #[must_use]
     pub fn custom_attribute(&self, name: &str) -> Option<&str> {
-        self.extra
+        self.extra()
             .iter()
             .find(|(k, _)| k.strip_prefix("custom:") == Some(name))
             .and_then(|(_, v)| v.as_str())
     }
 
-    /// Any claim not held in a typed field, by its full name.
+    /// Any claim without a typed accessor, by its full name (see [`extra`](Self::extra)).
     #[must_use]
     pub fn claim(&self, name: &str) -> Option<&Value> {
-        self.extra.get(name)
+        self.extra().get(name)
     }
 
     /// Decodes the whole payload into your own type.
@@ -189,24 +304,33 @@ impl CognitoClaims {
     }
 }
 
+/// Two claims are equal when their payloads are: every claim, typed or not, comes from it.
+impl PartialEq for CognitoClaims {
+    fn eq(&self, other: &Self) -> bool {
+        self.raw == other.raw
+    }
+}
+
+impl Eq for CognitoClaims {}
+
 impl fmt::Debug for CognitoClaims {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Claims are not secret, but the raw payload is left out to keep logs short.
         f.debug_struct("CognitoClaims")
-            .field("sub", &self.sub)
-            .field("username", &self.username)
-            .field("groups", &self.groups)
-            .field("scopes", &self.scopes)
+            .field("sub", &self.sub())
+            .field("username", &self.username())
+            .field("groups", &self.groups().collect::<Vec<_>>())
+            .field("scopes", &self.scopes().collect::<Vec<_>>())
             .field("token_use", &self.token_use)
-            .field("client_id", &self.client_id)
-            .field("iss", &self.iss)
+            .field("client_id", &self.client_id())
+            .field("iss", &self.iss())
             .field("exp", &self.exp)
             .field("iat", &self.iat)
             .field("auth_time", &self.auth_time)
-            .field("jti", &self.jti)
-            .field("email", &self.email)
+            .field("jti", &self.jti())
+            .field("email", &self.email())
             .field("email_verified", &self.email_verified)
-            .field("extra", &self.extra)
+            .field("extra", self.extra())
             .finish_non_exhaustive()
     }
 }
@@ -228,15 +352,18 @@ mod tests {
                 "event_id":"e","device_key":"d"}"#,
         )
         .unwrap();
-        assert_eq!(c.token_use, TokenUse::Access);
-        assert_eq!(c.username.as_deref(), Some("alice"));
-        assert_eq!(c.groups, ["admin", "ops"]);
-        assert_eq!(c.scopes, ["aws.cognito.signin.user.admin", "orders/read"]);
-        assert_eq!((c.exp, c.iat, c.auth_time), (10, Some(5), Some(4)));
-        assert_eq!(c.client_id, "c1");
-        assert_eq!(c.jti.as_deref(), Some("j"));
-        assert_eq!(c.origin_jti.as_deref(), Some("o"));
-        assert_eq!(c.event_id.as_deref(), Some("e"));
+        assert_eq!(c.token_use(), TokenUse::Access);
+        assert_eq!(c.username(), Some("alice"));
+        assert_eq!(c.groups().collect::<Vec<_>>(), ["admin", "ops"]);
+        assert_eq!(
+            c.scopes().collect::<Vec<_>>(),
+            ["aws.cognito.signin.user.admin", "orders/read"]
+        );
+        assert_eq!((c.exp(), c.iat(), c.auth_time()), (10, Some(5), Some(4)));
+        assert_eq!(c.client_id(), "c1");
+        assert_eq!(c.jti(), Some("j"));
+        assert_eq!(c.origin_jti(), Some("o"));
+        assert_eq!(c.event_id(), Some("e"));
         assert_eq!(c.claim("device_key"), Some(&Value::from("d")));
         assert!(c.has_group("admin") && c.has_all_groups(&["admin", "ops"]));
         assert!(!c.has_any_group(&["x"]));
@@ -251,11 +378,11 @@ mod tests {
                 "custom:tenant":"acme"}"#,
         )
         .unwrap();
-        assert_eq!(c.token_use, TokenUse::Id);
-        assert_eq!(c.client_id, "c1");
-        assert_eq!(c.username.as_deref(), Some("bob"));
-        assert_eq!(c.email_verified, Some(true));
-        assert!(c.groups.is_empty() && c.scopes.is_empty());
+        assert_eq!(c.token_use(), TokenUse::Id);
+        assert_eq!(c.client_id(), "c1");
+        assert_eq!(c.username(), Some("bob"));
+        assert_eq!(c.email_verified(), Some(true));
+        assert!(c.groups().len() == 0 && c.scopes().len() == 0);
         assert_eq!(c.custom_attribute("tenant"), Some("acme"));
 
         #[derive(serde::Deserialize)]
@@ -279,7 +406,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            (c.exp, c.nbf, c.iat, c.auth_time),
+            (c.exp(), c.nbf(), c.iat(), c.auth_time()),
             (10, Some(5), Some(5), Some(3))
         );
     }
@@ -291,11 +418,11 @@ mod tests {
                 "aud":"x","cognito:username":"y","sub":"last","esc\u0061ped":1}"#,
         )
         .unwrap();
-        assert_eq!(c.sub, "last", "a repeated claim keeps its last value");
+        assert_eq!(c.sub(), "last", "a repeated claim keeps its last value");
         assert_eq!(c.claim("aud"), Some(&Value::from("x")));
         assert_eq!(c.claim("cognito:username"), Some(&Value::from("y")));
         assert_eq!(c.claim("escaped"), Some(&Value::from(1)));
-        assert_eq!(c.username, None);
+        assert_eq!(c.username(), None);
     }
 
     #[test]

@@ -1,22 +1,53 @@
-//! Reading a payload in one pass: the claims sanctum types are read straight into their slots
-//! (strings borrowed from the payload until they are kept, arrays of strings collected
-//! directly), every other claim into a JSON map. This is most of the cost of an uncached
-//! verification besides the signature, so it avoids building a JSON value per claim.
+//! Reading a payload in one pass: the claims sanctum types are read straight into their slots,
+//! their text left where it is in the payload (only strings written with escapes are copied),
+//! and every other claim is checked to be JSON and skipped; [`extra`] reads those later, on
+//! demand. This is most of the cost of an uncached verification besides the signature, so it
+//! allocates as little as it can.
 
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, IgnoredAny, MapAccess, SeqAccess};
+use serde::de::{self, MapAccess, SeqAccess};
 use serde_json::{Map, Value};
 
-use super::{CognitoClaims, ExpectedUse, TokenUse};
+use super::{CognitoClaims, ExpectedUse, Text, TokenUse};
 use crate::error::{VerifyError, clip};
+
+/// The claims with a typed accessor, whatever the token's use.
+const TYPED: [&str; 14] = [
+    "token_use",
+    "sub",
+    "iss",
+    "exp",
+    "iat",
+    "nbf",
+    "auth_time",
+    "cognito:groups",
+    "scope",
+    "email_verified",
+    "jti",
+    "origin_jti",
+    "event_id",
+    "email",
+];
+
+/// The claims with a typed accessor for one token use: the other use's stay in `extra`.
+fn typed_for(token_use: TokenUse) -> [&'static str; 2] {
+    match token_use {
+        TokenUse::Access => ["client_id", "username"],
+        TokenUse::Id => ["aud", "cognito:username"],
+    }
+}
 
 /// Reads the claims of a payload, kept whole in `raw` for [`CognitoClaims::decode`].
 pub(super) fn read(raw: String) -> Result<CognitoClaims, VerifyError> {
     let mut p: Payload<'_> = serde_json::from_str(&raw).map_err(|_| VerifyError::Malformed {
         reason: "payload is not a JSON object",
     })?;
+    let mut texts = Texts {
+        base: &raw,
+        unescaped: String::new(),
+    };
 
     let token_use = match string(p.token_use.take(), "token_use")? {
         Some(s) if s == "access" => TokenUse::Access,
@@ -29,10 +60,10 @@ pub(super) fn read(raw: String) -> Result<CognitoClaims, VerifyError> {
         }
         None => return Err(VerifyError::MissingClaim { claim: "token_use" }),
     };
-    let sub =
-        owned(string(p.sub.take(), "sub")?).ok_or(VerifyError::MissingClaim { claim: "sub" })?;
-    let iss =
-        owned(string(p.iss.take(), "iss")?).ok_or(VerifyError::MissingClaim { claim: "iss" })?;
+    let sub = string(p.sub.take(), "sub")?.ok_or(VerifyError::MissingClaim { claim: "sub" })?;
+    let sub = texts.add(sub)?;
+    let iss = string(p.iss.take(), "iss")?.ok_or(VerifyError::MissingClaim { claim: "iss" })?;
+    let iss = texts.add(iss)?;
     // Fractions round toward the safe side: `exp` down (earlier), `nbf`/`iat` up (later).
     let exp = time(p.exp.take(), "exp", Round::Down)?
         .ok_or(VerifyError::MissingClaim { claim: "exp" })?;
@@ -42,15 +73,17 @@ pub(super) fn read(raw: String) -> Result<CognitoClaims, VerifyError> {
 
     let (client_id, username) = match token_use {
         TokenUse::Access => (
-            value_string(p.client_id.take(), "client_id")?
+            string(p.client_id.take(), "client_id")?
                 .ok_or(VerifyError::MissingClaim { claim: "client_id" })?,
-            value_string(p.username.take(), "username")?,
+            string(p.username.take(), "username")?,
         ),
         TokenUse::Id => (
             audience(p.aud.take())?,
-            value_string(p.cognito_username.take(), "cognito:username")?,
+            string(p.cognito_username.take(), "cognito:username")?,
         ),
     };
+    let client_id = texts.add(client_id)?;
+    let username = texts.add_option(username)?;
     let groups = match p.groups.take() {
         None | Some(Lite::Null) => Vec::new(),
         Some(Lite::Strings(groups)) => groups,
@@ -61,9 +94,7 @@ pub(super) fn read(raw: String) -> Result<CognitoClaims, VerifyError> {
             });
         }
     };
-    let scopes = string(p.scope.take(), "scope")?
-        .map(|s| s.split_ascii_whitespace().map(str::to_owned).collect())
-        .unwrap_or_default();
+    let scope = string(p.scope.take(), "scope")?;
     let email_verified = match p.email_verified.take() {
         None | Some(Lite::Null) => None,
         Some(Lite::Bool(b)) => Some(b),
@@ -76,36 +107,99 @@ pub(super) fn read(raw: String) -> Result<CognitoClaims, VerifyError> {
             });
         }
     };
-    let jti = owned(string(p.jti.take(), "jti")?);
-    let origin_jti = owned(string(p.origin_jti.take(), "origin_jti")?);
-    let event_id = owned(string(p.event_id.take(), "event_id")?);
-    let email = owned(string(p.email.take(), "email")?);
-    let extra = p.into_extra();
+    let jti = texts.add_option(string(p.jti.take(), "jti")?)?;
+    let origin_jti = texts.add_option(string(p.origin_jti.take(), "origin_jti")?)?;
+    let event_id = texts.add_option(string(p.event_id.take(), "event_id")?)?;
+    let email = texts.add_option(string(p.email.take(), "email")?)?;
+
+    let mut lists = Vec::with_capacity(groups.len() + scope.as_ref().map_or(0, |_| 8));
+    for group in groups {
+        lists.push(texts.add(group)?);
+    }
+    let groups_len = lists.len();
+    if let Some(scope) = scope {
+        for one in scope.split_ascii_whitespace() {
+            let one = match &scope {
+                // a piece of a borrowed string is borrowed from the payload too
+                Cow::Borrowed(_) => Cow::Borrowed(one),
+                Cow::Owned(_) => Cow::Owned(one.to_owned()),
+            };
+            lists.push(texts.add(one)?);
+        }
+    }
+    let unescaped = texts.unescaped;
 
     Ok(CognitoClaims {
+        raw,
+        unescaped,
         sub,
         username,
-        groups,
-        scopes,
-        token_use,
         client_id,
         iss,
-        exp,
-        iat,
-        nbf,
-        auth_time,
         jti,
         origin_jti,
         event_id,
         email,
+        lists,
+        groups_len,
+        token_use,
+        exp,
+        iat,
+        nbf,
+        auth_time,
         email_verified,
-        extra,
-        raw,
+        extra: std::sync::OnceLock::new(),
     })
 }
 
-fn owned(s: Option<Cow<'_, str>>) -> Option<String> {
-    s.map(Cow::into_owned)
+/// The claims without a typed accessor (for this token's use), read from a payload that
+/// [`read`] accepted.
+pub(super) fn extra(raw: &str, token_use: TokenUse) -> Map<String, Value> {
+    let mut map: Map<String, Value> = serde_json::from_str(raw).unwrap_or_default();
+    for name in TYPED.iter().chain(&typed_for(token_use)) {
+        map.remove(*name);
+    }
+    map
+}
+
+/// Claim text as ranges: of the payload when the text is there as is, of `unescaped` when it
+/// was written with escapes.
+struct Texts<'r> {
+    base: &'r str,
+    unescaped: String,
+}
+
+impl Texts<'_> {
+    fn add(&mut self, text: Cow<'_, str>) -> Result<Text, VerifyError> {
+        if let Cow::Borrowed(part) = text
+            && let Some(start) = part
+                .as_ptr()
+                .addr()
+                .checked_sub(self.base.as_ptr().addr())
+                .filter(|start| start + part.len() <= self.base.len())
+        {
+            return Ok(Text::Raw {
+                start: to_u32(start)?,
+                len: to_u32(part.len())?,
+            });
+        }
+        let start = self.unescaped.len();
+        self.unescaped.push_str(&text);
+        Ok(Text::Unescaped {
+            start: to_u32(start)?,
+            len: to_u32(text.len())?,
+        })
+    }
+
+    fn add_option(&mut self, text: Option<Cow<'_, str>>) -> Result<Option<Text>, VerifyError> {
+        text.map(|t| self.add(t)).transpose()
+    }
+}
+
+fn to_u32(n: usize) -> Result<u32, VerifyError> {
+    u32::try_from(n).map_err(|_| VerifyError::Malformed {
+        reason: "payload is larger than 4 GiB",
+    })
 }
 
 fn string<'de>(
@@ -115,17 +209,6 @@ fn string<'de>(
     match value {
         None => Ok(None),
         Some(Lite::Str(s)) => Ok(Some(s)),
-        Some(_) => Err(VerifyError::InvalidClaim {
-            claim,
-            reason: "not a string",
-        }),
-    }
-}
-
-fn value_string(value: Option<Value>, claim: &'static str) -> Result<Option<String>, VerifyError> {
-    match value {
-        None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
         Some(_) => Err(VerifyError::InvalidClaim {
             claim,
             reason: "not a string",
@@ -162,25 +245,21 @@ fn time(
 }
 
 /// `aud` of an ID token: Cognito sends one string; a one-element array is accepted too.
-fn audience(value: Option<Value>) -> Result<String, VerifyError> {
+fn audience(value: Option<Lite<'_>>) -> Result<Cow<'_, str>, VerifyError> {
     match value {
-        Some(Value::String(s)) => Ok(s),
-        Some(Value::Array(mut items)) if items.len() == 1 => match items.pop() {
-            Some(Value::String(s)) => Ok(s),
-            _ => Err(VerifyError::InvalidClaim {
-                claim: "aud",
-                reason: "not a string",
-            }),
-        },
+        Some(Lite::Str(s)) => Ok(s),
+        Some(Lite::Strings(mut items)) if items.len() == 1 => items
+            .pop()
+            .ok_or(VerifyError::MissingClaim { claim: "aud" }),
         Some(_) => Err(VerifyError::InvalidClaim {
             claim: "aud",
-            reason: "not a single string",
+            reason: "not a string or a one-element array of strings",
         }),
         None => Err(VerifyError::MissingClaim { claim: "aud" }),
     }
 }
 
-/// A claim's value as far as a typed field needs it. Every claim read this way is refused
+/// A claim's value as far as a typed accessor needs it. Every claim read this way is refused
 /// when it has another type, so nothing else about a wrong value is kept.
 enum Lite<'de> {
     Null,
@@ -191,12 +270,12 @@ enum Lite<'de> {
     F64(f64),
     Str(Cow<'de, str>),
     /// An array whose elements are all strings.
-    Strings(Vec<String>),
+    Strings(Vec<Cow<'de, str>>),
     /// Any other array, or an object.
     Other,
 }
 
-/// The claims of one payload. A repeated claim keeps its last value, as in a JSON map.
+/// The typed claims of one payload. A repeated claim keeps its last value, as in a JSON map.
 #[derive(Default)]
 struct Payload<'de> {
     token_use: Option<Lite<'de>>,
@@ -213,31 +292,10 @@ struct Payload<'de> {
     origin_jti: Option<Lite<'de>>,
     event_id: Option<Lite<'de>>,
     email: Option<Lite<'de>>,
-    // Read for one token use only; kept as JSON so the other use finds them in `extra`.
-    client_id: Option<Value>,
-    username: Option<Value>,
-    aud: Option<Value>,
-    cognito_username: Option<Value>,
-    extra: Map<String, Value>,
-}
-
-impl Payload<'_> {
-    /// Every claim not held in a typed field: the rest, and the token-use-specific claims the
-    /// token's use did not read.
-    fn into_extra(self) -> Map<String, Value> {
-        let mut extra = self.extra;
-        for (name, value) in [
-            ("client_id", self.client_id),
-            ("username", self.username),
-            ("aud", self.aud),
-            ("cognito:username", self.cognito_username),
-        ] {
-            if let Some(value) = value {
-                extra.insert(name.to_owned(), value);
-            }
-        }
-        extra
-    }
+    client_id: Option<Lite<'de>>,
+    username: Option<Lite<'de>>,
+    aud: Option<Lite<'de>>,
+    cognito_username: Option<Lite<'de>>,
 }
 
 impl<'de> de::Deserialize<'de> for Payload<'de> {
@@ -254,7 +312,7 @@ impl<'de> de::Deserialize<'de> for Payload<'de> {
             fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Payload<'de>, A::Error> {
                 let mut p = Payload::default();
                 while let Some(key) = access.next_key::<Key<'de>>()? {
-                    let typed = match key.as_str() {
+                    let slot = match key.as_str() {
                         "token_use" => &mut p.token_use,
                         "sub" => &mut p.sub,
                         "iss" => &mut p.iss,
@@ -269,23 +327,17 @@ impl<'de> de::Deserialize<'de> for Payload<'de> {
                         "origin_jti" => &mut p.origin_jti,
                         "event_id" => &mut p.event_id,
                         "email" => &mut p.email,
-                        other => {
-                            let slot = match other {
-                                "client_id" => &mut p.client_id,
-                                "username" => &mut p.username,
-                                "aud" => &mut p.aud,
-                                "cognito:username" => &mut p.cognito_username,
-                                _ => {
-                                    let value = access.next_value()?;
-                                    p.extra.insert(key.into_owned(), value);
-                                    continue;
-                                }
-                            };
-                            *slot = Some(access.next_value()?);
+                        "client_id" => &mut p.client_id,
+                        "username" => &mut p.username,
+                        "aud" => &mut p.aud,
+                        "cognito:username" => &mut p.cognito_username,
+                        // read later by `extra`, if ever; checked now to be JSON all the same
+                        _ => {
+                            access.next_value::<Skip>()?;
                             continue;
                         }
                     };
-                    *typed = Some(access.next_value()?);
+                    *slot = Some(access.next_value()?);
                 }
                 Ok(p)
             }
@@ -344,11 +396,11 @@ impl<'de> de::Deserialize<'de> for Lite<'de> {
 
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Lite<'de>, A::Error> {
                 let mut strings = Vec::new();
-                while let Some(item) = seq.next_element::<Element>()? {
+                while let Some(item) = seq.next_element::<Lite<'de>>()? {
                     match item {
-                        Element::String(s) => strings.push(s),
-                        Element::Other => {
-                            while seq.next_element::<IgnoredAny>()?.is_some() {}
+                        Lite::Str(s) => strings.push(s),
+                        _ => {
+                            while seq.next_element::<Skip>()?.is_some() {}
                             return Ok(Lite::Other);
                         }
                     }
@@ -357,7 +409,7 @@ impl<'de> de::Deserialize<'de> for Lite<'de> {
             }
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Lite<'de>, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                while map.next_entry::<Skip, Skip>()?.is_some() {}
                 Ok(Lite::Other)
             }
         }
@@ -366,63 +418,58 @@ impl<'de> de::Deserialize<'de> for Lite<'de> {
     }
 }
 
-/// An array element: a string, or anything else (skipped).
-enum Element {
-    String(String),
-    Other,
-}
+/// Any JSON value, read and dropped without keeping anything. Read as a `serde_json::Value`
+/// would be (numbers parsed, so one out of range is refused alike), which keeps [`extra`]
+/// infallible on an accepted payload.
+struct Skip;
 
-impl<'de> de::Deserialize<'de> for Element {
+impl<'de> de::Deserialize<'de> for Skip {
     fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct Visitor;
 
         impl<'de> de::Visitor<'de> for Visitor {
-            type Value = Element;
+            type Value = Skip;
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a JSON value")
             }
 
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Element, E> {
-                Ok(Element::String(v.to_owned()))
+            fn visit_unit<E: de::Error>(self) -> Result<Skip, E> {
+                Ok(Skip)
             }
 
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Element, E> {
-                Ok(Element::String(v))
+            fn visit_none<E: de::Error>(self) -> Result<Skip, E> {
+                Ok(Skip)
             }
 
-            fn visit_unit<E: de::Error>(self) -> Result<Element, E> {
-                Ok(Element::Other)
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Skip, E> {
+                Ok(Skip)
             }
 
-            fn visit_none<E: de::Error>(self) -> Result<Element, E> {
-                Ok(Element::Other)
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Skip, E> {
+                Ok(Skip)
             }
 
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Element, E> {
-                Ok(Element::Other)
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Skip, E> {
+                Ok(Skip)
             }
 
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Element, E> {
-                Ok(Element::Other)
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Skip, E> {
+                Ok(Skip)
             }
 
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Element, E> {
-                Ok(Element::Other)
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Skip, E> {
+                Ok(Skip)
             }
 
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Element, E> {
-                Ok(Element::Other)
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Skip, A::Error> {
+                while seq.next_element::<Skip>()?.is_some() {}
+                Ok(Skip)
             }
 
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Element, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Element::Other)
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Element, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Element::Other)
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Skip, A::Error> {
+                while map.next_entry::<Skip, Skip>()?.is_some() {}
+                Ok(Skip)
             }
         }
 
@@ -440,13 +487,6 @@ impl Key<'_> {
     fn as_str(&self) -> &str {
         match self {
             Key::Borrowed(s) => s,
-            Key::Owned(s) => s,
-        }
-    }
-
-    fn into_owned(self) -> String {
-        match self {
-            Key::Borrowed(s) => s.to_owned(),
             Key::Owned(s) => s,
         }
     }
@@ -507,10 +547,10 @@ mod tests {
             r#""username":"al\u0069ce","jti":"a\"b","scope":"x\ty","cognito:groups":["g\u00e9"]"#,
         )
         .unwrap();
-        assert_eq!(c.username.as_deref(), Some("alice"));
-        assert_eq!(c.jti.as_deref(), Some("a\"b"));
-        assert_eq!(c.scopes, ["x", "y"]);
-        assert_eq!(c.groups, ["gé"]);
+        assert_eq!(c.username(), Some("alice"));
+        assert_eq!(c.jti(), Some("a\"b"));
+        assert_eq!(c.scopes().collect::<Vec<_>>(), ["x", "y"]);
+        assert_eq!(c.groups().collect::<Vec<_>>(), ["gé"]);
     }
 
     #[test]
@@ -529,8 +569,8 @@ mod tests {
                 "{groups}"
             );
         }
-        assert!(with(r#""cognito:groups":[]"#).unwrap().groups.is_empty());
-        assert!(with(r#""cognito:groups":null"#).unwrap().groups.is_empty());
+        assert!(with(r#""cognito:groups":[]"#).unwrap().groups().len() == 0);
+        assert!(with(r#""cognito:groups":null"#).unwrap().groups().len() == 0);
     }
 
     #[test]
@@ -543,20 +583,17 @@ mod tests {
         }
         // -0 is zero; a big float rounds down.
         let json = r#"{"sub":"s","token_use":"access","client_id":"c","iss":"i","exp":-0}"#;
-        assert_eq!(parse(json).unwrap().exp, 0);
+        assert_eq!(parse(json).unwrap().exp(), 0);
         let json = r#"{"sub":"s","token_use":"access","client_id":"c","iss":"i","exp":1.5e9}"#;
-        assert_eq!(parse(json).unwrap().exp, 1_500_000_000);
+        assert_eq!(parse(json).unwrap().exp(), 1_500_000_000);
     }
 
     #[test]
     fn a_repeated_claim_keeps_its_last_value_whatever_the_first_was() {
-        assert_eq!(
-            with(r#""jti":5,"jti":"ok""#).unwrap().jti.as_deref(),
-            Some("ok")
-        );
+        assert_eq!(with(r#""jti":5,"jti":"ok""#).unwrap().jti(), Some("ok"));
         assert_eq!(invalid_claim(with(r#""jti":"ok","jti":5"#)), "jti");
         let c = with(r#""cognito:groups":[1],"cognito:groups":["a"]"#).unwrap();
-        assert_eq!(c.groups, ["a"]);
+        assert_eq!(c.groups().collect::<Vec<_>>(), ["a"]);
     }
 
     #[test]
@@ -570,7 +607,7 @@ mod tests {
         );
         let id = parse(r#"{"sub":"s","token_use":"id","aud":["c"],"iss":"i","exp":1,"client_id":7,"username":null}"#)
             .unwrap();
-        assert_eq!(id.client_id, "c");
+        assert_eq!(id.client_id(), "c");
         assert_eq!(id.claim("client_id"), Some(&Value::from(7)));
         assert_eq!(id.claim("username"), Some(&Value::Null));
     }
@@ -578,15 +615,17 @@ mod tests {
     #[test]
     fn email_verified_reads_booleans_and_their_strings_only() {
         assert_eq!(
-            with(r#""email_verified":false"#).unwrap().email_verified,
+            with(r#""email_verified":false"#).unwrap().email_verified(),
             Some(false)
         );
         assert_eq!(
-            with(r#""email_verified":"false""#).unwrap().email_verified,
+            with(r#""email_verified":"false""#)
+                .unwrap()
+                .email_verified(),
             Some(false)
         );
         assert_eq!(
-            with(r#""email_verified":null"#).unwrap().email_verified,
+            with(r#""email_verified":null"#).unwrap().email_verified(),
             None
         );
         for v in ["1", "\"True\"", "[true]", "{}"] {
@@ -612,5 +651,67 @@ mod tests {
                 "{json}"
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod lazy_tests {
+    use super::*;
+
+    fn parse(json: &str) -> CognitoClaims {
+        read(json.to_owned()).expect("valid claims")
+    }
+
+    #[test]
+    fn text_is_borrowed_from_the_payload_unless_escaped() {
+        let c = parse(
+            r#"{"sub":"s\u00e9","token_use":"access","client_id":"c","iss":"i","exp":1,
+                "scope":"a\/b c","cognito:groups":["g","h\u0021"],"username":"plain"}"#,
+        );
+        assert_eq!(c.sub(), "sé");
+        assert_eq!(c.scopes().collect::<Vec<_>>(), ["a/b", "c"]);
+        assert_eq!(c.groups().collect::<Vec<_>>(), ["g", "h!"]);
+        assert_eq!(c.username(), Some("plain"));
+        // only the escaped strings were copied
+        assert_eq!(c.unescaped, "séh!a/bc");
+        assert!(matches!(c.username, Some(Text::Raw { .. })));
+    }
+
+    #[test]
+    fn extra_is_read_on_demand_and_keeps_every_untyped_claim() {
+        let c = parse(
+            r#"{"sub":"s","token_use":"access","client_id":"c","iss":"i","exp":1,
+                "custom:tenant":"acme","aud":"x","n":{"deep":[1,2]},"custom:tenant":"last"}"#,
+        );
+        assert!(c.extra.get().is_none(), "not read during verification");
+        assert_eq!(c.custom_attribute("tenant"), Some("last"));
+        assert_eq!(c.claim("aud"), Some(&Value::from("x")));
+        assert_eq!(c.claim("n"), Some(&serde_json::json!({"deep":[1,2]})));
+        let names: Vec<&str> = c.extra().keys().map(String::as_str).collect();
+        assert_eq!(names, ["aud", "custom:tenant", "n"]);
+    }
+
+    #[test]
+    fn an_untyped_claim_is_still_checked_to_be_json() {
+        for bad in [r#""n":1e400"#, r#""n":[1,}"#, r#""n":"\x""#] {
+            let json = format!(
+                r#"{{"sub":"s","token_use":"access","client_id":"c","iss":"i","exp":1,{bad}}}"#
+            );
+            assert!(
+                matches!(read(json.clone()), Err(VerifyError::Malformed { .. })),
+                "{json}"
+            );
+        }
+    }
+
+    #[test]
+    fn claims_compare_by_payload_and_debug_shows_the_typed_ones() {
+        let json = r#"{"sub":"s","token_use":"id","aud":["c"],"iss":"i","exp":1,"email":"e@x"}"#;
+        let (a, b) = (parse(json), parse(json));
+        let _ = a.extra();
+        assert_eq!(a, b, "reading extra does not change equality");
+        assert_ne!(a, parse(&json.replace("e@x", "f@x")));
+        let debug = format!("{a:?}");
+        assert!(debug.contains(r#"client_id: "c""#) && debug.contains(r#"email: Some("e@x")"#));
     }
 }

@@ -206,7 +206,7 @@ impl SanctumClient {
             .verifier
             .verify(token, ExpectedUse::Either)
             .await?;
-        Ok(claims.groups.clone())
+        Ok(claims.groups().map(str::to_owned).collect())
     }
 
     /// The `SECRET_HASH` for `username`, when the app client has a secret.

@@ -54,10 +54,10 @@ impl TokenCache {
     /// Caches until `exp` (`now` and `exp` in seconds since the epoch); an already expired token
     /// is not cached at all.
     pub(crate) fn insert(&self, token: &str, claims: Arc<CognitoClaims>, pool: usize, now: u64) {
-        if claims.exp <= now {
+        if claims.exp() <= now {
             return;
         }
-        let ttl = Duration::from_secs(claims.exp - now);
+        let ttl = Duration::from_secs(claims.exp() - now);
         self.cache
             .insert(Arc::from(token), Entry { claims, pool, ttl });
     }

@@ -62,7 +62,7 @@ pub const DEFAULT_CACHE_CAPACITY: u64 = 10_000;
 ///     .build()?;
 /// verifier.prefetch().await?; // optional: load the keys before the first request
 /// let claims = verifier.verify(token, ExpectedUse::Access).await?;
-/// println!("{} is in {:?}", claims.sub, claims.groups);
+/// println!("{} is in {:?}", claims.sub(), claims.groups().collect::<Vec<_>>());
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
@@ -178,14 +178,14 @@ impl Verifier {
         let pool_index = match inner
             .pools
             .iter()
-            .position(|p| p.issuer == parsed.claims.iss)
+            .position(|p| p.issuer == parsed.claims.iss())
         {
             Some(i) => i,
             // one pool: its keys decide first, then check 5 names the issuer
             None if inner.pools.len() == 1 => 0,
             None => {
                 return Begun::Done(Err(VerifyError::IssuerMismatch {
-                    iss: clip(&parsed.claims.iss),
+                    iss: clip(parsed.claims.iss()),
                 }));
             }
         };
@@ -320,22 +320,22 @@ impl Verifier {
         let inner = &*self.inner;
         let pool = &inner.pools[pool_index];
         // 5. issuer
-        if claims.iss != pool.issuer {
+        if claims.iss() != pool.issuer {
             return Err(VerifyError::IssuerMismatch {
-                iss: clip(&claims.iss),
+                iss: clip(claims.iss()),
             });
         }
         // 6. times
         let now = self.now();
-        if now >= claims.exp.saturating_add(inner.leeway) {
+        if now >= claims.exp().saturating_add(inner.leeway) {
             return Err(VerifyError::Expired {
-                exp: claims.exp,
+                exp: claims.exp(),
                 now,
             });
         }
         for (claim, value) in [
-            (TimeClaim::NotBefore, claims.nbf),
-            (TimeClaim::IssuedAt, claims.iat),
+            (TimeClaim::NotBefore, claims.nbf()),
+            (TimeClaim::IssuedAt, claims.iat()),
         ] {
             if let Some(value) = value
                 && value > now.saturating_add(inner.leeway)
@@ -344,16 +344,22 @@ impl Verifier {
             }
         }
         // 7. token_use
-        if !expected.accepts(claims.token_use) {
+        if !expected.accepts(claims.token_use()) {
             return Err(VerifyError::WrongTokenUse {
                 expected,
-                found: claims.token_use.as_str().to_owned(),
+                found: claims.token_use().as_str().to_owned(),
             });
         }
         // 8. client
-        if !pool.config.any_client && !pool.config.client_ids.contains(&claims.client_id) {
+        if !pool.config.any_client
+            && !pool
+                .config
+                .client_ids
+                .iter()
+                .any(|c| c == claims.client_id())
+        {
             return Err(VerifyError::ClientMismatch {
-                client_id: clip(&claims.client_id),
+                client_id: clip(claims.client_id()),
             });
         }
         Ok(())
