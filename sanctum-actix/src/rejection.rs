@@ -196,6 +196,7 @@ mod tests {
                 "unauthorized",
             ),
             (AuthRejection::EmptyToken, 401, None, "invalid_token"),
+            (AuthRejection::UnreadableToken, 401, None, "invalid_token"),
             (
                 VerifyError::InvalidSignature.into(),
                 401,

@@ -21,6 +21,9 @@ async fn every_conformance_case_passes_through_an_actix_app() {
             for (name, value) in &case.headers {
                 request = request.insert_header((name.as_str(), value.as_str()));
             }
+            for (name, value) in &case.raw_headers {
+                request = request.insert_header((name.as_str(), value.as_slice()));
+            }
             let response = test::call_service(&app, request.to_request()).await;
             let status = response.status().as_u16();
             let challenge = common::challenge(response.headers());
@@ -65,6 +68,9 @@ async fn every_conformance_case_passes_over_tcp() {
             let mut request = client.get(format!("http://{addr}{}", case.route.path()));
             for (name, value) in &case.headers {
                 request = request.header(name.as_str(), value.as_str());
+            }
+            for (name, value) in &case.raw_headers {
+                request = request.header(name.as_str(), value.as_slice());
             }
             let result = match request.send().await {
                 Ok(response) => {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use sanctum_core::testing::conformance::{ConformanceEnv, Report};
 
-use common::{conformance_router, get_with};
+use common::{conformance_router, get_with_raw};
 
 #[tokio::test]
 async fn every_conformance_case_passes_in_process() {
@@ -15,7 +15,8 @@ async fn every_conformance_case_passes_in_process() {
     let router = conformance_router(&env);
     let mut report = Report::default();
     for case in env.cases() {
-        let answer = get_with(&router, case.route.path(), &case.headers).await;
+        let answer =
+            get_with_raw(&router, case.route.path(), &case.headers, &case.raw_headers).await;
         report.record(case.check(
             answer.status,
             answer.www_authenticate.as_deref(),
@@ -51,6 +52,9 @@ async fn every_conformance_case_passes_over_tcp() {
             let mut request = client.get(format!("http://{addr}{}", case.route.path()));
             for (name, value) in &case.headers {
                 request = request.header(name.as_str(), value.as_str());
+            }
+            for (name, value) in &case.raw_headers {
+                request = request.header(name.as_str(), value.as_slice());
             }
             let result = match request.send().await {
                 Ok(response) => {

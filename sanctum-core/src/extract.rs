@@ -13,6 +13,15 @@ pub trait RequestHeaders {
     /// The first value of header `name` (lower-case), if present and valid UTF-8.
     fn header(&self, name: &str) -> Option<&str>;
 
+    /// The first value of header `name` (lower-case) as bytes, if present, UTF-8 or not.
+    ///
+    /// The default goes through [`header`](Self::header), so a value that is not UTF-8 reads
+    /// as absent; adapters override it so a `Bearer` credential that is not text is refused
+    /// (`Extracted::Unreadable`) rather than taken for no credential at all.
+    fn header_bytes(&self, name: &str) -> Option<&[u8]> {
+        self.header(name).map(str::as_bytes)
+    }
+
     /// Every value of header `name`, in order (used for `Cookie`, which may repeat).
     fn header_all(&self, name: &str) -> Vec<&str> {
         self.header(name).into_iter().collect()
@@ -22,6 +31,10 @@ pub trait RequestHeaders {
 impl RequestHeaders for http::HeaderMap {
     fn header(&self, name: &str) -> Option<&str> {
         self.get(name).and_then(|v| header_text(v.as_bytes()))
+    }
+
+    fn header_bytes(&self, name: &str) -> Option<&[u8]> {
+        self.get(name).map(http::HeaderValue::as_bytes)
     }
 
     fn header_all(&self, name: &str) -> Vec<&str> {
@@ -94,6 +107,10 @@ pub enum Extracted<'a> {
     Empty,
     /// The token text, not yet verified.
     Token(Cow<'a, str>),
+    /// `Authorization: Bearer` followed by bytes that are not UTF-8: a credential was sent,
+    /// but no token can be in it. Refused (401 `invalid_token`) even where a token is
+    /// optional, like any other bad token.
+    Unreadable,
 }
 
 impl TokenSource {
@@ -110,7 +127,7 @@ impl TokenSource {
     /// Looks for the token in `headers`.
     pub fn extract<'a>(&self, headers: &'a dyn RequestHeaders) -> Extracted<'a> {
         match self {
-            Self::Bearer => match headers.header("authorization") {
+            Self::Bearer => match headers.header_bytes("authorization") {
                 None => Extracted::Missing,
                 Some(value) => bearer(value),
             },
@@ -140,20 +157,24 @@ impl TokenSource {
     }
 }
 
-fn bearer(value: &str) -> Extracted<'_> {
-    let value = value.trim_start();
-    let (scheme, rest) = match value.find([' ', '\t']) {
-        Some(i) => (&value[..i], &value[i..]),
-        None => (value, ""),
+/// Reads `<scheme> <token>` from the bytes of an `Authorization` value: the scheme matched
+/// case-insensitively, spaces and tabs around the token ignored.
+fn bearer(value: &[u8]) -> Extracted<'_> {
+    let value = value.trim_ascii_start();
+    let (scheme, rest) = match value.iter().position(|&b| b == b' ' || b == b'\t') {
+        Some(i) => value.split_at(i),
+        None => (value, &[][..]),
     };
-    if !scheme.eq_ignore_ascii_case("bearer") {
+    if !scheme.eq_ignore_ascii_case(b"bearer") {
         return Extracted::Missing;
     }
-    let token = rest.trim();
+    let token = rest.trim_ascii();
     if token.is_empty() {
-        Extracted::Empty
-    } else {
-        Extracted::Token(Cow::Borrowed(token))
+        return Extracted::Empty;
+    }
+    match header_text(token) {
+        Some(token) => Extracted::Token(Cow::Borrowed(token)),
+        None => Extracted::Unreadable,
     }
 }
 
@@ -221,7 +242,28 @@ mod tests {
             "authorization",
             http::HeaderValue::from_bytes(b"Bearer \xff").unwrap(),
         );
+        assert_eq!(TokenSource::Bearer.extract(&map), Extracted::Unreadable);
+        // another scheme with bytes that are not text is still no bearer token
+        map.insert(
+            "authorization",
+            http::HeaderValue::from_bytes(b"Basic \xff").unwrap(),
+        );
         assert_eq!(TokenSource::Bearer.extract(&map), Extracted::Missing);
+        // a header map that only knows text (the trait's default) reads it as absent
+        struct TextOnly(http::HeaderMap);
+        impl RequestHeaders for TextOnly {
+            fn header(&self, name: &str) -> Option<&str> {
+                self.0.header(name)
+            }
+        }
+        map.insert(
+            "authorization",
+            http::HeaderValue::from_bytes(b"Bearer \xff").unwrap(),
+        );
+        assert_eq!(
+            TokenSource::Bearer.extract(&TextOnly(map)),
+            Extracted::Missing
+        );
     }
 
     #[test]

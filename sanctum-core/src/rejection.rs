@@ -26,6 +26,9 @@ pub enum AuthRejection {
     MissingToken,
     /// The request names a bearer token but it is empty (401 `invalid_token`).
     EmptyToken,
+    /// The request names a bearer token but its bytes are not text (not UTF-8), so no token
+    /// can be in it (401 `invalid_token`, on optional routes too).
+    UnreadableToken,
     /// Verification failed (401, 403 or 503 by [`VerifyError::kind`]).
     Verify(VerifyError),
     /// The adapter is wired wrong: a guard or extractor runs without the auth layer (500).
@@ -52,7 +55,9 @@ impl AuthRejection {
     #[must_use]
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::MissingToken | Self::EmptyToken => StatusCode::UNAUTHORIZED,
+            Self::MissingToken | Self::EmptyToken | Self::UnreadableToken => {
+                StatusCode::UNAUTHORIZED
+            }
             Self::Verify(err) => match err.kind() {
                 ErrorKind::Forbidden => StatusCode::FORBIDDEN,
                 ErrorKind::KeysUnavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -68,7 +73,7 @@ impl AuthRejection {
     pub fn error_code(&self) -> &'static str {
         match self {
             Self::MissingToken => "unauthorized",
-            Self::EmptyToken => "invalid_token",
+            Self::EmptyToken | Self::UnreadableToken => "invalid_token",
             Self::Verify(err) => match err.kind() {
                 ErrorKind::Forbidden => "insufficient_scope",
                 ErrorKind::KeysUnavailable => "temporarily_unavailable",
@@ -84,6 +89,7 @@ impl AuthRejection {
         match self {
             Self::MissingToken => "a bearer token is required",
             Self::EmptyToken => "the bearer token is empty",
+            Self::UnreadableToken => "the bearer token is not UTF-8 text",
             Self::Verify(err) => err.description(),
             Self::Misconfigured { hint } => hint,
         }
@@ -126,7 +132,7 @@ impl AuthRejection {
                 tracing::warn!(error = %err, "request refused: signing keys unavailable");
             }
             Self::Verify(err) => tracing::debug!(error = %err, "request refused"),
-            Self::MissingToken | Self::EmptyToken => {
+            Self::MissingToken | Self::EmptyToken | Self::UnreadableToken => {
                 tracing::debug!(reason = self.description(), "request refused");
             }
         }

@@ -167,6 +167,10 @@ impl RequestHeaders for Headers<'_> {
         self.0.get(name).and_then(|v| header_text(v.as_bytes()))
     }
 
+    fn header_bytes(&self, name: &str) -> Option<&[u8]> {
+        self.0.get(name).map(|v| v.as_bytes())
+    }
+
     fn header_all(&self, name: &str) -> Vec<&str> {
         self.0
             .get_all(name)
@@ -194,6 +198,7 @@ where
             Extracted::Missing if self.auth.optional => Some(Ok(None)),
             Extracted::Missing => Some(Err(AuthRejection::MissingToken)),
             Extracted::Empty => Some(Err(AuthRejection::EmptyToken)),
+            Extracted::Unreadable => Some(Err(AuthRejection::UnreadableToken)),
             Extracted::Token(token) => self
                 .auth
                 .verifier
@@ -226,6 +231,7 @@ where
                             .map_err(AuthRejection::Verify),
                         // found in these very headers a moment ago; kept total all the same
                         Extracted::Empty => Err(AuthRejection::EmptyToken),
+                        Extracted::Unreadable => Err(AuthRejection::UnreadableToken),
                         Extracted::Missing => Err(AuthRejection::MissingToken),
                     };
                     match outcome {

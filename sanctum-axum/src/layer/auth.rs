@@ -164,6 +164,7 @@ pub struct CognitoAuth<S> {
 enum Found {
     Missing,
     Empty,
+    Unreadable,
     /// Answered without waiting (the key was cached, or the token was in the verified-token
     /// cache): no future, no copy of the token.
     Ready(Result<Arc<CognitoClaims>, VerifyError>),
@@ -192,6 +193,7 @@ where
         let found = match self.shared.source.extract(req.headers()) {
             Extracted::Missing => Found::Missing,
             Extracted::Empty => Found::Empty,
+            Extracted::Unreadable => Found::Unreadable,
             Extracted::Token(token) => {
                 match self
                     .shared
@@ -213,6 +215,7 @@ where
             }
             Found::Missing => return self.reject(AuthRejection::MissingToken),
             Found::Empty => return self.reject(AuthRejection::EmptyToken),
+            Found::Unreadable => return self.reject(AuthRejection::UnreadableToken),
             // hot path: a token whose key is cached is answered without boxing a future
             Found::Ready(Ok(claims)) => {
                 req.extensions_mut().insert(AuthContext {

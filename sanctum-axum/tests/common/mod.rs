@@ -112,9 +112,22 @@ where
 
 /// Sends `GET path` with `headers` through `router`, in process.
 pub(crate) async fn get_with(router: &Router, path: &str, headers: &[(String, String)]) -> Answer {
+    get_with_raw(router, path, headers, &[]).await
+}
+
+/// As [`get_with`], with `raw_headers` (values that need not be text) after `headers`.
+pub(crate) async fn get_with_raw(
+    router: &Router,
+    path: &str,
+    headers: &[(String, String)],
+    raw_headers: &[(String, Vec<u8>)],
+) -> Answer {
     let mut request = Request::get(path);
     for (name, value) in headers {
         request = request.header(name.as_str(), value.as_str());
+    }
+    for (name, value) in raw_headers {
+        request = request.header(name.as_str(), value.as_slice());
     }
     let request = request.body(Body::empty()).expect("a valid request");
     let response: Result<_, Infallible> = router.clone().oneshot(request).await;

@@ -118,6 +118,8 @@ pub struct Case {
     pub route: Route,
     /// Request headers.
     pub headers: Vec<(String, String)>,
+    /// Request headers whose values are not text (sent as these bytes), after `headers`.
+    pub raw_headers: Vec<(String, Vec<u8>)>,
     /// Expected status.
     pub status: u16,
     /// Expected challenge.
@@ -259,10 +261,12 @@ impl ConformanceEnv {
 
         let bearer = |t: &str| vec![("authorization".to_owned(), format!("Bearer {t}"))];
         let header = |k: &str, v: &str| vec![(k.to_owned(), v.to_owned())];
+        let not_text = |v: &[u8]| vec![("authorization".to_owned(), v.to_vec())];
         let ok = |name, route, headers: Vec<(String, String)>, user: &str| Case {
             name,
             route,
             headers,
+            raw_headers: Vec::new(),
             status: 200,
             challenge: Challenge::None,
             body: Body::Text(user.to_owned()),
@@ -277,6 +281,7 @@ impl ConformanceEnv {
                 .filter(|s| s.len() > 20)
                 .collect(),
             headers,
+            raw_headers: Vec::new(),
             status,
             challenge,
             body: Body::Error(code),
@@ -391,6 +396,27 @@ impl ConformanceEnv {
                 R::Optional,
                 header("authorization", "Bearer"),
             ),
+            Case {
+                raw_headers: not_text(b"Bearer \xff\xfe.\x80"),
+                ..invalid("bearer token that is not UTF-8", R::Protected, vec![])
+            },
+            Case {
+                raw_headers: not_text(b"Bearer \xff\xfe.\x80"),
+                ..invalid(
+                    "optional: bearer token that is not UTF-8 is rejected",
+                    R::Optional,
+                    vec![],
+                )
+            },
+            Case {
+                raw_headers: not_text(b"Basic \xff"),
+                ..ok(
+                    "optional: another scheme that is not UTF-8 is anonymous",
+                    R::Optional,
+                    vec![],
+                    ANONYMOUS,
+                )
+            },
             ok(
                 "cookie token",
                 R::Cookie,
