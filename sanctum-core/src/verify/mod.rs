@@ -265,8 +265,10 @@ impl Verifier {
     /// Answers from the verified-token cache alone, synchronously: `None` when the token is not
     /// in the cache (or the cache is off), and then [`verify`](Self::verify) is the way on.
     ///
-    /// For adapters' hot path: a cached token needs no future at all. On a hit every check
-    /// except the signature runs as in `verify` (size, issuer, times, `token_use`, client).
+    /// Never verifies a signature, so it costs well under a microsecond: for callers that want
+    /// only the cheap answer ([`verify_now`](Self::verify_now) also verifies a token whose key
+    /// is cached). On a hit every check except the signature runs as in `verify` (size,
+    /// issuer, times, `token_use`, client).
     ///
     /// ```no_run
     /// # use sanctum_core::{ExpectedUse, Verifier};
