@@ -1,8 +1,11 @@
 //! [`CognitoAuth`]: token extraction and verification.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
@@ -186,14 +189,14 @@ where
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
-    type Future = LocalBoxFuture<'static, Result<Self::Response, Error>>;
+    type Future = AuthFuture<S::Future, B>;
 
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
         // Answered without waiting when it can be: no token, an empty one, or a token whose
-        // key is cached (verified now, or found in the verified-token cache: the box then
-        // holds only the inner call). Only a token whose key must be fetched waits.
+        // key is cached (verified now, or found in the verified-token cache: no box, the
+        // future is the inner call's). Only a token whose key must be fetched waits.
         let ready = match self.auth.source.extract(&Headers(req.headers())) {
             Extracted::Missing if self.auth.optional => Some(Ok(None)),
             Extracted::Missing => Some(Err(AuthRejection::MissingToken)),
@@ -211,17 +214,17 @@ where
                     claims,
                     handler: self.auth.handler.clone(),
                 });
-                let call = self.service.call(req);
-                Box::pin(async move { call.await.map(ServiceResponse::map_into_left_body) })
+                AuthFuture::Inner {
+                    future: self.service.call(req),
+                }
             }
-            Some(Err(rejection)) => {
-                let response = reject(req, &rejection, &self.auth);
-                Box::pin(std::future::ready(Ok(response)))
-            }
+            Some(Err(rejection)) => AuthFuture::Refused {
+                response: Some(reject(req, &rejection, &self.auth)),
+            },
             None => {
                 let service = Rc::clone(&self.service);
                 let auth = Rc::clone(&self.auth);
-                Box::pin(async move {
+                AuthFuture::waiting(async move {
                     // The token is borrowed from the request's headers, not copied.
                     let outcome = match auth.source.extract(&Headers(req.headers())) {
                         Extracted::Token(token) => auth
@@ -250,6 +253,65 @@ where
                 })
             }
         }
+    }
+}
+
+/// The outcome a verification that waited for keys resolves to.
+type Waiting<B> = LocalBoxFuture<'static, Result<ServiceResponse<EitherBody<B>>, Error>>;
+
+pin_project_lite::pin_project! {
+    /// The response future of [`CognitoAuthService`]: the next service's call (the token
+    /// verified without waiting, or none needed), a refusal, or (boxed) a verification that
+    /// waits for the JWKS first. Not used directly.
+    #[doc(hidden)]
+    #[project = AuthFutureProj]
+    pub enum AuthFuture<F, B> {
+        /// The next service's call.
+        Inner { #[pin] future: F },
+        /// The refusal, taken when polled.
+        Refused { response: Option<ServiceResponse<EitherBody<B>>> },
+        /// A verification waiting for keys, then the next service's call.
+        Waiting { future: Waiting<B> },
+    }
+}
+
+impl<F, B> AuthFuture<F, B> {
+    fn waiting(
+        future: impl Future<Output = Result<ServiceResponse<EitherBody<B>>, Error>> + 'static,
+    ) -> Self {
+        Self::Waiting {
+            future: Box::pin(future),
+        }
+    }
+}
+
+impl<F, B> Future for AuthFuture<F, B>
+where
+    F: Future<Output = Result<ServiceResponse<B>, Error>>,
+{
+    type Output = Result<ServiceResponse<EitherBody<B>>, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            AuthFutureProj::Inner { future } => {
+                future.poll(cx).map_ok(ServiceResponse::map_into_left_body)
+            }
+            // Polled again after completion: an error rather than a panic.
+            AuthFutureProj::Refused { response } => Poll::Ready(response.take().ok_or_else(|| {
+                actix_web::error::ErrorInternalServerError("response already taken")
+            })),
+            AuthFutureProj::Waiting { future } => future.as_mut().poll(cx),
+        }
+    }
+}
+
+impl<F, B> fmt::Debug for AuthFuture<F, B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Inner { .. } => "AuthFuture::Inner",
+            Self::Refused { .. } => "AuthFuture::Refused",
+            Self::Waiting { .. } => "AuthFuture::Waiting",
+        })
     }
 }
 
@@ -302,8 +364,13 @@ mod tests {
     }
 
     #[test]
-    fn a_header_that_is_not_utf8_is_no_token() {
+    fn a_bearer_token_that_is_not_utf8_is_unreadable_not_missing() {
         let headers = map(&[("authorization", b"Bearer \xff\xfe")]);
+        assert_eq!(
+            TokenSource::Bearer.extract(&Headers(&headers)),
+            Extracted::Unreadable
+        );
+        let headers = map(&[("authorization", b"Basic \xff\xfe")]);
         assert_eq!(
             TokenSource::Bearer.extract(&Headers(&headers)),
             Extracted::Missing
