@@ -8,6 +8,8 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
+use crate::rejection::AuthRejection;
+
 /// Read access to a request's headers, implemented by each adapter.
 pub trait RequestHeaders {
     /// The first value of header `name` (lower-case), if present and valid UTF-8.
@@ -111,6 +113,23 @@ pub enum Extracted<'a> {
     /// but no token can be in it. Refused (401 `invalid_token`) even where a token is
     /// optional, like any other bad token.
     Unreadable,
+}
+
+impl<'a> Extracted<'a> {
+    /// The token; `None` when the request carries none; or the refusal a credential that holds
+    /// no usable token gets (empty, or not text), the same in every adapter and on optional
+    /// routes too.
+    ///
+    /// # Errors
+    /// [`AuthRejection::EmptyToken`] or [`AuthRejection::UnreadableToken`].
+    pub fn into_token(self) -> Result<Option<Cow<'a, str>>, AuthRejection> {
+        match self {
+            Self::Missing => Ok(None),
+            Self::Empty => Err(AuthRejection::EmptyToken),
+            Self::Unreadable => Err(AuthRejection::UnreadableToken),
+            Self::Token(token) => Ok(Some(token)),
+        }
+    }
 }
 
 impl TokenSource {
@@ -264,6 +283,23 @@ mod tests {
             TokenSource::Bearer.extract(&TextOnly(map)),
             Extracted::Missing
         );
+    }
+
+    #[test]
+    fn a_credential_without_a_usable_token_is_refused_whatever_the_route() {
+        assert!(matches!(Extracted::Missing.into_token(), Ok(None)));
+        assert!(matches!(
+            Extracted::Token("t.t.t".into()).into_token(),
+            Ok(Some(t)) if t == "t.t.t"
+        ));
+        assert!(matches!(
+            Extracted::Empty.into_token(),
+            Err(AuthRejection::EmptyToken)
+        ));
+        assert!(matches!(
+            Extracted::Unreadable.into_token(),
+            Err(AuthRejection::UnreadableToken)
+        ));
     }
 
     #[test]

@@ -13,7 +13,7 @@ use actix_web::http::header::HeaderMap;
 use actix_web::{Error, HttpMessage as _, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 use sanctum_core::{
-    AuthRejection, ExpectedUse, Extracted, RequestHeaders, TokenSource, Verifier, header_text,
+    AuthRejection, ExpectedUse, RequestHeaders, TokenSource, Verifier, header_text,
 };
 
 use crate::extract::AuthState;
@@ -197,12 +197,16 @@ where
         // Answered without waiting when it can be: no token, an empty one, or a token whose
         // key is cached (verified now, or found in the verified-token cache: no box, the
         // future is the inner call's). Only a token whose key must be fetched waits.
-        let ready = match self.auth.source.extract(&Headers(req.headers())) {
-            Extracted::Missing if self.auth.optional => Some(Ok(None)),
-            Extracted::Missing => Some(Err(AuthRejection::MissingToken)),
-            Extracted::Empty => Some(Err(AuthRejection::EmptyToken)),
-            Extracted::Unreadable => Some(Err(AuthRejection::UnreadableToken)),
-            Extracted::Token(token) => self
+        let ready = match self
+            .auth
+            .source
+            .extract(&Headers(req.headers()))
+            .into_token()
+        {
+            Ok(None) if self.auth.optional => Some(Ok(None)),
+            Ok(None) => Some(Err(AuthRejection::MissingToken)),
+            Err(rejection) => Some(Err(rejection)),
+            Ok(Some(token)) => self
                 .auth
                 .verifier
                 .verify_now(&token, self.auth.expected)
@@ -226,16 +230,15 @@ where
                 let auth = Rc::clone(&self.auth);
                 AuthFuture::waiting(async move {
                     // The token is borrowed from the request's headers, not copied.
-                    let outcome = match auth.source.extract(&Headers(req.headers())) {
-                        Extracted::Token(token) => auth
+                    let outcome = match auth.source.extract(&Headers(req.headers())).into_token() {
+                        Ok(Some(token)) => auth
                             .verifier
                             .verify(&token, auth.expected)
                             .await
                             .map_err(AuthRejection::Verify),
                         // found in these very headers a moment ago; kept total all the same
-                        Extracted::Empty => Err(AuthRejection::EmptyToken),
-                        Extracted::Unreadable => Err(AuthRejection::UnreadableToken),
-                        Extracted::Missing => Err(AuthRejection::MissingToken),
+                        Ok(None) => Err(AuthRejection::MissingToken),
+                        Err(rejection) => Err(rejection),
                     };
                     match outcome {
                         Ok(claims) => {
@@ -331,6 +334,7 @@ mod tests {
     use actix_web::http::header::{HeaderName, HeaderValue};
 
     use super::*;
+    use sanctum_core::Extracted;
 
     fn map(pairs: &[(&'static str, &[u8])]) -> HeaderMap {
         let mut map = HeaderMap::new();

@@ -5,9 +5,7 @@ use std::task::{Context, Poll};
 
 use axum_core::response::{IntoResponse, Response};
 use http::Request;
-use sanctum_core::{
-    AuthRejection, CognitoClaims, ExpectedUse, Extracted, TokenSource, Verifier, VerifyError,
-};
+use sanctum_core::{AuthRejection, CognitoClaims, ExpectedUse, TokenSource, Verifier, VerifyError};
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -163,8 +161,8 @@ pub struct CognitoAuth<S> {
 /// What `call` found, without holding on to the request's headers.
 enum Found {
     Missing,
-    Empty,
-    Unreadable,
+    /// A credential without a usable token (empty, not text).
+    Refused(AuthRejection),
     /// Answered without waiting (the key was cached, or the token was in the verified-token
     /// cache): no future, no copy of the token.
     Ready(Result<Arc<CognitoClaims>, VerifyError>),
@@ -190,11 +188,10 @@ where
     }
 
     fn call(&mut self, mut req: Request<B>) -> Self::Future {
-        let found = match self.shared.source.extract(req.headers()) {
-            Extracted::Missing => Found::Missing,
-            Extracted::Empty => Found::Empty,
-            Extracted::Unreadable => Found::Unreadable,
-            Extracted::Token(token) => {
+        let found = match self.shared.source.extract(req.headers()).into_token() {
+            Ok(None) => Found::Missing,
+            Err(rejection) => Found::Refused(rejection),
+            Ok(Some(token)) => {
                 match self
                     .shared
                     .verifier
@@ -214,8 +211,7 @@ where
                 return ResponseFuture::inner(self.inner.call(req));
             }
             Found::Missing => return self.reject(AuthRejection::MissingToken),
-            Found::Empty => return self.reject(AuthRejection::EmptyToken),
-            Found::Unreadable => return self.reject(AuthRejection::UnreadableToken),
+            Found::Refused(rejection) => return self.reject(rejection),
             // hot path: a token whose key is cached is answered without boxing a future
             Found::Ready(Ok(claims)) => {
                 req.extensions_mut().insert(AuthContext {
