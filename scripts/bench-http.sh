@@ -108,18 +108,24 @@ p99_ms() {
         printf "%.3f", v }' "$1"
 }
 
+wait_up() { # url log tries pause: until the server at $SERVER_PID answers; its last status in $code
+    local url="$1" log_file="$2" tries="$3" pause="$4"
+    code="000"
+    for _ in $(seq "$tries"); do
+        kill -0 "$SERVER_PID" 2>/dev/null || die "$variant exited at start: $(cat "$log_file")"
+        code="$(status_of "$url" "$TOKEN")"
+        [ "$code" != "000" ] && break
+        sleep "$pause"
+    done
+}
+
 measure() { # variant port round
     local variant="$1" port="$2" round="$3"
     local url="http://127.0.0.1:$port/hello" log_file="$OUT/$variant.r$round"
     "${PIN_SERVER[@]}" "$BIN" "$variant" "127.0.0.1:$port" "$KEYS" >"$log_file.server" 2>&1 &
     SERVER_PID=$!
-    local code="000"
-    for _ in $(seq 100); do # up to ~10 s to come up
-        kill -0 "$SERVER_PID" 2>/dev/null || die "$variant exited at start: $(cat "$log_file.server")"
-        code="$(status_of "$url" "$TOKEN")"
-        [ "$code" != "000" ] && break
-        sleep 0.1
-    done
+    local code
+    wait_up "$url" "$log_file.server" 100 0.1 # up to ~10 s to come up
     [ "$code" = "200" ] || die "$variant answers $code with the token (want 200)"
     if [[ "$AUTHENTICATED" == *" $variant "* ]]; then
         code="$(status_of "$url")"
@@ -152,13 +158,8 @@ count_instructions() { # variant port requests: the server's total instructions 
     valgrind --tool=callgrind --callgrind-out-file="$base.out" \
         "$BIN" "$variant" "127.0.0.1:$port" "$KEYS" >"$base.log" 2>&1 &
     SERVER_PID=$!
-    local code="000"
-    for _ in $(seq 300); do # up to ~60 s to come up under valgrind
-        kill -0 "$SERVER_PID" 2>/dev/null || die "$variant exited at start: $(cat "$base.log")"
-        code="$(status_of "$url" "$TOKEN")"
-        [ "$code" != "000" ] && break
-        sleep 0.2
-    done
+    local code
+    wait_up "$url" "$base.log" 300 0.2 # up to ~60 s to come up under valgrind
     [ "$code" = "200" ] || die "$variant answers $code with the token under valgrind (want 200)"
     local urls=()
     for _ in $(seq "$n"); do urls+=("$url"); done
