@@ -105,11 +105,7 @@ async fn a_rotated_in_key_is_picked_up() {
 #[tokio::test]
 async fn a_retired_key_stops_verifying_after_the_next_fetch() {
     let (issuer, clock) = common::issuer_with_clock().await;
-    let verifier = issuer
-        .verifier_builder()
-        .token_cache(false)
-        .build()
-        .expect("builds");
+    let verifier = common::uncached_verifier(&issuer);
     let old_kid = issuer.active_kid();
     let old = issuer.access_token().build();
     verifier.verify_access(&old).await.expect("valid");
@@ -129,11 +125,7 @@ async fn a_retired_key_stops_verifying_after_the_next_fetch() {
 #[tokio::test]
 async fn with_the_endpoint_down_cached_keys_still_verify() {
     let (issuer, clock) = common::issuer_with_clock().await;
-    let verifier = issuer
-        .verifier_builder()
-        .token_cache(false)
-        .build()
-        .expect("builds");
+    let verifier = common::uncached_verifier(&issuer);
     verifier.prefetch().await.expect("prefetched");
     issuer.set_jwks_mode(JwksMode::Fail);
     clock.advance(Duration::from_secs(60));
@@ -266,11 +258,7 @@ async fn verified_tokens_are_cached_until_exp() {
 #[tokio::test]
 async fn with_the_cache_off_every_call_verifies() {
     let (issuer, _clock) = common::issuer_with_clock().await;
-    let verifier = issuer
-        .verifier_builder()
-        .token_cache(false)
-        .build()
-        .expect("builds");
+    let verifier = common::uncached_verifier(&issuer);
     let token = issuer.access_token().build();
     let first = verifier.verify_access(&token).await.expect("valid");
     let second = verifier.verify_access(&token).await.expect("valid");
@@ -392,11 +380,7 @@ async fn verify_cached_answers_only_from_the_cache() {
         verifier.verify_cached(&huge, sanctum_core::ExpectedUse::Access),
         Some(Err(VerifyError::TooLarge { .. }))
     ));
-    let off = issuer
-        .verifier_builder()
-        .token_cache(false)
-        .build()
-        .expect("builds");
+    let off = common::uncached_verifier(&issuer);
     off.verify_access(&issuer.access_token().build())
         .await
         .expect("valid");
@@ -413,11 +397,7 @@ async fn verify_cached_answers_only_from_the_cache() {
 async fn verify_now_waits_for_nothing_and_defers_only_a_key_fetch() {
     use sanctum_core::ExpectedUse::Access;
     let (issuer, clock) = common::issuer_with_clock().await;
-    let verifier = issuer
-        .verifier_builder()
-        .token_cache(false)
-        .build()
-        .expect("builds");
+    let verifier = common::uncached_verifier(&issuer);
     let token = issuer
         .access_token()
         .sub("user-1")

@@ -14,3 +14,12 @@ pub async fn issuer_with_clock() -> (TestIssuer, ManualClock) {
         .expect("issuer starts");
     (issuer, clock)
 }
+
+/// A verifier of `issuer`'s pool with the verified-token cache off, so every call verifies.
+pub fn uncached_verifier(issuer: &TestIssuer) -> sanctum_core::Verifier {
+    issuer
+        .verifier_builder()
+        .token_cache(false)
+        .build()
+        .expect("builds")
+}
