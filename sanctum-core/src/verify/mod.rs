@@ -42,6 +42,16 @@ enum Begun<'t> {
     NeedsKey(Box<Parsed<'t>>, usize),
 }
 
+/// Logs a refusal (at debug: refusals are routine) and passes the result on.
+fn logged(
+    result: Result<Arc<CognitoClaims>, VerifyError>,
+) -> Result<Arc<CognitoClaims>, VerifyError> {
+    if let Err(err) = &result {
+        tracing::debug!(error = %err, "token rejected");
+    }
+    result
+}
+
 /// Default limit on a token's length: 8 KiB.
 pub const DEFAULT_MAX_TOKEN_SIZE: usize = 8 * 1024;
 /// Default minimum time between two JWKS fetches for an unknown `kid`: 10 s.
@@ -99,11 +109,7 @@ impl Verifier {
         token: &str,
         expected: ExpectedUse,
     ) -> Result<Arc<CognitoClaims>, VerifyError> {
-        let result = self.verify_inner(token, expected).await;
-        if let Err(err) = &result {
-            tracing::debug!(error = %err, "token rejected");
-        }
-        result
+        logged(self.verify_inner(token, expected).await)
     }
 
     /// Verifies an access token.
@@ -256,10 +262,7 @@ impl Verifier {
             Begun::Done(result) => result,
             Begun::NeedsKey(..) => return None,
         };
-        if let Err(err) = &result {
-            tracing::debug!(error = %err, "token rejected");
-        }
-        Some(result)
+        Some(logged(result))
     }
 
     /// Answers from the verified-token cache alone, synchronously: `None` when the token is not
@@ -293,10 +296,7 @@ impl Verifier {
         } else {
             self.cache_lookup(token, expected)
         };
-        if let Some(Err(err)) = &result {
-            tracing::debug!(error = %err, "token rejected");
-        }
-        result
+        result.map(logged)
     }
 
     #[inline]
