@@ -83,14 +83,6 @@ static KNOWN_DIFFERENCES: &[Known] = &[
         bug: false,
     },
     Known {
-        cases: &["issuer/global-issuer-form"],
-        sanctum: Decision::Reject,
-        reason: "aws-jwt-verify 5 also accepts `https://issuer-cognito-idp.<region>.amazonaws.com/<pool>` \
-                 for a pool; sanctum accepts exactly the configured issuer (DESIGN check 5), which \
-                 can be set to that form with UserPool::with_issuer. Not a security difference.",
-        bug: false,
-    },
-    Known {
         cases: &["client/id-aud-one-element-array"],
         sanctum: Decision::Accept,
         reason: "RFC 7519 4.1.3 allows `aud` as an array; a one-element array holding our client \

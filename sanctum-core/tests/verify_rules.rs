@@ -297,6 +297,84 @@ async fn a_wrong_issuer_is_refused() {
     }
 }
 
+#[tokio::test]
+async fn both_issuer_forms_are_accepted_and_near_misses_are_not() {
+    // the default verifier: the verified-token cache is on
+    let (issuer, verifier) = setup().await;
+    let updated = issuer
+        .access_token()
+        .username("uma")
+        .issuer(&issuer.updated_issuer())
+        .build();
+    for _ in 0..2 {
+        let claims = verifier
+            .verify_access(&updated)
+            .await
+            .expect("UPDATED form");
+        assert_eq!(claims.iss(), issuer.updated_issuer());
+    }
+    let pool = issuer.pool_id();
+    for iss in [
+        format!("https://issuer-cognito-idp.us-west-2.amazonaws.com/{pool}"),
+        format!("https://cognito-idp.us-west-2.amazonaws.com/{pool}"),
+        "https://issuer-cognito-idp.us-east-1.amazonaws.com/us-east-1_Other".to_owned(),
+        format!("{}/", issuer.updated_issuer()),
+        issuer.updated_issuer().replace("https://", "http://"),
+        issuer.issuer().replace("https://", "http://"),
+        format!("https://issuer-cognito-idp.amazonaws.com/{pool}"),
+    ] {
+        let token = issuer.access_token().issuer(&iss).build();
+        assert!(
+            matches!(
+                reject(&verifier, &token).await,
+                VerifyError::IssuerMismatch { .. }
+            ),
+            "{iss}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn replica_regions_and_extra_issuers_are_accepted_only_when_configured() {
+    let (issuer, plain) = setup().await;
+    let replica = issuer
+        .access_token()
+        .issuer(&issuer.replica_issuer("eu-west-1"))
+        .build();
+    assert!(matches!(
+        reject(&plain, &replica).await,
+        VerifyError::IssuerMismatch { .. }
+    ));
+    let extra = "https://auth.example.com/pool";
+    let verifier = Verifier::builder()
+        .pool(
+            issuer
+                .user_pool()
+                .replica_regions(["eu-west-1"])
+                .extra_issuer(extra),
+        )
+        .build()
+        .expect("builds");
+    verifier.verify_access(&replica).await.expect("replica");
+    verifier
+        .verify_access(&issuer.access_token().issuer(extra).build())
+        .await
+        .expect("extra issuer");
+    // the override replaces both forms (and the replicas)
+    let overridden = Verifier::builder()
+        .pool(issuer.user_pool().with_issuer(extra))
+        .build()
+        .expect("builds");
+    assert!(matches!(
+        reject(&overridden, &issuer.access_token().build()).await,
+        VerifyError::IssuerMismatch { .. }
+    ));
+    assert!(matches!(
+        reject(&overridden, &replica).await,
+        VerifyError::IssuerMismatch { .. }
+    ));
+}
+
 // 6. times
 #[tokio::test]
 async fn an_expired_token_is_refused_and_leeway_is_honoured() {
@@ -506,11 +584,21 @@ async fn checks_run_in_the_documented_order() {
         reject(&verifier, &t).await,
         VerifyError::InvalidSignature
     ));
-    // issuer (5) before time (6)
+    // issuer (3) before key (4), signature (5) and time (6)
     let t = issuer
         .access_token()
         .issuer("https://elsewhere.example")
         .expires_in_secs(-10)
+        .build();
+    assert!(matches!(
+        reject(&verifier, &t).await,
+        VerifyError::IssuerMismatch { .. }
+    ));
+    let t = issuer
+        .access_token()
+        .issuer("https://elsewhere.example")
+        .kid("unknown")
+        .signed_with_unpublished_key()
         .build();
     assert!(matches!(
         reject(&verifier, &t).await,
