@@ -140,14 +140,14 @@ impl Material {
     }
 
     fn issuer() -> String {
-        UserPool::new(TEST_REGION, TEST_POOL_ID).issuer()
+        UserPool::new(TEST_POOL_ID).issuer()
     }
 
     /// A sanctum verifier for the test pool and client, keys from the JWKS file (never fetched).
     async fn sanctum_verifier(&self, token_cache: bool) -> Result<Verifier, BoxError> {
         let verifier = Verifier::builder()
             .pool(
-                UserPool::new(TEST_REGION, TEST_POOL_ID)
+                UserPool::new(TEST_POOL_ID)
                     .client_id(TEST_CLIENT_ID)
                     .with_jwks_document(self.jwks.clone()),
             )

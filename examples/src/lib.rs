@@ -49,7 +49,7 @@ pub async fn demo_from_env() -> Result<Demo, Box<dyn Error>> {
                 .ok()
                 .filter(|r| !r.is_empty())
                 .unwrap_or_else(|| pool_id.split('_').next().unwrap_or_default().to_owned());
-            let mut pool = UserPool::new(region, pool_id).client_ids(
+            let mut pool = UserPool::new(pool_id).with_region(region).client_ids(
                 std::env::var("SANCTUM_CLIENT_ID")
                     .unwrap_or_default()
                     .split(',')

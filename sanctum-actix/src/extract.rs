@@ -1,10 +1,21 @@
-//! Extractors: [`CognitoUser`] (and `Option<CognitoUser>`) and [`Claims<T>`] for your own
-//! claim types. They read what [`CognitoAuth`](crate::CognitoAuth) left in the request
-//! extensions, so they cost no verification of their own.
+//! Extractors: [`CognitoUser`], [`MaybeCognitoUser`] for optional authentication, and
+//! [`TypedClaims<T>`] for your own claim types. They read what
+//! [`CognitoAuth`](crate::CognitoAuth) left in the request extensions, so they cost no
+//! verification of their own.
+//!
+//! | extractor | middleware ran, valid token | middleware ran, no token (optional mode) | no middleware |
+//! |---|---|---|---|
+//! | [`CognitoUser`] | the user | 401 | 500 |
+//! | [`MaybeCognitoUser`] | `Some(user)` | `None` | 500 |
+//! | [`TypedClaims<T>`] | the claims decoded as `T` (403 if they do not fit) | 401 | 500 |
+//!
+//! The same answers as `sanctum-axum`'s `CognitoUser`, `Option<CognitoUser>` and
+//! `TypedClaims<T>`. (actix-web's own `Option<CognitoUser>` is `None` on any failure, a
+//! missing middleware included: use [`MaybeCognitoUser`] so that wiring mistake answers 500.)
 //!
 //! ```
 //! use actix_web::{HttpResponse, web};
-//! use sanctum_actix::{Claims, CognitoUser};
+//! use sanctum_actix::{CognitoUser, MaybeCognitoUser, TypedClaims};
 //!
 //! // any valid token; 401 without one
 //! async fn me(user: CognitoUser) -> String {
@@ -12,7 +23,7 @@
 //! }
 //!
 //! // behind `CognitoAuth::new(verifier).optional()`: `None` for anonymous requests
-//! async fn home(user: Option<CognitoUser>) -> String {
+//! async fn home(MaybeCognitoUser(user): MaybeCognitoUser) -> String {
 //!     match user {
 //!         Some(user) => format!("welcome back {}", user.sub()),
 //!         None => "welcome, stranger".to_owned(),
@@ -25,25 +36,20 @@
 //!     tenant: String,
 //! }
 //!
-//! // the token's payload as your own type; 401 `invalid_token` when it does not fit
-//! async fn tenant(Claims(claims): Claims<Tenant>) -> HttpResponse {
-//!     HttpResponse::Ok().body(claims.tenant)
+//! // the token's payload as your own type; 403 when it does not fit
+//! async fn tenant(claims: TypedClaims<Tenant>) -> HttpResponse {
+//!     HttpResponse::Ok().body(claims.tenant.clone())
 //! }
 //! # let _ = (web::get().to(me), web::get().to(home), web::get().to(tenant));
 //! ```
-//!
-//! `Option<CognitoUser>` is actix-web's own `Option<T>` extractor: it is `None` whenever
-//! `CognitoUser` fails, including on a route that [`CognitoAuth`](crate::CognitoAuth) does not
-//! wrap. That wiring mistake is logged at error level; use `CognitoUser` where a user is
-//! required, so that it answers 500.
 
 use std::future::{Ready, ready};
 use std::ops::Deref;
 use std::sync::Arc;
 
-use actix_web::dev::{Extensions, Payload};
+use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage as _, HttpRequest};
-use sanctum_core::{AuthRejection, CognitoClaims, VerifyError};
+use sanctum_core::{CognitoClaims, Refusal};
 use serde::de::DeserializeOwned;
 
 use crate::rejection::{CognitoRejection, Handler};
@@ -58,35 +64,37 @@ pub(crate) struct AuthState {
     pub(crate) verifier: sanctum_core::Verifier,
 }
 
-const EXTRACTOR_HINT: &str = "CognitoUser and Claims<T> need the sanctum_actix::CognitoAuth middleware: \
+const EXTRACTOR_HINT: &str = "CognitoUser, MaybeCognitoUser and TypedClaims<T> need the sanctum_actix::CognitoAuth middleware: \
      wrap the App, scope or resource of this route with .wrap(CognitoAuth::new(verifier))";
 
-fn misconfigured() -> CognitoRejection {
+fn misconfigured(req: &HttpRequest) -> CognitoRejection {
     CognitoRejection::with_handler(
-        AuthRejection::Misconfigured {
+        Refusal::Misconfigured {
             hint: EXTRACTOR_HINT,
         },
         None,
+        req,
     )
 }
 
 /// The claims of the request's token, or why there are none.
-fn claims(extensions: &Extensions) -> Result<Arc<CognitoClaims>, CognitoRejection> {
-    match extensions.get::<AuthState>() {
-        None => Err(misconfigured()),
+fn claims(req: &HttpRequest) -> Result<Arc<CognitoClaims>, CognitoRejection> {
+    let refusal = match req.extensions().get::<AuthState>() {
+        None => None,
         Some(AuthState {
             claims: Some(claims),
             ..
-        }) => Ok(Arc::clone(claims)),
+        }) => return Ok(Arc::clone(claims)),
         Some(AuthState {
             claims: None,
             handler,
             ..
-        }) => Err(CognitoRejection::with_handler(
-            AuthRejection::MissingToken,
-            handler.clone(),
-        )),
-    }
+        }) => Some(handler.clone()),
+    };
+    Err(match refusal {
+        None => misconfigured(req),
+        Some(handler) => CognitoRejection::with_handler(Refusal::MissingToken, handler, req),
+    })
 }
 
 /// The verified user of the request: its [`CognitoClaims`], shared (cloning is cheap).
@@ -122,40 +130,37 @@ impl CognitoUser {
 }
 
 impl CognitoUser {
-    /// The user of a request whose [`CognitoAuth`](crate::CognitoAuth) ran, read from its
-    /// extensions (`req.extensions()`), e.g. in a middleware of your own.
+    /// The user of a request whose [`CognitoAuth`](crate::CognitoAuth) ran, e.g. in a
+    /// middleware of your own.
     ///
     /// ```
-    /// use actix_web::HttpMessage as _;
     /// use sanctum_actix::CognitoUser;
     ///
     /// let request = actix_web::test::TestRequest::get().to_http_request();
     /// // no middleware ran: a wiring mistake, answered with 500
-    /// let refused = CognitoUser::from_extensions(&request.extensions()).unwrap_err();
+    /// let refused = CognitoUser::of(&request).unwrap_err();
     /// assert_eq!(refused.status(), 500);
     /// ```
     ///
     /// # Errors
-    /// [`AuthRejection::MissingToken`] when an optional middleware let the request through
-    /// anonymously, [`AuthRejection::Misconfigured`] when no middleware ran.
-    pub fn from_extensions(extensions: &Extensions) -> Result<Self, CognitoRejection> {
-        claims(extensions).map(|claims| Self { claims })
+    /// [`Refusal::MissingToken`] when an optional middleware let the request through
+    /// anonymously, [`Refusal::Misconfigured`] when no middleware ran.
+    pub fn of(req: &HttpRequest) -> Result<Self, CognitoRejection> {
+        claims(req).map(|claims| Self { claims })
     }
 
-    /// As [`from_extensions`](Self::from_extensions), but an anonymous request (optional
-    /// middleware, no token) is `Ok(None)`.
+    /// As [`of`](Self::of), but an anonymous request (optional middleware, no token) is
+    /// `Ok(None)`.
     ///
     /// # Errors
-    /// [`AuthRejection::Misconfigured`] when no middleware ran.
-    pub fn optional_from_extensions(
-        extensions: &Extensions,
-    ) -> Result<Option<Self>, CognitoRejection> {
-        match extensions.get::<AuthState>() {
-            Some(state) => Ok(state.claims.as_ref().map(|claims| Self {
+    /// [`Refusal::Misconfigured`] when no middleware ran.
+    pub fn optional_of(req: &HttpRequest) -> Result<Option<Self>, CognitoRejection> {
+        let state = req.extensions().get::<AuthState>().map(|state| {
+            state.claims.as_ref().map(|claims| Self {
                 claims: Arc::clone(claims),
-            })),
-            None => Err(misconfigured()),
-        }
+            })
+        });
+        state.ok_or_else(|| misconfigured(req))
     }
 }
 
@@ -178,7 +183,22 @@ impl FromRequest for CognitoUser {
     type Future = Ready<Result<Self, CognitoRejection>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Self::from_extensions(&req.extensions()))
+        ready(Self::of(req))
+    }
+}
+
+/// The verified user when there is one: `None` for an anonymous request that an optional
+/// [`CognitoAuth`](crate::CognitoAuth) let through, and 500 when no `CognitoAuth` wraps the
+/// route (as `Option<CognitoUser>` in `sanctum-axum`).
+#[derive(Debug, Clone)]
+pub struct MaybeCognitoUser(pub Option<CognitoUser>);
+
+impl FromRequest for MaybeCognitoUser {
+    type Error = CognitoRejection;
+    type Future = Ready<Result<Self, CognitoRejection>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(CognitoUser::optional_of(req).map(MaybeCognitoUser))
     }
 }
 
@@ -186,12 +206,19 @@ impl FromRequest for CognitoUser {
 /// type): `custom:*` attributes, claims Cognito adds through a pre-token-generation trigger.
 ///
 /// Answers like [`CognitoUser`]; in addition, a payload that does not fit `T` (a missing
-/// field, a wrong type) is refused with 401 `invalid_token` ("token has an invalid claim").
-/// See the [module docs](self) for an example.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Claims<T>(pub T);
+/// field, a wrong type) is refused with 403 `insufficient_scope`: signing in again would give
+/// the same claims. The payload is decoded once per request, however many extractors of the
+/// same `T` run. Dereferences to `T`; see the [module docs](self) for an example.
+#[derive(Debug)]
+pub struct TypedClaims<T>(pub Arc<T>);
 
-impl<T> Deref for Claims<T> {
+impl<T> Clone for TypedClaims<T> {
+    fn clone(&self) -> Self {
+        Self(Arc::clone(&self.0))
+    }
+}
+
+impl<T> Deref for TypedClaims<T> {
     type Target = T;
 
     fn deref(&self) -> &T {
@@ -199,25 +226,34 @@ impl<T> Deref for Claims<T> {
     }
 }
 
-impl<T: DeserializeOwned + 'static> FromRequest for Claims<T> {
+/// A payload already decoded as `T` for this request.
+struct Decoded<T>(Arc<T>);
+
+impl<T: DeserializeOwned + 'static> FromRequest for TypedClaims<T> {
     type Error = CognitoRejection;
     type Future = Ready<Result<Self, CognitoRejection>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let extensions = req.extensions();
-        let decoded = claims(&extensions).and_then(|claims| {
-            claims.decode::<T>().map(Claims).map_err(|_| {
-                let handler = extensions
+        if let Some(Decoded(done)) = req.extensions().get::<Decoded<T>>() {
+            return ready(Ok(TypedClaims(Arc::clone(done))));
+        }
+        let decoded = claims(req).and_then(|claims| match claims.decode::<T>() {
+            Ok(value) => {
+                let value = Arc::new(value);
+                req.extensions_mut().insert(Decoded(Arc::clone(&value)));
+                Ok(TypedClaims(value))
+            }
+            Err(_) => {
+                let handler = req
+                    .extensions()
                     .get::<AuthState>()
                     .and_then(|s| s.handler.clone());
-                CognitoRejection::with_handler(
-                    AuthRejection::Verify(VerifyError::InvalidClaim {
-                        claim: "(application claims)",
-                        reason: "the claims do not have the shape the route expects",
-                    }),
+                Err(CognitoRejection::with_handler(
+                    Refusal::ClaimsMismatch,
                     handler,
-                )
-            })
+                    req,
+                ))
+            }
         });
         ready(decoded)
     }

@@ -23,7 +23,7 @@
 //! #[actix_web::main]
 //! async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //!     let verifier = Verifier::builder()
-//!         .pool(UserPool::new("us-east-1", "us-east-1_AbC123xyz").client_id("4a1b2c3d4e5f"))
+//!         .pool(UserPool::new("us-east-1_AbC123xyz").client_id("4a1b2c3d4e5f"))
 //!         .build()?;
 //!     verifier.prefetch().await?; // optional: load the signing keys before the first request
 //!
@@ -63,7 +63,7 @@
 //! - [`middleware`]: [`CognitoAuth`] (required or optional; bearer, cookie or custom token
 //!   source; access or ID tokens) and the guards [`RequireGroup`], [`RequireScope`],
 //!   [`Require`], with the order of `.wrap()` calls explained;
-//! - [`extract`]: [`CognitoUser`], `Option<CognitoUser>` and [`Claims<T>`](Claims);
+//! - [`extract`]: [`CognitoUser`], [`MaybeCognitoUser`] and [`TypedClaims<T>`](TypedClaims);
 //! - [`rejection`]: [`CognitoRejection`], the actix-web error for refused requests.
 //!
 //! ## Feature flags
@@ -81,13 +81,16 @@ pub mod extract;
 pub mod middleware;
 pub mod rejection;
 
-pub use extract::{Claims, CognitoUser};
+pub use extract::{CognitoUser, MaybeCognitoUser, TypedClaims};
 pub use middleware::{CognitoAuth, Require, RequireGroup, RequireScope, RequireStepUp};
 #[doc(hidden)]
 pub use middleware::{CognitoAuthService, RequireService};
 pub use rejection::{CognitoRejection, default_response};
 
 pub use sanctum_core;
+/// What a route-protecting application needs from `sanctum-core`, so that `sanctum-actix`
+/// alone is enough.
 pub use sanctum_core::{
-    AuthRejection, CognitoClaims, ExpectedUse, Requirement, TokenSource, Verifier,
+    AccessError, CognitoClaims, ConfigError, Denied, ErrorKind, ExpectedUse, Refusal,
+    RejectedRequest, Requirement, TokenSource, UserPool, Verifier, VerifierBuilder, VerifyError,
 };

@@ -1,7 +1,7 @@
 //! The response to a refused request: [`CognitoRejection`], an actix-web [`ResponseError`] wrapping
-//! the core's [`AuthRejection`].
+//! the core's [`Refusal`].
 //!
-//! The answers are those of `sanctum-core`'s [response table](sanctum_core::rejection), the same
+//! The answers are those of `sanctum-core`'s [response table](sanctum_core::refusal), the same
 //! as in `sanctum-axum`:
 //!
 //! | situation | status | `WWW-Authenticate` |
@@ -22,12 +22,33 @@ use std::sync::Arc;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpResponse, ResponseError};
-use sanctum_core::AuthRejection;
+use sanctum_core::{Refusal, RejectedRequest};
 
 /// An application's replacement for the default rejection response.
-pub(crate) type Handler = Arc<dyn Fn(AuthRejection) -> HttpResponse + Send + Sync + 'static>;
+pub(crate) type Handler =
+    Arc<dyn Fn(Refusal, RejectedRequest) -> HttpResponse + Send + Sync + 'static>;
 
-/// A refused request: the core's [`AuthRejection`] as an actix-web error.
+/// The refused request in the core's (`http` 1) types, for the application's handler.
+pub(crate) fn rejected_request(
+    method: &actix_web::http::Method,
+    uri: &actix_web::http::Uri,
+    headers: &actix_web::http::header::HeaderMap,
+) -> RejectedRequest {
+    let method = http::Method::from_bytes(method.as_str().as_bytes()).unwrap_or_default();
+    let uri = uri.to_string().parse().unwrap_or_default();
+    let mut map = http::HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        if let (Ok(name), Ok(value)) = (
+            http::HeaderName::from_bytes(name.as_str().as_bytes()),
+            http::HeaderValue::from_bytes(value.as_bytes()),
+        ) {
+            map.append(name, value);
+        }
+    }
+    RejectedRequest::new(method, uri, map)
+}
+
+/// A refused request: the core's [`Refusal`] as an actix-web error.
 ///
 /// Returned by the extractors ([`CognitoUser`](crate::CognitoUser),
 /// [`Claims`](crate::Claims)) and answered by the middleware and guards. Its
@@ -38,9 +59,9 @@ pub(crate) type Handler = Arc<dyn Fn(AuthRejection) -> HttpResponse + Send + Syn
 /// ```
 /// use actix_web::ResponseError;
 /// use sanctum_actix::CognitoRejection;
-/// use sanctum_core::AuthRejection;
+/// use sanctum_core::Refusal;
 ///
-/// let rejection = CognitoRejection::from(AuthRejection::MissingToken);
+/// let rejection = CognitoRejection::from(Refusal::MissingToken);
 /// assert_eq!(rejection.status(), 401);
 /// let response = rejection.error_response();
 /// assert_eq!(response.status(), 401);
@@ -48,19 +69,29 @@ pub(crate) type Handler = Arc<dyn Fn(AuthRejection) -> HttpResponse + Send + Syn
 /// ```
 #[derive(Clone)]
 pub struct CognitoRejection {
-    rejection: AuthRejection,
-    handler: Option<Handler>,
+    rejection: Refusal,
+    /// The application's handler, with the request it answers.
+    handler: Option<(Handler, Arc<RejectedRequest>)>,
 }
 
 impl CognitoRejection {
-    pub(crate) fn with_handler(rejection: AuthRejection, handler: Option<Handler>) -> Self {
+    /// A refusal answered by `handler` (when the application set one) for the request `req`.
+    pub(crate) fn with_handler(
+        rejection: Refusal,
+        handler: Option<Handler>,
+        req: &actix_web::HttpRequest,
+    ) -> Self {
         rejection.log();
+        let handler = handler.map(|handler| {
+            let request = rejected_request(req.method(), req.uri(), req.headers());
+            (handler, Arc::new(request))
+        });
         Self { rejection, handler }
     }
 
     /// Why the request was refused.
     #[must_use]
-    pub fn rejection(&self) -> &AuthRejection {
+    pub fn rejection(&self) -> &Refusal {
         &self.rejection
     }
 
@@ -72,7 +103,7 @@ impl CognitoRejection {
 
     /// Why the request was refused, by value.
     #[must_use]
-    pub fn into_rejection(self) -> AuthRejection {
+    pub fn into_rejection(self) -> Refusal {
         self.rejection
     }
 
@@ -84,9 +115,13 @@ impl CognitoRejection {
     }
 }
 
-impl From<AuthRejection> for CognitoRejection {
-    fn from(rejection: AuthRejection) -> Self {
-        Self::with_handler(rejection, None)
+impl From<Refusal> for CognitoRejection {
+    fn from(rejection: Refusal) -> Self {
+        rejection.log();
+        Self {
+            rejection,
+            handler: None,
+        }
     }
 }
 
@@ -117,12 +152,17 @@ impl ResponseError for CognitoRejection {
     }
 
     fn error_response(&self) -> HttpResponse {
-        respond(&self.rejection, self.handler.as_ref())
+        match &self.handler {
+            Some((handler, request)) => {
+                handler(self.rejection.clone(), RejectedRequest::clone(request))
+            }
+            None => default_response(&self.rejection),
+        }
     }
 }
 
 /// The core's status (an `http` 1 code) as actix-web's (`http` 0.2).
-fn status(rejection: &AuthRejection) -> StatusCode {
+fn status(rejection: &Refusal) -> StatusCode {
     StatusCode::from_u16(rejection.status().as_u16()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
@@ -135,9 +175,9 @@ fn status(rejection: &AuthRejection) -> StatusCode {
 /// ```
 /// use actix_web::HttpResponse;
 /// use actix_web::http::header::{HeaderName, HeaderValue};
-/// use sanctum_actix::{AuthRejection, default_response};
+/// use sanctum_actix::{Refusal, default_response};
 ///
-/// fn with_marker(rejection: AuthRejection) -> HttpResponse {
+/// fn with_marker(rejection: Refusal) -> HttpResponse {
 ///     let mut response = default_response(&rejection);
 ///     response.headers_mut().insert(
 ///         HeaderName::from_static("x-auth-refused"),
@@ -145,10 +185,10 @@ fn status(rejection: &AuthRejection) -> StatusCode {
 ///     );
 ///     response
 /// }
-/// assert_eq!(with_marker(AuthRejection::MissingToken).status(), 401);
+/// assert_eq!(with_marker(Refusal::MissingToken).status(), 401);
 /// ```
 #[must_use]
-pub fn default_response(rejection: &AuthRejection) -> HttpResponse {
+pub fn default_response(rejection: &Refusal) -> HttpResponse {
     let mut response = HttpResponse::build(status(rejection));
     response.insert_header(ContentType::json());
     if let Some(challenge) = rejection.www_authenticate() {
@@ -158,9 +198,16 @@ pub fn default_response(rejection: &AuthRejection) -> HttpResponse {
 }
 
 /// The application's response when it set one, else the table's.
-pub(crate) fn respond(rejection: &AuthRejection, handler: Option<&Handler>) -> HttpResponse {
+pub(crate) fn respond(
+    rejection: &Refusal,
+    handler: Option<&Handler>,
+    req: &actix_web::HttpRequest,
+) -> HttpResponse {
     match handler {
-        Some(handler) => handler(rejection.clone()),
+        Some(handler) => handler(
+            rejection.clone(),
+            rejected_request(req.method(), req.uri(), req.headers()),
+        ),
         None => default_response(rejection),
     }
 }
@@ -189,14 +236,9 @@ mod tests {
     #[test]
     fn responses_follow_the_core_table() {
         let cases = [
-            (
-                AuthRejection::MissingToken,
-                401,
-                Some("Bearer"),
-                "unauthorized",
-            ),
-            (AuthRejection::EmptyToken, 401, None, "invalid_token"),
-            (AuthRejection::UnreadableToken, 401, None, "invalid_token"),
+            (Refusal::MissingToken, 401, Some("Bearer"), "unauthorized"),
+            (Refusal::EmptyToken, 401, None, "invalid_token"),
+            (Refusal::UnreadableToken, 401, None, "invalid_token"),
             (
                 VerifyError::InvalidSignature.into(),
                 401,
@@ -220,7 +262,7 @@ mod tests {
                 "temporarily_unavailable",
             ),
             (
-                AuthRejection::Misconfigured { hint: "add it" },
+                Refusal::Misconfigured { hint: "add it" },
                 500,
                 None,
                 "server_error",
@@ -242,17 +284,18 @@ mod tests {
 
     #[test]
     fn a_handler_replaces_the_response_but_not_the_cause() {
-        let handler: Handler =
-            Arc::new(|r: AuthRejection| HttpResponse::ImATeapot().body(r.error_code()));
-        let rejection = CognitoRejection::with_handler(AuthRejection::MissingToken, Some(handler));
+        let handler: Handler = Arc::new(|r: Refusal, request: RejectedRequest| {
+            HttpResponse::ImATeapot().body(format!("{} {}", r.error_code(), request.uri()))
+        });
+        let req = actix_web::test::TestRequest::get()
+            .uri("/orders?page=2")
+            .to_http_request();
+        let rejection = CognitoRejection::with_handler(Refusal::MissingToken, Some(handler), &req);
         assert_eq!(rejection.error_response().status(), StatusCode::IM_A_TEAPOT);
         assert_eq!(
             rejection.default_response().status(),
             StatusCode::UNAUTHORIZED
         );
-        assert!(matches!(
-            rejection.into_rejection(),
-            AuthRejection::MissingToken
-        ));
+        assert!(matches!(rejection.into_rejection(), Refusal::MissingToken));
     }
 }

@@ -1,5 +1,5 @@
 //! Extractors for handlers behind [`CognitoAuthLayer`](crate::CognitoAuthLayer):
-//! [`CognitoUser`], `Option<CognitoUser>`, and typed claims with [`Claims`].
+//! [`CognitoUser`], `Option<CognitoUser>`, and typed claims with [`TypedClaims`].
 //!
 //! The layer verifies the token and leaves the result in the request extensions; the
 //! extractors only read it, so they cost an `Arc` clone. Without the layer in front they
@@ -9,19 +9,18 @@
 //! |---|---|---|---|
 //! | [`CognitoUser`] | the user | 401 | 500 |
 //! | `Option<CognitoUser>` | `Some(user)` | `None` | 500 |
-//! | [`Claims<T>`] | the claims decoded as `T` (401 if they do not fit) | 401 | 500 |
-//! | `Option<Claims<T>>` | `Some(claims)` | `None` | 500 |
+//! | [`TypedClaims<T>`] | the claims decoded as `T` (403 if they do not fit) | 401 | 500 |
+//! | `Option<TypedClaims<T>>` | `Some(claims)` | `None` | 500 |
 //!
-//! Outside axum (plain tower or hyper), read the same state with
-//! [`CognitoUser::from_extensions`] and [`CognitoUser::optional_from_extensions`].
+//! Outside axum (plain tower or hyper), read the same state with [`CognitoUser::of`] and
+//! [`CognitoUser::optional_of`].
 
 use std::ops::Deref;
 use std::sync::Arc;
 
 use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
-use http::Extensions;
 use http::request::Parts;
-use sanctum_core::{AuthRejection, CognitoClaims, VerifyError};
+use sanctum_core::{CognitoClaims, Refusal, RejectedRequest};
 use serde::de::DeserializeOwned;
 
 use crate::rejection::{CognitoRejection, OnRejection};
@@ -43,9 +42,23 @@ pub(crate) struct AuthContext {
 }
 
 impl AuthContext {
-    pub(crate) fn rejection(&self, rejection: AuthRejection) -> CognitoRejection {
-        CognitoRejection::new(rejection, self.on_rejection.clone())
+    /// The refusal, answered by the application's handler when it set one.
+    pub(crate) fn rejection(
+        &self,
+        rejection: Refusal,
+        request: impl FnOnce() -> RejectedRequest,
+    ) -> CognitoRejection {
+        CognitoRejection::new(rejection, self.on_rejection.clone(), request)
     }
+}
+
+/// The request parts as the application's rejection handler sees them.
+fn parts_request(parts: &Parts) -> RejectedRequest {
+    RejectedRequest::new(
+        parts.method.clone(),
+        parts.uri.clone(),
+        parts.headers.clone(),
+    )
 }
 
 /// The verified user of a request: the claims of its token, shared (`Arc`) with the layer.
@@ -99,34 +112,32 @@ impl CognitoUser {
     /// ```
     /// use sanctum_axum::CognitoUser;
     ///
-    /// let request = http::Request::new(());
+    /// let (parts, ()) = http::Request::new(()).into_parts();
     /// // no layer ran: a wiring mistake, answered with 500
-    /// let refused = CognitoUser::from_extensions(request.extensions()).unwrap_err();
+    /// let refused = CognitoUser::of(&parts).unwrap_err();
     /// assert_eq!(refused.status(), 500);
     /// ```
     ///
     /// # Errors
-    /// [`AuthRejection::MissingToken`] when an optional layer let the request through
-    /// anonymously, [`AuthRejection::Misconfigured`] when no layer ran.
-    pub fn from_extensions(extensions: &Extensions) -> Result<Self, CognitoRejection> {
-        match extensions.get::<AuthContext>() {
+    /// [`Refusal::MissingToken`] when an optional layer let the request through
+    /// anonymously, [`Refusal::Misconfigured`] when no layer ran.
+    pub fn of(parts: &Parts) -> Result<Self, CognitoRejection> {
+        match parts.extensions.get::<AuthContext>() {
             Some(AuthContext {
                 user: Some(user), ..
             }) => Ok(user.clone()),
-            Some(context) => Err(context.rejection(AuthRejection::MissingToken)),
+            Some(context) => Err(context.rejection(Refusal::MissingToken, || parts_request(parts))),
             None => Err(misconfigured()),
         }
     }
 
-    /// As [`from_extensions`](Self::from_extensions), but an anonymous request (optional
-    /// layer, no token) is `Ok(None)`.
+    /// As [`of`](Self::of), but an anonymous request (optional layer, no token) is
+    /// `Ok(None)`.
     ///
     /// # Errors
-    /// [`AuthRejection::Misconfigured`] when no layer ran.
-    pub fn optional_from_extensions(
-        extensions: &Extensions,
-    ) -> Result<Option<Self>, CognitoRejection> {
-        match extensions.get::<AuthContext>() {
+    /// [`Refusal::Misconfigured`] when no layer ran.
+    pub fn optional_of(parts: &Parts) -> Result<Option<Self>, CognitoRejection> {
+        match parts.extensions.get::<AuthContext>() {
             Some(context) => Ok(context.user.clone()),
             None => Err(misconfigured()),
         }
@@ -134,7 +145,7 @@ impl CognitoUser {
 }
 
 fn misconfigured() -> CognitoRejection {
-    CognitoRejection::from(AuthRejection::Misconfigured {
+    CognitoRejection::from(Refusal::Misconfigured {
         hint: EXTRACTOR_HINT,
     })
 }
@@ -157,7 +168,7 @@ impl<S: Send + Sync> FromRequestParts<S> for CognitoUser {
     type Rejection = CognitoRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Self::from_extensions(&parts.extensions)
+        Self::of(parts)
     }
 }
 
@@ -168,7 +179,7 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for CognitoUser {
         parts: &mut Parts,
         _state: &S,
     ) -> Result<Option<Self>, Self::Rejection> {
-        Self::optional_from_extensions(&parts.extensions)
+        Self::optional_of(parts)
     }
 }
 
@@ -176,11 +187,13 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for CognitoUser {
 /// [`CognitoClaims::decode`]), for `custom:*` attributes and claims sanctum does not type.
 ///
 /// The layer has already verified the token; a token whose claims do not fit `T` is refused
-/// with 401 `invalid_token`.
+/// with 403 `insufficient_scope` (signing in again would give the same claims). The payload
+/// is decoded once per request, however many extractors of the same `T` run. Dereferences to
+/// `T`.
 ///
 /// ```no_run
 /// use axum::{Router, routing::get};
-/// use sanctum_axum::{Claims, CognitoAuthLayer};
+/// use sanctum_axum::{CognitoAuthLayer, TypedClaims};
 ///
 /// #[derive(serde::Deserialize)]
 /// struct Tenant {
@@ -189,7 +202,7 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for CognitoUser {
 ///     tenant: String,
 /// }
 ///
-/// async fn tenant(Claims(t): Claims<Tenant>) -> String {
+/// async fn tenant(t: TypedClaims<Tenant>) -> String {
 ///     format!("{} belongs to {}", t.sub, t.tenant)
 /// }
 ///
@@ -199,41 +212,63 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for CognitoUser {
 ///     .route_layer(CognitoAuthLayer::new(verifier).expected_use(sanctum_axum::ExpectedUse::Id))
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Claims<T>(pub T);
+#[derive(Debug)]
+pub struct TypedClaims<T>(pub Arc<T>);
 
-impl<T: DeserializeOwned> Claims<T> {
-    fn from_user(user: &CognitoUser, extensions: &Extensions) -> Result<Self, CognitoRejection> {
-        user.decode().map(Claims).map_err(|_| {
-            let rejection = AuthRejection::Verify(VerifyError::InvalidClaim {
-                claim: "(application claims)",
-                reason: "the claims do not have the shape the route expects",
-            });
-            match extensions.get::<AuthContext>() {
-                Some(context) => context.rejection(rejection),
-                None => CognitoRejection::from(rejection),
-            }
-        })
+impl<T> Clone for TypedClaims<T> {
+    fn clone(&self) -> Self {
+        Self(Arc::clone(&self.0))
     }
 }
 
-impl<S, T> FromRequestParts<S> for Claims<T>
+/// A payload already decoded as `T` for this request.
+struct Decoded<T>(Arc<T>);
+
+impl<T> Clone for Decoded<T> {
+    fn clone(&self) -> Self {
+        Self(Arc::clone(&self.0))
+    }
+}
+
+impl<T: DeserializeOwned + Send + Sync + 'static> TypedClaims<T> {
+    fn from_user(user: &CognitoUser, parts: &mut Parts) -> Result<Self, CognitoRejection> {
+        if let Some(Decoded(done)) = parts.extensions.get::<Decoded<T>>() {
+            return Ok(Self(Arc::clone(done)));
+        }
+        match user.decode::<T>() {
+            Ok(value) => {
+                let value = Arc::new(value);
+                parts.extensions.insert(Decoded(Arc::clone(&value)));
+                Ok(Self(value))
+            }
+            Err(_) => {
+                let rejection = Refusal::ClaimsMismatch;
+                Err(match parts.extensions.get::<AuthContext>() {
+                    Some(context) => context.rejection(rejection, || parts_request(parts)),
+                    None => CognitoRejection::from(rejection),
+                })
+            }
+        }
+    }
+}
+
+impl<S, T> FromRequestParts<S> for TypedClaims<T>
 where
     S: Send + Sync,
-    T: DeserializeOwned,
+    T: DeserializeOwned + Send + Sync + 'static,
 {
     type Rejection = CognitoRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let user = CognitoUser::from_extensions(&parts.extensions)?;
-        Self::from_user(&user, &parts.extensions)
+        let user = CognitoUser::of(parts)?;
+        Self::from_user(&user, parts)
     }
 }
 
-impl<S, T> OptionalFromRequestParts<S> for Claims<T>
+impl<S, T> OptionalFromRequestParts<S> for TypedClaims<T>
 where
     S: Send + Sync,
-    T: DeserializeOwned,
+    T: DeserializeOwned + Send + Sync + 'static,
 {
     type Rejection = CognitoRejection;
 
@@ -241,14 +276,14 @@ where
         parts: &mut Parts,
         _state: &S,
     ) -> Result<Option<Self>, Self::Rejection> {
-        match CognitoUser::optional_from_extensions(&parts.extensions)? {
-            Some(user) => Self::from_user(&user, &parts.extensions).map(Some),
+        match CognitoUser::optional_of(parts)? {
+            Some(user) => Self::from_user(&user, parts).map(Some),
             None => Ok(None),
         }
     }
 }
 
-impl<T> Deref for Claims<T> {
+impl<T> Deref for TypedClaims<T> {
     type Target = T;
 
     fn deref(&self) -> &T {

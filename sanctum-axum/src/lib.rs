@@ -18,7 +18,7 @@
 //! #[tokio::main]
 //! async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //!     let verifier = Verifier::builder()
-//!         .pool(UserPool::new("us-east-1", "us-east-1_AbC123xyz").client_id("4a1b2c3d4e5f"))
+//!         .pool(UserPool::new("us-east-1_AbC123xyz").client_id("4a1b2c3d4e5f"))
 //!         .build()?;
 //!
 //!     let app = Router::new()
@@ -48,12 +48,12 @@
 //! | [`RequireScope`] | guard: `RequireScope("orders/read")` |
 //! | [`Require`] | guard checking any core [`Requirement`] |
 //! | [`CognitoUser`] | extractor of the verified claims; `Option<CognitoUser>` for optional auth |
-//! | [`Claims`] | extractor decoding the claims into your own type |
+//! | [`TypedClaims`] | extractor decoding the claims into your own type (403 if they do not fit) |
 //! | [`CognitoRejection`] | why a request was refused, `IntoResponse` |
 //! | [`default_response`] | the standard answer to a refusal, for custom handlers |
-//! | [`CognitoAuth`], [`RequireService`], [`layer::future::ResponseFuture`] | the services and future behind the layers |
+//! | [`CognitoAuthService`], [`RequireService`], [`layer::future::ResponseFuture`] | the services and future behind the layers |
 //!
-//! [`AuthRejection`], [`CognitoClaims`], [`ExpectedUse`], [`Requirement`], [`TokenSource`] and
+//! [`Refusal`], [`CognitoClaims`], [`ExpectedUse`], [`Requirement`], [`TokenSource`] and
 //! [`Verifier`] are re-exported from [`sanctum_core`].
 //!
 //! ## Feature flags
@@ -64,14 +64,17 @@ pub mod extract;
 pub mod layer;
 pub mod rejection;
 
-pub use extract::{Claims, CognitoUser};
+pub use extract::{CognitoUser, TypedClaims};
 pub use layer::{
-    CognitoAuth, CognitoAuthLayer, Require, RequireGroup, RequireScope, RequireService,
+    CognitoAuthLayer, CognitoAuthService, Require, RequireGroup, RequireScope, RequireService,
     RequireStepUp,
 };
 pub use rejection::{CognitoRejection, default_response};
 
 pub use sanctum_core;
+/// What a route-protecting application needs from `sanctum-core`, so that `sanctum-axum`
+/// alone is enough.
 pub use sanctum_core::{
-    AuthRejection, CognitoClaims, ExpectedUse, Requirement, TokenSource, Verifier,
+    AccessError, CognitoClaims, ConfigError, Denied, ErrorKind, ExpectedUse, Refusal,
+    RejectedRequest, Requirement, TokenSource, UserPool, Verifier, VerifierBuilder, VerifyError,
 };

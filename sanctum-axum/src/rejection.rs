@@ -22,7 +22,7 @@ use axum_core::body::Body;
 use axum_core::response::{IntoResponse, Response};
 use http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
 use http::{HeaderValue, StatusCode};
-use sanctum_core::AuthRejection;
+use sanctum_core::{Refusal, RejectedRequest};
 
 /// Why sanctum refused a request, ready to become a response.
 ///
@@ -33,22 +33,38 @@ use sanctum_core::AuthRejection;
 ///
 /// ```
 /// use axum::http::StatusCode;
-/// use sanctum_axum::{AuthRejection, CognitoRejection};
+/// use sanctum_axum::{Refusal, CognitoRejection};
 ///
-/// let rejection = CognitoRejection::from(AuthRejection::MissingToken);
+/// let rejection = CognitoRejection::from(Refusal::MissingToken);
 /// assert_eq!(rejection.status(), StatusCode::UNAUTHORIZED);
 /// ```
 #[derive(Debug, Clone)]
 pub struct CognitoRejection {
-    rejection: AuthRejection,
-    on_rejection: Option<OnRejection>,
+    rejection: Refusal,
+    /// The application's handler, with the request it answers.
+    on_rejection: Option<(OnRejection, Arc<RejectedRequest>)>,
+}
+
+/// The refused request's parts, for the application's handler.
+pub(crate) fn rejected_request<B>(req: &http::Request<B>) -> RejectedRequest {
+    RejectedRequest::new(
+        req.method().clone(),
+        req.uri().clone(),
+        req.headers().clone(),
+    )
 }
 
 impl CognitoRejection {
-    pub(crate) fn new(rejection: AuthRejection, on_rejection: Option<OnRejection>) -> Self {
+    /// A refusal answered by `on_rejection` (when the application set one); `request` is
+    /// only called then.
+    pub(crate) fn new(
+        rejection: Refusal,
+        on_rejection: Option<OnRejection>,
+        request: impl FnOnce() -> RejectedRequest,
+    ) -> Self {
         Self {
             rejection,
-            on_rejection,
+            on_rejection: on_rejection.map(|handler| (handler, Arc::new(request()))),
         }
     }
 
@@ -60,20 +76,23 @@ impl CognitoRejection {
 
     /// Why the request was refused.
     #[must_use]
-    pub fn rejection(&self) -> &AuthRejection {
+    pub fn rejection(&self) -> &Refusal {
         &self.rejection
     }
 
     /// Why the request was refused, by value.
     #[must_use]
-    pub fn into_rejection(self) -> AuthRejection {
+    pub fn into_rejection(self) -> Refusal {
         self.rejection
     }
 }
 
-impl From<AuthRejection> for CognitoRejection {
-    fn from(rejection: AuthRejection) -> Self {
-        Self::new(rejection, None)
+impl From<Refusal> for CognitoRejection {
+    fn from(rejection: Refusal) -> Self {
+        Self {
+            rejection,
+            on_rejection: None,
+        }
     }
 }
 
@@ -93,7 +112,7 @@ impl IntoResponse for CognitoRejection {
     fn into_response(self) -> Response {
         self.rejection.log();
         match self.on_rejection {
-            Some(handler) => (handler.0)(self.rejection),
+            Some((handler, request)) => (handler.0)(self.rejection, Arc::unwrap_or_clone(request)),
             None => default_response(&self.rejection),
         }
     }
@@ -107,17 +126,17 @@ impl IntoResponse for CognitoRejection {
 ///
 /// ```
 /// use axum::response::{IntoResponse, Response};
-/// use sanctum_axum::{AuthRejection, default_response};
+/// use sanctum_axum::{Refusal, default_response};
 ///
-/// fn with_request_id(rejection: AuthRejection) -> Response {
+/// fn with_request_id(rejection: Refusal) -> Response {
 ///     let mut response = default_response(&rejection);
 ///     response.headers_mut().insert("x-auth-refused", "1".parse().unwrap());
 ///     response
 /// }
-/// assert_eq!(with_request_id(AuthRejection::MissingToken).status(), 401);
+/// assert_eq!(with_request_id(Refusal::MissingToken).status(), 401);
 /// ```
 #[must_use]
-pub fn default_response(rejection: &AuthRejection) -> Response {
+pub fn default_response(rejection: &Refusal) -> Response {
     let mut response = Response::new(Body::from(rejection.body()));
     *response.status_mut() = rejection.status();
     let headers = response.headers_mut();
@@ -133,16 +152,16 @@ pub fn default_response(rejection: &AuthRejection) -> Response {
 /// An application's replacement for the default rejection response; see
 /// [`CognitoAuthLayer::on_rejection`](crate::CognitoAuthLayer::on_rejection).
 #[derive(Clone)]
-pub(crate) struct OnRejection(Arc<dyn Fn(AuthRejection) -> Response + Send + Sync>);
+pub(crate) struct OnRejection(Arc<dyn Fn(Refusal, RejectedRequest) -> Response + Send + Sync>);
 
 impl OnRejection {
     pub(crate) fn new<F, R>(handler: F) -> Self
     where
-        F: Fn(AuthRejection) -> R + Send + Sync + 'static,
+        F: Fn(Refusal, RejectedRequest) -> R + Send + Sync + 'static,
         R: IntoResponse,
     {
-        Self(Arc::new(move |rejection| {
-            handler(rejection).into_response()
+        Self(Arc::new(move |rejection, request| {
+            handler(rejection, request).into_response()
         }))
     }
 }
@@ -164,18 +183,18 @@ mod tests {
 
     #[test]
     fn default_responses_follow_the_table() {
-        let missing = default_response(&AuthRejection::MissingToken);
+        let missing = default_response(&Refusal::MissingToken);
         assert_eq!(missing.status(), StatusCode::UNAUTHORIZED);
         assert_eq!(header(&missing, WWW_AUTHENTICATE), Some("Bearer"));
         assert_eq!(header(&missing, CONTENT_TYPE), Some("application/json"));
 
-        let forbidden = default_response(&AuthRejection::from(Denied::missing_group(["admin"])));
+        let forbidden = default_response(&Refusal::from(Denied::missing_group(["admin"])));
         assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
         assert!(
             header(&forbidden, WWW_AUTHENTICATE).is_some_and(|v| v.contains("insufficient_scope"))
         );
 
-        let down = default_response(&AuthRejection::from(VerifyError::KeysUnavailable {
+        let down = default_response(&Refusal::from(VerifyError::KeysUnavailable {
             url: "u".into(),
             reason: "r".into(),
         }));
@@ -185,10 +204,21 @@ mod tests {
 
     #[test]
     fn a_handler_replaces_the_default_response() {
-        let handler =
-            OnRejection::new(|r: AuthRejection| (StatusCode::IM_A_TEAPOT, r.error_code()));
+        let handler = OnRejection::new(|r: Refusal, request: RejectedRequest| {
+            (
+                StatusCode::IM_A_TEAPOT,
+                format!("{} {}", r.error_code(), request.uri()),
+            )
+        });
+        let request = || {
+            RejectedRequest::new(
+                http::Method::GET,
+                "/orders?page=2".parse().unwrap_or_default(),
+                http::HeaderMap::new(),
+            )
+        };
         let response =
-            CognitoRejection::new(AuthRejection::EmptyToken, Some(handler)).into_response();
+            CognitoRejection::new(Refusal::EmptyToken, Some(handler), request).into_response();
         assert_eq!(response.status(), StatusCode::IM_A_TEAPOT);
         assert_eq!(header(&response, WWW_AUTHENTICATE), None);
     }

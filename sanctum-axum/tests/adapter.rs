@@ -12,8 +12,8 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use http::Request;
 use sanctum_axum::{
-    AuthRejection, Claims, CognitoAuthLayer, CognitoUser, ExpectedUse, RequireGroup,
-    default_response,
+    CognitoAuthLayer, CognitoUser, ExpectedUse, Refusal, RejectedRequest, RequireGroup,
+    TypedClaims, default_response,
 };
 use sanctum_core::testing::TestIssuer;
 use tower::{ServiceBuilder, ServiceExt as _};
@@ -21,7 +21,7 @@ use tower::{ServiceBuilder, ServiceExt as _};
 use common::{answer, bearer, get_with, user_name};
 
 /// A custom answer: 418 with the RFC 6750 code as plain text.
-fn teapot(rejection: AuthRejection) -> impl IntoResponse {
+fn teapot(rejection: Refusal, _request: RejectedRequest) -> impl IntoResponse {
     (
         StatusCode::IM_A_TEAPOT,
         format!("custom: {}", rejection.error_code()),
@@ -75,13 +75,15 @@ async fn a_custom_rejection_replaces_every_refusal_of_the_layer_guards_and_extra
 #[tokio::test]
 async fn a_custom_rejection_can_build_on_the_default_response() {
     let issuer = TestIssuer::start().await.expect("issuer");
-    let auth = CognitoAuthLayer::new(issuer.verifier()).on_rejection(|rejection: AuthRejection| {
-        let mut response = default_response(&rejection);
-        response
-            .headers_mut()
-            .insert("x-refused-by", "sanctum".parse().expect("header value"));
-        response
-    });
+    let auth = CognitoAuthLayer::new(issuer.verifier()).on_rejection(
+        |rejection: Refusal, _request: sanctum_core::RejectedRequest| {
+            let mut response = default_response(&rejection);
+            response
+                .headers_mut()
+                .insert("x-refused-by", "sanctum".parse().expect("header value"));
+            response
+        },
+    );
     let app = Router::new().route("/", get(user_name)).route_layer(auth);
     let answer = get_with(&app, "/", &[]).await;
     assert_eq!(answer.status, 401);
@@ -161,7 +163,8 @@ async fn the_layers_wrap_a_plain_tower_service() {
     let issuer = TestIssuer::start().await.expect("issuer");
     // no axum: a service_fn over http types, reading the user from the extensions
     let handler = tower::service_fn(|request: Request<String>| async move {
-        let user = CognitoUser::from_extensions(request.extensions()).expect("the layer ran");
+        let (parts, _body) = request.into_parts();
+        let user = CognitoUser::of(&parts).expect("the layer ran");
         Ok::<_, Infallible>(http::Response::new(format!(
             "tower says hi to {}",
             user.sub()
@@ -222,13 +225,13 @@ async fn typed_claims_are_decoded_from_the_verified_token() {
     let app = Router::new()
         .route(
             "/tenant",
-            get(|Claims(t): Claims<Tenant>| async move { format!("{} at {}", t.email, t.tenant) }),
+            get(|t: TypedClaims<Tenant>| async move { format!("{} at {}", t.email, t.tenant) }),
         )
         .route_layer(auth.clone())
         .route(
             "/maybe",
-            get(|t: Option<Claims<Tenant>>| async move {
-                t.map_or_else(|| "nobody".to_owned(), |t| t.0.tenant)
+            get(|t: Option<TypedClaims<Tenant>>| async move {
+                t.map_or_else(|| "nobody".to_owned(), |t| t.tenant.clone())
             })
             .route_layer(auth.optional()),
         );
@@ -240,20 +243,20 @@ async fn typed_claims_are_decoded_from_the_verified_token() {
         (200, "alice@example.com at acme")
     );
 
-    // valid token, but without the claim the route needs
+    // valid token, but without the claim the route needs: 403, signing in again won't help
     let plain = issuer.id_token().build();
     let refused = get_with(&app, "/tenant", &bearer(&plain)).await;
-    assert_eq!(refused.status, 401);
+    assert_eq!(refused.status, 403);
     assert!(
         refused
             .www_authenticate
-            .is_some_and(|c| c.starts_with("Bearer error=\"invalid_token\"")),
-        "a 401 invalid_token challenge"
+            .is_some_and(|c| c.starts_with("Bearer error=\"insufficient_scope\"")),
+        "a 403 insufficient_scope challenge"
     );
 
     assert_eq!(get_with(&app, "/maybe", &[]).await.body, "nobody");
     assert_eq!(get_with(&app, "/maybe", &bearer(&acme)).await.body, "acme");
-    assert_eq!(get_with(&app, "/maybe", &bearer(&plain)).await.status, 401);
+    assert_eq!(get_with(&app, "/maybe", &bearer(&plain)).await.status, 403);
 }
 
 #[tokio::test]

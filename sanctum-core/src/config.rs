@@ -24,7 +24,7 @@ use crate::error::ConfigError;
 /// ```
 /// use sanctum_core::UserPool;
 ///
-/// let pool = UserPool::new("eu-west-1", "eu-west-1_AbC123xyz").client_id("4a1b2c3d4e5f");
+/// let pool = UserPool::new("eu-west-1_AbC123xyz").client_id("4a1b2c3d4e5f");
 /// assert_eq!(pool.issuer(), "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyz");
 /// assert_eq!(
 ///     pool.issuers(),
@@ -78,12 +78,12 @@ fn default_jwks_url(issuer: &str) -> String {
 }
 
 impl UserPool {
-    /// A pool in `region` (`us-east-1`) with id `pool_id` (`us-east-1_AbC123xyz`); the pool
-    /// id's own region must be `region`.
-    pub fn new(region: impl Into<String>, pool_id: impl Into<String>) -> Self {
+    /// The pool with id `pool_id` (`us-east-1_AbC123xyz`), in the region the id names.
+    pub fn new(pool_id: impl Into<String>) -> Self {
+        let pool_id = pool_id.into();
         Self {
-            region: region.into(),
-            pool_id: pool_id.into(),
+            region: pool_id_region(&pool_id).unwrap_or_default().to_owned(),
+            pool_id,
             client_ids: Vec::new(),
             any_client: false,
             issuer: None,
@@ -92,6 +92,13 @@ impl UserPool {
             jwks_url: None,
             jwks_document: None,
         }
+    }
+
+    /// States the region explicitly; it must be the one the pool id names (a mismatch is a
+    /// [`ConfigError::RegionMismatch`] when the verifier is built).
+    pub fn with_region(mut self, region: impl Into<String>) -> Self {
+        self.region = region.into();
+        self
     }
 
     /// Accepts tokens of this app client (access `client_id`, ID `aud`). May be called repeatedly.
@@ -256,7 +263,7 @@ impl UserPool {
 
     /// Checks every value; called by the verifier builder.
     pub(crate) fn validate(&self) -> Result<(), ConfigError> {
-        if !is_valid_region(&self.region) {
+        if pool_id_region(&self.pool_id).is_some() && !is_valid_region(&self.region) {
             return Err(ConfigError::InvalidRegion {
                 value: self.region.clone(),
             });
@@ -437,7 +444,7 @@ mod tests {
         ] {
             assert!(!is_valid_pool_id(bad), "{bad}");
         }
-        let err = UserPool::new("us-east-1", "us-east-1-AbC")
+        let err = UserPool::new("us-east-1-AbC")
             .client_id("abc")
             .validate()
             .unwrap_err();
@@ -449,7 +456,7 @@ mod tests {
 
     #[test]
     fn a_pool_without_clients_needs_the_explicit_any_client_option() {
-        let pool = UserPool::new("us-east-1", "us-east-1_AbC");
+        let pool = UserPool::new("us-east-1_AbC");
         assert!(matches!(
             pool.validate(),
             Err(ConfigError::NoClientIds { .. })
@@ -459,7 +466,7 @@ mod tests {
 
     #[test]
     fn issuer_and_jwks_url_can_be_overridden_independently() {
-        let pool = UserPool::new("us-east-1", "us-east-1_AbC").client_id("c");
+        let pool = UserPool::new("us-east-1_AbC").client_id("c");
         let jwks_only = pool.clone().with_jwks_url("http://127.0.0.1:9000/keys");
         assert_eq!(
             jwks_only.issuer(),
@@ -482,7 +489,7 @@ mod tests {
 
     #[test]
     fn bad_client_ids_are_refused() {
-        let pool = UserPool::new("us-east-1", "us-east-1_AbC").client_id("");
+        let pool = UserPool::new("us-east-1_AbC").client_id("");
         assert!(matches!(
             pool.validate(),
             Err(ConfigError::InvalidClientId { .. })
@@ -491,7 +498,7 @@ mod tests {
 
     #[test]
     fn a_pool_accepts_both_issuer_forms_each_with_its_own_jwks() {
-        let pool = UserPool::new("us-gov-west-1", "us-gov-west-1_AbC").client_id("c");
+        let pool = UserPool::new("us-gov-west-1_AbC").client_id("c");
         assert!(pool.validate().is_ok());
         assert_eq!(
             pool.issuer_specs(),
@@ -510,7 +517,7 @@ mod tests {
 
     #[test]
     fn replicas_extras_and_the_emulator_override() {
-        let pool = UserPool::new("eusc-de-east-1", "eusc-de-east-1_AbC")
+        let pool = UserPool::new("eusc-de-east-1_AbC")
             .client_id("c")
             .replica_regions(["eu-west-1"])
             .extra_issuer("https://login.example.com/pool");
@@ -561,7 +568,8 @@ mod tests {
 
     #[test]
     fn the_region_must_be_the_pool_ids_own() {
-        let err = UserPool::new("us-east-1", "eu-west-1_AbC")
+        let err = UserPool::new("eu-west-1_AbC")
+            .with_region("us-east-1")
             .client_id("c")
             .validate()
             .unwrap_err();

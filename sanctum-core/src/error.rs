@@ -6,8 +6,6 @@
 
 use std::fmt;
 
-use crate::rbac::Denied;
-
 /// A mistake in the verifier's configuration, reported by
 /// [`VerifierBuilder::build`](crate::VerifierBuilder::build).
 #[derive(Debug, thiserror::Error)]
@@ -234,19 +232,14 @@ pub enum VerifyError {
         /// What is wrong with it.
         reason: &'static str,
     },
-    /// Check 9: the token is valid but does not meet a requirement (group, scope, custom).
-    #[error(transparent)]
-    Forbidden(#[from] Denied),
 }
 
 impl VerifyError {
-    /// How an adapter should answer: 401, 403 or 503.
+    /// How an adapter should answer: 401, or 503 when the keys are unavailable.
     #[must_use]
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::KeysUnavailable { .. } => ErrorKind::KeysUnavailable,
-            Self::Forbidden(denied) if denied.is_step_up() => ErrorKind::InsufficientAuthentication,
-            Self::Forbidden(_) => ErrorKind::Forbidden,
             _ => ErrorKind::Unauthenticated,
         }
     }
@@ -271,7 +264,6 @@ impl VerifyError {
             Self::ClientMismatch { .. } => "token was issued to another client",
             Self::MissingClaim { .. } => "token lacks a required claim",
             Self::InvalidClaim { .. } => "token has an invalid claim",
-            Self::Forbidden(denied) => denied.description(),
         }
     }
 }
@@ -315,10 +307,6 @@ mod tests {
             }
             .kind(),
             ErrorKind::KeysUnavailable
-        );
-        assert_eq!(
-            VerifyError::Forbidden(Denied::missing_group(["admin"])).kind(),
-            ErrorKind::Forbidden
         );
     }
 }

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::rejection::AuthRejection;
+use crate::refusal::Refusal;
 
 /// Read access to a request's headers, implemented by each adapter.
 pub trait RequestHeaders {
@@ -95,15 +95,14 @@ where
 /// cookie or a CSRF check of its own.
 ///
 /// ```
-/// use sanctum_core::{Extracted, TokenSource};
+/// use sanctum_core::TokenSource;
+/// use sanctum_core::adapter::Extracted;
 ///
 /// let mut headers = http::HeaderMap::new();
 /// headers.insert("authorization", "bearer abc.def.ghi".parse().unwrap());
 /// assert_eq!(TokenSource::Bearer.extract(&headers), Extracted::Token("abc.def.ghi".into()));
 ///
-/// let custom = TokenSource::custom(|h: &dyn sanctum_core::RequestHeaders| {
-///     h.header("x-api-token").map(str::to_owned)
-/// });
+/// let custom = TokenSource::custom(|h| h.header("x-api-token").map(str::to_owned));
 /// assert_eq!(custom.extract(&headers), Extracted::Missing);
 /// ```
 #[derive(Clone, Default)]
@@ -156,14 +155,14 @@ impl<'a> Extracted<'a> {
     /// routes too.
     ///
     /// # Errors
-    /// [`AuthRejection::EmptyToken`], [`AuthRejection::UnreadableToken`] or
-    /// [`AuthRejection::RepeatedCredentials`].
-    pub fn into_token(self) -> Result<Option<Cow<'a, str>>, AuthRejection> {
+    /// [`Refusal::EmptyToken`], [`Refusal::UnreadableToken`] or
+    /// [`Refusal::RepeatedCredentials`].
+    pub fn into_token(self) -> Result<Option<Cow<'a, str>>, Refusal> {
         match self {
             Self::Missing => Ok(None),
-            Self::Empty => Err(AuthRejection::EmptyToken),
-            Self::Unreadable => Err(AuthRejection::UnreadableToken),
-            Self::Repeated => Err(AuthRejection::RepeatedCredentials),
+            Self::Empty => Err(Refusal::EmptyToken),
+            Self::Unreadable => Err(Refusal::UnreadableToken),
+            Self::Repeated => Err(Refusal::RepeatedCredentials),
             Self::Token(token) => Ok(Some(token)),
         }
     }
@@ -175,8 +174,22 @@ impl TokenSource {
         Self::Cookie(name.into())
     }
 
-    /// A source using your own finder.
-    pub fn custom(finder: impl TokenFinder) -> Self {
+    /// A source using your own finder: a closure reading the request's headers.
+    ///
+    /// ```
+    /// use sanctum_core::TokenSource;
+    /// let api_key = TokenSource::custom(|headers| headers.header("x-api-token").map(str::to_owned));
+    /// # let _ = api_key;
+    /// ```
+    pub fn custom<F>(finder: F) -> Self
+    where
+        F: Fn(&dyn RequestHeaders) -> Option<String> + Send + Sync + 'static,
+    {
+        Self::Custom(Arc::new(finder))
+    }
+
+    /// A source using your own [`TokenFinder`] type.
+    pub fn custom_finder(finder: impl TokenFinder) -> Self {
         Self::Custom(Arc::new(finder))
     }
 
@@ -184,7 +197,8 @@ impl TokenSource {
     /// carry a credential in one of them only: in two it is refused (400 `invalid_request`).
     ///
     /// ```
-    /// use sanctum_core::{Extracted, TokenSource};
+    /// use sanctum_core::TokenSource;
+    /// use sanctum_core::adapter::Extracted;
     ///
     /// let source = TokenSource::one_of([TokenSource::Bearer, TokenSource::cookie("session")]);
     /// let mut headers = http::HeaderMap::new();
@@ -369,11 +383,11 @@ mod tests {
         ));
         assert!(matches!(
             Extracted::Empty.into_token(),
-            Err(AuthRejection::EmptyToken)
+            Err(Refusal::EmptyToken)
         ));
         assert!(matches!(
             Extracted::Unreadable.into_token(),
-            Err(AuthRejection::UnreadableToken)
+            Err(Refusal::UnreadableToken)
         ));
     }
 
@@ -405,7 +419,7 @@ mod tests {
         assert_eq!(TokenSource::cookie("s").extract(&h), Extracted::Repeated);
         assert!(matches!(
             Extracted::Repeated.into_token(),
-            Err(AuthRejection::RepeatedCredentials)
+            Err(Refusal::RepeatedCredentials)
         ));
     }
 

@@ -11,7 +11,7 @@
 //!
 //! # async fn run(token: &str) -> Result<(), Box<dyn std::error::Error>> {
 //! let verifier = Verifier::builder()
-//!     .pool(UserPool::new("us-east-1", "us-east-1_AbC123xyz").client_id("4a1b2c3d4e5f"))
+//!     .pool(UserPool::new("us-east-1_AbC123xyz").client_id("4a1b2c3d4e5f"))
 //!     .build()?;
 //!
 //! let claims = verifier
@@ -29,24 +29,28 @@
 //! | `test-util` | no | [`testing`]: an in-process token issuer with a loopback JWKS server, and the adapters' conformance table |
 //!
 //! ## Modules
-//! - [`config`] — user pools, issuer and JWKS URL;
-//! - [`verify`] — the verifier and its nine checks, the verified-token cache;
-//! - [`jwks`] — the key cache policy;
+//! - [`config`] — user pools: issuers (both Cognito forms, replicas) and JWKS URLs;
+//! - [`verify`] — the verifier, its checks in order, the JWKS policy and the verified-token
+//!   cache;
 //! - [`claims`] — [`CognitoClaims`];
-//! - [`rbac`] — [`Requirement`];
-//! - [`extract`] and [`rejection`] — what the web adapters share;
-//! - [`error`] — [`ConfigError`] and [`VerifyError`];
+//! - [`rbac`] — [`Requirement`]: groups, scopes, custom checks, step-up;
+//! - [`refusal`] — [`Refusal`]: why a request was refused and the HTTP answer, the same in
+//!   every adapter;
+//! - [`adapter`] — what web-framework adapters are built from (token extraction, verifying
+//!   without waiting);
+//! - [`error`] — [`ConfigError`] and [`VerifyError`] ([`AccessError`] adds the requirement);
 //! - `cognito` — `SanctumClient`: sign-in flows, users, groups, MFA (feature `cognito`);
 //! - `testing` — the test kit (feature `test-util`).
 
+pub mod adapter;
 pub mod claims;
 pub mod clock;
 pub mod config;
 pub mod error;
-pub mod extract;
-pub mod jwks;
+mod extract;
+mod jwks;
 pub mod rbac;
-pub mod rejection;
+pub mod refusal;
 pub mod verify;
 
 #[cfg(feature = "cognito")]
@@ -63,7 +67,7 @@ pub use cognito::{
 };
 pub use config::UserPool;
 pub use error::{ConfigError, ErrorKind, TimeClaim, VerifyError};
-pub use extract::{Extracted, RequestHeaders, TokenFinder, TokenSource, header_text};
-pub use rbac::{Denied, DeniedReason, Predicate, Requirement};
-pub use rejection::AuthRejection;
+pub use extract::TokenSource;
+pub use rbac::{AccessError, Denied, DeniedReason, Predicate, Requirement};
+pub use refusal::{Refusal, RejectedRequest};
 pub use verify::{Verifier, VerifierBuilder};

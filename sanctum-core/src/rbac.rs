@@ -24,7 +24,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::claims::CognitoClaims;
 use crate::clock::unix_seconds;
-use crate::error::ConfigError;
+use crate::error::{ConfigError, ErrorKind, VerifyError};
 
 /// A condition a verified token must meet (check 9).
 ///
@@ -219,12 +219,18 @@ impl Requirement {
     ///
     /// ```
     /// use sanctum_core::Requirement;
-    /// let verified_email = Requirement::custom("email verified", |c: &sanctum_core::CognitoClaims| {
-    ///     c.email_verified() == Some(true)
-    /// });
+    /// let verified_email = Requirement::custom("email verified", |c| c.email_verified() == Some(true));
     /// # let _ = verified_email;
     /// ```
-    pub fn custom(name: impl Into<String>, predicate: impl Predicate) -> Self {
+    pub fn custom<F>(name: impl Into<String>, predicate: F) -> Self
+    where
+        F: Fn(&CognitoClaims) -> bool + Send + Sync + 'static,
+    {
+        Self::custom_predicate(name, predicate)
+    }
+
+    /// A custom condition from any [`Predicate`] (a type of your own implementing it).
+    pub fn custom_predicate(name: impl Into<String>, predicate: impl Predicate) -> Self {
         Self(Rule::Custom(Arc::from(name.into()), Arc::new(predicate)))
     }
 
@@ -464,6 +470,17 @@ impl Denied {
         }
     }
 
+    /// How an adapter should answer: [`ErrorKind::Forbidden`] (403), or
+    /// [`ErrorKind::InsufficientAuthentication`] (401) for step-up rules.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        if self.is_step_up() {
+            ErrorKind::InsufficientAuthentication
+        } else {
+            ErrorKind::Forbidden
+        }
+    }
+
     /// Whether the user must sign in again, more strongly or more recently (RFC 9470): 401
     /// `insufficient_user_authentication` rather than 403.
     #[must_use]
@@ -491,6 +508,39 @@ impl Denied {
                 format!("acr_values=\"{}\"", values.join(" "))
             }
             _ => String::new(),
+        }
+    }
+}
+
+/// Why [`Verifier::verify_with`](crate::Verifier::verify_with) refused: the token is not valid
+/// (check 1–8), or it is valid but does not meet the requirement (check 9).
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum AccessError {
+    /// The token is not valid.
+    #[error(transparent)]
+    Invalid(#[from] VerifyError),
+    /// The token is valid but the requirement is not met.
+    #[error(transparent)]
+    Denied(#[from] Denied),
+}
+
+impl AccessError {
+    /// How an adapter should answer: 401, 403 or 503.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Invalid(err) => err.kind(),
+            Self::Denied(denied) => denied.kind(),
+        }
+    }
+
+    /// A short text safe to send to the client.
+    #[must_use]
+    pub fn description(&self) -> &'static str {
+        match self {
+            Self::Invalid(err) => err.description(),
+            Self::Denied(denied) => denied.description(),
         }
     }
 }
@@ -533,7 +583,7 @@ mod tests {
         assert!(Requirement::scope("orders/read").is_met(&c));
         assert!(Requirement::all_scopes(["orders/read", "orders/write"]).is_met(&c));
         assert!(!Requirement::any_scope(["admin/all"]).is_met(&c));
-        let custom = Requirement::custom("sub is s", |c: &CognitoClaims| c.sub() == "s");
+        let custom = Requirement::custom("sub is s", |c| c.sub() == "s");
         assert!(custom.is_met(&c));
         let rule = Requirement::group("admin")
             .or(Requirement::group("ops").and(Requirement::scope("orders/read")));

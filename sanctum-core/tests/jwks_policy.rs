@@ -6,6 +6,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
+use sanctum_core::adapter::verify_now;
 use sanctum_core::testing::JwksMode;
 use sanctum_core::{Clock as _, ErrorKind, ExpectedUse, VerifyError};
 
@@ -350,50 +351,6 @@ async fn a_caller_giving_up_never_cancels_the_fetch_it_started() {
 }
 
 #[tokio::test]
-async fn verify_cached_answers_only_from_the_cache() {
-    let (issuer, clock) = common::issuer_with_clock().await;
-    let verifier = issuer.verifier_builder().build().expect("builds");
-    let token = issuer.access_token().expires_in_secs(60).build();
-    assert!(
-        verifier
-            .verify_cached(&token, sanctum_core::ExpectedUse::Access)
-            .is_none(),
-        "not seen yet"
-    );
-    let verified = verifier.verify_access(&token).await.expect("valid");
-    let cached = verifier
-        .verify_cached(&token, sanctum_core::ExpectedUse::Access)
-        .expect("cached")
-        .expect("valid");
-    assert!(Arc::ptr_eq(&verified, &cached));
-    assert!(matches!(
-        verifier.verify_cached(&token, sanctum_core::ExpectedUse::Id),
-        Some(Err(VerifyError::WrongTokenUse { .. }))
-    ));
-    clock.advance(Duration::from_secs(61));
-    assert!(matches!(
-        verifier.verify_cached(&token, sanctum_core::ExpectedUse::Access),
-        Some(Err(VerifyError::Expired { .. }))
-    ));
-    let huge = "a".repeat(10_000);
-    assert!(matches!(
-        verifier.verify_cached(&huge, sanctum_core::ExpectedUse::Access),
-        Some(Err(VerifyError::TooLarge { .. }))
-    ));
-    let off = common::uncached_verifier(&issuer);
-    off.verify_access(&issuer.access_token().build())
-        .await
-        .expect("valid");
-    assert!(
-        off.verify_cached(
-            &issuer.access_token().build(),
-            sanctum_core::ExpectedUse::Access
-        )
-        .is_none()
-    );
-}
-
-#[tokio::test]
 async fn verify_now_waits_for_nothing_and_defers_only_a_key_fetch() {
     use sanctum_core::ExpectedUse::Access;
     let (issuer, clock) = common::issuer_with_clock().await;
@@ -405,43 +362,38 @@ async fn verify_now_waits_for_nothing_and_defers_only_a_key_fetch() {
         .build();
     // Refusals that need no key are answered at once, before any fetch.
     assert!(matches!(
-        verifier.verify_now("not.a.jwt!", Access),
+        verify_now(&verifier, "not.a.jwt!", Access),
         Some(Err(VerifyError::Malformed { .. }))
     ));
     assert!(matches!(
-        verifier.verify_now(&"a".repeat(10_000), Access),
+        verify_now(&verifier, &"a".repeat(10_000), Access),
         Some(Err(VerifyError::TooLarge { .. }))
     ));
     // A token whose key is not cached yet is left to `verify`, and nothing is fetched.
-    assert!(verifier.verify_now(&token, Access).is_none());
+    assert!(verify_now(&verifier, &token, Access).is_none());
     assert_eq!(issuer.jwks_requests(), 0);
     verifier.prefetch().await.expect("prefetch");
     // With the key cached: a full verification (the cache is off), every check included.
-    let claims = verifier
-        .verify_now(&token, Access)
+    let claims = verify_now(&verifier, &token, Access)
         .expect("answered")
         .expect("valid");
     assert_eq!(claims.sub(), "user-1");
     let forged = issuer.access_token().signed_with_unpublished_key().build();
     assert!(matches!(
-        verifier.verify_now(&forged, Access),
+        verify_now(&verifier, &forged, Access),
         Some(Err(VerifyError::InvalidSignature))
     ));
     clock.advance(Duration::from_secs(61));
     assert!(matches!(
-        verifier.verify_now(&token, Access),
+        verify_now(&verifier, &token, Access),
         Some(Err(VerifyError::Expired { .. }))
     ));
     // A kid the JWKS does not have still needs a fetch: `verify` decides (cooldown and all).
     issuer.rotate_key();
     let rotated = issuer.access_token().build();
-    assert!(verifier.verify_now(&rotated, Access).is_none());
+    assert!(verify_now(&verifier, &rotated, Access).is_none());
     assert!(verifier.verify_access(&rotated).await.is_ok());
-    assert!(
-        verifier
-            .verify_now(&rotated, Access)
-            .is_some_and(|r| r.is_ok())
-    );
+    assert!(verify_now(&verifier, &rotated, Access).is_some_and(|r| r.is_ok()));
     assert_eq!(issuer.jwks_requests(), 2);
 }
 
@@ -552,7 +504,7 @@ async fn inside_the_cooldown_an_unknown_kid_is_refused_without_waiting() {
     let unknown = issuer.access_token().kid("unknown").build();
     // answered synchronously: no task spawned, no fetch lock taken, no future to await
     assert!(matches!(
-        verifier.verify_now(&unknown, ExpectedUse::Access),
+        verify_now(&verifier, &unknown, ExpectedUse::Access),
         Some(Err(VerifyError::UnknownKey { .. }))
     ));
     assert_eq!(issuer.jwks_requests(), 1);

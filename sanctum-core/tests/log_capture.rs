@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use leak_check::{assert_none_shown, token_secrets};
 use sanctum_core::testing::{JwksMode, TestIssuer};
-use sanctum_core::{AuthRejection, ExpectedUse, Requirement, VerifyError};
+use sanctum_core::{ExpectedUse, Refusal, Requirement, VerifyError};
 use tracing::level_filters::LevelFilter;
 use tracing_subscriber::Layer as _;
 use tracing_subscriber::filter::Targets;
@@ -145,31 +145,39 @@ async fn refused_tokens_leave_no_token_in_the_logs() {
     verifier.verify_access(&valid).await.expect("valid");
     for token in refused.iter().chain([&valid]) {
         // every way in: awaited, immediate, cached, with a requirement, as another use
-        let mut errors: Vec<VerifyError> = Vec::new();
-        errors.extend(verifier.verify(token, ExpectedUse::Access).await.err());
+        let mut errors: Vec<Refusal> = Vec::new();
+        errors.extend(
+            verifier
+                .verify(token, ExpectedUse::Access)
+                .await
+                .err()
+                .map(Refusal::from),
+        );
         errors.extend(
             verifier
                 .verify_with(token, ExpectedUse::Access, &admin)
                 .await
-                .err(),
-        );
-        errors.extend(verifier.verify(token, ExpectedUse::Id).await.err());
-        errors.extend(
-            verifier
-                .verify_now(token, ExpectedUse::Access)
-                .and_then(Result::err),
+                .err()
+                .map(Refusal::from),
         );
         errors.extend(
             verifier
-                .verify_cached(token, ExpectedUse::Id)
-                .and_then(Result::err),
+                .verify(token, ExpectedUse::Id)
+                .await
+                .err()
+                .map(Refusal::from),
+        );
+        errors.extend(
+            sanctum_core::adapter::verify_now(&verifier, token, ExpectedUse::Access)
+                .and_then(Result::err)
+                .map(Refusal::from),
         );
         assert!(
             !errors.is_empty(),
             "each token is refused at least as an ID token"
         );
-        for err in errors {
-            AuthRejection::from(err).log();
+        for refusal in errors {
+            refusal.log();
         }
     }
 
@@ -190,7 +198,7 @@ async fn refused_tokens_leave_no_token_in_the_logs() {
         matches!(err, VerifyError::KeysUnavailable { .. }),
         "{err:?}"
     );
-    AuthRejection::from(err).log();
+    Refusal::from(err).log();
 
     let logs = captured(Logs::All);
     for expected in [

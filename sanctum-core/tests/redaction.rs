@@ -19,10 +19,9 @@ mod cognito_support;
 mod leak_check;
 
 use leak_check::{Secret, assert_debug_hides, assert_none_shown, token_secrets};
+use sanctum_core::adapter::{Extracted, RequestHeaders};
 use sanctum_core::testing::TestIssuer;
-use sanctum_core::{
-    AuthRejection, ExpectedUse, Extracted, RequestHeaders, Requirement, TokenSource, VerifyError,
-};
+use sanctum_core::{AccessError, ExpectedUse, Refusal, Requirement, TokenSource};
 
 #[tokio::test]
 async fn verified_claims_show_no_token() {
@@ -210,7 +209,7 @@ fn refused_tokens(issuer: &TestIssuer) -> Vec<(&'static str, String, &'static st
         (
             "valid but not in the required group",
             issuer.access_token().groups(["staff"]).build(),
-            "Forbidden",
+            "Denied",
         ),
     ]
 }
@@ -221,7 +220,7 @@ async fn refusals_never_show_the_refused_token() {
     let verifier = issuer.verifier();
     let admin = Requirement::group("admin");
     for (case, token, variant) in refused_tokens(&issuer) {
-        let err: VerifyError = verifier
+        let err: AccessError = verifier
             .verify_with(&token, ExpectedUse::Access, &admin)
             .await
             .expect_err(case);
@@ -230,7 +229,7 @@ async fn refusals_never_show_the_refused_token() {
         assert_none_shown(case, &err.to_string(), &secrets);
         assert_none_shown(case, err.description(), &secrets);
 
-        let rejection = AuthRejection::from(err);
+        let rejection = Refusal::from(err);
         assert_debug_hides(case, &rejection, variant, &secrets);
         assert_none_shown(case, &rejection.to_string(), &secrets);
         assert_none_shown(case, &rejection.body(), &secrets);
@@ -257,8 +256,8 @@ async fn a_credential_that_holds_no_usable_token_is_refused_without_showing_it()
     assert_eq!(extracted, Extracted::Unreadable);
     let rejection = extracted.into_token().expect_err("refused");
     let secrets = token_secrets("token", &token);
-    assert_debug_hides("AuthRejection", &rejection, "UnreadableToken", &secrets);
-    assert_none_shown("AuthRejection", &rejection.body(), &secrets);
+    assert_debug_hides("Refusal", &rejection, "UnreadableToken", &secrets);
+    assert_none_shown("Refusal", &rejection.body(), &secrets);
 }
 
 #[cfg(feature = "cognito")]

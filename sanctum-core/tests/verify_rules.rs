@@ -9,8 +9,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sanctum_core::testing::{JwksMode, TestIssuer};
 use sanctum_core::{
-    ConfigError, ErrorKind, ExpectedUse, Requirement, TimeClaim, TokenUse, UserPool, Verifier,
-    VerifyError,
+    AccessError, ConfigError, ErrorKind, ExpectedUse, Requirement, TimeClaim, TokenUse, UserPool,
+    Verifier, VerifyError,
 };
 
 async fn setup() -> (TestIssuer, Verifier) {
@@ -510,7 +510,7 @@ async fn the_client_must_be_configured() {
 
     let any = Verifier::builder()
         .pool(
-            UserPool::new(issuer.region(), issuer.pool_id())
+            UserPool::new(issuer.pool_id())
                 .with_jwks_url(issuer.jwks_url())
                 .accept_any_client(),
         )
@@ -524,7 +524,7 @@ async fn the_client_must_be_configured() {
 #[tokio::test]
 async fn a_pool_without_client_ids_needs_the_named_option() {
     let err = Verifier::builder()
-        .pool(UserPool::new("us-east-1", "us-east-1_AbC"))
+        .pool(UserPool::new("us-east-1_AbC"))
         .build()
         .expect_err("must not build");
     assert!(matches!(err, ConfigError::NoClientIds { .. }));
@@ -534,7 +534,11 @@ async fn a_pool_without_client_ids_needs_the_named_option() {
         ConfigError::NoPools
     ));
     let err = Verifier::builder()
-        .pool(UserPool::new("useast1", "us-east-1_AbC").client_id("c"))
+        .pool(
+            UserPool::new("us-east-1_AbC")
+                .with_region("useast1")
+                .client_id("c"),
+        )
         .build()
         .expect_err("bad region");
     assert!(err.to_string().contains("useast1"));
@@ -551,7 +555,7 @@ async fn requirements_are_checked_last_and_answer_forbidden() {
         .verify_with(&user, ExpectedUse::Access, &rule)
         .await
         .expect_err("forbidden");
-    assert!(matches!(err, VerifyError::Forbidden(_)));
+    assert!(matches!(err, AccessError::Denied(_)));
     assert_eq!(err.kind(), ErrorKind::Forbidden);
     verifier
         .verify_with(&admin, ExpectedUse::Access, &rule)
@@ -567,7 +571,10 @@ async fn requirements_are_checked_last_and_answer_forbidden() {
         .verify_with(&expired, ExpectedUse::Access, &rule)
         .await
         .expect_err("expired");
-    assert!(matches!(err, VerifyError::Expired { .. }));
+    assert!(matches!(
+        err,
+        AccessError::Invalid(VerifyError::Expired { .. })
+    ));
 }
 
 #[tokio::test]

@@ -12,9 +12,8 @@ use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forwar
 use actix_web::http::header::HeaderMap;
 use actix_web::{Error, HttpMessage as _, HttpResponse};
 use futures_util::future::LocalBoxFuture;
-use sanctum_core::{
-    AuthRejection, ExpectedUse, RequestHeaders, TokenSource, Verifier, header_text,
-};
+use sanctum_core::adapter::{RequestHeaders, header_text, verify_now};
+use sanctum_core::{ExpectedUse, Refusal, RejectedRequest, TokenSource, Verifier};
 
 use crate::extract::AuthState;
 use crate::rejection::{Handler, respond};
@@ -36,21 +35,21 @@ use crate::rejection::{Handler, respond};
 ///
 /// ```
 /// use actix_web::{App, HttpResponse, web};
-/// use sanctum_actix::{AuthRejection, CognitoAuth, default_response};
+/// use sanctum_actix::{Refusal, CognitoAuth, default_response};
 /// use sanctum_core::{ExpectedUse, TokenSource, UserPool, Verifier};
 ///
 /// # fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let verifier = Verifier::builder()
-///     .pool(UserPool::new("us-east-1", "us-east-1_AbC123xyz").client_id("4a1b2c3d4e5f"))
+///     .pool(UserPool::new("us-east-1_AbC123xyz").client_id("4a1b2c3d4e5f"))
 ///     .build()?;
 /// let auth = CognitoAuth::new(verifier)
 ///     .optional() // no token: anonymous; a bad token is still refused
 ///     .token_source(TokenSource::cookie("id_token"))
 ///     .expected_use(ExpectedUse::Id)
-///     .on_rejection(|rejection: AuthRejection| match rejection {
-///         // send browsers without a valid session to the sign-in page
-///         AuthRejection::MissingToken | AuthRejection::EmptyToken => HttpResponse::Found()
-///             .insert_header(("location", "/sign-in"))
+///     .on_rejection(|refusal, request| match refusal {
+///         // send browsers without a valid session to the sign-in page, and back afterwards
+///         Refusal::MissingToken | Refusal::EmptyToken => HttpResponse::Found()
+///             .insert_header(("location", format!("/sign-in?next={}", request.uri())))
 ///             .finish(),
 ///         other => default_response(&other),
 ///     });
@@ -102,15 +101,17 @@ impl CognitoAuth {
     }
 
     /// Replaces the response to every refusal — by this middleware, and by the guards and
-    /// extractors behind it — with your own. The [`AuthRejection`] says why and carries the
+    /// extractors behind it — with your own. The [`Refusal`] says why and carries the
     /// default status, challenge and body, should you want to reuse them
     /// ([`default_response`](crate::default_response) builds the default answer).
     pub fn on_rejection<F, R>(mut self, handler: F) -> Self
     where
-        F: Fn(AuthRejection) -> R + Send + Sync + 'static,
+        F: Fn(Refusal, RejectedRequest) -> R + Send + Sync + 'static,
         R: Into<HttpResponse>,
     {
-        let handler: Handler = Arc::new(move |rejection: AuthRejection| handler(rejection).into());
+        let handler: Handler = Arc::new(move |rejection: Refusal, request: RejectedRequest| {
+            handler(rejection, request).into()
+        });
         self.handler = Some(handler);
         self
     }
@@ -208,13 +209,10 @@ where
             .into_token()
         {
             Ok(None) if self.auth.optional => Some(Ok(None)),
-            Ok(None) => Some(Err(AuthRejection::MissingToken)),
+            Ok(None) => Some(Err(Refusal::MissingToken)),
             Err(rejection) => Some(Err(rejection)),
-            Ok(Some(token)) => self
-                .auth
-                .verifier
-                .verify_now(&token, self.auth.expected)
-                .map(|result| result.map(Some).map_err(AuthRejection::Verify)),
+            Ok(Some(token)) => verify_now(&self.auth.verifier, &token, self.auth.expected)
+                .map(|result| result.map(Some).map_err(Refusal::Verify)),
         };
         match ready {
             Some(Ok(claims)) => {
@@ -240,9 +238,9 @@ where
                             .verifier
                             .verify(&token, auth.expected)
                             .await
-                            .map_err(AuthRejection::Verify),
+                            .map_err(Refusal::Verify),
                         // found in these very headers a moment ago; kept total all the same
-                        Ok(None) => Err(AuthRejection::MissingToken),
+                        Ok(None) => Err(Refusal::MissingToken),
                         Err(rejection) => Err(rejection),
                     };
                     match outcome {
@@ -327,11 +325,11 @@ impl<F, B> fmt::Debug for AuthFuture<F, B> {
 /// Logs the refusal and answers it (with the application's handler when there is one).
 fn reject<B>(
     req: ServiceRequest,
-    rejection: &AuthRejection,
+    rejection: &Refusal,
     auth: &CognitoAuth,
 ) -> ServiceResponse<EitherBody<B>> {
     rejection.log();
-    let response = respond(rejection, auth.handler.as_ref());
+    let response = respond(rejection, auth.handler.as_ref(), req.request());
     req.into_response(response).map_into_right_body()
 }
 
@@ -340,7 +338,7 @@ mod tests {
     use actix_web::http::header::{HeaderName, HeaderValue};
 
     use super::*;
-    use sanctum_core::Extracted;
+    use sanctum_core::adapter::Extracted;
 
     fn map(pairs: &[(&'static str, &[u8])]) -> HeaderMap {
         let mut map = HeaderMap::new();

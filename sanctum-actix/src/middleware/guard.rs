@@ -9,7 +9,7 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use futures_util::TryFutureExt as _;
 use futures_util::future::{Either, MapOk, Ready, ready};
-use sanctum_core::{AuthRejection, CognitoClaims, Denied, Requirement, Verifier};
+use sanctum_core::{CognitoClaims, Denied, Refusal, Requirement, Verifier};
 
 use crate::extract::AuthState;
 use crate::rejection::respond;
@@ -44,6 +44,12 @@ const GUARD_HINT: &str = "RequireGroup, RequireScope and Require need the sanctu
 pub struct RequireGroup(pub &'static str);
 
 impl RequireGroup {
+    /// A guard for membership in `group`, a name read at run time (configuration, say);
+    /// `RequireGroup("admin")` is the form for literals.
+    pub fn named(group: impl Into<String>) -> Require {
+        Require::new(Requirement::group(group))
+    }
+
     /// A guard for membership in at least one of `groups` (none given: never met).
     pub fn any<I, S>(groups: I) -> Require
     where
@@ -54,6 +60,11 @@ impl RequireGroup {
     }
 
     /// A guard for membership in every one of `groups`.
+    ///
+    /// # Panics
+    /// When `groups` is empty (it would admit everyone); for lists read at run time build
+    /// `Require::new(Requirement::try_all_groups(groups)?)`.
+    #[track_caller]
     pub fn all<I, S>(groups: I) -> Require
     where
         I: IntoIterator<Item = S>,
@@ -80,6 +91,12 @@ impl RequireGroup {
 pub struct RequireScope(pub &'static str);
 
 impl RequireScope {
+    /// A guard for the scope `scope`, a name read at run time; `RequireScope("orders/read")`
+    /// is the form for literals.
+    pub fn named(scope: impl Into<String>) -> Require {
+        Require::new(Requirement::scope(scope))
+    }
+
     /// A guard for at least one of `scopes`.
     pub fn any<I, S>(scopes: I) -> Require
     where
@@ -90,6 +107,11 @@ impl RequireScope {
     }
 
     /// A guard for every one of `scopes`.
+    ///
+    /// # Panics
+    /// When `scopes` is empty (it would admit everyone); for lists read at run time build
+    /// `Require::new(Requirement::try_all_scopes(scopes)?)`.
+    #[track_caller]
     pub fn all<I, S>(scopes: I) -> Require
     where
         I: IntoIterator<Item = S>,
@@ -265,19 +287,19 @@ where
         let refused = {
             let extensions = req.extensions();
             match extensions.get::<AuthState>() {
-                None => Some((AuthRejection::Misconfigured { hint: GUARD_HINT }, None)),
+                None => Some((Refusal::Misconfigured { hint: GUARD_HINT }, None)),
                 Some(AuthState {
                     claims: None,
                     handler,
                     ..
-                }) => Some((AuthRejection::MissingToken, handler.clone())),
+                }) => Some((Refusal::MissingToken, handler.clone())),
                 Some(AuthState {
                     claims: Some(claims),
                     handler,
                     verifier,
                 }) => match self.check.check(claims, verifier) {
                     Ok(()) => None,
-                    Err(denied) => Some((AuthRejection::from(denied), handler.clone())),
+                    Err(denied) => Some((Refusal::from(denied), handler.clone())),
                 },
             }
         };
@@ -288,7 +310,7 @@ where
             }
             Some((rejection, handler)) => {
                 rejection.log();
-                let response = respond(&rejection, handler.as_ref());
+                let response = respond(&rejection, handler.as_ref(), req.request());
                 Either::Right(ready(Ok(req.into_response(response).map_into_right_body())))
             }
         }

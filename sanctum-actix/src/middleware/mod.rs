@@ -19,7 +19,7 @@
 //! #[actix_web::main]
 //! async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //!     let verifier = Verifier::builder()
-//!         .pool(UserPool::new("us-east-1", "us-east-1_AbC123xyz").client_id("4a1b2c3d4e5f"))
+//!         .pool(UserPool::new("us-east-1_AbC123xyz").client_id("4a1b2c3d4e5f"))
 //!         .build()?;
 //!     HttpServer::new(move || {
 //!         let auth = CognitoAuth::new(verifier.clone());

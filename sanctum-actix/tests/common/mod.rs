@@ -8,19 +8,20 @@ use std::time::Duration;
 
 use actix_web::HttpResponse;
 use sanctum_actix::{
-    AuthRejection, CognitoAuth, CognitoUser, Require, RequireGroup, RequireScope, RequireStepUp,
+    CognitoAuth, CognitoUser, MaybeCognitoUser, Refusal, RejectedRequest, Require, RequireGroup,
+    RequireScope, RequireStepUp, TypedClaims,
 };
 use sanctum_core::testing::conformance::{
     ANONYMOUS, COOKIE_NAME, CUSTOM_HEADER, ConformanceEnv, Route, STEP_UP_ACR, STEP_UP_AMR,
-    STEP_UP_MAX_AGE, custom_rejection_body,
+    STEP_UP_MAX_AGE, TenantClaims, custom_rejection_body,
 };
-use sanctum_core::{ExpectedUse, RequestHeaders, Requirement, TokenSource};
+use sanctum_core::{ExpectedUse, Requirement, TokenSource};
 
 /// The conformance table's custom rejection: the rejection's status, `custom <code>`.
-pub fn custom_rejection(rejection: AuthRejection) -> HttpResponse {
+pub fn custom_rejection(rejection: Refusal, request: RejectedRequest) -> HttpResponse {
     let status = actix_web::http::StatusCode::from_u16(rejection.status().as_u16())
         .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
-    HttpResponse::build(status).body(custom_rejection_body(rejection.error_code()))
+    HttpResponse::build(status).body(custom_rejection_body(&rejection, &request))
 }
 
 /// Every conformance handler answers the user name of the `CognitoUser` it extracted.
@@ -28,8 +29,13 @@ pub async fn user_name(user: CognitoUser) -> String {
     user.username().unwrap_or_default().to_owned()
 }
 
+/// The typed-claims route's answer.
+pub async fn tenant_body(claims: TypedClaims<TenantClaims>) -> String {
+    claims.body()
+}
+
 /// The optional route's handler: the user name or `ANONYMOUS`.
-pub async fn maybe_user_name(user: Option<CognitoUser>) -> String {
+pub async fn maybe_user_name(MaybeCognitoUser(user): MaybeCognitoUser) -> String {
     user.and_then(|u| u.username().map(str::to_owned))
         .unwrap_or_else(|| ANONYMOUS.to_owned())
 }
@@ -88,15 +94,13 @@ pub fn conformance_routes(
                         .wrap(auth.token_source(TokenSource::cookie(COOKIE_NAME)))
                         .get(user_name),
                 ),
-                Route::Custom => {
-                    cfg.service(
-                        resource
-                            .wrap(auth.token_source(TokenSource::custom(
-                                |h: &dyn RequestHeaders| h.header(CUSTOM_HEADER).map(str::to_owned),
-                            )))
-                            .get(user_name),
-                    )
-                }
+                Route::Custom => cfg.service(
+                    resource
+                        .wrap(auth.token_source(TokenSource::custom(|h| {
+                            h.header(CUSTOM_HEADER).map(str::to_owned)
+                        })))
+                        .get(user_name),
+                ),
                 Route::IdToken => cfg.service(
                     resource
                         .wrap(auth.expected_use(ExpectedUse::Id))
@@ -153,6 +157,9 @@ pub fn conformance_routes(
                         )
                         .get(user_name),
                 ),
+                Route::OptionalExtractorWithoutLayer => cfg.service(resource.get(maybe_user_name)),
+                Route::TypedClaims => cfg.service(resource.wrap(auth).get(tenant_body)),
+                Route::TypedClaimsWithoutLayer => cfg.service(resource.get(tenant_body)),
                 Route::RetiredKey => cfg.service(
                     resource
                         .wrap(CognitoAuth::new(retiring.clone()))

@@ -1,17 +1,19 @@
-//! [`CognitoAuthLayer`] and its service [`CognitoAuth`].
+//! [`CognitoAuthLayer`] and its service [`CognitoAuthService`].
 
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum_core::response::{IntoResponse, Response};
 use http::Request;
-use sanctum_core::{AuthRejection, CognitoClaims, ExpectedUse, TokenSource, Verifier, VerifyError};
+use sanctum_core::{
+    CognitoClaims, ExpectedUse, Refusal, RejectedRequest, TokenSource, Verifier, VerifyError,
+};
 use tower_layer::Layer;
 use tower_service::Service;
 
 use super::future::ResponseFuture;
 use crate::extract::{AuthContext, CognitoUser};
-use crate::rejection::{CognitoRejection, OnRejection};
+use crate::rejection::{CognitoRejection, OnRejection, rejected_request};
 
 /// Verifies the Cognito token of every request and hands the claims to what runs behind it.
 ///
@@ -39,7 +41,7 @@ use crate::rejection::{CognitoRejection, OnRejection};
 ///
 /// # fn app() -> Result<Router, sanctum_core::ConfigError> {
 /// let verifier = Verifier::builder()
-///     .pool(UserPool::new("us-east-1", "us-east-1_AbC123xyz").client_id("4a1b2c3d4e5f"))
+///     .pool(UserPool::new("us-east-1_AbC123xyz").client_id("4a1b2c3d4e5f"))
 ///     .build()?;
 ///
 /// let app = Router::new()
@@ -103,7 +105,7 @@ impl CognitoAuthLayer {
     /// use sanctum_axum::{CognitoAuthLayer, TokenSource};
     ///
     /// let layer = CognitoAuthLayer::new(verifier).token_source(TokenSource::custom(
-    ///     |headers: &dyn sanctum_core::RequestHeaders| headers.header("x-api-token").map(str::to_owned),
+    ///     |headers| headers.header("x-api-token").map(str::to_owned),
     /// ));
     /// # let _ = layer; }
     /// ```
@@ -118,21 +120,26 @@ impl CognitoAuthLayer {
     }
 
     /// Answers refusals with your own response instead of the default one; the handler also
-    /// answers for the guards and extractors behind this layer.
+    /// answers for the guards and extractors behind this layer. It gets the [`Refusal`] and
+    /// the request's method, URI and headers ([`RejectedRequest`]).
     ///
     /// ```
     /// # fn demo(verifier: sanctum_core::Verifier) {
-    /// use axum::Json;
-    /// use sanctum_axum::{AuthRejection, CognitoAuthLayer};
+    /// use axum::response::{IntoResponse, Redirect};
+    /// use sanctum_axum::{CognitoAuthLayer, Refusal, default_response};
     ///
-    /// let layer = CognitoAuthLayer::new(verifier).on_rejection(|rejection: AuthRejection| {
-    ///     (rejection.status(), Json(serde_json::json!({ "message": rejection.description() })))
+    /// // browsers without a session go to the sign-in page, and come back afterwards
+    /// let layer = CognitoAuthLayer::new(verifier).on_rejection(|refusal, request| match refusal {
+    ///     Refusal::MissingToken => {
+    ///         Redirect::to(&format!("/sign-in?next={}", request.uri())).into_response()
+    ///     }
+    ///     other => default_response(&other),
     /// });
     /// # let _ = layer; }
     /// ```
     pub fn on_rejection<F, R>(self, handler: F) -> Self
     where
-        F: Fn(AuthRejection) -> R + Send + Sync + 'static,
+        F: Fn(Refusal, RejectedRequest) -> R + Send + Sync + 'static,
         R: IntoResponse,
     {
         let handler = OnRejection::new(handler);
@@ -141,10 +148,10 @@ impl CognitoAuthLayer {
 }
 
 impl<S> Layer<S> for CognitoAuthLayer {
-    type Service = CognitoAuth<S>;
+    type Service = CognitoAuthService<S>;
 
-    fn layer(&self, inner: S) -> CognitoAuth<S> {
-        CognitoAuth {
+    fn layer(&self, inner: S) -> CognitoAuthService<S> {
+        CognitoAuthService {
             inner,
             shared: Arc::clone(&self.shared),
         }
@@ -153,7 +160,7 @@ impl<S> Layer<S> for CognitoAuthLayer {
 
 /// The service of [`CognitoAuthLayer`]; see there.
 #[derive(Clone, Debug)]
-pub struct CognitoAuth<S> {
+pub struct CognitoAuthService<S> {
     inner: S,
     shared: Arc<Shared>,
 }
@@ -162,7 +169,7 @@ pub struct CognitoAuth<S> {
 enum Found {
     Missing,
     /// A credential without a usable token (empty, not text).
-    Refused(AuthRejection),
+    Refused(Refusal),
     /// Answered without waiting (the key was cached, or the token was in the verified-token
     /// cache): no future, no copy of the token.
     Ready(Result<Arc<CognitoClaims>, VerifyError>),
@@ -172,7 +179,7 @@ enum Found {
     Token(String),
 }
 
-impl<S, B> Service<Request<B>> for CognitoAuth<S>
+impl<S, B> Service<Request<B>> for CognitoAuthService<S>
 where
     S: Service<Request<B>> + Clone + Send + 'static,
     S::Response: IntoResponse,
@@ -192,11 +199,11 @@ where
             Ok(None) => Found::Missing,
             Err(rejection) => Found::Refused(rejection),
             Ok(Some(token)) => {
-                match self
-                    .shared
-                    .verifier
-                    .verify_now(&token, self.shared.expected)
-                {
+                match sanctum_core::adapter::verify_now(
+                    &self.shared.verifier,
+                    &token,
+                    self.shared.expected,
+                ) {
                     Some(result) => Found::Ready(result),
                     None => Found::Token(token.into_owned()),
                 }
@@ -211,8 +218,8 @@ where
                 });
                 return ResponseFuture::inner(self.inner.call(req));
             }
-            Found::Missing => return self.reject(AuthRejection::MissingToken),
-            Found::Refused(rejection) => return self.reject(rejection),
+            Found::Missing => return self.reject(Refusal::MissingToken, &req),
+            Found::Refused(rejection) => return self.reject(rejection, &req),
             // hot path: a token whose key is cached is answered without boxing a future
             Found::Ready(Ok(claims)) => {
                 req.extensions_mut().insert(AuthContext {
@@ -222,7 +229,7 @@ where
                 });
                 return ResponseFuture::inner(self.inner.call(req));
             }
-            Found::Ready(Err(err)) => return self.reject(AuthRejection::Verify(err)),
+            Found::Ready(Err(err)) => return self.reject(Refusal::Verify(err), &req),
             Found::Token(token) => token,
         };
         // The ready service goes into the future; a fresh clone waits for the next poll_ready.
@@ -237,9 +244,11 @@ where
     }
 }
 
-impl<S> CognitoAuth<S> {
-    fn reject<F, E>(&self, rejection: AuthRejection) -> ResponseFuture<F, E> {
-        let rejection = CognitoRejection::new(rejection, self.shared.on_rejection.clone());
+impl<S> CognitoAuthService<S> {
+    fn reject<F, E, B>(&self, rejection: Refusal, req: &Request<B>) -> ResponseFuture<F, E> {
+        let rejection = CognitoRejection::new(rejection, self.shared.on_rejection.clone(), || {
+            rejected_request(req)
+        });
         ResponseFuture::rejected(rejection.into_response())
     }
 }
@@ -268,7 +277,9 @@ where
         }
         Err(err) => {
             let rejection =
-                CognitoRejection::new(AuthRejection::Verify(err), shared.on_rejection.clone());
+                CognitoRejection::new(Refusal::Verify(err), shared.on_rejection.clone(), || {
+                    rejected_request(&req)
+                });
             Ok(rejection.into_response())
         }
     }

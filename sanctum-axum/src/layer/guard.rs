@@ -5,13 +5,13 @@ use std::time::Duration;
 
 use axum_core::response::{IntoResponse, Response};
 use http::Request;
-use sanctum_core::{AuthRejection, Requirement};
+use sanctum_core::{Refusal, Requirement};
 use tower_layer::Layer;
 use tower_service::Service;
 
 use super::future::ResponseFuture;
 use crate::extract::AuthContext;
-use crate::rejection::CognitoRejection;
+use crate::rejection::{CognitoRejection, rejected_request};
 
 /// The hint of the 500 answer when a guard runs without the layer.
 pub(crate) const GUARD_HINT: &str = "add sanctum_axum::CognitoAuthLayer in front of this guard: \
@@ -38,6 +38,12 @@ pub(crate) const GUARD_HINT: &str = "add sanctum_axum::CognitoAuthLayer in front
 pub struct RequireGroup(pub &'static str);
 
 impl RequireGroup {
+    /// Lets through members of `group`, a name read at run time (configuration, say);
+    /// `RequireGroup("admin")` is the form for literals.
+    pub fn named(group: impl Into<String>) -> Require {
+        Require::new(Requirement::group(group))
+    }
+
     /// Lets through members of at least one of `groups`.
     ///
     /// ```
@@ -55,11 +61,16 @@ impl RequireGroup {
 
     /// Lets through members of every one of `groups`.
     ///
+    /// # Panics
+    /// When `groups` is empty (it would admit everyone); for lists read at run time build
+    /// `Require::new(Requirement::try_all_groups(groups)?)`.
+    ///
     /// ```
     /// # use sanctum_axum::RequireGroup;
     /// let guard = RequireGroup::all(["admin", "ops"]);
     /// # let _ = guard;
     /// ```
+    #[track_caller]
     pub fn all<I, S>(groups: I) -> Require
     where
         I: IntoIterator<Item = S>,
@@ -85,6 +96,37 @@ impl RequireGroup {
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RequireScope(pub &'static str);
+
+impl RequireScope {
+    /// Lets through tokens granting `scope`, a name read at run time;
+    /// `RequireScope("orders/read")` is the form for literals.
+    pub fn named(scope: impl Into<String>) -> Require {
+        Require::new(Requirement::scope(scope))
+    }
+
+    /// Lets through tokens granting at least one of `scopes`.
+    pub fn any<I, S>(scopes: I) -> Require
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Require::new(Requirement::any_scope(scopes))
+    }
+
+    /// Lets through tokens granting every one of `scopes`.
+    ///
+    /// # Panics
+    /// When `scopes` is empty (it would admit everyone); for lists read at run time build
+    /// `Require::new(Requirement::try_all_scopes(scopes)?)`.
+    #[track_caller]
+    pub fn all<I, S>(scopes: I) -> Require
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Require::new(Requirement::all_scopes(scopes))
+    }
+}
 
 /// Step-up guards for sensitive routes (RFC 9470): they refuse a valid token whose sign-in is
 /// too old or not strong enough with 401 `insufficient_user_authentication`, and tell the
@@ -216,23 +258,23 @@ pub struct RequireService<S> {
 }
 
 impl<S> RequireService<S> {
-    /// Why `extensions` do not pass, if they do not.
-    fn refusal(&self, extensions: &http::Extensions) -> Option<CognitoRejection> {
-        let Some(context) = extensions.get::<AuthContext>() else {
-            return Some(CognitoRejection::from(AuthRejection::Misconfigured {
+    /// Why `req` does not pass, if it does not.
+    fn refusal<B>(&self, req: &Request<B>) -> Option<CognitoRejection> {
+        let Some(context) = req.extensions().get::<AuthContext>() else {
+            return Some(CognitoRejection::from(Refusal::Misconfigured {
                 hint: GUARD_HINT,
             }));
         };
         let rejection = match &context.user {
-            None => AuthRejection::MissingToken,
-            Some(user) => AuthRejection::from(
+            None => Refusal::MissingToken,
+            Some(user) => Refusal::from(
                 context
                     .verifier
                     .check_requirement(user, &self.requirement)
                     .err()?,
             ),
         };
-        Some(context.rejection(rejection))
+        Some(context.rejection(rejection, || rejected_request(req)))
     }
 }
 
@@ -250,7 +292,7 @@ where
     }
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
-        match self.refusal(req.extensions()) {
+        match self.refusal(&req) {
             None => ResponseFuture::inner(self.inner.call(req)),
             Some(rejection) => ResponseFuture::rejected(rejection.into_response()),
         }

@@ -22,5 +22,5 @@ mod auth;
 pub mod future;
 mod guard;
 
-pub use auth::{CognitoAuth, CognitoAuthLayer};
+pub use auth::{CognitoAuthLayer, CognitoAuthService};
 pub use guard::{Require, RequireGroup, RequireScope, RequireService, RequireStepUp};

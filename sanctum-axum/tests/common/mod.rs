@@ -12,21 +12,23 @@ use http_body_util::BodyExt as _;
 use std::time::Duration;
 
 use sanctum_axum::{
-    AuthRejection, CognitoAuthLayer, CognitoUser, ExpectedUse, Require, RequireGroup, RequireScope,
-    RequireStepUp, TokenSource,
+    CognitoAuthLayer, CognitoUser, ExpectedUse, Refusal, RejectedRequest, Require, RequireGroup,
+    RequireScope, RequireStepUp, TokenSource, TypedClaims,
 };
-use sanctum_core::RequestHeaders;
 use sanctum_core::Requirement;
 use sanctum_core::testing::conformance::{
     ANONYMOUS, COOKIE_NAME, CUSTOM_HEADER, ConformanceEnv, Route, STEP_UP_ACR, STEP_UP_AMR,
-    STEP_UP_MAX_AGE, custom_rejection_body,
+    STEP_UP_MAX_AGE, TenantClaims, custom_rejection_body,
 };
 
 /// The conformance table's custom rejection: the rejection's status, `custom <code>`.
-pub(crate) fn custom_rejection(rejection: AuthRejection) -> (http::StatusCode, String) {
+pub(crate) fn custom_rejection(
+    rejection: Refusal,
+    request: RejectedRequest,
+) -> (http::StatusCode, String) {
     (
         rejection.status(),
-        custom_rejection_body(rejection.error_code()),
+        custom_rejection_body(&rejection, &request),
     )
 }
 use tower::ServiceExt as _;
@@ -34,6 +36,11 @@ use tower::ServiceExt as _;
 /// The user name of the verified user, as every conformance handler answers.
 pub(crate) async fn user_name(user: CognitoUser) -> String {
     user.username().unwrap_or_default().to_owned()
+}
+
+/// The typed-claims route's answer.
+pub(crate) async fn tenant_body(claims: TypedClaims<TenantClaims>) -> String {
+    claims.body()
 }
 
 /// The user name, or `ANONYMOUS`.
@@ -63,9 +70,11 @@ pub(crate) fn conformance_route(env: &ConformanceEnv, route: Route) -> MethodRou
         Route::Cookie => {
             get(user_name).route_layer(auth.token_source(TokenSource::cookie(COOKIE_NAME)))
         }
-        Route::Custom => get(user_name).route_layer(auth.token_source(TokenSource::custom(
-            |headers: &dyn RequestHeaders| headers.header(CUSTOM_HEADER).map(str::to_owned),
-        ))),
+        Route::Custom => {
+            get(user_name).route_layer(auth.token_source(TokenSource::custom(|headers| {
+                headers.header(CUSTOM_HEADER).map(str::to_owned)
+            })))
+        }
         Route::IdToken => get(user_name).route_layer(auth.expected_use(ExpectedUse::Id)),
         Route::KeysDown => {
             get(user_name).route_layer(CognitoAuthLayer::new(env.keys_down_verifier.clone()))
@@ -90,6 +99,9 @@ pub(crate) fn conformance_route(env: &ConformanceEnv, route: Route) -> MethodRou
         Route::KeysDownCustomRejection => get(user_name).route_layer(
             CognitoAuthLayer::new(env.fresh_keys_down_verifier()).on_rejection(custom_rejection),
         ),
+        Route::OptionalExtractorWithoutLayer => get(maybe_user_name),
+        Route::TypedClaims => get(tenant_body).route_layer(auth.clone()),
+        Route::TypedClaimsWithoutLayer => get(tenant_body),
         Route::RetiredKey => {
             get(user_name).route_layer(CognitoAuthLayer::new(env.retiring_verifier.clone()))
         }

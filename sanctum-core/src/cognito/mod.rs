@@ -322,14 +322,13 @@ impl SanctumClientBuilder {
         let verifier = match self.verifier {
             Some(verifier) => {
                 // still check the values the SDK calls use
-                UserPool::new(&self.region, &self.pool_id)
+                UserPool::new(&self.pool_id)
                     .client_id(&self.client_id)
                     .validate()?;
                 verifier
             }
             None => {
-                let mut pool =
-                    UserPool::new(&self.region, &self.pool_id).client_id(&self.client_id);
+                let mut pool = UserPool::new(&self.pool_id).client_id(&self.client_id);
                 if let Some(issuer) = self.issuer {
                     pool = pool.with_issuer(issuer);
                 }

@@ -25,12 +25,36 @@ pub const STEP_UP_ACR: &str = "urn:sanctum:acr:mfa";
 /// The `amr` method [`Route::StepUpAmr`] requires.
 pub const STEP_UP_AMR: &str = "mfa";
 
+/// The claims type of [`Route::TypedClaims`]: an access token's `username` and its
+/// `custom:tenant` attribute.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct TenantClaims {
+    /// `username`.
+    pub username: String,
+    /// `custom:tenant`.
+    #[serde(rename = "custom:tenant")]
+    pub tenant: String,
+}
+
+impl TenantClaims {
+    /// What the [`Route::TypedClaims`] handler answers: `<username>@<tenant>`.
+    #[must_use]
+    pub fn body(&self) -> String {
+        format!("{}@{}", self.username, self.tenant)
+    }
+}
+
 /// The body a custom rejection handler ([`Route::ColdKeysCustomRejection`],
-/// [`Route::KeysDownCustomRejection`]) answers: `custom <error code>`, with the rejection's
-/// status and no `WWW-Authenticate`.
+/// [`Route::KeysDownCustomRejection`]) answers: `custom <error code> <method> <uri>`, with
+/// the rejection's status and no `WWW-Authenticate` — proof that the handler saw the request.
 #[must_use]
-pub fn custom_rejection_body(error_code: &str) -> String {
-    format!("custom {error_code}")
+pub fn custom_rejection_body(refusal: &crate::Refusal, request: &crate::RejectedRequest) -> String {
+    format!(
+        "custom {} {} {}",
+        refusal.error_code(),
+        request.method(),
+        request.uri()
+    )
 }
 
 /// A route of the conformance app. Every handler answers 200 with the user name of the
@@ -87,11 +111,19 @@ pub enum Route {
     /// Auth layer over [`ConformanceEnv::retiring_verifier`], which verified (and cached)
     /// [`ConformanceEnv::retired_token`] before its key was retired and refetched.
     RetiredKey,
+    /// The adapter's optional extractor (axum `Option<CognitoUser>`, actix
+    /// `MaybeCognitoUser`) with no auth layer in front.
+    OptionalExtractorWithoutLayer,
+    /// Auth layer; the handler takes `TypedClaims<TenantClaims>` and answers
+    /// [`TenantClaims::body`].
+    TypedClaims,
+    /// A handler taking `TypedClaims<TenantClaims>` with no auth layer in front.
+    TypedClaimsWithoutLayer,
 }
 
 impl Route {
     /// Every route.
-    pub const ALL: [Route; 21] = [
+    pub const ALL: [Route; 24] = [
         Route::Protected,
         Route::Admin,
         Route::AnyGroup,
@@ -113,6 +145,9 @@ impl Route {
         Route::ColdKeysCustomRejection,
         Route::KeysDownCustomRejection,
         Route::RetiredKey,
+        Route::OptionalExtractorWithoutLayer,
+        Route::TypedClaims,
+        Route::TypedClaimsWithoutLayer,
     ];
 
     /// The route's path.
@@ -140,6 +175,9 @@ impl Route {
             Route::ColdKeysCustomRejection => "/cold-keys/custom-rejection",
             Route::KeysDownCustomRejection => "/keys-down/custom-rejection",
             Route::RetiredKey => "/retired-key",
+            Route::OptionalExtractorWithoutLayer => "/no-layer/optional-extractor",
+            Route::TypedClaims => "/typed-claims",
+            Route::TypedClaimsWithoutLayer => "/no-layer/typed-claims",
         }
     }
 }
@@ -406,6 +444,11 @@ impl ConformanceEnv {
             .access_token()
             .claim("amr", serde_json::json!(["pwd"]))
             .build();
+        let tenant_token = i
+            .access_token()
+            .username("tina")
+            .claim("custom:tenant", "acme")
+            .build();
         let new_key_token = self.retiring_issuer.access_token().username("nina").build();
 
         let bearer = |t: &str| vec![("authorization".to_owned(), format!("Bearer {t}"))];
@@ -478,8 +521,8 @@ impl ConformanceEnv {
                 "invalid_request",
             )
         };
-        let custom = |name, route, headers, status, code: &str| Case {
-            body: Body::Text(custom_rejection_body(code)),
+        let custom = |name, route: Route, headers, status, code: &str| Case {
+            body: Body::Text(format!("custom {code} GET {}", route.path())),
             ..fail(name, route, headers, status, Challenge::None, "unused")
         };
         let twice = |a: &str, b: &str| {
@@ -643,6 +686,40 @@ impl ConformanceEnv {
                 "step-up: an expired token is 401 invalid_token",
                 R::StepUpAmr,
                 bearer(&expired),
+            ),
+            // optional extraction and typed claims, the same in every adapter
+            fail(
+                "optional extractor without the auth layer",
+                R::OptionalExtractorWithoutLayer,
+                bearer(&alice),
+                500,
+                Challenge::None,
+                "server_error",
+            ),
+            ok(
+                "typed claims that fit",
+                R::TypedClaims,
+                bearer(&tenant_token),
+                "tina@acme",
+            ),
+            forbidden(
+                "typed claims that do not fit are 403, not 401",
+                R::TypedClaims,
+                bearer(&alice),
+            ),
+            missing("typed claims, no token", R::TypedClaims, vec![]),
+            invalid(
+                "typed claims, expired token",
+                R::TypedClaims,
+                bearer(&expired),
+            ),
+            fail(
+                "typed claims without the auth layer",
+                R::TypedClaimsWithoutLayer,
+                bearer(&tenant_token),
+                500,
+                Challenge::None,
+                "server_error",
             ),
         ];
         cases.extend(vec![

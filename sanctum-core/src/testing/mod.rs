@@ -337,7 +337,8 @@ impl TestIssuer {
 
     /// A [`UserPool`] matching this issuer: region, pool, client, and the loopback JWKS URL.
     pub fn user_pool(&self) -> UserPool {
-        UserPool::new(&self.inner.region, &self.inner.pool_id)
+        UserPool::new(&self.inner.pool_id)
+            .with_region(&self.inner.region)
             .client_id(&self.inner.client_id)
             .with_jwks_url(self.jwks_url())
     }

@@ -6,9 +6,11 @@
 //!    whose Cognito claims have the right types;
 //! 3. `iss` exactly one of the configured issuers ([`UserPool::issuers`]): this picks the pool
 //!    and the JWKS, so a token of an unknown issuer costs no key lookup, fetch or RSA work;
-//! 4. the key for `kid` in that issuer's **current** key set (fetched on demand, see the
-//!    [`crate::jwks`] policy), and its own `alg`, when stated, RS256 — on a verified-token
-//!    cache hit too: a key dropped by a refetch stops verifying at once;
+//! 4. the key for `kid` in that issuer's **current** key set (fetched on demand: once per
+//!    unknown `kid`, at most once per [cooldown](VerifierBuilder::jwks_cooldown), a failed
+//!    fetch retried after a backoff of 1 s doubling up to the cooldown, concurrent requests
+//!    sharing one fetch, the last good keys kept), and its own `alg`, when stated, RS256 —
+//!    on a verified-token cache hit too: a key dropped by a refetch stops verifying at once;
 //! 5. the signature;
 //! 6. `exp` in the future, `nbf`/`iat` not in the future, with the [leeway](VerifierBuilder::leeway);
 //! 7. `token_use` as asked;
@@ -29,7 +31,7 @@ use crate::clock::{Clock, SystemClock, unix_seconds};
 use crate::config::UserPool;
 use crate::error::{ConfigError, TimeClaim, VerifyError, clip};
 use crate::jwks::{Fetcher, Jwks, PreparedKey, parse_jwks};
-use crate::rbac::Requirement;
+use crate::rbac::{AccessError, Requirement};
 
 use self::cache::{Entry, TokenCache};
 use self::token::{Parsed, RS256};
@@ -68,7 +70,7 @@ pub const DEFAULT_CACHE_CAPACITY: u64 = 10_000;
 ///
 /// # async fn run(token: &str) -> Result<(), Box<dyn std::error::Error>> {
 /// let verifier = Verifier::builder()
-///     .pool(UserPool::new("us-east-1", "us-east-1_AbC123xyz").client_id("4a1b2c3d4e5f"))
+///     .pool(UserPool::new("us-east-1_AbC123xyz").client_id("4a1b2c3d4e5f"))
 ///     .build()?;
 /// verifier.prefetch().await?; // optional: load the keys before the first request
 /// let claims = verifier.verify(token, ExpectedUse::Access).await?;
@@ -131,16 +133,30 @@ impl Verifier {
         self.verify(token, ExpectedUse::Id).await
     }
 
-    /// Verifies `token` and then checks `requirement` (check 9).
+    /// Verifies `token` and then checks `requirement` (check 9) with the verifier's clock.
+    ///
+    /// ```no_run
+    /// use sanctum_core::{AccessError, ExpectedUse, Requirement, Verifier};
+    ///
+    /// # async fn run(verifier: Verifier, token: &str) {
+    /// match verifier.verify_with(token, ExpectedUse::Access, &Requirement::group("admin")).await {
+    ///     Ok(claims) => println!("admin {}", claims.sub()),
+    ///     Err(AccessError::Invalid(err)) => println!("not a valid token: {err}"),
+    ///     Err(AccessError::Denied(denied)) => println!("valid, but: {denied}"),
+    ///     Err(other) => println!("{other}"),
+    /// }
+    /// # }
+    /// ```
     ///
     /// # Errors
-    /// As [`verify`](Self::verify), or [`VerifyError::Forbidden`] when the requirement is not met.
+    /// [`AccessError::Invalid`] as [`verify`](Self::verify), or [`AccessError::Denied`] when
+    /// the requirement is not met.
     pub async fn verify_with(
         &self,
         token: &str,
         expected: ExpectedUse,
         requirement: &Requirement,
-    ) -> Result<Arc<CognitoClaims>, VerifyError> {
+    ) -> Result<Arc<CognitoClaims>, AccessError> {
         let claims = self.verify(token, expected).await?;
         self.check_requirement(&claims, requirement)?;
         Ok(claims)
@@ -264,24 +280,9 @@ impl Verifier {
         Ok(claims)
     }
 
-    /// Verifies `token` now, without waiting: `None` only when its key is not cached yet
-    /// (then [`verify`](Self::verify) fetches it). Every other answer, a full verification
-    /// included, is the one `verify` gives.
-    ///
-    /// For adapters' hot path: with the keys cached (after the first request, or after
-    /// [`prefetch`](Self::prefetch)) no future is built and the token is not copied.
-    ///
-    /// ```no_run
-    /// # use sanctum_core::{ExpectedUse, Verifier};
-    /// # async fn run(verifier: Verifier, token: &str) -> Result<(), sanctum_core::VerifyError> {
-    /// let claims = match verifier.verify_now(token, ExpectedUse::Access) {
-    ///     Some(result) => result?,
-    ///     None => verifier.verify(token, ExpectedUse::Access).await?,
-    /// };
-    /// # Ok(()) }
-    /// ```
-    #[must_use]
-    pub fn verify_now(
+    /// Verifies `token` without waiting: `None` only when its key must be fetched first (see
+    /// [`crate::adapter::verify_now`]).
+    pub(crate) fn verify_now(
         &self,
         token: &str,
         expected: ExpectedUse,
@@ -291,40 +292,6 @@ impl Verifier {
             Begun::NeedsKey(..) => return None,
         };
         Some(logged(result))
-    }
-
-    /// Answers from the verified-token cache alone, synchronously: `None` when the token is not
-    /// in the cache (or the cache is off), and then [`verify`](Self::verify) is the way on.
-    ///
-    /// Never verifies a signature, so it costs well under a microsecond: for callers that want
-    /// only the cheap answer ([`verify_now`](Self::verify_now) also verifies a token whose key
-    /// is cached). On a hit every check except the signature runs as in `verify` (size,
-    /// issuer, times, `token_use`, client).
-    ///
-    /// ```no_run
-    /// # use sanctum_core::{ExpectedUse, Verifier};
-    /// # async fn run(verifier: Verifier, token: &str) -> Result<(), sanctum_core::VerifyError> {
-    /// let claims = match verifier.verify_cached(token, ExpectedUse::Access) {
-    ///     Some(result) => result?,
-    ///     None => verifier.verify(token, ExpectedUse::Access).await?,
-    /// };
-    /// # Ok(()) }
-    /// ```
-    #[must_use]
-    pub fn verify_cached(
-        &self,
-        token: &str,
-        expected: ExpectedUse,
-    ) -> Option<Result<Arc<CognitoClaims>, VerifyError>> {
-        let result = if token.len() > self.inner.max_token_size {
-            Some(Err(VerifyError::TooLarge {
-                len: token.len(),
-                max: self.inner.max_token_size,
-            }))
-        } else {
-            self.cache_lookup(token, expected)
-        };
-        result.map(logged)
     }
 
     #[inline]

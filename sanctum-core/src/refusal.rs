@@ -15,15 +15,17 @@
 
 use std::fmt;
 
-use http::StatusCode;
+use http::{HeaderMap, Method, StatusCode, Uri};
 
 use crate::error::{ErrorKind, VerifyError};
-use crate::rbac::Denied;
+use crate::rbac::{AccessError, Denied};
 
-/// Why a request was refused; adapters wrap it in their own rejection type.
+/// Why a request was refused, and the HTTP answer that goes with it (status, challenge, JSON
+/// body); framework-agnostic. Each adapter wraps it in its own response type
+/// (`CognitoRejection`), and hands it to the application's `on_rejection` handler.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
-pub enum AuthRejection {
+pub enum Refusal {
     /// The request has no token (401, bare `Bearer` challenge).
     MissingToken,
     /// The request names a bearer token but it is empty (401 `invalid_token`).
@@ -34,8 +36,14 @@ pub enum AuthRejection {
     /// The request carries more than one credential: several `Authorization` headers, the
     /// token cookie twice, or tokens in several sources (400 `invalid_request`, RFC 6750 §3.1).
     RepeatedCredentials,
-    /// Verification failed (401, 403 or 503 by [`VerifyError::kind`]).
+    /// The token is not valid (401), or its keys are unavailable (503), by [`VerifyError::kind`].
     Verify(VerifyError),
+    /// The token is valid but does not meet the route's requirement: 403, or 401 for step-up
+    /// rules, by [`Denied::kind`].
+    Denied(Denied),
+    /// The token is valid but its claims do not fit the type a handler asked for (`Claims<T>`):
+    /// 403. Signing in again would give the same claims, so it is not a 401.
+    ClaimsMismatch,
     /// The adapter is wired wrong: a guard or extractor runs without the auth layer (500).
     Misconfigured {
         /// What to add, for the response body and the log.
@@ -43,19 +51,78 @@ pub enum AuthRejection {
     },
 }
 
-impl From<VerifyError> for AuthRejection {
+/// The request that was refused, as an `on_rejection` handler sees it: method, URI and headers
+/// (to send a browser to a sign-in page with `?next=`, say). Same type in every adapter.
+#[derive(Clone)]
+pub struct RejectedRequest {
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+}
+
+impl RejectedRequest {
+    /// The request's parts.
+    #[must_use]
+    pub fn new(method: Method, uri: Uri, headers: HeaderMap) -> Self {
+        Self {
+            method,
+            uri,
+            headers,
+        }
+    }
+
+    /// The method.
+    #[must_use]
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// The URI as the request gave it (path and query, usually).
+    #[must_use]
+    pub fn uri(&self) -> &Uri {
+        &self.uri
+    }
+
+    /// The headers (`Authorization` and `Cookie` included: do not log them).
+    #[must_use]
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+}
+
+/// Shows method and URI; never the headers (they hold the token).
+impl fmt::Debug for RejectedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RejectedRequest")
+            .field("method", &self.method)
+            .field("uri", &self.uri)
+            .field("headers", &format_args!("<{} headers>", self.headers.len()))
+            .finish()
+    }
+}
+
+impl From<VerifyError> for Refusal {
     fn from(err: VerifyError) -> Self {
         Self::Verify(err)
     }
 }
 
-impl From<Denied> for AuthRejection {
+impl From<Denied> for Refusal {
     fn from(denied: Denied) -> Self {
-        Self::Verify(VerifyError::Forbidden(denied))
+        Self::Denied(denied)
     }
 }
 
-impl AuthRejection {
+impl From<AccessError> for Refusal {
+    fn from(err: AccessError) -> Self {
+        match err {
+            AccessError::Invalid(err) => Self::Verify(err),
+            AccessError::Denied(denied) => Self::Denied(denied),
+        }
+    }
+}
+
+impl Refusal {
     /// The status code.
     #[must_use]
     pub fn status(&self) -> StatusCode {
@@ -65,10 +132,14 @@ impl AuthRejection {
             }
             Self::RepeatedCredentials => StatusCode::BAD_REQUEST,
             Self::Verify(err) => match err.kind() {
-                ErrorKind::Forbidden => StatusCode::FORBIDDEN,
                 ErrorKind::KeysUnavailable => StatusCode::SERVICE_UNAVAILABLE,
                 _ => StatusCode::UNAUTHORIZED,
             },
+            Self::Denied(denied) => match denied.kind() {
+                ErrorKind::InsufficientAuthentication => StatusCode::UNAUTHORIZED,
+                _ => StatusCode::FORBIDDEN,
+            },
+            Self::ClaimsMismatch => StatusCode::FORBIDDEN,
             Self::Misconfigured { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -83,11 +154,14 @@ impl AuthRejection {
             Self::EmptyToken | Self::UnreadableToken => "invalid_token",
             Self::RepeatedCredentials => "invalid_request",
             Self::Verify(err) => match err.kind() {
-                ErrorKind::Forbidden => "insufficient_scope",
-                ErrorKind::InsufficientAuthentication => "insufficient_user_authentication",
                 ErrorKind::KeysUnavailable => "temporarily_unavailable",
                 _ => "invalid_token",
             },
+            Self::Denied(denied) => match denied.kind() {
+                ErrorKind::InsufficientAuthentication => "insufficient_user_authentication",
+                _ => "insufficient_scope",
+            },
+            Self::ClaimsMismatch => "insufficient_scope",
             Self::Misconfigured { .. } => "server_error",
         }
     }
@@ -101,6 +175,8 @@ impl AuthRejection {
             Self::UnreadableToken => "the bearer token is not UTF-8 text",
             Self::RepeatedCredentials => "the request carries more than one credential",
             Self::Verify(err) => err.description(),
+            Self::Denied(denied) => denied.description(),
+            Self::ClaimsMismatch => "token claims do not fit this route",
             Self::Misconfigured { hint } => hint,
         }
     }
@@ -118,7 +194,7 @@ impl AuthRejection {
                     self.error_code(),
                     self.description()
                 );
-                if let Self::Verify(VerifyError::Forbidden(denied)) = self {
+                if let Self::Denied(denied) = self {
                     let parameters = denied.step_up_parameters();
                     if !parameters.is_empty() {
                         value.push_str(", ");
@@ -149,29 +225,33 @@ impl AuthRejection {
                 tracing::warn!(error = %err, "request refused: signing keys unavailable");
             }
             Self::Verify(err) => tracing::debug!(error = %err, "request refused"),
+            Self::Denied(denied) => tracing::debug!(reason = %denied, "request refused"),
             Self::MissingToken
             | Self::EmptyToken
             | Self::UnreadableToken
-            | Self::RepeatedCredentials => {
+            | Self::RepeatedCredentials
+            | Self::ClaimsMismatch => {
                 tracing::debug!(reason = self.description(), "request refused");
             }
         }
     }
 }
 
-impl fmt::Display for AuthRejection {
+impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Verify(err) => write!(f, "{err}"),
+            Self::Denied(denied) => write!(f, "{denied}"),
             other => f.write_str(other.description()),
         }
     }
 }
 
-impl std::error::Error for AuthRejection {
+impl std::error::Error for Refusal {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Verify(err) => Some(err),
+            Self::Denied(denied) => Some(denied),
             _ => None,
         }
     }
@@ -183,11 +263,11 @@ mod tests {
 
     #[test]
     fn the_response_table() {
-        let missing = AuthRejection::MissingToken;
+        let missing = Refusal::MissingToken;
         assert_eq!(missing.status(), StatusCode::UNAUTHORIZED);
         assert_eq!(missing.www_authenticate().as_deref(), Some("Bearer"));
 
-        let bad = AuthRejection::from(VerifyError::InvalidSignature);
+        let bad = Refusal::from(VerifyError::InvalidSignature);
         assert_eq!(bad.status(), StatusCode::UNAUTHORIZED);
         assert_eq!(
             bad.www_authenticate().as_deref(),
@@ -196,7 +276,7 @@ mod tests {
             )
         );
 
-        let forbidden = AuthRejection::from(Denied::missing_group(["admin"]));
+        let forbidden = Refusal::from(Denied::missing_group(["admin"]));
         assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
         assert!(
             forbidden
@@ -205,7 +285,7 @@ mod tests {
                 .starts_with("Bearer error=\"insufficient_scope\"")
         );
 
-        let repeated = AuthRejection::RepeatedCredentials;
+        let repeated = Refusal::RepeatedCredentials;
         assert_eq!(repeated.status(), StatusCode::BAD_REQUEST);
         assert!(
             repeated
@@ -214,7 +294,7 @@ mod tests {
                 .starts_with("Bearer error=\"invalid_request\", error_description=\"")
         );
 
-        let stale = AuthRejection::from(
+        let stale = Refusal::from(
             crate::Requirement::max_auth_age(std::time::Duration::from_secs(300))
                 .check_at(
                     &crate::CognitoClaims::from_payload(
@@ -234,14 +314,14 @@ mod tests {
             )
         );
 
-        let down = AuthRejection::from(VerifyError::KeysUnavailable {
+        let down = Refusal::from(VerifyError::KeysUnavailable {
             url: "u".into(),
             reason: "r".into(),
         });
         assert_eq!(down.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(down.www_authenticate(), None);
 
-        let wiring = AuthRejection::Misconfigured {
+        let wiring = Refusal::Misconfigured {
             hint: "add the layer",
         };
         assert_eq!(wiring.status(), StatusCode::INTERNAL_SERVER_ERROR);
