@@ -1,10 +1,16 @@
 //! Differential test: sanctum-core against AWS's own verifier, `aws-jwt-verify` (npm, run by
 //! Node.js), on a corpus of valid, broken and hostile Cognito tokens (tests/differential/corpus.rs).
 //!
-//! Both verify every token with the same pool, app client, expected `token_use`, JWKS and fixed
-//! clock; every token must get the same accept/reject decision, except the cases listed in
-//! [`KNOWN_DIFFERENCES`], each with the reason sanctum decides differently: on purpose, or
-//! (marked `bug`) through a reported bug pinned by an ignored test at the bottom of this file.
+//! Both verify every token with the same pool (which accepts both Cognito issuer forms), app
+//! client, expected `token_use`, JWKS and fixed clock; every token must get the same
+//! accept/reject decision, except the cases listed in [`KNOWN_DIFFERENCES`], each with the
+//! reason sanctum decides differently: on purpose, or (marked `bug`) through a reported bug
+//! pinned by an ignored test at the bottom of this file.
+//!
+//! Where both refuse a token, both must name the same [`Class`] of refusal (issuer, key,
+//! signature, expired, ...), except the cases listed in [`KNOWN_CLASS_DIFFERENCES`], each with
+//! its reason: mostly a token with two faults, of which each verifier names the first in its
+//! own order of checks. An exact name in either list that no longer differs fails the test.
 //!
 //! Needs the reference installed: `scripts/setup-differential.sh` (the test script runs it).
 //! Without it this test fails, it never skips.
@@ -21,7 +27,7 @@ use std::process::Command;
 use std::time::{Duration, UNIX_EPOCH};
 
 use sanctum_core::testing::{TEST_CLIENT_ID, TEST_POOL_ID};
-use sanctum_core::{UserPool, Verifier};
+use sanctum_core::{UserPool, Verifier, VerifyError};
 use serde_json::Value;
 
 use corpus::{Corpus, NOW};
@@ -238,14 +244,312 @@ static KNOWN_DIFFERENCES: &[Known] = &[
     },
 ];
 
+/// The common classes of refusal: which rule a verifier names when it refuses a token. Both
+/// verifiers' errors are mapped onto these ([`sanctum_class`], [`aws_class`]); the two must
+/// agree on every token both refuse, except the cases in [`KNOWN_CLASS_DIFFERENCES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Class {
+    /// Over the size limit (sanctum only).
+    Size,
+    /// Not a compact JWS of JSON objects, or a claim of the wrong JSON type or missing.
+    Structure,
+    /// The header's `alg`: not one accepted, or not the key's.
+    Algorithm,
+    /// `iss` names no configured issuer.
+    Issuer,
+    /// No usable key: no `kid`, a `kid` not in the JWKS, or a key not for signatures.
+    Key,
+    /// The signature does not verify.
+    Signature,
+    /// `exp` has passed.
+    Expired,
+    /// `nbf` (sanctum: or `iat`) is in the future.
+    NotYetValid,
+    /// `token_use` is not the one asked for.
+    TokenUse,
+    /// Not the configured app client (`client_id`, or `aud` of an ID token).
+    Client,
+    /// The keys could not be fetched (sanctum only; the corpus' JWKS is fixed).
+    KeysUnavailable,
+}
+
+/// The class of a sanctum refusal, by `VerifyError` variant.
+fn sanctum_class(err: &VerifyError) -> Class {
+    match err {
+        VerifyError::TooLarge { .. } => Class::Size,
+        VerifyError::Malformed { .. }
+        | VerifyError::MissingClaim { .. }
+        | VerifyError::InvalidClaim { .. } => Class::Structure,
+        VerifyError::UnsupportedAlgorithm { .. } | VerifyError::AlgorithmMismatch { .. } => {
+            Class::Algorithm
+        }
+        VerifyError::IssuerMismatch { .. } => Class::Issuer,
+        // A header without `kid` names no key, as aws-jwt-verify's JwtWithoutValidKidError says.
+        VerifyError::MissingKid | VerifyError::UnknownKey { .. } => Class::Key,
+        VerifyError::InvalidSignature => Class::Signature,
+        VerifyError::Expired { .. } => Class::Expired,
+        VerifyError::NotYetValid { .. } => Class::NotYetValid,
+        VerifyError::WrongTokenUse { .. } => Class::TokenUse,
+        VerifyError::ClientMismatch { .. } => Class::Client,
+        VerifyError::KeysUnavailable { .. } => Class::KeysUnavailable,
+        other => panic!(
+            "VerifyError variant without a refusal class (map it in sanctum_class): {other:?}"
+        ),
+    }
+}
+
+/// The class of an aws-jwt-verify refusal, by the name of the error class it threw (and, for
+/// its catch-all `ParameterValidationError`, the message); `None` for one this test does not
+/// know, which fails the test.
+fn aws_class(error_class: &str, message: &str) -> Option<Class> {
+    Some(match error_class {
+        "JwtParseError" => Class::Structure,
+        "JwtInvalidSignatureAlgorithmError" => Class::Algorithm,
+        // An `iss` naming no configured issuer fails when the verifier picks the issuer's
+        // configuration (`getIssuerConfig`), before any key lookup, with this generic class;
+        // JwtInvalidIssuerError comes from the later claim check.
+        "ParameterValidationError"
+            if message.contains("issuer not configured")
+                || message.contains("issuer must be provided") =>
+        {
+            Class::Issuer
+        }
+        "JwtInvalidIssuerError" => Class::Issuer,
+        "JwtWithoutValidKidError"
+        | "KidNotFoundInJwksError"
+        | "JwkInvalidUseError"
+        | "JwkInvalidKtyError"
+        | "JwkValidationError" => Class::Key,
+        "JwtInvalidSignatureError" => Class::Signature,
+        "JwtExpiredError" => Class::Expired,
+        "JwtNotBeforeError" => Class::NotYetValid,
+        "CognitoJwtInvalidTokenUseError" => Class::TokenUse,
+        "CognitoJwtInvalidClientIdError" | "JwtInvalidAudienceError" => Class::Client,
+        _ => return None,
+    })
+}
+
+/// A known class difference: for these cases both refuse, sanctum naming `sanctum` and
+/// aws-jwt-verify naming `aws`.
+struct KnownClass {
+    /// Case names; a name ending in `*` is a prefix (for generated mutations), and then only
+    /// refusals of exactly this pair of classes are explained by it.
+    cases: &'static [&'static str],
+    sanctum: Class,
+    aws: Class,
+    reason: &'static str,
+}
+
+/// Every token both refuse for different classes of reason, and why. An exact name listed
+/// here whose classes now agree (or that is no longer refused by both) fails the test too.
+static KNOWN_CLASS_DIFFERENCES: &[KnownClass] = &[
+    // sanctum reads the Cognito claims into typed fields while parsing (DESIGN check 2), so a
+    // claim it needs that is missing or of the wrong JSON type is a malformed token there;
+    // aws-jwt-verify finds the same claim wrong only when the rule that reads it runs.
+    KnownClass {
+        cases: &[
+            "client/access-missing-client-id",
+            "client/access-client-id-number",
+            "client/access-client-id-array",
+            "client/access-aud-instead-of-client-id",
+            "client/id-missing-aud",
+            "client/id-aud-two-element-array",
+            "client/id-aud-empty-array",
+            "client/id-client-id-instead-of-aud",
+            "token-use/access-claims-labelled-id",
+            "token-use/id-claims-labelled-access",
+            "claim-type/access/client_id=absent",
+            "claim-type/access/client_id=null",
+            "claim-type/access/client_id=number",
+            "claim-type/access/client_id=bool",
+            "claim-type/access/client_id=array",
+            "claim-type/access/client_id=object",
+            "claim-type/id/aud=absent",
+        ],
+        sanctum: Class::Structure,
+        aws: Class::Client,
+        reason: "a missing or mistyped `client_id` (access) or `aud` (ID) is malformed for \
+                 sanctum's parser (check 2); aws-jwt-verify refuses it in its client check.",
+    },
+    KnownClass {
+        cases: &[
+            "token-use/missing",
+            "token-use/missing-as-either",
+            "token-use/number",
+            "token-use/array",
+        ],
+        sanctum: Class::Structure,
+        aws: Class::TokenUse,
+        reason: "a missing or non-string `token_use` is malformed for sanctum's parser (check 2); \
+                 aws-jwt-verify refuses it in its token_use check.",
+    },
+    KnownClass {
+        cases: &["issuer/missing"],
+        sanctum: Class::Structure,
+        aws: Class::Issuer,
+        reason: "a token without `iss` is malformed for sanctum's parser (check 2); aws-jwt-verify \
+                 fails to pick an issuer configuration for it (\"issuer must be provided\").",
+    },
+    KnownClass {
+        cases: &["time/exp-negative"],
+        sanctum: Class::Structure,
+        aws: Class::Expired,
+        reason: "sanctum reads NumericDates as whole seconds since the epoch (u64), so `exp: -1` \
+                 is an invalid claim; aws-jwt-verify reads it as a date in 1969, expired.",
+    },
+    // Two faults (or an unsigned token): each verifier names the first rule in its own order.
+    // sanctum checks `alg`, the presence of `kid` and the claim types while parsing, before the
+    // issuer; aws-jwt-verify picks the issuer first, then the key, and compares `alg` with it.
+    KnownClass {
+        cases: &["two-faults/other-issuer-and-missing-kid"],
+        sanctum: Class::Key,
+        aws: Class::Issuer,
+        reason: "no `kid` and another issuer: sanctum finds the header without `kid` while \
+                 parsing, aws-jwt-verify the issuer first.",
+    },
+    KnownClass {
+        cases: &["two-faults/other-issuer-and-hs256"],
+        sanctum: Class::Algorithm,
+        aws: Class::Issuer,
+        reason: "HS256 and another issuer: sanctum refuses the `alg` while parsing, \
+                 aws-jwt-verify the issuer first.",
+    },
+    KnownClass {
+        cases: &["two-faults/unknown-kid-and-alg-hs256"],
+        sanctum: Class::Algorithm,
+        aws: Class::Key,
+        reason: "HS256 and an unknown `kid`: sanctum refuses the `alg` while parsing, \
+                 aws-jwt-verify compares `alg` only with a key it found.",
+    },
+    KnownClass {
+        cases: &["encoding/header-empty-object"],
+        sanctum: Class::Structure,
+        aws: Class::Key,
+        reason: "a header `{}` has neither `alg` nor `kid`: sanctum misses `alg` first (a header \
+                 without `alg` is malformed), aws-jwt-verify misses `kid` first.",
+    },
+    KnownClass {
+        cases: &["two-faults/other-issuer-and-groups-string"],
+        sanctum: Class::Structure,
+        aws: Class::Issuer,
+        reason: "`cognito:groups` a string and another issuer: sanctum refuses the claim type \
+                 while parsing, aws-jwt-verify the issuer (and never reads the groups).",
+    },
+    KnownClass {
+        cases: &["two-faults/expired-and-groups-string"],
+        sanctum: Class::Structure,
+        aws: Class::Expired,
+        reason: "`cognito:groups` a string and expired: sanctum refuses the claim type while \
+                 parsing, aws-jwt-verify the expiry (and never reads the groups).",
+    },
+    KnownClass {
+        cases: &[
+            "alg/none-unsigned",
+            "alg/none-unsigned-no-kid",
+            "updated-issuer/alg-none",
+            "two-faults/other-issuer-and-alg-none",
+        ],
+        sanctum: Class::Algorithm,
+        aws: Class::Structure,
+        reason: "an unsigned token `header.payload.` with `alg: none`: sanctum splits it into \
+                 three segments and refuses `none`; aws-jwt-verify's shape pattern wants a \
+                 non-empty signature segment.",
+    },
+    KnownClass {
+        cases: &["signature/empty", "encoding/two-segments-trailing-dot"],
+        sanctum: Class::Signature,
+        aws: Class::Structure,
+        reason: "`header.payload.` with `alg: RS256`: an empty signature segment is valid \
+                 base64url for sanctum and fails the signature check; aws-jwt-verify's shape \
+                 pattern wants a non-empty signature segment.",
+    },
+    KnownClass {
+        cases: &["size/100-kib-garbage"],
+        sanctum: Class::Size,
+        aws: Class::Structure,
+        reason: "DESIGN check 1: sanctum refuses an oversized token before looking at it; \
+                 aws-jwt-verify has no limit and finds it is no JWT.",
+    },
+    // The same single fault, named differently.
+    KnownClass {
+        cases: &["alg/missing"],
+        sanctum: Class::Structure,
+        aws: Class::Algorithm,
+        reason: "a header without `alg` is malformed for sanctum (it cannot be a JWS, RFC 7515 \
+                 4.1.1); aws-jwt-verify reports a missing signature algorithm.",
+    },
+    KnownClass {
+        cases: &["kid/null"],
+        sanctum: Class::Key,
+        aws: Class::Structure,
+        reason: "`kid: null` reads as no `kid` in sanctum's header (an absent optional field, \
+                 MissingKid); aws-jwt-verify refuses a `kid` that is not a string while parsing.",
+    },
+    KnownClass {
+        cases: &["encoding/header-duplicate-alg-last-none"],
+        sanctum: Class::Structure,
+        aws: Class::Algorithm,
+        reason: "a header with a duplicate member is malformed for sanctum (RFC 7515 4); \
+                 JSON.parse keeps the last `alg`, `none`, which aws-jwt-verify refuses.",
+    },
+    // Mutations (deterministic: their tokens are signed with a fixed key).
+    KnownClass {
+        cases: &[
+            "mutation/access-05",
+            "mutation/access-10",
+            "mutation/id-09",
+            "mutation/id-27",
+            "mutation/id-29",
+            "mutation/id-30",
+        ],
+        sanctum: Class::Structure,
+        aws: Class::Signature,
+        reason: "the mutation makes the payload invalid UTF-8: sanctum refuses it while parsing \
+                 (RFC 7519 7.2); Node decodes it with U+FFFD and the signature fails.",
+    },
+    KnownClass {
+        cases: &["mutation/access-01"],
+        sanctum: Class::Structure,
+        aws: Class::Issuer,
+        reason: "the mutation makes the payload invalid UTF-8 inside `iss`: sanctum refuses it \
+                 while parsing; Node decodes it with U+FFFD and aws-jwt-verify, which picks the \
+                 issuer before the key, knows no such issuer.",
+    },
+    KnownClass {
+        cases: &["mutation/access-00", "mutation/id-13", "mutation/id-25"],
+        sanctum: Class::Structure,
+        aws: Class::Signature,
+        reason: "the mutation leaves a signature segment that is no canonical base64url (a \
+                 length of 4n+1, or set trailing bits): sanctum refuses it while parsing; \
+                 Node's lenient decoder reads other bytes, and the signature fails.",
+    },
+];
+
+/// One verifier's answer.
+#[derive(Debug, Clone)]
+struct Answer {
+    decision: Decision,
+    /// The class of refusal; `None` when accepted.
+    class: Option<Class>,
+    /// The error as the verifier gave it, for messages.
+    why: String,
+}
+
+impl Answer {
+    fn describe(&self) -> String {
+        match self.class {
+            None => format!("{:?}", self.decision),
+            Some(class) => format!("{:?} as {class:?} ({})", self.decision, self.why),
+        }
+    }
+}
+
 /// The verifiers' answers for one case.
 #[derive(Debug)]
 struct Outcome {
     name: String,
-    sanctum: Decision,
-    sanctum_why: String,
-    aws: Decision,
-    aws_why: String,
+    sanctum: Answer,
+    aws: Answer,
 }
 
 fn differential_dir() -> PathBuf {
@@ -253,7 +557,7 @@ fn differential_dir() -> PathBuf {
 }
 
 /// Runs verify.mjs on the corpus; panics with the set-up command when the reference is missing.
-fn run_reference(corpus: &Corpus) -> (String, BTreeMap<String, (Decision, String)>) {
+fn run_reference(corpus: &Corpus) -> (String, BTreeMap<String, Answer>) {
     let dir = differential_dir();
     let installed = dir.join("node_modules/aws-jwt-verify/package.json");
     assert!(
@@ -290,16 +594,34 @@ fn run_reference(corpus: &Corpus) -> (String, BTreeMap<String, (Decision, String
     let answer: Value = serde_json::from_slice(&output.stdout).expect("verify.mjs prints JSON");
     let version = answer["version"].as_str().expect("version").to_owned();
     let mut results = BTreeMap::new();
+    let mut unmapped = String::new();
     for r in answer["results"].as_array().expect("results") {
         let name = r["name"].as_str().expect("name").to_owned();
-        let decision = if r["accept"].as_bool().expect("accept") {
-            Decision::Accept
-        } else {
-            Decision::Reject
-        };
         let why = r["error"].as_str().unwrap_or("").to_owned();
-        results.insert(name, (decision, why));
+        let answer = if r["accept"].as_bool().expect("accept") {
+            Answer {
+                decision: Decision::Accept,
+                class: None,
+                why,
+            }
+        } else {
+            let error_class = r["errorClass"].as_str().expect("errorClass of a refusal");
+            let class = aws_class(error_class, &why);
+            if class.is_none() {
+                let _ = writeln!(unmapped, "  {name}: {why}");
+            }
+            Answer {
+                decision: Decision::Reject,
+                class,
+                why,
+            }
+        };
+        results.insert(name, answer);
     }
+    assert!(
+        unmapped.is_empty(),
+        "aws-jwt-verify refused with an error class this test does not map (add it to aws_class):\n{unmapped}"
+    );
     std::fs::remove_dir_all(&work).ok();
     (version, results)
 }
@@ -317,32 +639,82 @@ fn sanctum_verifier(jwks: &Value, cache: bool) -> Verifier {
         .expect("verifier builds")
 }
 
-fn known_for(name: &str) -> Option<&'static Known> {
-    KNOWN_DIFFERENCES.iter().find(|k| {
-        k.cases.iter().any(|c| match c.strip_suffix('*') {
-            Some(prefix) => name.starts_with(prefix),
-            None => *c == name,
-        })
-    })
+/// Whether `pattern` (exact, or a prefix ending in `*`) names `name`.
+fn names(pattern: &str, name: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => name.starts_with(prefix),
+        None => pattern == name,
+    }
 }
+
+fn known_for(name: &str) -> Option<&'static Known> {
+    KNOWN_DIFFERENCES
+        .iter()
+        .find(|k| k.cases.iter().any(|c| names(c, name)))
+}
+
+/// The class difference entry explaining `name` refused as `sanctum` by sanctum and as `aws`
+/// by aws-jwt-verify: an exact entry (whatever its classes, so a wrong pair is reported), else a
+/// prefix entry with exactly these classes.
+fn known_class_for(name: &str, sanctum: Class, aws: Class) -> Option<&'static KnownClass> {
+    KNOWN_CLASS_DIFFERENCES
+        .iter()
+        .find(|k| k.cases.contains(&name))
+        .or_else(|| {
+            KNOWN_CLASS_DIFFERENCES.iter().find(|k| {
+                k.sanctum == sanctum
+                    && k.aws == aws
+                    && k.cases.iter().any(|c| c.ends_with('*') && names(c, name))
+            })
+        })
+}
+
+fn answer_of(result: &Result<std::sync::Arc<sanctum_core::CognitoClaims>, VerifyError>) -> Answer {
+    match result {
+        Ok(_) => Answer {
+            decision: Decision::Accept,
+            class: None,
+            why: String::new(),
+        },
+        Err(err) => Answer {
+            decision: Decision::Reject,
+            class: Some(sanctum_class(err)),
+            why: format!("{err:?}"),
+        },
+    }
+}
+
+/// The corpus has 506 tokens: its floor sits just below, so losing cases (a generator that
+/// quietly makes fewer) fails the test. Adding cases should raise it.
+const CORPUS_FLOOR: usize = 500;
+
+/// Both verifiers refuse 342 of them: most of the corpus must stay hostile. Adding refused
+/// cases should raise it.
+const BOTH_REJECT_FLOOR: usize = 335;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sanctum_agrees_with_aws_jwt_verify_on_the_corpus() {
     let (corpus, _issuer) = corpus::generate().await;
     assert!(
-        corpus.cases.len() >= 150,
-        "corpus has only {} tokens",
+        corpus.cases.len() >= CORPUS_FLOOR,
+        "corpus has only {} tokens, below its floor of {CORPUS_FLOOR}",
         corpus.cases.len()
     );
-    let names: BTreeSet<&str> = corpus.cases.iter().map(|c| c.name.as_str()).collect();
-    assert_eq!(names.len(), corpus.cases.len(), "case names are unique");
-    for known in KNOWN_DIFFERENCES {
-        for case in known.cases.iter().filter(|c| !c.ends_with('*')) {
-            assert!(
-                names.contains(case),
-                "KNOWN_DIFFERENCES names {case}, which is not in the corpus"
-            );
-        }
+    let names_in_corpus: BTreeSet<&str> = corpus.cases.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names_in_corpus.len(),
+        corpus.cases.len(),
+        "case names are unique"
+    );
+    let listed = KNOWN_DIFFERENCES
+        .iter()
+        .flat_map(|k| k.cases)
+        .chain(KNOWN_CLASS_DIFFERENCES.iter().flat_map(|k| k.cases));
+    for case in listed.filter(|c| !c.ends_with('*')) {
+        assert!(
+            names_in_corpus.contains(case),
+            "a known difference names {case}, which is not in the corpus"
+        );
     }
 
     let (version, reference) = tokio::task::block_in_place(|| run_reference(&corpus));
@@ -361,76 +733,84 @@ async fn sanctum_agrees_with_aws_jwt_verify_on_the_corpus() {
     let mut outcomes = Vec::new();
     for case in &corpus.cases {
         let result = uncached.verify(&case.token, case.expected).await;
-        // The verified-token cache must not change a decision, on a miss or a hit.
+        let sanctum = answer_of(&result);
+        // The verified-token cache must not change a decision or its class, on a miss or a hit.
         for _ in 0..2 {
-            let again = cached.verify(&case.token, case.expected).await;
+            let again = answer_of(&cached.verify(&case.token, case.expected).await);
             assert_eq!(
-                again.is_ok(),
-                result.is_ok(),
-                "{}: the token cache changed the decision",
-                case.name
+                (again.decision, again.class),
+                (sanctum.decision, sanctum.class),
+                "{}: the token cache changed the answer ({} uncached, {} cached)",
+                case.name,
+                sanctum.describe(),
+                again.describe()
             );
         }
-        // Without waiting (keys are fixed, so always answered): the same decision uncached,
-        // and on the cached verifier.
+        // Without waiting (keys are fixed, so always answered): the same answer uncached,
+        // and on the cached verifier (a hit, after the verifications above).
         for (verifier, which) in [(&uncached, "uncached"), (&cached, "cached")] {
-            let now = sanctum_core::adapter::verify_now(verifier, &case.token, case.expected);
+            let now = sanctum_core::adapter::verify_now(verifier, &case.token, case.expected)
+                .unwrap_or_else(|| panic!("{}: verify_now ({which}) gave no answer", case.name));
+            let now = answer_of(&now);
             assert_eq!(
-                now.map(|r| r.is_ok()),
-                Some(result.is_ok()),
-                "{}: verify_now ({which}) changed the decision",
-                case.name
+                (now.decision, now.class),
+                (sanctum.decision, sanctum.class),
+                "{}: verify_now ({which}) changed the answer ({} by verify, {} now)",
+                case.name,
+                sanctum.describe(),
+                now.describe()
             );
         }
-        let (aws, aws_why) = reference
+        let aws = reference
             .get(&case.name)
             .cloned()
             .unwrap_or_else(|| panic!("verify.mjs gave no answer for {}", case.name));
         outcomes.push(Outcome {
             name: case.name.clone(),
-            sanctum: if result.is_ok() {
-                Decision::Accept
-            } else {
-                Decision::Reject
-            },
-            sanctum_why: result.err().map(|e| format!("{e:?}")).unwrap_or_default(),
+            sanctum,
             aws,
-            aws_why,
         });
     }
 
     // The corpus must mean something: its valid tokens pass both, and both refuse plenty.
     for o in outcomes.iter().filter(|o| o.name.starts_with("valid/")) {
         assert_eq!(
-            (o.sanctum, o.aws),
+            (o.sanctum.decision, o.aws.decision),
             (Decision::Accept, Decision::Accept),
             "{} must be accepted by both (sanctum: {}; aws-jwt-verify: {})",
             o.name,
-            o.sanctum_why,
-            o.aws_why
+            o.sanctum.why,
+            o.aws.why
         );
     }
-    let both_reject = outcomes
+    let both_reject: Vec<&Outcome> = outcomes
         .iter()
-        .filter(|o| o.sanctum == Decision::Reject && o.aws == Decision::Reject)
-        .count();
+        .filter(|o| o.sanctum.decision == Decision::Reject && o.aws.decision == Decision::Reject)
+        .collect();
     assert!(
-        both_reject >= 100,
-        "only {both_reject} tokens rejected by both"
+        both_reject.len() >= BOTH_REJECT_FLOOR,
+        "only {} tokens rejected by both, below the floor of {BOTH_REJECT_FLOOR}",
+        both_reject.len()
     );
 
+    // Decisions.
     let mut unexplained = String::new();
     let mut explained: BTreeSet<&str> = BTreeSet::new();
-    for o in outcomes.iter().filter(|o| o.sanctum != o.aws) {
+    for o in outcomes
+        .iter()
+        .filter(|o| o.sanctum.decision != o.aws.decision)
+    {
         match known_for(&o.name) {
-            Some(known) if known.sanctum == o.sanctum => {
+            Some(known) if known.sanctum == o.sanctum.decision => {
                 explained.insert(&o.name);
             }
             _ => {
                 let _ = writeln!(
                     unexplained,
-                    "  {}: sanctum {:?} ({}), aws-jwt-verify {:?} ({})",
-                    o.name, o.sanctum, o.sanctum_why, o.aws, o.aws_why
+                    "  {}: sanctum {}, aws-jwt-verify {}",
+                    o.name,
+                    o.sanctum.describe(),
+                    o.aws.describe()
                 );
             }
         }
@@ -442,25 +822,73 @@ async fn sanctum_agrees_with_aws_jwt_verify_on_the_corpus() {
                 let o = outcomes.iter().find(|o| o.name == *case).unwrap();
                 let _ = writeln!(
                     stale,
-                    "  {case}: now sanctum {:?} ({}), aws-jwt-verify {:?} ({})",
-                    o.sanctum, o.sanctum_why, o.aws, o.aws_why
+                    "  {case}: now sanctum {}, aws-jwt-verify {}",
+                    o.sanctum.describe(),
+                    o.aws.describe()
+                );
+            }
+        }
+    }
+
+    // Classes of refusal, where both refuse.
+    let mut class_unexplained = String::new();
+    let mut class_explained: BTreeSet<&str> = BTreeSet::new();
+    for o in &both_reject {
+        let (Some(ours), Some(theirs)) = (o.sanctum.class, o.aws.class) else {
+            unreachable!("a refusal always has a class")
+        };
+        if ours == theirs {
+            continue;
+        }
+        match known_class_for(&o.name, ours, theirs) {
+            Some(known) if (known.sanctum, known.aws) == (ours, theirs) => {
+                class_explained.insert(&o.name);
+            }
+            _ => {
+                let _ = writeln!(
+                    class_unexplained,
+                    "  {}: sanctum {ours:?} ({}), aws-jwt-verify {theirs:?} ({})",
+                    o.name, o.sanctum.why, o.aws.why
+                );
+            }
+        }
+    }
+    let mut class_stale = String::new();
+    for known in KNOWN_CLASS_DIFFERENCES {
+        for case in known.cases.iter().filter(|c| !c.ends_with('*')) {
+            if !class_explained.contains(case) {
+                let o = outcomes.iter().find(|o| o.name == *case).unwrap();
+                let _ = writeln!(
+                    class_stale,
+                    "  {case}: listed as sanctum {:?}, aws-jwt-verify {:?}; now sanctum {}, aws-jwt-verify {}",
+                    known.sanctum,
+                    known.aws,
+                    o.sanctum.describe(),
+                    o.aws.describe()
                 );
             }
         }
     }
     assert!(
-        unexplained.is_empty() && stale.is_empty(),
+        unexplained.is_empty()
+            && stale.is_empty()
+            && class_unexplained.is_empty()
+            && class_stale.is_empty(),
         "sanctum-core and aws-jwt-verify {version} disagree on {} tokens not in KNOWN_DIFFERENCES:\n{unexplained}\
-         KNOWN_DIFFERENCES cases that no longer differ as listed (update the list):\n{stale}",
-        unexplained.lines().count()
+         KNOWN_DIFFERENCES cases that no longer differ as listed (update the list):\n{stale}\
+         Both refuse {} tokens for different classes of reason not in KNOWN_CLASS_DIFFERENCES:\n{class_unexplained}\
+         KNOWN_CLASS_DIFFERENCES cases that no longer differ as listed (update the list):\n{class_stale}",
+        unexplained.lines().count(),
+        class_unexplained.lines().count(),
     );
+
     println!(
         "{} tokens: {} agreed ({} accepted by both), {} known differences:",
         outcomes.len(),
         outcomes.len() - explained.len(),
         outcomes
             .iter()
-            .filter(|o| o.sanctum == Decision::Accept && o.aws == Decision::Accept)
+            .filter(|o| o.sanctum.decision == Decision::Accept && o.aws.decision == Decision::Accept)
             .count(),
         explained.len()
     );
@@ -472,6 +900,27 @@ async fn sanctum_agrees_with_aws_jwt_verify_on_the_corpus() {
         println!(
             "- {hits} where sanctum decides {:?}: {}",
             known.sanctum, known.reason
+        );
+    }
+    println!(
+        "{} refused by both: {} for the same class of reason, {} known class differences:",
+        both_reject.len(),
+        both_reject.len() - class_explained.len(),
+        class_explained.len()
+    );
+    for known in KNOWN_CLASS_DIFFERENCES {
+        let hits = both_reject
+            .iter()
+            .filter(|o| {
+                class_explained.contains(o.name.as_str())
+                    && o.sanctum.class.zip(o.aws.class).is_some_and(|(s, a)| {
+                        known_class_for(&o.name, s, a).is_some_and(|k| std::ptr::eq(k, known))
+                    })
+            })
+            .count();
+        println!(
+            "- {hits} where sanctum names {:?} and aws-jwt-verify {:?}: {}",
+            known.sanctum, known.aws, known.reason
         );
     }
 }

@@ -32,6 +32,11 @@ pub(crate) fn issuer_url() -> String {
     format!("https://cognito-idp.{TEST_REGION}.amazonaws.com/{TEST_POOL_ID}")
 }
 
+/// The UPDATED issuer form of the same pool, which both verifiers accept too.
+pub(crate) fn updated_issuer_url() -> String {
+    format!("https://issuer-cognito-idp.{TEST_REGION}.amazonaws.com/{TEST_POOL_ID}")
+}
+
 /// One token and how it is verified.
 #[derive(Debug, Clone)]
 pub(crate) struct Case {
@@ -88,6 +93,17 @@ struct RawKey {
 }
 
 impl RawKey {
+    /// The fixed key of [`MUTATION_KEY_PKCS8`].
+    fn fixed(kid: &'static str) -> Self {
+        let der = STANDARD
+            .decode(MUTATION_KEY_PKCS8)
+            .expect("MUTATION_KEY_PKCS8 is base64");
+        Self {
+            kid,
+            pair: RsaKeyPair::from_pkcs8(&der).expect("MUTATION_KEY_PKCS8 is an RSA key"),
+        }
+    }
+
     fn generate(kid: &'static str) -> Self {
         Self {
             kid,
@@ -147,6 +163,31 @@ impl RawKey {
     }
 }
 
+/// A fixed RSA key (PKCS#8, base64), made for this test only and published in the corpus JWKS:
+/// the mutations are of tokens it signs, so with PKCS#1 v1.5 signatures every mutated token,
+/// and so each verifier's answer to it, is the same on every run. Not a secret of anything.
+const MUTATION_KEY_PKCS8: &str = concat!(
+    "MIIEvAIBADANBgkqhkiG9w0BAQEFAASCBKYwggSiAgEAAoIBAQCnY8qpWFodIHcObHohentESxvvrEZ1PZ3ux1j8",
+    "iEk3DzGOxezMeOHBAZyRa1qeamvPyXTKV5z4VJoHb51luHE3DVcP8joHFiaDT4QLsjxh+PwAKXI7Jkw1KX2Xkg75",
+    "SQfO9yIvg5tbFX3JjsV8dxEY7CzQ0g+7rbU4IKPy1mR+w6VQJKEBAURs+eAdyPXCSp9GwLjnJqEu9pIoUYO76mKM",
+    "DyHtZSL/4Mtk7tyVJ8a/JQcuVF5XlRj8Rb6xVlcKOXRke4bU4cdxJHsERZ4WK3xahYlYnc5f++Gs9HTcJ2tkjWyR",
+    "Asjcdme77xxcMtv1kd2uZNWDPGS3ruZn+07KOHkxAgMBAAECggEABXksbhaB7lJCoFes0+nKTG6wC3mIrYJZ9t4A",
+    "93NxoO2z0TNAuaQhfh8STnk6G6RXUYJY6bmdC+vwxCnatcH23j3m/RIOoo8Pa/NiegMuSSYT/+GbDwry2ploZleP",
+    "2qgAG8zuCsuQ7bTVgczjwVzPk977nWmj+u8cdgkPsVPgMfqgN9v+WYVWOjsVImqsFV95JnO29E4vI9lqtqGhwGDa",
+    "BUh0zwtfuJSqsoyudRN5koI+OcBEOD32zxKJI0oAevp0/jcPTaZwcgJ55yLdZ/kp7C72j+nxhDsMEyvz0Ihaik7J",
+    "LC8AAxjHGkLXQhx+JUNhsQ7aziR262Xa421nW2xOQQKBgQDrTtnmpfnRFnkTWLPS0tUrVn6kAIS3vzGT73sea6RI",
+    "oRQvRpdDLErlBSeswQIdrvUD1HNfmRQqvyQqlRnflWQW8ry4ubkObiaKubLgrsOxMxZ7ROUkOuZ5NQvnCL+OaHbd",
+    "MXOS8WK2oeYr1++jSGsI27HTcgcvqkFmkNM83zSmQQKBgQC2G/8LzBXS0y1ZaCRFU9/7A63uCx580a8y2rKGu13o",
+    "n6eW8R4i2ad475SItxLZi2AIAsT9/xpu9mA4BLcfQiEVxryCvsNv7eilwYDO2Yz5QyXTP8eitb6mRXooXAFsU9iu",
+    "VSNbkTEZuTmcTxoO8i7CMbQXlAYndSmrnpYNn4Z28QKBgGiZ07l5PLUapVXZT46/VC2AtKkY5eZ8ooBdq8BZH119",
+    "5WginCkrLlviT8G2xscFODusnGD5voJGF8CqKSc/1I9y9juzq7TjeFSgugixB6Lkz/CaLrZNTJjC4Pih5e1bOMOZ",
+    "MQQ4M6Z2D8ibpBZUoef9KW6SOOmSaKI8bPqZSmFBAoGAEx1nLPbUB5gQ94R94iUGqpNdS1IxdgqQaDcabBf4qHUx",
+    "ox9V+XR9Jq2HGr6UpO8DOnQH910yihkkSlz8V7SaQm3k1ZhubS48sEFaYtvk9zj8HGtiagrHoy5Bv0DBCXzXjpzz",
+    "JCZeUAPoLycCZjU3gTy0WZE5ACVFJXV07KMk+xECgYAKRO5/m0TFUA0yESBQ5k28mmPVZcgFaqSHn1OTaz8zUdd+",
+    "0yb+uS3Z8OMT8Pp4S42bhIZkpgtbJckBb18gz1ACWopZkPQnbqpW4kYLDiWA79XOHWkcBIRbLVOBwj76NO8JRnT7",
+    "6QhMUryKQa6S5u7Jy4/xnLJ+VBi0e1y44T8xBA==",
+);
+
 /// Base64 as Node's `Buffer.from(s, "base64")` reads a segment that passed aws-jwt-verify's
 /// pattern: URL-safe alphabet, padding optional, trailing bits ignored.
 pub(crate) fn lenient_decode(segment: &str) -> Option<Vec<u8>> {
@@ -169,6 +210,8 @@ struct Generator {
     rs512: RawKey,
     /// Published with `use: enc`.
     enc: RawKey,
+    /// The fixed key the mutated tokens are signed with, published like `raw`.
+    mutation: RawKey,
     cases: Vec<Case>,
 }
 
@@ -232,11 +275,14 @@ pub(crate) async fn generate() -> (Corpus, TestIssuer) {
         no_alg: RawKey::generate("differential-no-alg-key"),
         rs512: RawKey::generate("differential-rs512-key"),
         enc: RawKey::generate("differential-enc-key"),
+        mutation: RawKey::fixed("differential-mutation-key"),
         cases: Vec::new(),
     };
     valid(&mut g);
     times(&mut g);
     issuers(&mut g);
+    updated_issuer(&mut g);
+    two_faults(&mut g);
     clients(&mut g);
     token_uses(&mut g);
     algorithms(&mut g);
@@ -253,6 +299,7 @@ pub(crate) async fn generate() -> (Corpus, TestIssuer) {
     keys.push(g.no_alg.jwk(None, None));
     keys.push(g.rs512.jwk(Some("RS512"), Some("sig")));
     keys.push(g.enc.jwk(Some("RS256"), Some("enc")));
+    keys.push(g.mutation.jwk(Some("RS256"), Some("sig")));
     (
         Corpus {
             cases: g.cases,
@@ -537,6 +584,7 @@ fn times(g: &mut Generator) {
 fn issuers(g: &mut Generator) {
     use ExpectedUse::Access;
     let good = issuer_url();
+    let updated = updated_issuer_url();
     let cases = [
         (
             "issuer/other-pool",
@@ -564,13 +612,130 @@ fn issuers(g: &mut Generator) {
             "issuer/attacker",
             "https://attacker.example/us-east-1_SanctumTest".to_owned(),
         ),
-        // Cognito's newer issuer form, which aws-jwt-verify 5 accepts beside the regional one.
-        (
-            "issuer/global-issuer-form",
-            format!("https://issuer-cognito-idp.{TEST_REGION}.amazonaws.com/{TEST_POOL_ID}"),
-        ),
     ];
     for (name, iss) in cases {
+        g.add(name, Access, g.access().issuer(&iss).build());
+    }
+    // Near misses of both issuer forms: exact string match refuses every one, in both.
+    for (form, iss) in [("original", &good), ("updated", &updated)] {
+        let host = if form == "original" {
+            "cognito-idp"
+        } else {
+            "issuer-cognito-idp"
+        };
+        let near_misses = [
+            // A replica region is accepted only when configured (sanctum's replica_regions;
+            // aws-jwt-verify 5.2.1 has no replicas), so by default it is another region.
+            (
+                "other-region",
+                format!("https://{host}.us-west-2.amazonaws.com/{TEST_POOL_ID}"),
+            ),
+            (
+                "other-pool",
+                format!("https://{host}.{TEST_REGION}.amazonaws.com/{TEST_REGION}_Other"),
+            ),
+            (
+                "pool-of-other-region",
+                format!("https://{host}.{TEST_REGION}.amazonaws.com/eu-west-1_SanctumTest"),
+            ),
+            ("trailing-slash", format!("{iss}/")),
+            ("http-scheme", iss.replacen("https://", "http://", 1)),
+            ("uppercase-scheme", iss.replacen("https://", "HTTPS://", 1)),
+            (
+                "uppercase-host",
+                iss.replacen(host, &host.to_uppercase(), 1),
+            ),
+            (
+                "uppercase-region",
+                iss.replacen(
+                    &format!("{TEST_REGION}.amazonaws"),
+                    &format!("{}.amazonaws", TEST_REGION.to_uppercase()),
+                    1,
+                ),
+            ),
+            (
+                "pool-id-lowercase",
+                iss.replacen(TEST_POOL_ID, &TEST_POOL_ID.to_lowercase(), 1),
+            ),
+            (
+                "pool-id-uppercase",
+                iss.replacen(TEST_POOL_ID, &TEST_POOL_ID.to_uppercase(), 1),
+            ),
+            (
+                "missing-region",
+                format!("https://{host}.amazonaws.com/{TEST_POOL_ID}"),
+            ),
+            (
+                "missing-pool",
+                format!("https://{host}.{TEST_REGION}.amazonaws.com"),
+            ),
+            (
+                "missing-pool-trailing-slash",
+                format!("https://{host}.{TEST_REGION}.amazonaws.com/"),
+            ),
+            ("explicit-port", iss.replacen(".com/", ".com:443/", 1)),
+            ("query", format!("{iss}?x=1")),
+            ("fragment", format!("{iss}#x")),
+            ("double-slash-path", iss.replacen(".com/", ".com//", 1)),
+            ("trailing-space", format!("{iss} ")),
+            ("leading-space", format!(" {iss}")),
+            ("trailing-newline", format!("{iss}\n")),
+            ("trailing-nul", format!("{iss}\u{0}")),
+            (
+                "host-suffix",
+                iss.replacen(".amazonaws.com/", ".amazonaws.com.attacker.example/", 1),
+            ),
+            ("userinfo", iss.replacen("https://", "https://attacker@", 1)),
+            (
+                "dotted-pool-path",
+                iss.replacen(TEST_POOL_ID, &format!("x/../{TEST_POOL_ID}"), 1),
+            ),
+            (
+                "percent-encoded-underscore",
+                iss.replacen(TEST_POOL_ID, &TEST_POOL_ID.replace('_', "%5F"), 1),
+            ),
+            ("jwks-path", format!("{iss}/.well-known/jwks.json")),
+        ];
+        for (what, near) in near_misses {
+            assert_ne!(&near, iss, "{form}/{what} is not a near miss");
+            g.add(
+                format!("issuer/{form}/{what}"),
+                Access,
+                g.access().issuer(&near).build(),
+            );
+        }
+    }
+    // Forms that exist only as near misses of the two.
+    for (name, iss) in [
+        (
+            "issuer/mixed/issuer-prefix-twice",
+            format!("https://issuer-issuer-cognito-idp.{TEST_REGION}.amazonaws.com/{TEST_POOL_ID}"),
+        ),
+        (
+            "issuer/mixed/cognito-idp-issuer",
+            format!("https://cognito-idp-issuer.{TEST_REGION}.amazonaws.com/{TEST_POOL_ID}"),
+        ),
+        (
+            "issuer/mixed/issuer-dot-cognito-idp",
+            format!("https://issuer.cognito-idp.{TEST_REGION}.amazonaws.com/{TEST_POOL_ID}"),
+        ),
+        (
+            // aws-jwt-verify picks the form of its own issuer by `includes("issuer-cognito-idp")`
+            // (on the configured string, not the token's): a token naming it anywhere gains nothing.
+            "issuer/mixed/attacker-path-names-updated-form",
+            format!(
+                "https://attacker.example/issuer-cognito-idp.{TEST_REGION}.amazonaws.com/{TEST_POOL_ID}"
+            ),
+        ),
+        (
+            "issuer/mixed/both-forms-concatenated",
+            format!("{good}{updated}"),
+        ),
+        (
+            "issuer/mixed/updated-host-no-scheme",
+            updated.replacen("https://", "", 1),
+        ),
+    ] {
         g.add(name, Access, g.access().issuer(&iss).build());
     }
     g.add(
@@ -584,6 +749,16 @@ fn issuers(g: &mut Generator) {
         Access,
         g.access().claim("iss", json!([good])).build(),
     );
+    g.add(
+        "issuer/array-of-updated",
+        Access,
+        g.access().claim("iss", json!([updated])).build(),
+    );
+    g.add(
+        "issuer/null",
+        Access,
+        g.access().claim("iss", Value::Null).build(),
+    );
     g.add("issuer/id-token-other-pool", ExpectedUse::Id, {
         g.id()
             .issuer(&format!(
@@ -591,6 +766,237 @@ fn issuers(g: &mut Generator) {
             ))
             .build()
     });
+    g.add("issuer/updated/id-token-other-pool", ExpectedUse::Id, {
+        g.id()
+            .issuer(&format!(
+                "https://issuer-cognito-idp.{TEST_REGION}.amazonaws.com/{TEST_REGION}_Other"
+            ))
+            .build()
+    });
+}
+
+/// Tokens of the UPDATED issuer form: both verifiers accept it for the pool and check the
+/// rest as for the ORIGINAL form.
+fn updated_issuer(g: &mut Generator) {
+    use ExpectedUse::{Access, Either, Id};
+    let updated = updated_issuer_url();
+    assert_eq!(updated, g.issuer.updated_issuer());
+    let kit = g.issuer.clone();
+    let access = || kit.access_token().issuer(&updated);
+    let id = || kit.id_token().issuer(&updated);
+    g.add("valid/updated-issuer-access", Access, access().build());
+    g.add(
+        "valid/updated-issuer-access-as-either",
+        Either,
+        access().build(),
+    );
+    g.add(
+        "valid/updated-issuer-access-groups-scopes",
+        Access,
+        access().groups(["admin"]).scopes(["orders/read"]).build(),
+    );
+    g.add("valid/updated-issuer-id", Id, id().build());
+    g.add("valid/updated-issuer-id-as-either", Either, id().build());
+    g.add("valid/updated-issuer-raw-key", Access, {
+        let mut claims = Generator::access_claims();
+        claims.insert("iss".into(), json!(updated));
+        g.raw.sign_bytes(
+            Digest::Sha256,
+            g.raw.header("RS256").as_bytes(),
+            Value::Object(claims).to_string().as_bytes(),
+        )
+    });
+    g.add(
+        "updated-issuer/expired",
+        Access,
+        access().expires_in_secs(-3600).build(),
+    );
+    g.add(
+        "updated-issuer/expired-a-second-ago",
+        Access,
+        access().expires_in_secs(-1).build(),
+    );
+    g.add(
+        "updated-issuer/id-expired",
+        Id,
+        id().expires_in_secs(-60).build(),
+    );
+    g.add(
+        "updated-issuer/nbf-in-a-minute",
+        Access,
+        access().not_before_in_secs(60).build(),
+    );
+    g.add(
+        "updated-issuer/other-client",
+        Access,
+        access().client_id("someotherclient").build(),
+    );
+    g.add(
+        "updated-issuer/id-other-aud",
+        Id,
+        id().client_id("someotherclient").build(),
+    );
+    g.add("updated-issuer/id-as-access", Access, id().build());
+    g.add("updated-issuer/access-as-id", Id, access().build());
+    g.add(
+        "updated-issuer/unknown-kid",
+        Access,
+        access().kid("no-such-key").build(),
+    );
+    g.add(
+        "updated-issuer/unpublished-key",
+        Access,
+        access().signed_with_unpublished_key().build(),
+    );
+    g.add(
+        "updated-issuer/alg-none",
+        Access,
+        access().unsigned().build(),
+    );
+    // The signature covers `iss`: swapping one form for the other breaks it.
+    g.add("updated-issuer/iss-swapped-after-signing", Access, {
+        let original = g.access().build();
+        let swapped = access().build();
+        let (header, _) = original.split_once('.').unwrap();
+        let payload = swapped.split('.').nth(1).unwrap();
+        let signature = original.rsplit('.').next().unwrap();
+        format!("{header}.{payload}.{signature}")
+    });
+}
+
+/// Tokens that break two rules: each verifier names the first in its own order. Both check
+/// the issuer before the key, the signature before the times, and the times before
+/// `token_use` and the client; sanctum checks `alg`, `kid` presence and claim types while
+/// parsing, aws-jwt-verify the header's `alg` only against the key it found.
+fn two_faults(g: &mut Generator) {
+    use ExpectedUse::{Access, Id};
+    let other_pool = format!("https://cognito-idp.{TEST_REGION}.amazonaws.com/{TEST_REGION}_Other");
+    let kit = g.issuer.clone();
+    let other = || kit.access_token().issuer(&other_pool);
+    g.add(
+        "two-faults/other-issuer-and-expired",
+        Access,
+        other().expires_in_secs(-3600).build(),
+    );
+    g.add(
+        "two-faults/other-issuer-and-unknown-kid",
+        Access,
+        other().kid("no-such-key").build(),
+    );
+    g.add(
+        "two-faults/other-issuer-and-unpublished-key",
+        Access,
+        other().signed_with_unpublished_key().build(),
+    );
+    g.add(
+        "two-faults/other-issuer-and-other-client",
+        Access,
+        other().client_id("someotherclient").build(),
+    );
+    g.add(
+        "two-faults/other-issuer-and-missing-kid",
+        Access,
+        other().without_header("kid").build(),
+    );
+    g.add(
+        "two-faults/other-issuer-and-alg-none",
+        Access,
+        other().unsigned().build(),
+    );
+    g.add(
+        "two-faults/other-issuer-and-hs256",
+        Access,
+        other().signed_hs256("secret").build(),
+    );
+    g.add(
+        "two-faults/other-issuer-and-groups-string",
+        Access,
+        other().claim("cognito:groups", "admin").build(),
+    );
+    g.add(
+        "two-faults/unknown-kid-and-expired",
+        Access,
+        g.access().kid("no-such-key").expires_in_secs(-3600).build(),
+    );
+    g.add(
+        "two-faults/unpublished-key-and-expired",
+        Access,
+        g.access()
+            .signed_with_unpublished_key()
+            .expires_in_secs(-3600)
+            .build(),
+    );
+    g.add(
+        "two-faults/unpublished-key-and-other-client",
+        Access,
+        g.access()
+            .signed_with_unpublished_key()
+            .client_id("someotherclient")
+            .build(),
+    );
+    g.add(
+        "two-faults/expired-and-nbf-in-a-minute",
+        Access,
+        g.access()
+            .expires_in_secs(-3600)
+            .not_before_in_secs(60)
+            .build(),
+    );
+    g.add(
+        "two-faults/expired-and-other-client",
+        Access,
+        g.access()
+            .expires_in_secs(-3600)
+            .client_id("someotherclient")
+            .build(),
+    );
+    g.add(
+        "two-faults/expired-and-wrong-token-use",
+        Id,
+        g.access().expires_in_secs(-3600).build(),
+    );
+    g.add(
+        "two-faults/nbf-in-a-minute-and-other-client",
+        Access,
+        g.access()
+            .not_before_in_secs(60)
+            .client_id("someotherclient")
+            .build(),
+    );
+    g.add(
+        "two-faults/wrong-token-use-and-other-client",
+        Id,
+        g.access().client_id("someotherclient").build(),
+    );
+    g.add(
+        "two-faults/unknown-kid-and-alg-hs256",
+        Access,
+        g.access().kid("no-such-key").signed_hs256("secret").build(),
+    );
+    g.add(
+        "two-faults/missing-kid-and-expired",
+        Access,
+        g.access()
+            .without_header("kid")
+            .expires_in_secs(-3600)
+            .build(),
+    );
+    g.add(
+        "two-faults/expired-and-groups-string",
+        Access,
+        g.access()
+            .expires_in_secs(-3600)
+            .claim("cognito:groups", "admin")
+            .build(),
+    );
+    g.add(
+        "two-faults/unpublished-key-and-exp-string",
+        Access,
+        g.access()
+            .signed_with_unpublished_key()
+            .claim("exp", (NOW + 3600).to_string())
+            .build(),
+    );
 }
 
 fn clients(g: &mut Generator) {
@@ -1327,18 +1733,38 @@ impl Rng {
     }
 }
 
-/// Seeded mutations of valid tokens. A mutation that only rewrites the signature so that a
-/// lenient base64 decoder still reads the same bytes is named `mutation/non-canonical/...`.
+/// Seeded mutations of valid tokens signed with a fixed key, so every run makes the same tokens.
+/// A mutation that only rewrites the signature so that a lenient base64 decoder still reads the
+/// same bytes is named `mutation/non-canonical/...`.
 fn mutations(g: &mut Generator) {
     const PER_TOKEN: usize = 40;
     const ALPHABET: &[u8] =
         b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=+/ ";
     let mut rng = Rng(0x5a4e_c7d0_2026_1129);
+    // The test kit's tokens, re-signed with the fixed key: the same bytes on every run.
+    let resign = |token: String| {
+        let (input, _) = token.rsplit_once('.').unwrap();
+        let (header, payload) = input.split_once('.').unwrap();
+        g.mutation.sign_segments(Digest::Sha256, header, payload)
+    };
     let originals = [
-        ("access", g.access().build(), ExpectedUse::Access),
-        ("id", g.id().build(), ExpectedUse::Id),
+        (
+            "access",
+            resign(g.access().kid(g.mutation.kid).build()),
+            ExpectedUse::Access,
+        ),
+        (
+            "id",
+            resign(g.id().kid(g.mutation.kid).build()),
+            ExpectedUse::Id,
+        ),
     ];
     for (kind, original, expected) in originals {
+        g.add(
+            format!("valid/mutation-original-{kind}"),
+            expected,
+            original.clone(),
+        );
         let mut made = 0;
         let mut attempts = 0;
         while made < PER_TOKEN {

@@ -4,7 +4,10 @@
 // Reads {now, userPoolId, clientId, jwks, cases: [{name, token, tokenUse}]}, verifies every
 // token with aws-jwt-verify's CognitoJwtVerifier (same pool and client; tokenUse "access",
 // "id", or null for either; the JWKS preloaded with cacheJwks; the clock fixed at `now`) and
-// prints {version, results: [{name, accept, error}]} as JSON on stdout.
+// prints {version, results: [{name, accept, errorClass, error}]} as JSON on stdout: for a refused
+// token `errorClass` is the name of the class aws-jwt-verify threw (`JwtExpiredError`,
+// `KidNotFoundInJwksError`, ..., or a Node.js error such as `TypeError`) and `error` its message.
+// The test maps the class onto its common refusal classes (differential.rs, `aws_class`).
 //
 // verifySync only reads the preloaded JWKS, so nothing here touches the network.
 import { readFileSync } from "node:fs";
@@ -38,13 +41,20 @@ for (const tokenUse of ["access", "id", null]) {
 const results = corpus.cases.map(({ name, token, tokenUse }) => {
   const verifier = verifiers.get(tokenUse ?? null);
   if (!verifier) {
-    return { name, accept: false, error: `harness: unknown tokenUse ${tokenUse}` };
+    return {
+      name,
+      accept: false,
+      errorClass: "HarnessError",
+      error: `harness: unknown tokenUse ${tokenUse}`,
+    };
   }
   try {
     verifier.verifySync(token);
-    return { name, accept: true, error: null };
+    return { name, accept: true, errorClass: null, error: null };
   } catch (err) {
-    return { name, accept: false, error: `${err?.name ?? "Error"}: ${err?.message ?? err}` };
+    // aws-jwt-verify's errors keep Error's `name`; the constructor names the class.
+    const errorClass = err?.constructor?.name ?? typeof err;
+    return { name, accept: false, errorClass, error: `${errorClass}: ${err?.message ?? err}` };
   }
 });
 
