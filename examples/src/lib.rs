@@ -5,11 +5,17 @@
 //! | variable | meaning |
 //! |---|---|
 //! | `SANCTUM_REGION` | AWS region (default: the prefix of the pool id) |
-//! | `SANCTUM_USER_POOL_ID` | user pool id; unset: run on the embedded test issuer |
+//! | `SANCTUM_USER_POOL_ID` | user pool id (required once any `SANCTUM_*` setting is given) |
 //! | `SANCTUM_CLIENT_ID` | app client id(s), comma-separated |
 //! | `SANCTUM_JWKS_URL` | override of the JWKS URL |
 //! | `SANCTUM_ISSUER` | override of the expected `iss` |
 //! | `SANCTUM_ADDR` | listen address (default `127.0.0.1:3000`) |
+//!
+//! These are demos. They fail closed: with no `SANCTUM_*` setting at all (but `SANCTUM_ADDR`)
+//! they run on an embedded test issuer and print ready tokens; as soon as any other `SANCTUM_*`
+//! variable is set, the pool id and client id are required and an unknown `SANCTUM_*` name
+//! (a typo) is refused, so a deployment with one variable misspelt never runs open to the
+//! embedded issuer's tokens.
 //!
 //! The `admin` CLI reads `SANCTUM_REGION`, `SANCTUM_USER_POOL_ID` and `SANCTUM_CLIENT_ID` too, plus
 //! `SANCTUM_CLIENT_SECRET` (when the app client has a secret), `SANCTUM_COGNITO_ENDPOINT` (an
@@ -33,18 +39,78 @@ pub struct Demo {
     pub embedded: Option<TestIssuer>,
 }
 
-/// Reads the configuration from the environment; without `SANCTUM_USER_POOL_ID`, starts the
-/// embedded test issuer (JWKS on 127.0.0.1) instead.
+/// Every `SANCTUM_*` variable the examples read.
+pub const KNOWN_VARIABLES: [&str; 9] = [
+    "SANCTUM_ADDR",
+    "SANCTUM_USER_POOL_ID",
+    "SANCTUM_CLIENT_ID",
+    "SANCTUM_REGION",
+    "SANCTUM_JWKS_URL",
+    "SANCTUM_ISSUER",
+    "SANCTUM_CLIENT_SECRET",
+    "SANCTUM_COGNITO_ENDPOINT",
+    "SANCTUM_REDIS_URL",
+];
+
+/// Whether the environment configures a pool (any `SANCTUM_*` variable but `SANCTUM_ADDR`);
+/// when it does, it must do so completely: the error names what is missing or misspelt.
 ///
 /// # Errors
-/// A bad address, a bad pool configuration, or an issuer that cannot start.
+/// An unknown `SANCTUM_*` variable, or a pool configuration without its pool or client id.
+pub fn configured_pool(vars: &[(String, String)]) -> Result<bool, String> {
+    let config: Vec<&(String, String)> = vars
+        .iter()
+        .filter(|(k, _)| k.starts_with("SANCTUM_") && k != "SANCTUM_ADDR")
+        .collect();
+    if config.is_empty() {
+        return Ok(false);
+    }
+    if let Some((unknown, _)) = config
+        .iter()
+        .find(|(k, _)| !KNOWN_VARIABLES.contains(&k.as_str()))
+    {
+        return Err(format!(
+            "unknown configuration variable {unknown} (a typo?); known: {}",
+            KNOWN_VARIABLES.join(", ")
+        ));
+    }
+    let set = |name: &str| {
+        config
+            .iter()
+            .any(|(k, v)| k == name && !v.trim().is_empty())
+    };
+    let missing: Vec<&str> = ["SANCTUM_USER_POOL_ID", "SANCTUM_CLIENT_ID"]
+        .into_iter()
+        .filter(|name| !set(name))
+        .collect();
+    if missing.is_empty() {
+        Ok(true)
+    } else {
+        Err(format!(
+            "refusing to start: a pool is configured (SANCTUM_* is set) but {} is missing or \
+             empty; unset every SANCTUM_* variable to run the demo on its embedded test issuer",
+            missing.join(" and ")
+        ))
+    }
+}
+
+/// Reads the configuration from the environment; with no `SANCTUM_*` configuration at all,
+/// starts the embedded test issuer (JWKS on 127.0.0.1) instead (see [`configured_pool`]).
+///
+/// # Errors
+/// A bad address, an incomplete or misspelt pool configuration, a bad pool, or an issuer that
+/// cannot start.
 pub async fn demo_from_env() -> Result<Demo, Box<dyn Error>> {
     let addr: SocketAddr = std::env::var("SANCTUM_ADDR")
         .unwrap_or_else(|_| "127.0.0.1:3000".to_owned())
         .parse()
         .map_err(|e| format!("SANCTUM_ADDR: {e}"))?;
-    match std::env::var("SANCTUM_USER_POOL_ID") {
-        Ok(pool_id) if !pool_id.is_empty() => {
+    let vars: Vec<(String, String)> = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().unwrap_or_default())))
+        .collect();
+    let pool_id = std::env::var("SANCTUM_USER_POOL_ID").unwrap_or_default();
+    match configured_pool(&vars)? {
+        true => {
             let region = std::env::var("SANCTUM_REGION")
                 .ok()
                 .filter(|r| !r.is_empty())
@@ -73,7 +139,7 @@ pub async fn demo_from_env() -> Result<Demo, Box<dyn Error>> {
                 embedded: None,
             })
         }
-        _ => {
+        false => {
             let issuer = TestIssuer::start().await?;
             let verifier = issuer.verifier();
             verifier.prefetch().await?;
@@ -91,6 +157,7 @@ impl Demo {
     pub fn print_banner(&self, framework: &str) {
         let base = format!("http://{}", self.addr);
         println!("sanctum {framework} demo listening on {base}");
+        println!("(a demo of sanctum, not a production service)");
         match &self.embedded {
             Some(issuer) => {
                 let admin = issuer
@@ -105,7 +172,8 @@ impl Demo {
                     .expires_in_secs(12 * 3600)
                     .build();
                 println!(
-                    "running on the embedded test issuer (no AWS account needed); tokens valid for 12 h"
+                    "running on the embedded test issuer (no AWS account needed; no SANCTUM_* \
+                     configuration was given); tokens valid for 12 h"
                 );
                 println!();
                 println!("ADMIN_TOKEN={admin}");
@@ -141,3 +209,48 @@ pub fn me_json(claims: &CognitoClaims) -> serde_json::Value {
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn the_embedded_issuer_only_without_any_configuration() {
+        assert_eq!(configured_pool(&vars(&[])), Ok(false));
+        assert_eq!(
+            configured_pool(&vars(&[("SANCTUM_ADDR", "127.0.0.1:0"), ("HOME", "/")])),
+            Ok(false)
+        );
+        assert_eq!(
+            configured_pool(&vars(&[
+                ("SANCTUM_USER_POOL_ID", "us-east-1_AbC"),
+                ("SANCTUM_CLIENT_ID", "abc")
+            ])),
+            Ok(true)
+        );
+    }
+
+    #[test]
+    fn an_incomplete_or_misspelt_configuration_refuses_to_start() {
+        let err = configured_pool(&vars(&[("SANCTUM_CLIENT_ID", "abc")])).unwrap_err();
+        assert!(err.contains("SANCTUM_USER_POOL_ID"), "{err}");
+        let err = configured_pool(&vars(&[("SANCTUM_USER_POOL_ID", "")])).unwrap_err();
+        assert!(
+            err.contains("SANCTUM_USER_POOL_ID and SANCTUM_CLIENT_ID"),
+            "{err}"
+        );
+        let err = configured_pool(&vars(&[
+            ("SANCTUM_USERPOOL_ID", "us-east-1_AbC"),
+            ("SANCTUM_CLIENT_ID", "abc"),
+        ]))
+        .unwrap_err();
+        assert!(err.contains("SANCTUM_USERPOOL_ID"), "{err}");
+    }
+}

@@ -22,13 +22,7 @@ impl Drop for Service {
 impl Service {
     fn start(exe: &str) -> Self {
         let mut command = Command::new(exe);
-        for var in [
-            "SANCTUM_USER_POOL_ID",
-            "SANCTUM_REGION",
-            "SANCTUM_CLIENT_ID",
-            "SANCTUM_JWKS_URL",
-            "SANCTUM_ISSUER",
-        ] {
+        for var in sanctum_examples::KNOWN_VARIABLES {
             command.env_remove(var);
         }
         let mut child = command
@@ -179,5 +173,33 @@ async fn serves_public_me_and_admin_and_stops_on_ctrl_c(exe: &str, framework: &s
         assert!(ended, "the output ends after Ctrl-C");
         let status = service.child.wait().expect("wait for the demo service");
         assert!(status.success(), "clean exit after Ctrl-C: {status}");
+    }
+}
+
+/// A deployment that configures a pool but misses a variable must not run open on the
+/// embedded issuer: both services refuse to start and name what is missing.
+#[test]
+fn an_incomplete_configuration_refuses_to_start() {
+    for exe in [
+        env!("CARGO_BIN_EXE_axum-app"),
+        env!("CARGO_BIN_EXE_actix-app"),
+    ] {
+        let mut command = Command::new(exe);
+        for var in sanctum_examples::KNOWN_VARIABLES {
+            command.env_remove(var);
+        }
+        let output = command
+            .env("SANCTUM_ADDR", "127.0.0.1:0")
+            .env("SANCTUM_CLIENT_ID", "4a1b2c3d4e5f")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run the demo service");
+        assert!(!output.status.success(), "{exe} started half-configured");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("SANCTUM_USER_POOL_ID"), "{exe}: {stderr}");
+        assert!(
+            !String::from_utf8_lossy(&output.stdout).contains("ADMIN_TOKEN"),
+            "{exe} printed a token"
+        );
     }
 }

@@ -51,7 +51,7 @@ pub(crate) fn rejected_request(
 /// A refused request: the core's [`Refusal`] as an actix-web error.
 ///
 /// Returned by the extractors ([`CognitoUser`](crate::CognitoUser),
-/// [`Claims`](crate::Claims)) and answered by the middleware and guards. Its
+/// [`TypedClaims`](crate::TypedClaims), [`MaybeCognitoUser`](crate::MaybeCognitoUser)) and answered by the middleware and guards. Its
 /// [`ResponseError`] implementation answers with the status, `WWW-Authenticate` challenge and
 /// JSON body of the [module's table](self), or with the application's own response when
 /// [`CognitoAuth::on_rejection`](crate::CognitoAuth::on_rejection) set one.

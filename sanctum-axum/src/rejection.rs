@@ -26,7 +26,7 @@ use sanctum_core::{Refusal, RejectedRequest};
 
 /// Why sanctum refused a request, ready to become a response.
 ///
-/// Returned by the [`CognitoUser`](crate::CognitoUser) and [`Claims`](crate::Claims)
+/// Returned by the [`CognitoUser`](crate::CognitoUser) and [`TypedClaims`](crate::TypedClaims)
 /// extractors and used by the layers. Its [`IntoResponse`] answers with the application's
 /// [`on_rejection`](crate::CognitoAuthLayer::on_rejection) handler when one is set, else with
 /// [`default_response`]. Either way the refusal is logged (without the token).

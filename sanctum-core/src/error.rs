@@ -155,13 +155,13 @@ pub enum VerifyError {
     /// Check 2: the header has no `kid`.
     #[error("token header has no kid")]
     MissingKid,
-    /// Check 3: no key with this `kid` is in the pool's JWKS (after at most one refetch per cooldown).
+    /// Check 4: no key with this `kid` is in its issuer's current JWKS (after at most one refetch per cooldown).
     #[error("no signing key with kid {kid:?} in the JWKS")]
     UnknownKey {
         /// The `kid` the token names.
         kid: String,
     },
-    /// Check 3: the JWK for this `kid` states an `alg` other than the token's.
+    /// Check 4: the JWK for this `kid` states an `alg` other than the token's.
     #[error("key {kid:?} is for algorithm {key_alg:?}, not RS256")]
     AlgorithmMismatch {
         /// The key's id.
@@ -169,7 +169,7 @@ pub enum VerifyError {
         /// The `alg` the JWK states.
         key_alg: String,
     },
-    /// Check 3: the JWKS could not be fetched and the key is not cached (server side, 503).
+    /// Check 4: the JWKS could not be fetched and the key is not cached (server side, 503).
     #[error("signing keys unavailable from {url}: {reason}")]
     KeysUnavailable {
         /// The JWKS URL.
@@ -177,10 +177,10 @@ pub enum VerifyError {
         /// Why the fetch failed.
         reason: String,
     },
-    /// Check 4: the signature does not verify with the key.
+    /// Check 5: the signature does not verify with the key.
     #[error("invalid signature")]
     InvalidSignature,
-    /// Check 5: `iss` is not the configured issuer of any pool.
+    /// Check 3: `iss` is not one of the configured issuers of any pool (no key was looked up).
     #[error("issuer {iss:?} is not a configured user pool")]
     IssuerMismatch {
         /// The `iss` the token carries.

@@ -41,7 +41,7 @@ pub enum Refusal {
     /// The token is valid but does not meet the route's requirement: 403, or 401 for step-up
     /// rules, by [`Denied::kind`].
     Denied(Denied),
-    /// The token is valid but its claims do not fit the type a handler asked for (`Claims<T>`):
+    /// The token is valid but its claims do not fit the type a handler asked for (`TypedClaims<T>`):
     /// 403. Signing in again would give the same claims, so it is not a 401.
     ClaimsMismatch,
     /// The adapter is wired wrong: a guard or extractor runs without the auth layer (500).

@@ -2,7 +2,7 @@
 //!
 //! Routes: `GET /public` (no token), `GET /me` (any valid access token; the caller's claims as
 //! JSON), `GET /admin` (members of the `admin` group). Configured from the environment as
-//! `sanctum_examples` describes; without `SANCTUM_USER_POOL_ID` it runs on an embedded test
+//! `sanctum_examples` describes; with no `SANCTUM_*` configuration at all it runs on an embedded test
 //! issuer and prints ready tokens. Stops cleanly on Ctrl-C. The same service as `axum-app`.
 
 use std::error::Error;

@@ -88,7 +88,12 @@ impl CognitoAuth {
     }
 
     /// Where to find the token (default [`TokenSource::Bearer`]; also
-    /// [`TokenSource::cookie`] and [`TokenSource::custom`]).
+    /// [`TokenSource::cookie`], [`TokenSource::custom`], and several in order with
+    /// [`TokenSource::one_of`], where a token in two of them is refused with 400).
+    ///
+    /// **CSRF:** a cookie is sent by the browser on its own, cross-site requests included. A
+    /// route that takes its token from a cookie and changes state needs a `SameSite=Strict`
+    /// or `Lax` cookie, or a CSRF check of its own.
     pub fn token_source(mut self, source: TokenSource) -> Self {
         self.source = source;
         self

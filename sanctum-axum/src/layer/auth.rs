@@ -28,7 +28,7 @@ use crate::rejection::{CognitoRejection, OnRejection, rejected_request};
 /// 3. verifies the token with the [`Verifier`] as the [`expected_use`](Self::expected_use)
 ///    (default: access tokens) and refuses it with 401, or 503 when the signing keys cannot
 ///    be fetched;
-/// 4. stores the result in the request extensions, where [`CognitoUser`], [`Claims`](crate::Claims)
+/// 4. stores the result in the request extensions, where [`CognitoUser`], [`TypedClaims`](crate::TypedClaims)
 ///    and the guards ([`RequireGroup`](crate::RequireGroup), ...) find it.
 ///
 /// Refusals are answered as in [`rejection`](crate::rejection), or by the
@@ -98,7 +98,12 @@ impl CognitoAuthLayer {
     }
 
     /// Where to find the token: [`TokenSource::Bearer`] (default),
-    /// [`TokenSource::cookie`], or [`TokenSource::custom`].
+    /// [`TokenSource::cookie`], [`TokenSource::custom`], or several in order with
+    /// [`TokenSource::one_of`] (a token in two of them is refused with 400).
+    ///
+    /// **CSRF:** a cookie is sent by the browser on its own, cross-site requests included. A
+    /// route that takes its token from a cookie and changes state needs a `SameSite=Strict`
+    /// or `Lax` cookie, or a CSRF check of its own.
     ///
     /// ```
     /// # fn demo(verifier: sanctum_core::Verifier) {

@@ -1,4 +1,4 @@
-//! The response future of [`CognitoAuth`](super::CognitoAuth) and
+//! The response future of [`CognitoAuthService`](super::CognitoAuthService) and
 //! [`RequireService`](super::RequireService).
 
 use std::fmt;

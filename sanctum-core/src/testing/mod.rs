@@ -692,6 +692,23 @@ impl TokenBuilder {
         self.claim("filler", "x".repeat(len * 3 / 4 + 16))
     }
 
+    /// Signs and encodes the token, as the value of an `Authorization` header:
+    /// `Bearer <token>`.
+    ///
+    /// ```
+    /// # use sanctum_core::testing::TestIssuer;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let issuer = TestIssuer::start().await?;
+    /// let header = issuer.access_token().groups(["admin"]).authorization();
+    /// assert!(header.starts_with("Bearer ey"));
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn authorization(self) -> String {
+        format!("Bearer {}", self.build())
+    }
+
     /// Signs and encodes the token.
     #[must_use]
     pub fn build(self) -> String {
