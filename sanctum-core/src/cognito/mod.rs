@@ -323,12 +323,15 @@ impl SanctumClientBuilder {
             Some(verifier) => {
                 // still check the values the SDK calls use
                 UserPool::new(&self.pool_id)
+                    .with_region(&self.region)
                     .client_id(&self.client_id)
                     .validate()?;
                 verifier
             }
             None => {
-                let mut pool = UserPool::new(&self.pool_id).client_id(&self.client_id);
+                let mut pool = UserPool::new(&self.pool_id)
+                    .with_region(&self.region)
+                    .client_id(&self.client_id);
                 if let Some(issuer) = self.issuer {
                     pool = pool.with_issuer(issuer);
                 }
