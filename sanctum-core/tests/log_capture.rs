@@ -431,7 +431,6 @@ mod cognito {
 
     /// Refreshing with an alias sends the alias's `SECRET_HASH`; moto refuses and echoes it.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "leaks SECRET_HASH: sanctum logs (debug, \"Cognito refused the request\") a server message that echoes it; see report"]
     async fn an_echoed_secret_hash_is_not_logged_by_sanctum() {
         captured(Logs::Sanctum);
         let SignedIn {
@@ -464,7 +463,6 @@ mod cognito {
     /// A refresh token sent where an access token goes: moto echoes it, and being no JWT (moto's
     /// refresh tokens are UUIDs) it escapes the JWT-shaped redaction.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "leaks an echoed token that is not JWT-shaped: sanctum logs the server's message; see report"]
     async fn an_echoed_opaque_token_is_not_logged_by_sanctum() {
         captured(Logs::Sanctum);
         let SignedIn {

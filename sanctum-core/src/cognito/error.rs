@@ -298,8 +298,12 @@ fn error_chain(err: &(dyn StdError + 'static)) -> String {
     text
 }
 
-/// Replaces anything shaped like a JWT (`eyJ...` with two dots) in a server message: some
-/// servers (moto) echo the token they refused, and messages end up in logs.
+/// Replaces anything that may be a secret the request carried in a server message: some
+/// servers (moto) echo the token, refresh token or `SECRET_HASH` they refused, and messages
+/// end up in logs. A word is redacted when it looks like a JWT (`eyJ...` with two dots), or is
+/// a run of at least [`SECRET_LIKE_LEN`] base64/base64url/UUID characters with a digit in it
+/// (refresh tokens, `SECRET_HASH`, sessions, codes), pool ids aside. Cognito's own messages
+/// ("Incorrect username or password.", "User is disabled.") have no such word.
 fn redact_tokens(message: &str) -> String {
     message
         .split(' ')
@@ -307,15 +311,32 @@ fn redact_tokens(message: &str) -> String {
             let looks_like_jwt = word
                 .find("eyJ")
                 .is_some_and(|start| word[start..].matches('.').count() >= 2);
+            let core = word.trim_matches(|c: char| {
+                matches!(
+                    c,
+                    '"' | '\'' | '(' | ')' | '[' | ']' | ',' | ':' | ';' | '<' | '>'
+                ) || (c == '.' && !word.contains("eyJ"))
+            });
+            let secret_like = core.len() >= SECRET_LIKE_LEN
+                && core.bytes().any(|b| b.is_ascii_digit())
+                && core
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+/=_-.".contains(&b))
+                && crate::config::pool_id_region(core).is_none();
             if looks_like_jwt {
-                "<redacted token>"
+                "<redacted token>".to_owned()
+            } else if secret_like {
+                word.replace(core, "<redacted>")
             } else {
-                word
+                word.to_owned()
             }
         })
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// The shortest echoed value treated as a possible secret.
+const SECRET_LIKE_LEN: usize = 20;
 
 #[cfg(test)]
 mod tests {
@@ -328,6 +349,24 @@ mod tests {
             "Invalid token <redacted token> given"
         );
         assert_eq!(redact_tokens("User is disabled."), "User is disabled.");
+        // moto echoes a refused SECRET_HASH or refresh token as the whole message
+        assert_eq!(
+            redact_tokens("1I/5nVq8Hk3vO0w4yQ7sRj2bXe9LmPzT6aUcDfGh1Kw="),
+            "<redacted>"
+        );
+        assert_eq!(
+            redact_tokens("Invalid refresh token \"0d3c5b8e-1f2a-4b6c-8d9e-0a1b2c3d4e5f\"."),
+            "Invalid refresh token \"<redacted>\"."
+        );
+        // what helps debugging stays
+        assert_eq!(
+            redact_tokens("User pool us-east-1_AbC123xyz does not exist."),
+            "User pool us-east-1_AbC123xyz does not exist."
+        );
+        assert_eq!(
+            redact_tokens("InvalidParameterException: USER_PASSWORD_AUTH flow not enabled"),
+            "InvalidParameterException: USER_PASSWORD_AUTH flow not enabled"
+        );
     }
 
     #[test]
