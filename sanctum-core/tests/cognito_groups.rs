@@ -52,7 +52,7 @@ async fn create_get_update_list_and_delete_groups() {
 
     let mut names: Vec<_> = client
         .groups()
-        .list()
+        .list_all()
         .await
         .expect("list")
         .into_iter()
@@ -64,7 +64,7 @@ async fn create_get_update_list_and_delete_groups() {
     client.groups().delete("staff").await.expect("deleted");
     let err = client.groups().get("staff").await.unwrap_err();
     assert!(matches!(err, CognitoError::ResourceNotFound(_)), "{err:?}");
-    assert_eq!(client.groups().list().await.expect("list").len(), 1);
+    assert_eq!(client.groups().list_all().await.expect("list").len(), 1);
 }
 
 #[tokio::test]
@@ -99,7 +99,7 @@ async fn membership_add_remove_groups_of_users_in_and_user_has_group() {
     assert!(!client.user_has_group(&bob, "admin").await.expect("asked"));
     let mut of_alice: Vec<_> = client
         .groups()
-        .of_user(&alice)
+        .of_user_all(&alice)
         .await
         .expect("of")
         .into_iter()
@@ -109,7 +109,7 @@ async fn membership_add_remove_groups_of_users_in_and_user_has_group() {
     assert_eq!(of_alice, ["admin", "staff"]);
     let mut in_staff: Vec<_> = client
         .groups()
-        .users_in("staff")
+        .users_in_all("staff")
         .await
         .expect("in")
         .into_iter()

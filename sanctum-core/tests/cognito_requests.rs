@@ -726,7 +726,7 @@ async fn group_listings_follow_next_tokens_and_refuse_a_repeated_token() {
     let client = client(&stub, false).await;
     let names: Vec<_> = client
         .groups()
-        .list()
+        .list_all()
         .await
         .expect("listed")
         .into_iter()
@@ -740,7 +740,7 @@ async fn group_listings_follow_next_tokens_and_refuse_a_repeated_token() {
         json!({"UserPoolId": POOL, "NextToken": "t1"})
     );
 
-    let err = client.groups().of_user("alice").await.unwrap_err();
+    let err = client.groups().of_user_all("alice").await.unwrap_err();
     assert!(
         matches!(
             err,

@@ -297,7 +297,7 @@ async fn run(command: &str, raw: &[String]) -> Result<Value, Failure> {
         }
         "list-groups" => {
             Args::parse(raw, &[], &[])?.exactly([])?;
-            Value::Array(groups.list().await?.iter().map(group_json).collect())
+            Value::Array(groups.list_all().await?.iter().map(group_json).collect())
         }
         "add-to-group" | "remove-from-group" => {
             let args = Args::parse(raw, &[], &[])?;
@@ -313,14 +313,21 @@ async fn run(command: &str, raw: &[String]) -> Result<Value, Failure> {
         "groups-of" => {
             let args = Args::parse(raw, &[], &[])?;
             let [user] = args.exactly(["user"])?;
-            Value::Array(groups.of_user(user).await?.iter().map(group_json).collect())
+            Value::Array(
+                groups
+                    .of_user_all(user)
+                    .await?
+                    .iter()
+                    .map(group_json)
+                    .collect(),
+            )
         }
         "users-in" => {
             let args = Args::parse(raw, &[], &[])?;
             let [group] = args.exactly(["group"])?;
             Value::Array(
                 groups
-                    .users_in(group)
+                    .users_in_all(group)
                     .await?
                     .iter()
                     .map(user_json)

@@ -1,14 +1,12 @@
 //! Groups and membership: [`Groups`].
 
 use aws_sdk_cognitoidentityprovider::types::GroupType;
+use futures_core::Stream;
 use serde::Serialize;
 
+use super::paging::paged;
 use super::users::User;
 use super::{CognitoError, SanctumClient};
-
-/// At most this many pages are read by one listing, so a misbehaving server cannot keep a
-/// listing going forever (60 groups a page: 60 000 groups).
-const MAX_PAGES: usize = 1_000;
 
 /// A group as Cognito describes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -137,43 +135,6 @@ macro_rules! send {
     };
 }
 
-/// Follows `next_token`s until there is none. A token given twice, or more than
-/// [`MAX_PAGES`] pages, is a [`CognitoError::UnexpectedResponse`] rather than an endless loop.
-macro_rules! all_pages {
-    ($op:literal, |$token:ident| $fetch:expr, |$page:ident| $take:expr) => {{
-        let mut items = Vec::new();
-        let mut $token: Option<String> = None;
-        let mut complete = false;
-        for _ in 0..MAX_PAGES {
-            let $page = $fetch;
-            items.extend($take);
-            let next = $page
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_owned);
-            if next.is_none() {
-                complete = true;
-                break;
-            }
-            if next == $token {
-                return Err(CognitoError::UnexpectedResponse {
-                    operation: $op,
-                    what: "the same page token twice",
-                });
-            }
-            $token = next;
-        }
-        if complete {
-            Ok(items)
-        } else {
-            Err(CognitoError::UnexpectedResponse {
-                operation: $op,
-                what: "more pages than sanctum reads (1000)",
-            })
-        }
-    }};
-}
-
 impl<'a> Groups<'a> {
     pub(crate) fn new(client: &'a SanctumClient) -> Self {
         Self { client }
@@ -268,22 +229,37 @@ impl<'a> Groups<'a> {
         Ok(())
     }
 
-    /// Every group of the pool, all pages (`ListGroups`).
+    /// Every group of the pool as a stream over the SDK's paginator (`ListGroups`); a page is
+    /// fetched when the previous one is used up.
+    ///
+    /// ```no_run
+    /// use futures_util::TryStreamExt as _;
+    /// # async fn run(client: &sanctum_core::SanctumClient) -> Result<(), sanctum_core::CognitoError> {
+    /// let mut groups = std::pin::pin!(client.groups().list());
+    /// while let Some(group) = groups.try_next().await? {
+    ///     println!("{}", group.name);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn list(&self) -> impl Stream<Item = Result<Group, CognitoError>> + Send + 'static {
+        let pages = self
+            .sdk()
+            .list_groups()
+            .user_pool_id(self.pool())
+            .into_paginator()
+            .stop_on_duplicate_token(false)
+            .send();
+        paged!("ListGroups", pages, |page| page.next_token(), |page: &_| {
+            groups_of(page)
+        })
+    }
+
+    /// Every group of the pool, collected.
     ///
     /// # Errors
-    /// As any Cognito call.
-    pub async fn list(&self) -> Result<Vec<Group>, CognitoError> {
-        all_pages!(
-            "ListGroups",
-            |token| send!(
-                "ListGroups",
-                self.sdk()
-                    .list_groups()
-                    .user_pool_id(self.pool())
-                    .set_next_token(token.clone())
-            )?,
-            |page| page.groups().iter().map(Group::from_sdk)
-        )
+    /// The first failed page.
+    pub async fn list_all(&self) -> Result<Vec<Group>, CognitoError> {
+        futures_util::TryStreamExt::try_collect(self.list()).await
     }
 
     /// Adds a user to a group (`AdminAddUserToGroup`); adding twice is not an error.
@@ -318,42 +294,65 @@ impl<'a> Groups<'a> {
         Ok(())
     }
 
-    /// The groups a user is in, all pages (`AdminListGroupsForUser`).
-    ///
-    /// # Errors
-    /// [`CognitoError::UserNotFound`], ...
-    pub async fn of_user(&self, username: &str) -> Result<Vec<Group>, CognitoError> {
-        all_pages!(
+    /// The groups a user is in, as a stream over the SDK's paginator
+    /// (`AdminListGroupsForUser`); a missing user is the stream's one `Err`
+    /// ([`CognitoError::UserNotFound`]).
+    pub fn of_user(
+        &self,
+        username: &str,
+    ) -> impl Stream<Item = Result<Group, CognitoError>> + Send + 'static {
+        let pages = self
+            .sdk()
+            .admin_list_groups_for_user()
+            .user_pool_id(self.pool())
+            .username(username)
+            .into_paginator()
+            .stop_on_duplicate_token(false)
+            .send();
+        paged!(
             "AdminListGroupsForUser",
-            |token| send!(
-                "AdminListGroupsForUser",
-                self.sdk()
-                    .admin_list_groups_for_user()
-                    .user_pool_id(self.pool())
-                    .username(username)
-                    .set_next_token(token.clone())
-            )?,
-            |page| page.groups().iter().map(Group::from_sdk)
+            pages,
+            |page| page.next_token(),
+            |page: &_| groups_of_user(page)
         )
     }
 
-    /// The users in a group, all pages (`ListUsersInGroup`).
+    /// The groups a user is in, collected.
     ///
     /// # Errors
-    /// [`CognitoError::ResourceNotFound`] for a missing group, ...
-    pub async fn users_in(&self, group: &str) -> Result<Vec<User>, CognitoError> {
-        all_pages!(
+    /// [`CognitoError::UserNotFound`], the first failed page.
+    pub async fn of_user_all(&self, username: &str) -> Result<Vec<Group>, CognitoError> {
+        futures_util::TryStreamExt::try_collect(self.of_user(username)).await
+    }
+
+    /// The users in a group, as a stream over the SDK's paginator (`ListUsersInGroup`); a
+    /// missing group is the stream's one `Err` ([`CognitoError::ResourceNotFound`]).
+    pub fn users_in(
+        &self,
+        group: &str,
+    ) -> impl Stream<Item = Result<User, CognitoError>> + Send + 'static {
+        let pages = self
+            .sdk()
+            .list_users_in_group()
+            .user_pool_id(self.pool())
+            .group_name(group)
+            .into_paginator()
+            .stop_on_duplicate_token(false)
+            .send();
+        paged!(
             "ListUsersInGroup",
-            |token| send!(
-                "ListUsersInGroup",
-                self.sdk()
-                    .list_users_in_group()
-                    .user_pool_id(self.pool())
-                    .group_name(group)
-                    .set_next_token(token.clone())
-            )?,
-            |page| page.users().iter().map(User::from_user_type)
+            pages,
+            |page| page.next_token(),
+            |page: &_| users_of_group(page)
         )
+    }
+
+    /// The users in a group, collected.
+    ///
+    /// # Errors
+    /// [`CognitoError::ResourceNotFound`] for a missing group, the first failed page.
+    pub async fn users_in_all(&self, group: &str) -> Result<Vec<User>, CognitoError> {
+        futures_util::TryStreamExt::try_collect(self.users_in(group)).await
     }
 
     /// Whether a user is in a group, asked of Cognito (not of a token).
@@ -362,11 +361,29 @@ impl<'a> Groups<'a> {
     /// [`CognitoError::UserNotFound`], ...
     pub async fn user_has_group(&self, username: &str, group: &str) -> Result<bool, CognitoError> {
         Ok(self
-            .of_user(username)
+            .of_user_all(username)
             .await?
             .iter()
             .any(|g| g.name == group))
     }
+}
+
+fn groups_of(
+    page: &aws_sdk_cognitoidentityprovider::operation::list_groups::ListGroupsOutput,
+) -> Vec<Group> {
+    page.groups().iter().map(Group::from_sdk).collect()
+}
+
+fn groups_of_user(
+    page: &aws_sdk_cognitoidentityprovider::operation::admin_list_groups_for_user::AdminListGroupsForUserOutput,
+) -> Vec<Group> {
+    page.groups().iter().map(Group::from_sdk).collect()
+}
+
+fn users_of_group(
+    page: &aws_sdk_cognitoidentityprovider::operation::list_users_in_group::ListUsersInGroupOutput,
+) -> Vec<User> {
+    page.users().iter().map(User::from_user_type).collect()
 }
 
 impl SanctumClient {

@@ -42,6 +42,7 @@ mod auth;
 mod error;
 mod groups;
 mod mfa;
+mod paging;
 mod secret_hash;
 mod users;
 

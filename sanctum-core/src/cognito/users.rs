@@ -1,12 +1,13 @@
 //! Users: administration with AWS credentials and self-service with the user's own tokens.
 
-use std::collections::VecDeque;
 use std::fmt;
 
 use aws_sdk_cognitoidentityprovider::types::{
     AttributeType, CodeDeliveryDetailsType, MessageActionType, UserType,
 };
 use futures_core::Stream;
+
+use super::paging::paged;
 use serde::Serialize;
 
 use super::{Attributes, CognitoError, SanctumClient, attribute_map, attribute_types};
@@ -532,85 +533,29 @@ impl<'a> Users<'a> {
         &self,
         query: ListUsers,
     ) -> impl Stream<Item = Result<User, CognitoError>> + Send + 'static {
-        struct State {
-            client: SanctumClient,
-            query: ListUsers,
-            left: usize,
-            buffer: VecDeque<User>,
-            next: Option<String>,
-            started: bool,
-            failed: bool,
-        }
-        let mut query = query;
-        if query.page_size.is_none()
+        let mut page_size = query.page_size;
+        if page_size.is_none()
             && let Some(limit) = query.limit
         {
-            query.page_size = Some(i32::try_from(limit.clamp(1, 60)).unwrap_or(60));
+            page_size = Some(i32::try_from(limit.clamp(1, 60)).unwrap_or(60));
         }
-        let state = State {
-            client: self.client.clone(),
-            left: query.limit.unwrap_or(usize::MAX),
-            query,
-            buffer: VecDeque::new(),
-            next: None,
-            started: false,
-            failed: false,
-        };
-        futures_util::stream::unfold(state, |mut state| async move {
-            loop {
-                if state.left == 0 {
-                    return None;
-                }
-                if let Some(user) = state.buffer.pop_front() {
-                    state.left -= 1;
-                    return Some((Ok(user), state));
-                }
-                if state.failed || (state.started && state.next.is_none()) {
-                    return None;
-                }
-                let inner = &state.client.inner;
-                let result = inner
-                    .sdk
-                    .list_users()
-                    .user_pool_id(&inner.pool_id)
-                    .set_filter(state.query.filter.clone())
-                    .set_limit(state.query.page_size)
-                    .set_pagination_token(state.next.clone())
-                    .send()
-                    .await;
-                state.started = true;
-                match result {
-                    Ok(page) => {
-                        let next = page
-                            .pagination_token()
-                            .filter(|t| !t.is_empty())
-                            .map(str::to_owned);
-                        if next.is_some() && next == state.next {
-                            // a server repeating its token would loop forever
-                            state.failed = true;
-                            return Some((
-                                Err(CognitoError::UnexpectedResponse {
-                                    operation: "ListUsers",
-                                    what: "the same page token twice",
-                                }),
-                                state,
-                            ));
-                        }
-                        state.next = next;
-                        state
-                            .buffer
-                            .extend(page.users().iter().map(User::from_user_type));
-                        if state.buffer.is_empty() && state.next.is_none() {
-                            return None;
-                        }
-                    }
-                    Err(e) => {
-                        state.failed = true;
-                        return Some((Err(CognitoError::from_sdk("ListUsers", e)), state));
-                    }
-                }
-            }
-        })
+        let mut paginator = self
+            .sdk()
+            .list_users()
+            .user_pool_id(self.pool())
+            .set_filter(query.filter)
+            .into_paginator()
+            .stop_on_duplicate_token(false);
+        if let Some(size) = page_size {
+            paginator = paginator.page_size(size);
+        }
+        let users = paged!(
+            "ListUsers",
+            paginator.send(),
+            |page| page.pagination_token(),
+            |page: &_| users_of(page)
+        );
+        futures_util::StreamExt::take(users, query.limit.unwrap_or(usize::MAX))
     }
 
     /// Every user matching `query` (up to its [`limit`](ListUsers::limit)), collected.
@@ -867,4 +812,10 @@ impl SanctumClient {
     pub async fn delete_user(&self, username: &str) -> Result<(), CognitoError> {
         self.users().delete(username).await
     }
+}
+
+fn users_of(
+    page: &aws_sdk_cognitoidentityprovider::operation::list_users::ListUsersOutput,
+) -> Vec<User> {
+    page.users().iter().map(User::from_user_type).collect()
 }
