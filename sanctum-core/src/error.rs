@@ -218,6 +218,10 @@ pub enum VerifyError {
         /// The client id the token carries.
         client_id: String,
     },
+    /// Check 10: the token is revoked (its user signed out, was disabled or deleted, or its
+    /// refresh token was revoked), as the verifier's revocation store says.
+    #[error("token has been revoked")]
+    Revoked,
     /// A claim every Cognito token has is missing.
     #[error("token has no {claim} claim")]
     MissingClaim {
@@ -264,6 +268,7 @@ impl VerifyError {
             Self::ClientMismatch { .. } => "token was issued to another client",
             Self::MissingClaim { .. } => "token lacks a required claim",
             Self::InvalidClaim { .. } => "token has an invalid claim",
+            Self::Revoked => "token has been revoked",
         }
     }
 }

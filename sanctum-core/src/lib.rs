@@ -36,6 +36,8 @@
 //! - [`rbac`] — [`Requirement`]: groups, scopes, custom checks, step-up;
 //! - [`refusal`] — [`Refusal`]: why a request was refused and the HTTP answer, the same in
 //!   every adapter;
+//! - [`revocation`] — opt-in refusal of revoked tokens (sign-out, disabled users, revoked
+//!   refresh tokens), a local lookup;
 //! - [`adapter`] — what web-framework adapters are built from (token extraction, verifying
 //!   without waiting);
 //! - [`error`] — [`ConfigError`] and [`VerifyError`] ([`AccessError`] adds the requirement);
@@ -51,6 +53,7 @@ mod extract;
 mod jwks;
 pub mod rbac;
 pub mod refusal;
+pub mod revocation;
 pub mod verify;
 
 #[cfg(feature = "cognito")]

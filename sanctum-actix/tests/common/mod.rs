@@ -52,6 +52,7 @@ pub fn conformance_routes(
     let cold_custom = env.fresh_verifier();
     let keys_down_custom = env.fresh_keys_down_verifier();
     let retiring = env.retiring_verifier.clone();
+    let revoking = env.revoking_verifier.clone();
     move |cfg: &mut ServiceConfig| {
         for route in Route::ALL {
             let auth = CognitoAuth::new(verifier.clone());
@@ -160,6 +161,11 @@ pub fn conformance_routes(
                 Route::OptionalExtractorWithoutLayer => cfg.service(resource.get(maybe_user_name)),
                 Route::TypedClaims => cfg.service(resource.wrap(auth).get(tenant_body)),
                 Route::TypedClaimsWithoutLayer => cfg.service(resource.get(tenant_body)),
+                Route::Revocation => cfg.service(
+                    resource
+                        .wrap(CognitoAuth::new(revoking.clone()))
+                        .get(user_name),
+                ),
                 Route::RetiredKey => cfg.service(
                     resource
                         .wrap(CognitoAuth::new(retiring.clone()))

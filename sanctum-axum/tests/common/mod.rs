@@ -102,6 +102,9 @@ pub(crate) fn conformance_route(env: &ConformanceEnv, route: Route) -> MethodRou
         Route::OptionalExtractorWithoutLayer => get(maybe_user_name),
         Route::TypedClaims => get(tenant_body).route_layer(auth.clone()),
         Route::TypedClaimsWithoutLayer => get(tenant_body),
+        Route::Revocation => {
+            get(user_name).route_layer(CognitoAuthLayer::new(env.revoking_verifier.clone()))
+        }
         Route::RetiredKey => {
             get(user_name).route_layer(CognitoAuthLayer::new(env.retiring_verifier.clone()))
         }

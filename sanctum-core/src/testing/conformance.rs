@@ -16,6 +16,8 @@ pub const COOKIE_NAME: &str = "sanctum_token";
 pub const CUSTOM_HEADER: &str = "x-sanctum-token";
 /// The body of an optional-auth route when the request has no token.
 pub const ANONYMOUS: &str = "anonymous";
+/// The `sub` whose tokens [`ConformanceEnv::revoking_verifier`] refuses: it signed out.
+pub const REVOKED_SUB: &str = "5e8f3b5f-9a1b-4d1f-8b68-3c8d2b1f6a22";
 /// The replica region [`ConformanceEnv::verifier`]'s pool is configured with.
 pub const REPLICA_REGION: &str = "us-west-2";
 /// The maximum sign-in age of [`Route::StepUpMaxAge`], in seconds.
@@ -119,11 +121,14 @@ pub enum Route {
     TypedClaims,
     /// A handler taking `TypedClaims<TenantClaims>` with no auth layer in front.
     TypedClaimsWithoutLayer,
+    /// Auth layer over [`ConformanceEnv::revoking_verifier`], whose revocation store says
+    /// [`REVOKED_SUB`] signed out (after its token was verified and cached).
+    Revocation,
 }
 
 impl Route {
     /// Every route.
-    pub const ALL: [Route; 24] = [
+    pub const ALL: [Route; 25] = [
         Route::Protected,
         Route::Admin,
         Route::AnyGroup,
@@ -148,6 +153,7 @@ impl Route {
         Route::OptionalExtractorWithoutLayer,
         Route::TypedClaims,
         Route::TypedClaimsWithoutLayer,
+        Route::Revocation,
     ];
 
     /// The route's path.
@@ -178,6 +184,7 @@ impl Route {
             Route::OptionalExtractorWithoutLayer => "/no-layer/optional-extractor",
             Route::TypedClaims => "/typed-claims",
             Route::TypedClaimsWithoutLayer => "/no-layer/typed-claims",
+            Route::Revocation => "/revocation",
         }
     }
 }
@@ -303,6 +310,12 @@ pub struct ConformanceEnv {
     pub retiring_verifier: Verifier,
     /// A token signed with the retired key.
     pub retired_token: String,
+    /// A verifier for [`issuer`](Self::issuer) (cache on) with a revocation store in which
+    /// [`REVOKED_SUB`] signed out a minute ago, after [`revoked_token`](Self::revoked_token)
+    /// was verified and cached.
+    pub revoking_verifier: Verifier,
+    /// A token of [`REVOKED_SUB`] issued two minutes ago.
+    pub revoked_token: String,
 }
 
 impl ConformanceEnv {
@@ -345,7 +358,33 @@ impl ConformanceEnv {
             .pool(issuer.user_pool().replica_regions([REPLICA_REGION]))
             .build()
             .map_err(std::io::Error::other)?;
+
+        let revocations = std::sync::Arc::new(crate::revocation::InMemoryRevocations::new());
+        let revoking_verifier = Verifier::builder()
+            .pool(issuer.user_pool())
+            .revocations(revocations.clone())
+            .build()
+            .map_err(std::io::Error::other)?;
+        let revoked_token = issuer
+            .access_token()
+            .username("rory")
+            .sub(REVOKED_SUB)
+            .issued_in_secs(-120)
+            .build();
+        revoking_verifier
+            .verify_access(&revoked_token)
+            .await
+            .map_err(std::io::Error::other)?;
+        crate::revocation::RevocationStore::record(
+            &*revocations,
+            crate::revocation::Revocation::signed_out_at(
+                REVOKED_SUB,
+                std::time::SystemTime::now() - Duration::from_secs(60),
+            ),
+        );
         Ok(Self {
+            revoking_verifier,
+            revoked_token,
             verifier,
             keys_down_verifier: keys_down_issuer.verifier(),
             issuer,
@@ -444,6 +483,7 @@ impl ConformanceEnv {
             .access_token()
             .claim("amr", serde_json::json!(["pwd"]))
             .build();
+        let after_sign_out = i.access_token().username("rory").sub(REVOKED_SUB).build();
         let tenant_token = i
             .access_token()
             .username("tina")
@@ -720,6 +760,24 @@ impl ConformanceEnv {
                 500,
                 Challenge::None,
                 "server_error",
+            ),
+            // revocation (opt-in): a cached token of a user who signed out is refused
+            invalid(
+                "revoked: a cached token issued before the sign-out",
+                R::Revocation,
+                bearer(&self.revoked_token),
+            ),
+            ok(
+                "revoked: a token issued after the sign-out",
+                R::Revocation,
+                bearer(&after_sign_out),
+                "rory",
+            ),
+            ok(
+                "revoked: another user",
+                R::Revocation,
+                bearer(&alice),
+                "alice",
             ),
         ];
         cases.extend(vec![

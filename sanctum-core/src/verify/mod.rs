@@ -16,7 +16,9 @@
 //! 7. `token_use` as asked;
 //! 8. `client_id` (access) or `aud` (ID) one of the pool's app clients;
 //! 9. an optional [`Requirement`] (groups, scopes, custom checks, step-up), checked with the
-//!    verifier's clock.
+//!    verifier's clock;
+//! 10. with a [revocation store](VerifierBuilder::revocations), the token is not revoked (a
+//!    local lookup, on a cache hit too).
 
 mod cache;
 mod token;
@@ -32,6 +34,7 @@ use crate::config::UserPool;
 use crate::error::{ConfigError, TimeClaim, VerifyError, clip};
 use crate::jwks::{Fetcher, Jwks, PreparedKey, parse_jwks};
 use crate::rbac::{AccessError, Requirement};
+use crate::revocation::RevocationStore;
 
 use self::cache::{Entry, TokenCache};
 use self::token::{Parsed, RS256};
@@ -83,6 +86,7 @@ pub struct Verifier {
 }
 
 struct Inner {
+    revocations: Option<Arc<dyn RevocationStore>>,
     pools: Vec<UserPool>,
     /// Every accepted `iss`, of every pool.
     issuers: Vec<Issuer>,
@@ -314,7 +318,7 @@ impl Verifier {
         )
     }
 
-    /// Checks 6–8 on claims whose issuer and signature are verified.
+    /// Checks 6–8 (and 10) on claims whose issuer and signature are verified.
     fn check_claims(
         &self,
         claims: &CognitoClaims,
@@ -353,6 +357,12 @@ impl Verifier {
             return Err(VerifyError::ClientMismatch {
                 client_id: clip(claims.client_id()),
             });
+        }
+        // 10. revocation (opt-in): a local lookup
+        if let Some(store) = &inner.revocations
+            && store.is_revoked(claims, now)
+        {
+            return Err(VerifyError::Revoked);
         }
         Ok(())
     }
@@ -434,6 +444,7 @@ impl fmt::Debug for Verifier {
             .field("leeway_secs", &inner.leeway)
             .field("max_token_size", &inner.max_token_size)
             .field("token_cache", &inner.cache.is_some())
+            .field("revocations", &inner.revocations)
             .finish_non_exhaustive()
     }
 }
@@ -441,6 +452,7 @@ impl fmt::Debug for Verifier {
 /// Builds a [`Verifier`]; see [`Verifier::builder`].
 #[must_use]
 pub struct VerifierBuilder {
+    revocations: Option<Arc<dyn RevocationStore>>,
     pools: Vec<UserPool>,
     leeway: Duration,
     max_token_size: usize,
@@ -455,6 +467,7 @@ pub struct VerifierBuilder {
 impl Default for VerifierBuilder {
     fn default() -> Self {
         Self {
+            revocations: None,
             pools: Vec::new(),
             leeway: Duration::ZERO,
             max_token_size: DEFAULT_MAX_TOKEN_SIZE,
@@ -515,6 +528,28 @@ impl VerifierBuilder {
     /// backoff (default: the system clock).
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Refuses revoked tokens (check 10): tokens of a user who signed out, was disabled or
+    /// deleted, or whose refresh token was revoked, as recorded in `store` (see
+    /// [`crate::revocation`]). A local lookup per verification, cache hits included; without
+    /// a store (the default) nothing is looked up.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use sanctum_core::revocation::InMemoryRevocations;
+    /// use sanctum_core::{UserPool, Verifier};
+    ///
+    /// let revocations = Arc::new(InMemoryRevocations::new());
+    /// let verifier = Verifier::builder()
+    ///     .pool(UserPool::new("us-east-1_AbC123xyz").client_id("4a1b2c3d4e5f"))
+    ///     .revocations(revocations.clone())
+    ///     .build()?;
+    /// # Ok::<(), sanctum_core::ConfigError>(())
+    /// ```
+    pub fn revocations(mut self, store: Arc<dyn RevocationStore>) -> Self {
+        self.revocations = Some(store);
         self
     }
 
@@ -628,6 +663,7 @@ impl VerifierBuilder {
         }
         Ok(Verifier {
             inner: Arc::new(Inner {
+                revocations: self.revocations,
                 pools: self.pools,
                 issuers,
                 leeway: self.leeway.as_secs(),

@@ -1,0 +1,118 @@
+//! Revocation (opt-in): refusing tokens that are still within their `exp` but whose user
+//! signed out, was disabled or deleted, or whose refresh token was revoked.
+//!
+//! Verifying a token locally (as sanctum and aws-jwt-verify do) cannot see that a user signed
+//! out: an access token stays valid until its `exp`. A [`Verifier`](crate::Verifier) built
+//! with a [`RevocationStore`] also checks, as its last check, that the token is not revoked —
+//! a local lookup, on a verified-token cache hit too; no request waits on the network.
+//!
+//! Two kinds of revocation, as [`Revocation`] says:
+//! - **a subject's tokens issued before a time** (sign-out everywhere, user disabled or
+//!   deleted): tokens of that `sub` whose `iat` is earlier are refused;
+//! - **an `origin_jti`** (a refresh token revoked): the access and ID tokens Cognito issued from
+//!   that refresh token carry it.
+//!
+//! An entry is kept as long as a token it covers can still be valid (the stores'
+//! `max_token_lifetime`, 24 h by default: Cognito's longest access or ID token), then dropped.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use sanctum_core::revocation::{InMemoryRevocations, Revocation, RevocationStore as _};
+//!
+//! let revocations = Arc::new(InMemoryRevocations::new());
+//! // e.g. after an administrator signed the user out elsewhere
+//! revocations.record(Revocation::signed_out_now("4d7f2a4e-8f0a-4c0e-9a57-2b7c1a0e5f11"));
+//! # let _ = revocations;
+//! ```
+
+mod memory;
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+pub use self::memory::InMemoryRevocations;
+
+use crate::claims::CognitoClaims;
+use crate::clock::unix_seconds;
+
+/// Default for how long an entry is kept: the longest lifetime of a Cognito access or ID
+/// token (1 day).
+pub const DEFAULT_MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
+/// One revocation.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Revocation {
+    /// Every token of `sub` issued (`iat`) before `before` (seconds since the epoch): the user
+    /// signed out everywhere, was disabled or deleted.
+    Subject {
+        /// The user's `sub`.
+        sub: String,
+        /// Tokens issued before this time (seconds since the epoch) are refused.
+        before: u64,
+    },
+    /// Every token whose `origin_jti` is this one: its refresh token was revoked.
+    Origin {
+        /// The `origin_jti` of the revoked refresh token's tokens.
+        origin_jti: String,
+        /// When it was revoked (seconds since the epoch), for the entry's expiry.
+        at: u64,
+    },
+}
+
+impl Revocation {
+    /// The tokens of `sub` issued until now (the second of now included: a token issued in the
+    /// same second as a sign-out is refused rather than risk accepting one from before it).
+    pub fn signed_out_now(sub: impl Into<String>) -> Self {
+        Self::signed_out_at(sub, SystemTime::now())
+    }
+
+    /// The tokens of `sub` issued until `time`, that second included.
+    pub fn signed_out_at(sub: impl Into<String>, time: SystemTime) -> Self {
+        Self::Subject {
+            sub: sub.into(),
+            before: unix_seconds(time).saturating_add(1),
+        }
+    }
+
+    /// The tokens issued from the refresh token whose tokens carry `origin_jti`, revoked now.
+    pub fn refresh_token_revoked(origin_jti: impl Into<String>) -> Self {
+        Self::Origin {
+            origin_jti: origin_jti.into(),
+            at: unix_seconds(SystemTime::now()),
+        }
+    }
+
+    /// When it was recorded (seconds since the epoch), as far as it says.
+    #[must_use]
+    pub fn time(&self) -> u64 {
+        match self {
+            Self::Subject { before, .. } => before.saturating_sub(1),
+            Self::Origin { at, .. } => *at,
+        }
+    }
+
+    /// Whether these claims are covered.
+    #[must_use]
+    pub fn covers(&self, claims: &CognitoClaims) -> bool {
+        match self {
+            Self::Subject { sub, before } => {
+                claims.sub() == sub && claims.iat().unwrap_or(0) < *before
+            }
+            Self::Origin { origin_jti, .. } => claims.origin_jti() == Some(origin_jti.as_str()),
+        }
+    }
+}
+
+/// Where revocations are kept and looked up. The verifier calls
+/// [`is_revoked`](Self::is_revoked) on every verification, so it must answer from memory
+/// without waiting; [`record`](Self::record) may publish to other instances.
+pub trait RevocationStore: fmt::Debug + Send + Sync + 'static {
+    /// Whether verified `claims` are revoked, `now` being the verifier's clock (seconds since
+    /// the epoch). A local lookup: never blocks on I/O.
+    fn is_revoked(&self, claims: &CognitoClaims, now: u64) -> bool;
+
+    /// Records a revocation (for every instance, where the store is shared).
+    fn record(&self, revocation: Revocation);
+}
