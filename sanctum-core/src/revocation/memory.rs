@@ -51,6 +51,12 @@ impl InMemoryRevocations {
         self.len.load(Ordering::Acquire)
     }
 
+    /// How long an entry is kept, in seconds.
+    #[must_use]
+    pub fn max_token_lifetime(&self) -> u64 {
+        self.max_token_lifetime
+    }
+
     /// Whether none is kept.
     #[must_use]
     pub fn is_empty(&self) -> bool {

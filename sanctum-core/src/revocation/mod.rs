@@ -26,11 +26,15 @@
 //! ```
 
 mod memory;
+#[cfg(feature = "redis")]
+mod redis;
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
 pub use self::memory::InMemoryRevocations;
+#[cfg(feature = "redis")]
+pub use self::redis::{DEFAULT_PREFIX, RedisHealth, RedisRevocations, RedisUrlError};
 
 use crate::claims::CognitoClaims;
 use crate::clock::unix_seconds;
