@@ -60,6 +60,11 @@
 //!
 //! None: the crate needs only `axum-core`, `http` and tower's traits.
 
+// The README's examples are doctests too.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub mod extract;
 pub mod layer;
 pub mod rejection;

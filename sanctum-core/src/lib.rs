@@ -39,6 +39,11 @@
 //! - `cognito` — `SanctumClient`: sign-in flows, users, groups, MFA (feature `cognito`);
 //! - `testing` — the test kit (feature `test-util`).
 
+// The README's examples are doctests too.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub mod claims;
 pub mod clock;
 pub mod config;
