@@ -77,6 +77,8 @@
 //! in-process issuer that mints Cognito-shaped tokens and serves their keys on 127.0.0.1, so
 //! your handlers can be tested with `actix_web::test` offline.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 // The README's examples are doctests too.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

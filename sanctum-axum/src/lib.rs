@@ -60,6 +60,8 @@
 //!
 //! None: the crate needs only `axum-core`, `http` and tower's traits.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 // The README's examples are doctests too.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -39,6 +39,8 @@
 //! - `cognito` — `SanctumClient`: sign-in flows, users, groups, MFA (feature `cognito`);
 //! - `testing` — the test kit (feature `test-util`).
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 // The README's examples are doctests too.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
