@@ -6,6 +6,12 @@
 # the `rust-version`s those of `cargo metadata`. Fails, naming the culprits, when the declared
 # version is lower; warns when it is higher than any dependency needs (then only sanctum's own
 # code can justify it).
+#
+# `scripts/msrv.sh --build` also installs the declared toolchain (rustup, minimal profile) and
+# checks the publishable crates' libraries with it, all features on: what the dependency tree
+# cannot tell, that sanctum's own code needs nothing newer. Not run by scripts/test.sh (it
+# checks every dependency once more, with another compiler); clippy's `incompatible_msrv`
+# lint, which the test script runs, catches the usual case, a std API newer than rust-version.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -65,3 +71,14 @@ if failed:
     print("error: raise `rust-version` in the root Cargo.toml ([workspace.package])", file=sys.stderr)
 sys.exit(1 if failed else 0)
 PY
+
+if [[ "${1:-}" == "--build" ]]; then
+    toolchain=$(python3 -c '
+import json, sys
+print(next(p["rust_version"] for p in json.load(sys.stdin)["packages"] if p["name"] == sys.argv[1]))
+' "${crates[0]}" <"$metadata")
+    rustup toolchain install "$toolchain" --profile minimal --no-self-update
+    packages=()
+    for crate in "${crates[@]}"; do packages+=(-p "$crate"); done
+    cargo "+$toolchain" check --lib --all-features "${packages[@]}"
+fi
