@@ -11,11 +11,20 @@ step() { printf '\n==> %s\n' "$*"; }
 step "moto's Cognito server (scripts/setup-moto.sh)"
 scripts/setup-moto.sh
 
+step "redis-server for the shared-revocation tests (scripts/setup-redis.sh)"
+scripts/setup-redis.sh
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
+step "rust-version covers the dependency tree (scripts/msrv.sh)"
+scripts/msrv.sh
+
 step "cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
+
+step "clippy on each publishable crate with no features and each feature alone (scripts/feature-builds.sh)"
+scripts/feature-builds.sh
 
 step "install aws-jwt-verify for the differential test (npm, pinned)"
 scripts/setup-differential.sh
@@ -28,5 +37,8 @@ scripts/fuzz.sh 60
 
 step "cargo doc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features
+
+step "cargo package: the crates as published, built from their .crate files (scripts/package-check.sh)"
+scripts/package-check.sh
 
 step "all checks passed"

@@ -68,14 +68,28 @@
 //!
 //! ## Feature flags
 //!
-//! None: the crate needs actix-web only with its default features off (no compression, no
-//! TLS), so it adds nothing to your build that your app did not ask for.
+//! Without features the crate needs actix-web only with its default features off (no
+//! compression, no TLS), so it adds nothing to your build that your app did not ask for. Both
+//! features turn on the [`sanctum_core`] feature of the same name, so this crate is the only
+//! dependency an actix-web service and its tests need.
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `cognito` | no | `sanctum_core::cognito`: `SanctumClient` for sign-in flows, users, groups and MFA through the AWS SDK |
+//! | `test-util` | no | `sanctum_core::testing`: `TestIssuer`, an in-process issuer with a loopback JWKS server, to test your handlers with `actix_web::test` offline (turn it on in `[dev-dependencies]`) |
 //!
 //! ## Testing
 //!
 //! `sanctum-core`'s `test-util` feature provides `sanctum_core::testing::TestIssuer`, an
 //! in-process issuer that mints Cognito-shaped tokens and serves their keys on 127.0.0.1, so
 //! your handlers can be tested with `actix_web::test` offline.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+// The README's examples are doctests too.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 pub mod extract;
 pub mod middleware;

@@ -58,7 +58,21 @@
 //!
 //! ## Feature flags
 //!
-//! None: the crate needs only `axum-core`, `http` and tower's traits.
+//! Without features the crate needs only `axum-core`, `http` and tower's traits. Both features
+//! turn on the [`sanctum_core`] feature of the same name, so this crate is the only dependency
+//! an axum service and its tests need.
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `cognito` | no | `sanctum_core::cognito`: `SanctumClient` for sign-in flows, users, groups and MFA through the AWS SDK |
+//! | `test-util` | no | `sanctum_core::testing`: `TestIssuer`, an in-process issuer with a loopback JWKS server, to test your routes offline (turn it on in `[dev-dependencies]`) |
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+// The README's examples are doctests too.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 pub mod extract;
 pub mod layer;

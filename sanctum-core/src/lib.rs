@@ -27,6 +27,7 @@
 //! |---|---|---|
 //! | `cognito` | no | `SanctumClient`: sign-in flows, users, groups, MFA through the AWS SDK |
 //! | `test-util` | no | [`testing`]: an in-process token issuer with a loopback JWKS server, and the adapters' conformance table |
+//! | `redis` | no | `revocation::RedisRevocations`: revocations shared across instances through Redis |
 //!
 //! ## Modules
 //! - [`config`] — user pools: issuers (both Cognito forms, replicas) and JWKS URLs;
@@ -43,6 +44,13 @@
 //! - [`error`] — [`ConfigError`] and [`VerifyError`] ([`AccessError`] adds the requirement);
 //! - `cognito` — `SanctumClient`: sign-in flows, users, groups, MFA (feature `cognito`);
 //! - `testing` — the test kit (feature `test-util`).
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+// The README's examples are doctests too.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 pub mod adapter;
 pub mod claims;

@@ -18,7 +18,7 @@
 //! 9. an optional [`Requirement`] (groups, scopes, custom checks, step-up), checked with the
 //!    verifier's clock;
 //! 10. with a [revocation store](VerifierBuilder::revocations), the token is not revoked (a
-//!    local lookup, on a cache hit too).
+//!     local lookup, on a cache hit too).
 
 mod cache;
 mod token;
@@ -554,6 +554,7 @@ impl VerifierBuilder {
     }
 
     /// As [`clock`](Self::clock), for a clock already shared.
+    #[cfg(feature = "test-util")]
     pub(crate) fn shared_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
