@@ -10,6 +10,7 @@
 //! | `SANCTUM_JWKS_URL` | override of the JWKS URL |
 //! | `SANCTUM_ISSUER` | override of the expected `iss` |
 //! | `SANCTUM_ADDR` | listen address (default `127.0.0.1:3000`) |
+//! | `SANCTUM_REDIS_URL` | a Redis URL: enforce the revocations shared there (sign-outs, disabled users, revoked refresh tokens) |
 //!
 //! These are demos. They fail closed: with no `SANCTUM_*` setting at all (but `SANCTUM_ADDR`)
 //! they run on an embedded test issuer and print ready tokens; as soon as any other `SANCTUM_*`
@@ -129,7 +130,14 @@ pub async fn demo_from_env() -> Result<Demo, Box<dyn Error>> {
             if let Ok(issuer) = std::env::var("SANCTUM_ISSUER") {
                 pool = pool.with_issuer(issuer);
             }
-            let verifier = Verifier::builder().pool(pool).build()?;
+            let mut builder = Verifier::builder().pool(pool);
+            if let Ok(url) = std::env::var("SANCTUM_REDIS_URL")
+                && !url.trim().is_empty()
+            {
+                let revocations = sanctum_core::revocation::RedisRevocations::start(&url)?;
+                builder = builder.revocations(revocations);
+            }
+            let verifier = builder.build()?;
             if let Err(e) = verifier.prefetch().await {
                 eprintln!("warning: could not prefetch the signing keys yet: {e}");
             }
