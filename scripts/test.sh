@@ -11,6 +11,9 @@ step() { printf '\n==> %s\n' "$*"; }
 step "moto's Cognito server (scripts/setup-moto.sh)"
 scripts/setup-moto.sh
 
+step "pycognito for the SRP known-answer test (scripts/setup-pycognito.sh)"
+scripts/setup-pycognito.sh
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 

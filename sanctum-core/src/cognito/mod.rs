@@ -43,6 +43,7 @@ mod error;
 mod groups;
 mod mfa;
 mod secret_hash;
+pub mod srp;
 mod users;
 
 use std::collections::HashMap;
