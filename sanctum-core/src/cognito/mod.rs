@@ -49,6 +49,7 @@ mod users;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU8;
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
@@ -58,11 +59,14 @@ use sdk::config::Region;
 use sdk::config::timeout::TimeoutConfig;
 
 use crate::claims::ExpectedUse;
+use crate::clock::{Clock, SystemClock};
 use crate::config::UserPool;
 use crate::error::ConfigError;
 use crate::verify::Verifier;
 
-pub use self::auth::{Auth, AuthResult, Challenge, ChallengeAnswer, ChallengeName, Tokens};
+pub use self::auth::{
+    AnswerKind, Auth, AuthResult, Challenge, ChallengeAnswer, ChallengeName, PasswordFlow, Tokens,
+};
 pub use self::error::{AwsError, CognitoError};
 pub use self::groups::{Group, GroupUpdate, Groups, NewGroup};
 pub use self::mfa::{
@@ -100,6 +104,10 @@ struct Inner {
     client_secret: Option<ClientSecret>,
     endpoint_url: Option<String>,
     verifier: Verifier,
+    password_flow: PasswordFlow,
+    /// Which refresh operation this endpoint has; see [`Auth::refresh`].
+    refresh_api: AtomicU8,
+    clock: Arc<dyn Clock>,
 }
 
 impl fmt::Debug for SanctumClient {
@@ -110,6 +118,7 @@ impl fmt::Debug for SanctumClient {
             .field("client_id", &self.inner.client_id)
             .field("client_secret", &self.inner.client_secret)
             .field("endpoint_url", &self.inner.endpoint_url)
+            .field("password_flow", &self.inner.password_flow)
             .finish_non_exhaustive()
     }
 }
@@ -133,6 +142,8 @@ impl SanctumClient {
             verifier: None,
             timeout: DEFAULT_OPERATION_TIMEOUT,
             configure_sdk: None,
+            password_flow: PasswordFlow::default(),
+            clock: None,
         }
     }
 
@@ -152,6 +163,13 @@ impl SanctumClient {
     #[must_use]
     pub fn client_id(&self) -> &str {
         &self.inner.client_id
+    }
+
+    /// How [`authenticate_user`](Self::authenticate_user) proves the password (see
+    /// [`SanctumClientBuilder::password_flow`]).
+    #[must_use]
+    pub fn password_flow(&self) -> PasswordFlow {
+        self.inner.password_flow
     }
 
     /// Whether the app client has a secret (and so `SECRET_HASH` is sent).
@@ -217,6 +235,15 @@ impl SanctumClient {
             .as_ref()
             .map(|s| s.secret_hash(username, &self.inner.client_id))
     }
+
+    /// The app client secret itself, for the operations that take it (`RevokeToken`,
+    /// `GetTokensFromRefreshToken`).
+    pub(crate) fn client_secret_value(&self) -> Option<String> {
+        self.inner
+            .client_secret
+            .as_ref()
+            .map(|s| s.expose().to_owned())
+    }
 }
 
 type ConfigureSdk = Box<dyn FnOnce(SdkConfigBuilder) -> SdkConfigBuilder + Send>;
@@ -238,6 +265,8 @@ pub struct SanctumClientBuilder {
     verifier: Option<Verifier>,
     timeout: Duration,
     configure_sdk: Option<ConfigureSdk>,
+    password_flow: PasswordFlow,
+    clock: Option<Arc<dyn Clock>>,
 }
 
 impl fmt::Debug for SanctumClientBuilder {
@@ -253,6 +282,8 @@ impl fmt::Debug for SanctumClientBuilder {
             .field("jwks_url", &self.jwks_url)
             .field("custom_verifier", &self.verifier.is_some())
             .field("timeout", &self.timeout)
+            .field("password_flow", &self.password_flow)
+            .field("custom_clock", &self.clock.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -302,6 +333,21 @@ impl SanctumClientBuilder {
     /// SDK's connect timeout still applies.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// How [`SanctumClient::authenticate_user`] proves the password: [`PasswordFlow::Srp`]
+    /// (`USER_SRP_AUTH`, the default, as Amplify and pycognito) or
+    /// [`PasswordFlow::UserPassword`] (`USER_PASSWORD_AUTH`, for app clients that allow only
+    /// that flow; the password is then sent to Cognito).
+    pub fn password_flow(mut self, flow: PasswordFlow) -> Self {
+        self.password_flow = flow;
+        self
+    }
+
+    /// The clock SRP's `TIMESTAMP` is taken from (default: the system clock).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Some(Arc::new(clock));
         self
     }
 
@@ -394,6 +440,9 @@ impl SanctumClientBuilder {
                 client_secret: self.client_secret,
                 endpoint_url: self.endpoint_url,
                 verifier,
+                password_flow: self.password_flow,
+                refresh_api: AtomicU8::new(0),
+                clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
             }),
         })
     }

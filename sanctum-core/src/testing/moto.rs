@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use aws_credential_types::Credentials;
 use serde_json::{Value, json};
 
-use crate::cognito::{AwsError, CognitoError, SanctumClient, SanctumClientBuilder};
+use crate::cognito::{AwsError, CognitoError, PasswordFlow, SanctumClient, SanctumClientBuilder};
 use crate::error::ConfigError;
 
 /// How long [`MotoServer::start`] waits for the server to answer.
@@ -386,8 +386,14 @@ impl std::fmt::Debug for MotoPool {
 impl MotoPool {
     /// A [`SanctumClientBuilder`] for this pool: moto's endpoint, static test credentials
     /// (`test`/`test`), region `us-east-1`, the client secret if any, and moto's JWKS URL.
+    ///
+    /// Its [`authenticate_user`](SanctumClient::authenticate_user) uses
+    /// [`PasswordFlow::UserPassword`]: moto accepts any SRP proof, so only the password flow lets
+    /// a test against moto see a wrong password refused (SRP is tested against fakecloud, which
+    /// checks proofs). Set [`PasswordFlow::Srp`] on the builder to run SRP through moto anyway.
     pub fn client_builder(&self) -> SanctumClientBuilder {
         let mut builder = SanctumClient::builder(MOTO_REGION, &self.pool_id, &self.client_id)
+            .password_flow(PasswordFlow::UserPassword)
             .endpoint_url(&self.endpoint)
             .credentials(Credentials::new("test", "test", None, None, "static"))
             .jwks_url(&self.jwks_url);
