@@ -56,7 +56,7 @@ fn moto_executable() -> PathBuf {
     workspace.join(".venv-moto").join("bin").join("moto_server")
 }
 
-fn free_port() -> u16 {
+pub(super) fn free_port() -> u16 {
     match TcpListener::bind(("127.0.0.1", 0)).and_then(|l| l.local_addr()) {
         Ok(addr) => addr.port(),
         Err(e) => panic!("cannot find a free port on 127.0.0.1: {e}"),
@@ -64,7 +64,7 @@ fn free_port() -> u16 {
 }
 
 /// One `GET /` answered with any HTTP status line.
-fn answers(addr: SocketAddr) -> bool {
+pub(super) fn answers(addr: SocketAddr) -> bool {
     let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(500)) else {
         return false;
     };
@@ -182,50 +182,7 @@ impl MotoServer {
     /// # Errors
     /// moto's exception as a [`CognitoError`], or [`CognitoError::Transport`].
     pub async fn call(&self, operation: &str, body: Value) -> Result<Value, CognitoError> {
-        let transport = |e: reqwest::Error| CognitoError::Transport {
-            operation: "moto call",
-            message: e.to_string(),
-            source: Box::new(e),
-        };
-        let response = self
-            .http
-            .post(self.endpoint())
-            .header("Content-Type", "application/x-amz-json-1.1")
-            .header(
-                "X-Amz-Target",
-                format!("AWSCognitoIdentityProviderService.{operation}"),
-            )
-            .body(body.to_string())
-            .send()
-            .await
-            .map_err(transport)?;
-        let status = response.status();
-        let request_id = response
-            .headers()
-            .get("x-amzn-requestid")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let text = response.text().await.map_err(transport)?;
-        let value: Value = if text.is_empty() {
-            json!({})
-        } else {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
-        };
-        if status.is_success() {
-            return Ok(value);
-        }
-        let code = value.get("__type").and_then(Value::as_str).map_or_else(
-            || format!("HTTP {status}"),
-            |t| t.rsplit('#').next().unwrap_or(t).to_owned(),
-        );
-        Err(CognitoError::from_aws(AwsError {
-            code,
-            message: value
-                .get("message")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-            request_id,
-        }))
+        call_json(&self.http, &self.endpoint(), operation, body).await
     }
 
     /// Creates a pool with an app client without secret; see [`create_pool_with`](Self::create_pool_with).
@@ -311,6 +268,59 @@ impl MotoServer {
             client_secret,
         })
     }
+}
+
+/// One Cognito operation as a raw JSON call, unsigned (moto and fakecloud do not check
+/// signatures); an exception becomes its [`CognitoError`].
+pub(super) async fn call_json(
+    http: &reqwest::Client,
+    endpoint: &str,
+    operation: &str,
+    body: Value,
+) -> Result<Value, CognitoError> {
+    let transport = |e: reqwest::Error| CognitoError::Transport {
+        operation: "test server call",
+        message: e.to_string(),
+        source: Box::new(e),
+    };
+    let response = http
+        .post(endpoint)
+        .header("Content-Type", "application/x-amz-json-1.1")
+        .header(
+            "X-Amz-Target",
+            format!("AWSCognitoIdentityProviderService.{operation}"),
+        )
+        .body(body.to_string())
+        .send()
+        .await
+        .map_err(transport)?;
+    let status = response.status();
+    let request_id = response
+        .headers()
+        .get("x-amzn-requestid")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let text = response.text().await.map_err(transport)?;
+    let value: Value = if text.is_empty() {
+        json!({})
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    if status.is_success() {
+        return Ok(value);
+    }
+    let code = value.get("__type").and_then(Value::as_str).map_or_else(
+        || format!("HTTP {status}"),
+        |t| t.rsplit('#').next().unwrap_or(t).to_owned(),
+    );
+    Err(CognitoError::from_aws(AwsError {
+        code,
+        message: value
+            .get("message")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        request_id,
+    }))
 }
 
 impl Drop for MotoServer {
