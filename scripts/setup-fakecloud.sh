@@ -25,9 +25,11 @@ fi
 
 mkdir -p "$ROOT"
 echo "building fakecloud $FAKECLOUD_VERSION into $ROOT (about 30 min on 2 cores, once per machine)"
-# its own target directory, so a concurrent workspace build does not share (or lock) it
+# outside the work tree (no workspace config applies) and with its own target directory, so a
+# concurrent workspace build neither shares nor locks it
+cd "$ROOT"
 CARGO_TARGET_DIR="$ROOT/build" cargo install fakecloud --version "$FAKECLOUD_VERSION" --locked \
-    --root "$ROOT" --quiet
+    --root "$ROOT"
 rm -rf "$ROOT/build"
-"$BIN" --version >/dev/null 2>&1 || true
+test -x "$BIN"
 echo "fakecloud $FAKECLOUD_VERSION installed in $ROOT"

@@ -7,14 +7,23 @@
 //! [`groups`](SanctumClient::groups), [`mfa`](SanctumClient::mfa) — and the most used ones are also
 //! methods of the client itself.
 //!
+//! - [`authenticate_user`](SanctumClient::authenticate_user) signs in with `USER_SRP_AUTH` (the
+//!   password never leaves the process; [`srp`] has the arithmetic), or with
+//!   `USER_PASSWORD_AUTH` when the client is built with
+//!   [`password_flow(PasswordFlow::UserPassword)`](SanctumClientBuilder::password_flow).
 //! - Sign-in returns an [`AuthResult`]: tokens, or a [`Challenge`] that keeps its session and
-//!   parameters, answered with [`respond_to_auth_challenge`](SanctumClient::respond_to_auth_challenge).
+//!   parameters and says what answering it needs ([`Challenge::expects`]), answered with
+//!   [`respond_to_auth_challenge`](SanctumClient::respond_to_auth_challenge); an answer of the
+//!   wrong kind is refused before any request.
+//! - [`Auth::refresh`] refreshes with `GetTokensFromRefreshToken` (refresh-token rotation) or,
+//!   where the endpoint lacks it, `REFRESH_TOKEN_AUTH`; [`Auth::revoke`] revokes a refresh token.
 //! - When the app client has a secret, `SECRET_HASH` is computed and sent on every call that
 //!   needs it (sign-in, challenge answers, refresh, sign-up, confirmations, forgotten passwords,
 //!   resent codes).
 //! - Failures are [`CognitoError`]s: typed Cognito exceptions with code, message and request id,
 //!   transport failures apart.
-//! - Passwords, tokens and the client secret never appear in `Debug` output or logs.
+//! - Passwords, tokens, codes, sessions, SRP values and the client secret never appear in `Debug`
+//!   output or logs.
 //!
 //! ```no_run
 //! use sanctum_core::cognito::{AuthResult, ChallengeAnswer, SanctumClient};
