@@ -786,8 +786,8 @@ impl<'a> Auth<'a> {
         refresh_token: &str,
         username: Option<&str>,
     ) -> Result<Tokens, CognitoError> {
-        let state = &self.client.inner.refresh_api;
-        if state.load(Ordering::Relaxed) != REFRESH_TOKEN_AUTH_ONLY {
+        let fallen_back = &self.client.inner.refresh_token_auth_only;
+        if !fallen_back.load(Ordering::Relaxed) {
             match self.get_tokens_from_refresh_token(refresh_token).await {
                 Err(err) if lacks_operation(&err) => {
                     tracing::debug!(error = %err, "no GetTokensFromRefreshToken here: trying REFRESH_TOKEN_AUTH");
@@ -795,7 +795,7 @@ impl<'a> Auth<'a> {
                 other => return other,
             }
             let tokens = self.refresh_token_auth(refresh_token, username).await?;
-            state.store(REFRESH_TOKEN_AUTH_ONLY, Ordering::Relaxed);
+            fallen_back.store(true, Ordering::Relaxed);
             return Ok(tokens);
         }
         self.refresh_token_auth(refresh_token, username).await
@@ -1047,9 +1047,6 @@ impl<'a> Auth<'a> {
         )
     }
 }
-
-/// [`Auth::refresh`] state: `GetTokensFromRefreshToken` is tried (0: not known yet).
-const REFRESH_TOKEN_AUTH_ONLY: u8 = 2;
 
 /// Whether Cognito's answer says it has no such operation (rather than refusing the request):
 /// an answer without an exception name (`HTTP 500`, `HTTP 404`, ...), as from an emulator that

@@ -58,7 +58,7 @@ mod users;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::AtomicU8;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
@@ -114,8 +114,9 @@ struct Inner {
     endpoint_url: Option<String>,
     verifier: Verifier,
     password_flow: PasswordFlow,
-    /// Which refresh operation this endpoint has; see [`Auth::refresh`].
-    refresh_api: AtomicU8,
+    /// The endpoint lacks `GetTokensFromRefreshToken`: refresh with `REFRESH_TOKEN_AUTH`; see
+    /// [`Auth::refresh`].
+    refresh_token_auth_only: AtomicBool,
     clock: Arc<dyn Clock>,
 }
 
@@ -450,7 +451,7 @@ impl SanctumClientBuilder {
                 endpoint_url: self.endpoint_url,
                 verifier,
                 password_flow: self.password_flow,
-                refresh_api: AtomicU8::new(0),
+                refresh_token_auth_only: AtomicBool::new(false),
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
             }),
         })

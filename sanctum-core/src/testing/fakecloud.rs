@@ -172,13 +172,25 @@ impl FakecloudServer {
         format!("{}/{pool_id}/.well-known/jwks.json", self.endpoint())
     }
 
-    /// Calls a Cognito operation with a raw JSON body, unsigned. For test set-up that
-    /// `SanctumClient` does not cover.
+    /// Calls a Cognito operation with a raw JSON body, as the `test` account fakecloud lets
+    /// through without checking the signature (the one the SDK clients of
+    /// [`FakecloudPool::client_builder`] use). For test set-up that `SanctumClient` does not
+    /// cover.
     ///
     /// # Errors
     /// fakecloud's exception as a [`CognitoError`], or [`CognitoError::Transport`].
     pub async fn call(&self, operation: &str, body: Value) -> Result<Value, CognitoError> {
-        call_json(&self.http, &self.endpoint(), operation, body).await
+        const AUTHORIZATION: &str = "AWS4-HMAC-SHA256 \
+            Credential=test/20260101/us-east-1/cognito-idp/aws4_request, \
+            SignedHeaders=content-type;host;x-amz-target, Signature=0";
+        call_json(
+            &self.http,
+            &self.endpoint(),
+            Some(AUTHORIZATION),
+            operation,
+            body,
+        )
+        .await
     }
 
     /// Creates a pool with an app client without secret; see

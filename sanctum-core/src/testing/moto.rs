@@ -182,7 +182,7 @@ impl MotoServer {
     /// # Errors
     /// moto's exception as a [`CognitoError`], or [`CognitoError::Transport`].
     pub async fn call(&self, operation: &str, body: Value) -> Result<Value, CognitoError> {
-        call_json(&self.http, &self.endpoint(), operation, body).await
+        call_json(&self.http, &self.endpoint(), None, operation, body).await
     }
 
     /// Creates a pool with an app client without secret; see [`create_pool_with`](Self::create_pool_with).
@@ -270,11 +270,12 @@ impl MotoServer {
     }
 }
 
-/// One Cognito operation as a raw JSON call, unsigned (moto and fakecloud do not check
-/// signatures); an exception becomes its [`CognitoError`].
+/// One Cognito operation as a raw JSON call, unsigned or with a given `Authorization` header
+/// (moto and fakecloud do not check signatures); an exception becomes its [`CognitoError`].
 pub(super) async fn call_json(
     http: &reqwest::Client,
     endpoint: &str,
+    authorization: Option<&str>,
     operation: &str,
     body: Value,
 ) -> Result<Value, CognitoError> {
@@ -283,8 +284,11 @@ pub(super) async fn call_json(
         message: e.to_string(),
         source: Box::new(e),
     };
-    let response = http
-        .post(endpoint)
+    let mut request = http.post(endpoint);
+    if let Some(authorization) = authorization {
+        request = request.header("Authorization", authorization);
+    }
+    let response = request
         .header("Content-Type", "application/x-amz-json-1.1")
         .header(
             "X-Amz-Target",
