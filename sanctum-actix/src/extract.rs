@@ -54,6 +54,8 @@ use crate::rejection::{CognitoRejection, Handler};
 pub(crate) struct AuthState {
     pub(crate) claims: Option<Arc<CognitoClaims>>,
     pub(crate) handler: Option<Handler>,
+    /// The verifier, whose clock the guards' time rules (step-up) read.
+    pub(crate) verifier: sanctum_core::Verifier,
 }
 
 const EXTRACTOR_HINT: &str = "CognitoUser and Claims<T> need the sanctum_actix::CognitoAuth middleware: \
@@ -79,6 +81,7 @@ fn claims(extensions: &Extensions) -> Result<Arc<CognitoClaims>, CognitoRejectio
         Some(AuthState {
             claims: None,
             handler,
+            ..
         }) => Err(CognitoRejection::with_handler(
             AuthRejection::MissingToken,
             handler.clone(),

@@ -82,7 +82,7 @@ pub mod middleware;
 pub mod rejection;
 
 pub use extract::{Claims, CognitoUser};
-pub use middleware::{CognitoAuth, Require, RequireGroup, RequireScope};
+pub use middleware::{CognitoAuth, Require, RequireGroup, RequireScope, RequireStepUp};
 #[doc(hidden)]
 pub use middleware::{CognitoAuthService, RequireService};
 pub use rejection::{CognitoRejection, default_response};

@@ -19,10 +19,10 @@ async fn every_conformance_case_passes_through_an_actix_app() {
         for case in env.cases() {
             let mut request = test::TestRequest::get().uri(case.route.path());
             for (name, value) in &case.headers {
-                request = request.insert_header((name.as_str(), value.as_str()));
+                request = request.append_header((name.as_str(), value.as_str()));
             }
             for (name, value) in &case.raw_headers {
-                request = request.insert_header((name.as_str(), value.as_slice()));
+                request = request.append_header((name.as_str(), value.as_slice()));
             }
             let response = test::call_service(&app, request.to_request()).await;
             let status = response.status().as_u16();

@@ -38,6 +38,8 @@ pub(crate) const EXTRACTOR_HINT: &str = "add sanctum_axum::CognitoAuthLayer in f
 pub(crate) struct AuthContext {
     pub(crate) user: Option<CognitoUser>,
     pub(crate) on_rejection: Option<OnRejection>,
+    /// The verifier, whose clock the guards' time rules (step-up) read.
+    pub(crate) verifier: sanctum_core::Verifier,
 }
 
 impl AuthContext {

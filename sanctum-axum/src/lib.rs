@@ -67,6 +67,7 @@ pub mod rejection;
 pub use extract::{Claims, CognitoUser};
 pub use layer::{
     CognitoAuth, CognitoAuthLayer, Require, RequireGroup, RequireScope, RequireService,
+    RequireStepUp,
 };
 pub use rejection::{CognitoRejection, default_response};
 

@@ -1,13 +1,15 @@
 //! The verifier's notion of "now", injectable so tests never sleep.
 
 use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-/// A source of the current time.
+/// A source of the current time: wall-clock time for the token's time claims, and monotonic
+/// time for the JWKS refetch cooldown and backoff (so a wall-clock step never stops refetching).
 ///
-/// Any `Fn() -> SystemTime + Send + Sync` closure is a clock, so a fixed time is one line:
+/// Any `Fn() -> SystemTime + Send + Sync` closure is a clock whose monotonic time is the
+/// process's real one, so a fixed time is one line; [`ManualClock`] drives both readings.
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
@@ -17,8 +19,31 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// assert_eq!(Clock::now(&fixed), UNIX_EPOCH + Duration::from_secs(1_700_000_000));
 /// ```
 pub trait Clock: Send + Sync + 'static {
-    /// The current time.
+    /// The current wall-clock time.
     fn now(&self) -> SystemTime;
+
+    /// Time elapsed since a fixed point, never going backwards, whatever the wall clock does.
+    /// The default is the process's monotonic clock ([`Instant`]).
+    fn monotonic(&self) -> Duration {
+        process_monotonic()
+    }
+}
+
+/// Monotonic time since the first reading in this process.
+fn process_monotonic() -> Duration {
+    static START: OnceLock<Instant> = OnceLock::new();
+    START.get_or_init(Instant::now).elapsed()
+}
+
+/// A shared clock is a clock.
+impl Clock for Arc<dyn Clock> {
+    fn now(&self) -> SystemTime {
+        (**self).now()
+    }
+
+    fn monotonic(&self) -> Duration {
+        (**self).monotonic()
+    }
 }
 
 impl<F> Clock for F
@@ -42,6 +67,10 @@ impl Clock for SystemClock {
 
 /// A clock that only moves when told to; clones share the same time.
 ///
+/// [`advance`](Self::advance) moves the wall clock and the monotonic clock together, as time
+/// passing does; [`set`](Self::set) steps the wall clock alone, as an NTP correction or an
+/// operator does (the monotonic clock does not move, as on a real machine).
+///
 /// ```
 /// use std::time::Duration;
 /// use sanctum_core::{Clock, ManualClock};
@@ -54,6 +83,7 @@ impl Clock for SystemClock {
 #[derive(Clone)]
 pub struct ManualClock {
     millis: Arc<AtomicU64>,
+    monotonic_millis: Arc<AtomicU64>,
 }
 
 impl ManualClock {
@@ -62,6 +92,7 @@ impl ManualClock {
     pub fn at(time: SystemTime) -> Self {
         Self {
             millis: Arc::new(AtomicU64::new(to_millis(time))),
+            monotonic_millis: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -71,13 +102,14 @@ impl ManualClock {
         Self::at(SystemTime::now())
     }
 
-    /// Moves the clock forward.
+    /// Moves the clock forward: wall-clock and monotonic time alike.
     pub fn advance(&self, by: Duration) {
         let by = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
         self.millis.fetch_add(by, Ordering::SeqCst);
+        self.monotonic_millis.fetch_add(by, Ordering::SeqCst);
     }
 
-    /// Sets the clock to `time`.
+    /// Sets the wall clock to `time`, forwards or backwards; monotonic time does not move.
     pub fn set(&self, time: SystemTime) {
         self.millis.store(to_millis(time), Ordering::SeqCst);
     }
@@ -87,12 +119,20 @@ impl Clock for ManualClock {
     fn now(&self) -> SystemTime {
         UNIX_EPOCH + Duration::from_millis(self.millis.load(Ordering::SeqCst))
     }
+
+    fn monotonic(&self) -> Duration {
+        Duration::from_millis(self.monotonic_millis.load(Ordering::SeqCst))
+    }
 }
 
 impl fmt::Debug for ManualClock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ManualClock")
             .field("unix_millis", &self.millis.load(Ordering::SeqCst))
+            .field(
+                "monotonic_millis",
+                &self.monotonic_millis.load(Ordering::SeqCst),
+            )
             .finish()
     }
 }

@@ -1,4 +1,4 @@
-//! User pool configuration: region, pool id, app clients, issuer and JWKS URL.
+//! User pool configuration: region, pool id, app clients, issuers and JWKS URLs.
 
 use std::fmt;
 
@@ -6,10 +6,20 @@ use crate::error::ConfigError;
 
 /// One Cognito user pool a [`Verifier`](crate::Verifier) accepts tokens from.
 ///
-/// The issuer (`https://cognito-idp.{region}.amazonaws.com/{pool}`) and the JWKS URL
-/// (`{issuer}/.well-known/jwks.json`) are derived from region and pool id; each can be
-/// overridden on its own, which emulators need (they issue the AWS-form `iss` but serve keys on
-/// loopback). Values are checked by [`VerifierBuilder::build`](crate::VerifierBuilder::build).
+/// A pool accepts by default both issuers Cognito uses, exactly (string match):
+///
+/// - `https://cognito-idp.{region}.amazonaws.com/{pool}`, the ORIGINAL form;
+/// - `https://issuer-cognito-idp.{region}.amazonaws.com/{pool}`, the UPDATED form (a pool's
+///   `IssuerConfiguration`; AWS's recommendation, and the form of multi-region pools).
+///
+/// Each issuer's keys are at `{issuer}/.well-known/jwks.json`, fetched lazily and on their
+/// own: one failing JWKS host never breaks the other issuer. A pool replicated to other regions
+/// on the ORIGINAL issuer adds each replica's issuer with
+/// [`replica_regions`](Self::replica_regions); [`extra_issuer`](Self::extra_issuer) adds any
+/// other. Emulators issue the AWS-form `iss` but serve keys on loopback:
+/// [`with_jwks_url`](Self::with_jwks_url) fetches every issuer's keys from one URL, and
+/// [`with_issuer`](Self::with_issuer) replaces the default issuers with one of your own.
+/// Values are checked by [`VerifierBuilder::build`](crate::VerifierBuilder::build).
 ///
 /// ```
 /// use sanctum_core::UserPool;
@@ -17,9 +27,22 @@ use crate::error::ConfigError;
 /// let pool = UserPool::new("eu-west-1", "eu-west-1_AbC123xyz").client_id("4a1b2c3d4e5f");
 /// assert_eq!(pool.issuer(), "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyz");
 /// assert_eq!(
+///     pool.issuers(),
+///     [
+///         "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyz",
+///         "https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyz",
+///     ]
+/// );
+/// assert_eq!(
 ///     pool.jwks_url(),
 ///     "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyz/.well-known/jwks.json"
 /// );
+///
+/// // replicated to us-west-2: tokens issued there name that region
+/// let pool = pool.replica_regions(["us-west-2"]);
+/// assert!(pool.issuers().contains(
+///     &"https://cognito-idp.us-west-2.amazonaws.com/eu-west-1_AbC123xyz".to_owned()
+/// ));
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 #[must_use]
@@ -29,12 +52,34 @@ pub struct UserPool {
     pub(crate) client_ids: Vec<String>,
     pub(crate) any_client: bool,
     pub(crate) issuer: Option<String>,
+    pub(crate) replica_regions: Vec<String>,
+    pub(crate) extra_issuers: Vec<(String, Option<String>)>,
     pub(crate) jwks_url: Option<String>,
     pub(crate) jwks_document: Option<String>,
 }
 
+/// One issuer of a pool and where its keys are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct IssuerSpec {
+    pub(crate) iss: String,
+    pub(crate) jwks_url: String,
+}
+
+fn original_issuer(region: &str, pool_id: &str) -> String {
+    format!("https://cognito-idp.{region}.amazonaws.com/{pool_id}")
+}
+
+fn updated_issuer(region: &str, pool_id: &str) -> String {
+    format!("https://issuer-cognito-idp.{region}.amazonaws.com/{pool_id}")
+}
+
+fn default_jwks_url(issuer: &str) -> String {
+    format!("{}/.well-known/jwks.json", issuer.trim_end_matches('/'))
+}
+
 impl UserPool {
-    /// A pool in `region` (`us-east-1`) with id `pool_id` (`us-east-1_AbC123xyz`).
+    /// A pool in `region` (`us-east-1`) with id `pool_id` (`us-east-1_AbC123xyz`); the pool
+    /// id's own region must be `region`.
     pub fn new(region: impl Into<String>, pool_id: impl Into<String>) -> Self {
         Self {
             region: region.into(),
@@ -42,6 +87,8 @@ impl UserPool {
             client_ids: Vec::new(),
             any_client: false,
             issuer: None,
+            replica_regions: Vec::new(),
+            extra_issuers: Vec::new(),
             jwks_url: None,
             jwks_document: None,
         }
@@ -73,19 +120,54 @@ impl UserPool {
         self
     }
 
-    /// Overrides the expected `iss` (default: the AWS form derived from region and pool id).
+    /// Accepts tokens issued by the pool's replicas in these regions (a multi-region pool on
+    /// the ORIGINAL issuer): `https://cognito-idp.{replica}.amazonaws.com/{pool}`, each with its
+    /// own regional JWKS URL. May be called repeatedly.
+    pub fn replica_regions<I, S>(mut self, regions: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.replica_regions
+            .extend(regions.into_iter().map(Into::into));
+        self
+    }
+
+    /// Also accepts tokens whose `iss` is exactly `issuer`, with keys at
+    /// `{issuer}/.well-known/jwks.json`. May be called repeatedly.
+    pub fn extra_issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.extra_issuers.push((issuer.into(), None));
+        self
+    }
+
+    /// Also accepts tokens whose `iss` is exactly `issuer`, with keys fetched from `jwks_url`.
+    pub fn extra_issuer_with_jwks_url(
+        mut self,
+        issuer: impl Into<String>,
+        jwks_url: impl Into<String>,
+    ) -> Self {
+        self.extra_issuers
+            .push((issuer.into(), Some(jwks_url.into())));
+        self
+    }
+
+    /// Replaces the default issuers (both Cognito forms and the replicas) with this one, for
+    /// emulators and tests; [`extra_issuer`](Self::extra_issuer)s are still accepted.
     pub fn with_issuer(mut self, issuer: impl Into<String>) -> Self {
         self.issuer = Some(issuer.into());
         self
     }
 
-    /// Overrides where the keys are fetched from (default: `{issuer}/.well-known/jwks.json`).
+    /// Fetches the keys of every issuer of the pool from this one URL (default: each issuer's
+    /// `{issuer}/.well-known/jwks.json`), for emulators that serve keys on loopback. Extra
+    /// issuers with their own JWKS URL keep it.
     pub fn with_jwks_url(mut self, url: impl Into<String>) -> Self {
         self.jwks_url = Some(url.into());
         self
     }
 
-    /// Uses this fixed JWKS document instead of fetching (offline use); never fetches.
+    /// Uses this fixed JWKS document for every issuer of the pool instead of fetching
+    /// (offline use); never fetches.
     pub fn with_jwks_document(mut self, json: impl Into<String>) -> Self {
         self.jwks_document = Some(json.into());
         self
@@ -109,26 +191,67 @@ impl UserPool {
         &self.client_ids
     }
 
-    /// The expected `iss`.
+    /// The primary issuer: the override of [`with_issuer`](Self::with_issuer), else the
+    /// ORIGINAL form `https://cognito-idp.{region}.amazonaws.com/{pool}`.
     #[must_use]
     pub fn issuer(&self) -> String {
-        self.issuer.clone().unwrap_or_else(|| {
-            format!(
-                "https://cognito-idp.{}.amazonaws.com/{}",
-                self.region, self.pool_id
-            )
-        })
+        self.issuer
+            .clone()
+            .unwrap_or_else(|| original_issuer(&self.region, &self.pool_id))
     }
 
-    /// Where the signing keys are fetched from.
+    /// Every accepted `iss`, in the order they are tried.
+    #[must_use]
+    pub fn issuers(&self) -> Vec<String> {
+        self.issuer_specs().into_iter().map(|s| s.iss).collect()
+    }
+
+    /// Where the primary issuer's signing keys are fetched from.
     #[must_use]
     pub fn jwks_url(&self) -> String {
-        self.jwks_url.clone().unwrap_or_else(|| {
-            format!(
-                "{}/.well-known/jwks.json",
-                self.issuer().trim_end_matches('/')
-            )
-        })
+        self.jwks_url
+            .clone()
+            .unwrap_or_else(|| default_jwks_url(&self.issuer()))
+    }
+
+    /// Every issuer with its JWKS URL.
+    pub(crate) fn issuer_specs(&self) -> Vec<IssuerSpec> {
+        let mut defaults = match &self.issuer {
+            Some(issuer) => vec![issuer.clone()],
+            None => {
+                let mut list = vec![
+                    original_issuer(&self.region, &self.pool_id),
+                    updated_issuer(&self.region, &self.pool_id),
+                ];
+                list.extend(
+                    self.replica_regions
+                        .iter()
+                        .map(|replica| original_issuer(replica, &self.pool_id)),
+                );
+                list
+            }
+        };
+        defaults.dedup();
+        let mut specs: Vec<IssuerSpec> = defaults
+            .into_iter()
+            .map(|iss| IssuerSpec {
+                jwks_url: self
+                    .jwks_url
+                    .clone()
+                    .unwrap_or_else(|| default_jwks_url(&iss)),
+                iss,
+            })
+            .collect();
+        for (iss, url) in &self.extra_issuers {
+            specs.push(IssuerSpec {
+                jwks_url: url
+                    .clone()
+                    .or_else(|| self.jwks_url.clone())
+                    .unwrap_or_else(|| default_jwks_url(iss)),
+                iss: iss.clone(),
+            });
+        }
+        specs
     }
 
     /// Checks every value; called by the verifier builder.
@@ -138,10 +261,22 @@ impl UserPool {
                 value: self.region.clone(),
             });
         }
-        if !is_valid_pool_id(&self.pool_id) {
-            return Err(ConfigError::InvalidUserPoolId {
-                value: self.pool_id.clone(),
-            });
+        match pool_id_region(&self.pool_id) {
+            None => {
+                return Err(ConfigError::InvalidUserPoolId {
+                    value: self.pool_id.clone(),
+                });
+            }
+            Some(region) if region != self.region => {
+                return Err(ConfigError::RegionMismatch {
+                    region: self.region.clone(),
+                    pool_id: self.pool_id.clone(),
+                });
+            }
+            Some(_) => {}
+        }
+        if let Some(bad) = self.replica_regions.iter().find(|r| !is_valid_region(r)) {
+            return Err(ConfigError::InvalidRegion { value: bad.clone() });
         }
         if self.client_ids.is_empty() && !self.any_client {
             return Err(ConfigError::NoClientIds {
@@ -157,6 +292,12 @@ impl UserPool {
         if let Some(url) = &self.jwks_url {
             check_url("jwks_url", url)?;
         }
+        for (issuer, url) in &self.extra_issuers {
+            check_url("issuer", issuer)?;
+            if let Some(url) = url {
+                check_url("jwks_url", url)?;
+            }
+        }
         Ok(())
     }
 }
@@ -168,37 +309,61 @@ impl fmt::Debug for UserPool {
             .field("pool_id", &self.pool_id)
             .field("client_ids", &self.client_ids)
             .field("any_client", &self.any_client)
-            .field("issuer", &self.issuer())
-            .field("jwks_url", &self.jwks_url())
+            .field("issuers", &self.issuer_specs())
             .field("fixed_jwks", &self.jwks_document.is_some())
             .finish()
     }
 }
 
-/// `us-east-1`, `ap-southeast-2`, `us-gov-west-1`, `eu-central-2`, `il-central-1` ...
+/// An AWS region as Cognito pool ids name it: `us-east-1`, `ap-southeast-2`,
+/// `us-gov-west-1`, `eusc-de-east-1` (aws-jwt-verify's pattern
+/// `(eusc-[a-z]{2}|[a-z]{2})-(gov-)?[a-z]+-\d`, allowing a two-digit number too).
 pub(crate) fn is_valid_region(region: &str) -> bool {
-    let parts: Vec<&str> = region.split('-').collect();
-    parts.len() >= 3
-        && parts.len() <= 4
-        && parts[..parts.len() - 1]
-            .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
-        && parts
-            .last()
-            .is_some_and(|p| !p.is_empty() && p.len() <= 2 && p.bytes().all(|b| b.is_ascii_digit()))
+    let lower = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase());
+    let mut parts: Vec<&str> = region.split('-').collect();
+    // the leading area: `us`, or the sovereign `eusc-de`
+    let area_ok = match parts.first() {
+        Some(&"eusc") => {
+            parts.len() > 1 && parts[1].len() == 2 && lower(parts[1]) && {
+                parts.remove(0);
+                true
+            }
+        }
+        Some(first) => first.len() == 2 && lower(first),
+        None => false,
+    };
+    if !area_ok {
+        return false;
+    }
+    // now: area, [gov], direction, number
+    let (number, rest) = match parts.split_last() {
+        Some((number, rest)) => (*number, rest),
+        None => return false,
+    };
+    let number_ok = (1..=2).contains(&number.len()) && number.bytes().all(|b| b.is_ascii_digit());
+    let middle_ok = match rest {
+        [_, direction] => lower(direction),
+        [_, gov, direction] => *gov == "gov" && lower(direction),
+        _ => false,
+    };
+    number_ok && middle_ok
 }
 
-/// `<region>_<1..=55 alphanumerics>`, as Cognito's own pattern `[\w-]+_[0-9a-zA-Z]+`.
+/// The region of a pool id `<region>_<1..=55 alphanumerics>` (Cognito's own pattern), or
+/// `None` when the id is not of that form.
+pub(crate) fn pool_id_region(pool_id: &str) -> Option<&str> {
+    let (region, id) = pool_id.split_once('_')?;
+    (is_valid_region(region)
+        && !id.is_empty()
+        && id.len() <= 55
+        && id.bytes().all(|b| b.is_ascii_alphanumeric()))
+    .then_some(region)
+}
+
+/// Whether `pool_id` is `<region>_<1..=55 alphanumerics>`.
+#[cfg(test)]
 pub(crate) fn is_valid_pool_id(pool_id: &str) -> bool {
-    match pool_id.split_once('_') {
-        Some((region, id)) => {
-            is_valid_region(region)
-                && !id.is_empty()
-                && id.len() <= 55
-                && id.bytes().all(|b| b.is_ascii_alphanumeric())
-        }
-        None => false,
-    }
+    pool_id_region(pool_id).is_some()
 }
 
 /// Cognito app client ids are 1–128 word characters (`[\w+]+`).
@@ -234,6 +399,8 @@ mod tests {
             "eu-central-2",
             "us-gov-west-1",
             "ap-southeast-4",
+            "eusc-de-east-1",
+            "il-central-1",
         ] {
             assert!(is_valid_region(ok), "{ok}");
         }
@@ -245,6 +412,11 @@ mod tests {
             "us-east-x",
             "a-b-c-d-1",
             "us--1",
+            "usa-east-1",
+            "us-east-123",
+            "eusc-east-1",
+            "us-mil-west-1",
+            "eusc-de-gov-",
         ] {
             assert!(!is_valid_region(bad), "{bad}");
         }
@@ -253,6 +425,8 @@ mod tests {
     #[test]
     fn pool_ids_are_checked_and_the_error_names_the_value() {
         assert!(is_valid_pool_id("us-east-1_AbC123xyz"));
+        assert!(is_valid_pool_id("us-gov-west-1_AbC123xyz"));
+        assert!(is_valid_pool_id("eusc-de-east-1_AbC123xyz"));
         for bad in [
             "",
             "us-east-1",
@@ -313,5 +487,85 @@ mod tests {
             pool.validate(),
             Err(ConfigError::InvalidClientId { .. })
         ));
+    }
+
+    #[test]
+    fn a_pool_accepts_both_issuer_forms_each_with_its_own_jwks() {
+        let pool = UserPool::new("us-gov-west-1", "us-gov-west-1_AbC").client_id("c");
+        assert!(pool.validate().is_ok());
+        assert_eq!(
+            pool.issuer_specs(),
+            [
+                IssuerSpec {
+                    iss: "https://cognito-idp.us-gov-west-1.amazonaws.com/us-gov-west-1_AbC".into(),
+                    jwks_url: "https://cognito-idp.us-gov-west-1.amazonaws.com/us-gov-west-1_AbC/.well-known/jwks.json".into(),
+                },
+                IssuerSpec {
+                    iss: "https://issuer-cognito-idp.us-gov-west-1.amazonaws.com/us-gov-west-1_AbC".into(),
+                    jwks_url: "https://issuer-cognito-idp.us-gov-west-1.amazonaws.com/us-gov-west-1_AbC/.well-known/jwks.json".into(),
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn replicas_extras_and_the_emulator_override() {
+        let pool = UserPool::new("eusc-de-east-1", "eusc-de-east-1_AbC")
+            .client_id("c")
+            .replica_regions(["eu-west-1"])
+            .extra_issuer("https://login.example.com/pool");
+        assert!(pool.validate().is_ok());
+        let specs = pool.issuer_specs();
+        assert_eq!(specs.len(), 4);
+        assert_eq!(
+            specs[2].iss,
+            "https://cognito-idp.eu-west-1.amazonaws.com/eusc-de-east-1_AbC"
+        );
+        assert_eq!(
+            specs[2].jwks_url,
+            "https://cognito-idp.eu-west-1.amazonaws.com/eusc-de-east-1_AbC/.well-known/jwks.json"
+        );
+        assert_eq!(
+            specs[3].jwks_url,
+            "https://login.example.com/pool/.well-known/jwks.json"
+        );
+
+        // the override replaces both forms and the replicas, keeps the extras
+        let emulated = pool
+            .clone()
+            .with_issuer("http://127.0.0.1:9229/eusc-de-east-1_AbC")
+            .with_jwks_url("http://127.0.0.1:9229/keys");
+        assert_eq!(
+            emulated.issuers(),
+            [
+                "http://127.0.0.1:9229/eusc-de-east-1_AbC",
+                "https://login.example.com/pool"
+            ]
+        );
+        assert!(
+            emulated
+                .issuer_specs()
+                .iter()
+                .all(|s| s.jwks_url == "http://127.0.0.1:9229/keys")
+        );
+
+        assert!(matches!(
+            pool.clone().replica_regions(["mars-1"]).validate(),
+            Err(ConfigError::InvalidRegion { .. })
+        ));
+        assert!(matches!(
+            pool.extra_issuer("ftp://x").validate(),
+            Err(ConfigError::InvalidUrl { what: "issuer", .. })
+        ));
+    }
+
+    #[test]
+    fn the_region_must_be_the_pool_ids_own() {
+        let err = UserPool::new("us-east-1", "eu-west-1_AbC")
+            .client_id("c")
+            .validate()
+            .unwrap_err();
+        assert!(matches!(err, ConfigError::RegionMismatch { .. }));
+        assert!(err.to_string().contains("eu-west-1_AbC"));
     }
 }

@@ -30,6 +30,14 @@ pub enum ConfigError {
         /// The rejected value.
         value: String,
     },
+    /// The region given is not the one the user pool id starts with.
+    #[error("user pool {pool_id:?} is not in region {region:?}: its id names its own region")]
+    RegionMismatch {
+        /// The region given.
+        region: String,
+        /// The user pool id.
+        pool_id: String,
+    },
     /// The pool has no app client id and [`UserPool::accept_any_client`](crate::UserPool::accept_any_client)
     /// was not called.
     #[error(
@@ -73,6 +81,12 @@ pub enum ConfigError {
         /// Why it is rejected.
         reason: &'static str,
     },
+    /// An all-of rule was built from an empty list: it would admit everyone.
+    #[error("{rule} needs at least one item: over an empty list it would admit everyone")]
+    EmptyRequirement {
+        /// The rule's constructor.
+        rule: &'static str,
+    },
     /// The HTTP client for JWKS fetches could not be built.
     #[error("could not build the HTTP client for JWKS fetches: {0}")]
     HttpClient(#[source] reqwest::Error),
@@ -86,6 +100,9 @@ pub enum ErrorKind {
     Unauthenticated,
     /// The token is valid but lacks a required group, scope or custom condition: 403.
     Forbidden,
+    /// The token is valid but its sign-in is too old or not strong enough for the route
+    /// (step-up, RFC 9470): 401 `insufficient_user_authentication`.
+    InsufficientAuthentication,
     /// The signing keys could not be fetched and are not cached: 503, not the caller's fault.
     KeysUnavailable,
 }
@@ -228,6 +245,7 @@ impl VerifyError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::KeysUnavailable { .. } => ErrorKind::KeysUnavailable,
+            Self::Forbidden(denied) if denied.is_step_up() => ErrorKind::InsufficientAuthentication,
             Self::Forbidden(_) => ErrorKind::Forbidden,
             _ => ErrorKind::Unauthenticated,
         }

@@ -28,6 +28,12 @@ pub trait RequestHeaders {
     fn header_all(&self, name: &str) -> Vec<&str> {
         self.header(name).into_iter().collect()
     }
+
+    /// How many times header `name` (lower-case) occurs, text or not. The default counts at
+    /// most one; adapters override it so a repeated `Authorization` header is refused.
+    fn header_count(&self, name: &str) -> usize {
+        usize::from(self.header_bytes(name).is_some())
+    }
 }
 
 impl RequestHeaders for http::HeaderMap {
@@ -44,6 +50,10 @@ impl RequestHeaders for http::HeaderMap {
             .iter()
             .filter_map(|v| header_text(v.as_bytes()))
             .collect()
+    }
+
+    fn header_count(&self, name: &str) -> usize {
+        self.get_all(name).iter().count()
     }
 }
 
@@ -76,6 +86,14 @@ where
 
 /// Where to look for the token.
 ///
+/// A credential must be unambiguous (RFC 6750 §3.1): a request with more than one
+/// `Authorization` header, the same cookie twice, or a token in more than one source of
+/// [`one_of`](Self::one_of), is refused with 400 `invalid_request` — never "first one wins".
+///
+/// Cookies are sent by the browser on its own, cross-site requests included: a route that
+/// takes its token from a cookie and changes state needs a `SameSite` (`Strict` or `Lax`)
+/// cookie or a CSRF check of its own.
+///
 /// ```
 /// use sanctum_core::{Extracted, TokenSource};
 ///
@@ -94,14 +112,16 @@ pub enum TokenSource {
     /// `Authorization: Bearer <token>`, the scheme matched case-insensitively (RFC 6750 §2.1).
     #[default]
     Bearer,
-    /// The cookie with this name.
+    /// The cookie with this name (see the CSRF note above).
     Cookie(String),
     /// A custom finder.
     Custom(Arc<dyn TokenFinder>),
+    /// Each of these sources, in order; exactly one may carry a credential.
+    OneOf(Arc<[TokenSource]>),
 }
 
-/// What [`TokenSource::extract`] found.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What [`TokenSource::extract`] found. `Debug` shows no token.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Extracted<'a> {
     /// No token at all (no header, another scheme such as `Basic`, no such cookie).
     Missing,
@@ -113,6 +133,21 @@ pub enum Extracted<'a> {
     /// but no token can be in it. Refused (401 `invalid_token`) even where a token is
     /// optional, like any other bad token.
     Unreadable,
+    /// More than one credential: several `Authorization` headers, the cookie twice, or tokens
+    /// in several sources. Refused (400 `invalid_request`), on optional routes too.
+    Repeated,
+}
+
+impl fmt::Debug for Extracted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Missing => f.write_str("Missing"),
+            Self::Empty => f.write_str("Empty"),
+            Self::Token(token) => write!(f, "Token(<{} bytes, redacted>)", token.len()),
+            Self::Unreadable => f.write_str("Unreadable"),
+            Self::Repeated => f.write_str("Repeated"),
+        }
+    }
 }
 
 impl<'a> Extracted<'a> {
@@ -121,12 +156,14 @@ impl<'a> Extracted<'a> {
     /// routes too.
     ///
     /// # Errors
-    /// [`AuthRejection::EmptyToken`] or [`AuthRejection::UnreadableToken`].
+    /// [`AuthRejection::EmptyToken`], [`AuthRejection::UnreadableToken`] or
+    /// [`AuthRejection::RepeatedCredentials`].
     pub fn into_token(self) -> Result<Option<Cow<'a, str>>, AuthRejection> {
         match self {
             Self::Missing => Ok(None),
             Self::Empty => Err(AuthRejection::EmptyToken),
             Self::Unreadable => Err(AuthRejection::UnreadableToken),
+            Self::Repeated => Err(AuthRejection::RepeatedCredentials),
             Self::Token(token) => Ok(Some(token)),
         }
     }
@@ -143,37 +180,74 @@ impl TokenSource {
         Self::Custom(Arc::new(finder))
     }
 
+    /// Looks in each of `sources`, in order (say, the header, then a cookie); a request may
+    /// carry a credential in one of them only: in two it is refused (400 `invalid_request`).
+    ///
+    /// ```
+    /// use sanctum_core::{Extracted, TokenSource};
+    ///
+    /// let source = TokenSource::one_of([TokenSource::Bearer, TokenSource::cookie("session")]);
+    /// let mut headers = http::HeaderMap::new();
+    /// headers.insert("cookie", "session=abc.def.ghi".parse().unwrap());
+    /// assert_eq!(source.extract(&headers), Extracted::Token("abc.def.ghi".into()));
+    /// headers.insert("authorization", "Bearer abc.def.ghi".parse().unwrap());
+    /// assert_eq!(source.extract(&headers), Extracted::Repeated);
+    /// ```
+    pub fn one_of(sources: impl IntoIterator<Item = TokenSource>) -> Self {
+        Self::OneOf(sources.into_iter().collect())
+    }
+
     /// Looks for the token in `headers`.
     pub fn extract<'a>(&self, headers: &'a dyn RequestHeaders) -> Extracted<'a> {
         match self {
             Self::Bearer => match headers.header_bytes("authorization") {
                 None => Extracted::Missing,
+                Some(_) if headers.header_count("authorization") > 1 => Extracted::Repeated,
                 Some(value) => bearer(value),
             },
-            Self::Cookie(name) => {
-                for header in headers.header_all("cookie") {
-                    for pair in header.split(';') {
-                        if let Some((k, v)) = pair.trim().split_once('=')
-                            && k.trim() == name
-                        {
-                            let v = v.trim().trim_matches('"');
-                            return if v.is_empty() {
-                                Extracted::Empty
-                            } else {
-                                Extracted::Token(Cow::Borrowed(v))
-                            };
-                        }
-                    }
-                }
-                Extracted::Missing
-            }
+            Self::Cookie(name) => cookie(headers, name),
             Self::Custom(finder) => match finder.find(headers) {
                 None => Extracted::Missing,
                 Some(t) if t.trim().is_empty() => Extracted::Empty,
                 Some(t) => Extracted::Token(Cow::Owned(t)),
             },
+            Self::OneOf(sources) => {
+                let mut found = Extracted::Missing;
+                for source in sources.iter() {
+                    match (source.extract(headers), &found) {
+                        (Extracted::Missing, _) => {}
+                        (Extracted::Repeated, _) => return Extracted::Repeated,
+                        (credential, Extracted::Missing) => found = credential,
+                        (_, _) => return Extracted::Repeated,
+                    }
+                }
+                found
+            }
         }
     }
+}
+
+/// The cookie `name` across every `Cookie` header; the same name twice is ambiguous.
+fn cookie<'a>(headers: &'a dyn RequestHeaders, name: &str) -> Extracted<'a> {
+    let mut found = Extracted::Missing;
+    for header in headers.header_all("cookie") {
+        for pair in header.split(';') {
+            if let Some((k, v)) = pair.trim().split_once('=')
+                && k.trim() == name
+            {
+                if found != Extracted::Missing {
+                    return Extracted::Repeated;
+                }
+                let v = v.trim().trim_matches('"');
+                found = if v.is_empty() {
+                    Extracted::Empty
+                } else {
+                    Extracted::Token(Cow::Borrowed(v))
+                };
+            }
+        }
+    }
+    found
 }
 
 /// Reads `<scheme> <token>` from the bytes of an `Authorization` value: the scheme matched
@@ -203,6 +277,7 @@ impl fmt::Debug for TokenSource {
             Self::Bearer => f.write_str("Bearer"),
             Self::Cookie(name) => f.debug_tuple("Cookie").field(name).finish(),
             Self::Custom(_) => f.write_str("Custom(..)"),
+            Self::OneOf(sources) => f.debug_tuple("OneOf").field(sources).finish(),
         }
     }
 }
@@ -312,5 +387,42 @@ mod tests {
         assert_eq!(TokenSource::cookie("nope").extract(&h), Extracted::Missing);
         let h = headers(&[("cookie", "session=")]);
         assert_eq!(TokenSource::cookie("session").extract(&h), Extracted::Empty);
+    }
+
+    #[test]
+    fn repeated_credentials_are_ambiguous() {
+        let h = headers(&[
+            ("authorization", "Bearer a.a.a"),
+            ("authorization", "Bearer b.b.b"),
+        ]);
+        assert_eq!(TokenSource::Bearer.extract(&h), Extracted::Repeated);
+        let h = headers(&[
+            ("authorization", "Basic dXNlcjpwdw=="),
+            ("authorization", "Bearer b.b.b"),
+        ]);
+        assert_eq!(TokenSource::Bearer.extract(&h), Extracted::Repeated);
+        let h = headers(&[("cookie", "s=a.a.a"), ("cookie", "x=1; s=b.b.b")]);
+        assert_eq!(TokenSource::cookie("s").extract(&h), Extracted::Repeated);
+        assert!(matches!(
+            Extracted::Repeated.into_token(),
+            Err(AuthRejection::RepeatedCredentials)
+        ));
+    }
+
+    #[test]
+    fn one_of_takes_the_one_source_that_has_a_credential() {
+        let source = TokenSource::one_of([TokenSource::Bearer, TokenSource::cookie("s")]);
+        let h = headers(&[("authorization", "Bearer a.a.a")]);
+        assert_eq!(source.extract(&h), Extracted::Token("a.a.a".into()));
+        let h = headers(&[("cookie", "s=b.b.b")]);
+        assert_eq!(source.extract(&h), Extracted::Token("b.b.b".into()));
+        let h = headers(&[("cookie", "s=")]);
+        assert_eq!(source.extract(&h), Extracted::Empty);
+        let h = headers(&[("authorization", "Bearer a.a.a"), ("cookie", "s=b.b.b")]);
+        assert_eq!(source.extract(&h), Extracted::Repeated);
+        // a Basic header is no bearer credential: the cookie is the only one
+        let h = headers(&[("authorization", "Basic eA=="), ("cookie", "s=b.b.b")]);
+        assert_eq!(source.extract(&h), Extracted::Token("b.b.b".into()));
+        assert_eq!(source.extract(&headers(&[])), Extracted::Missing);
     }
 }

@@ -1,19 +1,30 @@
-//! Authorization rules: groups, scopes and custom conditions, combinable.
+//! Authorization rules: groups, scopes, custom conditions and step-up (RFC 9470), combinable.
 //!
 //! ```
+//! use std::time::Duration;
 //! use sanctum_core::Requirement;
 //!
 //! // admins, or members of "ops" who may read orders, but never anyone in "suspended"
 //! let rule = Requirement::group("admin")
 //!     .or(Requirement::group("ops").and(Requirement::scope("orders/read")))
 //!     .and(Requirement::none_of_groups(["suspended"]));
-//! # let _ = rule;
+//!
+//! // a sensitive route: signed in within the last 5 minutes, with MFA
+//! let step_up = Requirement::max_auth_age(Duration::from_secs(300)).and(Requirement::amr("mfa"));
+//! # let _ = (rule, step_up);
 //! ```
+//!
+//! A group or scope rule that is not met is a 403 (`insufficient_scope`); a step-up rule that
+//! is not met is a 401 (`insufficient_user_authentication`, with `acr_values` / `max_age` so
+//! the client knows how to sign in again).
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use crate::claims::CognitoClaims;
+use crate::clock::unix_seconds;
+use crate::error::ConfigError;
 
 /// A condition a verified token must meet (check 9).
 ///
@@ -31,6 +42,10 @@ enum Rule {
     AnyScope(Arc<[String]>),
     AllScopes(Arc<[String]>),
     Custom(Arc<str>, Arc<dyn Predicate>),
+    /// `auth_time` at most this many seconds ago.
+    MaxAuthAge(u64),
+    AnyAcr(Arc<[String]>),
+    Amr(Arc<str>),
     And(Arc<[Requirement]>),
     Or(Arc<[Requirement]>),
 }
@@ -58,6 +73,29 @@ where
     items.into_iter().map(Into::into).collect()
 }
 
+/// An all-of list must name something: over no item, "all of" would admit everyone.
+fn non_empty<I, S>(rule: &'static str, items: I) -> Result<Arc<[String]>, ConfigError>
+where
+    I: IntoIterator<Item = S>,
+    S: Into<String>,
+{
+    let items = list(items);
+    if items.is_empty() {
+        Err(ConfigError::EmptyRequirement { rule })
+    } else {
+        Ok(items)
+    }
+}
+
+/// Unwraps a rule built from a literal list, with the message a developer needs.
+#[track_caller]
+fn expect_rule(rule: Result<Requirement, ConfigError>) -> Requirement {
+    match rule {
+        Ok(rule) => rule,
+        Err(err) => panic!("{err}"),
+    }
+}
+
 impl Requirement {
     /// Member of `group`.
     pub fn group(group: impl Into<String>) -> Self {
@@ -74,12 +112,35 @@ impl Requirement {
     }
 
     /// Member of every one of `groups`.
+    ///
+    /// # Panics
+    /// When `groups` is empty: "all of no group" would admit everyone. For lists read at run
+    /// time use [`try_all_groups`](Self::try_all_groups).
+    #[track_caller]
     pub fn all_groups<I, S>(groups: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        Self(Rule::AllGroups(list(groups)))
+        expect_rule(Self::try_all_groups(groups))
+    }
+
+    /// Member of every one of `groups`, for lists read at run time.
+    ///
+    /// ```
+    /// use sanctum_core::Requirement;
+    /// let configured: Vec<String> = Vec::new();
+    /// assert!(Requirement::try_all_groups(configured).is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// [`ConfigError::EmptyRequirement`] when `groups` is empty.
+    pub fn try_all_groups<I, S>(groups: I) -> Result<Self, ConfigError>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Ok(Self(Rule::AllGroups(non_empty("all_groups", groups)?)))
     }
 
     /// Member of none of `groups`.
@@ -106,12 +167,52 @@ impl Requirement {
     }
 
     /// The token grants every one of `scopes`.
+    ///
+    /// # Panics
+    /// When `scopes` is empty: "all of no scope" would admit everyone. For lists read at run
+    /// time use [`try_all_scopes`](Self::try_all_scopes).
+    #[track_caller]
     pub fn all_scopes<I, S>(scopes: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        Self(Rule::AllScopes(list(scopes)))
+        expect_rule(Self::try_all_scopes(scopes))
+    }
+
+    /// The token grants every one of `scopes`, for lists read at run time.
+    ///
+    /// # Errors
+    /// [`ConfigError::EmptyRequirement`] when `scopes` is empty.
+    pub fn try_all_scopes<I, S>(scopes: I) -> Result<Self, ConfigError>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Ok(Self(Rule::AllScopes(non_empty("all_scopes", scopes)?)))
+    }
+
+    /// Step-up: the user signed in (`auth_time`) at most `max_age` ago, by the verifier's
+    /// clock. A token without `auth_time` fails. Not met: 401 `insufficient_user_authentication`
+    /// with `max_age` (RFC 9470).
+    pub fn max_auth_age(max_age: Duration) -> Self {
+        Self(Rule::MaxAuthAge(max_age.as_secs()))
+    }
+
+    /// Step-up: the sign-in's `acr` is one of `values` (none given: never met). Not met: 401
+    /// `insufficient_user_authentication` with `acr_values` (RFC 9470).
+    pub fn any_acr<I, S>(values: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Self(Rule::AnyAcr(list(values)))
+    }
+
+    /// Step-up: the sign-in's `amr` array contains `method` (`mfa`, `otp`, `pwd`, ...). Not
+    /// met: 401 `insufficient_user_authentication`.
+    pub fn amr(method: impl Into<String>) -> Self {
+        Self(Rule::Amr(Arc::from(method.into())))
     }
 
     /// A custom condition; `name` appears in logs and error messages (not in responses).
@@ -137,17 +238,27 @@ impl Requirement {
         Self(Rule::Or(Arc::from([self, other])))
     }
 
-    /// Whether `claims` meet the requirement.
+    /// Whether `claims` meet the requirement (time rules read the system clock).
     #[must_use]
     pub fn is_met(&self, claims: &CognitoClaims) -> bool {
         self.check(claims).is_ok()
     }
 
-    /// Checks `claims`; the error says which part was not met.
+    /// Checks `claims`, time rules against the system clock; the error says which part was
+    /// not met. [`Verifier::check_requirement`](crate::Verifier::check_requirement) checks
+    /// against the verifier's clock.
     ///
     /// # Errors
     /// [`Denied`] naming the first unmet part.
     pub fn check(&self, claims: &CognitoClaims) -> Result<(), Denied> {
+        self.check_at(claims, unix_seconds(SystemTime::now()))
+    }
+
+    /// Checks `claims` with `now` (seconds since the epoch) for the time rules.
+    ///
+    /// # Errors
+    /// [`Denied`] naming the first unmet part.
+    pub fn check_at(&self, claims: &CognitoClaims, now: u64) -> Result<(), Denied> {
         match &self.0 {
             Rule::AnyGroup(groups) => {
                 if claims.has_any_group(groups) {
@@ -186,11 +297,32 @@ impl Requirement {
                     })
                 }
             }
-            Rule::And(parts) => parts.iter().try_for_each(|p| p.check(claims)),
+            Rule::MaxAuthAge(max_age) => match claims.auth_time() {
+                Some(at) if now.saturating_sub(at) <= *max_age => Ok(()),
+                _ => Err(Denied {
+                    reason: DeniedReason::SignInTooOld { max_age: *max_age },
+                }),
+            },
+            Rule::AnyAcr(values) => match claims.acr() {
+                Some(acr) if values.iter().any(|v| v == acr) => Ok(()),
+                _ => Err(Denied {
+                    reason: DeniedReason::AcrNotAccepted(values.to_vec()),
+                }),
+            },
+            Rule::Amr(method) => {
+                if claims.amr().any(|m| m == &**method) {
+                    Ok(())
+                } else {
+                    Err(Denied {
+                        reason: DeniedReason::AmrMissing(method.to_string()),
+                    })
+                }
+            }
+            Rule::And(parts) => parts.iter().try_for_each(|p| p.check_at(claims, now)),
             Rule::Or(parts) => {
                 let mut first = None;
                 for part in parts.iter() {
-                    match part.check(claims) {
+                    match part.check_at(claims, now) {
                         Ok(()) => return Ok(()),
                         Err(denied) => {
                             first.get_or_insert(denied);
@@ -230,13 +362,17 @@ impl fmt::Display for Requirement {
             Rule::AnyScope(s) => write!(f, "any scope of {s:?}"),
             Rule::AllScopes(s) => write!(f, "all scopes of {s:?}"),
             Rule::Custom(name, _) => write!(f, "custom check {name:?}"),
+            Rule::MaxAuthAge(secs) => write!(f, "signed in within {secs} s"),
+            Rule::AnyAcr(values) => write!(f, "acr one of {values:?}"),
+            Rule::Amr(method) => write!(f, "amr contains {method:?}"),
             Rule::And(parts) => join(f, parts, " and "),
             Rule::Or(parts) => join(f, parts, " or "),
         }
     }
 }
 
-/// Why a valid token was refused by a [`Requirement`] (a 403, not a 401).
+/// Why a valid token was refused by a [`Requirement`]: a 403 for groups, scopes and custom
+/// checks; a 401 asking for a new sign-in for step-up rules ([`is_step_up`](Self::is_step_up)).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{reason}")]
 pub struct Denied {
@@ -255,6 +391,15 @@ pub enum DeniedReason {
     MissingScope(Vec<String>),
     /// A custom check, by name, failed.
     Custom(String),
+    /// Step-up: the sign-in (`auth_time`) is older than this many seconds, or unknown.
+    SignInTooOld {
+        /// The rule's maximum age, in seconds (the challenge's `max_age`).
+        max_age: u64,
+    },
+    /// Step-up: the sign-in's `acr` is not one of these (the challenge's `acr_values`).
+    AcrNotAccepted(Vec<String>),
+    /// Step-up: the sign-in's `amr` lacks this method.
+    AmrMissing(String),
 }
 
 impl fmt::Display for DeniedReason {
@@ -264,6 +409,13 @@ impl fmt::Display for DeniedReason {
             Self::ExcludedGroup(g) => write!(f, "membership in group {g:?} is not allowed"),
             Self::MissingScope(s) => write!(f, "requires one of the scopes {s:?}"),
             Self::Custom(name) => write!(f, "custom check {name:?} failed"),
+            Self::SignInTooOld { max_age } => {
+                write!(f, "requires a sign-in within the last {max_age} s")
+            }
+            Self::AcrNotAccepted(values) => {
+                write!(f, "requires a sign-in with acr one of {values:?}")
+            }
+            Self::AmrMissing(method) => write!(f, "requires a sign-in with amr {method:?}"),
         }
     }
 }
@@ -306,6 +458,39 @@ impl Denied {
             }
             DeniedReason::MissingScope(_) => "token lacks a required scope",
             DeniedReason::Custom(_) => "token does not meet the route's requirement",
+            DeniedReason::SignInTooOld { .. } => "a more recent sign-in is required",
+            DeniedReason::AcrNotAccepted(_) => "a different authentication level is required",
+            DeniedReason::AmrMissing(_) => "a different authentication method is required",
+        }
+    }
+
+    /// Whether the user must sign in again, more strongly or more recently (RFC 9470): 401
+    /// `insufficient_user_authentication` rather than 403.
+    #[must_use]
+    pub fn is_step_up(&self) -> bool {
+        matches!(
+            self.reason,
+            DeniedReason::SignInTooOld { .. }
+                | DeniedReason::AcrNotAccepted(_)
+                | DeniedReason::AmrMissing(_)
+        )
+    }
+
+    /// The RFC 9470 challenge parameters after `error_description`: `acr_values="..."`
+    /// or `max_age="..."` (quoted, as in RFC 9470 §3's examples); empty for other denials.
+    #[must_use]
+    pub fn step_up_parameters(&self) -> String {
+        match &self.reason {
+            DeniedReason::SignInTooOld { max_age } => format!("max_age=\"{max_age}\""),
+            DeniedReason::AcrNotAccepted(values) => {
+                // auth-param quoted-string: keep only characters that need no escaping
+                let values: Vec<String> = values
+                    .iter()
+                    .map(|v| v.chars().filter(|c| *c != '"' && *c != '\\').collect())
+                    .collect();
+                format!("acr_values=\"{}\"", values.join(" "))
+            }
+            _ => String::new(),
         }
     }
 }
@@ -330,6 +515,7 @@ mod tests {
         assert!(Requirement::any_group(["root", "ops"]).is_met(&c));
         assert!(!Requirement::any_group(Vec::<String>::new()).is_met(&c));
         assert!(Requirement::all_groups(["admin", "ops"]).is_met(&c));
+        assert!(Requirement::try_all_groups(["admin"]).is_ok());
         let err = Requirement::all_groups(["admin", "root"])
             .check(&c)
             .unwrap_err();
@@ -359,5 +545,61 @@ mod tests {
             "token lacks a required group"
         );
         assert!(format!("{rule}").contains("none of groups"));
+    }
+
+    fn step_up_claims(auth_time: Option<u64>, acr: Option<&str>, amr: &[&str]) -> CognitoClaims {
+        let mut json = serde_json::json!({
+            "sub": "s", "token_use": "access", "client_id": "c", "iss": "i", "exp": 2000,
+            "amr": amr,
+        });
+        if let Some(at) = auth_time {
+            json["auth_time"] = at.into();
+        }
+        if let Some(acr) = acr {
+            json["acr"] = acr.into();
+        }
+        CognitoClaims::from_payload(json.to_string().into_bytes()).unwrap()
+    }
+
+    #[test]
+    fn step_up_rules() {
+        let fresh = step_up_claims(Some(1000), Some("urn:mfa"), &["pwd", "mfa"]);
+        let max_age = Requirement::max_auth_age(Duration::from_secs(300));
+        assert!(max_age.check_at(&fresh, 1300).is_ok());
+        let denied = max_age.check_at(&fresh, 1301).unwrap_err();
+        assert!(denied.is_step_up());
+        assert_eq!(
+            denied.reason(),
+            &DeniedReason::SignInTooOld { max_age: 300 }
+        );
+        assert_eq!(denied.step_up_parameters(), "max_age=\"300\"");
+        // no auth_time: unknown age fails
+        let unknown = step_up_claims(None, None, &[]);
+        assert!(max_age.check_at(&unknown, 1000).is_err());
+
+        let acr = Requirement::any_acr(["urn:mfa", "urn:hw"]);
+        assert!(acr.check_at(&fresh, 0).is_ok());
+        let denied = acr.check_at(&unknown, 0).unwrap_err();
+        assert_eq!(denied.step_up_parameters(), "acr_values=\"urn:mfa urn:hw\"");
+
+        assert!(Requirement::amr("mfa").check_at(&fresh, 0).is_ok());
+        let denied = Requirement::amr("hwk").check_at(&fresh, 0).unwrap_err();
+        assert!(denied.is_step_up());
+        assert_eq!(denied.step_up_parameters(), "");
+        assert!(!Denied::missing_group(["a"]).is_step_up());
+    }
+
+    #[test]
+    fn an_all_of_rule_over_nothing_is_refused_when_built() {
+        let none: Vec<String> = Vec::new();
+        assert!(matches!(
+            Requirement::try_all_groups(none.clone()),
+            Err(ConfigError::EmptyRequirement { rule: "all_groups" })
+        ));
+        assert!(Requirement::try_all_scopes(none.clone()).is_err());
+        let panicked = std::panic::catch_unwind(|| Requirement::all_groups(none.clone()));
+        assert!(panicked.is_err());
+        let panicked = std::panic::catch_unwind(|| Requirement::all_scopes(none));
+        assert!(panicked.is_err());
     }
 }

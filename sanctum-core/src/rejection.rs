@@ -3,7 +3,9 @@
 //! | situation | status | `WWW-Authenticate` |
 //! |---|---|---|
 //! | no token | 401 | `Bearer` |
+//! | several `Authorization` headers, or tokens in several sources | 400 | `Bearer error="invalid_request", error_description="..."` |
 //! | bad token (malformed, signature, expired, issuer, client, token_use, ...) | 401 | `Bearer error="invalid_token", error_description="..."` |
+//! | sign-in too old, `acr` or `amr` not met (step-up) | 401 | `Bearer error="insufficient_user_authentication", error_description="...", acr_values="..."` or `max_age="..."` (RFC 9470) |
 //! | valid token, missing group/scope/condition | 403 | `Bearer error="insufficient_scope", error_description="..."` |
 //! | JWKS unreachable and key not cached | 503 | none |
 //! | guard or extractor without the auth layer | 500 | none |
@@ -29,6 +31,9 @@ pub enum AuthRejection {
     /// The request names a bearer token but its bytes are not text (not UTF-8), so no token
     /// can be in it (401 `invalid_token`, on optional routes too).
     UnreadableToken,
+    /// The request carries more than one credential: several `Authorization` headers, the
+    /// token cookie twice, or tokens in several sources (400 `invalid_request`, RFC 6750 §3.1).
+    RepeatedCredentials,
     /// Verification failed (401, 403 or 503 by [`VerifyError::kind`]).
     Verify(VerifyError),
     /// The adapter is wired wrong: a guard or extractor runs without the auth layer (500).
@@ -58,6 +63,7 @@ impl AuthRejection {
             Self::MissingToken | Self::EmptyToken | Self::UnreadableToken => {
                 StatusCode::UNAUTHORIZED
             }
+            Self::RepeatedCredentials => StatusCode::BAD_REQUEST,
             Self::Verify(err) => match err.kind() {
                 ErrorKind::Forbidden => StatusCode::FORBIDDEN,
                 ErrorKind::KeysUnavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -67,15 +73,18 @@ impl AuthRejection {
         }
     }
 
-    /// The RFC 6750 error code of the body and challenge (`invalid_token`, `insufficient_scope`,
-    /// `unauthorized` when no token was sent, `temporarily_unavailable`, `server_error`).
+    /// The error code of the body and challenge: RFC 6750's `invalid_request`,
+    /// `invalid_token`, `insufficient_scope`; RFC 9470's `insufficient_user_authentication`;
+    /// `unauthorized` when no token was sent, `temporarily_unavailable`, `server_error`.
     #[must_use]
     pub fn error_code(&self) -> &'static str {
         match self {
             Self::MissingToken => "unauthorized",
             Self::EmptyToken | Self::UnreadableToken => "invalid_token",
+            Self::RepeatedCredentials => "invalid_request",
             Self::Verify(err) => match err.kind() {
                 ErrorKind::Forbidden => "insufficient_scope",
+                ErrorKind::InsufficientAuthentication => "insufficient_user_authentication",
                 ErrorKind::KeysUnavailable => "temporarily_unavailable",
                 _ => "invalid_token",
             },
@@ -90,6 +99,7 @@ impl AuthRejection {
             Self::MissingToken => "a bearer token is required",
             Self::EmptyToken => "the bearer token is empty",
             Self::UnreadableToken => "the bearer token is not UTF-8 text",
+            Self::RepeatedCredentials => "the request carries more than one credential",
             Self::Verify(err) => err.description(),
             Self::Misconfigured { hint } => hint,
         }
@@ -99,16 +109,23 @@ impl AuthRejection {
     #[must_use]
     pub fn www_authenticate(&self) -> Option<String> {
         match self.status() {
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::BAD_REQUEST => {
                 if matches!(self, Self::MissingToken) {
-                    Some("Bearer".to_owned())
-                } else {
-                    Some(format!(
-                        "Bearer error=\"{}\", error_description=\"{}\"",
-                        self.error_code(),
-                        self.description()
-                    ))
+                    return Some("Bearer".to_owned());
                 }
+                let mut value = format!(
+                    "Bearer error=\"{}\", error_description=\"{}\"",
+                    self.error_code(),
+                    self.description()
+                );
+                if let Self::Verify(VerifyError::Forbidden(denied)) = self {
+                    let parameters = denied.step_up_parameters();
+                    if !parameters.is_empty() {
+                        value.push_str(", ");
+                        value.push_str(&parameters);
+                    }
+                }
+                Some(value)
             }
             _ => None,
         }
@@ -132,7 +149,10 @@ impl AuthRejection {
                 tracing::warn!(error = %err, "request refused: signing keys unavailable");
             }
             Self::Verify(err) => tracing::debug!(error = %err, "request refused"),
-            Self::MissingToken | Self::EmptyToken | Self::UnreadableToken => {
+            Self::MissingToken
+            | Self::EmptyToken
+            | Self::UnreadableToken
+            | Self::RepeatedCredentials => {
                 tracing::debug!(reason = self.description(), "request refused");
             }
         }
@@ -183,6 +203,35 @@ mod tests {
                 .www_authenticate()
                 .unwrap()
                 .starts_with("Bearer error=\"insufficient_scope\"")
+        );
+
+        let repeated = AuthRejection::RepeatedCredentials;
+        assert_eq!(repeated.status(), StatusCode::BAD_REQUEST);
+        assert!(
+            repeated
+                .www_authenticate()
+                .unwrap()
+                .starts_with("Bearer error=\"invalid_request\", error_description=\"")
+        );
+
+        let stale = AuthRejection::from(
+            crate::Requirement::max_auth_age(std::time::Duration::from_secs(300))
+                .check_at(
+                    &crate::CognitoClaims::from_payload(
+                        br#"{"sub":"s","token_use":"access","client_id":"c","iss":"i","exp":9,"auth_time":1}"#
+                            .to_vec(),
+                    )
+                    .unwrap(),
+                    1000,
+                )
+                .unwrap_err(),
+        );
+        assert_eq!(stale.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            stale.www_authenticate().as_deref(),
+            Some(
+                "Bearer error=\"insufficient_user_authentication\", error_description=\"a more recent sign-in is required\", max_age=\"300\""
+            )
         );
 
         let down = AuthRejection::from(VerifyError::KeysUnavailable {

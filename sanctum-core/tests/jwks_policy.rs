@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sanctum_core::testing::JwksMode;
-use sanctum_core::{ErrorKind, VerifyError};
+use sanctum_core::{Clock as _, ErrorKind, ExpectedUse, VerifyError};
 
 #[tokio::test]
 async fn an_unknown_kid_refetches_at_most_once_per_cooldown() {
@@ -462,4 +462,226 @@ async fn a_thousand_concurrent_requests_on_a_cold_verifier_make_one_fetch() {
     }
     assert_eq!(ok, 1000);
     assert_eq!(issuer.jwks_requests(), 1);
+}
+
+#[tokio::test]
+async fn a_wall_clock_step_back_does_not_stop_refetching() {
+    let (issuer, clock) = common::issuer_with_clock().await;
+    let verifier = issuer.verifier_builder().build().expect("builds");
+    verifier.prefetch().await.expect("prefetched");
+    assert_eq!(issuer.jwks_requests(), 1);
+
+    // an operator (or NTP) sets the wall clock back an hour
+    clock.set(clock.now() - Duration::from_secs(3600));
+    let unknown = issuer.access_token().kid("rotated-in").build();
+    assert!(verifier.verify_access(&unknown).await.is_err());
+    assert_eq!(issuer.jwks_requests(), 1, "inside the cooldown: no fetch");
+
+    // eleven real seconds later the cooldown is over, whatever the wall clock said
+    clock.advance(Duration::from_secs(11));
+    assert!(verifier.verify_access(&unknown).await.is_err());
+    assert_eq!(
+        issuer.jwks_requests(),
+        2,
+        "the monotonic clock ended the cooldown"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_fetch_is_retried_after_a_doubling_backoff_not_the_cooldown() {
+    let (issuer, clock) = common::issuer_with_clock().await;
+    issuer.set_jwks_mode(JwksMode::Fail);
+    let verifier = issuer
+        .verifier_builder()
+        .jwks_cooldown(Duration::from_secs(60))
+        .build()
+        .expect("builds");
+    let token = issuer.access_token().build();
+    let refused = |err: VerifyError| assert_eq!(err.kind(), ErrorKind::KeysUnavailable);
+
+    refused(verifier.verify_access(&token).await.expect_err("down"));
+    assert_eq!(issuer.jwks_requests(), 1);
+    clock.advance(Duration::from_millis(900));
+    refused(
+        verifier
+            .verify_access(&token)
+            .await
+            .expect_err("backing off"),
+    );
+    assert_eq!(issuer.jwks_requests(), 1, "900 ms: inside the 1 s backoff");
+    clock.advance(Duration::from_millis(100));
+    refused(verifier.verify_access(&token).await.expect_err("down"));
+    assert_eq!(issuer.jwks_requests(), 2, "1 s: the first retry");
+    clock.advance(Duration::from_millis(1900));
+    refused(
+        verifier
+            .verify_access(&token)
+            .await
+            .expect_err("backing off"),
+    );
+    assert_eq!(issuer.jwks_requests(), 2, "the backoff doubled to 2 s");
+    clock.advance(Duration::from_millis(100));
+    refused(verifier.verify_access(&token).await.expect_err("down"));
+    assert_eq!(issuer.jwks_requests(), 3, "2 s: the second retry");
+
+    // the endpoint recovers: the next retry (after 4 s, not the 60 s cooldown) succeeds
+    issuer.set_jwks_mode(JwksMode::Serve);
+    clock.advance(Duration::from_secs(4));
+    verifier.verify_access(&token).await.expect("recovered");
+    assert_eq!(issuer.jwks_requests(), 4);
+
+    // after a successful fetch that lacked the kid, the full cooldown applies
+    let unknown = issuer.access_token().kid("unknown").build();
+    assert!(matches!(
+        verifier.verify_access(&unknown).await,
+        Err(VerifyError::UnknownKey { .. })
+    ));
+    clock.advance(Duration::from_secs(30));
+    assert!(verifier.verify_access(&unknown).await.is_err());
+    assert_eq!(issuer.jwks_requests(), 4, "inside the 60 s cooldown");
+    clock.advance(Duration::from_secs(31));
+    assert!(verifier.verify_access(&unknown).await.is_err());
+    assert_eq!(issuer.jwks_requests(), 5);
+}
+
+#[tokio::test]
+async fn inside_the_cooldown_an_unknown_kid_is_refused_without_waiting() {
+    let (issuer, _clock) = common::issuer_with_clock().await;
+    let verifier = issuer.verifier_builder().build().expect("builds");
+    verifier.prefetch().await.expect("prefetched");
+    let unknown = issuer.access_token().kid("unknown").build();
+    // answered synchronously: no task spawned, no fetch lock taken, no future to await
+    assert!(matches!(
+        verifier.verify_now(&unknown, ExpectedUse::Access),
+        Some(Err(VerifyError::UnknownKey { .. }))
+    ));
+    assert_eq!(issuer.jwks_requests(), 1);
+}
+
+#[tokio::test]
+async fn a_retired_key_stops_verifying_cached_tokens_too() {
+    let (issuer, clock) = common::issuer_with_clock().await;
+    // the default verifier: the verified-token cache is on
+    let verifier = issuer.verifier_builder().build().expect("builds");
+    let old_kid = issuer.active_kid();
+    let old = issuer.access_token().build();
+    verifier.verify_access(&old).await.expect("valid");
+    assert_eq!(verifier.cached_tokens(), 1);
+
+    // a new key is published beside the old one: the old key's tokens stay valid
+    issuer.rotate_key();
+    clock.advance(Duration::from_secs(11));
+    verifier
+        .verify_access(&issuer.access_token().build())
+        .await
+        .expect("the new key is fetched");
+    verifier
+        .verify_access(&old)
+        .await
+        .expect("the old key is still published");
+
+    // the old key is dropped: after the next fetch its tokens fail, cached or not
+    issuer.retire_key(&old_kid);
+    clock.advance(Duration::from_secs(11));
+    let third_kid = issuer.rotate_key();
+    let newest = issuer.access_token().build();
+    verifier
+        .verify_access(&newest)
+        .await
+        .expect("refetched with the third key");
+    assert_eq!(issuer.active_kid(), third_kid);
+    for _ in 0..3 {
+        assert!(matches!(
+            verifier.verify_access(&old).await,
+            Err(VerifyError::UnknownKey { ref kid }) if *kid == old_kid
+        ));
+    }
+}
+
+#[tokio::test]
+async fn a_refetch_of_the_same_keys_keeps_cached_tokens_valid() {
+    let (issuer, clock) = common::issuer_with_clock().await;
+    let verifier = issuer.verifier_builder().build().expect("builds");
+    let token = issuer.access_token().build();
+    let first = verifier.verify_access(&token).await.expect("valid");
+    clock.advance(Duration::from_secs(11));
+    verifier.prefetch().await.expect("the same keys again");
+    assert_eq!(issuer.jwks_requests(), 2);
+    let second = verifier.verify_access(&token).await.expect("still valid");
+    assert!(Arc::ptr_eq(&first, &second), "still a cache hit");
+}
+
+#[tokio::test]
+async fn each_issuer_fetches_its_own_keys_and_one_failing_host_breaks_nothing_else() {
+    let (original, clock) = common::issuer_with_clock().await;
+    let updated = sanctum_core::testing::TestIssuer::builder()
+        .pool_id("us-east-1_SanctumUpdated")
+        .clock(clock.clone())
+        .start()
+        .await
+        .expect("issuer starts");
+    // the pool's second issuer is served by a host that refuses the caller
+    updated.set_jwks_mode(JwksMode::Forbidden);
+    let pool = original
+        .user_pool()
+        .extra_issuer_with_jwks_url(updated.issuer(), updated.jwks_url());
+    let verifier = sanctum_core::Verifier::builder()
+        .pool(pool)
+        .clock(clock.clone())
+        .build()
+        .expect("builds");
+
+    verifier
+        .prefetch()
+        .await
+        .expect("one issuer's keys are enough for prefetch");
+    assert_eq!(original.jwks_requests(), 1);
+    assert_eq!(updated.jwks_requests(), 1);
+    verifier
+        .verify_access(&original.access_token().build())
+        .await
+        .expect("the healthy issuer's tokens verify");
+    let err = verifier
+        .verify_access(
+            &updated
+                .access_token()
+                .client_id(original.client_id())
+                .build(),
+        )
+        .await
+        .expect_err("the 403 host's keys are unavailable");
+    assert!(
+        matches!(err, VerifyError::KeysUnavailable { ref reason, .. } if reason.contains("403"))
+    );
+
+    // the failing host recovers: after the backoff its issuer's tokens verify, and the
+    // other issuer's keys were never fetched again
+    updated.set_jwks_mode(JwksMode::Serve);
+    clock.advance(Duration::from_secs(1));
+    verifier
+        .verify_access(
+            &updated
+                .access_token()
+                .client_id(original.client_id())
+                .build(),
+        )
+        .await
+        .expect("retried after the backoff");
+    assert_eq!(original.jwks_requests(), 1);
+}
+
+#[tokio::test]
+async fn an_issuer_nobody_configured_costs_no_key_lookup_or_fetch() {
+    let (issuer, _clock) = common::issuer_with_clock().await;
+    let verifier = issuer.verifier_builder().build().expect("builds");
+    let stranger = issuer
+        .access_token()
+        .issuer("https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Stranger")
+        .kid("never-seen")
+        .build();
+    assert!(matches!(
+        verifier.verify_access(&stranger).await,
+        Err(VerifyError::IssuerMismatch { .. })
+    ));
+    assert_eq!(issuer.jwks_requests(), 0, "no fetch for an unknown issuer");
 }

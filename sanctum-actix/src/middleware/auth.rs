@@ -180,6 +180,10 @@ impl RequestHeaders for Headers<'_> {
             .filter_map(|v| header_text(v.as_bytes()))
             .collect()
     }
+
+    fn header_count(&self, name: &str) -> usize {
+        self.0.get_all(name).count()
+    }
 }
 
 impl<S, B> Service<ServiceRequest> for CognitoAuthService<S>
@@ -217,6 +221,7 @@ where
                 req.extensions_mut().insert(AuthState {
                     claims,
                     handler: self.auth.handler.clone(),
+                    verifier: self.auth.verifier.clone(),
                 });
                 AuthFuture::Inner {
                     future: self.service.call(req),
@@ -245,6 +250,7 @@ where
                             req.extensions_mut().insert(AuthState {
                                 claims: Some(claims),
                                 handler: auth.handler.clone(),
+                                verifier: auth.verifier.clone(),
                             });
                             service
                                 .call(req)

@@ -1,6 +1,7 @@
-//! The guards: [`RequireGroup`], [`RequireScope`] and [`Require`].
+//! The guards: [`RequireGroup`], [`RequireScope`], [`RequireStepUp`] and [`Require`].
 
 use std::fmt;
+use std::time::Duration;
 
 use actix_web::Error;
 use actix_web::HttpMessage as _;
@@ -8,7 +9,7 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use futures_util::TryFutureExt as _;
 use futures_util::future::{Either, MapOk, Ready, ready};
-use sanctum_core::{AuthRejection, CognitoClaims, Denied, Requirement};
+use sanctum_core::{AuthRejection, CognitoClaims, Denied, Requirement, Verifier};
 
 use crate::extract::AuthState;
 use crate::rejection::respond;
@@ -98,6 +99,49 @@ impl RequireScope {
     }
 }
 
+/// Step-up guards for sensitive routes (RFC 9470): they refuse a valid token whose sign-in is
+/// too old or not strong enough with 401 `insufficient_user_authentication`, and tell the
+/// client what to sign in with (`max_age="..."`, `acr_values="..."`). Wrapped like
+/// [`RequireGroup`]; each builds a [`Require`].
+///
+/// ```
+/// use std::time::Duration;
+/// use actix_web::web;
+/// use sanctum_actix::{CognitoAuth, RequireStepUp};
+/// # fn routes(auth: CognitoAuth) {
+/// let payouts = web::resource("/payouts")
+///     .wrap(RequireStepUp::max_age(Duration::from_secs(300))) // signed in within 5 minutes
+///     .wrap(RequireStepUp::amr("mfa")) // with MFA
+///     .wrap(auth);
+/// # let _ = payouts;
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct RequireStepUp;
+
+impl RequireStepUp {
+    /// The user signed in (`auth_time`) at most `max_age` ago, by the verifier's clock; a
+    /// token without `auth_time` is refused.
+    pub fn max_age(max_age: Duration) -> Require {
+        Require::new(Requirement::max_auth_age(max_age))
+    }
+
+    /// The sign-in's `acr` is one of `values`.
+    pub fn acr<I, S>(values: I) -> Require
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Require::new(Requirement::any_acr(values))
+    }
+
+    /// The sign-in's `amr` contains `method` (`mfa`, ...).
+    pub fn amr(method: impl Into<String>) -> Require {
+        Require::new(Requirement::amr(method))
+    }
+}
+
 /// Refuses requests whose token does not meet a core [`Requirement`] (403
 /// `insufficient_scope`): any combination of groups, scopes and custom checks.
 ///
@@ -149,13 +193,13 @@ enum Check {
 }
 
 impl Check {
-    fn check(&self, claims: &CognitoClaims) -> Result<(), Denied> {
+    fn check(&self, claims: &CognitoClaims, verifier: &Verifier) -> Result<(), Denied> {
         match self {
             Self::Group(group) if claims.has_group(group) => Ok(()),
             Self::Group(group) => Err(Denied::missing_group([*group])),
             Self::Scope(scope) if claims.has_scope(scope) => Ok(()),
             Self::Scope(scope) => Err(Denied::missing_scope([*scope])),
-            Self::Requirement(requirement) => requirement.check(claims),
+            Self::Requirement(requirement) => verifier.check_requirement(claims, requirement),
         }
     }
 }
@@ -225,11 +269,13 @@ where
                 Some(AuthState {
                     claims: None,
                     handler,
+                    ..
                 }) => Some((AuthRejection::MissingToken, handler.clone())),
                 Some(AuthState {
                     claims: Some(claims),
                     handler,
-                }) => match self.check.check(claims) {
+                    verifier,
+                }) => match self.check.check(claims, verifier) {
                     Ok(()) => None,
                     Err(denied) => Some((AuthRejection::from(denied), handler.clone())),
                 },

@@ -54,7 +54,7 @@ mod auth;
 mod guard;
 
 pub use self::auth::{CognitoAuth, CognitoAuthService};
-pub use self::guard::{Require, RequireGroup, RequireScope, RequireService};
+pub use self::guard::{Require, RequireGroup, RequireScope, RequireService, RequireStepUp};
 
 #[cfg(doc)]
 use sanctum_core::Requirement;

@@ -4,11 +4,24 @@
 
 use actix_web::http::header::WWW_AUTHENTICATE;
 use actix_web::web::{self, ServiceConfig};
-use sanctum_actix::{CognitoAuth, CognitoUser, Require, RequireGroup, RequireScope};
+use std::time::Duration;
+
+use actix_web::HttpResponse;
+use sanctum_actix::{
+    AuthRejection, CognitoAuth, CognitoUser, Require, RequireGroup, RequireScope, RequireStepUp,
+};
 use sanctum_core::testing::conformance::{
-    ANONYMOUS, COOKIE_NAME, CUSTOM_HEADER, ConformanceEnv, Route,
+    ANONYMOUS, COOKIE_NAME, CUSTOM_HEADER, ConformanceEnv, Route, STEP_UP_ACR, STEP_UP_AMR,
+    STEP_UP_MAX_AGE, custom_rejection_body,
 };
 use sanctum_core::{ExpectedUse, RequestHeaders, Requirement, TokenSource};
+
+/// The conformance table's custom rejection: the rejection's status, `custom <code>`.
+pub fn custom_rejection(rejection: AuthRejection) -> HttpResponse {
+    let status = actix_web::http::StatusCode::from_u16(rejection.status().as_u16())
+        .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
+    HttpResponse::build(status).body(custom_rejection_body(rejection.error_code()))
+}
 
 /// Every conformance handler answers the user name of the `CognitoUser` it extracted.
 pub async fn user_name(user: CognitoUser) -> String {
@@ -28,6 +41,11 @@ pub fn conformance_routes(
 ) -> impl Fn(&mut ServiceConfig) + Clone + Send + 'static {
     let verifier = env.verifier.clone();
     let keys_down = env.keys_down_verifier.clone();
+    // one of each for every worker: a fresh verifier's first fetch is the path under test
+    let cold = env.fresh_verifier();
+    let cold_custom = env.fresh_verifier();
+    let keys_down_custom = env.fresh_keys_down_verifier();
+    let retiring = env.retiring_verifier.clone();
     move |cfg: &mut ServiceConfig| {
         for route in Route::ALL {
             let auth = CognitoAuth::new(verifier.clone());
@@ -93,6 +111,53 @@ pub fn conformance_routes(
                     cfg.service(resource.wrap(RequireGroup("admin")).get(user_name))
                 }
                 Route::ExtractorWithoutLayer => cfg.service(resource.get(user_name)),
+                Route::StepUpMaxAge => cfg.service(
+                    resource
+                        .wrap(RequireStepUp::max_age(Duration::from_secs(STEP_UP_MAX_AGE)))
+                        .wrap(auth)
+                        .get(user_name),
+                ),
+                Route::StepUpAcr => cfg.service(
+                    resource
+                        .wrap(RequireStepUp::acr([STEP_UP_ACR]))
+                        .wrap(auth)
+                        .get(user_name),
+                ),
+                Route::StepUpAmr => cfg.service(
+                    resource
+                        .wrap(RequireStepUp::amr(STEP_UP_AMR))
+                        .wrap(auth)
+                        .get(user_name),
+                ),
+                Route::HeaderOrCookie => cfg.service(
+                    resource
+                        .wrap(auth.token_source(TokenSource::one_of([
+                            TokenSource::Bearer,
+                            TokenSource::cookie(COOKIE_NAME),
+                        ])))
+                        .get(user_name),
+                ),
+                Route::ColdKeys => {
+                    cfg.service(resource.wrap(CognitoAuth::new(cold.clone())).get(user_name))
+                }
+                Route::ColdKeysCustomRejection => cfg.service(
+                    resource
+                        .wrap(CognitoAuth::new(cold_custom.clone()).on_rejection(custom_rejection))
+                        .get(user_name),
+                ),
+                Route::KeysDownCustomRejection => cfg.service(
+                    resource
+                        .wrap(
+                            CognitoAuth::new(keys_down_custom.clone())
+                                .on_rejection(custom_rejection),
+                        )
+                        .get(user_name),
+                ),
+                Route::RetiredKey => cfg.service(
+                    resource
+                        .wrap(CognitoAuth::new(retiring.clone()))
+                        .get(user_name),
+                ),
                 other => panic!("conformance route {other:?} is not wired in the actix test app"),
             };
         }

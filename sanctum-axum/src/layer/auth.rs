@@ -207,6 +207,7 @@ where
                 req.extensions_mut().insert(AuthContext {
                     user: None,
                     on_rejection: self.shared.on_rejection.clone(),
+                    verifier: self.shared.verifier.clone(),
                 });
                 return ResponseFuture::inner(self.inner.call(req));
             }
@@ -217,6 +218,7 @@ where
                 req.extensions_mut().insert(AuthContext {
                     user: Some(CognitoUser::new(claims)),
                     on_rejection: self.shared.on_rejection.clone(),
+                    verifier: self.shared.verifier.clone(),
                 });
                 return ResponseFuture::inner(self.inner.call(req));
             }
@@ -258,6 +260,7 @@ where
             req.extensions_mut().insert(AuthContext {
                 user: Some(CognitoUser::new(claims)),
                 on_rejection: shared.on_rejection.clone(),
+                verifier: shared.verifier.clone(),
             });
             drop((shared, token));
             let response = inner.call(req).await?;

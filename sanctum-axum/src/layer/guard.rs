@@ -1,6 +1,7 @@
 //! The guards: layers that let a request through only when its verified user meets a rule.
 
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use axum_core::response::{IntoResponse, Response};
 use http::Request;
@@ -84,6 +85,50 @@ impl RequireGroup {
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RequireScope(pub &'static str);
+
+/// Step-up guards for sensitive routes (RFC 9470): they refuse a valid token whose sign-in is
+/// too old or not strong enough with 401 `insufficient_user_authentication`, and tell the
+/// client what to sign in with (`max_age="..."`, `acr_values="..."`). Wired like
+/// [`RequireGroup`]; each builds a [`Require`].
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use axum::{Router, routing::post};
+/// use sanctum_axum::{CognitoAuthLayer, RequireStepUp};
+/// # fn app(verifier: sanctum_core::Verifier) -> Router {
+///
+/// Router::new()
+///     .route("/payouts", post(|| async { "sent" }))
+///     .route_layer(RequireStepUp::max_age(Duration::from_secs(300))) // signed in within 5 minutes
+///     .route_layer(RequireStepUp::amr("mfa")) // with MFA
+///     .route_layer(CognitoAuthLayer::new(verifier))
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct RequireStepUp;
+
+impl RequireStepUp {
+    /// The user signed in (`auth_time`) at most `max_age` ago, by the verifier's clock; a
+    /// token without `auth_time` is refused.
+    pub fn max_age(max_age: Duration) -> Require {
+        Require::new(Requirement::max_auth_age(max_age))
+    }
+
+    /// The sign-in's `acr` is one of `values`.
+    pub fn acr<I, S>(values: I) -> Require
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Require::new(Requirement::any_acr(values))
+    }
+
+    /// The sign-in's `amr` contains `method` (`mfa`, ...).
+    pub fn amr(method: impl Into<String>) -> Require {
+        Require::new(Requirement::amr(method))
+    }
+}
 
 /// Lets through users meeting any core [`Requirement`]: combinations of groups, scopes and
 /// custom checks. Wired like [`RequireGroup`].
@@ -180,7 +225,12 @@ impl<S> RequireService<S> {
         };
         let rejection = match &context.user {
             None => AuthRejection::MissingToken,
-            Some(user) => AuthRejection::from(self.requirement.check(user).err()?),
+            Some(user) => AuthRejection::from(
+                context
+                    .verifier
+                    .check_requirement(user, &self.requirement)
+                    .err()?,
+            ),
         };
         Some(context.rejection(rejection))
     }

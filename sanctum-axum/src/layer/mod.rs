@@ -23,4 +23,4 @@ pub mod future;
 mod guard;
 
 pub use auth::{CognitoAuth, CognitoAuthLayer};
-pub use guard::{Require, RequireGroup, RequireScope, RequireService};
+pub use guard::{Require, RequireGroup, RequireScope, RequireService, RequireStepUp};

@@ -9,14 +9,26 @@ use axum::body::Body;
 use axum::routing::{MethodRouter, get};
 use http::{Request, Response};
 use http_body_util::BodyExt as _;
+use std::time::Duration;
+
 use sanctum_axum::{
-    CognitoAuthLayer, CognitoUser, ExpectedUse, Require, RequireGroup, RequireScope, TokenSource,
+    AuthRejection, CognitoAuthLayer, CognitoUser, ExpectedUse, Require, RequireGroup, RequireScope,
+    RequireStepUp, TokenSource,
 };
 use sanctum_core::RequestHeaders;
 use sanctum_core::Requirement;
 use sanctum_core::testing::conformance::{
-    ANONYMOUS, COOKIE_NAME, CUSTOM_HEADER, ConformanceEnv, Route,
+    ANONYMOUS, COOKIE_NAME, CUSTOM_HEADER, ConformanceEnv, Route, STEP_UP_ACR, STEP_UP_AMR,
+    STEP_UP_MAX_AGE, custom_rejection_body,
 };
+
+/// The conformance table's custom rejection: the rejection's status, `custom <code>`.
+pub(crate) fn custom_rejection(rejection: AuthRejection) -> (http::StatusCode, String) {
+    (
+        rejection.status(),
+        custom_rejection_body(rejection.error_code()),
+    )
+}
 use tower::ServiceExt as _;
 
 /// The user name of the verified user, as every conformance handler answers.
@@ -60,6 +72,27 @@ pub(crate) fn conformance_route(env: &ConformanceEnv, route: Route) -> MethodRou
         }
         Route::GuardWithoutLayer => get(user_name).route_layer(RequireGroup("admin")),
         Route::ExtractorWithoutLayer => get(user_name),
+        Route::StepUpMaxAge => {
+            guarded(RequireStepUp::max_age(Duration::from_secs(STEP_UP_MAX_AGE)))
+        }
+        Route::StepUpAcr => guarded(RequireStepUp::acr([STEP_UP_ACR])),
+        Route::StepUpAmr => guarded(RequireStepUp::amr(STEP_UP_AMR)),
+        Route::HeaderOrCookie => {
+            get(user_name).route_layer(auth.token_source(TokenSource::one_of([
+                TokenSource::Bearer,
+                TokenSource::cookie(COOKIE_NAME),
+            ])))
+        }
+        Route::ColdKeys => get(user_name).route_layer(CognitoAuthLayer::new(env.fresh_verifier())),
+        Route::ColdKeysCustomRejection => get(user_name).route_layer(
+            CognitoAuthLayer::new(env.fresh_verifier()).on_rejection(custom_rejection),
+        ),
+        Route::KeysDownCustomRejection => get(user_name).route_layer(
+            CognitoAuthLayer::new(env.fresh_keys_down_verifier()).on_rejection(custom_rejection),
+        ),
+        Route::RetiredKey => {
+            get(user_name).route_layer(CognitoAuthLayer::new(env.retiring_verifier.clone()))
+        }
         other => panic!("conformance route {other:?} is not wired in this test yet"),
     }
 }

@@ -244,6 +244,23 @@ impl CognitoClaims {
             .get_or_init(|| payload::extra(&self.raw, self.token_use))
     }
 
+    /// `acr`, the authentication context class of the sign-in (Cognito's step-up), when it is
+    /// a string.
+    #[must_use]
+    pub fn acr(&self) -> Option<&str> {
+        self.claim("acr").and_then(Value::as_str)
+    }
+
+    /// `amr`, the authentication methods of the sign-in (`pwd`, `mfa`, ...); the strings of the
+    /// array, none when absent or not an array.
+    pub fn amr(&self) -> impl Iterator<Item = &str> {
+        self.claim("amr")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+    }
+
     /// Whether the user is in `group`.
     #[must_use]
     pub fn has_group(&self, group: &str) -> bool {

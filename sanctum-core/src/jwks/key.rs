@@ -3,20 +3,35 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use aws_lc_rs::signature::{self, ParsedPublicKey, RsaPublicKeyComponents};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 
+/// Numbers every key parsed in this process, so a cached verification can tell whether the
+/// key that verified it is still the one published (see [`PreparedKey::serial`]).
+static SERIAL: AtomicU64 = AtomicU64::new(1);
+
 /// One RSA key from a JWKS, parsed once into an aws-lc-rs key.
 pub(crate) struct PreparedKey {
     /// The JWK's `alg`, when it states one.
     pub(crate) alg: Option<String>,
+    /// Unique in this process. A refetch that publishes the same key material under the same
+    /// `kid` keeps the old key, serial included; new material gets a new serial.
+    pub(crate) serial: u64,
+    /// What makes two JWKs the same key: modulus, exponent and `alg`.
+    material: (Vec<u8>, Vec<u8>),
     key: ParsedPublicKey,
 }
 
 impl PreparedKey {
+    /// Whether `other` is the same key (same modulus, exponent and `alg`).
+    pub(crate) fn same_material(&self, other: &PreparedKey) -> bool {
+        self.material == other.material && self.alg == other.alg
+    }
+
     /// Verifies an RS256 signature over `message`.
     #[inline]
     pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
@@ -28,6 +43,7 @@ impl fmt::Debug for PreparedKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PreparedKey")
             .field("alg", &self.alg)
+            .field("serial", &self.serial)
             .finish_non_exhaustive()
     }
 }
@@ -100,6 +116,8 @@ fn prepare(jwk: &RawJwk) -> Result<(String, PreparedKey), &'static str> {
         kid,
         PreparedKey {
             alg: jwk.alg.clone(),
+            serial: SERIAL.fetch_add(1, Ordering::Relaxed),
+            material: (n.to_vec(), e.to_vec()),
             key,
         },
     ))

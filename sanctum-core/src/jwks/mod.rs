@@ -1,20 +1,29 @@
 //! The JWKS cache: signing keys by `kid`, fetched once, refetched sparingly.
 //!
 //! Policy (DESIGN.md "JWKS policy"):
-//! - keys are parsed once into ready aws-lc-rs keys and looked up by `kid` without waiting on
-//!   any fetch (a read lock held for an `Arc` clone, never across I/O);
-//! - an unknown `kid` triggers one refetch, but never more often than the cooldown per JWKS URL;
-//!   inside the cooldown the lookup fails fast;
+//! - keys are cached by `kid` per issuer's JWKS URL, parsed once into ready aws-lc-rs keys and
+//!   looked up without waiting on any fetch (a read lock held for an `Arc` clone, never across
+//!   I/O);
+//! - an unknown `kid` triggers one refetch, but never more often than the cooldown (default
+//!   10 s) after a successful fetch; inside the cooldown the lookup fails fast, without
+//!   spawning work or taking the fetch lock;
+//! - a failed fetch (timeout, connection error, non-2xx, bad document) may be retried after a
+//!   short backoff: 1 s, doubling with each failure in a row, up to the cooldown;
+//! - cooldown and backoff run on the clock's monotonic time: a wall-clock step never stops
+//!   refetching;
 //! - concurrent lookups that need a fetch share one (single-flight: they queue on an async
 //!   mutex and find the keys the first one fetched);
-//! - a failed fetch keeps the last good keys and is reported as "keys unavailable".
+//! - a failed fetch keeps the last good keys and is reported as "keys unavailable";
+//! - a refetch that drops a key (or replaces it under the same `kid`) retires it at once, for
+//!   cached verifications too: each key set has a generation, bumped on every change.
 
 mod fetch;
 mod key;
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 pub(crate) use fetch::Fetcher;
 pub(crate) use key::{KeySet, PreparedKey, parse_jwks};
@@ -22,11 +31,20 @@ pub(crate) use key::{KeySet, PreparedKey, parse_jwks};
 use crate::clock::Clock;
 use crate::error::{VerifyError, clip};
 
+/// The first wait after a failed fetch; it doubles with each failure in a row, up to the cooldown.
+const FIRST_BACKOFF: Duration = Duration::from_secs(1);
+
 /// Keys of one JWKS URL.
 pub(crate) struct Jwks {
     url: String,
     fetcher: Option<Fetcher>,
     keys: RwLock<Arc<KeySet>>,
+    /// Bumped whenever a fetch changes the key set (a key added, dropped or replaced).
+    generation: AtomicU64,
+    /// Monotonic milliseconds before which an unknown `kid` is refused without a fetch (0: none).
+    retry_at_ms: AtomicU64,
+    /// Why the latest fetch failed; `None` once one succeeds.
+    last_error: RwLock<Option<Arc<str>>>,
     fetch: tokio::sync::Mutex<FetchState>,
     cooldown: Duration,
     clock: Arc<dyn Clock>,
@@ -34,8 +52,18 @@ pub(crate) struct Jwks {
 
 #[derive(Default)]
 struct FetchState {
-    last_attempt: Option<SystemTime>,
-    last_error: Option<String>,
+    /// Failed fetches in a row.
+    failures: u32,
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// The wait after `failures` failed fetches in a row: 1 s, 2 s, 4 s ... capped at `cooldown`.
+fn backoff(failures: u32, cooldown: Duration) -> Duration {
+    let doubled = FIRST_BACKOFF.saturating_mul(1u32 << failures.saturating_sub(1).min(20));
+    doubled.min(cooldown)
 }
 
 impl Jwks {
@@ -50,6 +78,9 @@ impl Jwks {
             url,
             fetcher: Some(fetcher),
             keys: RwLock::new(Arc::new(KeySet::new())),
+            generation: AtomicU64::new(0),
+            retry_at_ms: AtomicU64::new(0),
+            last_error: RwLock::new(None),
             fetch: tokio::sync::Mutex::new(FetchState::default()),
             cooldown,
             clock,
@@ -62,6 +93,9 @@ impl Jwks {
             url: label,
             fetcher: None,
             keys: RwLock::new(Arc::new(keys)),
+            generation: AtomicU64::new(0),
+            retry_at_ms: AtomicU64::new(0),
+            last_error: RwLock::new(None),
             fetch: tokio::sync::Mutex::new(FetchState::default()),
             cooldown: Duration::ZERO,
             clock,
@@ -83,6 +117,49 @@ impl Jwks {
         self.fetcher.is_some()
     }
 
+    /// The key set's generation: it changes whenever a fetch adds, drops or replaces a key.
+    #[inline]
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Whether the key with this serial is still in the current key set.
+    pub(crate) fn has_key_serial(&self, serial: u64) -> bool {
+        let keys = match self.keys.read() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        keys.values().any(|k| k.serial == serial)
+    }
+
+    /// The refusal for an unknown `kid` while no fetch may start (inside the cooldown after a
+    /// successful fetch, or the backoff after a failed one); `None` when a fetch may start.
+    /// Takes no lock that a fetch holds and spawns nothing.
+    pub(crate) fn refusal_while_waiting(&self, kid: &str) -> Option<VerifyError> {
+        self.fetcher.as_ref()?;
+        let retry_at = self.retry_at_ms.load(Ordering::Acquire);
+        if retry_at == 0 || millis(self.clock.monotonic()) >= retry_at {
+            return None;
+        }
+        let last_error = match self.last_error.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        tracing::debug!(
+            url = %self.url,
+            kid = %clip(kid),
+            retry_in_ms = retry_at.saturating_sub(millis(self.clock.monotonic())),
+            "unknown kid while JWKS refetching waits (cooldown or backoff); not fetching"
+        );
+        Some(match last_error {
+            Some(reason) => VerifyError::KeysUnavailable {
+                url: self.url.clone(),
+                reason: reason.to_string(),
+            },
+            None => VerifyError::UnknownKey { kid: clip(kid) },
+        })
+    }
+
     /// The key for `kid`, fetching the JWKS when it is not cached and the cooldown allows.
     ///
     /// The slow path runs in its own task when a Tokio runtime is there, so a caller that gives
@@ -95,6 +172,9 @@ impl Jwks {
         }
         if self.fetcher.is_none() {
             return Err(VerifyError::UnknownKey { kid: clip(kid) });
+        }
+        if let Some(refusal) = self.refusal_while_waiting(kid) {
+            return Err(refusal);
         }
         match tokio::runtime::Handle::try_current() {
             Ok(runtime) => {
@@ -124,24 +204,9 @@ impl Jwks {
         if let Some(key) = self.cached(kid) {
             return Ok(key);
         }
-        let now = self.clock.now();
-        if let Some(last) = state.last_attempt {
-            let elapsed = now.duration_since(last).unwrap_or(Duration::ZERO);
-            if elapsed < self.cooldown {
-                tracing::debug!(
-                    url = %self.url,
-                    kid = %clip(kid),
-                    retry_in_ms = u64::try_from((self.cooldown - elapsed).as_millis()).unwrap_or(u64::MAX),
-                    "unknown kid inside the JWKS refetch cooldown; not fetching"
-                );
-                return Err(match &state.last_error {
-                    Some(reason) => VerifyError::KeysUnavailable {
-                        url: self.url.clone(),
-                        reason: reason.clone(),
-                    },
-                    None => VerifyError::UnknownKey { kid: clip(kid) },
-                });
-            }
+        // the fetch we queued behind found no such key, or failed: wait as it says
+        if let Some(refusal) = self.refusal_while_waiting(kid) {
+            return Err(refusal);
         }
         self.fetch_locked(fetcher, &mut state).await?;
         self.cached(kid)
@@ -162,30 +227,70 @@ impl Jwks {
         fetcher: &Fetcher,
         state: &mut FetchState,
     ) -> Result<(), VerifyError> {
-        let started = self.clock.now();
+        let started = self.clock.monotonic();
         let result = fetcher.fetch(&self.url).await;
         // Recorded only once the fetch has finished: a fetch cancelled half-way (possible only
         // without a runtime to run it on its own) arms no cooldown.
-        state.last_attempt = Some(started);
         match result {
             Ok(keys) => {
                 tracing::info!(url = %self.url, keys = keys.len(), "fetched JWKS");
-                state.last_error = None;
-                let mut slot = match self.keys.write() {
-                    Ok(guard) => guard,
-                    Err(poisoned) => poisoned.into_inner(),
-                };
-                *slot = Arc::new(keys);
+                state.failures = 0;
+                self.set_last_error(None);
+                self.install(keys);
+                self.retry_at_ms
+                    .store(millis(started + self.cooldown).max(1), Ordering::Release);
                 Ok(())
             }
             Err(reason) => {
-                tracing::warn!(url = %self.url, %reason, "JWKS fetch failed; keeping the last good keys");
-                state.last_error = Some(reason.clone());
+                state.failures = state.failures.saturating_add(1);
+                let wait = backoff(state.failures, self.cooldown);
+                tracing::warn!(
+                    url = %self.url,
+                    %reason,
+                    retry_in_ms = millis(wait),
+                    "JWKS fetch failed; keeping the last good keys"
+                );
+                self.set_last_error(Some(Arc::from(reason.as_str())));
+                let finished = self.clock.monotonic();
+                self.retry_at_ms
+                    .store(millis(finished + wait).max(1), Ordering::Release);
                 Err(VerifyError::KeysUnavailable {
                     url: self.url.clone(),
                     reason,
                 })
             }
+        }
+    }
+
+    fn set_last_error(&self, error: Option<Arc<str>>) {
+        let mut slot = match self.last_error.write() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        *slot = error;
+    }
+
+    /// Replaces the key set. A key published again with the same `kid` and material stays the
+    /// same key (same serial); the generation moves only when the set really changed.
+    fn install(&self, fetched: KeySet) {
+        let mut slot = match self.keys.write() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let mut changed = fetched.len() != slot.len();
+        let merged: KeySet = fetched
+            .into_iter()
+            .map(|(kid, key)| match slot.get(&kid) {
+                Some(old) if old.same_material(&key) => (kid, Arc::clone(old)),
+                _ => {
+                    changed = true;
+                    (kid, key)
+                }
+            })
+            .collect();
+        *slot = Arc::new(merged);
+        if changed {
+            self.generation.fetch_add(1, Ordering::AcqRel);
         }
     }
 
@@ -204,7 +309,25 @@ impl fmt::Debug for Jwks {
             .field("url", &self.url)
             .field("fixed", &self.fetcher.is_none())
             .field("keys", &self.len())
+            .field("generation", &self.generation())
             .field("cooldown", &self.cooldown)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_one_second_up_to_the_cooldown() {
+        let cooldown = Duration::from_secs(10);
+        let waits: Vec<u64> = (1..=6).map(|n| backoff(n, cooldown).as_secs()).collect();
+        assert_eq!(waits, [1, 2, 4, 8, 10, 10]);
+        assert_eq!(backoff(u32::MAX, cooldown), cooldown);
+        assert_eq!(
+            backoff(1, Duration::from_millis(300)),
+            Duration::from_millis(300)
+        );
     }
 }

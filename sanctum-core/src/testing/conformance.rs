@@ -5,6 +5,7 @@
 //! [`Case::check`]. Any case that behaves differently in one adapter is a bug in it.
 
 use std::fmt;
+use std::time::Duration;
 
 use super::{JwksMode, TestIssuer};
 use crate::verify::Verifier;
@@ -15,6 +16,22 @@ pub const COOKIE_NAME: &str = "sanctum_token";
 pub const CUSTOM_HEADER: &str = "x-sanctum-token";
 /// The body of an optional-auth route when the request has no token.
 pub const ANONYMOUS: &str = "anonymous";
+/// The replica region [`ConformanceEnv::verifier`]'s pool is configured with.
+pub const REPLICA_REGION: &str = "us-west-2";
+/// The maximum sign-in age of [`Route::StepUpMaxAge`], in seconds.
+pub const STEP_UP_MAX_AGE: u64 = 300;
+/// The `acr` [`Route::StepUpAcr`] accepts.
+pub const STEP_UP_ACR: &str = "urn:sanctum:acr:mfa";
+/// The `amr` method [`Route::StepUpAmr`] requires.
+pub const STEP_UP_AMR: &str = "mfa";
+
+/// The body a custom rejection handler ([`Route::ColdKeysCustomRejection`],
+/// [`Route::KeysDownCustomRejection`]) answers: `custom <error code>`, with the rejection's
+/// status and no `WWW-Authenticate`.
+#[must_use]
+pub fn custom_rejection_body(error_code: &str) -> String {
+    format!("custom {error_code}")
+}
 
 /// A route of the conformance app. Every handler answers 200 with the user name of the
 /// `CognitoUser` it extracted (or [`ANONYMOUS`]).
@@ -48,11 +65,33 @@ pub enum Route {
     GuardWithoutLayer,
     /// A handler taking `CognitoUser` with no auth layer in front.
     ExtractorWithoutLayer,
+    /// As `Protected`, plus `RequireStepUp::max_age` of [`STEP_UP_MAX_AGE`] seconds.
+    StepUpMaxAge,
+    /// As `Protected`, plus `RequireStepUp::acr([STEP_UP_ACR])`.
+    StepUpAcr,
+    /// As `Protected`, plus `RequireStepUp::amr(STEP_UP_AMR)`.
+    StepUpAmr,
+    /// Auth layer reading `TokenSource::one_of([TokenSource::Bearer,
+    /// TokenSource::cookie(COOKIE_NAME)])`.
+    HeaderOrCookie,
+    /// Auth layer over [`ConformanceEnv::fresh_verifier`] (its own, with nothing fetched yet):
+    /// the first request for a `kid` goes through the JWKS fetch.
+    ColdKeys,
+    /// As `ColdKeys` (another fresh verifier), with an `on_rejection` handler answering the
+    /// rejection's status and [`custom_rejection_body`].
+    ColdKeysCustomRejection,
+    /// Auth layer over a fresh [`ConformanceEnv::keys_down_verifier`]-like verifier (from
+    /// [`ConformanceEnv::fresh_keys_down_verifier`]) with the `on_rejection` handler of
+    /// `ColdKeysCustomRejection`.
+    KeysDownCustomRejection,
+    /// Auth layer over [`ConformanceEnv::retiring_verifier`], which verified (and cached)
+    /// [`ConformanceEnv::retired_token`] before its key was retired and refetched.
+    RetiredKey,
 }
 
 impl Route {
     /// Every route.
-    pub const ALL: [Route; 13] = [
+    pub const ALL: [Route; 21] = [
         Route::Protected,
         Route::Admin,
         Route::AnyGroup,
@@ -66,6 +105,14 @@ impl Route {
         Route::KeysDown,
         Route::GuardWithoutLayer,
         Route::ExtractorWithoutLayer,
+        Route::StepUpMaxAge,
+        Route::StepUpAcr,
+        Route::StepUpAmr,
+        Route::HeaderOrCookie,
+        Route::ColdKeys,
+        Route::ColdKeysCustomRejection,
+        Route::KeysDownCustomRejection,
+        Route::RetiredKey,
     ];
 
     /// The route's path.
@@ -85,6 +132,14 @@ impl Route {
             Route::KeysDown => "/keys-down",
             Route::GuardWithoutLayer => "/no-layer/guard",
             Route::ExtractorWithoutLayer => "/no-layer/extractor",
+            Route::StepUpMaxAge => "/step-up/max-age",
+            Route::StepUpAcr => "/step-up/acr",
+            Route::StepUpAmr => "/step-up/amr",
+            Route::HeaderOrCookie => "/header-or-cookie",
+            Route::ColdKeys => "/cold-keys",
+            Route::ColdKeysCustomRejection => "/cold-keys/custom-rejection",
+            Route::KeysDownCustomRejection => "/keys-down/custom-rejection",
+            Route::RetiredKey => "/retired-key",
         }
     }
 }
@@ -98,6 +153,8 @@ pub enum Challenge {
     Bare,
     /// `Bearer error="<code>", error_description="..."`.
     Error(&'static str),
+    /// Exactly this value.
+    Exact(&'static str),
 }
 
 /// The expected body.
@@ -150,6 +207,7 @@ impl Case {
             (Challenge::Error(code), Some(value))
                 if value.starts_with(&format!("Bearer error=\"{code}\", error_description=\"")) => {
             }
+            (Challenge::Exact(expected), Some(value)) if value == expected => {}
             (expected, got) => {
                 problems.push(format!("WWW-Authenticate {got:?}, expected {expected:?}"))
             }
@@ -187,17 +245,26 @@ impl Case {
     }
 }
 
-/// Two issuers and their verifiers: one healthy, one whose JWKS endpoint fails.
+/// The issuers and verifiers of the table: a healthy one, one whose JWKS endpoint fails, and
+/// one that retired the key of a token it had verified.
 #[derive(Debug, Clone)]
 pub struct ConformanceEnv {
     /// The healthy issuer.
     pub issuer: TestIssuer,
-    /// A verifier for [`issuer`](Self::issuer).
+    /// A verifier for [`issuer`](Self::issuer), its pool with the replica region
+    /// [`REPLICA_REGION`].
     pub verifier: Verifier,
     /// An issuer whose JWKS endpoint answers 500.
     pub keys_down_issuer: TestIssuer,
     /// A verifier for [`keys_down_issuer`](Self::keys_down_issuer), with nothing cached.
     pub keys_down_verifier: Verifier,
+    /// An issuer that rotated its key and stopped publishing the old one.
+    pub retiring_issuer: TestIssuer,
+    /// A verifier (cache on) that verified [`retired_token`](Self::retired_token), then
+    /// refetched the keys without its key.
+    pub retiring_verifier: Verifier,
+    /// A token signed with the retired key.
+    pub retired_token: String,
 }
 
 impl ConformanceEnv {
@@ -212,12 +279,63 @@ impl ConformanceEnv {
             .start()
             .await?;
         keys_down_issuer.set_jwks_mode(JwksMode::Fail);
+
+        let retiring_issuer = TestIssuer::builder()
+            .pool_id("us-east-1_SanctumRetire")
+            .start()
+            .await?;
+        let retiring_verifier = retiring_issuer
+            .verifier_builder()
+            .jwks_cooldown(Duration::ZERO)
+            .build()
+            .map_err(std::io::Error::other)?;
+        let retired_token = retiring_issuer.access_token().username("rex").build();
+        retiring_verifier
+            .verify_access(&retired_token)
+            .await
+            .map_err(std::io::Error::other)?;
+        let old_kid = retiring_issuer.active_kid();
+        retiring_issuer.rotate_key();
+        retiring_issuer.retire_key(&old_kid);
+        // a token of the new key makes the verifier refetch: the old key is gone
+        retiring_verifier
+            .verify_access(&retiring_issuer.access_token().build())
+            .await
+            .map_err(std::io::Error::other)?;
+
+        let verifier = Verifier::builder()
+            .pool(issuer.user_pool().replica_regions([REPLICA_REGION]))
+            .build()
+            .map_err(std::io::Error::other)?;
         Ok(Self {
-            verifier: issuer.verifier(),
+            verifier,
             keys_down_verifier: keys_down_issuer.verifier(),
             issuer,
             keys_down_issuer,
+            retiring_issuer,
+            retiring_verifier,
+            retired_token,
         })
+    }
+
+    /// A new verifier for [`issuer`](Self::issuer), configured as
+    /// [`verifier`](Self::verifier), with nothing fetched or cached yet.
+    ///
+    /// # Panics
+    /// Never: the test issuer's pool is valid.
+    #[must_use]
+    pub fn fresh_verifier(&self) -> Verifier {
+        #[allow(clippy::expect_used)]
+        Verifier::builder()
+            .pool(self.issuer.user_pool().replica_regions([REPLICA_REGION]))
+            .build()
+            .expect("the test issuer's pool is valid")
+    }
+
+    /// A new verifier for [`keys_down_issuer`](Self::keys_down_issuer), nothing cached.
+    #[must_use]
+    pub fn fresh_keys_down_verifier(&self) -> Verifier {
+        self.keys_down_issuer.verifier()
     }
 
     /// The table.
@@ -258,6 +376,37 @@ impl ConformanceEnv {
         let alg_none = i.access_token().unsigned().build();
         let oversized = i.access_token().padded_to(9 * 1024).build();
         let down_token = self.keys_down_issuer.access_token().build();
+        let updated_iss = i
+            .access_token()
+            .username("uma")
+            .issuer(&i.updated_issuer())
+            .build();
+        let replica_iss = i
+            .access_token()
+            .username("rhea")
+            .issuer(&i.replica_issuer(REPLICA_REGION))
+            .build();
+        let trailing_slash_iss = i.access_token().issuer(&format!("{}/", i.issuer())).build();
+        let unknown_kid = i.access_token().kid("sanctum-unknown-kid").build();
+        let fresh_sign_in = i.access_token().username("fay").build();
+        let stale_sign_in = i.access_token().auth_time_in_secs(-3600).build();
+        let no_auth_time = i.access_token().without_claim("auth_time").build();
+        let mfa_acr = i
+            .access_token()
+            .username("ace")
+            .claim("acr", STEP_UP_ACR)
+            .build();
+        let weak_acr = i.access_token().claim("acr", "urn:sanctum:acr:pwd").build();
+        let mfa_amr = i
+            .access_token()
+            .username("amy")
+            .claim("amr", serde_json::json!(["pwd", STEP_UP_AMR]))
+            .build();
+        let pwd_amr = i
+            .access_token()
+            .claim("amr", serde_json::json!(["pwd"]))
+            .build();
+        let new_key_token = self.retiring_issuer.access_token().username("nina").build();
 
         let bearer = |t: &str| vec![("authorization".to_owned(), format!("Bearer {t}"))];
         let header = |k: &str, v: &str| vec![(k.to_owned(), v.to_owned())];
@@ -308,8 +457,195 @@ impl ConformanceEnv {
                 "insufficient_scope",
             )
         };
+        let step_up = |name, route, headers, exact: &'static str| Case {
+            challenge: Challenge::Exact(exact),
+            ..fail(
+                name,
+                route,
+                headers,
+                401,
+                Challenge::None,
+                "insufficient_user_authentication",
+            )
+        };
+        let bad_request = |name, route, headers| {
+            fail(
+                name,
+                route,
+                headers,
+                400,
+                Challenge::Error("invalid_request"),
+                "invalid_request",
+            )
+        };
+        let custom = |name, route, headers, status, code: &str| Case {
+            body: Body::Text(custom_rejection_body(code)),
+            ..fail(name, route, headers, status, Challenge::None, "unused")
+        };
+        let twice = |a: &str, b: &str| {
+            vec![
+                ("authorization".to_owned(), format!("Bearer {a}")),
+                ("authorization".to_owned(), format!("Bearer {b}")),
+            ]
+        };
+        let cookie_of = |t: &str| ("cookie".to_owned(), format!("{COOKIE_NAME}={t}"));
         use Route as R;
-        vec![
+        let mut cases = vec![
+            // issuers (DESIGN "Verification", check 3)
+            ok(
+                "UPDATED-form issuer is accepted",
+                R::Protected,
+                bearer(&updated_iss),
+                "uma",
+            ),
+            ok(
+                "replica-region issuer is accepted",
+                R::Protected,
+                bearer(&replica_iss),
+                "rhea",
+            ),
+            invalid(
+                "issuer with a trailing slash",
+                R::Protected,
+                bearer(&trailing_slash_iss),
+            ),
+            // the key-fetch path: the first request for a kid
+            invalid(
+                "unknown kid, refused after the fetch",
+                R::ColdKeys,
+                bearer(&unknown_kid),
+            ),
+            ok(
+                "cold keys: a valid token after the fetch",
+                R::ColdKeys,
+                bearer(&alice),
+                "alice",
+            ),
+            custom(
+                "on_rejection on the key-fetch path",
+                R::ColdKeysCustomRejection,
+                bearer(&unknown_kid),
+                401,
+                "invalid_token",
+            ),
+            custom(
+                "on_rejection when keys are unavailable",
+                R::KeysDownCustomRejection,
+                bearer(&down_token),
+                503,
+                "temporarily_unavailable",
+            ),
+            // key retirement, cache on
+            invalid(
+                "a cached token of a retired key is refused after the refetch",
+                R::RetiredKey,
+                bearer(&self.retired_token),
+            ),
+            ok(
+                "the new key's token verifies",
+                R::RetiredKey,
+                bearer(&new_key_token),
+                "nina",
+            ),
+            // repeated credentials (RFC 6750 3.1)
+            bad_request(
+                "two Authorization headers",
+                R::Protected,
+                twice(&alice, &alice),
+            ),
+            bad_request(
+                "optional: two Authorization headers",
+                R::Optional,
+                twice(&alice, &root),
+            ),
+            bad_request(
+                "Bearer and Basic Authorization headers",
+                R::Protected,
+                vec![
+                    ("authorization".to_owned(), format!("Bearer {alice}")),
+                    ("authorization".to_owned(), "Basic YWxpY2U6cHc=".to_owned()),
+                ],
+            ),
+            ok(
+                "header or cookie: the header",
+                R::HeaderOrCookie,
+                bearer(&alice),
+                "alice",
+            ),
+            ok(
+                "header or cookie: the cookie",
+                R::HeaderOrCookie,
+                vec![cookie_of(&alice)],
+                "alice",
+            ),
+            bad_request(
+                "header or cookie: a token in both",
+                R::HeaderOrCookie,
+                [bearer(&alice), vec![cookie_of(&alice)]].concat(),
+            ),
+            missing("header or cookie: neither", R::HeaderOrCookie, vec![]),
+            bad_request(
+                "the token cookie twice",
+                R::Cookie,
+                vec![cookie_of(&alice), cookie_of(&root)],
+            ),
+            // step-up (RFC 9470)
+            ok(
+                "step-up: fresh sign-in",
+                R::StepUpMaxAge,
+                bearer(&fresh_sign_in),
+                "fay",
+            ),
+            step_up(
+                "step-up: sign-in too old",
+                R::StepUpMaxAge,
+                bearer(&stale_sign_in),
+                "Bearer error=\"insufficient_user_authentication\", error_description=\"a more recent sign-in is required\", max_age=\"300\"",
+            ),
+            step_up(
+                "step-up: no auth_time",
+                R::StepUpMaxAge,
+                bearer(&no_auth_time),
+                "Bearer error=\"insufficient_user_authentication\", error_description=\"a more recent sign-in is required\", max_age=\"300\"",
+            ),
+            missing("step-up: no token", R::StepUpMaxAge, vec![]),
+            ok(
+                "step-up: acr accepted",
+                R::StepUpAcr,
+                bearer(&mfa_acr),
+                "ace",
+            ),
+            step_up(
+                "step-up: acr not accepted",
+                R::StepUpAcr,
+                bearer(&weak_acr),
+                "Bearer error=\"insufficient_user_authentication\", error_description=\"a different authentication level is required\", acr_values=\"urn:sanctum:acr:mfa\"",
+            ),
+            step_up(
+                "step-up: no acr",
+                R::StepUpAcr,
+                bearer(&alice),
+                "Bearer error=\"insufficient_user_authentication\", error_description=\"a different authentication level is required\", acr_values=\"urn:sanctum:acr:mfa\"",
+            ),
+            ok(
+                "step-up: amr has mfa",
+                R::StepUpAmr,
+                bearer(&mfa_amr),
+                "amy",
+            ),
+            step_up(
+                "step-up: amr lacks mfa",
+                R::StepUpAmr,
+                bearer(&pwd_amr),
+                "Bearer error=\"insufficient_user_authentication\", error_description=\"a different authentication method is required\"",
+            ),
+            invalid(
+                "step-up: an expired token is 401 invalid_token",
+                R::StepUpAmr,
+                bearer(&expired),
+            ),
+        ];
+        cases.extend(vec![
             missing("no token", R::Protected, vec![]),
             ok("valid access token", R::Protected, bearer(&alice), "alice"),
             ok(
@@ -493,7 +829,8 @@ impl ConformanceEnv {
                 Challenge::None,
                 "server_error",
             ),
-        ]
+        ]);
+        cases
     }
 }
 

@@ -67,6 +67,8 @@ pub enum JwksMode {
     Garbage,
     /// Accept the connection and never answer (up to 30 s), to exercise fetch timeouts.
     Stall,
+    /// Answer HTTP 403, as a JWKS host that refuses the caller does.
+    Forbidden,
 }
 
 impl JwksMode {
@@ -75,6 +77,7 @@ impl JwksMode {
             1 => Self::Fail,
             2 => Self::Garbage,
             3 => Self::Stall,
+            4 => Self::Forbidden,
             _ => Self::Serve,
         }
     }
@@ -85,6 +88,7 @@ impl JwksMode {
             Self::Fail => 1,
             Self::Garbage => 2,
             Self::Stall => 3,
+            Self::Forbidden => 4,
         }
     }
 }
@@ -290,6 +294,26 @@ impl TestIssuer {
         )
     }
 
+    /// The pool's `iss` in Cognito's UPDATED form
+    /// (`https://issuer-cognito-idp.{region}.amazonaws.com/{pool}`), which the pool's verifier
+    /// accepts too: mint a token with it by `.issuer(&issuer.updated_issuer())`.
+    #[must_use]
+    pub fn updated_issuer(&self) -> String {
+        format!(
+            "https://issuer-cognito-idp.{}.amazonaws.com/{}",
+            self.inner.region, self.inner.pool_id
+        )
+    }
+
+    /// The `iss` the pool's replica in `region` issues (ORIGINAL form).
+    #[must_use]
+    pub fn replica_issuer(&self, region: &str) -> String {
+        format!(
+            "https://cognito-idp.{region}.amazonaws.com/{}",
+            self.inner.pool_id
+        )
+    }
+
     /// Where its keys are served: `http://127.0.0.1:{port}/{pool}/.well-known/jwks.json`.
     #[must_use]
     pub fn jwks_url(&self) -> String {
@@ -321,12 +345,13 @@ impl TestIssuer {
             .with_jwks_url(self.jwks_url())
     }
 
-    /// A verifier builder preset with [`user_pool`](Self::user_pool) and this issuer's clock.
+    /// A verifier builder preset with [`user_pool`](Self::user_pool) and this issuer's clock
+    /// (a [`ManualClock`](crate::ManualClock) given to the issuer drives the verifier's time
+    /// checks and its JWKS cooldown alike).
     pub fn verifier_builder(&self) -> VerifierBuilder {
-        let clock = Arc::clone(&self.inner.clock);
         Verifier::builder()
             .pool(self.user_pool())
-            .clock(move || clock.now())
+            .shared_clock(Arc::clone(&self.inner.clock))
     }
 
     /// A verifier with default settings for this issuer.
@@ -585,6 +610,12 @@ impl TokenBuilder {
     pub fn issued_in_secs(self, secs: i64) -> Self {
         let iat = self.issuer.now_secs().saturating_add(secs);
         self.claim("iat", iat)
+    }
+
+    /// Sets `auth_time`, the sign-in time, to now plus `secs` (negative: signed in earlier).
+    pub fn auth_time_in_secs(self, secs: i64) -> Self {
+        let at = self.issuer.now_secs().saturating_add(secs);
+        self.claim("auth_time", at)
     }
 
     /// Sets `nbf` to now plus `secs`.

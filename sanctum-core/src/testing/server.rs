@@ -63,6 +63,9 @@ async fn handle(mut stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<(
             )
             .await
         }
+        JwksMode::Forbidden => {
+            respond(&mut stream, "403 Forbidden", "text/plain", b"forbidden").await
+        }
         JwksMode::Garbage => {
             respond(
                 &mut stream,

@@ -12,11 +12,34 @@ use std::time::{Duration, Instant};
 
 use crate::claims::CognitoClaims;
 
+/// A verified token: its claims, the issuer that picked its keys, and which key verified it.
 #[derive(Clone)]
 pub(crate) struct Entry {
     pub(crate) claims: Arc<CognitoClaims>,
-    pub(crate) pool: usize,
+    /// Index of the verifier's issuer.
+    pub(crate) issuer: usize,
+    /// The serial of the key that verified the signature.
+    pub(crate) key_serial: u64,
+    /// The issuer's key-set generation when that key was current.
+    pub(crate) generation: u64,
     ttl: Duration,
+}
+
+impl Entry {
+    pub(crate) fn new(
+        claims: Arc<CognitoClaims>,
+        issuer: usize,
+        key_serial: u64,
+        generation: u64,
+    ) -> Self {
+        Self {
+            claims,
+            issuer,
+            key_serial,
+            generation,
+            ttl: Duration::ZERO,
+        }
+    }
 }
 
 struct UntilExp;
@@ -92,13 +115,12 @@ impl TokenCache {
 
     /// Caches until `exp` (`now` and `exp` in seconds since the epoch); an already expired token
     /// is not cached at all.
-    pub(crate) fn insert(&self, token: &str, claims: Arc<CognitoClaims>, pool: usize, now: u64) {
-        if claims.exp() <= now {
+    pub(crate) fn insert(&self, token: &str, mut entry: Entry, now: u64) {
+        if entry.claims.exp() <= now {
             return;
         }
-        let ttl = Duration::from_secs(claims.exp() - now);
-        self.cache
-            .insert(Arc::from(token), Entry { claims, pool, ttl });
+        entry.ttl = Duration::from_secs(entry.claims.exp() - now);
+        self.cache.insert(Arc::from(token), entry);
     }
 
     pub(crate) fn entry_count(&self) -> u64 {
@@ -143,7 +165,7 @@ mod tests {
             )
             .unwrap(),
         );
-        cache.insert(&a, Arc::clone(&claims), 0, 10);
+        cache.insert(&a, Entry::new(Arc::clone(&claims), 0, 1, 0), 10);
         assert!(cache.get(&a).is_some());
         assert!(cache.get(&b).is_none(), "a colliding hash is not a hit");
     }

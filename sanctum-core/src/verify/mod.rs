@@ -1,20 +1,20 @@
-//! The verifier: the nine checks of DESIGN.md, in order.
+//! The verifier: the checks of DESIGN.md, in order.
 //!
 //! 1. size at most [`max_token_size`](VerifierBuilder::max_token_size) (default 8 KiB), before
 //!    any decoding;
 //! 2. three base64url segments, a JSON header with `alg` `RS256` and a `kid`, a JSON payload
 //!    whose Cognito claims have the right types;
-//! 3. the key for `kid` in the pool's JWKS (fetched on demand, see [`crate::jwks`] policy), and
-//!    its own `alg`, when stated, RS256;
-//! 4. the signature;
-//! 5. `iss` exactly the configured issuer;
+//! 3. `iss` exactly one of the configured issuers ([`UserPool::issuers`]): this picks the pool
+//!    and the JWKS, so a token of an unknown issuer costs no key lookup, fetch or RSA work;
+//! 4. the key for `kid` in that issuer's **current** key set (fetched on demand, see the
+//!    [`crate::jwks`] policy), and its own `alg`, when stated, RS256 — on a verified-token
+//!    cache hit too: a key dropped by a refetch stops verifying at once;
+//! 5. the signature;
 //! 6. `exp` in the future, `nbf`/`iat` not in the future, with the [leeway](VerifierBuilder::leeway);
 //! 7. `token_use` as asked;
 //! 8. `client_id` (access) or `aud` (ID) one of the pool's app clients;
-//! 9. an optional [`Requirement`].
-//!
-//! With several pools, the pool is chosen by `iss`; a token whose `iss` matches none of several
-//! pools fails check 5 without a key lookup, as there is no JWKS to look in.
+//! 9. an optional [`Requirement`] (groups, scopes, custom checks, step-up), checked with the
+//!    verifier's clock.
 
 mod cache;
 mod token;
@@ -31,14 +31,14 @@ use crate::error::{ConfigError, TimeClaim, VerifyError, clip};
 use crate::jwks::{Fetcher, Jwks, PreparedKey, parse_jwks};
 use crate::rbac::Requirement;
 
-use self::cache::TokenCache;
+use self::cache::{Entry, TokenCache};
 use self::token::{Parsed, RS256};
 
 /// How far a verification got without waiting.
 enum Begun<'t> {
     /// Answered: verified, or refused.
     Done(Result<Arc<CognitoClaims>, VerifyError>),
-    /// Parsed, and the key of the pool at this index must be fetched (boxed: the rare case).
+    /// Parsed, and the key of the issuer at this index must be fetched (boxed: the rare case).
     NeedsKey(Box<Parsed<'t>>, usize),
 }
 
@@ -81,16 +81,19 @@ pub struct Verifier {
 }
 
 struct Inner {
-    pools: Vec<Pool>,
+    pools: Vec<UserPool>,
+    /// Every accepted `iss`, of every pool.
+    issuers: Vec<Issuer>,
     leeway: u64,
     max_token_size: usize,
     clock: Arc<dyn Clock>,
     cache: Option<TokenCache>,
 }
 
-struct Pool {
-    config: UserPool,
-    issuer: String,
+/// One accepted `iss`: its pool and its keys.
+struct Issuer {
+    iss: String,
+    pool: usize,
     jwks: Arc<Jwks>,
 }
 
@@ -139,11 +142,26 @@ impl Verifier {
         requirement: &Requirement,
     ) -> Result<Arc<CognitoClaims>, VerifyError> {
         let claims = self.verify(token, expected).await?;
-        if let Err(denied) = requirement.check(&claims) {
-            tracing::debug!(reason = %denied, "token refused by requirement");
-            return Err(denied.into());
-        }
+        self.check_requirement(&claims, requirement)?;
         Ok(claims)
+    }
+
+    /// Checks `requirement` on verified `claims` (check 9) with the verifier's clock, as the
+    /// adapters' guards do; a time rule (the age of the sign-in) reads the same clock as the
+    /// token's own time checks.
+    ///
+    /// # Errors
+    /// [`Denied`](crate::Denied) naming the first unmet part.
+    pub fn check_requirement(
+        &self,
+        claims: &CognitoClaims,
+        requirement: &Requirement,
+    ) -> Result<(), crate::Denied> {
+        requirement
+            .check_at(claims, self.now())
+            .inspect_err(|denied| {
+                tracing::debug!(reason = %denied, "token refused by requirement");
+            })
     }
 
     async fn verify_inner(
@@ -154,9 +172,10 @@ impl Verifier {
         match self.begin(token, expected) {
             Begun::Done(result) => result,
             // 3. the key is not cached: fetch it (single flight, cooldown), then go on
-            Begun::NeedsKey(parsed, pool_index) => {
-                let key = self.inner.pools[pool_index].jwks.key(&parsed.kid).await?;
-                self.finish(token, *parsed, pool_index, &key, expected)
+            Begun::NeedsKey(parsed, issuer) => {
+                let jwks = &self.inner.issuers[issuer].jwks;
+                let key = jwks.key(&parsed.kid).await?;
+                self.finish(token, *parsed, issuer, &key, expected)
             }
         }
     }
@@ -181,37 +200,39 @@ impl Verifier {
             Ok(parsed) => parsed,
             Err(err) => return Begun::Done(Err(err)),
         };
-        let pool_index = match inner
-            .pools
-            .iter()
-            .position(|p| p.issuer == parsed.claims.iss())
-        {
-            Some(i) => i,
-            // one pool: its keys decide first, then check 5 names the issuer
-            None if inner.pools.len() == 1 => 0,
-            None => {
-                return Begun::Done(Err(VerifyError::IssuerMismatch {
-                    iss: clip(parsed.claims.iss()),
-                }));
-            }
+        // 3. issuer: it picks the pool and the keys
+        let Some(issuer) = self.issuer_index(parsed.claims.iss()) else {
+            return Begun::Done(Err(VerifyError::IssuerMismatch {
+                iss: clip(parsed.claims.iss()),
+            }));
         };
-        // 3. key, when cached (a pool with a fixed JWKS has nothing more to fetch)
-        let jwks = &inner.pools[pool_index].jwks;
+        // 4. key, when cached (a fixed JWKS has nothing more to fetch; inside the cooldown or
+        // the backoff nothing is fetched either, and the refusal needs no future)
+        let jwks = &inner.issuers[issuer].jwks;
         match jwks.cached(&parsed.kid) {
-            Some(key) => Begun::Done(self.finish(token, parsed, pool_index, &key, expected)),
+            Some(key) => Begun::Done(self.finish(token, parsed, issuer, &key, expected)),
             None if !jwks.fetches() => Begun::Done(Err(VerifyError::UnknownKey {
                 kid: clip(&parsed.kid),
             })),
-            None => Begun::NeedsKey(Box::new(parsed), pool_index),
+            None => match jwks.refusal_while_waiting(&parsed.kid) {
+                Some(refusal) => Begun::Done(Err(refusal)),
+                None => Begun::NeedsKey(Box::new(parsed), issuer),
+            },
         }
     }
 
-    /// Checks 3 (the key's own `alg`) to 8 once the key is there; caches the verified claims.
+    /// The index of the issuer `iss` names, by exact match.
+    #[inline]
+    fn issuer_index(&self, iss: &str) -> Option<usize> {
+        self.inner.issuers.iter().position(|i| i.iss == iss)
+    }
+
+    /// Checks 4 (the key's own `alg`) to 8 once the key is there; caches the verified claims.
     fn finish(
         &self,
         token: &str,
         parsed: Parsed<'_>,
-        pool_index: usize,
+        issuer: usize,
         key: &PreparedKey,
         expected: ExpectedUse,
     ) -> Result<Arc<CognitoClaims>, VerifyError> {
@@ -223,16 +244,23 @@ impl Verifier {
                 key_alg: clip(key_alg),
             });
         }
-        // 4. signature
+        // 5. signature
         if !parsed.verify_with(key) {
             return Err(VerifyError::InvalidSignature);
         }
         let claims = Arc::new(parsed.claims);
         if let Some(cache) = &self.inner.cache {
-            cache.insert(token, Arc::clone(&claims), pool_index, self.now());
+            // The generation is read before the key is confirmed current: if a refetch drops
+            // the key in between, the entry's generation is already stale and every hit checks.
+            let jwks = &self.inner.issuers[issuer].jwks;
+            let generation = jwks.generation();
+            if jwks.has_key_serial(key.serial) || !jwks.fetches() {
+                let entry = Entry::new(Arc::clone(&claims), issuer, key.serial, generation);
+                cache.insert(token, entry, self.now());
+            }
         }
-        // 5-8
-        self.check_claims(&claims, pool_index, expected)?;
+        // 6-8
+        self.check_claims(&claims, issuer, expected)?;
         Ok(claims)
     }
 
@@ -306,27 +334,28 @@ impl Verifier {
         expected: ExpectedUse,
     ) -> Option<Result<Arc<CognitoClaims>, VerifyError>> {
         let hit = self.inner.cache.as_ref()?.get(token)?;
+        // 4. the key that verified it is still published (cheap while the set is unchanged)
+        let jwks = &self.inner.issuers[hit.issuer].jwks;
+        if jwks.generation() != hit.generation && !jwks.has_key_serial(hit.key_serial) {
+            return Some(Err(VerifyError::UnknownKey {
+                kid: token::kid(token).map(|kid| clip(&kid)).unwrap_or_default(),
+            }));
+        }
         Some(
-            self.check_claims(&hit.claims, hit.pool, expected)
+            self.check_claims(&hit.claims, hit.issuer, expected)
                 .map(|()| hit.claims),
         )
     }
 
-    /// Checks 5–8 on claims whose signature is verified.
+    /// Checks 6–8 on claims whose issuer and signature are verified.
     fn check_claims(
         &self,
         claims: &CognitoClaims,
-        pool_index: usize,
+        issuer: usize,
         expected: ExpectedUse,
     ) -> Result<(), VerifyError> {
         let inner = &*self.inner;
-        let pool = &inner.pools[pool_index];
-        // 5. issuer
-        if claims.iss() != pool.issuer {
-            return Err(VerifyError::IssuerMismatch {
-                iss: clip(claims.iss()),
-            });
-        }
+        let pool = &inner.pools[inner.issuers[issuer].pool];
         // 6. times
         let now = self.now();
         if now >= claims.exp().saturating_add(inner.leeway) {
@@ -353,13 +382,7 @@ impl Verifier {
             });
         }
         // 8. client
-        if !pool.config.any_client
-            && !pool
-                .config
-                .client_ids
-                .iter()
-                .any(|c| c == claims.client_id())
-        {
+        if !pool.any_client && !pool.client_ids.iter().any(|c| c == claims.client_id()) {
             return Err(VerifyError::ClientMismatch {
                 client_id: clip(claims.client_id()),
             });
@@ -371,37 +394,62 @@ impl Verifier {
         unix_seconds(self.inner.clock.now())
     }
 
-    /// Fetches the keys of every pool now (ignoring the cooldown), so the first request does
-    /// not wait for them. Pools with a fixed JWKS document need nothing.
+    /// Fetches the keys of every issuer of every pool now, concurrently (ignoring the
+    /// cooldown), so the first request does not wait for them. Fixed JWKS documents need
+    /// nothing.
+    ///
+    /// A pool is ready when at least one of its issuers' keys could be fetched: a pool whose
+    /// UPDATED-issuer host fails (or answers 403) still serves its ORIGINAL-issuer tokens, and
+    /// the failed JWKS is fetched again when a token of that issuer comes (each failure is
+    /// logged).
     ///
     /// # Errors
-    /// [`VerifyError::KeysUnavailable`] for the first JWKS that could not be fetched.
+    /// [`VerifyError::KeysUnavailable`] for the first pool none of whose JWKS could be fetched.
     pub async fn prefetch(&self) -> Result<(), VerifyError> {
-        let mut seen: Vec<*const Jwks> = Vec::new();
-        for pool in &self.inner.pools {
-            let ptr = Arc::as_ptr(&pool.jwks);
-            if !seen.contains(&ptr) {
-                seen.push(ptr);
-                pool.jwks.refresh().await?;
+        let inner = &*self.inner;
+        let mut unique: Vec<&Arc<Jwks>> = Vec::new();
+        for issuer in &inner.issuers {
+            if !unique.iter().any(|j| Arc::ptr_eq(j, &issuer.jwks)) {
+                unique.push(&issuer.jwks);
+            }
+        }
+        let results =
+            futures_util::future::join_all(unique.iter().map(|jwks| jwks.refresh())).await;
+        let result_of = |jwks: &Arc<Jwks>| {
+            unique
+                .iter()
+                .position(|j| Arc::ptr_eq(j, jwks))
+                .and_then(|i| results.get(i))
+        };
+        for pool in 0..inner.pools.len() {
+            let mut first_error = None;
+            let mut any_ok = false;
+            for issuer in inner.issuers.iter().filter(|i| i.pool == pool) {
+                match result_of(&issuer.jwks) {
+                    Some(Ok(())) | None => any_ok = true,
+                    Some(Err(err)) => {
+                        first_error.get_or_insert_with(|| err.clone());
+                    }
+                }
+            }
+            if let (false, Some(err)) = (any_ok, first_error) {
+                return Err(err);
             }
         }
         Ok(())
     }
 
-    /// Whether the key `kid` of the pool with issuer `iss` is cached now. Does no I/O and never
+    /// Whether the key `kid` of the issuer `iss` is cached now. Does no I/O and never
     /// waits for a fetch: the same lookup a verification makes (useful for readiness checks).
     #[must_use]
     pub fn has_cached_key(&self, iss: &str, kid: &str) -> bool {
-        self.inner
-            .pools
-            .iter()
-            .find(|p| p.issuer == iss)
-            .is_some_and(|p| p.jwks.cached(kid).is_some())
+        self.issuer_index(iss)
+            .is_some_and(|i| self.inner.issuers[i].jwks.cached(kid).is_some())
     }
 
     /// The configured user pools.
     pub fn pools(&self) -> impl Iterator<Item = &UserPool> {
-        self.inner.pools.iter().map(|p| &p.config)
+        self.inner.pools.iter()
     }
 
     /// How many verified tokens are cached now (0 when the cache is off).
@@ -415,10 +463,7 @@ impl fmt::Debug for Verifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let inner = &*self.inner;
         f.debug_struct("Verifier")
-            .field(
-                "pools",
-                &inner.pools.iter().map(|p| &p.config).collect::<Vec<_>>(),
-            )
+            .field("pools", &inner.pools)
             .field("leeway_secs", &inner.leeway)
             .field("max_token_size", &inner.max_token_size)
             .field("token_cache", &inner.cache.is_some())
@@ -499,9 +544,16 @@ impl VerifierBuilder {
         self
     }
 
-    /// The clock for time checks and the JWKS cooldown (default: the system clock).
+    /// The clock for time checks, and (its monotonic reading) for the JWKS cooldown and
+    /// backoff (default: the system clock).
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Arc::new(clock);
+        self
+    }
+
+    /// As [`clock`](Self::clock), for a clock already shared.
+    pub(crate) fn shared_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
         self
     }
 
@@ -537,14 +589,15 @@ impl VerifierBuilder {
                 reason: "must be above zero, or turn the cache off with token_cache(false)",
             });
         }
-        let mut issuers: Vec<String> = Vec::new();
+        let mut seen: Vec<String> = Vec::new();
         for pool in &self.pools {
             pool.validate()?;
-            let issuer = pool.issuer();
-            if issuers.contains(&issuer) {
-                return Err(ConfigError::DuplicateIssuer { issuer });
+            for issuer in pool.issuers() {
+                if seen.contains(&issuer) {
+                    return Err(ConfigError::DuplicateIssuer { issuer });
+                }
+                seen.push(issuer);
             }
-            issuers.push(issuer);
         }
         let needs_client = self.pools.iter().any(|p| p.jwks_document.is_none());
         let fetcher = match (needs_client, self.http_client) {
@@ -560,10 +613,10 @@ impl VerifierBuilder {
             )),
         };
         let mut by_url: HashMap<String, Arc<Jwks>> = HashMap::new();
-        let mut pools = Vec::with_capacity(self.pools.len());
-        for (config, issuer) in self.pools.into_iter().zip(issuers) {
-            let jwks = match (&config.jwks_document, &fetcher) {
-                (Some(doc), _) => {
+        let mut issuers = Vec::new();
+        for (pool_index, config) in self.pools.iter().enumerate() {
+            let fixed = match &config.jwks_document {
+                Some(doc) => {
                     let keys = parse_jwks(doc.as_bytes())
                         .map_err(|reason| ConfigError::InvalidJwks { reason })?;
                     if keys.is_empty() {
@@ -571,39 +624,45 @@ impl VerifierBuilder {
                             reason: "no usable RS256 key in the document".to_owned(),
                         });
                     }
-                    Arc::new(Jwks::fixed(
+                    Some(Arc::new(Jwks::fixed(
                         format!("fixed JWKS of {}", config.pool_id),
                         keys,
                         Arc::clone(&self.clock),
-                    ))
+                    )))
                 }
-                (None, Some(fetcher)) => {
-                    let url = config.jwks_url();
-                    Arc::clone(by_url.entry(url.clone()).or_insert_with(|| {
-                        Arc::new(Jwks::remote(
-                            url,
-                            fetcher.clone(),
-                            self.jwks_cooldown,
-                            Arc::clone(&self.clock),
-                        ))
-                    }))
-                }
-                (None, None) => {
-                    return Err(ConfigError::InvalidSetting {
-                        what: "jwks_url",
-                        reason: "no HTTP client for a pool without a fixed JWKS",
-                    });
-                }
+                None => None,
             };
-            pools.push(Pool {
-                config,
-                issuer,
-                jwks,
-            });
+            for spec in config.issuer_specs() {
+                let jwks = match (&fixed, &fetcher) {
+                    (Some(fixed), _) => Arc::clone(fixed),
+                    (None, Some(fetcher)) => {
+                        Arc::clone(by_url.entry(spec.jwks_url.clone()).or_insert_with(|| {
+                            Arc::new(Jwks::remote(
+                                spec.jwks_url,
+                                fetcher.clone(),
+                                self.jwks_cooldown,
+                                Arc::clone(&self.clock),
+                            ))
+                        }))
+                    }
+                    (None, None) => {
+                        return Err(ConfigError::InvalidSetting {
+                            what: "jwks_url",
+                            reason: "no HTTP client for a pool without a fixed JWKS",
+                        });
+                    }
+                };
+                issuers.push(Issuer {
+                    iss: spec.iss,
+                    pool: pool_index,
+                    jwks,
+                });
+            }
         }
         Ok(Verifier {
             inner: Arc::new(Inner {
-                pools,
+                pools: self.pools,
+                issuers,
                 leeway: self.leeway.as_secs(),
                 max_token_size: self.max_token_size,
                 clock: self.clock,

@@ -91,6 +91,15 @@ fn split(token: &str) -> Option<(&str, &str, &str)> {
     ))
 }
 
+/// The `kid` of a token's header, for an error about a token already verified once.
+pub(crate) fn kid(token: &str) -> Option<String> {
+    let (header_b64, _, _) = split(token)?;
+    let json = BASE64URL.decode_to_vec(header_b64).ok()?;
+    serde_json::from_slice::<jsonwebtoken::Header>(&json)
+        .ok()?
+        .kid
+}
+
 /// Splits and decodes: exactly three base64url segments (no padding, canonical), a JSON object
 /// header with `alg` RS256 and a string `kid`, and a JSON object payload whose Cognito claims
 /// have the right types.
