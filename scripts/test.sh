@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, exactly as CI runs it. Usage: scripts/test.sh
-# Installs what the tests need (moto's server for the Cognito tests) into ignored folders.
+# Installs what the tests need into ignored folders (moto's server and pycognito for the
+# Cognito tests) and fakecloud into ~/.cache/sanctum (a 30-minute build, once per machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,12 @@ scripts/setup-moto.sh
 
 step "redis-server for the shared-revocation tests (scripts/setup-redis.sh)"
 scripts/setup-redis.sh
+
+step "pycognito for the SRP known-answer test (scripts/setup-pycognito.sh)"
+scripts/setup-pycognito.sh
+
+step "fakecloud's Cognito server (scripts/setup-fakecloud.sh; ~30 min the first time)"
+scripts/setup-fakecloud.sh
 
 step "cargo fmt --check"
 cargo fmt --all -- --check

@@ -1,17 +1,57 @@
-//! The `admin` binary end to end against moto's Cognito server.
+//! The `admin` binary end to end against moto's Cognito server, and its sign-in commands
+//! (SRP, refresh with rotation, revoke) against fakecloud, which checks SRP proofs and
+//! implements rotation and revocation.
 
 use std::process::{Command, Output};
 
+use sanctum_core::testing::fakecloud::{FakecloudPool, FakecloudPoolOptions, FakecloudServer};
 use sanctum_core::testing::moto::{MotoPool, MotoPoolOptions, MotoServer};
 use serde_json::Value;
 
 const PASSWORD: &str = "Admin-Cli-Passw0rd";
 
-struct Cli<'a> {
-    pool: &'a MotoPool,
+/// The pool a CLI run talks to.
+struct Pool {
+    pool_id: String,
+    client_id: String,
+    client_secret: Option<String>,
+    endpoint: String,
+    jwks_url: String,
 }
 
-impl Cli<'_> {
+impl From<&MotoPool> for Pool {
+    fn from(p: &MotoPool) -> Self {
+        Self {
+            pool_id: p.pool_id.clone(),
+            client_id: p.client_id.clone(),
+            client_secret: p.client_secret.clone(),
+            endpoint: p.endpoint.clone(),
+            jwks_url: p.jwks_url.clone(),
+        }
+    }
+}
+
+impl From<&FakecloudPool> for Pool {
+    fn from(p: &FakecloudPool) -> Self {
+        Self {
+            pool_id: p.pool_id.clone(),
+            client_id: p.client_id.clone(),
+            client_secret: p.client_secret.clone(),
+            endpoint: p.endpoint.clone(),
+            jwks_url: p.jwks_url.clone(),
+        }
+    }
+}
+
+struct Cli {
+    pool: Pool,
+}
+
+impl Cli {
+    fn new(pool: impl Into<Pool>) -> Self {
+        Self { pool: pool.into() }
+    }
+
     fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_admin"));
         cmd.args(args)
@@ -77,7 +117,7 @@ fn names(value: &Value, key: &str) -> Vec<String> {
 async fn admin_cli_manages_users_and_groups_signs_in_and_verifies_against_moto() {
     let moto = MotoServer::shared();
     let pool = moto.create_pool().await.expect("pool");
-    let cli = Cli { pool: &pool };
+    let cli = Cli::new(&pool);
 
     let group = cli.ok(&[
         "create-group",
@@ -111,8 +151,11 @@ async fn admin_cli_manages_users_and_groups_signs_in_and_verifies_against_moto()
     assert_eq!(created["attributes"]["name"], "Alice");
     cli.ok(&["create-user", "bob"]);
 
-    let challenge = cli.ok(&["login", "alice", PASSWORD]);
+    // moto's SRP is not Cognito's (its SECRET_BLOCK is not base64 and it accepts any proof):
+    // against moto the CLI signs in with the password flows; SRP is tested against fakecloud
+    let challenge = cli.ok(&["login", "alice", PASSWORD, "--password-auth"]);
     assert_eq!(challenge["challenge"], "NEW_PASSWORD_REQUIRED");
+    assert_eq!(challenge["answer_with"], "a new password");
     assert!(challenge["session"].is_string());
 
     assert_eq!(
@@ -135,7 +178,7 @@ async fn admin_cli_manages_users_and_groups_signs_in_and_verifies_against_moto()
     assert_eq!(names(&cli.ok(&["users-in", "staff"]), "username"), ["bob"]);
 
     for login in [
-        vec!["login", "alice", PASSWORD],
+        vec!["login", "alice", PASSWORD, "--password-auth"],
         vec!["login", "alice", PASSWORD, "--admin"],
     ] {
         let tokens = cli.ok(&login);
@@ -167,14 +210,14 @@ async fn admin_cli_manages_users_and_groups_signs_in_and_verifies_against_moto()
     );
 
     assert_eq!(cli.ok(&["disable-user", "alice"])["enabled"], false);
-    let (code, stderr) = cli.fails(&["login", "alice", PASSWORD]);
+    let (code, stderr) = cli.fails(&["login", "alice", PASSWORD, "--password-auth"]);
     assert_eq!(code, 1);
     assert!(
         stderr.starts_with("admin: error: not authorized") && stderr.contains("disabled"),
         "{stderr}"
     );
     cli.ok(&["enable-user", "alice"]);
-    cli.ok(&["login", "alice", PASSWORD]);
+    cli.ok(&["login", "alice", PASSWORD, "--password-auth"]);
 
     assert_eq!(
         cli.ok(&["remove-from-group", "alice", "admin"])["member"],
@@ -200,7 +243,7 @@ async fn admin_cli_reports_usage_and_configuration_errors_on_one_line_with_exit_
         .create_pool_with(MotoPoolOptions::new().client_secret(true))
         .await
         .expect("pool");
-    let cli = Cli { pool: &pool };
+    let cli = Cli::new(&pool);
 
     for (args, expected) in [
         (vec![], "no command"),
@@ -217,6 +260,16 @@ async fn admin_cli_reports_usage_and_configuration_errors_on_one_line_with_exit_
         (
             vec!["update-attributes", "alice", "novalue"],
             "expected name=value",
+        ),
+        (
+            vec!["login", "alice", "pw", "--admin", "--password-auth"],
+            "--admin and --password-auth exclude each other",
+        ),
+        (vec!["refresh"], "expected <refresh-token>"),
+        (vec!["revoke", "a", "b"], "expected <refresh-token>"),
+        (
+            vec!["refresh", "rt", "--username"],
+            "--username needs a value",
         ),
     ] {
         let (code, stderr) = cli.fails(&args);
@@ -239,5 +292,76 @@ async fn admin_cli_reports_usage_and_configuration_errors_on_one_line_with_exit_
     // with the client secret from SANCTUM_CLIENT_SECRET, sign-in works too
     cli.ok(&["create-user", "carol", "--temporary-password", PASSWORD]);
     cli.ok(&["set-password", "carol", PASSWORD, "--permanent"]);
-    assert!(cli.ok(&["login", "carol", PASSWORD])["access_token"].is_string());
+    assert!(cli.ok(&["login", "carol", PASSWORD, "--password-auth"])["access_token"].is_string());
+}
+
+#[tokio::test]
+async fn admin_cli_signs_in_with_srp_refreshes_with_rotation_and_revokes_against_fakecloud() {
+    let fakecloud = FakecloudServer::shared();
+    for secret in [false, true] {
+        let pool = fakecloud
+            .create_pool_with(
+                FakecloudPoolOptions::new()
+                    .client_secret(secret)
+                    .refresh_rotation(true),
+            )
+            .await
+            .expect("pool");
+        let cli = Cli::new(&pool);
+        cli.ok(&["create-user", "alice", "--temporary-password", PASSWORD]);
+
+        // SRP proves the temporary password; the next step is printed with what it needs
+        let challenge = cli.ok(&["login", "alice", PASSWORD]);
+        assert_eq!(challenge["challenge"], "NEW_PASSWORD_REQUIRED");
+        assert_eq!(challenge["answer_with"], "a new password");
+        assert!(challenge["session"].is_string());
+
+        cli.ok(&["set-password", "alice", PASSWORD, "--permanent"]);
+        let tokens = cli.ok(&["login", "alice", PASSWORD]);
+        let claims = cli.ok(&["verify", tokens["access_token"].as_str().expect("access")]);
+        assert_eq!(claims["username"], "alice");
+        for flag in ["--password-auth", "--admin"] {
+            assert!(cli.ok(&["login", "alice", PASSWORD, flag])["access_token"].is_string());
+        }
+        for login in [
+            vec!["login", "alice", "Wrong-Passw0rd"],
+            vec!["login", "alice", "Wrong-Passw0rd", "--password-auth"],
+        ] {
+            let (code, stderr) = cli.fails(&login);
+            assert_eq!(code, 1, "{login:?}");
+            assert!(
+                stderr.starts_with("admin: error: not authorized"),
+                "{stderr}"
+            );
+        }
+
+        // rotation: a new refresh token, which works; the old one at most once more
+        let old = tokens["refresh_token"]
+            .as_str()
+            .expect("refresh")
+            .to_owned();
+        let refreshed = cli.ok(&["refresh", &old, "--username", "alice"]);
+        assert_eq!(refreshed["rotated"], true);
+        let new = refreshed["refresh_token"].as_str().expect("new").to_owned();
+        assert_ne!(new, old);
+        assert_eq!(
+            cli.ok(&[
+                "verify",
+                refreshed["access_token"].as_str().expect("access")
+            ])["username"],
+            "alice"
+        );
+        let again = cli.ok(&["refresh", &new]);
+        let newest = again["refresh_token"].as_str().expect("newest").to_owned();
+        let _ = cli.output(&["refresh", &old]);
+        let (code, stderr) = cli.fails(&["refresh", &old]);
+        assert_eq!(code, 1);
+        assert!(stderr.contains("not authorized"), "{stderr}");
+        assert!(!stderr.contains(&old), "the token is not echoed: {stderr}");
+
+        assert_eq!(cli.ok(&["revoke", &newest])["revoked"], true);
+        let (code, stderr) = cli.fails(&["refresh", &newest]);
+        assert_eq!(code, 1);
+        assert!(stderr.contains("not authorized"), "{stderr}");
+    }
 }

@@ -10,8 +10,8 @@ use aws_sdk_cognitoidentityprovider::config::Credentials;
 use aws_sdk_cognitoidentityprovider::config::retry::RetryConfig;
 use cognito_support::{Recorded, Stub};
 use sanctum_core::cognito::{
-    AuthResult, Challenge, ChallengeAnswer, ChallengeName, CognitoError, SanctumClient, SignUp,
-    SoftwareTokenTarget,
+    AuthResult, Challenge, ChallengeAnswer, ChallengeName, CognitoError, PasswordFlow,
+    SanctumClient, SignUp, SoftwareTokenTarget,
 };
 use serde_json::{Value, json};
 
@@ -32,8 +32,11 @@ fn tokens_reply() -> Value {
     }})
 }
 
+/// A client of the stub; `authenticate_user` sends the password (`USER_PASSWORD_AUTH`): the SRP
+/// requests have their own tests in `cognito_srp_requests.rs`.
 async fn client(stub: &Stub, secret: bool) -> SanctumClient {
     let mut builder = SanctumClient::builder("us-east-1", POOL, CLIENT_ID)
+        .password_flow(PasswordFlow::UserPassword)
         .endpoint_url(&stub.endpoint)
         .credentials(Credentials::new("test", "test", None, None, "static"))
         .configure_sdk(|sdk| sdk.retry_config(RetryConfig::disabled()));
@@ -108,13 +111,24 @@ async fn without_a_client_secret_no_secret_hash_is_sent() {
             "{request:?}"
         );
         assert!(request.body.get("SecretHash").is_none(), "{request:?}");
+        assert!(request.body.get("ClientSecret").is_none(), "{request:?}");
     }
 }
 
+// An endpoint without GetTokensFromRefreshToken (moto answers it with a bare HTTP 500, a
+// Cognito-compatible server may name an unknown operation): REFRESH_TOKEN_AUTH, remembered.
 #[tokio::test]
-async fn refresh_sends_the_secret_hash_known_vector_of_the_given_username() {
-    let stub = Stub::start(|_, _| {
-        (200, json!({"AuthenticationResult": {"AccessToken": "new-access", "IdToken": "new-id", "ExpiresIn": 3600}}))
+async fn without_get_tokens_from_refresh_token_refresh_falls_back_to_refresh_token_auth_with_the_secret_hash_of_the_given_username()
+ {
+    let stub = Stub::start(|operation, _| match operation {
+        "GetTokensFromRefreshToken" => (
+            400,
+            json!({"__type": "UnknownOperationException", "message": "no such operation"}),
+        ),
+        _ => (
+            200,
+            json!({"AuthenticationResult": {"AccessToken": "new-access", "IdToken": "new-id", "ExpiresIn": 3600}}),
+        ),
     })
     .await;
     let client = client(&stub, true).await;
@@ -128,13 +142,110 @@ async fn refresh_sends_the_secret_hash_known_vector_of_the_given_username() {
         Some("stub-refresh"),
         "the old refresh token is kept"
     );
+    client
+        .refresh_token("stub-refresh", SUB)
+        .await
+        .expect("tokens again");
+    let recorded = stub.recorded();
+    let operations: Vec<&str> = recorded.iter().map(|r| r.operation.as_str()).collect();
     assert_eq!(
-        only(&stub).body,
-        json!({
-            "AuthFlow": "REFRESH_TOKEN_AUTH",
-            "ClientId": CLIENT_ID,
-            "AuthParameters": {"REFRESH_TOKEN": "stub-refresh", "SECRET_HASH": HASH_SUB},
-        })
+        operations,
+        ["GetTokensFromRefreshToken", "InitiateAuth", "InitiateAuth"],
+        "tried once, then REFRESH_TOKEN_AUTH directly"
+    );
+    assert_eq!(
+        recorded[0].body,
+        json!({"ClientId": CLIENT_ID, "RefreshToken": "stub-refresh", "ClientSecret": SECRET})
+    );
+    for request in &recorded[1..] {
+        assert_eq!(
+            request.body,
+            json!({
+                "AuthFlow": "REFRESH_TOKEN_AUTH",
+                "ClientId": CLIENT_ID,
+                "AuthParameters": {"REFRESH_TOKEN": "stub-refresh", "SECRET_HASH": HASH_SUB},
+            })
+        );
+    }
+
+    // without a user name there is no SECRET_HASH to send: refused before any request
+    let before = stub.recorded().len();
+    let err = client
+        .auth()
+        .refresh("stub-refresh", None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            CognitoError::InvalidArgument {
+                what: "username",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(stub.recorded().len(), before);
+}
+
+// Where GetTokensFromRefreshToken exists (Cognito: every app client), it is the one call, with the
+// client secret; a refused token never falls back to REFRESH_TOKEN_AUTH.
+#[tokio::test]
+async fn refresh_uses_get_tokens_from_refresh_token_with_the_client_secret_and_never_falls_back_on_a_refusal()
+ {
+    let stub = Stub::start(|_, body| match body["RefreshToken"].as_str() {
+        Some("stub-refresh") => (
+            200,
+            json!({"AuthenticationResult": {"AccessToken": "new-access", "RefreshToken": "rotated-refresh", "ExpiresIn": 3600}}),
+        ),
+        _ => (
+            400,
+            json!({"__type": "NotAuthorizedException", "message": "Invalid refresh token."}),
+        ),
+    })
+    .await;
+    let client = client(&stub, true).await;
+    let tokens = client
+        .auth()
+        .refresh("stub-refresh", None)
+        .await
+        .expect("no user name needed");
+    assert_eq!(tokens.access_token, "new-access");
+    assert_eq!(tokens.refresh_token.as_deref(), Some("rotated-refresh"));
+    let err = client
+        .refresh_token("revoked-refresh", SUB)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CognitoError::NotAuthorized(_)), "{err:?}");
+    let recorded = stub.recorded();
+    let operations: Vec<&str> = recorded.iter().map(|r| r.operation.as_str()).collect();
+    assert_eq!(
+        operations,
+        ["GetTokensFromRefreshToken", "GetTokensFromRefreshToken"]
+    );
+    assert_eq!(
+        recorded[0].body,
+        json!({"ClientId": CLIENT_ID, "RefreshToken": "stub-refresh", "ClientSecret": SECRET})
+    );
+}
+
+// fakecloud ignores the client secret on RevokeToken: the request is checked here.
+#[tokio::test]
+async fn revoke_sends_the_token_client_id_and_client_secret() {
+    let stub = Stub::start(|_, _| (200, json!({}))).await;
+    for secret in [true, false] {
+        let client = client(&stub, secret).await;
+        client.revoke_token("stub-refresh").await.expect("revoked");
+    }
+    let recorded = stub.recorded();
+    assert_eq!(recorded[0].operation, "RevokeToken");
+    assert_eq!(
+        recorded[0].body,
+        json!({"ClientId": CLIENT_ID, "Token": "stub-refresh", "ClientSecret": SECRET})
+    );
+    assert_eq!(
+        recorded[1].body,
+        json!({"ClientId": CLIENT_ID, "Token": "stub-refresh"})
     );
 }
 

@@ -448,7 +448,6 @@ mod cognito {
     /// Cognito's `PASSWORD_VERIFIER` (the second step of SRP) carries `SECRET_BLOCK`, an
     /// opaque value that must be sent back with the proof (moto sends the session itself).
     #[test]
-    #[ignore = "leaks the SRP SECRET_BLOCK: Challenge's Debug prints `parameters` whole; see report"]
     fn an_srp_challenge_hides_its_secret_block() {
         const SECRET_BLOCK: &str = "srp-secret-block-redaction-0123456789abcdefgh";
         let mut challenge = Challenge::new(

@@ -40,7 +40,15 @@ commands:
   groups-of <user>
   users-in <group>
   has-group <user> <group>          prints true or false
-  login <user> <password> [--admin] prints the tokens or the challenge
+  login <user> <password> [--password-auth | --admin]
+                                    signs in (SRP by default; USER_PASSWORD_AUTH, or
+                                    ADMIN_USER_PASSWORD_AUTH) and prints the tokens or
+                                    the next challenge
+  refresh <refresh-token> [--username U]
+                                    prints fresh tokens (and the new refresh token when
+                                    rotated); U is the user's `username` claim, needed
+                                    only for REFRESH_TOKEN_AUTH with a client secret
+  revoke <refresh-token>            revokes the refresh token
   verify <token>                    prints the verified claims
 
 environment:
@@ -340,22 +348,43 @@ async fn run(command: &str, raw: &[String]) -> Result<Value, Failure> {
             Value::Bool(client.user_has_group(user, group).await?)
         }
         "login" => {
-            let args = Args::parse(raw, &[], &["admin"])?;
+            let args = Args::parse(raw, &[], &["admin", "password-auth"])?;
             let [user, password] = args.exactly(["user", "password"])?;
-            let result = if args.switch("admin") {
-                client.admin_authenticate(user, password).await?
-            } else {
-                client.authenticate_user(user, password).await?
+            let result = match (args.switch("admin"), args.switch("password-auth")) {
+                (true, true) => {
+                    return Err(usage("--admin and --password-auth exclude each other"));
+                }
+                (true, false) => client.admin_authenticate(user, password).await?,
+                (false, true) => client.auth().user_password(user, password).await?,
+                (false, false) => client.auth().user_srp(user, password).await?,
             };
             match result {
                 AuthResult::Tokens(tokens) => tokens_json(&tokens),
                 AuthResult::Challenge(challenge) => json!({
                     "challenge": challenge.name.as_str(),
+                    "answer_with": challenge.expects().describe(),
                     "username": challenge.username,
                     "session": challenge.session,
                     "parameters": challenge.parameters,
                 }),
             }
+        }
+        "refresh" => {
+            let args = Args::parse(raw, &["username"], &[])?;
+            let [refresh_token] = args.exactly(["refresh-token"])?;
+            let tokens = client
+                .auth()
+                .refresh(refresh_token, args.value("username"))
+                .await?;
+            let mut out = tokens_json(&tokens);
+            out["rotated"] = Value::Bool(tokens.refresh_token.as_deref() != Some(refresh_token));
+            out
+        }
+        "revoke" => {
+            let args = Args::parse(raw, &[], &[])?;
+            let [refresh_token] = args.exactly(["refresh-token"])?;
+            client.auth().revoke(refresh_token).await?;
+            json!({"revoked": true})
         }
         "verify" => {
             let args = Args::parse(raw, &[], &[])?;

@@ -2,11 +2,13 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::Ordering;
 
 use aws_sdk_cognitoidentityprovider::types::{
     AuthFlowType, AuthenticationResultType, ChallengeNameType,
 };
 
+use super::srp::{SrpChallenge, SrpSecret, cognito_timestamp};
 use super::{Attributes, CognitoError, SanctumClient};
 
 /// The tokens of a successful sign-in. `Debug` shows no token.
@@ -87,6 +89,24 @@ impl ChallengeName {
         }
     }
 
+    /// What answering this challenge needs.
+    #[must_use]
+    pub fn answer_kind(&self) -> AnswerKind {
+        match self {
+            Self::NewPasswordRequired => AnswerKind::NewPassword,
+            Self::SmsMfa => AnswerKind::SmsMfaCode,
+            Self::SoftwareTokenMfa => AnswerKind::SoftwareTokenMfaCode,
+            Self::EmailOtp => AnswerKind::EmailOtpCode,
+            Self::SelectMfaType => AnswerKind::MfaTypeChoice,
+            Self::MfaSetup => AnswerKind::MfaSetup,
+            Self::CustomChallenge => AnswerKind::CustomAnswer,
+            Self::PasswordVerifier | Self::DeviceSrpAuth | Self::DevicePasswordVerifier => {
+                AnswerKind::SrpProof
+            }
+            Self::Other(_) => AnswerKind::RawResponses,
+        }
+    }
+
     /// Cognito's name of the challenge.
     #[must_use]
     pub fn as_str(&self) -> &str {
@@ -112,12 +132,90 @@ impl fmt::Display for ChallengeName {
     }
 }
 
+/// What answering a challenge needs: see [`Challenge::expects`] and [`ChallengeAnswer::kind`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AnswerKind {
+    /// A new password (and any required attributes): [`ChallengeAnswer::NewPassword`].
+    NewPassword,
+    /// The code sent by SMS: [`ChallengeAnswer::SmsMfaCode`].
+    SmsMfaCode,
+    /// The current TOTP code: [`ChallengeAnswer::SoftwareTokenMfaCode`].
+    SoftwareTokenMfaCode,
+    /// The code sent by email: [`ChallengeAnswer::EmailOtpCode`].
+    EmailOtpCode,
+    /// The MFA kind chosen among [`Challenge::mfa_choices`]: [`ChallengeAnswer::SelectMfaType`].
+    MfaTypeChoice,
+    /// A verified software token, then [`ChallengeAnswer::MfaSetup`].
+    MfaSetup,
+    /// The answer a Lambda trigger checks: [`ChallengeAnswer::CustomChallenge`].
+    CustomAnswer,
+    /// An SRP proof, which sanctum computes itself during [`Auth::user_srp`]; never answered by
+    /// hand except with [`ChallengeAnswer::Responses`].
+    SrpProof,
+    /// Raw challenge responses: [`ChallengeAnswer::Responses`] (the only answer to a challenge
+    /// sanctum has no type for).
+    RawResponses,
+}
+
+impl AnswerKind {
+    /// A short description, as in error messages.
+    #[must_use]
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::NewPassword => "a new password",
+            Self::SmsMfaCode => "the SMS code",
+            Self::SoftwareTokenMfaCode => "a TOTP code",
+            Self::EmailOtpCode => "the email code",
+            Self::MfaTypeChoice => "a choice of MFA type",
+            Self::MfaSetup => "a verified software token (MfaSetup)",
+            Self::CustomAnswer => "a custom challenge answer",
+            Self::SrpProof => "an SRP proof",
+            Self::RawResponses => "raw challenge responses",
+        }
+    }
+}
+
+impl fmt::Display for AnswerKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.describe())
+    }
+}
+
+/// How [`SanctumClient::authenticate_user`] proves the user's password; set with
+/// [`SanctumClientBuilder::password_flow`](super::SanctumClientBuilder::password_flow).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum PasswordFlow {
+    /// `USER_SRP_AUTH` (the default, as Amplify and pycognito): the password never leaves the
+    /// process; a proof of it does. The app client must allow `ALLOW_USER_SRP_AUTH`.
+    #[default]
+    Srp,
+    /// `USER_PASSWORD_AUTH`: the password is sent to Cognito (over TLS). For app clients that
+    /// allow only `ALLOW_USER_PASSWORD_AUTH`.
+    UserPassword,
+}
+
+/// Challenge parameters whose values `Debug` may show: they name things, they prove nothing.
+const SHOWN_PARAMETERS: [&str; 7] = [
+    "CODE_DELIVERY_DELIVERY_MEDIUM",
+    "CODE_DELIVERY_DESTINATION",
+    "MFAS_CAN_CHOOSE",
+    "MFAS_CAN_SETUP",
+    "requiredAttributes",
+    "USER_ID_FOR_SRP",
+    "USERNAME",
+];
+
 /// The next step Cognito asks for, with the session that links the answer to this sign-in.
 ///
 /// Answer it with [`SanctumClient::respond_to_auth_challenge`]; the answer goes through the same
 /// API (user or admin) the sign-in used. A challenge can also be rebuilt from stored parts with
-/// [`Challenge::new`] (e.g. when the session travelled through a browser). `Debug` hides the
-/// session.
+/// [`Challenge::new`] (e.g. when the session travelled through a browser).
+///
+/// [`expects`](Self::expects) says what answering it needs; an answer of another kind is
+/// refused before any request ([`CognitoError::WrongAnswer`]). `Debug` hides the session and the
+/// value of every parameter that could prove anything (`SECRET_BLOCK`, `SRP_B`, `SALT`, ...).
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Challenge {
@@ -140,13 +238,64 @@ impl fmt::Debug for Challenge {
             .field("name", &self.name)
             .field("username", &self.username)
             .field("session", &self.session.as_ref().map(|_| "<redacted>"))
-            .field("parameters", &self.parameters)
+            .field("parameters", &DebugParameters(&self.parameters))
             .field("admin", &self.admin)
             .finish()
     }
 }
 
+struct DebugParameters<'a>(&'a HashMap<String, String>);
+
+impl fmt::Debug for DebugParameters<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut names: Vec<&String> = self.0.keys().collect();
+        names.sort();
+        let mut map = f.debug_map();
+        for name in names {
+            if SHOWN_PARAMETERS.contains(&name.as_str()) {
+                map.entry(name, &self.0[name]);
+            } else {
+                map.entry(name, &"<redacted>");
+            }
+        }
+        map.finish()
+    }
+}
+
 impl Challenge {
+    /// What answering this challenge needs (from its name).
+    #[must_use]
+    pub fn expects(&self) -> AnswerKind {
+        self.name.answer_kind()
+    }
+
+    /// For `SELECT_MFA_TYPE`: the MFA kinds the user may choose (`MFAS_CAN_CHOOSE`); for
+    /// `MFA_SETUP`: those they may set up (`MFAS_CAN_SETUP`). Empty for other challenges.
+    #[must_use]
+    pub fn mfa_choices(&self) -> Vec<ChallengeName> {
+        let key = match self.name {
+            ChallengeName::SelectMfaType => "MFAS_CAN_CHOOSE",
+            ChallengeName::MfaSetup => "MFAS_CAN_SETUP",
+            _ => return Vec::new(),
+        };
+        self.parameters
+            .get(key)
+            .and_then(|raw| serde_json::from_str::<Vec<String>>(raw).ok())
+            .unwrap_or_default()
+            .iter()
+            .map(|name| ChallengeName::parse(name))
+            .collect()
+    }
+
+    /// Where a code was sent (`CODE_DELIVERY_DESTINATION`, masked by Cognito), for SMS and email
+    /// challenges.
+    #[must_use]
+    pub fn code_destination(&self) -> Option<&str> {
+        self.parameters
+            .get("CODE_DELIVERY_DESTINATION")
+            .map(String::as_str)
+    }
+
     /// A challenge rebuilt from its parts, answered through the user API
     /// (`RespondToAuthChallenge`); see [`via_admin_api`](Self::via_admin_api).
     pub fn new(name: ChallengeName, username: impl Into<String>, session: Option<String>) -> Self {
@@ -199,7 +348,8 @@ impl Challenge {
     }
 }
 
-/// An answer to a [`Challenge`]. `Debug` hides passwords and codes.
+/// An answer to a [`Challenge`]; its [`kind`](Self::kind) must be what the challenge
+/// [`expects`](Challenge::expects). `Debug` hides passwords, codes and raw values.
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ChallengeAnswer {
@@ -224,7 +374,8 @@ pub enum ChallengeAnswer {
     MfaSetup,
     /// For `CUSTOM_CHALLENGE`: the answer your Lambda trigger checks.
     CustomChallenge(String),
-    /// Any other answer, as raw challenge responses; `USERNAME` and `SECRET_HASH` are added.
+    /// Raw challenge responses, accepted for any challenge (the way to answer one sanctum has
+    /// no type for); `USERNAME` and `SECRET_HASH` are added.
     Responses(HashMap<String, String>),
 }
 
@@ -256,6 +407,70 @@ impl ChallengeAnswer {
         Self::NewPassword {
             password: password.into(),
             attributes: Attributes::new(),
+        }
+    }
+
+    /// What kind of answer this is.
+    #[must_use]
+    pub fn kind(&self) -> AnswerKind {
+        match self {
+            Self::NewPassword { .. } => AnswerKind::NewPassword,
+            Self::SmsMfaCode(_) => AnswerKind::SmsMfaCode,
+            Self::SoftwareTokenMfaCode(_) => AnswerKind::SoftwareTokenMfaCode,
+            Self::EmailOtpCode(_) => AnswerKind::EmailOtpCode,
+            Self::SelectMfaType(_) => AnswerKind::MfaTypeChoice,
+            Self::MfaSetup => AnswerKind::MfaSetup,
+            Self::CustomChallenge(_) => AnswerKind::CustomAnswer,
+            Self::Responses(_) => AnswerKind::RawResponses,
+        }
+    }
+
+    /// Refuses, before any request, an answer that cannot be right for `challenge`: one of
+    /// another kind, an empty password or code, or an MFA type the challenge does not offer.
+    pub(crate) fn check(&self, challenge: &Challenge) -> Result<(), CognitoError> {
+        let given = self.kind();
+        let expected = challenge.expects();
+        if given != AnswerKind::RawResponses && given != expected {
+            return Err(CognitoError::WrongAnswer {
+                challenge: challenge.name.as_str().to_owned(),
+                expected,
+                given,
+            });
+        }
+        match self {
+            Self::NewPassword { password, .. } if password.is_empty() => {
+                Err(CognitoError::InvalidArgument {
+                    what: "password",
+                    reason: "must not be empty",
+                })
+            }
+            Self::SmsMfaCode(code)
+            | Self::SoftwareTokenMfaCode(code)
+            | Self::EmailOtpCode(code)
+                if code.trim().is_empty() =>
+            {
+                Err(CognitoError::InvalidArgument {
+                    what: "code",
+                    reason: "must not be empty",
+                })
+            }
+            Self::SelectMfaType(kind) => {
+                let offered = challenge.mfa_choices();
+                let is_mfa = matches!(
+                    kind,
+                    ChallengeName::SmsMfa
+                        | ChallengeName::SoftwareTokenMfa
+                        | ChallengeName::EmailOtp
+                );
+                if !is_mfa || (!offered.is_empty() && !offered.contains(kind)) {
+                    return Err(CognitoError::InvalidArgument {
+                        what: "MFA type",
+                        reason: "not one the challenge offers (see Challenge::mfa_choices)",
+                    });
+                }
+                Ok(())
+            }
+            _ => Ok(()),
         }
     }
 
@@ -452,24 +667,201 @@ impl<'a> Auth<'a> {
             .await
     }
 
-    /// Gets new access and ID tokens with a refresh token: `REFRESH_TOKEN_AUTH`.
-    ///
-    /// `username` must be the name Cognito knows the user by — the access token's `username`
-    /// claim ([`CognitoClaims::username`](crate::CognitoClaims::username)), not an email alias;
-    /// it is only used for `SECRET_HASH` when the app client has a secret. The returned
-    /// [`Tokens::refresh_token`] is the new one when Cognito rotated it, else `refresh_token`.
+    /// Signs in with user name (or alias) and password by the client's
+    /// [`PasswordFlow`]: [`user_srp`](Self::user_srp) (the default) or
+    /// [`user_password`](Self::user_password).
     ///
     /// # Errors
-    /// [`CognitoError::NotAuthorized`] when the refresh token is expired or revoked.
+    /// As [`user_srp`](Self::user_srp).
+    pub async fn sign_in(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<AuthResult, CognitoError> {
+        match self.client.inner.password_flow {
+            PasswordFlow::Srp => self.user_srp(username, password).await,
+            PasswordFlow::UserPassword => self.user_password(username, password).await,
+        }
+    }
+
+    /// Signs in with user name (or alias) and password by `USER_SRP_AUTH`: the password never
+    /// leaves the process. Sends `SRP_A` (from a new random secret), answers Cognito's
+    /// `PASSWORD_VERIFIER` with the proof (`USERNAME` and `SECRET_HASH` of the
+    /// `USER_ID_FOR_SRP` Cognito names, and the `Session` it returned), and gives what comes next:
+    /// tokens, or the next challenge (MFA, a new password, ...). The app client must allow
+    /// `ALLOW_USER_SRP_AUTH`.
+    ///
+    /// # Errors
+    /// [`CognitoError::NotAuthorized`] for a wrong password or a disabled user,
+    /// [`CognitoError::UserNotFound`], [`CognitoError::InvalidParameter`] when the app client
+    /// does not allow the flow, [`CognitoError::Srp`] when the server's SRP values are malformed
+    /// or unsafe, ...
+    pub async fn user_srp(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<AuthResult, CognitoError> {
+        let secret = SrpSecret::generate()?;
+        let mut params = HashMap::from([
+            ("USERNAME".to_owned(), username.to_owned()),
+            ("SRP_A".to_owned(), secret.srp_a()),
+        ]);
+        self.add_secret_hash(&mut params, username);
+        match self
+            .initiate(AuthFlowType::UserSrpAuth, username, params)
+            .await?
+        {
+            AuthResult::Challenge(challenge)
+                if challenge.name == ChallengeName::PasswordVerifier =>
+            {
+                self.answer_password_verifier(&challenge, &secret, password)
+                    .await
+            }
+            other => Ok(other),
+        }
+    }
+
+    async fn answer_password_verifier(
+        &self,
+        challenge: &Challenge,
+        secret: &SrpSecret,
+        password: &str,
+    ) -> Result<AuthResult, CognitoError> {
+        let param = |name: &'static str| {
+            challenge.parameters.get(name).map(String::as_str).ok_or(
+                super::srp::SrpError::InvalidParameter {
+                    name,
+                    reason: "missing",
+                },
+            )
+        };
+        let inner = &self.client.inner;
+        // `challenge.username` is USER_ID_FOR_SRP when Cognito sent it
+        let timestamp = cognito_timestamp(inner.clock.now());
+        let claim = secret.password_claim(
+            &inner.pool_id,
+            &challenge.username,
+            password,
+            &SrpChallenge {
+                salt: param("SALT")?,
+                srp_b: param("SRP_B")?,
+                secret_block: param("SECRET_BLOCK")?,
+            },
+            &timestamp,
+        )?;
+        let responses = HashMap::from([
+            ("PASSWORD_CLAIM_SECRET_BLOCK".to_owned(), claim.secret_block),
+            ("PASSWORD_CLAIM_SIGNATURE".to_owned(), claim.signature),
+            ("TIMESTAMP".to_owned(), claim.timestamp),
+        ]);
+        self.send_answer(challenge, &ChallengeAnswer::Responses(responses))
+            .await
+    }
+
+    /// Gets new tokens with a refresh token, by whichever operation the endpoint has, so the
+    /// caller need not know whether the app client rotates refresh tokens:
+    ///
+    /// 1. `GetTokensFromRefreshToken` (with the client secret, when there is one). Cognito
+    ///    answers it for every app client; with rotation on, it returns a new refresh token (the
+    ///    old one then works at most once more, within the client's grace period), and it is the
+    ///    only operation that refreshes at all — `REFRESH_TOKEN_AUTH` is then refused.
+    /// 2. `REFRESH_TOKEN_AUTH` only when the endpoint does not know the operation: an answer
+    ///    without an exception name (`HTTP 500`, `HTTP 404`, ...) or an unknown-operation one, as
+    ///    from Cognito-compatible emulators older than the operation. Once `REFRESH_TOKEN_AUTH`
+    ///    then succeeds, this client uses it directly from then on. A refusal of the token
+    ///    itself (`NotAuthorized`: expired, revoked, rotated away) never falls back.
+    ///
+    /// `username` is needed only for `REFRESH_TOKEN_AUTH` when the app client has a secret
+    /// (`SECRET_HASH`); it must then be the name Cognito knows the user by — the access token's
+    /// `username` claim ([`CognitoClaims::username`](crate::CognitoClaims::username)), not an
+    /// email alias. The returned [`Tokens::refresh_token`] is the new one when Cognito rotated
+    /// it, else `refresh_token`.
+    ///
+    /// # Errors
+    /// [`CognitoError::NotAuthorized`] when the refresh token is expired, revoked or rotated
+    /// away; [`CognitoError::InvalidArgument`] when `REFRESH_TOKEN_AUTH` is needed with a client
+    /// secret and no `username` was given.
     pub async fn refresh(
         &self,
         refresh_token: &str,
-        username: &str,
+        username: Option<&str>,
+    ) -> Result<Tokens, CognitoError> {
+        let fallen_back = &self.client.inner.refresh_token_auth_only;
+        if !fallen_back.load(Ordering::Relaxed) {
+            match self.get_tokens_from_refresh_token(refresh_token).await {
+                Err(err) if lacks_operation(&err) => {
+                    tracing::debug!(error = %err, "no GetTokensFromRefreshToken here: trying REFRESH_TOKEN_AUTH");
+                }
+                other => return other,
+            }
+            let tokens = self.refresh_token_auth(refresh_token, username).await?;
+            fallen_back.store(true, Ordering::Relaxed);
+            return Ok(tokens);
+        }
+        self.refresh_token_auth(refresh_token, username).await
+    }
+
+    /// Gets new tokens with `GetTokensFromRefreshToken` (the client secret is sent when there is
+    /// one). With rotation on, [`Tokens::refresh_token`] is the new refresh token; else it is
+    /// `refresh_token`. See [`refresh`](Self::refresh), which picks the operation for you.
+    ///
+    /// # Errors
+    /// [`CognitoError::NotAuthorized`] when the refresh token is expired, revoked or rotated away.
+    pub async fn get_tokens_from_refresh_token(
+        &self,
+        refresh_token: &str,
+    ) -> Result<Tokens, CognitoError> {
+        const OPERATION: &str = "GetTokensFromRefreshToken";
+        let inner = &self.client.inner;
+        tracing::debug!("GetTokensFromRefreshToken");
+        let out = inner
+            .sdk
+            .get_tokens_from_refresh_token()
+            .client_id(&inner.client_id)
+            .refresh_token(refresh_token)
+            .set_client_secret(self.client.client_secret_value())
+            .send()
+            .await
+            .map_err(|e| CognitoError::from_sdk(OPERATION, e))?;
+        let result = out
+            .authentication_result()
+            .ok_or(CognitoError::UnexpectedResponse {
+                operation: OPERATION,
+                what: "no authentication result",
+            })?;
+        let mut tokens = tokens_of(OPERATION, result)?;
+        if tokens.refresh_token.is_none() {
+            tokens.refresh_token = Some(refresh_token.to_owned());
+        }
+        Ok(tokens)
+    }
+
+    /// Gets new tokens with `REFRESH_TOKEN_AUTH` through `InitiateAuth`; refused by Cognito when
+    /// the app client rotates refresh tokens. See [`refresh`](Self::refresh) for `username` and
+    /// for the operation it picks for you.
+    ///
+    /// # Errors
+    /// [`CognitoError::NotAuthorized`] when the refresh token is expired or revoked;
+    /// [`CognitoError::InvalidArgument`] without `username` when the app client has a secret.
+    pub async fn refresh_token_auth(
+        &self,
+        refresh_token: &str,
+        username: Option<&str>,
     ) -> Result<Tokens, CognitoError> {
         let mut params = HashMap::from([("REFRESH_TOKEN".to_owned(), refresh_token.to_owned())]);
-        self.add_secret_hash(&mut params, username);
+        if self.client.has_client_secret() {
+            let username = username.ok_or(CognitoError::InvalidArgument {
+                what: "username",
+                reason: "REFRESH_TOKEN_AUTH with a client secret needs the user name Cognito knows (the access token's `username` claim) for SECRET_HASH",
+            })?;
+            self.add_secret_hash(&mut params, username);
+        }
         let result = self
-            .initiate(AuthFlowType::RefreshTokenAuth, username, params)
+            .initiate(
+                AuthFlowType::RefreshTokenAuth,
+                username.unwrap_or_default(),
+                params,
+            )
             .await?;
         let mut tokens = result.into_tokens()?;
         if tokens.refresh_token.is_none() {
@@ -478,16 +870,52 @@ impl<'a> Auth<'a> {
         Ok(tokens)
     }
 
+    /// Revokes a refresh token (`RevokeToken`, with the client secret when there is one): it
+    /// refreshes no more, and neither do the tokens it refreshed (Cognito also stops accepting
+    /// the access tokens issued from it in its own user calls).
+    ///
+    /// # Errors
+    /// [`CognitoError::Service`] with `UnsupportedTokenTypeException` for a token that is not a
+    /// refresh token, `UnauthorizedException` when the app client may not revoke, ...
+    pub async fn revoke(&self, refresh_token: &str) -> Result<(), CognitoError> {
+        let inner = &self.client.inner;
+        tracing::debug!("RevokeToken");
+        inner
+            .sdk
+            .revoke_token()
+            .client_id(&inner.client_id)
+            .token(refresh_token)
+            .set_client_secret(self.client.client_secret_value())
+            .send()
+            .await
+            .map_err(|e| CognitoError::from_sdk("RevokeToken", e))?;
+        Ok(())
+    }
+
     /// Answers `challenge` in one call, through the same API (user or admin) that raised it.
     /// The result is tokens or the next challenge.
     ///
+    /// An answer that cannot be right is refused before any request: one of another kind than
+    /// [`Challenge::expects`] ([`CognitoError::WrongAnswer`]; [`ChallengeAnswer::Responses`] is
+    /// accepted for any challenge), an empty password or code, an MFA type not offered.
+    ///
     /// # Errors
+    /// [`CognitoError::WrongAnswer`], [`CognitoError::InvalidArgument`] (nothing sent);
     /// [`CognitoError::CodeMismatch`] for a wrong code, [`CognitoError::InvalidPassword`] for a
     /// new password the policy refuses, [`CognitoError::NotAuthorized`] for an expired session, ...
     pub async fn respond(
         &self,
         challenge: &Challenge,
         answer: ChallengeAnswer,
+    ) -> Result<AuthResult, CognitoError> {
+        answer.check(challenge)?;
+        self.send_answer(challenge, &answer).await
+    }
+
+    async fn send_answer(
+        &self,
+        challenge: &Challenge,
+        answer: &ChallengeAnswer,
     ) -> Result<AuthResult, CognitoError> {
         let responses = answer.responses(challenge, self.client.secret_hash(&challenge.username));
         let name = ChallengeNameType::from(challenge.name.as_str());
@@ -620,6 +1048,43 @@ impl<'a> Auth<'a> {
     }
 }
 
+/// Whether Cognito's answer says it has no such operation (rather than refusing the request):
+/// an answer without an exception name (`HTTP 500`, `HTTP 404`, ...), as from an emulator that
+/// lacks it, or an unknown-operation exception.
+fn lacks_operation(err: &CognitoError) -> bool {
+    err.aws().is_some_and(|aws| {
+        aws.code.starts_with("HTTP ")
+            || matches!(
+                aws.code.as_str(),
+                "UnknownOperationException"
+                    | "NotImplementedException"
+                    | "NotImplemented"
+                    | "InvalidAction"
+                    | "UnsupportedOperationException"
+            )
+    })
+}
+
+fn tokens_of(
+    operation: &'static str,
+    result: &AuthenticationResultType,
+) -> Result<Tokens, CognitoError> {
+    let access_token = result
+        .access_token()
+        .ok_or(CognitoError::UnexpectedResponse {
+            operation,
+            what: "an authentication result without an access token",
+        })?
+        .to_owned();
+    Ok(Tokens {
+        access_token,
+        id_token: result.id_token().map(str::to_owned),
+        refresh_token: result.refresh_token().map(str::to_owned),
+        expires_in: result.expires_in(),
+        token_type: result.token_type().map(str::to_owned),
+    })
+}
+
 fn to_result(
     operation: &'static str,
     username: &str,
@@ -627,20 +1092,7 @@ fn to_result(
     raw: RawAuth<'_>,
 ) -> Result<AuthResult, CognitoError> {
     if let Some(result) = raw.result {
-        let access_token = result
-            .access_token()
-            .ok_or(CognitoError::UnexpectedResponse {
-                operation,
-                what: "an authentication result without an access token",
-            })?
-            .to_owned();
-        return Ok(AuthResult::Tokens(Tokens {
-            access_token,
-            id_token: result.id_token().map(str::to_owned),
-            refresh_token: result.refresh_token().map(str::to_owned),
-            expires_in: result.expires_in(),
-            token_type: result.token_type().map(str::to_owned),
-        }));
+        return Ok(AuthResult::Tokens(tokens_of(operation, result)?));
     }
     let Some(name) = raw.challenge else {
         return Err(CognitoError::UnexpectedResponse {
@@ -666,16 +1118,19 @@ fn to_result(
 }
 
 impl SanctumClient {
-    /// Signs in with `USER_PASSWORD_AUTH`; see [`Auth::user_password`].
+    /// Signs in with user name (or alias) and password: `USER_SRP_AUTH` by default, or
+    /// `USER_PASSWORD_AUTH` when the client was built with
+    /// [`password_flow(PasswordFlow::UserPassword)`](super::SanctumClientBuilder::password_flow);
+    /// see [`Auth::sign_in`].
     ///
     /// # Errors
-    /// As [`Auth::user_password`].
+    /// As [`Auth::user_srp`].
     pub async fn authenticate_user(
         &self,
         username: &str,
         password: &str,
     ) -> Result<AuthResult, CognitoError> {
-        self.auth().user_password(username, password).await
+        self.auth().sign_in(username, password).await
     }
 
     /// Signs in with `ADMIN_USER_PASSWORD_AUTH`; see [`Auth::admin_user_password`].
@@ -710,7 +1165,9 @@ impl SanctumClient {
         self.auth().respond(challenge, answer).await
     }
 
-    /// Refreshes tokens; see [`Auth::refresh`].
+    /// Refreshes tokens by whichever operation the endpoint has (`GetTokensFromRefreshToken`,
+    /// else `REFRESH_TOKEN_AUTH`); see [`Auth::refresh`]. `username` (the access token's
+    /// `username` claim) is used only for `SECRET_HASH` on `REFRESH_TOKEN_AUTH`.
     ///
     /// # Errors
     /// As [`Auth::refresh`].
@@ -719,7 +1176,15 @@ impl SanctumClient {
         refresh_token: &str,
         username: &str,
     ) -> Result<Tokens, CognitoError> {
-        self.auth().refresh(refresh_token, username).await
+        self.auth().refresh(refresh_token, Some(username)).await
+    }
+
+    /// Revokes a refresh token; see [`Auth::revoke`].
+    ///
+    /// # Errors
+    /// As [`Auth::revoke`].
+    pub async fn revoke_token(&self, refresh_token: &str) -> Result<(), CognitoError> {
+        self.auth().revoke(refresh_token).await
     }
 }
 
@@ -824,5 +1289,138 @@ mod tests {
             assert!(!shown.contains(secret), "{secret} leaked in {shown}");
         }
         assert!(shown.contains("3600") && shown.contains("SoftwareTokenMfa"));
+    }
+
+    #[test]
+    fn debug_of_an_srp_challenge_shows_names_but_no_secret_block_srp_value_or_session() {
+        let mut c = challenge(ChallengeName::PasswordVerifier);
+        for (name, value) in [
+            ("SECRET_BLOCK", "SECRET-BLOCK-VALUE"),
+            ("SRP_B", "SRP-B-VALUE"),
+            ("SALT", "SALT-VALUE"),
+            ("USER_ID_FOR_SRP", "user-id-1"),
+            ("CODE_DELIVERY_DESTINATION", "+*******1234"),
+        ] {
+            c.parameters.insert(name.into(), value.into());
+        }
+        let answer = ChallengeAnswer::Responses(HashMap::from([(
+            "PASSWORD_CLAIM_SIGNATURE".to_owned(),
+            "SIGNATURE-VALUE".to_owned(),
+        )]));
+        let shown = format!(
+            "{c:?} {:?} {answer:?} {:?} {:?}",
+            AuthResult::Challenge(c.clone()),
+            ChallengeAnswer::EmailOtpCode("EMAIL-CODE".into()),
+            ChallengeAnswer::CustomChallenge("CUSTOM-ANSWER".into()),
+        );
+        for secret in [
+            "SECRET-BLOCK-VALUE",
+            "SRP-B-VALUE",
+            "SALT-VALUE",
+            "session-abc",
+            "SIGNATURE-VALUE",
+            "EMAIL-CODE",
+            "CUSTOM-ANSWER",
+        ] {
+            assert!(!shown.contains(secret), "{secret} leaked in {shown}");
+        }
+        for visible in [
+            "SECRET_BLOCK",
+            "user-id-1",
+            "+*******1234",
+            "PASSWORD_CLAIM_SIGNATURE",
+        ] {
+            assert!(shown.contains(visible), "{visible} missing in {shown}");
+        }
+    }
+
+    #[test]
+    fn every_challenge_says_what_answers_it_and_other_kinds_are_refused_locally() {
+        let cases = [
+            (
+                ChallengeName::NewPasswordRequired,
+                ChallengeAnswer::new_password("N3w-Passw0rd!"),
+            ),
+            (
+                ChallengeName::SmsMfa,
+                ChallengeAnswer::SmsMfaCode("1".into()),
+            ),
+            (
+                ChallengeName::SoftwareTokenMfa,
+                ChallengeAnswer::SoftwareTokenMfaCode("1".into()),
+            ),
+            (
+                ChallengeName::EmailOtp,
+                ChallengeAnswer::EmailOtpCode("1".into()),
+            ),
+            (
+                ChallengeName::SelectMfaType,
+                ChallengeAnswer::SelectMfaType(ChallengeName::SoftwareTokenMfa),
+            ),
+            (ChallengeName::MfaSetup, ChallengeAnswer::MfaSetup),
+            (
+                ChallengeName::CustomChallenge,
+                ChallengeAnswer::CustomChallenge("a".into()),
+            ),
+        ];
+        for (name, right) in &cases {
+            let c = challenge(name.clone());
+            assert_eq!(c.expects(), right.kind(), "{name}");
+            assert!(right.check(&c).is_ok(), "{name}");
+            assert!(
+                ChallengeAnswer::Responses(HashMap::new()).check(&c).is_ok(),
+                "raw responses answer anything"
+            );
+            for (_, wrong) in cases.iter().filter(|(other, _)| other != name) {
+                let err = wrong.check(&c).unwrap_err();
+                assert!(
+                    matches!(&err, CognitoError::WrongAnswer { expected, given, .. }
+                        if *expected == right.kind() && *given == wrong.kind()),
+                    "{name}: {err:?}"
+                );
+            }
+        }
+        for name in [
+            ChallengeName::PasswordVerifier,
+            ChallengeName::DeviceSrpAuth,
+            ChallengeName::Other("WEB_AUTHN".into()),
+        ] {
+            let c = challenge(name);
+            assert!(matches!(
+                c.expects(),
+                AnswerKind::SrpProof | AnswerKind::RawResponses
+            ));
+            assert!(ChallengeAnswer::SmsMfaCode("1".into()).check(&c).is_err());
+        }
+
+        let mut select = challenge(ChallengeName::SelectMfaType);
+        select
+            .parameters
+            .insert("MFAS_CAN_CHOOSE".into(), r#"["SMS_MFA"]"#.into());
+        assert_eq!(select.mfa_choices(), [ChallengeName::SmsMfa]);
+        assert!(
+            ChallengeAnswer::SelectMfaType(ChallengeName::SmsMfa)
+                .check(&select)
+                .is_ok()
+        );
+        for not_offered in [
+            ChallengeName::SoftwareTokenMfa,
+            ChallengeName::NewPasswordRequired,
+        ] {
+            assert!(matches!(
+                ChallengeAnswer::SelectMfaType(not_offered).check(&select),
+                Err(CognitoError::InvalidArgument {
+                    what: "MFA type",
+                    ..
+                })
+            ));
+        }
+        assert!(matches!(
+            ChallengeAnswer::new_password("").check(&challenge(ChallengeName::NewPasswordRequired)),
+            Err(CognitoError::InvalidArgument {
+                what: "password",
+                ..
+            })
+        ));
     }
 }

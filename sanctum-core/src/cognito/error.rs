@@ -11,6 +11,8 @@ use aws_sdk_cognitoidentityprovider::config::http::HttpResponse;
 use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cognitoidentityprovider::operation::RequestId as _;
 
+use super::auth::AnswerKind;
+use super::srp::SrpError;
 use crate::error::VerifyError;
 
 /// The details of an exception answered by Cognito.
@@ -157,6 +159,21 @@ pub enum CognitoError {
     /// failed verification.
     #[error("token rejected: {0}")]
     InvalidToken(#[from] VerifyError),
+    /// The answer given to a challenge is of the wrong kind (e.g. an SMS code for
+    /// `SOFTWARE_TOKEN_MFA`); refused before any request was sent.
+    #[error("{challenge} is answered with {expected}, not with {given}")]
+    WrongAnswer {
+        /// The challenge's Cognito name.
+        challenge: String,
+        /// What answering it needs.
+        expected: AnswerKind,
+        /// What was given.
+        given: AnswerKind,
+    },
+    /// The SRP proof could not be computed: the server's `PASSWORD_VERIFIER` values were
+    /// malformed or unsafe, or the system's random number generator failed.
+    #[error("SRP sign-in: {0}")]
+    Srp(#[from] SrpError),
     /// An argument was refused before any request was sent.
     #[error("invalid argument {what}: {reason}")]
     InvalidArgument {
@@ -195,6 +212,8 @@ impl CognitoError {
             Self::Transport { .. }
             | Self::UnexpectedResponse { .. }
             | Self::InvalidToken(_)
+            | Self::WrongAnswer { .. }
+            | Self::Srp(_)
             | Self::InvalidArgument { .. } => None,
         }
     }

@@ -7,14 +7,23 @@
 //! [`groups`](SanctumClient::groups), [`mfa`](SanctumClient::mfa) — and the most used ones are also
 //! methods of the client itself.
 //!
+//! - [`authenticate_user`](SanctumClient::authenticate_user) signs in with `USER_SRP_AUTH` (the
+//!   password never leaves the process; [`srp`] has the arithmetic), or with
+//!   `USER_PASSWORD_AUTH` when the client is built with
+//!   [`password_flow(PasswordFlow::UserPassword)`](SanctumClientBuilder::password_flow).
 //! - Sign-in returns an [`AuthResult`]: tokens, or a [`Challenge`] that keeps its session and
-//!   parameters, answered with [`respond_to_auth_challenge`](SanctumClient::respond_to_auth_challenge).
+//!   parameters and says what answering it needs ([`Challenge::expects`]), answered with
+//!   [`respond_to_auth_challenge`](SanctumClient::respond_to_auth_challenge); an answer of the
+//!   wrong kind is refused before any request.
+//! - [`Auth::refresh`] refreshes with `GetTokensFromRefreshToken` (refresh-token rotation) or,
+//!   where the endpoint lacks it, `REFRESH_TOKEN_AUTH`; [`Auth::revoke`] revokes a refresh token.
 //! - When the app client has a secret, `SECRET_HASH` is computed and sent on every call that
 //!   needs it (sign-in, challenge answers, refresh, sign-up, confirmations, forgotten passwords,
 //!   resent codes).
 //! - Failures are [`CognitoError`]s: typed Cognito exceptions with code, message and request id,
 //!   transport failures apart.
-//! - Passwords, tokens and the client secret never appear in `Debug` output or logs.
+//! - Passwords, tokens, codes, sessions, SRP values and the client secret never appear in `Debug`
+//!   output or logs.
 //!
 //! ```no_run
 //! use sanctum_core::cognito::{AuthResult, ChallengeAnswer, SanctumClient};
@@ -44,11 +53,13 @@ mod groups;
 mod mfa;
 mod paging;
 mod secret_hash;
+pub mod srp;
 mod users;
 
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
@@ -58,11 +69,14 @@ use sdk::config::Region;
 use sdk::config::timeout::TimeoutConfig;
 
 use crate::claims::ExpectedUse;
+use crate::clock::{Clock, SystemClock};
 use crate::config::UserPool;
 use crate::error::ConfigError;
 use crate::verify::Verifier;
 
-pub use self::auth::{Auth, AuthResult, Challenge, ChallengeAnswer, ChallengeName, Tokens};
+pub use self::auth::{
+    AnswerKind, Auth, AuthResult, Challenge, ChallengeAnswer, ChallengeName, PasswordFlow, Tokens,
+};
 pub use self::error::{AwsError, CognitoError};
 pub use self::groups::{Group, GroupUpdate, Groups, NewGroup};
 pub use self::mfa::{
@@ -100,6 +114,11 @@ struct Inner {
     client_secret: Option<ClientSecret>,
     endpoint_url: Option<String>,
     verifier: Verifier,
+    password_flow: PasswordFlow,
+    /// The endpoint lacks `GetTokensFromRefreshToken`: refresh with `REFRESH_TOKEN_AUTH`; see
+    /// [`Auth::refresh`].
+    refresh_token_auth_only: AtomicBool,
+    clock: Arc<dyn Clock>,
 }
 
 impl fmt::Debug for SanctumClient {
@@ -110,6 +129,7 @@ impl fmt::Debug for SanctumClient {
             .field("client_id", &self.inner.client_id)
             .field("client_secret", &self.inner.client_secret)
             .field("endpoint_url", &self.inner.endpoint_url)
+            .field("password_flow", &self.inner.password_flow)
             .finish_non_exhaustive()
     }
 }
@@ -133,6 +153,8 @@ impl SanctumClient {
             verifier: None,
             timeout: DEFAULT_OPERATION_TIMEOUT,
             configure_sdk: None,
+            password_flow: PasswordFlow::default(),
+            clock: None,
         }
     }
 
@@ -152,6 +174,13 @@ impl SanctumClient {
     #[must_use]
     pub fn client_id(&self) -> &str {
         &self.inner.client_id
+    }
+
+    /// How [`authenticate_user`](Self::authenticate_user) proves the password (see
+    /// [`SanctumClientBuilder::password_flow`]).
+    #[must_use]
+    pub fn password_flow(&self) -> PasswordFlow {
+        self.inner.password_flow
     }
 
     /// Whether the app client has a secret (and so `SECRET_HASH` is sent).
@@ -217,6 +246,15 @@ impl SanctumClient {
             .as_ref()
             .map(|s| s.secret_hash(username, &self.inner.client_id))
     }
+
+    /// The app client secret itself, for the operations that take it (`RevokeToken`,
+    /// `GetTokensFromRefreshToken`).
+    pub(crate) fn client_secret_value(&self) -> Option<String> {
+        self.inner
+            .client_secret
+            .as_ref()
+            .map(|s| s.expose().to_owned())
+    }
 }
 
 type ConfigureSdk = Box<dyn FnOnce(SdkConfigBuilder) -> SdkConfigBuilder + Send>;
@@ -238,6 +276,8 @@ pub struct SanctumClientBuilder {
     verifier: Option<Verifier>,
     timeout: Duration,
     configure_sdk: Option<ConfigureSdk>,
+    password_flow: PasswordFlow,
+    clock: Option<Arc<dyn Clock>>,
 }
 
 impl fmt::Debug for SanctumClientBuilder {
@@ -253,6 +293,8 @@ impl fmt::Debug for SanctumClientBuilder {
             .field("jwks_url", &self.jwks_url)
             .field("custom_verifier", &self.verifier.is_some())
             .field("timeout", &self.timeout)
+            .field("password_flow", &self.password_flow)
+            .field("custom_clock", &self.clock.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -302,6 +344,21 @@ impl SanctumClientBuilder {
     /// SDK's connect timeout still applies.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// How [`SanctumClient::authenticate_user`] proves the password: [`PasswordFlow::Srp`]
+    /// (`USER_SRP_AUTH`, the default, as Amplify and pycognito) or
+    /// [`PasswordFlow::UserPassword`] (`USER_PASSWORD_AUTH`, for app clients that allow only
+    /// that flow; the password is then sent to Cognito).
+    pub fn password_flow(mut self, flow: PasswordFlow) -> Self {
+        self.password_flow = flow;
+        self
+    }
+
+    /// The clock SRP's `TIMESTAMP` is taken from (default: the system clock).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Some(Arc::new(clock));
         self
     }
 
@@ -396,6 +453,9 @@ impl SanctumClientBuilder {
                 client_secret: self.client_secret,
                 endpoint_url: self.endpoint_url,
                 verifier,
+                password_flow: self.password_flow,
+                refresh_token_auth_only: AtomicBool::new(false),
+                clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
             }),
         })
     }

@@ -23,6 +23,10 @@ impl ClientSecret {
         secret_hash(username, client_id, &self.0)
     }
 
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -3,7 +3,8 @@
 //! [`TestIssuer`] serves a JWKS over HTTP on 127.0.0.1 and mints Cognito-shaped access and ID
 //! tokens with any claims, header or signature. It rotates keys, counts JWKS requests, and can
 //! fail or stall on purpose. [`conformance`] holds the table of HTTP cases both web adapters
-//! must pass.
+//! must pass. With the `cognito` feature, `moto` and `fakecloud` start those Cognito-compatible
+//! servers on 127.0.0.1 for tests of the Cognito operations.
 //!
 //! ```
 //! use sanctum_core::testing::TestIssuer;
@@ -23,6 +24,8 @@
 //! ```
 
 pub mod conformance;
+#[cfg(feature = "cognito")]
+pub mod fakecloud;
 #[cfg(feature = "cognito")]
 pub mod moto;
 mod server;

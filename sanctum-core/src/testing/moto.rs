@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use aws_credential_types::Credentials;
 use serde_json::{Value, json};
 
-use crate::cognito::{AwsError, CognitoError, SanctumClient, SanctumClientBuilder};
+use crate::cognito::{AwsError, CognitoError, PasswordFlow, SanctumClient, SanctumClientBuilder};
 use crate::error::ConfigError;
 
 /// How long [`MotoServer::start`] waits for the server to answer.
@@ -56,7 +56,7 @@ fn moto_executable() -> PathBuf {
     workspace.join(".venv-moto").join("bin").join("moto_server")
 }
 
-fn free_port() -> u16 {
+pub(super) fn free_port() -> u16 {
     match TcpListener::bind(("127.0.0.1", 0)).and_then(|l| l.local_addr()) {
         Ok(addr) => addr.port(),
         Err(e) => panic!("cannot find a free port on 127.0.0.1: {e}"),
@@ -64,7 +64,7 @@ fn free_port() -> u16 {
 }
 
 /// One `GET /` answered with any HTTP status line.
-fn answers(addr: SocketAddr) -> bool {
+pub(super) fn answers(addr: SocketAddr) -> bool {
     let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(500)) else {
         return false;
     };
@@ -182,50 +182,7 @@ impl MotoServer {
     /// # Errors
     /// moto's exception as a [`CognitoError`], or [`CognitoError::Transport`].
     pub async fn call(&self, operation: &str, body: Value) -> Result<Value, CognitoError> {
-        let transport = |e: reqwest::Error| CognitoError::Transport {
-            operation: "moto call",
-            message: e.to_string(),
-            source: Box::new(e),
-        };
-        let response = self
-            .http
-            .post(self.endpoint())
-            .header("Content-Type", "application/x-amz-json-1.1")
-            .header(
-                "X-Amz-Target",
-                format!("AWSCognitoIdentityProviderService.{operation}"),
-            )
-            .body(body.to_string())
-            .send()
-            .await
-            .map_err(transport)?;
-        let status = response.status();
-        let request_id = response
-            .headers()
-            .get("x-amzn-requestid")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let text = response.text().await.map_err(transport)?;
-        let value: Value = if text.is_empty() {
-            json!({})
-        } else {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
-        };
-        if status.is_success() {
-            return Ok(value);
-        }
-        let code = value.get("__type").and_then(Value::as_str).map_or_else(
-            || format!("HTTP {status}"),
-            |t| t.rsplit('#').next().unwrap_or(t).to_owned(),
-        );
-        Err(CognitoError::from_aws(AwsError {
-            code,
-            message: value
-                .get("message")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-            request_id,
-        }))
+        call_json(&self.http, &self.endpoint(), None, operation, body).await
     }
 
     /// Creates a pool with an app client without secret; see [`create_pool_with`](Self::create_pool_with).
@@ -313,6 +270,63 @@ impl MotoServer {
     }
 }
 
+/// One Cognito operation as a raw JSON call, unsigned or with a given `Authorization` header
+/// (moto and fakecloud do not check signatures); an exception becomes its [`CognitoError`].
+pub(super) async fn call_json(
+    http: &reqwest::Client,
+    endpoint: &str,
+    authorization: Option<&str>,
+    operation: &str,
+    body: Value,
+) -> Result<Value, CognitoError> {
+    let transport = |e: reqwest::Error| CognitoError::Transport {
+        operation: "test server call",
+        message: e.to_string(),
+        source: Box::new(e),
+    };
+    let mut request = http.post(endpoint);
+    if let Some(authorization) = authorization {
+        request = request.header("Authorization", authorization);
+    }
+    let response = request
+        .header("Content-Type", "application/x-amz-json-1.1")
+        .header(
+            "X-Amz-Target",
+            format!("AWSCognitoIdentityProviderService.{operation}"),
+        )
+        .body(body.to_string())
+        .send()
+        .await
+        .map_err(transport)?;
+    let status = response.status();
+    let request_id = response
+        .headers()
+        .get("x-amzn-requestid")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let text = response.text().await.map_err(transport)?;
+    let value: Value = if text.is_empty() {
+        json!({})
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    if status.is_success() {
+        return Ok(value);
+    }
+    let code = value.get("__type").and_then(Value::as_str).map_or_else(
+        || format!("HTTP {status}"),
+        |t| t.rsplit('#').next().unwrap_or(t).to_owned(),
+    );
+    Err(CognitoError::from_aws(AwsError {
+        code,
+        message: value
+            .get("message")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        request_id,
+    }))
+}
+
 impl Drop for MotoServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -386,8 +400,14 @@ impl std::fmt::Debug for MotoPool {
 impl MotoPool {
     /// A [`SanctumClientBuilder`] for this pool: moto's endpoint, static test credentials
     /// (`test`/`test`), region `us-east-1`, the client secret if any, and moto's JWKS URL.
+    ///
+    /// Its [`authenticate_user`](SanctumClient::authenticate_user) uses
+    /// [`PasswordFlow::UserPassword`]: moto accepts any SRP proof, so only the password flow lets
+    /// a test against moto see a wrong password refused (SRP is tested against fakecloud, which
+    /// checks proofs). Set [`PasswordFlow::Srp`] on the builder to run SRP through moto anyway.
     pub fn client_builder(&self) -> SanctumClientBuilder {
         let mut builder = SanctumClient::builder(MOTO_REGION, &self.pool_id, &self.client_id)
+            .password_flow(PasswordFlow::UserPassword)
             .endpoint_url(&self.endpoint)
             .credentials(Credentials::new("test", "test", None, None, "static"))
             .jwks_url(&self.jwks_url);

@@ -1,4 +1,5 @@
-//! Shared helpers of the Cognito tests: moto pools, TOTP codes, a recording Cognito stub.
+//! Shared helpers of the Cognito tests: moto and fakecloud pools, TOTP codes, a recording
+//! Cognito stub.
 #![allow(dead_code, unreachable_pub)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -7,6 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_lc_rs::hmac;
 use sanctum_core::cognito::{CognitoError, NewUser, SanctumClient};
+use sanctum_core::testing::fakecloud::{FakecloudPool, FakecloudPoolOptions, FakecloudServer};
 use sanctum_core::testing::moto::{MotoPool, MotoPoolOptions, MotoServer};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -31,6 +33,19 @@ pub async fn moto_pool(options: MotoPoolOptions) -> (Arc<MotoServer>, MotoPool, 
         .expect("moto creates a pool");
     let client = pool.client().await.expect("client builds");
     (moto, pool, client)
+}
+
+/// The shared fakecloud server, a fresh pool in it and a client for that pool (SRP sign-in).
+pub async fn fakecloud_pool(
+    options: FakecloudPoolOptions,
+) -> (Arc<FakecloudServer>, FakecloudPool, SanctumClient) {
+    let fakecloud = FakecloudServer::shared();
+    let pool = fakecloud
+        .create_pool_with(options)
+        .await
+        .expect("fakecloud creates a pool");
+    let client = pool.client().await.expect("client builds");
+    (fakecloud, pool, client)
 }
 
 /// Creates a CONFIRMED user with [`PASSWORD`] and a verified email.
