@@ -467,3 +467,54 @@ async fn a_failed_page_is_one_error_and_ends_the_stream() {
         "{results:?}"
     );
 }
+
+#[tokio::test]
+async fn a_client_builds_from_the_applications_sdk_config_or_sdk_client() {
+    let (_moto, pool, admin) = moto_pool(MotoPoolOptions::new()).await;
+    let name = unique("shared-config-");
+    admin
+        .create_user(NewUser::new(&name).temporary_password(PASSWORD))
+        .await
+        .expect("created");
+
+    // the AWS configuration an application loads once and shares between its AWS clients
+    let shared = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(Credentials::new(
+                "test", "test", None, None, "static",
+            )),
+        )
+        .endpoint_url(&pool.endpoint)
+        .build();
+    let from_config =
+        sanctum_core::SanctumClient::builder("us-east-1", &pool.pool_id, &pool.client_id)
+            .sdk_config(&shared)
+            .with_jwks_url(&pool.jwks_url)
+            .build()
+            .await
+            .expect("builds from the shared configuration");
+    let user = from_config
+        .users()
+        .get(&name)
+        .await
+        .expect("found through it");
+    assert_eq!(user.username, name);
+
+    // or an SDK client the application already has
+    let sdk = sanctum_core::cognito::SdkClient::new(&shared);
+    let from_client =
+        sanctum_core::SanctumClient::builder("us-east-1", &pool.pool_id, &pool.client_id)
+            .sdk_client(sdk)
+            .with_jwks_url(&pool.jwks_url)
+            .build()
+            .await
+            .expect("builds from the SDK client");
+    let user = from_client
+        .users()
+        .get(&name)
+        .await
+        .expect("found through it");
+    assert_eq!(user.username, name);
+}

@@ -174,10 +174,10 @@ async fn client_from_env() -> Result<SanctumClient, Failure> {
         builder = builder.endpoint_url(endpoint);
     }
     if let Some(url) = env("SANCTUM_JWKS_URL") {
-        builder = builder.jwks_url(url);
+        builder = builder.with_jwks_url(url);
     }
     if let Some(issuer) = env("SANCTUM_ISSUER") {
-        builder = builder.issuer(issuer);
+        builder = builder.with_issuer(issuer);
     }
     builder
         .build()

@@ -153,6 +153,8 @@ impl SanctumClient {
             verifier: None,
             timeout: DEFAULT_OPERATION_TIMEOUT,
             configure_sdk: None,
+            sdk_config: None,
+            sdk_client: None,
             password_flow: PasswordFlow::default(),
             clock: None,
         }
@@ -278,6 +280,8 @@ pub struct SanctumClientBuilder {
     configure_sdk: Option<ConfigureSdk>,
     password_flow: PasswordFlow,
     clock: Option<Arc<dyn Clock>>,
+    sdk_config: Option<aws_config::SdkConfig>,
+    sdk_client: Option<SdkClient>,
 }
 
 impl fmt::Debug for SanctumClientBuilder {
@@ -319,15 +323,45 @@ impl SanctumClientBuilder {
         self
     }
 
-    /// Overrides the `iss` the client's verifier expects (see [`UserPool::with_issuer`]).
-    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+    /// Starts from the AWS configuration your application already loaded
+    /// (`aws_config::load_from_env().await`, shared by all its AWS clients) instead of loading
+    /// one: credentials, retries and timeouts come from it. The pool's region, and the
+    /// builder's `endpoint_url`, `credentials`, `timeout` and `configure_sdk`, still apply on
+    /// top.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use sanctum_core::SanctumClient;
+    ///
+    /// let shared = aws_config::load_from_env().await;
+    /// let client = SanctumClient::builder("us-east-1", "us-east-1_AbC123xyz", "4a1b2c3d4e5f")
+    ///     .sdk_config(&shared)
+    ///     .build()
+    ///     .await?;
+    /// # let _ = client; Ok(()) }
+    /// ```
+    pub fn sdk_config(mut self, config: &aws_config::SdkConfig) -> Self {
+        self.sdk_config = Some(config.clone());
+        self
+    }
+
+    /// Uses this Cognito SDK client as it is (its endpoint, credentials, retries and timeouts);
+    /// the builder's `endpoint_url`, `credentials`, `timeout`, `configure_sdk` and
+    /// `sdk_config` are then not used for Cognito calls.
+    pub fn sdk_client(mut self, client: SdkClient) -> Self {
+        self.sdk_client = Some(client);
+        self
+    }
+
+    /// Overrides the `iss` the client's verifier expects (as [`UserPool::with_issuer`]).
+    pub fn with_issuer(mut self, issuer: impl Into<String>) -> Self {
         self.issuer = Some(issuer.into());
         self
     }
 
-    /// Overrides where the client's verifier fetches keys (see [`UserPool::with_jwks_url`]);
+    /// Overrides where the client's verifier fetches keys (as [`UserPool::with_jwks_url`]);
     /// emulators serve them on loopback.
-    pub fn jwks_url(mut self, url: impl Into<String>) -> Self {
+    pub fn with_jwks_url(mut self, url: impl Into<String>) -> Self {
         self.jwks_url = Some(url.into());
         self
     }
@@ -424,25 +458,38 @@ impl SanctumClientBuilder {
             });
         }
 
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .region(Region::new(self.region.clone()));
-        if let Some(credentials) = self.credentials {
-            loader = loader.credentials_provider(credentials);
-        }
-        let shared = loader.load().await;
-        let timeouts = shared
-            .timeout_config()
-            .map_or_else(TimeoutConfig::builder, TimeoutConfig::to_builder)
-            .operation_timeout(self.timeout)
-            .build();
-        let mut config = SdkConfigBuilder::from(&shared).timeout_config(timeouts);
-        if let Some(url) = &self.endpoint_url {
-            config = config.endpoint_url(url);
-        }
-        if let Some(configure) = self.configure_sdk {
-            config = configure(config);
-        }
-        let sdk = SdkClient::from_conf(config.build());
+        let sdk = match self.sdk_client {
+            Some(client) => client,
+            None => {
+                let shared = match self.sdk_config {
+                    Some(shared) => shared,
+                    None => {
+                        aws_config::defaults(BehaviorVersion::latest())
+                            .region(Region::new(self.region.clone()))
+                            .load()
+                            .await
+                    }
+                };
+                let timeouts = shared
+                    .timeout_config()
+                    .map_or_else(TimeoutConfig::builder, TimeoutConfig::to_builder)
+                    .operation_timeout(self.timeout)
+                    .build();
+                let mut config = SdkConfigBuilder::from(&shared)
+                    .region(Region::new(self.region.clone()))
+                    .timeout_config(timeouts);
+                if let Some(credentials) = self.credentials {
+                    config = config.credentials_provider(credentials);
+                }
+                if let Some(url) = &self.endpoint_url {
+                    config = config.endpoint_url(url);
+                }
+                if let Some(configure) = self.configure_sdk {
+                    config = configure(config);
+                }
+                SdkClient::from_conf(config.build())
+            }
+        };
 
         Ok(SanctumClient {
             inner: Arc::new(Inner {

@@ -369,7 +369,7 @@ impl FakecloudPool {
         let mut builder = SanctumClient::builder(FAKECLOUD_REGION, &self.pool_id, &self.client_id)
             .endpoint_url(&self.endpoint)
             .credentials(Credentials::new("test", "test", None, None, "static"))
-            .jwks_url(&self.jwks_url);
+            .with_jwks_url(&self.jwks_url);
         if let Some(secret) = &self.client_secret {
             builder = builder.client_secret(secret);
         }

@@ -410,7 +410,7 @@ impl MotoPool {
             .password_flow(PasswordFlow::UserPassword)
             .endpoint_url(&self.endpoint)
             .credentials(Credentials::new("test", "test", None, None, "static"))
-            .jwks_url(&self.jwks_url);
+            .with_jwks_url(&self.jwks_url);
         if let Some(secret) = &self.client_secret {
             builder = builder.client_secret(secret);
         }
