@@ -367,7 +367,7 @@ impl SanctumClientBuilder {
     }
 
     /// Uses this verifier (e.g. shared with the web layer) instead of building one; then
-    /// [`issuer`](Self::issuer) and [`jwks_url`](Self::jwks_url) are ignored.
+    /// [`with_issuer`](Self::with_issuer) and [`with_jwks_url`](Self::with_jwks_url) are ignored.
     pub fn verifier(mut self, verifier: Verifier) -> Self {
         self.verifier = Some(verifier);
         self
