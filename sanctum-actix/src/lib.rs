@@ -80,9 +80,37 @@
 //!
 //! ## Testing
 //!
-//! `sanctum-core`'s `test-util` feature provides `sanctum_core::testing::TestIssuer`, an
-//! in-process issuer that mints Cognito-shaped tokens and serves their keys on 127.0.0.1, so
-//! your handlers can be tested with `actix_web::test` offline.
+//! Feature `test-util` provides `sanctum_core::testing::TestIssuer`, an in-process issuer that
+//! mints Cognito-shaped tokens and serves their keys on 127.0.0.1, so your handlers can be
+//! tested with `actix_web::test` offline; `authorization()` gives a ready header value:
+//!
+//! ```
+//! use actix_web::{App, test, web};
+//! use sanctum_actix::{CognitoAuth, CognitoUser, RequireGroup};
+//! use sanctum_actix::sanctum_core::testing::TestIssuer;
+//!
+//! # #[actix_web::main]
+//! # async fn main() -> std::io::Result<()> {
+//! let issuer = TestIssuer::start().await?;
+//! let app = test::init_service(
+//!     App::new().service(
+//!         web::resource("/admin")
+//!             .wrap(RequireGroup("admin"))
+//!             .wrap(CognitoAuth::new(issuer.verifier()))
+//!             .get(|user: CognitoUser| async move { format!("hi {}", user.sub()) }),
+//!     ),
+//! )
+//! .await;
+//!
+//! let admin = issuer.access_token().groups(["admin"]).authorization();
+//! let request = test::TestRequest::get().uri("/admin").insert_header(("authorization", admin));
+//! assert_eq!(test::call_service(&app, request.to_request()).await.status(), 200);
+//!
+//! let user = issuer.access_token().authorization();
+//! let request = test::TestRequest::get().uri("/admin").insert_header(("authorization", user));
+//! assert_eq!(test::call_service(&app, request.to_request()).await.status(), 403);
+//! # Ok(()) }
+//! ```
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

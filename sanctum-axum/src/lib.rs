@@ -39,6 +39,36 @@
 //! has no [`CognitoAuthLayer`] in front; JSON bodies never echo the token. See [`rejection`]
 //! to replace these answers.
 //!
+//! ## Testing
+//!
+//! Feature `test-util` provides `sanctum_core::testing::TestIssuer`, an in-process issuer that
+//! mints Cognito-shaped tokens and serves their keys on 127.0.0.1; test the router itself
+//! with `tower::ServiceExt::oneshot`, offline. `authorization()` gives a ready header value:
+//!
+//! ```
+//! use axum::{Router, body::Body, http::Request, routing::get};
+//! use sanctum_axum::sanctum_core::testing::TestIssuer;
+//! use sanctum_axum::{CognitoAuthLayer, CognitoUser, RequireGroup};
+//! use tower::ServiceExt as _;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let issuer = TestIssuer::start().await?;
+//! let app = Router::new()
+//!     .route("/admin", get(|user: CognitoUser| async move { format!("hi {}", user.sub()) }))
+//!     .route_layer(RequireGroup("admin"))
+//!     .route_layer(CognitoAuthLayer::new(issuer.verifier()));
+//!
+//! let admin = issuer.access_token().groups(["admin"]).authorization();
+//! let request = Request::get("/admin").header("authorization", admin).body(Body::empty())?;
+//! assert_eq!(app.clone().oneshot(request).await?.status(), 200);
+//!
+//! let user = issuer.access_token().authorization();
+//! let request = Request::get("/admin").header("authorization", user).body(Body::empty())?;
+//! assert_eq!(app.oneshot(request).await?.status(), 403);
+//! # Ok(()) }
+//! ```
+//!
 //! ## Public items
 //!
 //! | item | what it is |
