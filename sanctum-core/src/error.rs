@@ -90,7 +90,7 @@ pub enum ConfigError {
     HttpClient(#[source] reqwest::Error),
 }
 
-/// How an adapter should answer a failed verification; see DESIGN's response table.
+/// How an adapter should answer a failed verification; see the response table in [`crate::refusal`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {

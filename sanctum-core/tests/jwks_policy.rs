@@ -1,4 +1,4 @@
-//! The JWKS policy of DESIGN.md, against the test kit's loopback JWKS server, with an injected clock.
+//! The JWKS policy of sanctum, against the test kit's loopback JWKS server, with an injected clock.
 #![allow(missing_docs)]
 
 mod common;

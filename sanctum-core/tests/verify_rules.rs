@@ -1,4 +1,4 @@
-//! One test per verification rule, in DESIGN.md's order, against the test kit over loopback HTTP.
+//! One test per verification rule, in sanctum's order, against the test kit over loopback HTTP.
 #![allow(missing_docs)]
 
 mod common;

@@ -1,6 +1,6 @@
 //! The JWKS cache: signing keys by `kid`, fetched once, refetched sparingly.
 //!
-//! Policy (DESIGN.md "JWKS policy"):
+//! Policy:
 //! - keys are cached by `kid` per issuer's JWKS URL, parsed once into ready aws-lc-rs keys and
 //!   looked up without waiting on any fetch (a read lock held for an `Arc` clone, never across
 //!   I/O);

@@ -574,7 +574,7 @@ impl ConformanceEnv {
         let cookie_of = |t: &str| ("cookie".to_owned(), format!("{COOKIE_NAME}={t}"));
         use Route as R;
         let mut cases = vec![
-            // issuers (DESIGN "Verification", check 3)
+            // issuers (check 3)
             ok(
                 "UPDATED-form issuer is accepted",
                 R::Protected,

@@ -1,4 +1,4 @@
-//! The verifier: the checks of DESIGN.md, in order.
+//! The verifier: its checks, in order.
 //!
 //! 1. size at most [`max_token_size`](VerifierBuilder::max_token_size) (default 8 KiB), before
 //!    any decoding;
