@@ -23,7 +23,8 @@
 //! - Failures are [`CognitoError`]s: typed Cognito exceptions with code, message and request id,
 //!   transport failures apart.
 //! - Passwords, tokens, codes, sessions, SRP values and the client secret never appear in `Debug`
-//!   output or logs.
+//!   output or logs. (The AWS SDK's own `aws_smithy_runtime` target logs raw error responses at
+//!   TRACE level, whatever a server echoes in them: never enable TRACE for it in production.)
 //!
 //! ```no_run
 //! use sanctum_core::cognito::{AuthResult, ChallengeAnswer, SanctumClient};
