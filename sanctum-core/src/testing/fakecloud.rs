@@ -26,14 +26,14 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::{Arc, Mutex, Weak};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_credential_types::Credentials;
 use serde_json::{Value, json};
 
-use super::moto::{answers, call_json, free_port};
+use super::moto::{call_json, shared_server, spawn_answering, test_http_client};
 use crate::cognito::{CognitoError, SanctumClient, SanctumClientBuilder};
 use crate::error::ConfigError;
 
@@ -96,47 +96,20 @@ impl FakecloudServer {
             "fakecloud is not installed at {}: run scripts/setup-fakecloud.sh (fakecloud tests never skip)",
             exe.display()
         );
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            // each tokio test has its own runtime: never reuse a connection across them
-            .pool_max_idle_per_host(0)
-            .build()
-            .unwrap_or_else(|e| panic!("cannot build an HTTP client: {e}"));
-        let deadline = Instant::now() + FAKECLOUD_START_TIMEOUT;
-        // the free port may be taken between the check and fakecloud's bind: try a few
-        for _attempt in 0..3 {
-            let port = free_port();
-            let addr = SocketAddr::from(([127, 0, 0, 1], port));
-            let child = Command::new(exe)
+        let (child, addr) = spawn_answering("fakecloud", FAKECLOUD_START_TIMEOUT, |addr| {
+            let mut command = Command::new(exe);
+            command
                 .env("FAKECLOUD_ADDR", addr.to_string())
                 .env("FAKECLOUD_LOG", "error")
                 .env("FAKECLOUD_STORAGE_MODE", "memory")
-                .env("FAKECLOUD_REGION", FAKECLOUD_REGION)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap_or_else(|e| panic!("cannot start {}: {e}", exe.display()));
-            let mut server = Self {
-                child,
-                addr,
-                http: http.clone(),
-            };
-            loop {
-                if matches!(server.child.try_wait(), Ok(Some(_))) {
-                    break; // dropped: try another port
-                }
-                if answers(addr) {
-                    return server;
-                }
-                assert!(
-                    Instant::now() < deadline,
-                    "fakecloud did not answer on {addr} within {FAKECLOUD_START_TIMEOUT:?}"
-                );
-                std::thread::sleep(Duration::from_millis(50));
-            }
+                .env("FAKECLOUD_REGION", FAKECLOUD_REGION);
+            command
+        });
+        Self {
+            child,
+            addr,
+            http: test_http_client(),
         }
-        panic!("fakecloud exited before answering, three times: run it by hand to see why")
     }
 
     /// A server shared by everyone holding the returned `Arc`: started on first use, killed when
@@ -147,16 +120,7 @@ impl FakecloudServer {
     #[must_use]
     pub fn shared() -> Arc<Self> {
         static SHARED: Mutex<Weak<FakecloudServer>> = Mutex::new(Weak::new());
-        let mut slot = match SHARED.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        if let Some(server) = slot.upgrade() {
-            return server;
-        }
-        let server = Arc::new(Self::start());
-        *slot = Arc::downgrade(&server);
-        server
+        shared_server(&SHARED, Self::start)
     }
 
     /// The endpoint URL, `http://127.0.0.1:{port}`.

@@ -63,6 +63,85 @@ pub(super) fn free_port() -> u16 {
     }
 }
 
+/// The HTTP client of a test server's raw calls.
+pub(super) fn test_http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        // each tokio test has its own runtime: never reuse a connection across them
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap_or_else(|e| panic!("cannot build an HTTP client: {e}"))
+}
+
+/// Starts a server process on a free 127.0.0.1 port (`command` builds it for an address) and
+/// waits until it answers HTTP, at most `timeout`; three ports are tried, as another process
+/// may take a free port before the server binds it. A server that never answers is killed.
+///
+/// # Panics
+/// When the server does not start.
+pub(super) fn spawn_answering(
+    name: &str,
+    timeout: Duration,
+    mut command: impl FnMut(SocketAddr) -> Command,
+) -> (Child, SocketAddr) {
+    /// Kills the child unless it is handed out.
+    struct Guard(Option<Child>);
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            if let Some(child) = self.0.as_mut() {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+        }
+    }
+    let deadline = Instant::now() + timeout;
+    for _attempt in 0..3 {
+        let addr = SocketAddr::from(([127, 0, 0, 1], free_port()));
+        let child = command(addr)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
+        let mut guard = Guard(Some(child));
+        loop {
+            if guard
+                .0
+                .as_mut()
+                .is_some_and(|c| matches!(c.try_wait(), Ok(Some(_))))
+            {
+                break; // exited: try another port
+            }
+            if answers(addr)
+                && let Some(child) = guard.0.take()
+            {
+                return (child, addr);
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{name} did not answer on {addr} within {timeout:?}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    panic!("{name} exited before answering, three times: run it by hand to see why")
+}
+
+/// The server in `slot` while anyone holds it, else a new one from `start`: tests of one
+/// binary share a server, killed when the last holder drops it.
+pub(super) fn shared_server<T>(slot: &Mutex<Weak<T>>, start: impl FnOnce() -> T) -> Arc<T> {
+    let mut slot = match slot.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    if let Some(server) = slot.upgrade() {
+        return server;
+    }
+    let server = Arc::new(start());
+    *slot = Arc::downgrade(&server);
+    server
+}
+
 /// One `GET /` answered with any HTTP status line.
 pub(super) fn answers(addr: SocketAddr) -> bool {
     let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(500)) else {
@@ -102,46 +181,18 @@ impl MotoServer {
             "moto's server is not installed at {}: run scripts/setup-moto.sh (Cognito tests never skip)",
             exe.display()
         );
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            // each tokio test has its own runtime: never reuse a connection across them
-            .pool_max_idle_per_host(0)
-            .build()
-            .unwrap_or_else(|e| panic!("cannot build an HTTP client: {e}"));
-        let deadline = Instant::now() + MOTO_START_TIMEOUT;
-        // the free port may be taken between the check and moto's bind: try a few
-        for _attempt in 0..3 {
-            let port = free_port();
-            let child = Command::new(exe)
-                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-                .env("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap_or_else(|e| panic!("cannot start {}: {e}", exe.display()));
-            let addr = SocketAddr::from(([127, 0, 0, 1], port));
-            let mut server = Self {
-                child,
-                addr,
-                http: http.clone(),
-            };
-            loop {
-                let exited = matches!(server.child.try_wait(), Ok(Some(_)));
-                if exited {
-                    break; // dropped: try another port
-                }
-                if answers(addr) {
-                    return server;
-                }
-                assert!(
-                    Instant::now() < deadline,
-                    "moto_server did not answer on {addr} within {MOTO_START_TIMEOUT:?}"
-                );
-                std::thread::sleep(Duration::from_millis(50));
-            }
+        let (child, addr) = spawn_answering("moto_server", MOTO_START_TIMEOUT, |addr| {
+            let mut command = Command::new(exe);
+            command
+                .args(["-H", "127.0.0.1", "-p", &addr.port().to_string()])
+                .env("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true");
+            command
+        });
+        Self {
+            child,
+            addr,
+            http: test_http_client(),
         }
-        panic!("moto_server exited before answering, three times: run it by hand to see why")
     }
 
     /// A server shared by everyone holding the returned `Arc`: started on first use, killed when
@@ -152,16 +203,7 @@ impl MotoServer {
     #[must_use]
     pub fn shared() -> Arc<Self> {
         static SHARED: Mutex<Weak<MotoServer>> = Mutex::new(Weak::new());
-        let mut slot = match SHARED.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        if let Some(server) = slot.upgrade() {
-            return server;
-        }
-        let server = Arc::new(Self::start());
-        *slot = Arc::downgrade(&server);
-        server
+        shared_server(&SHARED, Self::start)
     }
 
     /// The endpoint URL, `http://127.0.0.1:{port}`.
