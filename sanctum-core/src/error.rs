@@ -103,6 +103,9 @@ pub enum ErrorKind {
     InsufficientAuthentication,
     /// The signing keys could not be fetched and are not cached: 503, not the caller's fault.
     KeysUnavailable,
+    /// The online revocation check could not ask the issuer and the application chose to
+    /// refuse then: 503, not the caller's fault.
+    CheckUnavailable,
 }
 
 /// Which time claim made a token not yet valid.
@@ -222,6 +225,10 @@ pub enum VerifyError {
     /// refresh token was revoked), as the verifier's revocation store says.
     #[error("token has been revoked")]
     Revoked,
+    /// Check 10: the online check could not ask the issuer whether the token is still live,
+    /// and the verifier is set to refuse then ([`WhenUnreachable::Refuse`](crate::revocation::WhenUnreachable::Refuse)); server side, 503.
+    #[error("the online revocation check could not reach the issuer")]
+    RevocationCheckUnavailable,
     /// A claim every Cognito token has is missing.
     #[error("token has no {claim} claim")]
     MissingClaim {
@@ -239,11 +246,13 @@ pub enum VerifyError {
 }
 
 impl VerifyError {
-    /// How an adapter should answer: 401, or 503 when the keys are unavailable.
+    /// How an adapter should answer: 401, or 503 when the keys or the online check are
+    /// unavailable.
     #[must_use]
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::KeysUnavailable { .. } => ErrorKind::KeysUnavailable,
+            Self::RevocationCheckUnavailable => ErrorKind::CheckUnavailable,
             _ => ErrorKind::Unauthenticated,
         }
     }
@@ -269,6 +278,7 @@ impl VerifyError {
             Self::MissingClaim { .. } => "token lacks a required claim",
             Self::InvalidClaim { .. } => "token has an invalid claim",
             Self::Revoked => "token has been revoked",
+            Self::RevocationCheckUnavailable => "token revocation cannot be checked right now",
         }
     }
 }

@@ -132,7 +132,9 @@ impl Refusal {
             }
             Self::RepeatedCredentials => StatusCode::BAD_REQUEST,
             Self::Verify(err) => match err.kind() {
-                ErrorKind::KeysUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+                ErrorKind::KeysUnavailable | ErrorKind::CheckUnavailable => {
+                    StatusCode::SERVICE_UNAVAILABLE
+                }
                 _ => StatusCode::UNAUTHORIZED,
             },
             Self::Denied(denied) => match denied.kind() {
@@ -154,7 +156,9 @@ impl Refusal {
             Self::EmptyToken | Self::UnreadableToken => "invalid_token",
             Self::RepeatedCredentials => "invalid_request",
             Self::Verify(err) => match err.kind() {
-                ErrorKind::KeysUnavailable => "temporarily_unavailable",
+                ErrorKind::KeysUnavailable | ErrorKind::CheckUnavailable => {
+                    "temporarily_unavailable"
+                }
                 _ => "invalid_token",
             },
             Self::Denied(denied) => match denied.kind() {
@@ -223,6 +227,9 @@ impl Refusal {
             Self::Misconfigured { hint } => tracing::error!(hint, "sanctum is misconfigured"),
             Self::Verify(err) if err.kind() == ErrorKind::KeysUnavailable => {
                 tracing::warn!(error = %err, "request refused: signing keys unavailable");
+            }
+            Self::Verify(err) if err.kind() == ErrorKind::CheckUnavailable => {
+                tracing::warn!(error = %err, "request refused: revocation check unavailable");
             }
             Self::Verify(err) => tracing::debug!(error = %err, "request refused"),
             Self::Denied(denied) => tracing::debug!(reason = %denied, "request refused"),

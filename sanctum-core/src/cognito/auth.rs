@@ -970,11 +970,14 @@ impl<'a> Auth<'a> {
     }
 
     /// Signs the user out everywhere with their access token (`GlobalSignOut`): their refresh
-    /// tokens are revoked and Cognito refuses their access tokens.
+    /// tokens are revoked and Cognito refuses their access tokens. With a revocation store, the
+    /// user's tokens are recorded as revoked (see
+    /// [`SanctumClientBuilder::revocations`](super::SanctumClientBuilder::revocations)).
     ///
     /// # Errors
     /// [`CognitoError::NotAuthorized`] when the token is already invalid.
     pub async fn global_sign_out(&self, access_token: &str) -> Result<(), CognitoError> {
+        let sub = self.client.sub_of_own_token(access_token);
         self.client
             .inner
             .sdk
@@ -983,6 +986,7 @@ impl<'a> Auth<'a> {
             .send()
             .await
             .map_err(|e| CognitoError::from_sdk("GlobalSignOut", e))?;
+        self.client.record_revoked_sub("GlobalSignOut", sub);
         Ok(())
     }
 

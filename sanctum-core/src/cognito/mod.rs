@@ -53,6 +53,7 @@ mod error;
 mod groups;
 mod mfa;
 mod paging;
+mod revoke;
 mod secret_hash;
 pub mod srp;
 mod users;
@@ -73,6 +74,7 @@ use crate::claims::ExpectedUse;
 use crate::clock::{Clock, SystemClock};
 use crate::config::UserPool;
 use crate::error::ConfigError;
+use crate::revocation::RevocationStore;
 use crate::verify::Verifier;
 
 pub use self::auth::{
@@ -120,6 +122,8 @@ struct Inner {
     /// [`Auth::refresh`].
     refresh_token_auth_only: AtomicBool,
     clock: Arc<dyn Clock>,
+    /// Where sign-outs, disabled and deleted users and revoked refresh tokens are recorded.
+    revocations: Option<Arc<dyn RevocationStore>>,
 }
 
 impl fmt::Debug for SanctumClient {
@@ -131,6 +135,7 @@ impl fmt::Debug for SanctumClient {
             .field("client_secret", &self.inner.client_secret)
             .field("endpoint_url", &self.inner.endpoint_url)
             .field("password_flow", &self.inner.password_flow)
+            .field("revocations", &self.inner.revocations)
             .finish_non_exhaustive()
     }
 }
@@ -158,6 +163,7 @@ impl SanctumClient {
             sdk_client: None,
             password_flow: PasswordFlow::default(),
             clock: None,
+            revocations: None,
         }
     }
 
@@ -283,6 +289,7 @@ pub struct SanctumClientBuilder {
     clock: Option<Arc<dyn Clock>>,
     sdk_config: Option<aws_config::SdkConfig>,
     sdk_client: Option<SdkClient>,
+    revocations: Option<Arc<dyn RevocationStore>>,
 }
 
 impl fmt::Debug for SanctumClientBuilder {
@@ -300,6 +307,7 @@ impl fmt::Debug for SanctumClientBuilder {
             .field("timeout", &self.timeout)
             .field("password_flow", &self.password_flow)
             .field("custom_clock", &self.clock.is_some())
+            .field("revocations", &self.revocations)
             .finish_non_exhaustive()
     }
 }
@@ -391,7 +399,22 @@ impl SanctumClientBuilder {
         self
     }
 
-    /// The clock SRP's `TIMESTAMP` is taken from (default: the system clock).
+    /// Records the revocations done through this client in `store` (see
+    /// [`crate::revocation`]): global sign-outs, disabled and deleted users (every token of the
+    /// user issued until then) and revoked refresh tokens (their session's `origin_jti`, with
+    /// [`SanctumClient::revoke_session`]). Give the same store to your [`Verifier`]s (or a shared one,
+    /// such as `RedisRevocations`) and they refuse those tokens at once. Without a store (the
+    /// default) nothing is recorded.
+    ///
+    /// With a store, admin sign-out, disable and delete first read the user's `sub`
+    /// (`AdminGetUser`: the application's AWS credentials need that permission too).
+    pub fn revocations(mut self, store: Arc<dyn RevocationStore>) -> Self {
+        self.revocations = Some(store);
+        self
+    }
+
+    /// The clock SRP's `TIMESTAMP` is taken from, and revocations are timed by (default: the
+    /// system clock).
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Some(Arc::new(clock));
         self
@@ -504,6 +527,7 @@ impl SanctumClientBuilder {
                 password_flow: self.password_flow,
                 refresh_token_auth_only: AtomicBool::new(false),
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+                revocations: self.revocations,
             }),
         })
     }

@@ -400,11 +400,13 @@ impl<'a> Users<'a> {
         Ok(())
     }
 
-    /// Deletes a user (`AdminDeleteUser`).
+    /// Deletes a user (`AdminDeleteUser`). With a revocation store, the user's tokens are
+    /// recorded as revoked (see [`SanctumClientBuilder::revocations`](super::SanctumClientBuilder::revocations)).
     ///
     /// # Errors
     /// [`CognitoError::UserNotFound`], ...
     pub async fn delete(&self, username: &str) -> Result<(), CognitoError> {
+        let sub = self.client.sub_to_revoke(username).await?;
         send!(
             "AdminDeleteUser",
             self.sdk()
@@ -412,6 +414,7 @@ impl<'a> Users<'a> {
                 .user_pool_id(self.pool())
                 .username(username)
         )?;
+        self.client.record_revoked_sub("AdminDeleteUser", sub);
         Ok(())
     }
 
@@ -431,11 +434,13 @@ impl<'a> Users<'a> {
     }
 
     /// Stops a user from signing in (`AdminDisableUser`); sign-in then fails with
-    /// [`CognitoError::NotAuthorized`].
+    /// [`CognitoError::NotAuthorized`]. With a revocation store, the user's tokens are recorded
+    /// as revoked (see [`SanctumClientBuilder::revocations`](super::SanctumClientBuilder::revocations)).
     ///
     /// # Errors
     /// [`CognitoError::UserNotFound`], ...
     pub async fn disable(&self, username: &str) -> Result<(), CognitoError> {
+        let sub = self.client.sub_to_revoke(username).await?;
         send!(
             "AdminDisableUser",
             self.sdk()
@@ -443,6 +448,7 @@ impl<'a> Users<'a> {
                 .user_pool_id(self.pool())
                 .username(username)
         )?;
+        self.client.record_revoked_sub("AdminDisableUser", sub);
         Ok(())
     }
 
@@ -503,11 +509,13 @@ impl<'a> Users<'a> {
     }
 
     /// Signs a user out everywhere (`AdminUserGlobalSignOut`): refresh tokens are revoked and
-    /// Cognito refuses the user's access tokens.
+    /// Cognito refuses the user's access tokens. With a revocation store, the user's tokens are
+    /// recorded as revoked (see [`SanctumClientBuilder::revocations`](super::SanctumClientBuilder::revocations)).
     ///
     /// # Errors
     /// [`CognitoError::UserNotFound`], ...
     pub async fn global_sign_out(&self, username: &str) -> Result<(), CognitoError> {
+        let sub = self.client.sub_to_revoke(username).await?;
         send!(
             "AdminUserGlobalSignOut",
             self.sdk()
@@ -515,6 +523,8 @@ impl<'a> Users<'a> {
                 .user_pool_id(self.pool())
                 .username(username)
         )?;
+        self.client
+            .record_revoked_sub("AdminUserGlobalSignOut", sub);
         Ok(())
     }
 

@@ -26,6 +26,7 @@
 //! ```
 
 mod memory;
+mod online;
 #[cfg(feature = "redis")]
 mod redis;
 
@@ -33,6 +34,10 @@ use std::fmt;
 use std::time::{Duration, SystemTime};
 
 pub use self::memory::InMemoryRevocations;
+pub use self::online::{
+    DEFAULT_ONLINE_CHECK_CAPACITY, DEFAULT_ONLINE_CHECK_TTL, Liveness, LivenessCheck,
+    LivenessFuture, OnlineCheck, WhenUnreachable,
+};
 #[cfg(feature = "redis")]
 pub use self::redis::{DEFAULT_PREFIX, RedisHealth, RedisRevocations, RedisUrlError};
 

@@ -63,7 +63,7 @@ const TAIL: usize = 48;
 /// text (and no one can pile entries into one bucket without the seed and the signing key);
 /// a lookup still compares the whole token. Hashing 1.3 KB cost ~600 instructions a request.
 #[derive(Clone, Default)]
-struct TailHash(foldhash::fast::RandomState);
+pub(crate) struct TailHash(foldhash::fast::RandomState);
 
 impl BuildHasher for TailHash {
     type Hasher = Tail;
@@ -73,7 +73,7 @@ impl BuildHasher for TailHash {
     }
 }
 
-struct Tail(foldhash::fast::FoldHasher<'static>);
+pub(crate) struct Tail(foldhash::fast::FoldHasher<'static>);
 
 impl Hasher for Tail {
     fn write(&mut self, bytes: &[u8]) {

@@ -18,9 +18,11 @@
 //! 9. an optional [`Requirement`] (groups, scopes, custom checks, step-up), checked with the
 //!    verifier's clock;
 //! 10. with a [revocation store](VerifierBuilder::revocations), the token is not revoked (a
-//!     local lookup, on a cache hit too).
+//!     local lookup, on a cache hit too); with an [online check](VerifierBuilder::online_check),
+//!     the issuer confirms an access token is still live (its answer kept per token).
 
 mod cache;
+mod online;
 mod token;
 
 use std::collections::HashMap;
@@ -34,9 +36,10 @@ use crate::config::UserPool;
 use crate::error::{ConfigError, TimeClaim, VerifyError, clip};
 use crate::jwks::{Fetcher, Jwks, PreparedKey, parse_jwks};
 use crate::rbac::{AccessError, Requirement};
-use crate::revocation::RevocationStore;
+use crate::revocation::{OnlineCheck, RevocationStore};
 
 use self::cache::{Entry, TokenCache};
+use self::online::Online;
 use self::token::{Parsed, RS256};
 
 /// How far a verification got without waiting.
@@ -87,6 +90,7 @@ pub struct Verifier {
 
 struct Inner {
     revocations: Option<Arc<dyn RevocationStore>>,
+    online: Option<Online>,
     pools: Vec<UserPool>,
     /// Every accepted `iss`, of every pool.
     issuers: Vec<Issuer>,
@@ -189,15 +193,20 @@ impl Verifier {
         token: &str,
         expected: ExpectedUse,
     ) -> Result<Arc<CognitoClaims>, VerifyError> {
-        match self.begin(token, expected) {
-            Begun::Done(result) => result,
+        let claims = match self.begin(token, expected) {
+            Begun::Done(result) => result?,
             // 3. the key is not cached: fetch it (single flight, cooldown), then go on
             Begun::NeedsKey(parsed, issuer) => {
                 let jwks = &self.inner.issuers[issuer].jwks;
                 let key = jwks.key(&parsed.kid).await?;
-                self.finish(token, *parsed, issuer, &key, expected)
+                self.finish(token, *parsed, issuer, &key, expected)?
             }
+        };
+        // 10. the online check (opt-in), once every local check passed
+        if let Some(online) = &self.inner.online {
+            online.confirm(token, &claims, self.now()).await?;
         }
+        Ok(claims)
     }
 
     /// Checks 1–8 as far as they go without waiting: everything, unless the token's key must
@@ -295,7 +304,21 @@ impl Verifier {
             Begun::Done(result) => result,
             Begun::NeedsKey(..) => return None,
         };
+        // 10. the online check: a kept answer, or the waiting path asks the issuer
+        let result = match (result, &self.inner.online) {
+            (Ok(claims), Some(online)) => match online.cached(token, &claims, self.now())? {
+                Ok(()) => Ok(claims),
+                Err(err) => Err(err),
+            },
+            (result, _) => result,
+        };
         Some(logged(result))
+    }
+
+    /// The claims of `token` read without any check but its structure (check 2): for tokens
+    /// another party has authenticated, or whose signature an earlier check confirmed.
+    pub(crate) fn unverified_claims(token: &str) -> Result<CognitoClaims, VerifyError> {
+        token::parse(token).map(|parsed| parsed.claims)
     }
 
     #[inline]
@@ -445,6 +468,7 @@ impl fmt::Debug for Verifier {
             .field("max_token_size", &inner.max_token_size)
             .field("token_cache", &inner.cache.is_some())
             .field("revocations", &inner.revocations)
+            .field("online_check", &inner.online.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -453,6 +477,7 @@ impl fmt::Debug for Verifier {
 #[must_use]
 pub struct VerifierBuilder {
     revocations: Option<Arc<dyn RevocationStore>>,
+    online: Option<OnlineCheck>,
     pools: Vec<UserPool>,
     leeway: Duration,
     max_token_size: usize,
@@ -468,6 +493,7 @@ impl Default for VerifierBuilder {
     fn default() -> Self {
         Self {
             revocations: None,
+            online: None,
             pools: Vec::new(),
             leeway: Duration::ZERO,
             max_token_size: DEFAULT_MAX_TOKEN_SIZE,
@@ -553,6 +579,38 @@ impl VerifierBuilder {
         self
     }
 
+    /// Confirms every access token online with the issuer once its local checks passed
+    /// (check 10): Cognito's `GetUser` refuses tokens after a global sign-out or a refresh
+    /// token's revocation, which no local check can see. The answer is kept per token (a live
+    /// one for [`OnlineCheck::cache_for`]), so only a token's first request in that time
+    /// waits for Cognito; what happens when Cognito cannot be asked is
+    /// [`OnlineCheck::when_unreachable`] (refuse as 503, or allow). For deployments without a
+    /// shared [revocation store](Self::revocations); both can be on.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use sanctum_core::revocation::{OnlineCheck, WhenUnreachable};
+    /// use sanctum_core::{SanctumClient, UserPool, Verifier};
+    ///
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let cognito = SanctumClient::builder("us-east-1", "us-east-1_AbC123xyz", "4a1b2c3d4e5f")
+    ///     .build()
+    ///     .await?;
+    /// let verifier = Verifier::builder()
+    ///     .pool(UserPool::new("us-east-1_AbC123xyz").client_id("4a1b2c3d4e5f"))
+    ///     .online_check(
+    ///         OnlineCheck::new(cognito)
+    ///             .cache_for(Duration::from_secs(30))
+    ///             .when_unreachable(WhenUnreachable::Refuse),
+    ///     )
+    ///     .build()?;
+    /// # let _ = verifier; Ok(()) }
+    /// ```
+    pub fn online_check(mut self, check: OnlineCheck) -> Self {
+        self.online = Some(check);
+        self
+    }
+
     /// As [`clock`](Self::clock), for a clock already shared.
     #[cfg(feature = "test-util")]
     pub(crate) fn shared_clock(mut self, clock: Arc<dyn Clock>) -> Self {
@@ -583,6 +641,12 @@ impl VerifierBuilder {
         if self.jwks_timeout.is_zero() {
             return Err(ConfigError::InvalidSetting {
                 what: "jwks_timeout",
+                reason: "must be above zero",
+            });
+        }
+        if self.online.as_ref().is_some_and(|o| o.capacity == 0) {
+            return Err(ConfigError::InvalidSetting {
+                what: "online_check cache_capacity",
                 reason: "must be above zero",
             });
         }
@@ -665,6 +729,7 @@ impl VerifierBuilder {
         Ok(Verifier {
             inner: Arc::new(Inner {
                 revocations: self.revocations,
+                online: self.online.map(Online::new),
                 pools: self.pools,
                 issuers,
                 leeway: self.leeway.as_secs(),
@@ -688,6 +753,7 @@ impl fmt::Debug for VerifierBuilder {
             .field("jwks_timeout", &self.jwks_timeout)
             .field("cache_capacity", &self.cache_capacity)
             .field("token_cache", &self.token_cache)
+            .field("online_check", &self.online)
             .finish_non_exhaustive()
     }
 }
