@@ -223,3 +223,23 @@ impl RevokedNow for Verifier {
         )
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flush_waits_until_redis_has_what_was_recorded() {
+    let mut redis = RedisServer::start();
+    let a = store(&redis, "t3");
+    a.record(Revocation::signed_out_now("flushed-sub"));
+    assert!(a.flush(Duration::from_secs(10)).await, "sent within 10 s");
+    assert_eq!(a.health().unsent, 0);
+    // a store started afterwards (a new process) loads it from Redis
+    let b = store(&redis, "t3");
+    assert!(eventually(Duration::from_secs(10), || b.local().len() == 1).await);
+    drop(b);
+
+    // with Redis gone, flush says it could not send
+    redis.stop();
+    let c = store(&redis, "t3");
+    c.record(Revocation::signed_out_now("unsent-sub"));
+    assert!(!c.flush(Duration::from_millis(300)).await);
+    assert_eq!(c.health().unsent, 1);
+}

@@ -8,16 +8,21 @@
 //! Configuration comes from the environment: `SANCTUM_USER_POOL_ID`, `SANCTUM_CLIENT_ID`,
 //! `SANCTUM_REGION` (default: the pool id's prefix), and optionally `SANCTUM_CLIENT_SECRET`,
 //! `SANCTUM_COGNITO_ENDPOINT` (an emulator such as moto), `SANCTUM_JWKS_URL` and
-//! `SANCTUM_ISSUER` (for `verify` against an emulator). AWS credentials come from the usual AWS
-//! chain. Results are JSON on stdout; an error is one line on stderr and a non-zero exit code
+//! `SANCTUM_ISSUER` (for `verify` against an emulator), and `SANCTUM_REDIS_URL`: then
+//! `sign-out`, `disable-user`, `delete-user` and `revoke` also record the revocation in Redis,
+//! where services sharing it (`RedisRevocations`) refuse the user's tokens within a second.
+//! AWS credentials come from the usual AWS chain. Results are JSON on stdout; an error is one line on stderr and a non-zero exit code
 //! (1: the operation failed, 2: wrong usage or configuration).
 
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
 use sanctum_core::ExpectedUse;
 use sanctum_core::cognito::{
     AuthResult, Group, ListUsers, NewGroup, NewUser, SanctumClient, Tokens, User,
 };
+use sanctum_core::revocation::RedisRevocations;
 use serde_json::{Value, json};
 
 const USAGE: &str = "\
@@ -28,6 +33,7 @@ commands:
   get-user <user>
   update-attributes <user> k=v...
   set-password <user> <password> [--permanent]
+  sign-out <user>                   signs the user out everywhere (admin global sign-out)
   disable-user <user>
   enable-user <user>
   delete-user <user>
@@ -48,7 +54,10 @@ commands:
                                     prints fresh tokens (and the new refresh token when
                                     rotated); U is the user's `username` claim, needed
                                     only for REFRESH_TOKEN_AUTH with a client secret
-  revoke <refresh-token>            revokes the refresh token
+  revoke <refresh-token> [--token T]
+                                    revokes the refresh token; T, an access or ID token
+                                    of that sign-in, names the session to record in
+                                    Redis (required with SANCTUM_REDIS_URL)
   verify <token>                    prints the verified claims
 
 environment:
@@ -57,6 +66,8 @@ environment:
   SANCTUM_CLIENT_SECRET                      when the app client has a secret
   SANCTUM_COGNITO_ENDPOINT                   another endpoint (e.g. moto)
   SANCTUM_JWKS_URL, SANCTUM_ISSUER           key URL / issuer overrides for verify
+  SANCTUM_REDIS_URL                          record sign-out, disable-user, delete-user
+                                             and revoke in Redis for the services
   AWS credentials                            the usual AWS chain";
 
 /// Why the CLI stops: wrong usage (exit 2) or a failed operation (exit 1).
@@ -159,7 +170,23 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-async fn client_from_env() -> Result<SanctumClient, Failure> {
+/// The commands that revoke tokens, and so record in Redis when `SANCTUM_REDIS_URL` is set.
+const REVOKING: [&str; 4] = ["sign-out", "disable-user", "delete-user", "revoke"];
+
+/// How long a revocation may take to reach Redis before the command fails.
+const REDIS_FLUSH: Duration = Duration::from_secs(10);
+
+/// The shared revocation store, for a command that revokes and when `SANCTUM_REDIS_URL` is set.
+fn redis_from_env(command: &str) -> Result<Option<Arc<RedisRevocations>>, Failure> {
+    match env("SANCTUM_REDIS_URL") {
+        Some(url) if REVOKING.contains(&command) => RedisRevocations::start(&url)
+            .map(Some)
+            .map_err(|e| usage(format!("SANCTUM_REDIS_URL: {e}"))),
+        _ => Ok(None),
+    }
+}
+
+async fn client_from_env(redis: Option<Arc<RedisRevocations>>) -> Result<SanctumClient, Failure> {
     let pool_id =
         env("SANCTUM_USER_POOL_ID").ok_or_else(|| usage("SANCTUM_USER_POOL_ID is not set"))?;
     let client_id =
@@ -178,6 +205,9 @@ async fn client_from_env() -> Result<SanctumClient, Failure> {
     }
     if let Some(issuer) = env("SANCTUM_ISSUER") {
         builder = builder.with_issuer(issuer);
+    }
+    if let Some(store) = redis {
+        builder = builder.revocations(store);
     }
     builder
         .build()
@@ -204,7 +234,8 @@ fn tokens_json(tokens: &Tokens) -> Value {
 }
 
 async fn run(command: &str, raw: &[String]) -> Result<Value, Failure> {
-    let client = client_from_env().await?;
+    let redis = redis_from_env(command)?;
+    let client = client_from_env(redis.clone()).await?;
     let users = client.users();
     let groups = client.groups();
     let out = match command {
@@ -254,6 +285,12 @@ async fn run(command: &str, raw: &[String]) -> Result<Value, Failure> {
             let permanent = args.switch("permanent");
             users.set_password(user, password, permanent).await?;
             json!({"username": user, "permanent": permanent})
+        }
+        "sign-out" => {
+            let args = Args::parse(raw, &[], &[])?;
+            let [user] = args.exactly(["user"])?;
+            users.global_sign_out(user).await?;
+            json!({"username": user, "signed_out": true})
         }
         "disable-user" | "enable-user" | "delete-user" => {
             let args = Args::parse(raw, &[], &[])?;
@@ -381,9 +418,18 @@ async fn run(command: &str, raw: &[String]) -> Result<Value, Failure> {
             out
         }
         "revoke" => {
-            let args = Args::parse(raw, &[], &[])?;
+            let args = Args::parse(raw, &["token"], &[])?;
             let [refresh_token] = args.exactly(["refresh-token"])?;
-            client.auth().revoke(refresh_token).await?;
+            match args.value("token") {
+                Some(token) => client.revoke_session(refresh_token, token).await?,
+                None if redis.is_some() => {
+                    return Err(usage(
+                        "with SANCTUM_REDIS_URL, revoke needs --token <an access or ID token of \
+                         that sign-in> to record which session is revoked",
+                    ));
+                }
+                None => client.auth().revoke(refresh_token).await?,
+            }
             json!({"revoked": true})
         }
         "verify" => {
@@ -402,6 +448,25 @@ async fn run(command: &str, raw: &[String]) -> Result<Value, Failure> {
             )));
         }
     };
+    Ok(match redis {
+        Some(redis) => recorded_in_redis(&redis, out).await?,
+        None => out,
+    })
+}
+
+/// Waits for the revocation the command recorded to reach Redis (the store sends in the
+/// background; the process exits next) and says so in the output.
+async fn recorded_in_redis(redis: &RedisRevocations, mut out: Value) -> Result<Value, Failure> {
+    if !redis.flush(REDIS_FLUSH).await {
+        let why = redis.health().last_error.unwrap_or_default();
+        return Err(Failure::Failed(format!(
+            "done in Cognito, but the revocation did not reach Redis within {} s: {why}",
+            REDIS_FLUSH.as_secs()
+        )));
+    }
+    if let Value::Object(map) = &mut out {
+        map.insert("revocation_recorded".to_owned(), Value::Bool(true));
+    }
     Ok(out)
 }
 

@@ -2,6 +2,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -62,6 +63,10 @@ pub struct RedisRevocations {
     health: Mutex<RedisHealth>,
     outbox: mpsc::UnboundedSender<Revocation>,
     task: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// Revocations recorded here, and how many of them Redis has (for [`RedisRevocations::flush`]).
+    recorded: AtomicU64,
+    sent: AtomicU64,
+    sent_notify: tokio::sync::Notify,
 }
 
 /// Whether a [`RedisRevocations`] is in touch with Redis.
@@ -116,6 +121,9 @@ impl RedisRevocations {
             }),
             outbox,
             task: Mutex::new(None),
+            recorded: AtomicU64::new(0),
+            sent: AtomicU64::new(0),
+            sent_notify: tokio::sync::Notify::new(),
         });
         let task = tokio::spawn(run(client, Arc::downgrade(&store), inbox));
         *lock(&store.task) = Some(task);
@@ -126,6 +134,29 @@ impl RedisRevocations {
     #[must_use]
     pub fn health(&self) -> RedisHealth {
         lock(&self.health).clone()
+    }
+
+    /// Waits until every revocation recorded here so far is stored in Redis and published, at
+    /// most `timeout`; `true` when it is. For short-lived processes (a CLI) that record and
+    /// exit: the sending happens in the background.
+    pub async fn flush(&self, timeout: Duration) -> bool {
+        let target = self.recorded.load(Ordering::Acquire);
+        let wait = async {
+            loop {
+                let notified = self.sent_notify.notified();
+                if self.sent.load(Ordering::Acquire) >= target {
+                    return;
+                }
+                notified.await;
+            }
+        };
+        tokio::time::timeout(timeout, wait).await.is_ok()
+    }
+
+    /// Counts one revocation as stored in Redis.
+    fn mark_sent(&self) {
+        self.sent.fetch_add(1, Ordering::AcqRel);
+        self.sent_notify.notify_waiters();
     }
 
     /// The local copy (what lookups answer from).
@@ -170,6 +201,7 @@ impl RevocationStore for RedisRevocations {
     fn record(&self, revocation: Revocation) {
         self.local.record(revocation.clone());
         self.set_health(|h| h.unsent += 1);
+        self.recorded.fetch_add(1, Ordering::AcqRel);
         if self.outbox.send(revocation).is_err() {
             tracing::warn!("the Redis revocation task has stopped; revocation kept locally only");
         }
@@ -271,6 +303,7 @@ async fn session(
             pending.push_front(revocation);
             return Err(err);
         }
+        this.mark_sent();
     }
     this.set_health(|h| {
         h.connected = true;
@@ -301,6 +334,7 @@ async fn session(
                     pending.push_back(revocation);
                     return Err(err);
                 }
+                this.mark_sent();
                 this.set_health(|h| h.unsent = inbox.len());
             }
         }
