@@ -53,6 +53,9 @@ pub fn conformance_routes(
     let keys_down_custom = env.fresh_keys_down_verifier();
     let retiring = env.retiring_verifier.clone();
     let revoking = env.revoking_verifier.clone();
+    let online = env.online_verifier.clone();
+    let online_down = env.online_down_verifier.clone();
+    let online_down_allowing = env.online_down_allowing_verifier.clone();
     move |cfg: &mut ServiceConfig| {
         for route in Route::ALL {
             let auth = CognitoAuth::new(verifier.clone());
@@ -169,6 +172,21 @@ pub fn conformance_routes(
                 Route::RetiredKey => cfg.service(
                     resource
                         .wrap(CognitoAuth::new(retiring.clone()))
+                        .get(user_name),
+                ),
+                Route::OnlineCheck => cfg.service(
+                    resource
+                        .wrap(CognitoAuth::new(online.clone()))
+                        .get(user_name),
+                ),
+                Route::OnlineCheckDown => cfg.service(
+                    resource
+                        .wrap(CognitoAuth::new(online_down.clone()))
+                        .get(user_name),
+                ),
+                Route::OnlineCheckDownAllowing => cfg.service(
+                    resource
+                        .wrap(CognitoAuth::new(online_down_allowing.clone()))
                         .get(user_name),
                 ),
                 other => panic!("conformance route {other:?} is not wired in the actix test app"),

@@ -108,6 +108,15 @@ pub(crate) fn conformance_route(env: &ConformanceEnv, route: Route) -> MethodRou
         Route::RetiredKey => {
             get(user_name).route_layer(CognitoAuthLayer::new(env.retiring_verifier.clone()))
         }
+        Route::OnlineCheck => {
+            get(user_name).route_layer(CognitoAuthLayer::new(env.online_verifier.clone()))
+        }
+        Route::OnlineCheckDown => {
+            get(user_name).route_layer(CognitoAuthLayer::new(env.online_down_verifier.clone()))
+        }
+        Route::OnlineCheckDownAllowing => get(user_name).route_layer(CognitoAuthLayer::new(
+            env.online_down_allowing_verifier.clone(),
+        )),
         other => panic!("conformance route {other:?} is not wired in this test yet"),
     }
 }

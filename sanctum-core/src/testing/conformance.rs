@@ -8,6 +8,7 @@ use std::fmt;
 use std::time::Duration;
 
 use super::{JwksMode, TestIssuer};
+use crate::revocation::{Liveness, OnlineCheck, WhenUnreachable};
 use crate::verify::Verifier;
 
 /// The cookie the [`Route::Cookie`] route reads its token from.
@@ -124,11 +125,20 @@ pub enum Route {
     /// Auth layer over [`ConformanceEnv::revoking_verifier`], whose revocation store says
     /// [`REVOKED_SUB`] signed out (after its token was verified and cached).
     Revocation,
+    /// Auth layer over [`ConformanceEnv::online_verifier`], whose online check says
+    /// [`ConformanceEnv::online_revoked_token`] is revoked and every other token live.
+    OnlineCheck,
+    /// Auth layer over [`ConformanceEnv::online_down_verifier`]: the online check cannot reach
+    /// the issuer and refuses (503).
+    OnlineCheckDown,
+    /// Auth layer over [`ConformanceEnv::online_down_allowing_verifier`]: the online check
+    /// cannot reach the issuer and allows.
+    OnlineCheckDownAllowing,
 }
 
 impl Route {
     /// Every route.
-    pub const ALL: [Route; 25] = [
+    pub const ALL: [Route; 28] = [
         Route::Protected,
         Route::Admin,
         Route::AnyGroup,
@@ -154,6 +164,9 @@ impl Route {
         Route::TypedClaims,
         Route::TypedClaimsWithoutLayer,
         Route::Revocation,
+        Route::OnlineCheck,
+        Route::OnlineCheckDown,
+        Route::OnlineCheckDownAllowing,
     ];
 
     /// The route's path.
@@ -185,6 +198,9 @@ impl Route {
             Route::TypedClaims => "/typed-claims",
             Route::TypedClaimsWithoutLayer => "/no-layer/typed-claims",
             Route::Revocation => "/revocation",
+            Route::OnlineCheck => "/online-check",
+            Route::OnlineCheckDown => "/online-check/down",
+            Route::OnlineCheckDownAllowing => "/online-check/down-allowing",
         }
     }
 }
@@ -316,6 +332,15 @@ pub struct ConformanceEnv {
     pub revoking_verifier: Verifier,
     /// A token of [`REVOKED_SUB`] issued two minutes ago.
     pub revoked_token: String,
+    /// A verifier for [`issuer`](Self::issuer) with an online check (a closure standing for
+    /// Cognito) that says [`online_revoked_token`](Self::online_revoked_token) is revoked.
+    pub online_verifier: Verifier,
+    /// The token [`online_verifier`](Self::online_verifier)'s check says is revoked.
+    pub online_revoked_token: String,
+    /// A verifier whose online check cannot reach the issuer, refusing then.
+    pub online_down_verifier: Verifier,
+    /// A verifier whose online check cannot reach the issuer, allowing then.
+    pub online_down_allowing_verifier: Verifier,
 }
 
 impl ConformanceEnv {
@@ -382,7 +407,39 @@ impl ConformanceEnv {
                 std::time::SystemTime::now() - Duration::from_secs(60),
             ),
         );
+        let online_revoked_token = issuer.access_token().username("otto").build();
+        let revoked = online_revoked_token.clone();
+        let online_verifier = Verifier::builder()
+            .pool(issuer.user_pool())
+            .online_check(OnlineCheck::new(move |token: String| {
+                let live = token != revoked;
+                async move {
+                    if live {
+                        Liveness::Live
+                    } else {
+                        Liveness::Revoked
+                    }
+                }
+            }))
+            .build()
+            .map_err(std::io::Error::other)?;
+        let down = |policy| {
+            Verifier::builder()
+                .pool(issuer.user_pool())
+                .online_check(
+                    OnlineCheck::new(|_token: String| async { Liveness::Unreachable })
+                        .when_unreachable(policy),
+                )
+                .build()
+                .map_err(std::io::Error::other)
+        };
+        let online_down_verifier = down(WhenUnreachable::Refuse)?;
+        let online_down_allowing_verifier = down(WhenUnreachable::Allow)?;
         Ok(Self {
+            online_verifier,
+            online_revoked_token,
+            online_down_verifier,
+            online_down_allowing_verifier,
             revoking_verifier,
             revoked_token,
             verifier,
@@ -776,6 +833,48 @@ impl ConformanceEnv {
             ok(
                 "revoked: another user",
                 R::Revocation,
+                bearer(&alice),
+                "alice",
+            ),
+            // the online check (opt-in): the issuer's answer, kept per token
+            ok(
+                "online check: a live token",
+                R::OnlineCheck,
+                bearer(&alice),
+                "alice",
+            ),
+            invalid(
+                "online check: a token the issuer says is revoked",
+                R::OnlineCheck,
+                bearer(&self.online_revoked_token),
+            ),
+            invalid(
+                "online check: the revoked answer is kept",
+                R::OnlineCheck,
+                bearer(&self.online_revoked_token),
+            ),
+            ok(
+                "online check: the live answer is kept",
+                R::OnlineCheck,
+                bearer(&alice),
+                "alice",
+            ),
+            fail(
+                "online check unreachable, refusing",
+                R::OnlineCheckDown,
+                bearer(&alice),
+                503,
+                Challenge::None,
+                "temporarily_unavailable",
+            ),
+            invalid(
+                "online check unreachable: a locally invalid token is still 401",
+                R::OnlineCheckDown,
+                bearer(&expired),
+            ),
+            ok(
+                "online check unreachable, allowing",
+                R::OnlineCheckDownAllowing,
                 bearer(&alice),
                 "alice",
             ),
