@@ -387,3 +387,77 @@ async fn the_online_check_when_cognito_is_unreachable_refuses_or_allows_as_confi
         "an allowed unconfirmed token is not kept as live"
     );
 }
+
+/// RevokeToken is not in moto, and fakecloud's tokens carry no `origin_jti`: this test signs in
+/// at moto (whose tokens carry it) and sends `RevokeToken` to the recording stub, checking the
+/// exact request; what the verifier does with the recorded `origin_jti` is real.
+#[tokio::test]
+async fn revoke_session_sends_revoke_token_and_records_the_sessions_origin_jti_request_shape_on_stub()
+ {
+    let (_moto, pool, moto_client) = moto_pool(MotoPoolOptions::new()).await;
+    let stub = cognito_support::Stub::start(|_, _| (200, serde_json::json!({}))).await;
+    let store = Arc::new(InMemoryRevocations::new());
+    let client = pool
+        .client_builder()
+        .endpoint_url(&stub.endpoint)
+        .revocations(store.clone())
+        .build()
+        .await
+        .expect("client builds");
+    let verifier = verifier(&pool, store.clone());
+    let alice = unique("alice");
+    confirmed_user(&moto_client, &alice).await;
+    let session = moto_client
+        .authenticate_user(&alice, PASSWORD)
+        .await
+        .expect("signs in")
+        .into_tokens()
+        .expect("tokens");
+    let other_session = sign_in(&moto_client, &alice).await;
+    let id_token = session.id_token.clone().expect("an ID token");
+    verifier
+        .verify_access(&session.access_token)
+        .await
+        .expect("accepted");
+    assert!(claim(&session.access_token, "origin_jti").is_string());
+
+    client.revoke_tokens(&session).await.expect("revoked");
+
+    let requests = stub.recorded();
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    assert_eq!(requests[0].operation, "RevokeToken");
+    assert_eq!(
+        requests[0].body["Token"].as_str(),
+        session.refresh_token.as_deref()
+    );
+    assert_eq!(requests[0].body["ClientId"], pool.client_id.as_str());
+    let err = verifier
+        .verify_access(&session.access_token)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, VerifyError::Revoked), "access: {err:?}");
+    if claim(&id_token, "origin_jti").is_string() {
+        let err = verifier.verify_id(&id_token).await.unwrap_err();
+        assert!(matches!(err, VerifyError::Revoked), "id: {err:?}");
+    }
+    verifier
+        .verify_access(&other_session)
+        .await
+        .expect("another session of the same user is unaffected");
+    let later = sign_in(&moto_client, &alice).await;
+    verifier
+        .verify_access(&later)
+        .await
+        .expect("a new sign-in is accepted at once: another origin_jti");
+
+    // a session token that does not verify is refused before anything is revoked
+    let err = client
+        .revoke_session("another-refresh-token", "not.a.token")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, sanctum_core::CognitoError::InvalidToken(_)),
+        "{err:?}"
+    );
+    assert_eq!(stub.recorded().len(), 1, "no second RevokeToken");
+}
