@@ -46,8 +46,8 @@ OUT_ROOT="${BENCH_HTTP_OUT:-$CRATE/target/results}"
 OUT="$OUT_ROOT/$(date -u +%Y%m%dT%H%M%SZ)-$MODE"
 KEYS="$OUT/keys"
 BASE_PORT="${BENCH_HTTP_PORT:-18480}"
-VARIANTS=(${BENCH_HTTP_VARIANTS:-axum-noauth axum-layer axum-layer-nocache actix-noauth actix-middleware jwt-authorizer axum07-noauth})
-AUTHENTICATED=" axum-layer axum-layer-nocache actix-middleware jwt-authorizer "
+VARIANTS=(${BENCH_HTTP_VARIANTS:-axum-noauth axum-layer axum-layer-nocache axum-layer-revocation actix-noauth actix-middleware jwt-authorizer axum07-noauth})
+AUTHENTICATED=" axum-layer axum-layer-nocache axum-layer-revocation actix-middleware jwt-authorizer "
 
 log() { printf '%s\n' "$*" >&2; }
 die() { log "bench-http: $*"; exit 1; }
@@ -191,7 +191,7 @@ if [ "$MODE" = instructions ]; then
         for (i = 1; i <= n; i++) printf "%-20s %14d\n", order[i], per[order[i]]
         print ""
         print "ratios of instructions per request (lower is cheaper; the inverse of a throughput ratio):"
-        r("axum-layer", "axum-noauth"); r("actix-middleware", "actix-noauth")
+        r("axum-layer", "axum-noauth"); r("axum-layer-revocation", "axum-noauth"); r("actix-middleware", "actix-noauth")
         r("jwt-authorizer", "axum-layer-nocache"); r("axum-layer-nocache", "axum-noauth")
         r("jwt-authorizer", "axum07-noauth")
     }
@@ -229,6 +229,7 @@ summary() {
         print ""
         print "ratios of median req/s (the same run):"
         ratio("axum-layer", "axum-noauth", 0.90)
+        ratio("axum-layer-revocation", "axum-noauth", 0.90)
         ratio("actix-middleware", "actix-noauth", 0.90)
         ratio("axum-layer-nocache", "jwt-authorizer", 1.25)
         info("jwt-authorizer", "axum07-noauth")

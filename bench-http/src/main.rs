@@ -13,7 +13,10 @@
 //!
 //! Variants:
 //! - `axum-noauth`, `axum-layer` (sanctum-axum `CognitoAuthLayer`, token cache on),
-//!   `axum-layer-nocache` (cache off: a full verification per request);
+//!   `axum-layer-nocache` (cache off: a full verification per request),
+//!   `axum-layer-revocation` (cache on, and an `InMemoryRevocations` store holding
+//!   [`REVOCATIONS`] entries, one of them for the token's own `sub` from before its `iat`,
+//!   so every request looks its subject up and compares);
 //! - `actix-noauth`, `actix-middleware` (sanctum-actix `CognitoAuth`, cache on);
 //! - `jwt-authorizer` (jwt-authorizer 0.15 on axum 0.7, keys from the same JWKS file);
 //! - `axum07-noauth`: axum 0.7 without auth, the baseline jwt-authorizer runs on.
@@ -24,6 +27,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use sanctum_core::testing::{TEST_CLIENT_ID, TEST_POOL_ID, TEST_REGION, TestIssuer};
+use sanctum_core::revocation::{InMemoryRevocations, Revocation, RevocationStore as _};
 use sanctum_core::{UserPool, Verifier};
 use serde::Deserialize;
 
@@ -33,11 +37,15 @@ const VARIANTS: &[&str] = &[
     "axum-noauth",
     "axum-layer",
     "axum-layer-nocache",
+    "axum-layer-revocation",
     "actix-noauth",
     "actix-middleware",
     "jwt-authorizer",
     "axum07-noauth",
 ];
+
+/// How many revocations the `axum-layer-revocation` store holds.
+const REVOCATIONS: usize = 1000;
 
 /// How long minted tokens stay valid: long enough for any run of the script.
 const TOKEN_LIFETIME_SECS: i64 = 12 * 3600;
@@ -145,19 +153,50 @@ impl Material {
 
     /// A sanctum verifier for the test pool and client, keys from the JWKS file (never fetched).
     async fn sanctum_verifier(&self, token_cache: bool) -> Result<Verifier, BoxError> {
-        let verifier = Verifier::builder()
+        self.sanctum_verifier_with(token_cache, None).await
+    }
+
+    /// As `sanctum_verifier`, with an optional revocation store.
+    async fn sanctum_verifier_with(
+        &self,
+        token_cache: bool,
+        revocations: Option<Arc<InMemoryRevocations>>,
+    ) -> Result<Verifier, BoxError> {
+        let mut builder = Verifier::builder()
             .pool(
                 UserPool::new(TEST_POOL_ID)
                     .client_id(TEST_CLIENT_ID)
                     .with_jwks_document(self.jwks.clone()),
             )
-            .token_cache(token_cache)
-            .build()?;
+            .token_cache(token_cache);
+        if let Some(store) = revocations {
+            builder = builder.revocations(store);
+        }
+        let verifier = builder.build()?;
         verifier
             .verify_access(&self.token)
             .await
             .map_err(|e| format!("sanctum refuses the minted token: {e}"))?;
         Ok(verifier)
+    }
+
+    /// A store of [`REVOCATIONS`] entries (other users' sign-outs and revoked sessions, and
+    /// one sign-out of the token's own user from before it was issued): none covers the token.
+    async fn revocations(&self) -> Result<Arc<InMemoryRevocations>, BoxError> {
+        let claims = self.sanctum_verifier(false).await?.verify_access(&self.token).await?;
+        let store = Arc::new(InMemoryRevocations::new());
+        let now = std::time::SystemTime::now();
+        for i in 1..REVOCATIONS / 2 {
+            store.record(Revocation::signed_out_at(format!("other-user-{i}"), now));
+        }
+        for i in 0..REVOCATIONS / 2 {
+            store.record(Revocation::refresh_token_revoked(format!("other-session-{i}")));
+        }
+        store.record(Revocation::Subject {
+            sub: claims.sub().to_owned(),
+            before: claims.iat().unwrap_or(0),
+        });
+        Ok(store)
     }
 }
 
@@ -186,6 +225,13 @@ async fn serve_tokio(variant: &str, addr: SocketAddr, material: &Material) -> Re
         "axum-noauth" => Router::new().route("/hello", get(hello)),
         "axum-layer" | "axum-layer-nocache" => {
             let verifier = material.sanctum_verifier(variant == "axum-layer").await?;
+            Router::new()
+                .route("/hello", get(hello))
+                .route_layer(CognitoAuthLayer::new(verifier))
+        }
+        "axum-layer-revocation" => {
+            let store = material.revocations().await?;
+            let verifier = material.sanctum_verifier_with(true, Some(store)).await?;
             Router::new()
                 .route("/hello", get(hello))
                 .route_layer(CognitoAuthLayer::new(verifier))

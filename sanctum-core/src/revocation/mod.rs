@@ -15,6 +15,16 @@
 //! An entry is kept as long as a token it covers can still be valid (the stores'
 //! `max_token_lifetime`, 24 h by default: Cognito's longest access or ID token), then dropped.
 //!
+//! The second of a sign-out is covered whole ([`Revocation::signed_out_at`]): `iat` counts
+//! whole seconds, so a token issued in that second may be from before the sign-out and is
+//! refused; tokens from the next second on are accepted. With the `cognito` feature,
+//! `SanctumClient` records its sign-outs, disabled and deleted users and revoked sessions in a
+//! store given to `SanctumClientBuilder::revocations`.
+//!
+//! Without a shared store, an [`OnlineCheck`] asks the issuer (Cognito's `GetUser`) whether an
+//! access token is still live, keeping each answer for a while; see
+//! [`VerifierBuilder::online_check`](crate::VerifierBuilder::online_check).
+//!
 //! ```
 //! use std::sync::Arc;
 //! use sanctum_core::revocation::{InMemoryRevocations, Revocation, RevocationStore as _};
@@ -124,4 +134,38 @@ pub trait RevocationStore: fmt::Debug + Send + Sync + 'static {
 
     /// Records a revocation (for every instance, where the store is shared).
     fn record(&self, revocation: Revocation);
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::UNIX_EPOCH;
+
+    use super::*;
+
+    fn issued_at(iat: u64) -> CognitoClaims {
+        let json = serde_json::json!({
+            "sub": "alice", "token_use": "access", "client_id": "c", "iss": "i",
+            "exp": iat + 3600, "iat": iat,
+        });
+        CognitoClaims::from_payload(json.to_string().into_bytes()).unwrap()
+    }
+
+    #[test]
+    fn a_sign_out_covers_its_whole_second_and_no_later_one() {
+        // signed out at 1000.250 s: a token of second 1000 may be from before it, so it is
+        // refused; one of second 1001 is after it
+        let at = UNIX_EPOCH + Duration::from_millis(1_000_250);
+        let revocation = Revocation::signed_out_at("alice", at);
+        assert_eq!(
+            revocation,
+            Revocation::Subject {
+                sub: "alice".into(),
+                before: 1001
+            }
+        );
+        assert!(revocation.covers(&issued_at(999)));
+        assert!(revocation.covers(&issued_at(1000)), "the same second");
+        assert!(!revocation.covers(&issued_at(1001)), "the next second");
+        assert_eq!(revocation.time(), 1000);
+    }
 }
