@@ -66,7 +66,12 @@ pub enum WhenUnreachable {
 /// `GetUser` takes access tokens only).
 ///
 /// The first request with a token waits for the answer (in the adapters, the same path as a
-/// key fetch); later ones are answered from the kept answer without waiting.
+/// key fetch); later ones are answered from the kept answer without waiting. Answers are kept
+/// by the exact token (its length in memory per entry, as the verified-token cache). Requests
+/// that arrive together with the same new token each ask; with
+/// [`WhenUnreachable::Refuse`] every request waits for the checker to give up while the
+/// issuer is away, so give a `SanctumClient` used as checker a short
+/// timeout (`SanctumClientBuilder::timeout`, a second or two).
 #[must_use]
 pub struct OnlineCheck {
     pub(crate) checker: Arc<dyn LivenessCheck>,

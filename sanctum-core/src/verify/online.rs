@@ -1,18 +1,33 @@
 //! The online check's answers, kept per token (see [`crate::revocation::OnlineCheck`]).
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::cache::TailHash;
 use crate::claims::{CognitoClaims, TokenUse};
 use crate::error::VerifyError;
 use crate::revocation::{Liveness, LivenessCheck, OnlineCheck, WhenUnreachable};
 
-/// A kept answer: revoked or live, until `until` (seconds since the epoch, verifier clock).
+/// A kept answer: revoked or live, until `until` (seconds since the epoch, verifier clock);
+/// `keep` bounds its stay in memory (real time).
 #[derive(Clone, Copy)]
 struct Answer {
     revoked: bool,
     until: u64,
+    keep: Duration,
+}
+
+struct Keep;
+
+impl moka::Expiry<Arc<str>, Answer> for Keep {
+    fn expire_after_create(
+        &self,
+        _key: &Arc<str>,
+        value: &Answer,
+        _created_at: Instant,
+    ) -> Option<Duration> {
+        Some(value.keep)
+    }
 }
 
 /// The configured check and its answers.
@@ -29,10 +44,10 @@ impl Online {
             checker: check.checker,
             ttl: check.ttl.as_secs(),
             when_unreachable: check.when_unreachable,
-            // a memory bound only: an answer's life is `until`, on the verifier's clock
+            // `keep` is a memory bound only: an answer's life is `until`, on the verifier's clock
             answers: moka::sync::Cache::builder()
                 .max_capacity(check.capacity)
-                .time_to_live(check.ttl.max(Duration::from_secs(1)))
+                .expire_after(Keep)
                 .build_with_hasher(TailHash::default()),
         }
     }
@@ -73,26 +88,30 @@ impl Online {
         }
         match self.checker.check(token).await {
             Liveness::Live => {
-                if self.ttl > 0 {
-                    let until = now.saturating_add(self.ttl).min(claims.exp());
+                let until = now.saturating_add(self.ttl).min(claims.exp());
+                if until > now {
                     self.answers.insert(
                         Arc::from(token),
                         Answer {
                             revoked: false,
                             until,
+                            keep: Duration::from_secs(until - now),
                         },
                     );
                 }
                 Ok(())
             }
             Liveness::Revoked => {
-                self.answers.insert(
-                    Arc::from(token),
-                    Answer {
-                        revoked: true,
-                        until: claims.exp(),
-                    },
-                );
+                if claims.exp() > now {
+                    self.answers.insert(
+                        Arc::from(token),
+                        Answer {
+                            revoked: true,
+                            until: claims.exp(),
+                            keep: Duration::from_secs(claims.exp() - now),
+                        },
+                    );
+                }
                 tracing::debug!("the issuer says the token is revoked");
                 Err(VerifyError::Revoked)
             }
