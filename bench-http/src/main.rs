@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use sanctum_core::testing::{TEST_CLIENT_ID, TEST_POOL_ID, TEST_REGION, TestIssuer};
+use sanctum_core::testing::{TEST_CLIENT_ID, TEST_POOL_ID, TestIssuer};
 use sanctum_core::revocation::{InMemoryRevocations, Revocation, RevocationStore as _};
 use sanctum_core::{UserPool, Verifier};
 use serde::Deserialize;
