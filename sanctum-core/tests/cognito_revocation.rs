@@ -276,17 +276,18 @@ fn online_verifier(pool: &MotoPool, check: OnlineCheck, clock: &ManualClock) -> 
 #[tokio::test]
 async fn the_online_check_refuses_a_token_cognito_signed_out_once_its_answer_expires() {
     let (_moto, pool, client) = moto_pool(MotoPoolOptions::new()).await;
+    let (alice, bob) = (unique("alice"), unique("bob"));
+    confirmed_user(&client, &alice).await;
+    confirmed_user(&client, &bob).await;
+    let alice_token = sign_in(&client, &alice).await;
+    let bob_token = sign_in(&client, &bob).await;
+    // the manual clock starts after moto issued the tokens (their iat is not in its future)
     let clock = ManualClock::starting_now();
     let verifier = online_verifier(
         &pool,
         OnlineCheck::new(client.clone()).cache_for(Duration::from_secs(30)),
         &clock,
     );
-    let (alice, bob) = (unique("alice"), unique("bob"));
-    confirmed_user(&client, &alice).await;
-    confirmed_user(&client, &bob).await;
-    let alice_token = sign_in(&client, &alice).await;
-    let bob_token = sign_in(&client, &bob).await;
     verifier.verify_access(&alice_token).await.expect("live");
     verifier.verify_access(&bob_token).await.expect("live");
     assert!(
