@@ -711,3 +711,73 @@ async fn stub_new_device_is_confirmed_with_an_srp_verifier_then_signs_in_by_devi
         assert_eq!(server.lock().expect("lock").proof_checked, Some(false));
     }
 }
+
+#[tokio::test]
+async fn stub_email_codes_as_mfa_after_srp_are_chosen_and_answered_with_email_otp_code() {
+    let stub = Stub::start(|op, body| match (op, body["ChallengeName"].as_str()) {
+        ("InitiateAuth", _) => (200, verifier_challenge("srp-session")),
+        (_, Some("PASSWORD_VERIFIER")) => (
+            200,
+            json!({
+                "ChallengeName": "SELECT_MFA_TYPE", "Session": "choose-session",
+                "ChallengeParameters": {
+                    "MFAS_CAN_CHOOSE": "[\"SOFTWARE_TOKEN_MFA\",\"EMAIL_OTP\"]", "USERNAME": SUB,
+                },
+            }),
+        ),
+        (_, Some("SELECT_MFA_TYPE")) => (
+            200,
+            json!({
+                "ChallengeName": "EMAIL_OTP", "Session": "email-session",
+                "ChallengeParameters": {
+                    "CODE_DELIVERY_DELIVERY_MEDIUM": "EMAIL",
+                    "CODE_DELIVERY_DESTINATION": "a***@e***", "USERNAME": SUB,
+                },
+            }),
+        ),
+        _ => (200, tokens()),
+    })
+    .await;
+    let client = client(&stub, true).await;
+    let choose = challenge_of(
+        client
+            .authenticate_user("alice", "Passw0rd!")
+            .await
+            .expect("SRP"),
+    );
+    assert_eq!(choose.name, ChallengeName::SelectMfaType);
+    assert_eq!(
+        choose.mfa_choices(),
+        [ChallengeName::SoftwareTokenMfa, ChallengeName::EmailOtp]
+    );
+    let email = challenge_of(
+        client
+            .respond_to_auth_challenge(
+                &choose,
+                ChallengeAnswer::SelectMfaType(ChallengeName::EmailOtp),
+            )
+            .await
+            .expect("chosen"),
+    );
+    assert_eq!(
+        stub.recorded()[2].body["ChallengeResponses"]["ANSWER"],
+        "EMAIL_OTP"
+    );
+    assert_eq!(email.name, ChallengeName::EmailOtp);
+    assert_eq!(email.expects(), AnswerKind::EmailOtpCode);
+    client
+        .respond_to_auth_challenge(&email, ChallengeAnswer::EmailOtpCode("112233".into()))
+        .await
+        .expect("answered")
+        .into_tokens()
+        .expect("tokens");
+    assert_eq!(
+        stub.recorded()[3].body,
+        json!({
+            "ChallengeName": "EMAIL_OTP", "ClientId": CLIENT_ID, "Session": "email-session",
+            "ChallengeResponses": {
+                "EMAIL_OTP_CODE": "112233", "USERNAME": SUB, "SECRET_HASH": hash(SUB)
+            },
+        })
+    );
+}
