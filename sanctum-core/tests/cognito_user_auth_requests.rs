@@ -781,3 +781,46 @@ async fn stub_email_codes_as_mfa_after_srp_are_chosen_and_answered_with_email_ot
         })
     );
 }
+
+#[tokio::test]
+async fn stub_a_select_challenge_despite_a_preference_is_answered_with_the_preferred_factor_only_when_offered()
+ {
+    let stub = Stub::start(|op, _| match op {
+        "InitiateAuth" => (
+            200,
+            json!({
+                "ChallengeName": "SELECT_CHALLENGE", "Session": "select-session",
+                "AvailableChallenges": ["PASSWORD", "PASSWORD_SRP"],
+                "ChallengeParameters": {"USERNAME": SUB},
+            }),
+        ),
+        _ => (200, tokens()),
+    })
+    .await;
+    let client = client(&stub, false).await;
+    client
+        .auth()
+        .user_auth("alice", Some(SignInFactor::Password("Passw0rd!".into())))
+        .await
+        .expect("signed in")
+        .into_tokens()
+        .expect("tokens");
+    assert_eq!(
+        stub.recorded()[1].body,
+        json!({
+            "ChallengeName": "SELECT_CHALLENGE", "ClientId": CLIENT_ID, "Session": "select-session",
+            "ChallengeResponses": {"ANSWER": "PASSWORD", "PASSWORD": "Passw0rd!", "USERNAME": SUB},
+        })
+    );
+
+    // EMAIL_OTP is not offered: the choice goes back to the caller
+    let select = challenge_of(
+        client
+            .auth()
+            .user_auth("alice", Some(SignInFactor::EmailOtp))
+            .await
+            .expect("ok"),
+    );
+    assert_eq!(select.name, ChallengeName::SelectChallenge);
+    assert_eq!(stub.recorded().len(), 3, "no choice sent");
+}
