@@ -2,6 +2,9 @@
 //! `AWSSRP` (PyPI, pinned in `scripts/setup-pycognito.sh`), given the same fixed `a`, salt, `B`,
 //! secret block and time, must produce byte-identical `SRP_A`, `PASSWORD_CLAIM_SIGNATURE`,
 //! `TIMESTAMP` and `SECRET_HASH`.
+//! Likewise for remembered devices: pycognito's `generate_hash_device` (the `ConfirmDevice`
+//! verifier and salt, from the same random bytes) and `process_device_challenge` (the
+//! `DEVICE_PASSWORD_VERIFIER` signature).
 //!
 //! Needs `.venv-pycognito` (run `scripts/setup-pycognito.sh`); without it the test fails — it
 //! never skips. `SANCTUM_PYCOGNITO_PYTHON` may name another Python that has pycognito.
