@@ -365,3 +365,94 @@ async fn admin_cli_signs_in_with_srp_refreshes_with_rotation_and_revokes_against
         assert!(stderr.contains("not authorized"), "{stderr}");
     }
 }
+
+#[tokio::test]
+async fn admin_cli_signs_in_by_user_auth_and_prints_select_challenge_against_fakecloud() {
+    let fakecloud = FakecloudServer::shared();
+    for secret in [false, true] {
+        let pool = fakecloud
+            .create_pool_with(
+                FakecloudPoolOptions::new()
+                    .client_secret(secret)
+                    .user_auth(true),
+            )
+            .await
+            .expect("pool");
+        let cli = Cli::new(&pool);
+        cli.ok(&["create-user", "alice", "--temporary-password", PASSWORD]);
+        cli.ok(&["set-password", "alice", PASSWORD, "--permanent"]);
+
+        for prefer in ["PASSWORD_SRP", "password", "password-srp"] {
+            let tokens = cli.ok(&[
+                "login",
+                "alice",
+                PASSWORD,
+                "--user-auth",
+                "--prefer",
+                prefer,
+            ]);
+            let claims = cli.ok(&["verify", tokens["access_token"].as_str().expect("access")]);
+            assert_eq!(claims["username"], "alice", "{prefer}");
+        }
+
+        // without a preference the choice is printed like any other challenge
+        let select = cli.ok(&["login", "alice", "--user-auth"]);
+        assert_eq!(select["challenge"], "SELECT_CHALLENGE");
+        assert_eq!(select["answer_with"], "a choice of first factor");
+        assert!(select["session"].is_string());
+        let factors = names_of(&select["available_factors"]);
+        assert!(
+            factors.contains(&"PASSWORD_SRP".to_owned())
+                && factors.contains(&"PASSWORD".to_owned()),
+            "{select}"
+        );
+
+        let (code, stderr) = cli.fails(&[
+            "login",
+            "alice",
+            "Wrong-Passw0rd",
+            "--user-auth",
+            "--prefer",
+            "PASSWORD_SRP",
+        ]);
+        assert_eq!(code, 1);
+        assert!(
+            stderr.starts_with("admin: error: not authorized"),
+            "{stderr}"
+        );
+
+        for (wrong, says) in [
+            (
+                vec!["login", "alice", "--user-auth", "--prefer", "totp"],
+                "--prefer takes",
+            ),
+            (
+                vec!["login", "alice", "--user-auth", "--prefer", "PASSWORD"],
+                "--prefer PASSWORD needs <password>",
+            ),
+            (
+                vec!["login", "alice", PASSWORD, "--prefer", "PASSWORD"],
+                "--prefer needs --user-auth",
+            ),
+            (
+                vec!["login", "alice", PASSWORD, "--user-auth", "--admin"],
+                "--user-auth excludes",
+            ),
+        ] {
+            let (code, stderr) = cli.fails(&wrong);
+            assert_eq!(code, 2, "{wrong:?}");
+            assert!(stderr.contains(says), "{wrong:?}: {stderr}");
+        }
+    }
+}
+
+fn names_of(value: &Value) -> Vec<String> {
+    value
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -73,8 +73,8 @@ pub use claims::{CognitoClaims, ExpectedUse, TokenUse};
 pub use clock::{Clock, ManualClock, SystemClock};
 #[cfg(feature = "cognito")]
 pub use cognito::{
-    AuthResult, Challenge, ChallengeAnswer, ChallengeName, CognitoError, SanctumClient,
-    SanctumClientBuilder, Tokens,
+    AuthResult, Challenge, ChallengeAnswer, ChallengeName, CognitoError, DeviceSecret, FirstFactor,
+    SanctumClient, SanctumClientBuilder, SignInFactor, Tokens,
 };
 pub use config::UserPool;
 pub use error::{ConfigError, ErrorKind, TimeClaim, VerifyError};

@@ -1,7 +1,8 @@
 //! Sign-in for today's Cognito against fakecloud, a second Cognito-compatible server that checks
 //! what moto does not: SRP proofs (a wrong password must fail), refresh-token rotation
-//! (`GetTokensFromRefreshToken`) and `RevokeToken`. Every flow runs with and without a client
-//! secret. Needs fakecloud (`scripts/setup-fakecloud.sh`); without it these tests fail, never skip.
+//! (`GetTokensFromRefreshToken`), `RevokeToken`, choice-based sign-in (`USER_AUTH` with PASSWORD,
+//! PASSWORD_SRP and SELECT_CHALLENGE), devices and passkeys. Every flow runs with and without a
+//! client secret. Needs fakecloud (`scripts/setup-fakecloud.sh`); without it these tests fail, never skip.
 #![cfg(all(feature = "cognito", feature = "test-util"))]
 
 mod cognito_support;
@@ -11,8 +12,9 @@ use cognito_support::{
 };
 use sanctum_core::ExpectedUse;
 use sanctum_core::cognito::{
-    AnswerKind, AuthResult, ChallengeAnswer, ChallengeName, CognitoError, MfaPreference, NewUser,
-    PasswordFlow, SanctumClient, SoftwareTokenTarget, Tokens,
+    AnswerKind, AuthFactor, AuthResult, ChallengeAnswer, ChallengeName, CognitoError, FirstFactor,
+    MfaPreference, NewDevice, NewUser, PasswordFlow, SanctumClient, SignInFactor,
+    SoftwareTokenTarget, Tokens,
 };
 use sanctum_core::testing::fakecloud::FakecloudPoolOptions;
 
@@ -337,4 +339,280 @@ async fn a_revoked_refresh_token_refreshes_no_more_with_and_without_a_client_sec
             "REFRESH_TOKEN_AUTH refuses it too: {err:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn user_auth_with_password_password_srp_and_select_challenge_with_and_without_a_client_secret()
+ {
+    for secret in [false, true] {
+        let (_fc, _pool, client) = fakecloud_pool(
+            FakecloudPoolOptions::new()
+                .client_secret(secret)
+                .user_auth(true),
+        )
+        .await;
+        let user = unique("uma");
+        confirmed_user(&client, &user).await;
+        let auth = client.auth();
+
+        // PASSWORD_SRP preferred: the proof is answered in the same call; fakecloud checks it
+        let t = tokens(
+            auth.user_auth(&user, Some(SignInFactor::PasswordSrp(PASSWORD.into())))
+                .await
+                .expect("USER_AUTH with PASSWORD_SRP"),
+        );
+        assert_verifies(&client, &t, &user).await;
+        let err = auth
+            .user_auth(
+                &user,
+                Some(SignInFactor::PasswordSrp("Wrong-Passw0rd".into())),
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, CognitoError::NotAuthorized(_)), "{err:?}");
+
+        // PASSWORD preferred: fakecloud answers SELECT_CHALLENGE anyway; sanctum picks PASSWORD
+        let t = tokens(
+            auth.user_auth(&user, Some(SignInFactor::Password(PASSWORD.into())))
+                .await
+                .expect("USER_AUTH with PASSWORD"),
+        );
+        assert_verifies(&client, &t, &user).await;
+        let err = auth
+            .user_auth(&user, Some(SignInFactor::Password("Wrong-Passw0rd".into())))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, CognitoError::NotAuthorized(_)), "{err:?}");
+
+        // no preference: SELECT_CHALLENGE with the factors, answered by each password factor
+        for chosen in [
+            SignInFactor::PasswordSrp(PASSWORD.into()),
+            SignInFactor::Password(PASSWORD.into()),
+        ] {
+            let result = auth.user_auth(&user, None).await.expect("USER_AUTH");
+            let select = result.challenge().expect("SELECT_CHALLENGE").clone();
+            assert_eq!(select.name, ChallengeName::SelectChallenge);
+            assert_eq!(select.expects(), AnswerKind::FactorChoice);
+            let offered = select.available_factors();
+            assert!(
+                offered.contains(&FirstFactor::PasswordSrp)
+                    && offered.contains(&FirstFactor::Password),
+                "{offered:?}"
+            );
+            // another kind of answer is refused before any request
+            let err = client
+                .respond_to_auth_challenge(&select, ChallengeAnswer::SmsMfaCode("1".into()))
+                .await
+                .unwrap_err();
+            assert!(matches!(err, CognitoError::WrongAnswer { .. }), "{err:?}");
+            let t = tokens(
+                client
+                    .respond_to_auth_challenge(&select, ChallengeAnswer::SelectChallenge(chosen))
+                    .await
+                    .expect("factor chosen and answered"),
+            );
+            assert_verifies(&client, &t, &user).await;
+        }
+        let select = auth
+            .user_auth(&user, None)
+            .await
+            .expect("USER_AUTH")
+            .challenge()
+            .expect("SELECT_CHALLENGE")
+            .clone();
+        let err = client
+            .respond_to_auth_challenge(
+                &select,
+                ChallengeAnswer::SelectChallenge(SignInFactor::PasswordSrp(
+                    "Wrong-Passw0rd".into(),
+                )),
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, CognitoError::NotAuthorized(_)), "{err:?}");
+    }
+
+    // an app client without ALLOW_USER_AUTH refuses the flow
+    let (_fc, _pool, client) = fakecloud_pool(FakecloudPoolOptions::new()).await;
+    let user = unique("umb");
+    confirmed_user(&client, &user).await;
+    let err = client
+        .auth()
+        .user_auth(&user, Some(SignInFactor::PasswordSrp(PASSWORD.into())))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CognitoError::NotAuthorized(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn devices_are_confirmed_listed_remembered_and_forgotten_and_device_sign_in_passes_device_key_with_and_without_a_client_secret()
+ {
+    for secret in [false, true] {
+        let (_fc, _pool, client) = fakecloud_pool(
+            FakecloudPoolOptions::new()
+                .client_secret(secret)
+                .device_tracking(true),
+        )
+        .await;
+        let user = unique("dev");
+        confirmed_user(&client, &user).await;
+        let t = tokens(
+            client
+                .authenticate_user(&user, PASSWORD)
+                .await
+                .expect("SRP sign-in"),
+        );
+        // fakecloud 0.51 returns no NewDeviceMetadata: the device is named here, as Cognito
+        // would name it
+        assert_eq!(t.new_device, None);
+        let devices = client.devices();
+        let mut secrets = Vec::new();
+        for i in 0..2 {
+            let new = NewDevice::new(
+                format!("us-east-1_{i}f2c6d1e-7b8a-4c3d-9e0f-{user}"),
+                format!("-group{i}"),
+            );
+            let confirmed = devices
+                .confirm(&t.access_token, &new, Some(&format!("laptop {i}")))
+                .await
+                .expect("ConfirmDevice");
+            assert!(!confirmed.user_confirmation_necessary);
+            assert_eq!(confirmed.secret.device_key, new.device_key);
+            secrets.push(confirmed.secret);
+        }
+        let listed = devices
+            .list_all(&t.access_token)
+            .await
+            .expect("ListDevices");
+        let mut keys: Vec<_> = listed.iter().map(|d| d.device_key.clone()).collect();
+        keys.sort();
+        let mut expected: Vec<_> = secrets.iter().map(|s| s.device_key.clone()).collect();
+        expected.sort();
+        assert_eq!(keys, expected);
+        assert!(listed.iter().any(|d| d.name() == Some("laptop 0")));
+        let admin_listed = devices
+            .admin_list_all(&user)
+            .await
+            .expect("AdminListDevices");
+        assert_eq!(admin_listed.len(), 2);
+
+        devices
+            .set_remembered(&t.access_token, &secrets[0].device_key, true)
+            .await
+            .expect("UpdateDeviceStatus");
+        devices
+            .admin_set_remembered(&user, &secrets[0].device_key, false)
+            .await
+            .expect("AdminUpdateDeviceStatus");
+
+        // sign-in from the remembered device: DEVICE_KEY goes with it; fakecloud skips the
+        // device's SRP (no DEVICE_SRP_AUTH), so the proof itself is checked on the stub
+        // (cognito_user_auth_requests.rs)
+        let t2 = tokens(
+            client
+                .auth()
+                .user_srp_with_device(&user, PASSWORD, &secrets[0])
+                .await
+                .expect("sign-in with the device"),
+        );
+        assert_verifies(&client, &t2, &user).await;
+
+        devices
+            .forget(&t.access_token, &secrets[0].device_key)
+            .await
+            .expect("ForgetDevice");
+        devices
+            .admin_forget(&user, &secrets[1].device_key)
+            .await
+            .expect("AdminForgetDevice");
+        assert!(
+            devices
+                .list_all(&t.access_token)
+                .await
+                .expect("ListDevices")
+                .is_empty()
+        );
+        let err = devices
+            .forget(&t.access_token, &secrets[0].device_key)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, CognitoError::ResourceNotFound(_)), "{err:?}");
+    }
+}
+
+#[tokio::test]
+async fn passkey_registration_starts_and_completes_and_the_passkey_is_listed_then_deleted() {
+    let (_fc, _pool, client) = fakecloud_pool(FakecloudPoolOptions::new()).await;
+    let user = unique("pk");
+    confirmed_user(&client, &user).await;
+    let t = tokens(
+        client
+            .authenticate_user(&user, PASSWORD)
+            .await
+            .expect("SRP sign-in"),
+    );
+    let passkeys = client.passkeys();
+    let options = passkeys
+        .start_registration(&t.access_token)
+        .await
+        .expect("StartWebAuthnRegistration");
+    assert_eq!(options["user"]["name"], user.as_str());
+    assert!(options["challenge"].as_str().is_some_and(|c| !c.is_empty()));
+    assert_eq!(options["pubKeyCredParams"][0]["alg"], -7);
+
+    // a credential as the browser returns it (fakecloud checks an attestation object only when
+    // one is given)
+    let credential = serde_json::json!({
+        "id": format!("cred-{user}"),
+        "rawId": format!("cred-{user}"),
+        "type": "public-key",
+        "authenticatorAttachment": "platform",
+        "response": {"clientDataJSON": "eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIn0", "transports": ["internal"]},
+        "clientExtensionResults": {"credProps": {"authenticatorDisplayName": "Laptop"}},
+    });
+    passkeys
+        .complete_registration(&t.access_token, &credential)
+        .await
+        .expect("CompleteWebAuthnRegistration");
+    let err = passkeys
+        .complete_registration(&t.access_token, &serde_json::json!("not an object"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, CognitoError::InvalidArgument { .. }),
+        "{err:?}"
+    );
+
+    let listed = passkeys
+        .list_all(&t.access_token)
+        .await
+        .expect("ListWebAuthnCredentials");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].credential_id, format!("cred-{user}"));
+    assert_eq!(listed[0].friendly_name.as_deref(), Some("Laptop"));
+    assert_eq!(listed[0].transports, ["internal"]);
+
+    let factors = passkeys
+        .auth_factors(&t.access_token)
+        .await
+        .expect("GetUserAuthFactors");
+    assert_eq!(factors.username, user);
+    assert!(factors.configured.contains(&AuthFactor::Password));
+
+    passkeys
+        .delete(&t.access_token, &listed[0].credential_id)
+        .await
+        .expect("DeleteWebAuthnCredential");
+    assert!(
+        passkeys
+            .list_all(&t.access_token)
+            .await
+            .expect("listed")
+            .is_empty()
+    );
+    let err = passkeys
+        .delete(&t.access_token, &listed[0].credential_id)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CognitoError::ResourceNotFound(_)), "{err:?}");
 }

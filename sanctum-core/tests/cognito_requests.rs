@@ -427,7 +427,7 @@ async fn mfa_setup_associates_verifies_and_answers_with_the_latest_session_which
 async fn select_mfa_type_and_unknown_challenges_are_kept_by_name_and_answered() {
     let stub = Stub::start(|operation, body| match (operation, body["ChallengeName"].as_str()) {
         ("InitiateAuth", _) => (200, json!({"ChallengeName": "SELECT_MFA_TYPE", "Session": "s1", "ChallengeParameters": {}})),
-        (_, Some("SELECT_MFA_TYPE")) => (200, json!({"ChallengeName": "WEB_AUTHN", "Session": "s2", "ChallengeParameters": {"CREDENTIAL_REQUEST_OPTIONS": "{}"}})),
+        (_, Some("SELECT_MFA_TYPE")) => (200, json!({"ChallengeName": "FUTURE_CHALLENGE", "Session": "s2", "ChallengeParameters": {"FUTURE_OPTIONS": "{}"}})),
         _ => (200, tokens_reply()),
     })
     .await;
@@ -446,8 +446,11 @@ async fn select_mfa_type_and_unknown_challenges_are_kept_by_name_and_answered() 
         .await
         .expect("answered");
     let unknown = next.challenge().expect("next challenge").clone();
-    assert_eq!(unknown.name, ChallengeName::Other("WEB_AUTHN".into()));
-    assert_eq!(unknown.name.as_str(), "WEB_AUTHN");
+    assert_eq!(
+        unknown.name,
+        ChallengeName::Other("FUTURE_CHALLENGE".into())
+    );
+    assert_eq!(unknown.name.as_str(), "FUTURE_CHALLENGE");
     let raw =
         ChallengeAnswer::Responses([("CREDENTIAL".to_owned(), "{\"id\":\"x\"}".to_owned())].into());
     client
@@ -460,7 +463,7 @@ async fn select_mfa_type_and_unknown_challenges_are_kept_by_name_and_answered() 
         recorded[1].body["ChallengeResponses"],
         json!({"ANSWER": "SOFTWARE_TOKEN_MFA", "USERNAME": "alice"})
     );
-    assert_eq!(recorded[2].body["ChallengeName"], "WEB_AUTHN");
+    assert_eq!(recorded[2].body["ChallengeName"], "FUTURE_CHALLENGE");
     assert_eq!(
         recorded[2].body["ChallengeResponses"],
         json!({"CREDENTIAL": "{\"id\":\"x\"}", "USERNAME": "alice"})

@@ -2,6 +2,9 @@
 //! `AWSSRP` (PyPI, pinned in `scripts/setup-pycognito.sh`), given the same fixed `a`, salt, `B`,
 //! secret block and time, must produce byte-identical `SRP_A`, `PASSWORD_CLAIM_SIGNATURE`,
 //! `TIMESTAMP` and `SECRET_HASH`.
+//! Likewise for remembered devices: pycognito's `generate_hash_device` (the `ConfirmDevice`
+//! verifier and salt, from the same random bytes) and `process_device_challenge` (the
+//! `DEVICE_PASSWORD_VERIFIER` signature).
 //!
 //! Needs `.venv-pycognito` (run `scripts/setup-pycognito.sh`); without it the test fails — it
 //! never skips. `SANCTUM_PYCOGNITO_PYTHON` may name another Python that has pycognito.
@@ -260,3 +263,134 @@ fn the_first_case_still_gives_pycognitos_recorded_answer() {
 
 const RECORDED_SRP_A_PREFIX: &str = "c3dbd9818bde35a8805a27716d5fdc82";
 const RECORDED_SIGNATURE: &str = "FMxp8f1jtF3XXKkM0gIlUjXGnA3spWPA7pT1f4ppwuQ=";
+
+/// Runs one of the pycognito scripts with `input` on stdin and returns its JSON answer.
+fn run_pycognito(script: &str, input: Value) -> Vec<Value> {
+    let python = python();
+    assert!(
+        python.is_file(),
+        "pycognito is not installed at {}: run scripts/setup-pycognito.sh (the SRP known-answer test never skips)",
+        python.display()
+    );
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/srp_kat")
+        .join(script);
+    let mut child = Command::new(&python)
+        .arg(&script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.to_string().as_bytes())
+        .expect("cases written");
+    let out = child.wait_with_output().expect("python runs");
+    assert!(
+        out.status.success(),
+        "pycognito failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON from pycognito")
+}
+
+#[test]
+fn device_verifier_and_device_password_claim_match_pycognito_byte_for_byte() {
+    use sanctum_core::cognito::srp::DeviceVerifier;
+
+    struct DeviceCase {
+        group: String,
+        key: String,
+        password_bytes: Vec<u8>,
+        salt_bytes: Vec<u8>,
+        a: Vec<u8>,
+        salt_hex: String,
+        srp_b_hex: String,
+        secret_block: String,
+        unix_time: u64,
+    }
+    let cases: Vec<DeviceCase> = (0..16u64)
+        .map(|i| {
+            let label = format!("device-{i}");
+            let mut salt_bytes = bytes(&format!("{label}-verifier-salt"), 16);
+            // the top bit set, clear, and a leading zero byte (a shorter number)
+            salt_bytes[0] = [0xd1, 0x42, 0x00, 0x07][(i % 4) as usize];
+            let mut b = bytes(&format!("{label}-B"), 384);
+            b[0] = [0x7e, 0x01, 0xc3, 0x00][(i % 4) as usize];
+            let mut salt = bytes(&format!("{label}-salt"), 16);
+            salt[0] = [0x9a, 0x35][(i % 2) as usize];
+            DeviceCase {
+                group: format!("-Gr0up{i}Key"),
+                key: format!("us-east-1_{i:08}-aaaa-bbbb-cccc-0123456789ab"),
+                password_bytes: bytes(&format!("{label}-password"), 40),
+                salt_bytes,
+                a: bytes(&format!("{label}-a"), 128),
+                salt_hex: hex(&salt),
+                srp_b_hex: hex(&b).trim_start_matches('0').to_owned(),
+                secret_block: STANDARD.encode(bytes(&format!("{label}-block"), 90 + i as usize)),
+                unix_time: 1_709_629_623 + i * 86_400 * 5,
+            }
+        })
+        .collect();
+    let input = cases
+        .iter()
+        .map(|c| {
+            json!({
+                "device_group_key": c.group,
+                "device_key": c.key,
+                "username": "0f2c6d1e-7b8a-4c3d-9e0f-1a2b3c4d5e6f",
+                "password_bytes_hex": hex(&c.password_bytes),
+                "salt_bytes_hex": hex(&c.salt_bytes),
+                "a_hex": hex(&c.a),
+                "salt_hex": c.salt_hex,
+                "srp_b_hex": c.srp_b_hex,
+                "secret_block": c.secret_block,
+                "unix_time": c.unix_time,
+            })
+        })
+        .collect();
+    let answers = run_pycognito("pycognito_device_kat.py", Value::Array(input));
+    assert_eq!(answers.len(), cases.len());
+    for (i, (case, answer)) in cases.iter().zip(&answers).enumerate() {
+        let password = STANDARD.encode(&case.password_bytes);
+        assert_eq!(answer["device_password"], password.as_str(), "case {i}");
+        let verifier = DeviceVerifier::insecure_from_parts(
+            &case.group,
+            &case.key,
+            &password,
+            &case.salt_bytes,
+        );
+        assert_eq!(
+            verifier.password_verifier, answer["config"]["PasswordVerifier"],
+            "case {i}: PasswordVerifier"
+        );
+        assert_eq!(verifier.salt, answer["config"]["Salt"], "case {i}: Salt");
+
+        let secret = SrpSecret::insecure_from_bytes(&case.a).expect("secret");
+        assert_eq!(secret.srp_a(), answer["srp_a"], "case {i}: SRP_A");
+        let timestamp = cognito_timestamp(UNIX_EPOCH + Duration::from_secs(case.unix_time));
+        let response = &answer["response"];
+        assert_eq!(timestamp, response["TIMESTAMP"], "case {i}: TIMESTAMP");
+        let claim = secret
+            .device_password_claim(
+                &case.group,
+                &case.key,
+                &password,
+                &SrpChallenge {
+                    salt: &case.salt_hex,
+                    srp_b: &case.srp_b_hex,
+                    secret_block: &case.secret_block,
+                },
+                &timestamp,
+            )
+            .expect("claim");
+        assert_eq!(
+            claim.signature, response["PASSWORD_CLAIM_SIGNATURE"],
+            "case {i}: PASSWORD_CLAIM_SIGNATURE"
+        );
+        assert_eq!(response["DEVICE_KEY"], case.key.as_str());
+    }
+}

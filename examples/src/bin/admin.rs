@@ -20,7 +20,8 @@ use std::time::Duration;
 
 use sanctum_core::ExpectedUse;
 use sanctum_core::cognito::{
-    AuthResult, Group, ListUsers, NewGroup, NewUser, SanctumClient, Tokens, User,
+    AuthResult, Challenge, FirstFactor, Group, ListUsers, NewGroup, NewUser, SanctumClient,
+    SignInFactor, Tokens, User,
 };
 use sanctum_core::revocation::RedisRevocations;
 use serde_json::{Value, json};
@@ -50,6 +51,11 @@ commands:
                                     signs in (SRP by default; USER_PASSWORD_AUTH, or
                                     ADMIN_USER_PASSWORD_AUTH) and prints the tokens or
                                     the next challenge
+  login <user> [<password>] --user-auth [--prefer FACTOR]
+                                    choice-based sign-in (USER_AUTH), preferring FACTOR:
+                                    PASSWORD, PASSWORD_SRP (these need <password>),
+                                    EMAIL_OTP, SMS_OTP or WEB_AUTHN; without --prefer,
+                                    prints SELECT_CHALLENGE with the available factors
   refresh <refresh-token> [--username U]
                                     prints fresh tokens (and the new refresh token when
                                     rotated); U is the user's `username` claim, needed
@@ -223,6 +229,61 @@ fn group_json(group: &Group) -> Value {
     serde_json::to_value(group).unwrap_or(Value::Null)
 }
 
+/// A challenge as the CLI prints it: what it is, what answers it, and its session and
+/// parameters (a USER_AUTH step like any other).
+fn challenge_json(challenge: &Challenge) -> Value {
+    let mut out = json!({
+        "challenge": challenge.name.as_str(),
+        "answer_with": challenge.expects().describe(),
+        "username": challenge.username,
+        "session": challenge.session,
+        "parameters": challenge.parameters,
+    });
+    let factors: Vec<&str> = challenge
+        .available_factors()
+        .into_iter()
+        .map(FirstFactor::as_str)
+        .collect();
+    if !factors.is_empty() {
+        out["available_factors"] = json!(factors);
+    }
+    if let Some(options) = challenge.credential_request_options() {
+        out["credential_request_options"] = options;
+    }
+    out
+}
+
+/// `login <user> [<password>] --user-auth [--prefer FACTOR]`.
+async fn user_auth_login(client: &SanctumClient, args: &Args) -> Result<AuthResult, Failure> {
+    if args.switch("admin") || args.switch("password-auth") {
+        return Err(usage("--user-auth excludes --admin and --password-auth"));
+    }
+    let (user, password) = match args.positional.as_slice() {
+        [user] => (user.as_str(), None),
+        [user, password] => (user.as_str(), Some(password.as_str())),
+        _ => return Err(usage("expected <user> [<password>]")),
+    };
+    let preferred = match args.value("prefer") {
+        None => None,
+        Some(name) => {
+            let factor: FirstFactor = name.parse().map_err(|_| {
+                usage(format!(
+                    "--prefer takes PASSWORD, PASSWORD_SRP, EMAIL_OTP, SMS_OTP or WEB_AUTHN, got {name:?}"
+                ))
+            })?;
+            let needs_password = matches!(factor, FirstFactor::Password | FirstFactor::PasswordSrp);
+            if needs_password && password.is_none() {
+                return Err(usage(format!("--prefer {factor} needs <password>")));
+            }
+            Some(SignInFactor::with_password(
+                factor,
+                password.unwrap_or_default(),
+            ))
+        }
+    };
+    Ok(client.auth().user_auth(user, preferred).await?)
+}
+
 fn tokens_json(tokens: &Tokens) -> Value {
     json!({
         "access_token": tokens.access_token,
@@ -385,25 +446,26 @@ async fn run(command: &str, raw: &[String]) -> Result<Value, Failure> {
             Value::Bool(client.user_has_group(user, group).await?)
         }
         "login" => {
-            let args = Args::parse(raw, &[], &["admin", "password-auth"])?;
-            let [user, password] = args.exactly(["user", "password"])?;
-            let result = match (args.switch("admin"), args.switch("password-auth")) {
-                (true, true) => {
-                    return Err(usage("--admin and --password-auth exclude each other"));
+            let args = Args::parse(raw, &["prefer"], &["admin", "password-auth", "user-auth"])?;
+            let result = if args.switch("user-auth") {
+                user_auth_login(&client, &args).await?
+            } else {
+                if args.value("prefer").is_some() {
+                    return Err(usage("--prefer needs --user-auth"));
                 }
-                (true, false) => client.admin_authenticate(user, password).await?,
-                (false, true) => client.auth().user_password(user, password).await?,
-                (false, false) => client.auth().user_srp(user, password).await?,
+                let [user, password] = args.exactly(["user", "password"])?;
+                match (args.switch("admin"), args.switch("password-auth")) {
+                    (true, true) => {
+                        return Err(usage("--admin and --password-auth exclude each other"));
+                    }
+                    (true, false) => client.admin_authenticate(user, password).await?,
+                    (false, true) => client.auth().user_password(user, password).await?,
+                    (false, false) => client.auth().user_srp(user, password).await?,
+                }
             };
             match result {
                 AuthResult::Tokens(tokens) => tokens_json(&tokens),
-                AuthResult::Challenge(challenge) => json!({
-                    "challenge": challenge.name.as_str(),
-                    "answer_with": challenge.expects().describe(),
-                    "username": challenge.username,
-                    "session": challenge.session,
-                    "parameters": challenge.parameters,
-                }),
+                AuthResult::Challenge(challenge) => challenge_json(&challenge),
             }
         }
         "refresh" => {

@@ -8,6 +8,7 @@ use aws_sdk_cognitoidentityprovider::types::{
     AuthFlowType, AuthenticationResultType, ChallengeNameType,
 };
 
+use super::devices::{DeviceSecret, NewDevice};
 use super::srp::{SrpChallenge, SrpSecret, cognito_timestamp};
 use super::{Attributes, CognitoError, SanctumClient};
 
@@ -25,6 +26,9 @@ pub struct Tokens {
     pub expires_in: i32,
     /// The token type, `Bearer`.
     pub token_type: Option<String>,
+    /// A device Cognito saw for the first time (`NewDeviceMetadata`, when the pool tracks
+    /// devices): confirm it with [`Devices::confirm`](super::Devices::confirm) to remember it.
+    pub new_device: Option<NewDevice>,
 }
 
 impl fmt::Debug for Tokens {
@@ -38,6 +42,7 @@ impl fmt::Debug for Tokens {
             )
             .field("expires_in", &self.expires_in)
             .field("token_type", &self.token_type)
+            .field("new_device", &self.new_device)
             .finish()
     }
 }
@@ -66,6 +71,17 @@ pub enum ChallengeName {
     DeviceSrpAuth,
     /// `DEVICE_PASSWORD_VERIFIER`: device authentication, second step.
     DevicePasswordVerifier,
+    /// `SELECT_CHALLENGE`: choice-based sign-in (`USER_AUTH`) asks which first factor to use,
+    /// among [`Challenge::available_factors`].
+    SelectChallenge,
+    /// `PASSWORD`: choice-based sign-in asks for the password.
+    Password,
+    /// `PASSWORD_SRP`: choice-based sign-in asks for an SRP proof of the password.
+    PasswordSrp,
+    /// `SMS_OTP`: a one-time code was sent by SMS as the first factor.
+    SmsOtp,
+    /// `WEB_AUTHN`: sign in with a passkey; see [`Challenge::credential_request_options`].
+    WebAuthn,
     /// Any other challenge, by its Cognito name.
     Other(String),
 }
@@ -85,6 +101,11 @@ impl ChallengeName {
             "PASSWORD_VERIFIER" => Self::PasswordVerifier,
             "DEVICE_SRP_AUTH" => Self::DeviceSrpAuth,
             "DEVICE_PASSWORD_VERIFIER" => Self::DevicePasswordVerifier,
+            "SELECT_CHALLENGE" => Self::SelectChallenge,
+            "PASSWORD" => Self::Password,
+            "PASSWORD_SRP" => Self::PasswordSrp,
+            "SMS_OTP" => Self::SmsOtp,
+            "WEB_AUTHN" => Self::WebAuthn,
             other => Self::Other(other.to_owned()),
         }
     }
@@ -100,9 +121,13 @@ impl ChallengeName {
             Self::SelectMfaType => AnswerKind::MfaTypeChoice,
             Self::MfaSetup => AnswerKind::MfaSetup,
             Self::CustomChallenge => AnswerKind::CustomAnswer,
-            Self::PasswordVerifier | Self::DeviceSrpAuth | Self::DevicePasswordVerifier => {
-                AnswerKind::SrpProof
-            }
+            Self::PasswordVerifier | Self::DevicePasswordVerifier => AnswerKind::SrpProof,
+            Self::DeviceSrpAuth => AnswerKind::DeviceSecret,
+            Self::SelectChallenge => AnswerKind::FactorChoice,
+            Self::Password => AnswerKind::Password,
+            Self::PasswordSrp => AnswerKind::PasswordSrp,
+            Self::SmsOtp => AnswerKind::SmsOtpCode,
+            Self::WebAuthn => AnswerKind::WebAuthnCredential,
             Self::Other(_) => AnswerKind::RawResponses,
         }
     }
@@ -121,6 +146,11 @@ impl ChallengeName {
             Self::PasswordVerifier => "PASSWORD_VERIFIER",
             Self::DeviceSrpAuth => "DEVICE_SRP_AUTH",
             Self::DevicePasswordVerifier => "DEVICE_PASSWORD_VERIFIER",
+            Self::SelectChallenge => "SELECT_CHALLENGE",
+            Self::Password => "PASSWORD",
+            Self::PasswordSrp => "PASSWORD_SRP",
+            Self::SmsOtp => "SMS_OTP",
+            Self::WebAuthn => "WEB_AUTHN",
             Self::Other(name) => name,
         }
     }
@@ -153,6 +183,19 @@ pub enum AnswerKind {
     /// An SRP proof, which sanctum computes itself during [`Auth::user_srp`]; never answered by
     /// hand except with [`ChallengeAnswer::Responses`].
     SrpProof,
+    /// The first factor chosen among [`Challenge::available_factors`]:
+    /// [`ChallengeAnswer::SelectChallenge`].
+    FactorChoice,
+    /// The password: [`ChallengeAnswer::Password`].
+    Password,
+    /// The password, proved by SRP inside sanctum: [`ChallengeAnswer::PasswordSrp`].
+    PasswordSrp,
+    /// The one-time code sent by SMS: [`ChallengeAnswer::SmsOtpCode`].
+    SmsOtpCode,
+    /// The browser's passkey assertion: [`ChallengeAnswer::WebAuthnCredential`].
+    WebAuthnCredential,
+    /// The remembered device's secret, proved by SRP inside sanctum: [`ChallengeAnswer::Device`].
+    DeviceSecret,
     /// Raw challenge responses: [`ChallengeAnswer::Responses`] (the only answer to a challenge
     /// sanctum has no type for).
     RawResponses,
@@ -171,6 +214,12 @@ impl AnswerKind {
             Self::MfaSetup => "a verified software token (MfaSetup)",
             Self::CustomAnswer => "a custom challenge answer",
             Self::SrpProof => "an SRP proof",
+            Self::FactorChoice => "a choice of first factor",
+            Self::Password => "the password",
+            Self::PasswordSrp => "the password (for SRP)",
+            Self::SmsOtpCode => "the SMS one-time code",
+            Self::WebAuthnCredential => "a passkey credential",
+            Self::DeviceSecret => "a remembered device's secret",
             Self::RawResponses => "raw challenge responses",
         }
     }
@@ -179,6 +228,143 @@ impl AnswerKind {
 impl fmt::Display for AnswerKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.describe())
+    }
+}
+
+/// A first factor of choice-based sign-in (`USER_AUTH`), as Cognito names them in
+/// `PREFERRED_CHALLENGE` and `AvailableChallenges`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FirstFactor {
+    /// `PASSWORD`: the password, sent to Cognito (over TLS).
+    Password,
+    /// `PASSWORD_SRP`: the password, proved by SRP (it never leaves the process).
+    PasswordSrp,
+    /// `EMAIL_OTP`: a one-time code sent by email.
+    EmailOtp,
+    /// `SMS_OTP`: a one-time code sent by SMS.
+    SmsOtp,
+    /// `WEB_AUTHN`: a passkey.
+    WebAuthn,
+}
+
+impl FirstFactor {
+    /// Every first factor.
+    pub const ALL: [Self; 5] = [
+        Self::Password,
+        Self::PasswordSrp,
+        Self::EmailOtp,
+        Self::SmsOtp,
+        Self::WebAuthn,
+    ];
+
+    /// Cognito's name (`PASSWORD`, `PASSWORD_SRP`, `EMAIL_OTP`, `SMS_OTP`, `WEB_AUTHN`).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Password => "PASSWORD",
+            Self::PasswordSrp => "PASSWORD_SRP",
+            Self::EmailOtp => "EMAIL_OTP",
+            Self::SmsOtp => "SMS_OTP",
+            Self::WebAuthn => "WEB_AUTHN",
+        }
+    }
+
+    /// The factor Cognito calls `name`, if it is one.
+    #[must_use]
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.as_str() == name)
+    }
+}
+
+impl fmt::Display for FirstFactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for FirstFactor {
+    type Err = CognitoError;
+
+    /// Cognito's name, or the variant's in kebab case (`password-srp`), case-insensitively.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let upper = s.trim().to_ascii_uppercase().replace('-', "_");
+        let upper = match upper.as_str() {
+            "WEBAUTHN" | "PASSKEY" => "WEB_AUTHN",
+            other => other,
+        };
+        Self::parse(upper).ok_or(CognitoError::InvalidArgument {
+            what: "first factor",
+            reason: "not one of PASSWORD, PASSWORD_SRP, EMAIL_OTP, SMS_OTP, WEB_AUTHN",
+        })
+    }
+}
+
+/// A first factor with what it needs from the caller: the preferred factor of
+/// [`Auth::user_auth`], or the choice answering `SELECT_CHALLENGE`
+/// ([`ChallengeAnswer::SelectChallenge`]). `Debug` hides passwords.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SignInFactor {
+    /// `PASSWORD`, with the password (sent to Cognito).
+    Password(String),
+    /// `PASSWORD_SRP`, with the password (proved by SRP inside sanctum; never sent).
+    PasswordSrp(String),
+    /// `EMAIL_OTP`: Cognito emails a code, asked for by the next challenge.
+    EmailOtp,
+    /// `SMS_OTP`: Cognito texts a code, asked for by the next challenge.
+    SmsOtp,
+    /// `WEB_AUTHN`: the next challenge carries the passkey request options.
+    WebAuthn,
+}
+
+impl fmt::Debug for SignInFactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Password(_) => f.write_str("Password(<redacted>)"),
+            Self::PasswordSrp(_) => f.write_str("PasswordSrp(<redacted>)"),
+            Self::EmailOtp => f.write_str("EmailOtp"),
+            Self::SmsOtp => f.write_str("SmsOtp"),
+            Self::WebAuthn => f.write_str("WebAuthn"),
+        }
+    }
+}
+
+impl SignInFactor {
+    /// Which factor.
+    #[must_use]
+    pub fn factor(&self) -> FirstFactor {
+        match self {
+            Self::Password(_) => FirstFactor::Password,
+            Self::PasswordSrp(_) => FirstFactor::PasswordSrp,
+            Self::EmailOtp => FirstFactor::EmailOtp,
+            Self::SmsOtp => FirstFactor::SmsOtp,
+            Self::WebAuthn => FirstFactor::WebAuthn,
+        }
+    }
+
+    /// `factor` with `password` where it needs one (`Password`, `PasswordSrp`).
+    #[must_use]
+    pub fn with_password(factor: FirstFactor, password: &str) -> Self {
+        match factor {
+            FirstFactor::Password => Self::Password(password.to_owned()),
+            FirstFactor::PasswordSrp => Self::PasswordSrp(password.to_owned()),
+            FirstFactor::EmailOtp => Self::EmailOtp,
+            FirstFactor::SmsOtp => Self::SmsOtp,
+            FirstFactor::WebAuthn => Self::WebAuthn,
+        }
+    }
+
+    fn check_password(&self) -> Result<(), CognitoError> {
+        match self {
+            Self::Password(p) | Self::PasswordSrp(p) if p.is_empty() => {
+                Err(CognitoError::InvalidArgument {
+                    what: "password",
+                    reason: "must not be empty",
+                })
+            }
+            _ => Ok(()),
+        }
     }
 }
 
@@ -229,6 +415,9 @@ pub struct Challenge {
     /// The challenge's parameters as Cognito sent them (e.g. `requiredAttributes`,
     /// `CODE_DELIVERY_DESTINATION`, `MFAS_CAN_SETUP`).
     pub parameters: HashMap<String, String>,
+    /// For `SELECT_CHALLENGE`: Cognito's `AvailableChallenges` (see
+    /// [`available_factors`](Self::available_factors)); empty otherwise.
+    pub available_challenges: Vec<ChallengeName>,
     admin: bool,
 }
 
@@ -239,6 +428,7 @@ impl fmt::Debug for Challenge {
             .field("username", &self.username)
             .field("session", &self.session.as_ref().map(|_| "<redacted>"))
             .field("parameters", &DebugParameters(&self.parameters))
+            .field("available_challenges", &self.available_challenges)
             .field("admin", &self.admin)
             .finish()
     }
@@ -287,6 +477,26 @@ impl Challenge {
             .collect()
     }
 
+    /// For `SELECT_CHALLENGE`: the first factors the user may choose (Cognito's
+    /// `AvailableChallenges` that are first factors).
+    #[must_use]
+    pub fn available_factors(&self) -> Vec<FirstFactor> {
+        self.available_challenges
+            .iter()
+            .filter_map(|name| FirstFactor::parse(name.as_str()))
+            .collect()
+    }
+
+    /// For `WEB_AUTHN`: the passkey request options (`CREDENTIAL_REQUEST_OPTIONS`, the
+    /// `PublicKeyCredentialRequestOptionsJSON` to hand to the browser's
+    /// `navigator.credentials.get`); `None` when absent or not JSON.
+    #[must_use]
+    pub fn credential_request_options(&self) -> Option<serde_json::Value> {
+        self.parameters
+            .get("CREDENTIAL_REQUEST_OPTIONS")
+            .and_then(|raw| serde_json::from_str(raw).ok())
+    }
+
     /// Where a code was sent (`CODE_DELIVERY_DESTINATION`, masked by Cognito), for SMS and email
     /// challenges.
     #[must_use]
@@ -304,6 +514,7 @@ impl Challenge {
             username: username.into(),
             session,
             parameters: HashMap::new(),
+            available_challenges: Vec::new(),
             admin: false,
         }
     }
@@ -374,6 +585,22 @@ pub enum ChallengeAnswer {
     MfaSetup,
     /// For `CUSTOM_CHALLENGE`: the answer your Lambda trigger checks.
     CustomChallenge(String),
+    /// For `SELECT_CHALLENGE`: the chosen first factor, one of
+    /// [`Challenge::available_factors`]. With [`SignInFactor::PasswordSrp`] sanctum sends
+    /// `SRP_A` and answers the `PASSWORD_VERIFIER` that follows in the same call.
+    SelectChallenge(SignInFactor),
+    /// For `PASSWORD`: the password.
+    Password(String),
+    /// For `PASSWORD_SRP`: the password, proved by SRP in the same call (never sent).
+    PasswordSrp(String),
+    /// For `SMS_OTP`: the code received by SMS.
+    SmsOtpCode(String),
+    /// For `WEB_AUTHN`: the browser's credential (`AuthenticationResponseJSON`, what
+    /// `navigator.credentials.get` returned, as JSON), sent as `CREDENTIAL`.
+    WebAuthnCredential(serde_json::Value),
+    /// For `DEVICE_SRP_AUTH`: the remembered device's secret; sanctum sends `SRP_A` and answers
+    /// the `DEVICE_PASSWORD_VERIFIER` that follows in the same call.
+    Device(DeviceSecret),
     /// Raw challenge responses, accepted for any challenge (the way to answer one sanctum has
     /// no type for); `USERNAME` and `SECRET_HASH` are added.
     Responses(HashMap<String, String>),
@@ -393,6 +620,14 @@ impl fmt::Debug for ChallengeAnswer {
             Self::SelectMfaType(kind) => f.debug_tuple("SelectMfaType").field(kind).finish(),
             Self::MfaSetup => f.write_str("MfaSetup"),
             Self::CustomChallenge(_) => f.write_str("CustomChallenge(<redacted>)"),
+            Self::SelectChallenge(factor) => {
+                f.debug_tuple("SelectChallenge").field(factor).finish()
+            }
+            Self::Password(_) => f.write_str("Password(<redacted>)"),
+            Self::PasswordSrp(_) => f.write_str("PasswordSrp(<redacted>)"),
+            Self::SmsOtpCode(_) => f.write_str("SmsOtpCode(<redacted>)"),
+            Self::WebAuthnCredential(_) => f.write_str("WebAuthnCredential(<redacted>)"),
+            Self::Device(device) => f.debug_tuple("Device").field(device).finish(),
             Self::Responses(map) => f
                 .debug_tuple("Responses")
                 .field(&map.keys().collect::<Vec<_>>())
@@ -421,6 +656,12 @@ impl ChallengeAnswer {
             Self::SelectMfaType(_) => AnswerKind::MfaTypeChoice,
             Self::MfaSetup => AnswerKind::MfaSetup,
             Self::CustomChallenge(_) => AnswerKind::CustomAnswer,
+            Self::SelectChallenge(_) => AnswerKind::FactorChoice,
+            Self::Password(_) => AnswerKind::Password,
+            Self::PasswordSrp(_) => AnswerKind::PasswordSrp,
+            Self::SmsOtpCode(_) => AnswerKind::SmsOtpCode,
+            Self::WebAuthnCredential(_) => AnswerKind::WebAuthnCredential,
+            Self::Device(_) => AnswerKind::DeviceSecret,
             Self::Responses(_) => AnswerKind::RawResponses,
         }
     }
@@ -444,9 +685,16 @@ impl ChallengeAnswer {
                     reason: "must not be empty",
                 })
             }
+            Self::Password(password) | Self::PasswordSrp(password) if password.is_empty() => {
+                Err(CognitoError::InvalidArgument {
+                    what: "password",
+                    reason: "must not be empty",
+                })
+            }
             Self::SmsMfaCode(code)
             | Self::SoftwareTokenMfaCode(code)
             | Self::EmailOtpCode(code)
+            | Self::SmsOtpCode(code)
                 if code.trim().is_empty() =>
             {
                 Err(CognitoError::InvalidArgument {
@@ -470,6 +718,24 @@ impl ChallengeAnswer {
                 }
                 Ok(())
             }
+            Self::SelectChallenge(factor) => {
+                let offered = challenge.available_factors();
+                if !challenge.available_challenges.is_empty() && !offered.contains(&factor.factor())
+                {
+                    return Err(CognitoError::InvalidArgument {
+                        what: "first factor",
+                        reason: "not one the challenge offers (see Challenge::available_factors)",
+                    });
+                }
+                factor.check_password()
+            }
+            Self::WebAuthnCredential(credential) if !credential.is_object() => {
+                Err(CognitoError::InvalidArgument {
+                    what: "credential",
+                    reason: "must be the browser's credential as a JSON object",
+                })
+            }
+            Self::Device(device) => device.check(),
             _ => Ok(()),
         }
     }
@@ -507,6 +773,23 @@ impl ChallengeAnswer {
             Self::CustomChallenge(answer) => {
                 responses.insert("ANSWER".to_owned(), answer.clone());
             }
+            Self::SelectChallenge(factor) => {
+                responses.insert("ANSWER".to_owned(), factor.factor().as_str().to_owned());
+                if let SignInFactor::Password(password) = factor {
+                    responses.insert("PASSWORD".to_owned(), password.clone());
+                }
+            }
+            Self::Password(password) => {
+                responses.insert("PASSWORD".to_owned(), password.clone());
+            }
+            Self::SmsOtpCode(code) => {
+                responses.insert("SMS_OTP_CODE".to_owned(), code.clone());
+            }
+            Self::WebAuthnCredential(credential) => {
+                responses.insert("CREDENTIAL".to_owned(), credential.to_string());
+            }
+            // the SRP steps add SRP_A (and DEVICE_KEY) themselves: see Auth::respond
+            Self::PasswordSrp(_) | Self::Device(_) => {}
             Self::Responses(raw) => responses.extend(raw.clone()),
         }
         responses.insert("USERNAME".to_owned(), challenge.username.clone());
@@ -575,6 +858,7 @@ struct RawAuth<'r> {
     challenge: Option<&'r ChallengeNameType>,
     session: Option<&'r str>,
     parameters: Option<&'r HashMap<String, String>>,
+    available: &'r [ChallengeNameType],
 }
 
 impl<'a> Auth<'a> {
@@ -701,24 +985,235 @@ impl<'a> Auth<'a> {
         username: &str,
         password: &str,
     ) -> Result<AuthResult, CognitoError> {
+        self.user_srp_inner(username, password, None).await
+    }
+
+    /// [`user_srp`](Self::user_srp) from a remembered device: `DEVICE_KEY` goes with the sign-in
+    /// and the password proof; when Cognito then asks the device to prove itself
+    /// (`DEVICE_SRP_AUTH`, in place of MFA), sanctum answers it and the
+    /// `DEVICE_PASSWORD_VERIFIER` that follows with the device's secret, in the same call.
+    ///
+    /// # Errors
+    /// As [`user_srp`](Self::user_srp); [`CognitoError::InvalidArgument`] for an incomplete
+    /// device secret; [`CognitoError::NotAuthorized`] when Cognito refuses the device's proof
+    /// (a forgotten device, a wrong device password).
+    pub async fn user_srp_with_device(
+        &self,
+        username: &str,
+        password: &str,
+        device: &DeviceSecret,
+    ) -> Result<AuthResult, CognitoError> {
+        device.check()?;
+        self.user_srp_inner(username, password, Some(device)).await
+    }
+
+    async fn user_srp_inner(
+        &self,
+        username: &str,
+        password: &str,
+        device: Option<&DeviceSecret>,
+    ) -> Result<AuthResult, CognitoError> {
         let secret = SrpSecret::generate()?;
         let mut params = HashMap::from([
             ("USERNAME".to_owned(), username.to_owned()),
             ("SRP_A".to_owned(), secret.srp_a()),
         ]);
         self.add_secret_hash(&mut params, username);
-        match self
+        if let Some(device) = device {
+            params.insert("DEVICE_KEY".to_owned(), device.device_key.clone());
+        }
+        let result = self
             .initiate(AuthFlowType::UserSrpAuth, username, params)
-            .await?
-        {
+            .await?;
+        self.continue_srp(result, &secret, password, device).await
+    }
+
+    /// Signs in by choice-based authentication (`USER_AUTH`), optionally preferring a first
+    /// factor (`PREFERRED_CHALLENGE`). The app client must allow `ALLOW_USER_AUTH`.
+    ///
+    /// - `None`: Cognito answers `SELECT_CHALLENGE` with the factors the user may choose
+    ///   ([`Challenge::available_factors`]); answer it with [`ChallengeAnswer::SelectChallenge`].
+    /// - [`SignInFactor::Password`]: the password goes with the request (`PASSWORD`).
+    /// - [`SignInFactor::PasswordSrp`]: `SRP_A` goes with the request and sanctum answers the
+    ///   `PASSWORD_VERIFIER` in the same call; the password never leaves the process.
+    /// - [`SignInFactor::EmailOtp`], [`SignInFactor::SmsOtp`]: Cognito sends a code and asks for
+    ///   it (`EMAIL_OTP`, `SMS_OTP`).
+    /// - [`SignInFactor::WebAuthn`]: Cognito asks for a passkey (`WEB_AUTHN`, with
+    ///   [`Challenge::credential_request_options`] for the browser).
+    ///
+    /// When Cognito answers `SELECT_CHALLENGE` although a factor was preferred, and lists that
+    /// factor, sanctum chooses it in the same call. The result is tokens or the next challenge
+    /// (an MFA code, a new password, ...).
+    ///
+    /// # Errors
+    /// As [`user_srp`](Self::user_srp); [`CognitoError::InvalidArgument`] (nothing sent) for an
+    /// empty password; [`CognitoError::NotAuthorized`] when the app client does not allow
+    /// `USER_AUTH`.
+    pub async fn user_auth(
+        &self,
+        username: &str,
+        preferred: Option<SignInFactor>,
+    ) -> Result<AuthResult, CognitoError> {
+        self.user_auth_inner(username, preferred, None).await
+    }
+
+    /// [`user_auth`](Self::user_auth) from a remembered device (`DEVICE_KEY`); a
+    /// `DEVICE_SRP_AUTH` that follows the first factor is answered with the device's secret in
+    /// the same call, as in [`user_srp_with_device`](Self::user_srp_with_device).
+    ///
+    /// # Errors
+    /// As [`user_auth`](Self::user_auth) and [`user_srp_with_device`](Self::user_srp_with_device).
+    pub async fn user_auth_with_device(
+        &self,
+        username: &str,
+        preferred: Option<SignInFactor>,
+        device: &DeviceSecret,
+    ) -> Result<AuthResult, CognitoError> {
+        device.check()?;
+        self.user_auth_inner(username, preferred, Some(device))
+            .await
+    }
+
+    async fn user_auth_inner(
+        &self,
+        username: &str,
+        preferred: Option<SignInFactor>,
+        device: Option<&DeviceSecret>,
+    ) -> Result<AuthResult, CognitoError> {
+        if let Some(factor) = &preferred {
+            factor.check_password()?;
+        }
+        let mut params = HashMap::from([("USERNAME".to_owned(), username.to_owned())]);
+        self.add_secret_hash(&mut params, username);
+        if let Some(device) = device {
+            params.insert("DEVICE_KEY".to_owned(), device.device_key.clone());
+        }
+        let mut srp = None;
+        if let Some(factor) = &preferred {
+            params.insert(
+                "PREFERRED_CHALLENGE".to_owned(),
+                factor.factor().as_str().to_owned(),
+            );
+            match factor {
+                SignInFactor::Password(password) => {
+                    params.insert("PASSWORD".to_owned(), password.clone());
+                }
+                SignInFactor::PasswordSrp(_) => {
+                    let secret = SrpSecret::generate()?;
+                    params.insert("SRP_A".to_owned(), secret.srp_a());
+                    srp = Some(secret);
+                }
+                SignInFactor::EmailOtp | SignInFactor::SmsOtp | SignInFactor::WebAuthn => {}
+            }
+        }
+        let result = self
+            .initiate(AuthFlowType::UserAuth, username, params)
+            .await?;
+        let AuthResult::Challenge(challenge) = result else {
+            return Ok(result);
+        };
+        match (&preferred, &srp) {
+            (Some(SignInFactor::PasswordSrp(password)), Some(secret))
+                if challenge.name == ChallengeName::PasswordVerifier =>
+            {
+                let result = self
+                    .answer_password_verifier(&challenge, secret, password, device)
+                    .await?;
+                self.continue_device(result, device).await
+            }
+            (Some(factor), _)
+                if challenge.name == ChallengeName::SelectChallenge
+                    && challenge.available_factors().contains(&factor.factor()) =>
+            {
+                tracing::debug!(factor = %factor.factor(), "SELECT_CHALLENGE despite a preferred factor: choosing it");
+                self.respond_inner(
+                    &challenge,
+                    ChallengeAnswer::SelectChallenge(factor.clone()),
+                    device,
+                )
+                .await
+            }
+            _ => {
+                self.continue_device(AuthResult::Challenge(challenge), device)
+                    .await
+            }
+        }
+    }
+
+    /// After `SRP_A` was sent: answers a `PASSWORD_VERIFIER` with the proof, then a
+    /// `DEVICE_SRP_AUTH` with the device (when there is one).
+    async fn continue_srp(
+        &self,
+        result: AuthResult,
+        secret: &SrpSecret,
+        password: &str,
+        device: Option<&DeviceSecret>,
+    ) -> Result<AuthResult, CognitoError> {
+        match result {
             AuthResult::Challenge(challenge)
                 if challenge.name == ChallengeName::PasswordVerifier =>
             {
-                self.answer_password_verifier(&challenge, &secret, password)
-                    .await
+                let result = self
+                    .answer_password_verifier(&challenge, secret, password, device)
+                    .await?;
+                self.continue_device(result, device).await
             }
             other => Ok(other),
         }
+    }
+
+    /// Answers a `DEVICE_SRP_AUTH` with `device`, when both are there.
+    async fn continue_device(
+        &self,
+        result: AuthResult,
+        device: Option<&DeviceSecret>,
+    ) -> Result<AuthResult, CognitoError> {
+        match (result, device) {
+            (AuthResult::Challenge(challenge), Some(device))
+                if challenge.name == ChallengeName::DeviceSrpAuth =>
+            {
+                self.answer_device(&challenge, device).await
+            }
+            (other, _) => Ok(other),
+        }
+    }
+
+    /// `DEVICE_SRP_AUTH` (`DEVICE_KEY`, a new `SRP_A`), then the `DEVICE_PASSWORD_VERIFIER` proof.
+    async fn answer_device(
+        &self,
+        challenge: &Challenge,
+        device: &DeviceSecret,
+    ) -> Result<AuthResult, CognitoError> {
+        let secret = SrpSecret::generate()?;
+        let responses = HashMap::from([
+            ("DEVICE_KEY".to_owned(), device.device_key.clone()),
+            ("SRP_A".to_owned(), secret.srp_a()),
+        ]);
+        let next = self
+            .send_answer(challenge, &ChallengeAnswer::Responses(responses))
+            .await?;
+        let AuthResult::Challenge(verifier) = next else {
+            return Ok(next);
+        };
+        if verifier.name != ChallengeName::DevicePasswordVerifier {
+            return Ok(AuthResult::Challenge(verifier));
+        }
+        let timestamp = cognito_timestamp(self.client.inner.clock.now());
+        let claim = secret.device_password_claim(
+            &device.device_group_key,
+            &device.device_key,
+            &device.device_password,
+            &srp_parameters(&verifier)?,
+            &timestamp,
+        )?;
+        let responses = HashMap::from([
+            ("DEVICE_KEY".to_owned(), device.device_key.clone()),
+            ("PASSWORD_CLAIM_SECRET_BLOCK".to_owned(), claim.secret_block),
+            ("PASSWORD_CLAIM_SIGNATURE".to_owned(), claim.signature),
+            ("TIMESTAMP".to_owned(), claim.timestamp),
+        ]);
+        self.send_answer(&verifier, &ChallengeAnswer::Responses(responses))
+            .await
     }
 
     async fn answer_password_verifier(
@@ -726,15 +1221,8 @@ impl<'a> Auth<'a> {
         challenge: &Challenge,
         secret: &SrpSecret,
         password: &str,
+        device: Option<&DeviceSecret>,
     ) -> Result<AuthResult, CognitoError> {
-        let param = |name: &'static str| {
-            challenge.parameters.get(name).map(String::as_str).ok_or(
-                super::srp::SrpError::InvalidParameter {
-                    name,
-                    reason: "missing",
-                },
-            )
-        };
         let inner = &self.client.inner;
         // `challenge.username` is USER_ID_FOR_SRP when Cognito sent it
         let timestamp = cognito_timestamp(inner.clock.now());
@@ -742,18 +1230,17 @@ impl<'a> Auth<'a> {
             &inner.pool_id,
             &challenge.username,
             password,
-            &SrpChallenge {
-                salt: param("SALT")?,
-                srp_b: param("SRP_B")?,
-                secret_block: param("SECRET_BLOCK")?,
-            },
+            &srp_parameters(challenge)?,
             &timestamp,
         )?;
-        let responses = HashMap::from([
+        let mut responses = HashMap::from([
             ("PASSWORD_CLAIM_SECRET_BLOCK".to_owned(), claim.secret_block),
             ("PASSWORD_CLAIM_SIGNATURE".to_owned(), claim.signature),
             ("TIMESTAMP".to_owned(), claim.timestamp),
         ]);
+        if let Some(device) = device {
+            responses.insert("DEVICE_KEY".to_owned(), device.device_key.clone());
+        }
         self.send_answer(challenge, &ChallengeAnswer::Responses(responses))
             .await
     }
@@ -908,8 +1395,45 @@ impl<'a> Auth<'a> {
         challenge: &Challenge,
         answer: ChallengeAnswer,
     ) -> Result<AuthResult, CognitoError> {
+        self.respond_inner(challenge, answer, None).await
+    }
+
+    async fn respond_inner(
+        &self,
+        challenge: &Challenge,
+        answer: ChallengeAnswer,
+        device: Option<&DeviceSecret>,
+    ) -> Result<AuthResult, CognitoError> {
         answer.check(challenge)?;
-        self.send_answer(challenge, &answer).await
+        match &answer {
+            ChallengeAnswer::SelectChallenge(SignInFactor::PasswordSrp(password)) => {
+                let secret = SrpSecret::generate()?;
+                let responses = HashMap::from([
+                    (
+                        "ANSWER".to_owned(),
+                        FirstFactor::PasswordSrp.as_str().to_owned(),
+                    ),
+                    ("SRP_A".to_owned(), secret.srp_a()),
+                ]);
+                let next = self
+                    .send_answer(challenge, &ChallengeAnswer::Responses(responses))
+                    .await?;
+                self.continue_srp(next, &secret, password, device).await
+            }
+            ChallengeAnswer::PasswordSrp(password) => {
+                let secret = SrpSecret::generate()?;
+                let responses = HashMap::from([("SRP_A".to_owned(), secret.srp_a())]);
+                let next = self
+                    .send_answer(challenge, &ChallengeAnswer::Responses(responses))
+                    .await?;
+                self.continue_srp(next, &secret, password, device).await
+            }
+            ChallengeAnswer::Device(device) => self.answer_device(challenge, device).await,
+            _ => {
+                let next = self.send_answer(challenge, &answer).await?;
+                self.continue_device(next, device).await
+            }
+        }
     }
 
     async fn send_answer(
@@ -942,6 +1466,7 @@ impl<'a> Auth<'a> {
                     challenge: out.challenge_name(),
                     session: out.session(),
                     parameters: out.challenge_parameters(),
+                    available: out.available_challenges(),
                 },
             )
         } else {
@@ -964,6 +1489,7 @@ impl<'a> Auth<'a> {
                     challenge: out.challenge_name(),
                     session: out.session(),
                     parameters: out.challenge_parameters(),
+                    available: out.available_challenges(),
                 },
             )
         }
@@ -1016,6 +1542,7 @@ impl<'a> Auth<'a> {
                 challenge: out.challenge_name(),
                 session: out.session(),
                 parameters: out.challenge_parameters(),
+                available: out.available_challenges(),
             },
         )
     }
@@ -1047,9 +1574,27 @@ impl<'a> Auth<'a> {
                 challenge: out.challenge_name(),
                 session: out.session(),
                 parameters: out.challenge_parameters(),
+                available: out.available_challenges(),
             },
         )
     }
+}
+
+/// The server's SRP values of a `PASSWORD_VERIFIER` or `DEVICE_PASSWORD_VERIFIER` challenge.
+fn srp_parameters(challenge: &Challenge) -> Result<SrpChallenge<'_>, super::srp::SrpError> {
+    let param = |name: &'static str| {
+        challenge.parameters.get(name).map(String::as_str).ok_or(
+            super::srp::SrpError::InvalidParameter {
+                name,
+                reason: "missing",
+            },
+        )
+    };
+    Ok(SrpChallenge {
+        salt: param("SALT")?,
+        srp_b: param("SRP_B")?,
+        secret_block: param("SECRET_BLOCK")?,
+    })
 }
 
 /// Whether Cognito's answer says it has no such operation (rather than refusing the request):
@@ -1086,6 +1631,12 @@ fn tokens_of(
         refresh_token: result.refresh_token().map(str::to_owned),
         expires_in: result.expires_in(),
         token_type: result.token_type().map(str::to_owned),
+        new_device: result.new_device_metadata().and_then(|m| {
+            Some(NewDevice {
+                device_key: m.device_key()?.to_owned(),
+                device_group_key: m.device_group_key()?.to_owned(),
+            })
+        }),
     })
 }
 
@@ -1115,6 +1666,11 @@ fn to_result(
         username,
         session: raw.session.map(str::to_owned),
         parameters,
+        available_challenges: raw
+            .available
+            .iter()
+            .map(|name| ChallengeName::parse(name.as_str()))
+            .collect(),
         admin,
     };
     tracing::debug!(operation, challenge = %challenge.name, "sign-in continues with a challenge");
@@ -1209,16 +1765,40 @@ mod tests {
             "SELECT_MFA_TYPE",
             "MFA_SETUP",
             "CUSTOM_CHALLENGE",
+            "SELECT_CHALLENGE",
+            "PASSWORD",
+            "PASSWORD_SRP",
+            "EMAIL_OTP",
+            "SMS_OTP",
+            "WEB_AUTHN",
+            "DEVICE_SRP_AUTH",
+            "DEVICE_PASSWORD_VERIFIER",
         ] {
             let parsed = ChallengeName::parse(name);
             assert!(!matches!(parsed, ChallengeName::Other(_)), "{name}");
             assert_eq!(parsed.as_str(), name);
         }
         assert_eq!(
-            ChallengeName::parse("WEB_AUTHN"),
-            ChallengeName::Other("WEB_AUTHN".to_owned())
+            ChallengeName::parse("FUTURE_CHALLENGE"),
+            ChallengeName::Other("FUTURE_CHALLENGE".to_owned())
         );
-        assert_eq!(ChallengeName::parse("WEB_AUTHN").to_string(), "WEB_AUTHN");
+        assert_eq!(
+            ChallengeName::parse("FUTURE_CHALLENGE").to_string(),
+            "FUTURE_CHALLENGE"
+        );
+        for factor in FirstFactor::ALL {
+            assert_eq!(FirstFactor::parse(factor.as_str()), Some(factor));
+            assert_eq!(factor.to_string().parse::<FirstFactor>().ok(), Some(factor));
+        }
+        assert_eq!(
+            "password-srp".parse::<FirstFactor>().ok(),
+            Some(FirstFactor::PasswordSrp)
+        );
+        assert_eq!(
+            "passkey".parse::<FirstFactor>().ok(),
+            Some(FirstFactor::WebAuthn)
+        );
+        assert!("totp".parse::<FirstFactor>().is_err());
     }
 
     #[test]
@@ -1274,6 +1854,7 @@ mod tests {
             refresh_token: Some("REFRESH-SECRET".into()),
             expires_in: 3600,
             token_type: Some("Bearer".into()),
+            new_device: Some(NewDevice::new("device-key-1", "GROUP-KEY-SECRET")),
         };
         let c = challenge(ChallengeName::SoftwareTokenMfa);
         let shown = format!(
@@ -1289,6 +1870,7 @@ mod tests {
             "session-abc",
             "PASSWORD-SECRET",
             "CODE-SECRET",
+            "GROUP-KEY-SECRET",
         ] {
             assert!(!shown.contains(secret), "{secret} leaked in {shown}");
         }
@@ -1339,6 +1921,53 @@ mod tests {
     }
 
     #[test]
+    fn debug_hides_passwords_of_factors_passkey_credentials_options_and_device_secrets() {
+        let mut web = challenge(ChallengeName::WebAuthn);
+        web.parameters.insert(
+            "CREDENTIAL_REQUEST_OPTIONS".into(),
+            r#"{"challenge":"WEBAUTHN-CHALLENGE-NONCE","rpId":"example.com"}"#.into(),
+        );
+        assert_eq!(
+            web.credential_request_options()
+                .and_then(|o| o["challenge"].as_str().map(str::to_owned))
+                .as_deref(),
+            Some("WEBAUTHN-CHALLENGE-NONCE")
+        );
+        let shown = format!(
+            "{web:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?}",
+            ChallengeAnswer::SelectChallenge(SignInFactor::Password("SELECT-PASSWORD".into())),
+            ChallengeAnswer::SelectChallenge(SignInFactor::PasswordSrp("SRP-PASSWORD".into())),
+            ChallengeAnswer::Password("PLAIN-PASSWORD".into()),
+            ChallengeAnswer::PasswordSrp("CHALLENGE-SRP-PASSWORD".into()),
+            ChallengeAnswer::SmsOtpCode("SMS-OTP-CODE".into()),
+            ChallengeAnswer::WebAuthnCredential(
+                serde_json::json!({"response": {"signature": "ASSERTION-SIGNATURE"}})
+            ),
+            ChallengeAnswer::Device(DeviceSecret::new(
+                "device-key-1",
+                "DEVICE-GROUP-KEY",
+                "DEVICE-PASSWORD"
+            )),
+        );
+        for secret in [
+            "WEBAUTHN-CHALLENGE-NONCE",
+            "session-abc",
+            "SELECT-PASSWORD",
+            "SRP-PASSWORD",
+            "PLAIN-PASSWORD",
+            "SMS-OTP-CODE",
+            "ASSERTION-SIGNATURE",
+            "DEVICE-GROUP-KEY",
+            "DEVICE-PASSWORD",
+        ] {
+            assert!(!shown.contains(secret), "{secret} leaked in {shown}");
+        }
+        for visible in ["CREDENTIAL_REQUEST_OPTIONS", "PasswordSrp", "device-key-1"] {
+            assert!(shown.contains(visible), "{visible} missing in {shown}");
+        }
+    }
+
+    #[test]
     fn every_challenge_says_what_answers_it_and_other_kinds_are_refused_locally() {
         let cases = [
             (
@@ -1366,6 +1995,30 @@ mod tests {
                 ChallengeName::CustomChallenge,
                 ChallengeAnswer::CustomChallenge("a".into()),
             ),
+            (
+                ChallengeName::SelectChallenge,
+                ChallengeAnswer::SelectChallenge(SignInFactor::EmailOtp),
+            ),
+            (
+                ChallengeName::Password,
+                ChallengeAnswer::Password("pw".into()),
+            ),
+            (
+                ChallengeName::PasswordSrp,
+                ChallengeAnswer::PasswordSrp("pw".into()),
+            ),
+            (
+                ChallengeName::SmsOtp,
+                ChallengeAnswer::SmsOtpCode("1".into()),
+            ),
+            (
+                ChallengeName::WebAuthn,
+                ChallengeAnswer::WebAuthnCredential(serde_json::json!({"id": "c"})),
+            ),
+            (
+                ChallengeName::DeviceSrpAuth,
+                ChallengeAnswer::Device(DeviceSecret::new("k", "g", "p")),
+            ),
         ];
         for (name, right) in &cases {
             let c = challenge(name.clone());
@@ -1386,8 +2039,8 @@ mod tests {
         }
         for name in [
             ChallengeName::PasswordVerifier,
-            ChallengeName::DeviceSrpAuth,
-            ChallengeName::Other("WEB_AUTHN".into()),
+            ChallengeName::DevicePasswordVerifier,
+            ChallengeName::Other("FUTURE_CHALLENGE".into()),
         ] {
             let c = challenge(name);
             assert!(matches!(
@@ -1419,6 +2072,55 @@ mod tests {
                 })
             ));
         }
+        // SELECT_CHALLENGE: only an offered factor, and a password that is not empty
+        let mut select = challenge(ChallengeName::SelectChallenge);
+        select.available_challenges = vec![ChallengeName::PasswordSrp, ChallengeName::EmailOtp];
+        assert_eq!(
+            select.available_factors(),
+            [FirstFactor::PasswordSrp, FirstFactor::EmailOtp]
+        );
+        for offered in [
+            SignInFactor::PasswordSrp("pw".into()),
+            SignInFactor::EmailOtp,
+        ] {
+            assert!(
+                ChallengeAnswer::SelectChallenge(offered)
+                    .check(&select)
+                    .is_ok()
+            );
+        }
+        for not_offered in [
+            SignInFactor::Password("pw".into()),
+            SignInFactor::SmsOtp,
+            SignInFactor::WebAuthn,
+        ] {
+            assert!(matches!(
+                ChallengeAnswer::SelectChallenge(not_offered).check(&select),
+                Err(CognitoError::InvalidArgument {
+                    what: "first factor",
+                    ..
+                })
+            ));
+        }
+        assert!(matches!(
+            ChallengeAnswer::SelectChallenge(SignInFactor::PasswordSrp(String::new()))
+                .check(&select),
+            Err(CognitoError::InvalidArgument {
+                what: "password",
+                ..
+            })
+        ));
+        assert!(
+            ChallengeAnswer::WebAuthnCredential(serde_json::json!("not an object"))
+                .check(&challenge(ChallengeName::WebAuthn))
+                .is_err()
+        );
+        assert!(
+            ChallengeAnswer::Device(DeviceSecret::new("k", "", "p"))
+                .check(&challenge(ChallengeName::DeviceSrpAuth))
+                .is_err()
+        );
+
         assert!(matches!(
             ChallengeAnswer::new_password("").check(&challenge(ChallengeName::NewPasswordRequired)),
             Err(CognitoError::InvalidArgument {

@@ -4,8 +4,9 @@
 //! [`SanctumClient`] is the one entry point: it holds the SDK client, the pool and app client
 //! (with its secret, if it has one) and a [`Verifier`] for the pool's tokens. Its parts group the
 //! operations — [`auth`](SanctumClient::auth) (sign-in and tokens), [`users`](SanctumClient::users),
-//! [`groups`](SanctumClient::groups), [`mfa`](SanctumClient::mfa) — and the most used ones are also
-//! methods of the client itself.
+//! [`groups`](SanctumClient::groups), [`mfa`](SanctumClient::mfa), [`devices`](SanctumClient::devices),
+//! [`passkeys`](SanctumClient::passkeys) — and the most used ones are also methods of the client
+//! itself.
 //!
 //! - [`authenticate_user`](SanctumClient::authenticate_user) signs in with `USER_SRP_AUTH` (the
 //!   password never leaves the process; [`srp`] has the arithmetic), or with
@@ -15,6 +16,11 @@
 //!   parameters and says what answering it needs ([`Challenge::expects`]), answered with
 //!   [`respond_to_auth_challenge`](SanctumClient::respond_to_auth_challenge); an answer of the
 //!   wrong kind is refused before any request.
+//! - [`Auth::user_auth`] runs choice-based sign-in (`USER_AUTH`): a preferred first factor
+//!   ([`SignInFactor`]: password, SRP password, email or SMS code, passkey) or Cognito's
+//!   `SELECT_CHALLENGE`; the SRP steps run inside sanctum.
+//! - Remembered devices: [`Devices::confirm`] gives a [`DeviceSecret`] for the caller to store;
+//!   [`Auth::user_srp_with_device`] then signs in with it (`DEVICE_SRP_AUTH`, in place of MFA).
 //! - [`Auth::refresh`] refreshes with `GetTokensFromRefreshToken` (refresh-token rotation) or,
 //!   where the endpoint lacks it, `REFRESH_TOKEN_AUTH`; [`Auth::revoke`] revokes a refresh token.
 //! - When the app client has a secret, `SECRET_HASH` is computed and sent on every call that
@@ -49,10 +55,12 @@
 //! ```
 
 mod auth;
+mod devices;
 mod error;
 mod groups;
 mod mfa;
 mod paging;
+mod passkeys;
 mod revoke;
 mod secret_hash;
 pub mod srp;
@@ -78,13 +86,16 @@ use crate::revocation::RevocationStore;
 use crate::verify::Verifier;
 
 pub use self::auth::{
-    AnswerKind, Auth, AuthResult, Challenge, ChallengeAnswer, ChallengeName, PasswordFlow, Tokens,
+    AnswerKind, Auth, AuthResult, Challenge, ChallengeAnswer, ChallengeName, FirstFactor,
+    PasswordFlow, SignInFactor, Tokens,
 };
+pub use self::devices::{ConfirmedDevice, Device, DeviceSecret, Devices, NewDevice};
 pub use self::error::{AwsError, CognitoError};
 pub use self::groups::{Group, GroupUpdate, Groups, NewGroup};
 pub use self::mfa::{
     Mfa, MfaPreference, SoftwareTokenSecret, SoftwareTokenTarget, SoftwareTokenVerified,
 };
+pub use self::passkeys::{AuthFactor, Passkey, Passkeys, UserAuthFactors};
 pub use self::secret_hash::{ClientSecret, secret_hash};
 pub use self::users::{
     CodeDelivery, ListUsers, MessageAction, NewUser, SignUp, SignUpResult, User, Users,
@@ -232,6 +243,18 @@ impl SanctumClient {
     #[must_use]
     pub fn mfa(&self) -> Mfa<'_> {
         Mfa::new(self)
+    }
+
+    /// Remembered devices: confirm, remember, forget, list.
+    #[must_use]
+    pub fn devices(&self) -> Devices<'_> {
+        Devices::new(self)
+    }
+
+    /// Passkeys (WebAuthn credentials) and the user's sign-in factors.
+    #[must_use]
+    pub fn passkeys(&self) -> Passkeys<'_> {
+        Passkeys::new(self)
     }
 
     /// Verifies `token` (access or ID) with the pool's [`Verifier`] and returns its

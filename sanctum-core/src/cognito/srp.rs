@@ -178,8 +178,46 @@ impl SrpSecret {
         challenge: &SrpChallenge<'_>,
         timestamp: &str,
     ) -> Result<PasswordClaim, SrpError> {
-        let group = &*GROUP;
         let pool_name = pool_id.split('_').nth(1).ok_or(SrpError::InvalidPoolId)?;
+        self.claim(pool_name, user_id_for_srp, password, challenge, timestamp)
+    }
+
+    /// The answer to `DEVICE_PASSWORD_VERIFIER`: proves knowledge of a remembered device's
+    /// password, as [`password_claim`](Self::password_claim) with the device group key in place
+    /// of the pool name and the device key in place of the user (as amazon-cognito-identity-js
+    /// and pycognito compute it): `x = H(salt ‖ H(groupKey ‖ deviceKey ‖ ":" ‖ devicePassword))`,
+    /// signature over `groupKey ‖ deviceKey ‖ SECRET_BLOCK ‖ TIMESTAMP`.
+    ///
+    /// # Errors
+    /// As [`password_claim`](Self::password_claim), without the pool id check.
+    pub fn device_password_claim(
+        &self,
+        device_group_key: &str,
+        device_key: &str,
+        device_password: &str,
+        challenge: &SrpChallenge<'_>,
+        timestamp: &str,
+    ) -> Result<PasswordClaim, SrpError> {
+        self.claim(
+            device_group_key,
+            device_key,
+            device_password,
+            challenge,
+            timestamp,
+        )
+    }
+
+    /// The SRP proof: `prefix` is the pool name (users) or device group key (devices), `id` the
+    /// user id for SRP or device key.
+    fn claim(
+        &self,
+        prefix: &str,
+        id: &str,
+        password: &str,
+        challenge: &SrpChallenge<'_>,
+        timestamp: &str,
+    ) -> Result<PasswordClaim, SrpError> {
+        let group = &*GROUP;
         let salt = parse_hex("SALT", challenge.salt)?;
         let big_b = parse_hex("SRP_B", challenge.srp_b)?;
         let secret_block = STANDARD
@@ -195,11 +233,7 @@ impl SrpSecret {
         if u == BigUint::ZERO {
             return Err(SrpError::UnsafeServerValue("u is 0"));
         }
-        let identity = digest::digest(
-            &digest::SHA256,
-            format!("{pool_name}{user_id_for_srp}:{password}").as_bytes(),
-        );
-        let x = hash_to_int(&[&padded(&salt), identity.as_ref()]);
+        let x = private_x(prefix, id, password, &padded(&salt));
         // (B - k·g^x) mod N, kept non-negative
         let kgx = (&group.k * group.g.modpow(&x, &group.n)) % &group.n;
         let base = ((&big_b % &group.n) + &group.n - kgx) % &group.n;
@@ -213,8 +247,8 @@ impl SrpSecret {
         let key = okm.as_ref().get(..16).unwrap_or_default();
 
         let mut ctx = hmac::Context::with_key(&hmac::Key::new(hmac::HMAC_SHA256, key));
-        ctx.update(pool_name.as_bytes());
-        ctx.update(user_id_for_srp.as_bytes());
+        ctx.update(prefix.as_bytes());
+        ctx.update(id.as_bytes());
         ctx.update(&secret_block);
         ctx.update(timestamp.as_bytes());
         Ok(PasswordClaim {
@@ -222,6 +256,90 @@ impl SrpSecret {
             signature: STANDARD.encode(ctx.sign().as_ref()),
             timestamp: timestamp.to_owned(),
         })
+    }
+}
+
+/// `x = H(salt ‖ H(prefix ‖ id ‖ ":" ‖ password))`, `salt` as hashed (padded bytes).
+fn private_x(prefix: &str, id: &str, password: &str, salt: &[u8]) -> BigUint {
+    let identity = digest::digest(
+        &digest::SHA256,
+        format!("{prefix}{id}:{password}").as_bytes(),
+    );
+    hash_to_int(&[salt, identity.as_ref()])
+}
+
+/// How many random bytes make a device password (as AWS's clients and pycognito: 40, then
+/// base64).
+const DEVICE_PASSWORD_BYTES: usize = 40;
+
+/// How many random bytes make a device verifier's salt (as AWS's clients and pycognito: 16).
+const DEVICE_SALT_BYTES: usize = 16;
+
+/// What `ConfirmDevice` needs to remember a device: a new random device password (the caller
+/// keeps it) and the SRP verifier Cognito keeps (`DeviceSecretVerifierConfig`). `Debug` shows
+/// no value.
+///
+/// As amazon-cognito-identity-js' `generateHashDevice` and pycognito's
+/// `generate_hash_device`: the password is base64 of 40 random bytes; the salt is 16 random
+/// bytes as a number, hashed and sent as padded big-endian bytes (a zero byte in front when
+/// the top bit is set); `x = H(salt ‖ H(groupKey ‖ deviceKey ‖ ":" ‖ password))`; the verifier
+/// is `gˣ mod N`, sent as padded big-endian bytes; both in standard base64.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DeviceVerifier {
+    /// The device password, base64: the caller stores it with the device key and group key.
+    pub device_password: String,
+    /// `PasswordVerifier`: the verifier `gˣ mod N`, base64.
+    pub password_verifier: String,
+    /// `Salt`, base64.
+    pub salt: String,
+}
+
+impl fmt::Debug for DeviceVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DeviceVerifier(<redacted>)")
+    }
+}
+
+impl DeviceVerifier {
+    /// A new device password and its verifier for the device `device_key` of group
+    /// `device_group_key` (both from the sign-in's `NewDeviceMetadata`), from the operating
+    /// system's CSPRNG.
+    ///
+    /// # Errors
+    /// [`SrpError::Random`] when the system's random number generator fails.
+    pub fn generate(device_group_key: &str, device_key: &str) -> Result<Self, SrpError> {
+        let rng = SystemRandom::new();
+        let mut password = [0u8; DEVICE_PASSWORD_BYTES];
+        rng.fill(&mut password).map_err(|_| SrpError::Random)?;
+        let mut salt = [0u8; DEVICE_SALT_BYTES];
+        rng.fill(&mut salt).map_err(|_| SrpError::Random)?;
+        Ok(Self::insecure_from_parts(
+            device_group_key,
+            device_key,
+            &STANDARD.encode(password),
+            &salt,
+        ))
+    }
+
+    /// The verifier of a given device password and salt bytes. **Only for known-answer
+    /// tests**: a device password anyone else knows lets them sign in as the device.
+    #[must_use]
+    pub fn insecure_from_parts(
+        device_group_key: &str,
+        device_key: &str,
+        device_password: &str,
+        salt: &[u8],
+    ) -> Self {
+        let group = &*GROUP;
+        let salt = padded(&BigUint::from_bytes_be(salt));
+        let x = private_x(device_group_key, device_key, device_password, &salt);
+        let verifier = group.g.modpow(&x, &group.n);
+        Self {
+            device_password: device_password.to_owned(),
+            password_verifier: STANDARD.encode(padded(&verifier)),
+            salt: STANDARD.encode(salt),
+        }
     }
 }
 

@@ -169,8 +169,8 @@ impl FakecloudServer {
     /// Creates a pool (password policy: 8 characters, upper, lower, digit) and an app client
     /// allowing SRP, the password flows and refresh (`ALLOW_USER_SRP_AUTH`,
     /// `ALLOW_USER_PASSWORD_AUTH`, `ALLOW_ADMIN_USER_PASSWORD_AUTH`, `ALLOW_REFRESH_TOKEN_AUTH`),
-    /// reading `email` and `name`; with a secret, TOTP MFA and refresh-token rotation (no grace
-    /// period) as `options` say.
+    /// reading `email` and `name`; with a secret, TOTP MFA, refresh-token rotation (no grace
+    /// period), `ALLOW_USER_AUTH` and a device configuration as `options` say.
     ///
     /// # Errors
     /// As [`call`](Self::call).
@@ -178,18 +178,20 @@ impl FakecloudServer {
         &self,
         options: FakecloudPoolOptions,
     ) -> Result<FakecloudPool, CognitoError> {
-        let pool = self
-            .call(
-                "CreateUserPool",
-                json!({
-                    "PoolName": "sanctum-test",
-                    "Policies": {"PasswordPolicy": {
-                        "MinimumLength": 8, "RequireUppercase": true, "RequireLowercase": true,
-                        "RequireNumbers": true, "RequireSymbols": false
-                    }},
-                }),
-            )
-            .await?;
+        let mut pool_request = json!({
+            "PoolName": "sanctum-test",
+            "Policies": {"PasswordPolicy": {
+                "MinimumLength": 8, "RequireUppercase": true, "RequireLowercase": true,
+                "RequireNumbers": true, "RequireSymbols": false
+            }},
+        });
+        if options.device_tracking {
+            pool_request["DeviceConfiguration"] = json!({
+                "ChallengeRequiredOnNewDevice": false,
+                "DeviceOnlyRememberedOnUserPrompt": false,
+            });
+        }
+        let pool = self.call("CreateUserPool", pool_request).await?;
         let pool_id = pool
             .pointer("/UserPool/Id")
             .and_then(Value::as_str)
@@ -209,14 +211,20 @@ impl FakecloudServer {
             )
             .await?;
         }
+        let mut flows = vec![
+            "ALLOW_USER_SRP_AUTH",
+            "ALLOW_USER_PASSWORD_AUTH",
+            "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+            "ALLOW_REFRESH_TOKEN_AUTH",
+        ];
+        if options.user_auth {
+            flows.push("ALLOW_USER_AUTH");
+        }
         let mut request = json!({
             "UserPoolId": pool_id,
             "ClientName": "sanctum-test-client",
             "GenerateSecret": options.client_secret,
-            "ExplicitAuthFlows": [
-                "ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH",
-                "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"
-            ],
+            "ExplicitAuthFlows": flows,
             "ReadAttributes": ["email", "email_verified", "name"],
         });
         if options.refresh_rotation {
@@ -263,10 +271,17 @@ pub struct FakecloudPoolOptions {
     pub totp_mfa: bool,
     /// Turn refresh-token rotation on for the app client (no grace period).
     pub refresh_rotation: bool,
+    /// Let the app client sign in by choice-based authentication (`ALLOW_USER_AUTH`).
+    pub user_auth: bool,
+    /// Give the pool a device configuration (devices remembered without asking the user, no
+    /// challenge on a new device). fakecloud 0.51 stores it, tracks the devices
+    /// `ConfirmDevice` names and lists them, but neither returns `NewDeviceMetadata` nor plays
+    /// `DEVICE_SRP_AUTH`.
+    pub device_tracking: bool,
 }
 
 impl FakecloudPoolOptions {
-    /// No secret, no MFA, no rotation.
+    /// No secret, no MFA, no rotation, no `USER_AUTH`, no device configuration.
     #[must_use]
     pub fn new() -> Self {
         Self::default()
@@ -290,6 +305,20 @@ impl FakecloudPoolOptions {
     #[must_use]
     pub fn refresh_rotation(mut self, on: bool) -> Self {
         self.refresh_rotation = on;
+        self
+    }
+
+    /// With or without choice-based sign-in (`ALLOW_USER_AUTH`).
+    #[must_use]
+    pub fn user_auth(mut self, on: bool) -> Self {
+        self.user_auth = on;
+        self
+    }
+
+    /// With or without a device configuration on the pool.
+    #[must_use]
+    pub fn device_tracking(mut self, on: bool) -> Self {
+        self.device_tracking = on;
         self
     }
 }
