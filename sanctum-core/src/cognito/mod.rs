@@ -17,6 +17,10 @@
 //!   wrong kind is refused before any request.
 //! - [`Auth::refresh`] refreshes with `GetTokensFromRefreshToken` (refresh-token rotation) or,
 //!   where the endpoint lacks it, `REFRESH_TOKEN_AUTH`; [`Auth::revoke`] revokes a refresh token.
+//! - [`Session`] holds one sign-in's tokens and refreshes them ahead of expiry (one refresh for
+//!   concurrent callers, rotated refresh tokens kept, one "sign in again" error);
+//!   [`ClientCredentials`] gets machine-to-machine tokens (client-credentials grant) and
+//!   [`ClientCredentialsLayer`] adds them to outgoing requests.
 //! - When the app client has a secret, `SECRET_HASH` is computed and sent on every call that
 //!   needs it (sign-in, challenge answers, refresh, sign-up, confirmations, forgotten passwords,
 //!   resent codes).
@@ -49,11 +53,13 @@
 //! ```
 
 mod auth;
+mod client_credentials;
 mod error;
 mod groups;
 mod mfa;
 mod paging;
 mod secret_hash;
+mod session;
 pub mod srp;
 mod users;
 
@@ -78,12 +84,20 @@ use crate::verify::Verifier;
 pub use self::auth::{
     AnswerKind, Auth, AuthResult, Challenge, ChallengeAnswer, ChallengeName, PasswordFlow, Tokens,
 };
+pub use self::client_credentials::{
+    BearerRequest, BoxError, ClientCredentials, ClientCredentialsBuilder, ClientCredentialsError,
+    ClientCredentialsLayer, ClientCredentialsService, ClientToken, DEFAULT_TOKEN_MARGIN,
+    DEFAULT_TOKEN_TIMEOUT,
+};
 pub use self::error::{AwsError, CognitoError};
 pub use self::groups::{Group, GroupUpdate, Groups, NewGroup};
 pub use self::mfa::{
     Mfa, MfaPreference, SoftwareTokenSecret, SoftwareTokenTarget, SoftwareTokenVerified,
 };
 pub use self::secret_hash::{ClientSecret, secret_hash};
+pub use self::session::{
+    DEFAULT_REFRESH_MARGIN, Session, SessionBuilder, SessionData, SessionEnd, SessionError,
+};
 pub use self::users::{
     CodeDelivery, ListUsers, MessageAction, NewUser, SignUp, SignUpResult, User, Users,
 };
@@ -248,6 +262,11 @@ impl SanctumClient {
             .client_secret
             .as_ref()
             .map(|s| s.secret_hash(username, &self.inner.client_id))
+    }
+
+    /// The clock the client (and the sessions it starts) reads time from.
+    pub(crate) fn clock(&self) -> &Arc<dyn Clock> {
+        &self.inner.clock
     }
 
     /// The app client secret itself, for the operations that take it (`RevokeToken`,
