@@ -21,7 +21,7 @@ use sanctum_core::testing::fakecloud::FakecloudPoolOptions;
 use sanctum_core::{ExpectedUse, ManualClock, UserPool, Verifier};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::sync::Semaphore;
+use tokio::sync::{Barrier, Notify, Semaphore};
 use tower_layer::Layer as _;
 use tower_service::Service as _;
 
@@ -49,6 +49,8 @@ type Reply = dyn Fn(usize, &Received) -> (u16, String) + Send + Sync;
 /// recording every request; answers wait until `gate` (when set) gets permits.
 struct Loopback {
     url: String,
+    /// Notified as each request is received (before its answer).
+    arrived: Arc<Notify>,
     received: Arc<Mutex<Vec<Received>>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -72,13 +74,16 @@ impl Loopback {
         let recorded = Arc::clone(&received);
         let reply: Arc<Reply> = Arc::new(reply);
         let count = Arc::new(AtomicUsize::new(0));
+        let arrived = Arc::new(Notify::new());
+        let signal = Arc::clone(&arrived);
         let task = tokio::spawn(async move {
             while let Ok((mut stream, _)) = listener.accept().await {
-                let (recorded, reply, count, gate) = (
+                let (recorded, reply, count, gate, signal) = (
                     Arc::clone(&recorded),
                     Arc::clone(&reply),
                     Arc::clone(&count),
                     gate.clone(),
+                    Arc::clone(&signal),
                 );
                 tokio::spawn(async move {
                     let Some(request) = read(&mut stream).await else {
@@ -86,6 +91,7 @@ impl Loopback {
                     };
                     let n = count.fetch_add(1, Ordering::SeqCst) + 1;
                     recorded.lock().expect("lock").push(request.clone());
+                    signal.notify_one();
                     if let Some(gate) = gate {
                         // open once released: later requests (if any) are answered too
                         let _open = gate.acquire().await;
@@ -103,6 +109,7 @@ impl Loopback {
         });
         Self {
             url,
+            arrived,
             received,
             task,
         }
@@ -245,24 +252,24 @@ async fn a_hundred_concurrent_callers_share_one_fetch_from_a_loopback_endpoint()
     let clock = ManualClock::starting_now();
     let tokens = provider(&endpoint.url, &clock);
 
-    let started = Arc::new(AtomicUsize::new(0));
+    let all_started = Arc::new(Barrier::new(101));
     let calls: Vec<_> = (0..100)
         .map(|_| {
-            let (tokens, started) = (tokens.clone(), Arc::clone(&started));
+            let (tokens, all_started) = (tokens.clone(), Arc::clone(&all_started));
             tokio::spawn(async move {
-                started.fetch_add(1, Ordering::SeqCst);
+                all_started.wait().await;
                 tokens.access_token().await
             })
         })
         .collect();
-    // hold the endpoint's answer until every caller has started and the fetch is on the wire
-    for _ in 0..10_000 {
-        if started.load(Ordering::SeqCst) == 100 && !endpoint.received().is_empty() {
-            break;
-        }
-        tokio::task::yield_now().await;
+    // every caller has started, and the first fetch is on the wire, held by the endpoint
+    all_started.wait().await;
+    tokio::time::timeout(Duration::from_secs(30), endpoint.arrived.notified())
+        .await
+        .expect("the fetch arrives");
+    for _ in 0..1000 {
+        tokio::task::yield_now().await; // let the other callers reach the provider
     }
-    assert_eq!(started.load(Ordering::SeqCst), 100);
     gate.add_permits(Semaphore::MAX_PERMITS / 2);
     let mut seen = Vec::new();
     for call in calls {
