@@ -100,10 +100,10 @@ async fn client_from_env() -> Result<SanctumClient, Box<dyn Error>> {
 }
 
 /// A random id of 256 bits, base64url.
-fn random_id() -> Result<String, StatusCode> {
+fn random_id() -> Option<String> {
     let mut bytes = [0u8; 32];
-    aws_lc_rs::rand::fill(&mut bytes).map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
-    Ok(URL_SAFE_NO_PAD.encode(bytes))
+    aws_lc_rs::rand::fill(&mut bytes).ok()?;
+    Some(URL_SAFE_NO_PAD.encode(bytes))
 }
 
 fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -162,17 +162,19 @@ fn cognito_error(err: &CognitoError) -> Response {
 }
 
 /// What a sign-in step leads to: a session cookie, or the next challenge.
-fn sign_in_step(state: &AppState, result: AuthResult) -> Result<Response, Response> {
-    let internal = |_| {
+fn sign_in_step(state: &AppState, result: AuthResult) -> Response {
+    let internal = || {
         error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
-            "no randomness",
+            "server error",
         )
+    };
+    let Some(id) = random_id() else {
+        return internal();
     };
     match result {
         AuthResult::Tokens(tokens) => {
-            let id = random_id().map_err(internal)?;
             let session = Session::builder(&state.client)
                 .on_refresh(|data| {
                     // a real BFF writes `data` (a secret) to its session store here
@@ -180,12 +182,12 @@ fn sign_in_step(state: &AppState, result: AuthResult) -> Result<Response, Respon
                 })
                 .start(tokens);
             let username = session.username();
-            state
-                .sessions
-                .write()
-                .map_err(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "lock"))?
-                .insert(id.clone(), session);
-            Ok((
+            let Ok(mut sessions) = state.sessions.write() else {
+                return internal();
+            };
+            sessions.insert(id.clone(), session);
+            drop(sessions);
+            (
                 StatusCode::OK,
                 [
                     set_cookie(SESSION_COOKIE, &id, None),
@@ -193,27 +195,26 @@ fn sign_in_step(state: &AppState, result: AuthResult) -> Result<Response, Respon
                 ],
                 Json(json!({"signed_in": true, "username": username})),
             )
-                .into_response())
+                .into_response()
         }
         AuthResult::Challenge(challenge) => {
-            let id = random_id().map_err(internal)?;
             let body = json!({
                 "challenge": challenge.name.as_str(),
                 "expects": challenge.expects().describe(),
                 "code_destination": challenge.code_destination(),
                 "required_attributes": challenge.required_attributes(),
             });
-            state
-                .pending
-                .write()
-                .map_err(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "lock"))?
-                .insert(id.clone(), challenge);
-            Ok((
+            let Ok(mut pending) = state.pending.write() else {
+                return internal();
+            };
+            pending.insert(id.clone(), challenge);
+            drop(pending);
+            (
                 StatusCode::OK,
                 [set_cookie(PENDING_COOKIE, &id, Some(300))],
                 Json(body),
             )
-                .into_response())
+                .into_response()
         }
     }
 }
@@ -230,7 +231,7 @@ async fn login(State(state): State<AppState>, Json(login): Json<Login>) -> Respo
         .authenticate_user(&login.username, &login.password)
         .await
     {
-        Ok(result) => sign_in_step(&state, result).unwrap_or_else(|r| r),
+        Ok(result) => sign_in_step(&state, result),
         Err(err) => cognito_error(&err),
     }
 }
@@ -283,7 +284,7 @@ async fn respond(
         .respond_to_auth_challenge(&challenge, answer)
         .await
     {
-        Ok(result) => sign_in_step(&state, result).unwrap_or_else(|r| r),
+        Ok(result) => sign_in_step(&state, result),
         Err(err) => cognito_error(&err),
     }
 }
