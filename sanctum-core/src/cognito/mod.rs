@@ -53,13 +53,13 @@
 //! ```
 
 mod auth;
-mod client_credentials;
+pub mod client_credentials;
 mod error;
 mod groups;
 mod mfa;
 mod paging;
 mod secret_hash;
-mod session;
+pub mod session;
 pub mod srp;
 mod users;
 
