@@ -320,7 +320,7 @@ impl Session {
     ///
     /// # Errors
     /// As [`access_token`](Self::access_token).
-    pub async fn data_fresh(&self) -> Result<SessionData, SessionError> {
+    pub async fn fresh_data(&self) -> Result<SessionData, SessionError> {
         self.fresh().await
     }
 
@@ -358,11 +358,13 @@ impl Session {
 
     /// Ends the session and revokes its refresh token at Cognito (`RevokeToken`): the token and
     /// the access tokens issued from it stop working in Cognito's own calls. The session is
-    /// ended even when the revocation fails.
+    /// ended even when the revocation fails. A refresh in flight is waited for first, so the
+    /// refresh token revoked is the latest (a rotated one included).
     ///
     /// # Errors
     /// Cognito's refusal or a transport failure, as [`Auth::revoke`](super::Auth::revoke).
     pub async fn revoke(&self) -> Result<(), CognitoError> {
+        let _refreshing = self.inner.refreshing.lock().await;
         let refresh = {
             let mut state = self.state();
             state.ended = Some(SessionEnd::SignedOut);
