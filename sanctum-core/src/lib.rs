@@ -42,7 +42,8 @@
 //! - [`adapter`] — what web-framework adapters are built from (token extraction, verifying
 //!   without waiting);
 //! - [`error`] — [`ConfigError`] and [`VerifyError`] ([`AccessError`] adds the requirement);
-//! - `cognito` — `SanctumClient`: sign-in flows, users, groups, MFA (feature `cognito`);
+//! - `cognito` — `SanctumClient`: sign-in flows, users, groups, MFA; `Session` (tokens that
+//!   refresh themselves) and `ClientCredentials` (machine-to-machine tokens) (feature `cognito`);
 //! - `testing` — the test kit (feature `test-util`).
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -73,8 +74,9 @@ pub use claims::{CognitoClaims, ExpectedUse, TokenUse};
 pub use clock::{Clock, ManualClock, SystemClock};
 #[cfg(feature = "cognito")]
 pub use cognito::{
-    AuthResult, Challenge, ChallengeAnswer, ChallengeName, CognitoError, DeviceSecret, FirstFactor,
-    SanctumClient, SanctumClientBuilder, SignInFactor, Tokens,
+    AuthResult, Challenge, ChallengeAnswer, ChallengeName, ClientCredentials,
+    ClientCredentialsLayer, CognitoError, DeviceSecret, FirstFactor, SanctumClient,
+    SanctumClientBuilder, Session, SessionError, SignInFactor, Tokens,
 };
 pub use config::UserPool;
 pub use error::{ConfigError, ErrorKind, TimeClaim, VerifyError};

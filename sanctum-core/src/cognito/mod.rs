@@ -23,6 +23,10 @@
 //!   [`Auth::user_srp_with_device`] then signs in with it (`DEVICE_SRP_AUTH`, in place of MFA).
 //! - [`Auth::refresh`] refreshes with `GetTokensFromRefreshToken` (refresh-token rotation) or,
 //!   where the endpoint lacks it, `REFRESH_TOKEN_AUTH`; [`Auth::revoke`] revokes a refresh token.
+//! - [`Session`] holds one sign-in's tokens and refreshes them ahead of expiry (one refresh for
+//!   concurrent callers, rotated refresh tokens kept, one "sign in again" error);
+//!   [`ClientCredentials`] gets machine-to-machine tokens (client-credentials grant) and
+//!   [`ClientCredentialsLayer`] adds them to outgoing requests.
 //! - When the app client has a secret, `SECRET_HASH` is computed and sent on every call that
 //!   needs it (sign-in, challenge answers, refresh, sign-up, confirmations, forgotten passwords,
 //!   resent codes).
@@ -55,6 +59,7 @@
 //! ```
 
 mod auth;
+pub mod client_credentials;
 mod devices;
 mod error;
 mod groups;
@@ -63,6 +68,7 @@ mod paging;
 mod passkeys;
 mod revoke;
 mod secret_hash;
+pub mod session;
 pub mod srp;
 mod users;
 
@@ -89,6 +95,11 @@ pub use self::auth::{
     AnswerKind, Auth, AuthResult, Challenge, ChallengeAnswer, ChallengeName, FirstFactor,
     PasswordFlow, SignInFactor, Tokens,
 };
+pub use self::client_credentials::{
+    BearerRequest, BoxError, ClientCredentials, ClientCredentialsBuilder, ClientCredentialsError,
+    ClientCredentialsLayer, ClientCredentialsService, ClientToken, DEFAULT_TOKEN_MARGIN,
+    DEFAULT_TOKEN_TIMEOUT,
+};
 pub use self::devices::{ConfirmedDevice, Device, DeviceSecret, Devices, NewDevice};
 pub use self::error::{AwsError, CognitoError};
 pub use self::groups::{Group, GroupUpdate, Groups, NewGroup};
@@ -97,6 +108,9 @@ pub use self::mfa::{
 };
 pub use self::passkeys::{AuthFactor, Passkey, Passkeys, UserAuthFactors};
 pub use self::secret_hash::{ClientSecret, secret_hash};
+pub use self::session::{
+    DEFAULT_REFRESH_MARGIN, Session, SessionBuilder, SessionData, SessionEnd, SessionError,
+};
 pub use self::users::{
     CodeDelivery, ListUsers, MessageAction, NewUser, SignUp, SignUpResult, User, Users,
 };
@@ -277,6 +291,11 @@ impl SanctumClient {
             .client_secret
             .as_ref()
             .map(|s| s.secret_hash(username, &self.inner.client_id))
+    }
+
+    /// The clock the client (and the sessions it starts) reads time from.
+    pub(crate) fn clock(&self) -> &Arc<dyn Clock> {
+        &self.inner.clock
     }
 
     /// The app client secret itself, for the operations that take it (`RevokeToken`,
