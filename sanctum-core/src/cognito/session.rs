@@ -542,6 +542,7 @@ mod tests {
             refresh_token: Some("REFRESH-SECRET".into()),
             expires_in,
             token_type: Some("Bearer".into()),
+            new_device: None,
         }
     }
 
