@@ -98,23 +98,24 @@ impl Bff {
             )
             .await;
         assert_eq!(response.status(), 200, "login of {username}");
-        session_cookie(&response)
+        session_cookie_and_body(response).await.0
     }
 }
 
-/// The session cookie a response sets, checked for `HttpOnly` and `SameSite`.
-fn session_cookie(response: &reqwest::Response) -> String {
-    let set = response
-        .headers()
+/// The session cookie a response sets, checked for `HttpOnly` and `SameSite`; and the body.
+async fn session_cookie_and_body(response: reqwest::Response) -> (String, String) {
+    let headers = response.headers().clone();
+    let body = response.text().await.expect("body");
+    let set = headers
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
         .find(|v| v.starts_with("bff_session="))
-        .expect("a session cookie")
+        .unwrap_or_else(|| panic!("a session cookie; body: {body}"))
         .to_owned();
     assert!(set.contains("HttpOnly"), "{set}");
     assert!(set.contains("SameSite=Strict"), "{set}");
-    set.split(';').next().expect("name=value").to_owned()
+    (set.split(';').next().expect("name=value").to_owned(), body)
 }
 
 async fn pool_with_users(
@@ -198,8 +199,7 @@ async fn login_cookie_me_upstream_logout_then_the_cookie_is_refused_against_fake
             )
             .await;
         assert_eq!(response.status(), 200);
-        let cookie = session_cookie(&response);
-        let body = response.text().await.expect("body");
+        let (cookie, body) = session_cookie_and_body(response).await;
         assert!(!body.contains("eyJ"), "the body carries no token: {body}");
 
         let me = bff.get("/me", Some(&cookie)).await;
@@ -331,7 +331,7 @@ async fn an_admin_creates_a_user_who_exists_in_cognito_and_a_non_admin_gets_403_
         )
         .await;
     assert_eq!(response.status(), 200);
-    let carol_cookie = session_cookie(&response);
+    let (carol_cookie, _) = session_cookie_and_body(response).await;
     let me: Value = bff
         .get("/me", Some(&carol_cookie))
         .await

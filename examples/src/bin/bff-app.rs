@@ -38,7 +38,7 @@ use axum::extract::{Path, Request, State};
 use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::response::{AppendHeaders, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use base64::Engine as _;
@@ -189,10 +189,11 @@ fn sign_in_step(state: &AppState, result: AuthResult) -> Response {
             drop(sessions);
             (
                 StatusCode::OK,
-                [
+                // two Set-Cookie headers: appended, not replacing each other
+                AppendHeaders([
                     set_cookie(SESSION_COOKIE, &id, None),
                     set_cookie(PENDING_COOKIE, "", Some(0)),
-                ],
+                ]),
                 Json(json!({"signed_in": true, "username": username})),
             )
                 .into_response()
