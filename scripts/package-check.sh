@@ -23,8 +23,9 @@ for crate in "${crates[@]}"; do args+=(-p "$crate"); done
 # --allow-dirty: the check is about what would be packaged, so it also runs before a commit.
 cargo package --allow-dirty "${args[@]}"
 
-# What a packaged test may not use: moto's server, Node.js, files outside the crate.
-forbidden='moto_pool\(|MotoServer::|\.venv-moto|Command::new\("(node|npm|python3?)"\)|#\[path = "\.\./|join\("\.\."\)'
+# What a packaged test may not use: moto's or fakecloud's server, Node.js, pycognito, files
+# outside the crate.
+forbidden='moto_pool\(|MotoServer::|\.venv-moto|fakecloud_pool\(|FakecloudServer::|\.venv-pycognito|Command::new\("(node|npm|python3?)"\)|#\[path = "\.\./|join\("\.\."\)'
 status=0
 for crate in "${crates[@]}"; do
     dir=$(cargo metadata --format-version 1 --no-deps | python3 -c '
