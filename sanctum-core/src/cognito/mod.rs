@@ -27,6 +27,10 @@
 //!   concurrent callers, rotated refresh tokens kept, one "sign in again" error);
 //!   [`ClientCredentials`] gets machine-to-machine tokens (client-credentials grant) and
 //!   [`ClientCredentialsLayer`] adds them to outgoing requests.
+//! - With a revocation store ([`SanctumClientBuilder::revocations`]), global sign-outs,
+//!   disabled and deleted users and revoked sessions ([`SanctumClient::revoke_session`]) are
+//!   recorded for the verifiers sharing the store; and `SanctumClient` is the online check's
+//!   `GetUser` ([`crate::revocation::OnlineCheck`]).
 //! - When the app client has a secret, `SECRET_HASH` is computed and sent on every call that
 //!   needs it (sign-in, challenge answers, refresh, sign-up, confirmations, forgotten passwords,
 //!   resent codes).
@@ -448,8 +452,16 @@ impl SanctumClientBuilder {
     /// such as `RedisRevocations`) and they refuse those tokens at once. Without a store (the
     /// default) nothing is recorded.
     ///
-    /// With a store, admin sign-out, disable and delete first read the user's `sub`
-    /// (`AdminGetUser`: the application's AWS credentials need that permission too).
+    /// | operation | recorded, once Cognito confirmed it |
+    /// |---|---|
+    /// | [`Users::global_sign_out`], [`Users::disable`], [`Users::delete`] | the user's tokens issued until now (`sub` read first with `AdminGetUser`: the AWS credentials need that permission too) |
+    /// | [`Auth::global_sign_out`] (the user's own access token) | the user's tokens issued until now (that token's `sub`) |
+    /// | [`SanctumClient::revoke_session`], [`SanctumClient::revoke_tokens`] | the session's `origin_jti`, from one of its access or ID tokens |
+    ///
+    /// "Until now" covers the whole second of the sign-out on the client's
+    /// [clock](Self::clock): a token whose `iat` is that second may be from before it and is
+    /// refused; tokens of the next second are accepted. [`Auth::revoke`] alone records nothing
+    /// (Cognito's refresh token is opaque and names no `origin_jti`).
     pub fn revocations(mut self, store: Arc<dyn RevocationStore>) -> Self {
         self.revocations = Some(store);
         self
