@@ -6,6 +6,19 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
+/// Removes every `SANCTUM_*` variable from the child's environment: the services refuse the
+/// names they do not know, and the test's own shell may carry some (`SANCTUM_MOTO_SERVER`, ...).
+fn clear_sanctum_env(command: &mut Command) {
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("SANCTUM_") {
+            command.env_remove(name);
+        }
+    }
+    for var in sanctum_examples::KNOWN_VARIABLES {
+        command.env_remove(var);
+    }
+}
+
 /// The running service; killed if the test ends early.
 struct Service {
     child: Child,
@@ -22,9 +35,7 @@ impl Drop for Service {
 impl Service {
     fn start(exe: &str) -> Self {
         let mut command = Command::new(exe);
-        for var in sanctum_examples::KNOWN_VARIABLES {
-            command.env_remove(var);
-        }
+        clear_sanctum_env(&mut command);
         let mut child = command
             .env("SANCTUM_ADDR", "127.0.0.1:0")
             .env("RUST_LOG", "warn")
@@ -185,9 +196,7 @@ fn an_incomplete_configuration_refuses_to_start() {
         env!("CARGO_BIN_EXE_actix-app"),
     ] {
         let mut command = Command::new(exe);
-        for var in sanctum_examples::KNOWN_VARIABLES {
-            command.env_remove(var);
-        }
+        clear_sanctum_env(&mut command);
         let output = command
             .env("SANCTUM_ADDR", "127.0.0.1:0")
             .env("SANCTUM_CLIENT_ID", "4a1b2c3d4e5f")
