@@ -17,7 +17,7 @@ use futures_core::Stream;
 use futures_util::StreamExt as _;
 use serde::{Deserialize, Serialize};
 
-use super::paging::paged;
+use super::paging::{paged, token_pages};
 use super::srp::DeviceVerifier;
 use super::{Attributes, CognitoError, SanctumClient, attribute_map};
 
@@ -322,24 +322,16 @@ impl<'a> Devices<'a> {
     ) -> impl Stream<Item = Result<Device, CognitoError>> + Send + 'static {
         let sdk = self.sdk().clone();
         let access_token = access_token.to_owned();
-        let pages =
-            futures_util::stream::unfold(Some(None), move |token: Option<Option<String>>| {
-                let request = sdk
-                    .list_devices()
+        let pages = token_pages(
+            move |token| {
+                sdk.list_devices()
                     .access_token(&access_token)
-                    .limit(PAGE_SIZE);
-                async move {
-                    let token = token?;
-                    let page = request.set_pagination_token(token).send().await;
-                    let next = page
-                        .as_ref()
-                        .ok()
-                        .and_then(|out| out.pagination_token())
-                        .map(|t| Some(t.to_owned()));
-                    Some((page, next))
-                }
-            })
-            .boxed();
+                    .limit(PAGE_SIZE)
+                    .set_pagination_token(token)
+                    .send()
+            },
+            |page| page.pagination_token(),
+        );
         paged!(
             "ListDevices",
             pages,
@@ -367,25 +359,17 @@ impl<'a> Devices<'a> {
         let sdk = self.sdk().clone();
         let pool_id = self.client.inner.pool_id.clone();
         let username = username.to_owned();
-        let pages =
-            futures_util::stream::unfold(Some(None), move |token: Option<Option<String>>| {
-                let request = sdk
-                    .admin_list_devices()
+        let pages = token_pages(
+            move |token| {
+                sdk.admin_list_devices()
                     .user_pool_id(&pool_id)
                     .username(&username)
-                    .limit(PAGE_SIZE);
-                async move {
-                    let token = token?;
-                    let page = request.set_pagination_token(token).send().await;
-                    let next = page
-                        .as_ref()
-                        .ok()
-                        .and_then(|out| out.pagination_token())
-                        .map(|t| Some(t.to_owned()));
-                    Some((page, next))
-                }
-            })
-            .boxed();
+                    .limit(PAGE_SIZE)
+                    .set_pagination_token(token)
+                    .send()
+            },
+            |page| page.pagination_token(),
+        );
         paged!(
             "AdminListDevices",
             pages,

@@ -72,3 +72,35 @@ macro_rules! paged {
 }
 
 pub(crate) use paged;
+
+/// The pages of an operation the SDK has no paginator for (`ListDevices`,
+/// `ListWebAuthnCredentials`, ...), as a stream for [`paged!`]: `send(token)` sends the request
+/// for one page (`None` for the first), `next(&page)` reads the page's next token; the stream
+/// ends after a failed page or one without a next token. [`paged!`] bounds the pages and
+/// refuses a repeated token.
+pub(crate) fn token_pages<O, E, F, Fut>(
+    send: F,
+    next: fn(&O) -> Option<&str>,
+) -> futures_util::stream::BoxStream<'static, Result<O, E>>
+where
+    F: Fn(Option<String>) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<O, E>> + Send + 'static,
+    O: Send + 'static,
+    E: Send + 'static,
+{
+    use futures_util::StreamExt as _;
+    // the state is the next page's token: `Some(None)` for the first page, `None` once done
+    futures_util::stream::unfold(Some(None), move |token: Option<Option<String>>| {
+        let request = token.map(&send);
+        async move {
+            let page = request?.await;
+            let following = page
+                .as_ref()
+                .ok()
+                .and_then(next)
+                .map(|t| Some(t.to_owned()));
+            Some((page, following))
+        }
+    })
+    .boxed()
+}

@@ -17,7 +17,7 @@ use futures_util::StreamExt as _;
 use serde_json::Value;
 
 use super::auth::FirstFactor;
-use super::paging::paged;
+use super::paging::{paged, token_pages};
 use super::{CognitoError, SanctumClient};
 
 /// Credentials listed per page (Cognito's maximum is 20).
@@ -185,24 +185,16 @@ impl<'a> Passkeys<'a> {
     ) -> impl Stream<Item = Result<Passkey, CognitoError>> + Send + 'static {
         let sdk = self.sdk().clone();
         let access_token = access_token.to_owned();
-        let pages =
-            futures_util::stream::unfold(Some(None), move |token: Option<Option<String>>| {
-                let request = sdk
-                    .list_web_authn_credentials()
+        let pages = token_pages(
+            move |token| {
+                sdk.list_web_authn_credentials()
                     .access_token(&access_token)
-                    .max_results(PAGE_SIZE);
-                async move {
-                    let token = token?;
-                    let page = request.set_next_token(token).send().await;
-                    let next = page
-                        .as_ref()
-                        .ok()
-                        .and_then(|out| out.next_token())
-                        .map(|t| Some(t.to_owned()));
-                    Some((page, next))
-                }
-            })
-            .boxed();
+                    .max_results(PAGE_SIZE)
+                    .set_next_token(token)
+                    .send()
+            },
+            |page| page.next_token(),
+        );
         paged!(
             "ListWebAuthnCredentials",
             pages,
