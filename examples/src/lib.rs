@@ -18,7 +18,7 @@
 //! (a typo) is refused, so a deployment with one variable misspelt never runs open to the
 //! embedded issuer's tokens.
 //!
-//! The `admin` CLI reads `SANCTUM_REGION`, `SANCTUM_USER_POOL_ID` and `SANCTUM_CLIENT_ID` too, plus
+//! The `admin` CLI and `bff-app` read `SANCTUM_REGION`, `SANCTUM_USER_POOL_ID` and `SANCTUM_CLIENT_ID` too, plus
 //! `SANCTUM_CLIENT_SECRET` (when the app client has a secret), `SANCTUM_COGNITO_ENDPOINT` (an
 //! emulator such as moto), and `SANCTUM_JWKS_URL` / `SANCTUM_ISSUER` for its `verify` command;
 //! AWS credentials come from the usual AWS chain.
@@ -27,7 +27,7 @@ use std::error::Error;
 use std::net::SocketAddr;
 
 use sanctum_core::testing::TestIssuer;
-use sanctum_core::{CognitoClaims, UserPool, Verifier};
+use sanctum_core::{CognitoClaims, SanctumClient, SanctumClientBuilder, UserPool, Verifier};
 
 /// Everything a demo service needs to start.
 #[derive(Debug)]
@@ -38,6 +38,37 @@ pub struct Demo {
     pub addr: SocketAddr,
     /// The embedded issuer, when no pool is configured; kept alive while the service runs.
     pub embedded: Option<TestIssuer>,
+}
+
+/// A [`SanctumClient`] builder from the environment, as the `admin` CLI and `bff-app` read it:
+/// `SANCTUM_USER_POOL_ID` and `SANCTUM_CLIENT_ID` (required), `SANCTUM_REGION` (default: the
+/// pool id's prefix), `SANCTUM_CLIENT_SECRET`, `SANCTUM_COGNITO_ENDPOINT`, `SANCTUM_JWKS_URL`,
+/// `SANCTUM_ISSUER`. Empty values count as unset.
+///
+/// # Errors
+/// The name of a required variable that is not set.
+pub fn client_builder_from_env() -> Result<SanctumClientBuilder, String> {
+    fn env(name: &str) -> Option<String> {
+        std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+    }
+    let pool_id = env("SANCTUM_USER_POOL_ID").ok_or("SANCTUM_USER_POOL_ID is not set")?;
+    let client_id = env("SANCTUM_CLIENT_ID").ok_or("SANCTUM_CLIENT_ID is not set")?;
+    let region = env("SANCTUM_REGION")
+        .unwrap_or_else(|| pool_id.split('_').next().unwrap_or_default().to_owned());
+    let mut builder = SanctumClient::builder(region, pool_id, client_id);
+    if let Some(secret) = env("SANCTUM_CLIENT_SECRET") {
+        builder = builder.client_secret(secret);
+    }
+    if let Some(endpoint) = env("SANCTUM_COGNITO_ENDPOINT") {
+        builder = builder.endpoint_url(endpoint);
+    }
+    if let Some(url) = env("SANCTUM_JWKS_URL") {
+        builder = builder.with_jwks_url(url);
+    }
+    if let Some(issuer) = env("SANCTUM_ISSUER") {
+        builder = builder.with_issuer(issuer);
+    }
+    Ok(builder)
 }
 
 /// Every `SANCTUM_*` variable the examples read.

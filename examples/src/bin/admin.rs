@@ -193,25 +193,7 @@ fn redis_from_env(command: &str) -> Result<Option<Arc<RedisRevocations>>, Failur
 }
 
 async fn client_from_env(redis: Option<Arc<RedisRevocations>>) -> Result<SanctumClient, Failure> {
-    let pool_id =
-        env("SANCTUM_USER_POOL_ID").ok_or_else(|| usage("SANCTUM_USER_POOL_ID is not set"))?;
-    let client_id =
-        env("SANCTUM_CLIENT_ID").ok_or_else(|| usage("SANCTUM_CLIENT_ID is not set"))?;
-    let region = env("SANCTUM_REGION")
-        .unwrap_or_else(|| pool_id.split('_').next().unwrap_or_default().to_owned());
-    let mut builder = SanctumClient::builder(region, pool_id, client_id);
-    if let Some(secret) = env("SANCTUM_CLIENT_SECRET") {
-        builder = builder.client_secret(secret);
-    }
-    if let Some(endpoint) = env("SANCTUM_COGNITO_ENDPOINT") {
-        builder = builder.endpoint_url(endpoint);
-    }
-    if let Some(url) = env("SANCTUM_JWKS_URL") {
-        builder = builder.with_jwks_url(url);
-    }
-    if let Some(issuer) = env("SANCTUM_ISSUER") {
-        builder = builder.with_issuer(issuer);
-    }
+    let mut builder = sanctum_examples::client_builder_from_env().map_err(usage)?;
     if let Some(store) = redis {
         builder = builder.revocations(store);
     }
