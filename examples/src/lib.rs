@@ -18,10 +18,11 @@
 //! (a typo) is refused, so a deployment with one variable misspelt never runs open to the
 //! embedded issuer's tokens.
 //!
-//! The `admin` CLI and `bff-app` read `SANCTUM_REGION`, `SANCTUM_USER_POOL_ID` and `SANCTUM_CLIENT_ID` too, plus
-//! `SANCTUM_CLIENT_SECRET` (when the app client has a secret), `SANCTUM_COGNITO_ENDPOINT` (an
-//! emulator such as moto), and `SANCTUM_JWKS_URL` / `SANCTUM_ISSUER` for its `verify` command;
-//! AWS credentials come from the usual AWS chain.
+//! The `admin` CLI and `bff-app` read `SANCTUM_REGION`, `SANCTUM_USER_POOL_ID` and
+//! `SANCTUM_CLIENT_ID` too, plus `SANCTUM_CLIENT_SECRET` (when the app client has a secret),
+//! `SANCTUM_COGNITO_ENDPOINT` (an emulator such as moto), and `SANCTUM_JWKS_URL` /
+//! `SANCTUM_ISSUER` for the tokens' verifier ([`client_builder_from_env`]); AWS credentials come
+//! from the usual AWS chain.
 
 use std::error::Error;
 use std::net::SocketAddr;
