@@ -14,13 +14,13 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use cognito_support::fakecloud_pool;
+use cognito_support::{fakecloud_pool, read_http_request};
 use sanctum_core::cognito::{ClientCredentials, ClientCredentialsError, ClientCredentialsLayer};
 use sanctum_core::testing::TestIssuer;
 use sanctum_core::testing::fakecloud::FakecloudPoolOptions;
 use sanctum_core::{ExpectedUse, ManualClock, UserPool, Verifier};
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::io::AsyncWriteExt as _;
 use tokio::sync::{Barrier, Notify, Semaphore};
 use tower_layer::Layer as _;
 use tower_service::Service as _;
@@ -121,22 +121,7 @@ impl Loopback {
 }
 
 async fn read(stream: &mut tokio::net::TcpStream) -> Option<Received> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let end = loop {
-        if let Some(pos) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break pos + 4;
-        }
-        if buf.len() > 65_536 {
-            return None;
-        }
-        let n = stream.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8_lossy(&buf[..end]).to_string();
+    let (head, body) = read_http_request(stream).await?;
     let mut lines = head.lines();
     let mut start = lines.next()?.split(' ');
     let (method, path) = (start.next()?.to_owned(), start.next()?.to_owned());
@@ -146,23 +131,11 @@ async fn read(stream: &mut tokio::net::TcpStream) -> Option<Received> {
             Some((k.trim().to_owned(), v.trim().to_owned()))
         })
         .collect();
-    let len: usize = headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
-    while buf.len() < end + len.min(1 << 20) {
-        let n = stream.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
     Some(Received {
         method,
         path,
         headers,
-        body: String::from_utf8_lossy(&buf[end..]).to_string(),
+        body: String::from_utf8_lossy(&body).to_string(),
     })
 }
 

@@ -201,10 +201,12 @@ impl Stub {
     }
 }
 
-async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<(String, Value)> {
+/// One HTTP/1.1 request read off `stream`: its head (request line and headers, at most 64 KiB)
+/// and its body (`Content-Length` bytes, at most 1 MiB). `None` when the peer closes early or
+/// a limit is passed.
+pub async fn read_http_request(stream: &mut tokio::net::TcpStream) -> Option<(String, Vec<u8>)> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
-    // headers: at most 64 KiB
     let header_end = loop {
         if let Some(pos) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             break pos + 4;
@@ -219,15 +221,7 @@ async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<(String, Val
         buf.extend_from_slice(&chunk[..n]);
     };
     let head = String::from_utf8_lossy(&buf[..header_end]).to_string();
-    let header = |name: &str| {
-        head.lines().find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.trim()
-                .eq_ignore_ascii_case(name)
-                .then(|| v.trim().to_owned())
-        })
-    };
-    let len: usize = header("content-length")
+    let len: usize = header(&head, "content-length")
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
     if len > 1_048_576 {
@@ -240,8 +234,27 @@ async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<(String, Val
         }
         buf.extend_from_slice(&chunk[..n]);
     }
-    let operation = header("x-amz-target")?.rsplit('.').next()?.to_owned();
-    let body = serde_json::from_slice(&buf[header_end..header_end + len]).unwrap_or(Value::Null);
+    let body = buf[header_end..header_end + len].to_vec();
+    Some((head, body))
+}
+
+/// The value of header `name` (any case) in a request head.
+pub fn header(head: &str, name: &str) -> Option<String> {
+    head.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.trim()
+            .eq_ignore_ascii_case(name)
+            .then(|| v.trim().to_owned())
+    })
+}
+
+async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<(String, Value)> {
+    let (head, body) = read_http_request(stream).await?;
+    let operation = header(&head, "x-amz-target")?
+        .rsplit('.')
+        .next()?
+        .to_owned();
+    let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
     Some((operation, body))
 }
 
