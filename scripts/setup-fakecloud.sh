@@ -28,7 +28,8 @@ echo "building fakecloud $FAKECLOUD_VERSION into $ROOT (about 30 min on 2 cores,
 # outside the work tree (no workspace config applies) and with its own target directory, so a
 # concurrent workspace build neither shares nor locks it
 cd "$ROOT"
-CARGO_TARGET_DIR="$ROOT/build" cargo install fakecloud --version "$FAKECLOUD_VERSION" --locked \
+# No debuginfo: the binary is only run, and the build directory stays several GB smaller.
+CARGO_PROFILE_RELEASE_DEBUG=false CARGO_TARGET_DIR="$ROOT/build" cargo install fakecloud --version "$FAKECLOUD_VERSION" --locked \
     --root "$ROOT"
 rm -rf "$ROOT/build"
 test -x "$BIN"

@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step's heading also says how much disk is free here, so a run that fills the disk
+# shows where.
+step() { printf '\n==> %s  [%s free]\n' "$*" "$(df -h --output=avail . | tail -n 1 | tr -d ' ')"; }
 
 step "moto's Cognito server (scripts/setup-moto.sh)"
 scripts/setup-moto.sh
@@ -48,4 +50,4 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features
 step "cargo package: the crates as published, built from their .crate files (scripts/package-check.sh)"
 scripts/package-check.sh
 
-step "all checks passed"
+step "all checks passed (target dir: $(du -sh target 2>/dev/null | cut -f1), fuzz/target: $(du -sh fuzz/target 2>/dev/null | cut -f1))"
