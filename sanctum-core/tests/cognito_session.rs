@@ -3,7 +3,8 @@
 //! Against fakecloud (SRP sign-in, `GetTokensFromRefreshToken` with rotation, `RevokeToken`:
 //! moto lacks the last two), against moto for the `REFRESH_TOKEN_AUTH` fallback (moto checks its
 //! `SECRET_HASH`), and on the recording stub for what no server lets us count or provoke: the
-//! number of refresh requests, and a transient failure. fakecloud's tokens live 3600 s: the
+//! number of refresh requests, a transient failure, and an answer slower than its caller's
+//! patience. fakecloud's tokens live 3600 s: the
 //! tests move the session's `ManualClock` instead of waiting.
 #![cfg(all(feature = "cognito", feature = "test-util"))]
 
@@ -285,8 +286,8 @@ async fn refresh_stub(answer: Arc<Mutex<Answer>>) -> (Stub, Arc<AtomicUsize>) {
     (stub, refreshes)
 }
 
-async fn stub_session(stub: &Stub, clock: &ManualClock) -> Session {
-    let client = SanctumClient::builder("us-east-1", "us-east-1_AbC123xyz", "4a1b2c3d4e5f")
+async fn stub_client(stub: &Stub) -> SanctumClient {
+    SanctumClient::builder("us-east-1", "us-east-1_AbC123xyz", "4a1b2c3d4e5f")
         .endpoint_url(&stub.endpoint)
         .client_secret("s3cr3t")
         .password_flow(sanctum_core::cognito::PasswordFlow::UserPassword)
@@ -294,7 +295,11 @@ async fn stub_session(stub: &Stub, clock: &ManualClock) -> Session {
         .configure_sdk(|sdk| sdk.retry_config(RetryConfig::disabled()))
         .build()
         .await
-        .expect("client");
+        .expect("client")
+}
+
+async fn stub_session(stub: &Stub, clock: &ManualClock) -> Session {
+    let client = stub_client(stub).await;
     let tokens = sign_in(&client, "alice").await;
     Session::builder(&client).clock(clock.clone()).start(tokens)
 }
@@ -404,4 +409,42 @@ async fn a_stored_session_restores_and_its_debug_shows_no_token_on_the_recording
         data.access_token
     );
     assert_eq!(refreshes.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_caller_that_stops_waiting_does_not_lose_the_rotated_refresh_token_on_the_recording_stub()
+{
+    let (stub, refreshes) = refresh_stub(Arc::new(Mutex::new(Answer::Tokens))).await;
+    let clock = ManualClock::starting_now();
+    let client = stub_client(&stub).await;
+    let tokens = sign_in(&client, "alice").await;
+    let (session, persisted) = counted_session(&client, tokens, &clock);
+    clock.advance(NEAR_EXPIRY);
+
+    // Cognito takes 500 ms to answer; the caller gives up after 50 ms, mid-refresh.
+    *stub.delay.lock().expect("lock") = Duration::from_millis(500);
+    let gave_up = tokio::time::timeout(Duration::from_millis(50), session.access_token()).await;
+    assert!(gave_up.is_err(), "the caller stopped waiting: {gave_up:?}");
+    *stub.delay.lock().expect("lock") = Duration::ZERO;
+
+    // The refresh goes on without it and stores the rotated tokens (bounded: 50 × 100 ms).
+    for _ in 0..50 {
+        if !persisted.lock().expect("lock").is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        session.data().refresh_token.as_deref(),
+        Some("refresh-1"),
+        "the rotated refresh token was kept"
+    );
+    assert_eq!(persisted.lock().expect("lock").len(), 1, "the hook saw it");
+    let token = session.access_token().await.expect("fresh, no new refresh");
+    assert_eq!(token, session.data().access_token);
+    assert_eq!(
+        refreshes.load(Ordering::SeqCst),
+        1,
+        "one refresh on the wire"
+    );
 }

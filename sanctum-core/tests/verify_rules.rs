@@ -3,10 +3,13 @@
 
 mod common;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sanctum_core::revocation::{Liveness, OnlineCheck, WhenUnreachable};
 use sanctum_core::testing::{JwksMode, TestIssuer};
 use sanctum_core::{
     AccessError, ConfigError, ErrorKind, ExpectedUse, Requirement, TimeClaim, TokenUse, UserPool,
@@ -730,4 +733,118 @@ async fn errors_never_contain_the_token() {
             }
         }
     }
+}
+
+// ---- the online check: one question per token, a hold-off while the issuer is away ----
+
+/// An online check whose checker counts its questions and answers `answer` after `delay`.
+fn counting_check(answer: Liveness, delay: Duration) -> (OnlineCheck, Arc<AtomicUsize>) {
+    let asked = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&asked);
+    let check = OnlineCheck::new(move |_token: String| {
+        let counter = Arc::clone(&counter);
+        async move {
+            counter.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(delay).await;
+            answer
+        }
+    });
+    (check, asked)
+}
+
+fn asked(counter: &AtomicUsize) -> usize {
+    counter.load(Ordering::SeqCst)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn requests_that_arrive_together_with_a_new_token_share_one_online_question() {
+    let (issuer, clock) = common::issuer_with_clock().await;
+    let (check, counter) = counting_check(Liveness::Live, Duration::from_millis(300));
+    let verifier = issuer
+        .verifier_builder()
+        .clock(clock.clone())
+        .online_check(check)
+        .build()
+        .expect("builds");
+    let token = issuer.access_token().build();
+    let calls: Vec<_> = (0..50)
+        .map(|_| {
+            let (verifier, token) = (verifier.clone(), token.clone());
+            tokio::spawn(async move { verifier.verify_access(&token).await.map(drop) })
+        })
+        .collect();
+    for call in calls {
+        call.await.expect("task").expect("live");
+    }
+    assert_eq!(asked(&counter), 1, "one question for fifty requests");
+    verifier.verify_access(&token).await.expect("kept");
+    assert_eq!(asked(&counter), 1, "the answer is kept");
+    let other = issuer.access_token().sub("another-user").build();
+    verifier.verify_access(&other).await.expect("live");
+    assert_eq!(asked(&counter), 2, "another token is its own question");
+}
+
+#[tokio::test]
+async fn a_request_that_stops_waiting_for_the_online_answer_leaves_no_question_behind() {
+    let (issuer, clock) = common::issuer_with_clock().await;
+    let (check, counter) = counting_check(Liveness::Live, Duration::from_millis(1000));
+    let verifier = issuer
+        .verifier_builder()
+        .clock(clock.clone())
+        .online_check(check)
+        .build()
+        .expect("builds");
+    let token = issuer.access_token().build();
+    let gave_up =
+        tokio::time::timeout(Duration::from_millis(200), verifier.verify_access(&token)).await;
+    assert!(gave_up.is_err(), "the request stopped waiting");
+    assert_eq!(asked(&counter), 1);
+    // nobody waits for the first question any more: the next request asks anew and is answered
+    verifier.verify_access(&token).await.expect("live");
+    assert_eq!(asked(&counter), 2);
+}
+
+#[tokio::test]
+async fn after_an_unanswered_online_question_requests_get_the_decision_at_once_until_the_hold_off_ends()
+ {
+    let (issuer, clock) = common::issuer_with_clock().await;
+    let (check, counter) = counting_check(Liveness::Unreachable, Duration::ZERO);
+    let refusing = issuer
+        .verifier_builder()
+        .clock(clock.clone())
+        .online_check(check.retry_unreachable_after(Duration::from_secs(2)))
+        .build()
+        .expect("builds");
+    let (alice, bob) = (
+        issuer.access_token().sub("alice").build(),
+        issuer.access_token().sub("bob").build(),
+    );
+    for token in [&alice, &alice, &bob] {
+        let err = reject(&refusing, token).await;
+        assert!(
+            matches!(err, VerifyError::RevocationCheckUnavailable),
+            "{err:?}"
+        );
+    }
+    assert_eq!(asked(&counter), 1, "not asked again during the hold-off");
+    clock.advance(Duration::from_secs(3));
+    reject(&refusing, &bob).await;
+    assert_eq!(asked(&counter), 2, "asked again after it");
+
+    // allowing: accepted unconfirmed, and with no hold-off every request asks
+    let (check, counter) = counting_check(Liveness::Unreachable, Duration::ZERO);
+    let allowing = issuer
+        .verifier_builder()
+        .clock(clock.clone())
+        .online_check(
+            check
+                .when_unreachable(WhenUnreachable::Allow)
+                .retry_unreachable_after(Duration::ZERO),
+        )
+        .build()
+        .expect("builds");
+    for _ in 0..3 {
+        allowing.verify_access(&alice).await.expect("allowed");
+    }
+    assert_eq!(asked(&counter), 3);
 }

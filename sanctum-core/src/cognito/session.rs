@@ -9,7 +9,9 @@
 //! the old one; `REFRESH_TOKEN_AUTH` where the endpoint lacks that operation.
 //!
 //! - **One refresh at a time.** Clones of a session share its tokens; callers that find them
-//!   stale together wait for one refresh and all get its result (single-flight).
+//!   stale together wait for one refresh and all get its result (single-flight). The refresh
+//!   runs on a Tokio task of its own: a caller that stops waiting (a dropped future, a timeout)
+//!   does not lose the tokens, rotated refresh token included; they are stored when they come.
 //! - **"Sign in again" is one error.** When Cognito refuses the refresh token (revoked, expired,
 //!   rotated away, user disabled or deleted — `NotAuthorized` or `UserNotFound`), or the session
 //!   has no refresh token, or it was [revoked](Session::revoke), the call fails with
@@ -234,7 +236,7 @@ impl SessionBuilder {
                 clock: self.clock,
                 hook: self.hook,
                 state: Mutex::new(State { data, ended: None }),
-                refreshing: tokio::sync::Mutex::new(()),
+                refreshing: Arc::new(tokio::sync::Mutex::new(())),
                 generation: AtomicU64::new(0),
             }),
         }
@@ -255,8 +257,8 @@ struct SessionInner {
     clock: Arc<dyn Clock>,
     hook: Option<Arc<RefreshHook>>,
     state: Mutex<State>,
-    /// Held by the one refresh in flight.
-    refreshing: tokio::sync::Mutex<()>,
+    /// Held by the one refresh in flight, until its result is stored.
+    refreshing: Arc<tokio::sync::Mutex<()>>,
     /// Completed refreshes (and endings), so a caller that waited for another's refresh uses
     /// its result instead of refreshing again.
     generation: AtomicU64,
@@ -399,7 +401,7 @@ impl Session {
         if let Some(data) = self.current(now)? {
             return Ok(data);
         }
-        let _refreshing = self.inner.refreshing.lock().await;
+        let refreshing = Arc::clone(&self.inner.refreshing).lock_owned().await;
         // Someone else refreshed (or ended the session) while we waited: take their result,
         // even if Cognito's new tokens are themselves within the margin.
         if self.inner.generation.load(Ordering::SeqCst) != seen {
@@ -426,6 +428,31 @@ impl Session {
         let Some(refresh_token) = refresh_token else {
             return Err(self.finish(SessionEnd::NoRefreshToken, None));
         };
+        // The refresh runs on its own task, which stores its result even when every caller
+        // has given up waiting (a dropped future, a timeout): with rotation on, Cognito has
+        // replaced the refresh token by then, and losing the new one would end the session.
+        let session = self.clone();
+        let task = tokio::spawn(async move {
+            let _refreshing = refreshing;
+            session.refresh(refresh_token, username).await
+        });
+        match task.await {
+            Ok(result) => result,
+            Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+            Err(err) => Err(SessionError::Refresh(CognitoError::Transport {
+                operation: "refresh",
+                message: "the refresh task was cancelled (the runtime is shutting down)".into(),
+                source: Box::new(err),
+            })),
+        }
+    }
+
+    /// Refreshes with `refresh_token` and stores the result (or the session's end).
+    async fn refresh(
+        &self,
+        refresh_token: String,
+        username: Option<String>,
+    ) -> Result<SessionData, SessionError> {
         tracing::debug!(username = ?username, "refreshing the session's tokens");
         let result = self
             .inner

@@ -10,6 +10,8 @@ use std::time::Duration;
 pub const DEFAULT_ONLINE_CHECK_TTL: Duration = Duration::from_secs(60);
 /// Default number of tokens whose answer is kept: 10 000.
 pub const DEFAULT_ONLINE_CHECK_CAPACITY: u64 = 10_000;
+/// Default time the issuer is not asked again after it could not be asked: 1 s.
+pub const DEFAULT_RETRY_UNREACHABLE_AFTER: Duration = Duration::from_secs(1);
 
 /// What the issuer says about an access token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,8 +55,9 @@ pub enum WhenUnreachable {
     /// accepted unconfirmed (the default).
     #[default]
     Refuse,
-    /// Accept the token on the local checks alone (logged at warn); nothing is cached, so the
-    /// next request asks again.
+    /// Accept the token on the local checks alone (logged at warn); nothing is cached, so a
+    /// request after the hold-off
+    /// ([`OnlineCheck::retry_unreachable_after`]) asks again.
     Allow,
 }
 
@@ -68,16 +71,20 @@ pub enum WhenUnreachable {
 /// The first request with a token waits for the answer (in the adapters, the same path as a
 /// key fetch); later ones are answered from the kept answer without waiting. Answers are kept
 /// by the exact token (its length in memory per entry, as the verified-token cache). Requests
-/// that arrive together with the same new token each ask; with
-/// [`WhenUnreachable::Refuse`] every request waits for the checker to give up while the
-/// issuer is away, so give a `SanctumClient` used as checker a short
-/// timeout (`SanctumClientBuilder::timeout`, a second or two).
+/// that arrive together with the same new token share one question to the issuer.
+///
+/// When the issuer cannot be asked, [`WhenUnreachable`] decides, and for the next
+/// [`retry_unreachable_after`](Self::retry_unreachable_after) (default 1 s) no request asks:
+/// each gets the same decision at once, so an outage costs one wait per second rather than one
+/// per request. Still give a `SanctumClient` used as checker a short timeout
+/// (`SanctumClientBuilder::timeout`, a second or two): that wait is the checker's.
 #[must_use]
 pub struct OnlineCheck {
     pub(crate) checker: Arc<dyn LivenessCheck>,
     pub(crate) ttl: Duration,
     pub(crate) capacity: u64,
     pub(crate) when_unreachable: WhenUnreachable,
+    pub(crate) retry_unreachable_after: Duration,
 }
 
 impl OnlineCheck {
@@ -93,6 +100,7 @@ impl OnlineCheck {
             ttl: DEFAULT_ONLINE_CHECK_TTL,
             capacity: DEFAULT_ONLINE_CHECK_CAPACITY,
             when_unreachable: WhenUnreachable::default(),
+            retry_unreachable_after: DEFAULT_RETRY_UNREACHABLE_AFTER,
         }
     }
 
@@ -114,6 +122,14 @@ impl OnlineCheck {
         self.when_unreachable = policy;
         self
     }
+
+    /// How long, after the issuer could not be asked, requests get the
+    /// [`WhenUnreachable`] decision without asking (default 1 s, on the verifier's clock).
+    /// Zero asks on every request.
+    pub fn retry_unreachable_after(mut self, wait: Duration) -> Self {
+        self.retry_unreachable_after = wait;
+        self
+    }
 }
 
 impl fmt::Debug for OnlineCheck {
@@ -122,6 +138,7 @@ impl fmt::Debug for OnlineCheck {
             .field("ttl", &self.ttl)
             .field("capacity", &self.capacity)
             .field("when_unreachable", &self.when_unreachable)
+            .field("retry_unreachable_after", &self.retry_unreachable_after)
             .finish_non_exhaustive()
     }
 }

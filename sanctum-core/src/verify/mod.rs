@@ -730,7 +730,9 @@ impl VerifierBuilder {
         Ok(Verifier {
             inner: Arc::new(Inner {
                 revocations: self.revocations,
-                online: self.online.map(Online::new),
+                online: self
+                    .online
+                    .map(|check| Online::new(check, Arc::clone(&self.clock))),
                 pools: self.pools,
                 issuers,
                 leeway: self.leeway.as_secs(),

@@ -1,10 +1,18 @@
 //! The online check's answers, kept per token (see [`crate::revocation::OnlineCheck`]).
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant, UNIX_EPOCH};
+
+use futures_util::FutureExt as _;
+use futures_util::future::Shared;
 
 use super::cache::TailHash;
 use crate::claims::{CognitoClaims, TokenUse};
+use crate::clock::Clock;
 use crate::error::VerifyError;
 use crate::revocation::{Liveness, LivenessCheck, OnlineCheck, WhenUnreachable};
 
@@ -30,16 +38,28 @@ impl moka::Expiry<Arc<str>, Answer> for Keep {
     }
 }
 
+/// One question to the issuer, shared by every request that needs its answer.
+type Flight = Shared<Pin<Box<dyn Future<Output = Liveness> + Send>>>;
+
 /// The configured check and its answers.
 pub(crate) struct Online {
     checker: Arc<dyn LivenessCheck>,
     ttl: u64,
     when_unreachable: WhenUnreachable,
     answers: moka::sync::Cache<Arc<str>, Answer, TailHash>,
+    /// The questions in flight, by token. An entry leaves when its answer is kept, or when
+    /// every request waiting for it has gone (a later request then asks anew).
+    flights: Mutex<HashMap<Arc<str>, Flight>>,
+    clock: Arc<dyn Clock>,
+    /// Milliseconds.
+    hold_off: u64,
+    /// Until when (milliseconds since the epoch, verifier clock) the issuer is not asked, after
+    /// it could not be: 0 when it answered last.
+    unreachable_until: AtomicU64,
 }
 
 impl Online {
-    pub(crate) fn new(check: OnlineCheck) -> Self {
+    pub(crate) fn new(check: OnlineCheck, clock: Arc<dyn Clock>) -> Self {
         Self {
             checker: check.checker,
             ttl: check.ttl.as_secs(),
@@ -49,6 +69,10 @@ impl Online {
                 .max_capacity(check.capacity)
                 .expire_after(Keep)
                 .build_with_hasher(TailHash::default()),
+            flights: Mutex::new(HashMap::new()),
+            clock,
+            hold_off: u64::try_from(check.retry_unreachable_after.as_millis()).unwrap_or(u64::MAX),
+            unreachable_until: AtomicU64::new(0),
         }
     }
 
@@ -75,8 +99,10 @@ impl Online {
         })
     }
 
-    /// Asks the issuer and keeps the answer: live for the configured time, revoked until the
-    /// token's `exp`. No answer follows [`WhenUnreachable`] and is not kept.
+    /// Asks the issuer (one question per token for the requests that need it together) and
+    /// keeps the answer: live for the configured time, revoked until the token's `exp`. No
+    /// answer follows [`WhenUnreachable`], is not kept, and spares the issuer further questions
+    /// for the hold-off, whose requests get the same treatment at once.
     pub(crate) async fn confirm(
         &self,
         token: &str,
@@ -86,32 +112,14 @@ impl Online {
         if let Some(answer) = self.cached(token, claims, now) {
             return answer;
         }
-        match self.checker.check(token).await {
-            Liveness::Live => {
-                let until = now.saturating_add(self.ttl).min(claims.exp());
-                if until > now {
-                    self.answers.insert(
-                        Arc::from(token),
-                        Answer {
-                            revoked: false,
-                            until,
-                            keep: Duration::from_secs(until - now),
-                        },
-                    );
-                }
-                Ok(())
-            }
+        let liveness = if self.now_ms() < self.unreachable_until.load(Ordering::Relaxed) {
+            Liveness::Unreachable
+        } else {
+            self.ask(token, claims, now).await
+        };
+        match liveness {
+            Liveness::Live => Ok(()),
             Liveness::Revoked => {
-                if claims.exp() > now {
-                    self.answers.insert(
-                        Arc::from(token),
-                        Answer {
-                            revoked: true,
-                            until: claims.exp(),
-                            keep: Duration::from_secs(claims.exp() - now),
-                        },
-                    );
-                }
                 tracing::debug!("the issuer says the token is revoked");
                 Err(VerifyError::Revoked)
             }
@@ -127,6 +135,93 @@ impl Online {
                     Ok(())
                 }
             },
+        }
+    }
+
+    /// The issuer's answer for `token`, from the question in flight for it or a new one; kept
+    /// before the question leaves the flights, so no request in between asks again.
+    async fn ask(&self, token: &str, claims: &CognitoClaims, now: u64) -> Liveness {
+        let flight = {
+            let mut flights = self.flights.lock().unwrap_or_else(PoisonError::into_inner);
+            match flights.get(token) {
+                Some(flight) => flight.clone(),
+                None => {
+                    let checker = Arc::clone(&self.checker);
+                    let asked: Arc<str> = Arc::from(token);
+                    let key = Arc::clone(&asked);
+                    let question: Pin<Box<dyn Future<Output = Liveness> + Send>> =
+                        Box::pin(async move { checker.check(&asked).await });
+                    let flight = question.shared();
+                    flights.insert(key, flight.clone());
+                    flight
+                }
+            }
+        };
+        let waiting = Waiting {
+            online: self,
+            token,
+            flight: flight.clone(),
+        };
+        let liveness = flight.await;
+        self.keep(token, claims, now, liveness);
+        drop(waiting);
+        liveness
+    }
+
+    fn keep(&self, token: &str, claims: &CognitoClaims, now: u64, liveness: Liveness) {
+        let (revoked, until) = match liveness {
+            Liveness::Live => (false, now.saturating_add(self.ttl).min(claims.exp())),
+            Liveness::Revoked => (true, claims.exp()),
+            Liveness::Unreachable => {
+                let until = self.now_ms().saturating_add(self.hold_off);
+                self.unreachable_until.fetch_max(until, Ordering::Relaxed);
+                return;
+            }
+        };
+        self.unreachable_until.store(0, Ordering::Relaxed);
+        if until > now {
+            self.answers.insert(
+                Arc::from(token),
+                Answer {
+                    revoked,
+                    until,
+                    keep: Duration::from_secs(until - now),
+                },
+            );
+        }
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.clock
+            .now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    }
+}
+
+/// A request waiting for a flight: when it goes (answered, or dropped mid-question) it takes
+/// the flight out of the map if the flight is answered or nobody else waits for it.
+struct Waiting<'a> {
+    online: &'a Online,
+    token: &'a str,
+    flight: Flight,
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        let mut flights = self
+            .online
+            .flights
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let Some(current) = flights.get(self.token) else {
+            return;
+        };
+        // Two handles left (the map's and this one) means nobody else is waiting.
+        if current.ptr_eq(&self.flight)
+            && (self.flight.peek().is_some() || self.flight.strong_count() <= Some(2))
+        {
+            flights.remove(self.token);
         }
     }
 }

@@ -144,6 +144,9 @@ type Responder = dyn Fn(&str, &Value) -> (u16, Value) + Send + Sync;
 pub struct Stub {
     pub endpoint: String,
     pub requests: Arc<Mutex<Vec<Recorded>>>,
+    /// How long every answer waits before it is sent (none unless a test sets it): for a
+    /// request that is still in flight when its caller gives up.
+    pub delay: Arc<Mutex<std::time::Duration>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -164,10 +167,13 @@ impl Stub {
         let requests = Arc::new(Mutex::new(Vec::new()));
         let respond: Arc<Responder> = Arc::new(respond);
         let recorded = Arc::clone(&requests);
+        let delay = Arc::new(Mutex::new(std::time::Duration::ZERO));
+        let delays = Arc::clone(&delay);
         let task = tokio::spawn(async move {
             while let Ok((mut stream, _)) = listener.accept().await {
                 let recorded = Arc::clone(&recorded);
                 let respond = Arc::clone(&respond);
+                let delay = *delays.lock().expect("lock");
                 tokio::spawn(async move {
                     let Some((operation, body)) = read_request(&mut stream).await else {
                         return;
@@ -177,6 +183,7 @@ impl Stub {
                         .lock()
                         .expect("lock")
                         .push(Recorded { operation, body });
+                    tokio::time::sleep(delay).await;
                     let reply = reply.to_string();
                     let head = format!(
                         "HTTP/1.1 {status} X\r\nContent-Type: application/x-amz-json-1.1\r\nx-amzn-requestid: stub-request-1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
@@ -191,6 +198,7 @@ impl Stub {
         Self {
             endpoint,
             requests,
+            delay,
             task,
         }
     }
