@@ -20,13 +20,15 @@
 //!
 //! The `admin` CLI and `bff-app` read `SANCTUM_REGION`, `SANCTUM_USER_POOL_ID` and
 //! `SANCTUM_CLIENT_ID` too, plus `SANCTUM_CLIENT_SECRET` (when the app client has a secret),
-//! `SANCTUM_COGNITO_ENDPOINT` (an emulator such as moto), and `SANCTUM_JWKS_URL` /
-//! `SANCTUM_ISSUER` for the tokens' verifier ([`client_builder_from_env`]); AWS credentials come
-//! from the usual AWS chain.
+//! `SANCTUM_COGNITO_ENDPOINT` (an emulator such as moto), `SANCTUM_JWKS_URL` /
+//! `SANCTUM_ISSUER` for the tokens' verifier, and `SANCTUM_PASSWORD_FLOW` (`srp`, the default,
+//! or `user-password` for `USER_PASSWORD_AUTH`: moto's SRP answers are not real SRP)
+//! ([`client_builder_from_env`]); AWS credentials come from the usual AWS chain.
 
 use std::error::Error;
 use std::net::SocketAddr;
 
+use sanctum_core::cognito::PasswordFlow;
 use sanctum_core::testing::TestIssuer;
 use sanctum_core::{CognitoClaims, SanctumClient, SanctumClientBuilder, UserPool, Verifier};
 
@@ -44,10 +46,11 @@ pub struct Demo {
 /// A [`SanctumClient`] builder from the environment, as the `admin` CLI and `bff-app` read it:
 /// `SANCTUM_USER_POOL_ID` and `SANCTUM_CLIENT_ID` (required), `SANCTUM_REGION` (default: the
 /// pool id's prefix), `SANCTUM_CLIENT_SECRET`, `SANCTUM_COGNITO_ENDPOINT`, `SANCTUM_JWKS_URL`,
-/// `SANCTUM_ISSUER`. Empty values count as unset.
+/// `SANCTUM_ISSUER`, `SANCTUM_PASSWORD_FLOW` (`srp` or `user-password`). Empty values count as
+/// unset.
 ///
 /// # Errors
-/// The name of a required variable that is not set.
+/// The name of a required variable that is not set, or of one whose value is not understood.
 pub fn client_builder_from_env() -> Result<SanctumClientBuilder, String> {
     fn env(name: &str) -> Option<String> {
         std::env::var(name).ok().filter(|v| !v.trim().is_empty())
@@ -68,6 +71,13 @@ pub fn client_builder_from_env() -> Result<SanctumClientBuilder, String> {
     }
     if let Some(issuer) = env("SANCTUM_ISSUER") {
         builder = builder.with_issuer(issuer);
+    }
+    if let Some(flow) = env("SANCTUM_PASSWORD_FLOW") {
+        builder = builder.password_flow(match flow.trim() {
+            "srp" => PasswordFlow::Srp,
+            "user-password" => PasswordFlow::UserPassword,
+            _ => return Err("SANCTUM_PASSWORD_FLOW must be srp or user-password".into()),
+        });
     }
     Ok(builder)
 }

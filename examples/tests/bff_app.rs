@@ -2,7 +2,8 @@
 //! accepts any, so a wrong password there would prove nothing) and implements `RevokeToken`:
 //! sign-in → session cookie → `/me` → logout → the cookie refused and the refresh token gone
 //! at Cognito; a wrong password 401; an admin creates a user who then exists in Cognito; a
-//! non-admin gets 403; the upstream call carries the user's token.
+//! non-admin gets 403; the upstream call carries the user's token. Against moto, which lacks
+//! `RevokeToken`: logout falls back to `GlobalSignOut`.
 
 use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -11,6 +12,7 @@ use std::time::Duration;
 
 use sanctum_core::cognito::{NewGroup, NewUser, SanctumClient};
 use sanctum_core::testing::fakecloud::{FakecloudPool, FakecloudPoolOptions, FakecloudServer};
+use sanctum_core::testing::moto::{MotoPool, MotoServer};
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "Bff-App-Passw0rd";
@@ -29,18 +31,57 @@ impl Drop for Bff {
     }
 }
 
+/// The pool the BFF is configured for, on either server.
+struct Target<'a> {
+    /// `SANCTUM_PASSWORD_FLOW`: moto's SRP is not real SRP, its `USER_PASSWORD_AUTH` checks.
+    password_flow: &'a str,
+    endpoint: &'a str,
+    pool_id: &'a str,
+    client_id: &'a str,
+    client_secret: Option<&'a str>,
+    jwks_url: &'a str,
+}
+
+impl<'a> From<&'a FakecloudPool> for Target<'a> {
+    fn from(pool: &'a FakecloudPool) -> Self {
+        Self {
+            password_flow: "srp",
+            endpoint: &pool.endpoint,
+            pool_id: &pool.pool_id,
+            client_id: &pool.client_id,
+            client_secret: pool.client_secret.as_deref(),
+            jwks_url: &pool.jwks_url,
+        }
+    }
+}
+
+impl<'a> From<&'a MotoPool> for Target<'a> {
+    fn from(pool: &'a MotoPool) -> Self {
+        Self {
+            password_flow: "user-password",
+            endpoint: &pool.endpoint,
+            pool_id: &pool.pool_id,
+            client_id: &pool.client_id,
+            client_secret: pool.client_secret.as_deref(),
+            jwks_url: &pool.jwks_url,
+        }
+    }
+}
+
 impl Bff {
-    fn start(pool: &FakecloudPool) -> Self {
+    fn start<'a>(pool: impl Into<Target<'a>>) -> Self {
+        let pool = pool.into();
         let mut command = Command::new(env!("CARGO_BIN_EXE_bff-app"));
         command
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("SANCTUM_ADDR", "127.0.0.1:0")
             .env("SANCTUM_REGION", "us-east-1")
-            .env("SANCTUM_USER_POOL_ID", &pool.pool_id)
-            .env("SANCTUM_CLIENT_ID", &pool.client_id)
-            .env("SANCTUM_COGNITO_ENDPOINT", &pool.endpoint)
-            .env("SANCTUM_JWKS_URL", &pool.jwks_url)
+            .env("SANCTUM_USER_POOL_ID", pool.pool_id)
+            .env("SANCTUM_CLIENT_ID", pool.client_id)
+            .env("SANCTUM_COGNITO_ENDPOINT", pool.endpoint)
+            .env("SANCTUM_JWKS_URL", pool.jwks_url)
+            .env("SANCTUM_PASSWORD_FLOW", pool.password_flow)
             .env("AWS_ACCESS_KEY_ID", "test")
             .env("AWS_SECRET_ACCESS_KEY", "test")
             .env("AWS_EC2_METADATA_DISABLED", "true")
@@ -48,7 +89,7 @@ impl Bff {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
-        if let Some(secret) = &pool.client_secret {
+        if let Some(secret) = pool.client_secret {
             command.env("SANCTUM_CLIENT_SECRET", secret);
         }
         let mut child = command.spawn().expect("start bff-app");
@@ -339,4 +380,61 @@ async fn an_admin_creates_a_user_who_exists_in_cognito_and_a_non_admin_gets_403_
         .await
         .expect("claims");
     assert_eq!(me["username"], "carol");
+}
+
+#[tokio::test]
+async fn logout_where_revoke_token_is_missing_signs_the_user_out_everywhere_against_moto() {
+    let moto = MotoServer::shared();
+    let pool = moto.create_pool().await.expect("pool");
+    let client = pool.client().await.expect("client");
+    client
+        .create_user(NewUser::new("alice").suppress_message())
+        .await
+        .expect("user");
+    client
+        .users()
+        .set_password("alice", PASSWORD, true)
+        .await
+        .expect("password");
+    let bff = Bff::start(&pool);
+    let cookie = bff.login("alice", PASSWORD).await;
+    assert_eq!(bff.get("/me", Some(&cookie)).await.status(), 200);
+    let wrong = bff
+        .post(
+            "/login",
+            None,
+            json!({"username": "alice", "password": "Not-Her-Passw0rd"}),
+        )
+        .await;
+    assert_eq!(
+        wrong.status(),
+        401,
+        "moto checks USER_PASSWORD_AUTH passwords"
+    );
+
+    // alice signed in elsewhere too: GlobalSignOut (not RevokeToken) ends that sign-in as well
+    let elsewhere = client
+        .authenticate_user("alice", PASSWORD)
+        .await
+        .expect("signs in")
+        .into_tokens()
+        .expect("tokens");
+    client
+        .users()
+        .get_own(&elsewhere.access_token)
+        .await
+        .expect("live before the logout");
+
+    let out = bff.post("/logout", Some(&cookie), json!({})).await;
+    assert!(out.status().is_success(), "{}", out.status());
+    assert_eq!(bff.get("/me", Some(&cookie)).await.status(), 401);
+    let err = client
+        .users()
+        .get_own(&elsewhere.access_token)
+        .await
+        .expect_err("moto refuses alice's tokens after the fallback's GlobalSignOut");
+    assert!(
+        matches!(err, sanctum_core::cognito::CognitoError::NotAuthorized(_)),
+        "{err:?}"
+    );
 }

@@ -8,7 +8,8 @@
 //! Configuration comes from the environment: `SANCTUM_USER_POOL_ID`, `SANCTUM_CLIENT_ID`,
 //! `SANCTUM_REGION` (default: the pool id's prefix), and optionally `SANCTUM_CLIENT_SECRET`,
 //! `SANCTUM_COGNITO_ENDPOINT` (an emulator such as moto), `SANCTUM_JWKS_URL` and
-//! `SANCTUM_ISSUER` (for `verify` against an emulator), and `SANCTUM_REDIS_URL`: then
+//! `SANCTUM_ISSUER` (for `verify` against an emulator), `SANCTUM_PASSWORD_FLOW` (`srp`, the
+//! default, or `user-password`, for `login`), and `SANCTUM_REDIS_URL`: then
 //! `sign-out`, `disable-user`, `delete-user` and `revoke` also record the revocation in Redis,
 //! where services sharing it (`RedisRevocations`) refuse the user's tokens within a second.
 //! AWS credentials come from the usual AWS chain. Results are JSON on stdout; an error is one line on stderr and a non-zero exit code
@@ -72,6 +73,7 @@ environment:
   SANCTUM_CLIENT_SECRET                      when the app client has a secret
   SANCTUM_COGNITO_ENDPOINT                   another endpoint (e.g. moto)
   SANCTUM_JWKS_URL, SANCTUM_ISSUER           key URL / issuer overrides for verify
+  SANCTUM_PASSWORD_FLOW                      srp (default) or user-password, for login
   SANCTUM_REDIS_URL                          record sign-out, disable-user, delete-user
                                              and revoke in Redis for the services
   AWS credentials                            the usual AWS chain";

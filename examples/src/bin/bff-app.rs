@@ -21,8 +21,10 @@
 //! Configuration, as for the `admin` CLI: `SANCTUM_USER_POOL_ID`, `SANCTUM_CLIENT_ID`,
 //! `SANCTUM_CLIENT_SECRET` (when the app client has one), `SANCTUM_REGION` (default: the pool
 //! id's prefix), `SANCTUM_COGNITO_ENDPOINT` (an emulator), `SANCTUM_JWKS_URL` and
-//! `SANCTUM_ISSUER` (key URL and issuer overrides), `SANCTUM_ADDR` (default `127.0.0.1:3000`),
-//! `SANCTUM_UPSTREAM_URL`; AWS credentials from the usual chain (admin operations need them).
+//! `SANCTUM_ISSUER` (key URL and issuer overrides), `SANCTUM_PASSWORD_FLOW` (`srp`, the
+//! default, or `user-password`; moto needs the latter), `SANCTUM_ADDR` (default
+//! `127.0.0.1:3000`), `SANCTUM_UPSTREAM_URL`; AWS credentials from the usual chain (admin
+//! operations need them).
 //!
 //! A demo: sessions live in this process's memory (a real deployment keeps
 //! [`SessionData`](sanctum_core::cognito::SessionData) in a shared, server-side store — it is a

@@ -59,7 +59,7 @@ pub enum ChallengeName {
     SoftwareTokenMfa,
     /// `EMAIL_OTP`: a code was sent by email.
     EmailOtp,
-    /// `SELECT_MFA_TYPE`: the user picks SMS or TOTP.
+    /// `SELECT_MFA_TYPE`: the user picks SMS, TOTP or email.
     SelectMfaType,
     /// `MFA_SETUP`: MFA is required and the user has none yet.
     MfaSetup,
@@ -577,8 +577,10 @@ pub enum ChallengeAnswer {
     SoftwareTokenMfaCode(String),
     /// For `EMAIL_OTP`: the code received by email.
     EmailOtpCode(String),
-    /// For `SELECT_MFA_TYPE`: the chosen kind, [`ChallengeName::SmsMfa`] or
-    /// [`ChallengeName::SoftwareTokenMfa`].
+    /// For `SELECT_MFA_TYPE`: the chosen kind, [`ChallengeName::SmsMfa`],
+    /// [`ChallengeName::SoftwareTokenMfa`] or [`ChallengeName::EmailOtp`], sent as its
+    /// challenge name (`EMAIL_OTP` for email, as Amplify sends it and as `MFAS_CAN_CHOOSE`
+    /// names it; the API reference's `EMAIL_MFA` is no challenge name Cognito returns).
     SelectMfaType(ChallengeName),
     /// For `MFA_SETUP`, once the software token is verified (use the challenge with the session
     /// the verification returned).
