@@ -129,6 +129,17 @@ impl Bff {
         request.send().await.expect("bff answers")
     }
 
+    /// The status of a sign-in with `password`, for one expected to fail.
+    async fn login_status(&self, username: &str, password: &str) -> reqwest::StatusCode {
+        self.post(
+            "/login",
+            None,
+            json!({"username": username, "password": password}),
+        )
+        .await
+        .status()
+    }
+
     /// Signs in; returns the `name=value` of the session cookie.
     async fn login(&self, username: &str, password: &str) -> String {
         let response = self
@@ -295,14 +306,7 @@ async fn a_wrong_password_is_401_against_fakecloud_which_checks_srp_proofs() {
         .await;
     assert_eq!(response.status(), 401);
     assert!(response.headers().get("set-cookie").is_none());
-    let response = bff
-        .post(
-            "/login",
-            None,
-            json!({"username": "nobody", "password": PASSWORD}),
-        )
-        .await;
-    assert_eq!(response.status(), 401);
+    assert_eq!(bff.login_status("nobody", PASSWORD).await, 401);
 }
 
 #[tokio::test]
@@ -399,15 +403,8 @@ async fn logout_where_revoke_token_is_missing_signs_the_user_out_everywhere_agai
     let bff = Bff::start(&pool);
     let cookie = bff.login("alice", PASSWORD).await;
     assert_eq!(bff.get("/me", Some(&cookie)).await.status(), 200);
-    let wrong = bff
-        .post(
-            "/login",
-            None,
-            json!({"username": "alice", "password": "Not-Her-Passw0rd"}),
-        )
-        .await;
     assert_eq!(
-        wrong.status(),
+        bff.login_status("alice", "Not-Her-Passw0rd").await,
         401,
         "moto checks USER_PASSWORD_AUTH passwords"
     );

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sanctum_core::ManualClock;
 use sanctum_core::revocation::{Liveness, OnlineCheck, WhenUnreachable};
 use sanctum_core::testing::{JwksMode, TestIssuer};
 use sanctum_core::{
@@ -752,6 +753,16 @@ fn counting_check(answer: Liveness, delay: Duration) -> (OnlineCheck, Arc<Atomic
     (check, asked)
 }
 
+/// A verifier of `issuer`'s pool on `clock` with `check`.
+fn online_verifier(issuer: &TestIssuer, clock: &ManualClock, check: OnlineCheck) -> Verifier {
+    issuer
+        .verifier_builder()
+        .clock(clock.clone())
+        .online_check(check)
+        .build()
+        .expect("builds")
+}
+
 fn asked(counter: &AtomicUsize) -> usize {
     counter.load(Ordering::SeqCst)
 }
@@ -760,12 +771,7 @@ fn asked(counter: &AtomicUsize) -> usize {
 async fn requests_that_arrive_together_with_a_new_token_share_one_online_question() {
     let (issuer, clock) = common::issuer_with_clock().await;
     let (check, counter) = counting_check(Liveness::Live, Duration::from_millis(300));
-    let verifier = issuer
-        .verifier_builder()
-        .clock(clock.clone())
-        .online_check(check)
-        .build()
-        .expect("builds");
+    let verifier = online_verifier(&issuer, &clock, check);
     let token = issuer.access_token().build();
     let calls: Vec<_> = (0..50)
         .map(|_| {
@@ -788,12 +794,7 @@ async fn requests_that_arrive_together_with_a_new_token_share_one_online_questio
 async fn a_request_that_stops_waiting_for_the_online_answer_leaves_no_question_behind() {
     let (issuer, clock) = common::issuer_with_clock().await;
     let (check, counter) = counting_check(Liveness::Live, Duration::from_millis(1000));
-    let verifier = issuer
-        .verifier_builder()
-        .clock(clock.clone())
-        .online_check(check)
-        .build()
-        .expect("builds");
+    let verifier = online_verifier(&issuer, &clock, check);
     let token = issuer.access_token().build();
     let gave_up =
         tokio::time::timeout(Duration::from_millis(200), verifier.verify_access(&token)).await;
@@ -809,12 +810,11 @@ async fn after_an_unanswered_online_question_requests_get_the_decision_at_once_u
  {
     let (issuer, clock) = common::issuer_with_clock().await;
     let (check, counter) = counting_check(Liveness::Unreachable, Duration::ZERO);
-    let refusing = issuer
-        .verifier_builder()
-        .clock(clock.clone())
-        .online_check(check.retry_unreachable_after(Duration::from_secs(2)))
-        .build()
-        .expect("builds");
+    let refusing = online_verifier(
+        &issuer,
+        &clock,
+        check.retry_unreachable_after(Duration::from_secs(2)),
+    );
     let (alice, bob) = (
         issuer.access_token().sub("alice").build(),
         issuer.access_token().sub("bob").build(),
@@ -833,16 +833,13 @@ async fn after_an_unanswered_online_question_requests_get_the_decision_at_once_u
 
     // allowing: accepted unconfirmed, and with no hold-off every request asks
     let (check, counter) = counting_check(Liveness::Unreachable, Duration::ZERO);
-    let allowing = issuer
-        .verifier_builder()
-        .clock(clock.clone())
-        .online_check(
-            check
-                .when_unreachable(WhenUnreachable::Allow)
-                .retry_unreachable_after(Duration::ZERO),
-        )
-        .build()
-        .expect("builds");
+    let allowing = online_verifier(
+        &issuer,
+        &clock,
+        check
+            .when_unreachable(WhenUnreachable::Allow)
+            .retry_unreachable_after(Duration::ZERO),
+    );
     for _ in 0..3 {
         allowing.verify_access(&alice).await.expect("allowed");
     }
