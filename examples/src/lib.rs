@@ -57,9 +57,10 @@ pub fn client_builder_from_env() -> Result<SanctumClientBuilder, String> {
     }
     let pool_id = env("SANCTUM_USER_POOL_ID").ok_or("SANCTUM_USER_POOL_ID is not set")?;
     let client_id = env("SANCTUM_CLIENT_ID").ok_or("SANCTUM_CLIENT_ID is not set")?;
-    let region = env("SANCTUM_REGION")
-        .unwrap_or_else(|| pool_id.split('_').next().unwrap_or_default().to_owned());
-    let mut builder = SanctumClient::builder(region, pool_id, client_id);
+    let mut builder = SanctumClient::builder(pool_id, client_id);
+    if let Some(region) = env("SANCTUM_REGION") {
+        builder = builder.region(region);
+    }
     if let Some(secret) = env("SANCTUM_CLIENT_SECRET") {
         builder = builder.client_secret(secret);
     }

@@ -35,7 +35,7 @@ fn tokens_reply() -> Value {
 /// A client of the stub; `authenticate_user` sends the password (`USER_PASSWORD_AUTH`): the SRP
 /// requests have their own tests in `cognito_srp_requests.rs`.
 async fn client(stub: &Stub, secret: bool) -> SanctumClient {
-    let mut builder = SanctumClient::builder("us-east-1", POOL, CLIENT_ID)
+    let mut builder = SanctumClient::builder(POOL, CLIENT_ID)
         .password_flow(PasswordFlow::UserPassword)
         .endpoint_url(&stub.endpoint)
         .credentials(Credentials::new("test", "test", None, None, "static"))
@@ -628,7 +628,7 @@ async fn exceptions_keep_code_message_and_request_id_and_transport_errors_are_se
         .expect("free port")
         .port();
     let endpoint = format!("http://127.0.0.1:{port}");
-    let closed = SanctumClient::builder("us-east-1", POOL, CLIENT_ID)
+    let closed = SanctumClient::builder(POOL, CLIENT_ID)
         .endpoint_url(endpoint)
         .credentials(Credentials::new("test", "test", None, None, "static"))
         .configure_sdk(|sdk| sdk.retry_config(RetryConfig::disabled()))
@@ -655,7 +655,7 @@ async fn exceptions_keep_code_message_and_request_id_and_transport_errors_are_se
 #[tokio::test]
 async fn debug_output_of_client_builder_and_inputs_never_shows_secrets() {
     let stub = Stub::start(|_, _| (200, tokens_reply())).await;
-    let builder = SanctumClient::builder("us-east-1", POOL, CLIENT_ID).client_secret(SECRET);
+    let builder = SanctumClient::builder(POOL, CLIENT_ID).client_secret(SECRET);
     let client = client(&stub, true).await;
     let tokens = client
         .authenticate_user("alice", "Passw0rd!")
@@ -684,7 +684,8 @@ async fn debug_output_of_client_builder_and_inputs_never_shows_secrets() {
 #[tokio::test]
 async fn invalid_settings_are_config_errors() {
     use sanctum_core::ConfigError;
-    let bad_region = SanctumClient::builder("nowhere", POOL, CLIENT_ID)
+    let bad_region = SanctumClient::builder(POOL, CLIENT_ID)
+        .region("nowhere")
         .build()
         .await
         .unwrap_err();
@@ -692,7 +693,7 @@ async fn invalid_settings_are_config_errors() {
         matches!(bad_region, ConfigError::InvalidRegion { .. }),
         "{bad_region:?}"
     );
-    let bad_pool = SanctumClient::builder("us-east-1", "pool", CLIENT_ID)
+    let bad_pool = SanctumClient::builder("pool", CLIENT_ID)
         .build()
         .await
         .unwrap_err();
@@ -700,7 +701,22 @@ async fn invalid_settings_are_config_errors() {
         matches!(bad_pool, ConfigError::InvalidUserPoolId { .. }),
         "{bad_pool:?}"
     );
-    let bad_endpoint = SanctumClient::builder("us-east-1", POOL, CLIENT_ID)
+    let elsewhere = SanctumClient::builder(POOL, CLIENT_ID)
+        .region("eu-west-1")
+        .build()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(elsewhere, ConfigError::RegionMismatch { .. }),
+        "the region must be the pool id's: {elsewhere:?}"
+    );
+    let derived = SanctumClient::builder("eu-central-1_AbC123xyz", CLIENT_ID)
+        .credentials(Credentials::new("test", "test", None, None, "static"))
+        .build()
+        .await
+        .expect("builds");
+    assert_eq!(derived.region(), "eu-central-1", "the pool id's region");
+    let bad_endpoint = SanctumClient::builder(POOL, CLIENT_ID)
         .endpoint_url("127.0.0.1:9")
         .build()
         .await
@@ -715,7 +731,7 @@ async fn invalid_settings_are_config_errors() {
         ),
         "{bad_endpoint:?}"
     );
-    let empty_secret = SanctumClient::builder("us-east-1", POOL, CLIENT_ID)
+    let empty_secret = SanctumClient::builder(POOL, CLIENT_ID)
         .client_secret("")
         .build()
         .await
@@ -774,7 +790,7 @@ async fn an_operation_that_gets_no_answer_times_out() {
             held.push(stream);
         }
     });
-    let client = SanctumClient::builder("us-east-1", POOL, CLIENT_ID)
+    let client = SanctumClient::builder(POOL, CLIENT_ID)
         .endpoint_url(endpoint)
         .credentials(Credentials::new("test", "test", None, None, "static"))
         .timeout(std::time::Duration::from_millis(300))
@@ -798,7 +814,7 @@ async fn an_operation_that_gets_no_answer_times_out() {
     assert!(err.to_string().contains("timeout"), "{err}");
     silent.abort();
 
-    let zero = SanctumClient::builder("us-east-1", POOL, CLIENT_ID)
+    let zero = SanctumClient::builder(POOL, CLIENT_ID)
         .timeout(std::time::Duration::ZERO)
         .build()
         .await

@@ -287,7 +287,7 @@ async fn refresh_stub(answer: Arc<Mutex<Answer>>) -> (Stub, Arc<AtomicUsize>) {
 }
 
 async fn stub_client(stub: &Stub) -> SanctumClient {
-    SanctumClient::builder("us-east-1", "us-east-1_AbC123xyz", "4a1b2c3d4e5f")
+    SanctumClient::builder("us-east-1_AbC123xyz", "4a1b2c3d4e5f")
         .endpoint_url(&stub.endpoint)
         .client_secret("s3cr3t")
         .password_flow(sanctum_core::cognito::PasswordFlow::UserPassword)
@@ -388,7 +388,7 @@ async fn a_stored_session_restores_and_its_debug_shows_no_token_on_the_recording
     for secret in [&data.access_token, data.refresh_token.as_ref().expect("rt")] {
         assert!(!shown.contains(secret.as_str()), "{shown}");
     }
-    let client = SanctumClient::builder("us-east-1", "us-east-1_AbC123xyz", "4a1b2c3d4e5f")
+    let client = SanctumClient::builder("us-east-1_AbC123xyz", "4a1b2c3d4e5f")
         .endpoint_url(&stub.endpoint)
         .client_secret("s3cr3t")
         .credentials(Credentials::new("test", "test", None, None, "static"))

@@ -43,7 +43,7 @@ fn verifier_challenge(srp_b: &str) -> Value {
 }
 
 async fn client(stub: &Stub) -> SanctumClient {
-    SanctumClient::builder("us-east-1", POOL, CLIENT_ID)
+    SanctumClient::builder(POOL, CLIENT_ID)
         .endpoint_url(&stub.endpoint)
         .credentials(Credentials::new("test", "test", None, None, "static"))
         .configure_sdk(|sdk| sdk.retry_config(RetryConfig::disabled()))

@@ -37,7 +37,7 @@ const DEVICE_KEY: &str = "us-east-1_9b1c2d3e-4f5a-6b7c-8d9e-0a1b2c3d4e5f";
 const GROUP_KEY: &str = "-dGr0upKey";
 
 async fn client(stub: &Stub, with_secret: bool) -> SanctumClient {
-    let mut builder = SanctumClient::builder("us-east-1", POOL, CLIENT_ID)
+    let mut builder = SanctumClient::builder(POOL, CLIENT_ID)
         .endpoint_url(&stub.endpoint)
         .credentials(Credentials::new("test", "test", None, None, "static"))
         .configure_sdk(|sdk| sdk.retry_config(RetryConfig::disabled()))

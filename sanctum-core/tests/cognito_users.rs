@@ -450,16 +450,13 @@ async fn list_users_streams_every_page_and_applies_the_filter() {
 async fn a_failed_page_is_one_error_and_ends_the_stream() {
     let moto = MotoServer::shared();
     let pool = moto.create_pool().await.expect("pool");
-    let client = sanctum_core::cognito::SanctumClient::builder(
-        "us-east-1",
-        "us-east-1_NoSuchPool",
-        &pool.client_id,
-    )
-    .endpoint_url(moto.endpoint())
-    .credentials(Credentials::new("test", "test", None, None, "static"))
-    .build()
-    .await
-    .expect("client");
+    let client =
+        sanctum_core::cognito::SanctumClient::builder("us-east-1_NoSuchPool", &pool.client_id)
+            .endpoint_url(moto.endpoint())
+            .credentials(Credentials::new("test", "test", None, None, "static"))
+            .build()
+            .await
+            .expect("client");
     let results: Vec<_> = client.users().list(ListUsers::new()).collect().await;
     assert_eq!(results.len(), 1, "{results:?}");
     assert!(
@@ -488,13 +485,12 @@ async fn a_client_builds_from_the_applications_sdk_config_or_sdk_client() {
         )
         .endpoint_url(&pool.endpoint)
         .build();
-    let from_config =
-        sanctum_core::SanctumClient::builder("us-east-1", &pool.pool_id, &pool.client_id)
-            .sdk_config(&shared)
-            .with_jwks_url(&pool.jwks_url)
-            .build()
-            .await
-            .expect("builds from the shared configuration");
+    let from_config = sanctum_core::SanctumClient::builder(&pool.pool_id, &pool.client_id)
+        .sdk_config(&shared)
+        .with_jwks_url(&pool.jwks_url)
+        .build()
+        .await
+        .expect("builds from the shared configuration");
     let user = from_config
         .users()
         .get(&name)
@@ -504,13 +500,12 @@ async fn a_client_builds_from_the_applications_sdk_config_or_sdk_client() {
 
     // or an SDK client the application already has
     let sdk = sanctum_core::cognito::SdkClient::new(&shared);
-    let from_client =
-        sanctum_core::SanctumClient::builder("us-east-1", &pool.pool_id, &pool.client_id)
-            .sdk_client(sdk)
-            .with_jwks_url(&pool.jwks_url)
-            .build()
-            .await
-            .expect("builds from the SDK client");
+    let from_client = sanctum_core::SanctumClient::builder(&pool.pool_id, &pool.client_id)
+        .sdk_client(sdk)
+        .with_jwks_url(&pool.jwks_url)
+        .build()
+        .await
+        .expect("builds from the SDK client");
     let user = from_client
         .users()
         .get(&name)

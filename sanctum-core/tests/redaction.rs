@@ -301,7 +301,7 @@ mod cognito {
 
     /// A client with a secret and static AWS credentials, sending to `endpoint`, no retries.
     fn builder(endpoint: &str) -> sanctum_core::cognito::SanctumClientBuilder {
-        SanctumClient::builder("us-east-1", "us-east-1_Redaction1", CLIENT_ID)
+        SanctumClient::builder("us-east-1_Redaction1", CLIENT_ID)
             .client_secret(CLIENT_SECRET)
             .endpoint_url(endpoint)
             .credentials(Credentials::new(

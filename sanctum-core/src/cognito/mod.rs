@@ -44,7 +44,7 @@
 //! use sanctum_core::cognito::{AuthResult, ChallengeAnswer, SanctumClient};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let client = SanctumClient::builder("us-east-1", "us-east-1_AbC123xyz", "4a1b2c3d4e5f")
+//! let client = SanctumClient::builder("us-east-1_AbC123xyz", "4a1b2c3d4e5f")
 //!     .client_secret(std::env::var("CLIENT_SECRET")?)
 //!     .build()
 //!     .await?;
@@ -170,15 +170,19 @@ impl fmt::Debug for SanctumClient {
 }
 
 impl SanctumClient {
-    /// Starts a client for pool `pool_id` in `region`, signing in through app client `client_id`.
+    /// Starts a client for pool `pool_id` (`us-east-1_AbC123xyz`), in the region the id names,
+    /// signing in through app client `client_id`. As [`UserPool::new`], which the client's
+    /// verifier is built from; [`SanctumClientBuilder::region`] states the region explicitly.
     pub fn builder(
-        region: impl Into<String>,
         pool_id: impl Into<String>,
         client_id: impl Into<String>,
     ) -> SanctumClientBuilder {
+        let pool_id = pool_id.into();
         SanctumClientBuilder {
-            region: region.into(),
-            pool_id: pool_id.into(),
+            region: crate::config::pool_id_region(&pool_id)
+                .unwrap_or_default()
+                .to_owned(),
+            pool_id,
             client_id: client_id.into(),
             client_secret: None,
             endpoint_url: None,
@@ -372,6 +376,13 @@ impl SanctumClientBuilder {
         self
     }
 
+    /// States the AWS region explicitly; it must be the one the pool id names (a mismatch is a
+    /// [`ConfigError::RegionMismatch`] from [`build`](Self::build)).
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = region.into();
+        self
+    }
+
     /// Uses these AWS credentials instead of the default chain.
     pub fn credentials(mut self, credentials: Credentials) -> Self {
         self.credentials = Some(credentials);
@@ -389,7 +400,7 @@ impl SanctumClientBuilder {
     /// use sanctum_core::SanctumClient;
     ///
     /// let shared = aws_config::load_from_env().await;
-    /// let client = SanctumClient::builder("us-east-1", "us-east-1_AbC123xyz", "4a1b2c3d4e5f")
+    /// let client = SanctumClient::builder("us-east-1_AbC123xyz", "4a1b2c3d4e5f")
     ///     .sdk_config(&shared)
     ///     .build()
     ///     .await?;

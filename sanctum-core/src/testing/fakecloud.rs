@@ -359,7 +359,8 @@ impl FakecloudPool {
     /// (`test`/`test`), region `us-east-1`, the client secret if any, and fakecloud's JWKS URL.
     /// Sign-in uses the default flow, SRP.
     pub fn client_builder(&self) -> SanctumClientBuilder {
-        let mut builder = SanctumClient::builder(FAKECLOUD_REGION, &self.pool_id, &self.client_id)
+        let mut builder = SanctumClient::builder(&self.pool_id, &self.client_id)
+            .region(FAKECLOUD_REGION)
             .endpoint_url(&self.endpoint)
             .credentials(Credentials::new("test", "test", None, None, "static"))
             .with_jwks_url(&self.jwks_url);

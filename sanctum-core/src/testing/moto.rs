@@ -448,7 +448,8 @@ impl MotoPool {
     /// a test against moto see a wrong password refused (SRP is tested against fakecloud, which
     /// checks proofs). Set [`PasswordFlow::Srp`] on the builder to run SRP through moto anyway.
     pub fn client_builder(&self) -> SanctumClientBuilder {
-        let mut builder = SanctumClient::builder(MOTO_REGION, &self.pool_id, &self.client_id)
+        let mut builder = SanctumClient::builder(&self.pool_id, &self.client_id)
+            .region(MOTO_REGION)
             .password_flow(PasswordFlow::UserPassword)
             .endpoint_url(&self.endpoint)
             .credentials(Credentials::new("test", "test", None, None, "static"))

@@ -594,7 +594,7 @@ impl VerifierBuilder {
     /// use sanctum_core::{SanctumClient, UserPool, Verifier};
     ///
     /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    /// let cognito = SanctumClient::builder("us-east-1", "us-east-1_AbC123xyz", "4a1b2c3d4e5f")
+    /// let cognito = SanctumClient::builder("us-east-1_AbC123xyz", "4a1b2c3d4e5f")
     ///     .build()
     ///     .await?;
     /// let verifier = Verifier::builder()
