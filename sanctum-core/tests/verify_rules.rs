@@ -791,6 +791,18 @@ async fn requests_that_arrive_together_with_a_new_token_share_one_online_questio
 }
 
 #[tokio::test]
+async fn with_no_answer_kept_every_request_asks_the_issuer_again() {
+    let (issuer, clock) = common::issuer_with_clock().await;
+    let (check, counter) = counting_check(Liveness::Live, Duration::ZERO);
+    let verifier = online_verifier(&issuer, &clock, check.cache_for(Duration::ZERO));
+    let token = issuer.access_token().build();
+    for _ in 0..3 {
+        verifier.verify_access(&token).await.expect("live");
+    }
+    assert_eq!(asked(&counter), 3, "an answered question is not reused");
+}
+
+#[tokio::test]
 async fn a_request_that_stops_waiting_for_the_online_answer_leaves_no_question_behind() {
     let (issuer, clock) = common::issuer_with_clock().await;
     let (check, counter) = counting_check(Liveness::Live, Duration::from_millis(1000));

@@ -157,12 +157,13 @@ impl Online {
                 }
             }
         };
-        let waiting = Waiting {
+        let mut waiting = Waiting {
             online: self,
             token,
-            flight: flight.clone(),
+            flight,
+            polled: None,
         };
-        let liveness = flight.await;
+        let liveness = waiting.answer().await;
         self.keep(token, claims, now, liveness);
         drop(waiting);
         liveness
@@ -204,11 +205,24 @@ impl Online {
 struct Waiting<'a> {
     online: &'a Online,
     token: &'a str,
+    /// Never polled, so it can still tell whether the flight is answered.
     flight: Flight,
+    /// The handle polled for the answer (a polled `Shared` lets go of the flight when done).
+    polled: Option<Flight>,
+}
+
+impl Waiting<'_> {
+    async fn answer(&mut self) -> Liveness {
+        let polled = self.polled.get_or_insert_with(|| self.flight.clone());
+        polled.await
+    }
 }
 
 impl Drop for Waiting<'_> {
     fn drop(&mut self) {
+        // This request's polled handle goes first, so the count below does not depend on the
+        // order in which a dropped future lets go of its parts.
+        drop(self.polled.take());
         let mut flights = self
             .online
             .flights
