@@ -107,6 +107,43 @@ fn captured(logs: Logs) -> String {
     String::from_utf8_lossy(&buffer.bytes()).into_owned()
 }
 
+#[tokio::test]
+async fn an_unreachable_issuer_is_logged_at_warn_once_per_hold_off_not_once_per_request() {
+    use sanctum_core::revocation::{Liveness, OnlineCheck};
+    captured(Logs::Sanctum);
+    let issuer = TestIssuer::start().await.expect("issuer");
+    let check = OnlineCheck::new(|_token: String| async { Liveness::Unreachable })
+        .retry_unreachable_after(std::time::Duration::from_secs(3600));
+    let verifier = issuer
+        .verifier_builder()
+        .online_check(check)
+        .build()
+        .expect("builds");
+    for n in 0..5 {
+        let token = issuer
+            .access_token()
+            .sub(&format!("log-hold-off-{n}"))
+            .build();
+        let err = verifier.verify_access(&token).await.unwrap_err();
+        assert!(
+            matches!(err, VerifyError::RevocationCheckUnavailable),
+            "{err:?}"
+        );
+    }
+    let logs = captured(Logs::Sanctum);
+    let warned: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains("online revocation check unavailable"))
+        .collect();
+    assert_eq!(warned.len(), 1, "{logs}");
+    assert!(warned[0].contains("WARN"), "{}", warned[0]);
+    let held_off = logs
+        .lines()
+        .filter(|l| l.contains("online revocation check held off") && l.contains("DEBUG"))
+        .count();
+    assert_eq!(held_off, 4, "{logs}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_tokens_leave_no_token_in_the_logs() {
     captured(Logs::All);

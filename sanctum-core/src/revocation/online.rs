@@ -55,9 +55,8 @@ pub enum WhenUnreachable {
     /// accepted unconfirmed (the default).
     #[default]
     Refuse,
-    /// Accept the token on the local checks alone (logged at warn); nothing is cached, so a
-    /// request after the hold-off
-    /// ([`OnlineCheck::retry_unreachable_after`]) asks again.
+    /// Accept the token on the local checks alone; nothing is cached, so a request after the
+    /// hold-off ([`OnlineCheck::retry_unreachable_after`]) asks again.
     Allow,
 }
 
@@ -76,7 +75,8 @@ pub enum WhenUnreachable {
 /// When the issuer cannot be asked, [`WhenUnreachable`] decides, and for the next
 /// [`retry_unreachable_after`](Self::retry_unreachable_after) (default 1 s) no request asks:
 /// each gets the same decision at once, so an outage costs one wait per second rather than one
-/// per request. Still give a `SanctumClient` used as checker a short timeout
+/// per request. The unanswered question is logged at warn, the requests of its hold-off at
+/// debug. Still give a `SanctumClient` used as checker a short timeout
 /// (`SanctumClientBuilder::timeout`, a second or two): that wait is the checker's.
 #[must_use]
 pub struct OnlineCheck {

@@ -112,7 +112,8 @@ impl Online {
         if let Some(answer) = self.cached(token, claims, now) {
             return answer;
         }
-        let liveness = if self.now_ms() < self.unreachable_until.load(Ordering::Relaxed) {
+        let held_off = self.now_ms() < self.unreachable_until.load(Ordering::Relaxed);
+        let liveness = if held_off {
             Liveness::Unreachable
         } else {
             self.ask(token, claims, now).await
@@ -123,18 +124,29 @@ impl Online {
                 tracing::debug!("the issuer says the token is revoked");
                 Err(VerifyError::Revoked)
             }
-            Liveness::Unreachable => match self.when_unreachable {
-                WhenUnreachable::Refuse => {
-                    tracing::warn!("online revocation check unavailable: request refused");
-                    Err(VerifyError::RevocationCheckUnavailable)
-                }
-                WhenUnreachable::Allow => {
-                    tracing::warn!(
-                        "online revocation check unavailable: token accepted on the local checks"
+            Liveness::Unreachable => {
+                let refused = self.when_unreachable == WhenUnreachable::Refuse;
+                let outcome = if refused {
+                    "request refused"
+                } else {
+                    "token accepted on the local checks"
+                };
+                // at warn for the question that went unanswered; the requests of its hold-off
+                // (possibly thousands a second) at debug
+                if held_off {
+                    tracing::debug!(
+                        outcome,
+                        "online revocation check held off: issuer unreachable"
                     );
+                } else {
+                    tracing::warn!(outcome, "online revocation check unavailable");
+                }
+                if refused {
+                    Err(VerifyError::RevocationCheckUnavailable)
+                } else {
                     Ok(())
                 }
-            },
+            }
         }
     }
 
