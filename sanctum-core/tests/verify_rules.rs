@@ -842,6 +842,16 @@ async fn after_an_unanswered_online_question_requests_get_the_decision_at_once_u
     clock.advance(Duration::from_secs(3));
     reject(&refusing, &bob).await;
     assert_eq!(asked(&counter), 2, "asked again after it");
+    // the hold-off runs on the monotonic clock: a wall clock stepped back does not stretch it
+    use sanctum_core::Clock as _;
+    clock.set(clock.now() - Duration::from_secs(5));
+    clock.advance(Duration::from_secs(3));
+    reject(&refusing, &bob).await;
+    assert_eq!(
+        asked(&counter),
+        3,
+        "asked again after the hold-off, wall clock or not"
+    );
 
     // allowing: accepted unconfirmed, and with no hold-off every request asks
     let (check, counter) = counting_check(Liveness::Unreachable, Duration::ZERO);

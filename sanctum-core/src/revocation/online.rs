@@ -124,7 +124,8 @@ impl OnlineCheck {
     }
 
     /// How long, after the issuer could not be asked, requests get the
-    /// [`WhenUnreachable`] decision without asking (default 1 s, on the verifier's clock).
+    /// [`WhenUnreachable`] decision without asking (default 1 s, on the verifier's monotonic
+    /// clock, [`Clock::monotonic`](crate::Clock::monotonic)).
     /// Zero asks on every request.
     pub fn retry_unreachable_after(mut self, wait: Duration) -> Self {
         self.retry_unreachable_after = wait;

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use futures_util::FutureExt as _;
 use futures_util::future::Shared;
@@ -53,8 +53,8 @@ pub(crate) struct Online {
     clock: Arc<dyn Clock>,
     /// Milliseconds.
     hold_off: u64,
-    /// Until when (milliseconds since the epoch, verifier clock) the issuer is not asked, after
-    /// it could not be: 0 when it answered last.
+    /// Until when (milliseconds, the verifier clock's monotonic reading) the issuer is not
+    /// asked, after it could not be: 0 when it answered last.
     unreachable_until: AtomicU64,
 }
 
@@ -204,11 +204,10 @@ impl Online {
         }
     }
 
+    /// Milliseconds on the verifier's monotonic clock: a wall clock stepped back (NTP) must not
+    /// stretch a hold-off.
     fn now_ms(&self) -> u64 {
-        self.clock
-            .now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        u64::try_from(self.clock.monotonic().as_millis()).unwrap_or(u64::MAX)
     }
 }
 
