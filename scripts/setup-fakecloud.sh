@@ -31,6 +31,7 @@ cd "$ROOT"
 # No debuginfo: the binary is only run, and the build directory stays several GB smaller.
 CARGO_PROFILE_RELEASE_DEBUG=false CARGO_TARGET_DIR="$ROOT/build" cargo install fakecloud --version "$FAKECLOUD_VERSION" --locked \
     --root "$ROOT"
+echo "fakecloud's build directory took $(du -sh "$ROOT/build" 2>/dev/null | cut -f1); removing it"
 rm -rf "$ROOT/build"
 test -x "$BIN"
 echo "fakecloud $FAKECLOUD_VERSION installed in $ROOT"
