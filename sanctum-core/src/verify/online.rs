@@ -44,12 +44,18 @@ type Flight = Shared<Pin<Box<dyn Future<Output = Liveness> + Send>>>;
 /// The configured check and its answers.
 pub(crate) struct Online {
     checker: Arc<dyn LivenessCheck>,
-    ttl: u64,
     when_unreachable: WhenUnreachable,
-    answers: moka::sync::Cache<Arc<str>, Answer, TailHash>,
     /// The questions in flight, by token. An entry leaves when its answer is kept, or when
     /// every request waiting for it has gone (a later request then asks anew).
     flights: Mutex<HashMap<Arc<str>, Flight>>,
+    /// Shared with the questions in flight: each keeps its own answer, once.
+    kept: Arc<Kept>,
+}
+
+/// What the issuer's answers leave behind.
+struct Kept {
+    ttl: u64,
+    answers: moka::sync::Cache<Arc<str>, Answer, TailHash>,
     clock: Arc<dyn Clock>,
     /// Milliseconds.
     hold_off: u64,
@@ -62,17 +68,21 @@ impl Online {
     pub(crate) fn new(check: OnlineCheck, clock: Arc<dyn Clock>) -> Self {
         Self {
             checker: check.checker,
-            ttl: check.ttl.as_secs(),
             when_unreachable: check.when_unreachable,
-            // `keep` is a memory bound only: an answer's life is `until`, on the verifier's clock
-            answers: moka::sync::Cache::builder()
-                .max_capacity(check.capacity)
-                .expire_after(Keep)
-                .build_with_hasher(TailHash::default()),
             flights: Mutex::new(HashMap::new()),
-            clock,
-            hold_off: u64::try_from(check.retry_unreachable_after.as_millis()).unwrap_or(u64::MAX),
-            unreachable_until: AtomicU64::new(0),
+            kept: Arc::new(Kept {
+                ttl: check.ttl.as_secs(),
+                // `keep` is a memory bound only: an answer's life is `until`, on the verifier's
+                // clock
+                answers: moka::sync::Cache::builder()
+                    .max_capacity(check.capacity)
+                    .expire_after(Keep)
+                    .build_with_hasher(TailHash::default()),
+                clock,
+                hold_off: u64::try_from(check.retry_unreachable_after.as_millis())
+                    .unwrap_or(u64::MAX),
+                unreachable_until: AtomicU64::new(0),
+            }),
         }
     }
 
@@ -88,7 +98,7 @@ impl Online {
         if claims.token_use() != TokenUse::Access {
             return Some(Ok(()));
         }
-        let answer = self.answers.get(token)?;
+        let answer = self.kept.answers.get(token)?;
         if now >= answer.until {
             return None;
         }
@@ -112,7 +122,7 @@ impl Online {
         if let Some(answer) = self.cached(token, claims, now) {
             return answer;
         }
-        let held_off = self.now_ms() < self.unreachable_until.load(Ordering::Relaxed);
+        let held_off = self.kept.held_off();
         let liveness = if held_off {
             Liveness::Unreachable
         } else {
@@ -150,8 +160,8 @@ impl Online {
         }
     }
 
-    /// The issuer's answer for `token`, from the question in flight for it or a new one; kept
-    /// before the question leaves the flights, so no request in between asks again.
+    /// The issuer's answer for `token`, from the question in flight for it or a new one. The
+    /// question keeps its answer before it completes, so no request in between asks again.
     async fn ask(&self, token: &str, claims: &CognitoClaims, now: u64) -> Liveness {
         let flight = {
             let mut flights = self.flights.lock().unwrap_or_else(PoisonError::into_inner);
@@ -159,32 +169,40 @@ impl Online {
                 Some(flight) => flight.clone(),
                 None => {
                     let checker = Arc::clone(&self.checker);
+                    let kept = Arc::clone(&self.kept);
+                    let exp = claims.exp();
                     let asked: Arc<str> = Arc::from(token);
                     let key = Arc::clone(&asked);
                     let question: Pin<Box<dyn Future<Output = Liveness> + Send>> =
-                        Box::pin(async move { checker.check(&asked).await });
+                        Box::pin(async move {
+                            let liveness = checker.check(&asked).await;
+                            kept.keep(asked, exp, now, liveness);
+                            liveness
+                        });
                     let flight = question.shared();
                     flights.insert(key, flight.clone());
                     flight
                 }
             }
         };
-        let mut waiting = Waiting {
+        Waiting {
             online: self,
             token,
             flight,
             polled: None,
-        };
-        let liveness = waiting.answer().await;
-        self.keep(token, claims, now, liveness);
-        drop(waiting);
-        liveness
+        }
+        .answer()
+        .await
     }
+}
 
-    fn keep(&self, token: &str, claims: &CognitoClaims, now: u64, liveness: Liveness) {
+impl Kept {
+    /// Keeps the answer for `token` (whose `exp` is given): live for the configured time,
+    /// revoked until `exp`; no answer starts the hold-off.
+    fn keep(&self, token: Arc<str>, exp: u64, now: u64, liveness: Liveness) {
         let (revoked, until) = match liveness {
-            Liveness::Live => (false, now.saturating_add(self.ttl).min(claims.exp())),
-            Liveness::Revoked => (true, claims.exp()),
+            Liveness::Live => (false, now.saturating_add(self.ttl).min(exp)),
+            Liveness::Revoked => (true, exp),
             Liveness::Unreachable => {
                 let until = self.now_ms().saturating_add(self.hold_off);
                 self.unreachable_until.fetch_max(until, Ordering::Relaxed);
@@ -194,7 +212,7 @@ impl Online {
         self.unreachable_until.store(0, Ordering::Relaxed);
         if until > now {
             self.answers.insert(
-                Arc::from(token),
+                token,
                 Answer {
                     revoked,
                     until,
@@ -202,6 +220,11 @@ impl Online {
                 },
             );
         }
+    }
+
+    /// Whether the issuer is not to be asked now (it could not be, less than the hold-off ago).
+    fn held_off(&self) -> bool {
+        self.now_ms() < self.unreachable_until.load(Ordering::Relaxed)
     }
 
     /// Milliseconds on the verifier's monotonic clock: a wall clock stepped back (NTP) must not
