@@ -84,7 +84,7 @@ pub fn client_builder_from_env() -> Result<SanctumClientBuilder, String> {
 }
 
 /// Every `SANCTUM_*` variable the examples read.
-pub const KNOWN_VARIABLES: [&str; 9] = [
+pub const KNOWN_VARIABLES: [&str; 11] = [
     "SANCTUM_ADDR",
     "SANCTUM_USER_POOL_ID",
     "SANCTUM_CLIENT_ID",
@@ -93,7 +93,9 @@ pub const KNOWN_VARIABLES: [&str; 9] = [
     "SANCTUM_ISSUER",
     "SANCTUM_CLIENT_SECRET",
     "SANCTUM_COGNITO_ENDPOINT",
+    "SANCTUM_PASSWORD_FLOW",
     "SANCTUM_REDIS_URL",
+    "SANCTUM_UPSTREAM_URL",
 ];
 
 /// Whether the environment configures a pool (any `SANCTUM_*` variable but `SANCTUM_ADDR`);
