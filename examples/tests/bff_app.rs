@@ -170,6 +170,23 @@ async fn session_cookie_and_body(response: reqwest::Response) -> (String, String
     (set.split(';').next().expect("name=value").to_owned(), body)
 }
 
+/// Creates `user` (with an email address, no message sent) whose password is [`PASSWORD`].
+async fn user_with_password(client: &SanctumClient, user: &str) {
+    client
+        .create_user(
+            NewUser::new(user)
+                .email(format!("{user}@example.com"))
+                .suppress_message(),
+        )
+        .await
+        .expect("user");
+    client
+        .users()
+        .set_password(user, PASSWORD, true)
+        .await
+        .expect("password");
+}
+
 async fn pool_with_users(
     secret: bool,
 ) -> (
@@ -189,19 +206,7 @@ async fn pool_with_users(
         .await
         .expect("admin group");
     for user in ["boss", "alice"] {
-        client
-            .create_user(
-                NewUser::new(user)
-                    .email(format!("{user}@example.com"))
-                    .suppress_message(),
-            )
-            .await
-            .expect("user");
-        client
-            .users()
-            .set_password(user, PASSWORD, true)
-            .await
-            .expect("password");
+        user_with_password(&client, user).await;
     }
     client
         .groups()
@@ -391,15 +396,7 @@ async fn logout_where_revoke_token_is_missing_signs_the_user_out_everywhere_agai
     let moto = MotoServer::shared();
     let pool = moto.create_pool().await.expect("pool");
     let client = pool.client().await.expect("client");
-    client
-        .create_user(NewUser::new("alice").suppress_message())
-        .await
-        .expect("user");
-    client
-        .users()
-        .set_password("alice", PASSWORD, true)
-        .await
-        .expect("password");
+    user_with_password(&client, "alice").await;
     let bff = Bff::start(&pool);
     let cookie = bff.login("alice", PASSWORD).await;
     assert_eq!(bff.get("/me", Some(&cookie)).await.status(), 200);
