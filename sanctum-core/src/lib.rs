@@ -34,6 +34,8 @@
 //! - [`verify`] — the verifier, its checks in order, the JWKS policy and the verified-token
 //!   cache;
 //! - [`claims`] — [`CognitoClaims`];
+//! - [`credentials`] — typed credentials: access, ID and refresh tokens, passwords, user names
+//!   (secrets hidden from `Debug`);
 //! - [`rbac`] — [`Requirement`]: groups, scopes, custom checks, step-up;
 //! - [`refusal`] — [`Refusal`]: why a request was refused and the HTTP answer, the same in
 //!   every adapter;
@@ -57,6 +59,7 @@ pub mod adapter;
 pub mod claims;
 pub mod clock;
 pub mod config;
+pub mod credentials;
 pub mod error;
 mod extract;
 mod jwks;
