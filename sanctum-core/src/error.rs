@@ -283,17 +283,37 @@ impl VerifyError {
     }
 }
 
-/// Cuts a string taken from a token to a length safe for errors and logs.
+/// Cuts a string taken from a token to a length safe for errors and logs, escaping what could
+/// forge or hide log lines: control characters (`\n` → `\\n`, ESC → `\\u{1b}`), the Unicode
+/// line and paragraph separators and the bidirectional overrides; a backslash is doubled, so an
+/// escape in the output always came from here. At most 64 bytes are kept, then `…`.
 pub(crate) fn clip(s: &str) -> String {
     const MAX: usize = 64;
-    if s.len() <= MAX {
+    if s.len() <= MAX && !s.chars().any(needs_escape) {
         return s.to_owned();
     }
-    let mut end = MAX;
-    while !s.is_char_boundary(end) {
-        end -= 1;
+    let mut out = String::with_capacity(MAX + '…'.len_utf8());
+    for c in s.chars() {
+        let before = out.len();
+        if needs_escape(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+        if out.len() > MAX {
+            out.truncate(before);
+            out.push('…');
+            break;
+        }
     }
-    format!("{}…", &s[..end])
+    out
+}
+
+/// Characters [`clip`] escapes.
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || c == '\\'
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 #[cfg(test)]
@@ -307,6 +327,25 @@ mod tests {
         let clipped = clip(&long);
         assert!(clipped.len() <= 64 + '…'.len_utf8());
         assert!(clipped.ends_with('…'));
+    }
+
+    #[test]
+    fn clip_escapes_what_could_forge_a_log_line() {
+        // a `kid` that would end the log line and start a forged one
+        let forged = "k1\n2026-12-06 INFO admin signed in\r\u{1b}[2K";
+        let clipped = clip(forged);
+        assert!(!clipped.chars().any(char::is_control), "{clipped:?}");
+        assert!(clipped.starts_with("k1\\n2026-12-06 INFO"), "{clipped:?}");
+        assert!(clipped.contains("\\r\\u{1b}[2K"), "{clipped:?}");
+        // separators and bidi overrides that reorder or break what a reader sees
+        assert_eq!(clip("a\u{2028}b\u{202e}c"), "a\\u{2028}b\\u{202e}c");
+        // a backslash in the input cannot pass for an escape
+        assert_eq!(clip("a\\nb"), "a\\\\nb");
+        // escaping never lengthens the output past the limit, nor splits an escape
+        let clipped = clip(&"\u{1}".repeat(100));
+        assert!(clipped.len() <= 64 + '…'.len_utf8(), "{clipped}");
+        assert!(clipped.ends_with("\\u{1}…"), "{clipped}");
+        assert_eq!(clip("plain-kid"), "plain-kid");
     }
 
     #[test]

@@ -637,3 +637,111 @@ async fn an_issuer_nobody_configured_costs_no_key_lookup_or_fetch() {
     ));
     assert_eq!(issuer.jwks_requests(), 0, "no fetch for an unknown issuer");
 }
+
+#[tokio::test]
+async fn a_cooldown_or_refresh_interval_under_a_second_is_refused() {
+    let (issuer, _clock) = common::issuer_with_clock().await;
+    for (builder, what) in [
+        (
+            issuer.verifier_builder().jwks_cooldown(Duration::ZERO),
+            "jwks_cooldown",
+        ),
+        (
+            issuer
+                .verifier_builder()
+                .jwks_cooldown(Duration::from_millis(999)),
+            "jwks_cooldown",
+        ),
+        (
+            issuer
+                .verifier_builder()
+                .jwks_refresh_interval(Duration::from_millis(10)),
+            "jwks_refresh_interval",
+        ),
+    ] {
+        match builder.build() {
+            Err(sanctum_core::ConfigError::InvalidSetting { what: refused, .. }) => {
+                assert_eq!(refused, what);
+            }
+            other => panic!("{what} under 1 s accepted: {other:?}"),
+        }
+    }
+    issuer
+        .verifier_builder()
+        .jwks_cooldown(sanctum_core::verify::MIN_JWKS_COOLDOWN)
+        .build()
+        .expect("1 s is the minimum");
+}
+
+/// Polls `condition` (a background task's effect) for at most `limit` of real time.
+async fn eventually(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + limit;
+    while !condition() {
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    true
+}
+
+#[tokio::test]
+async fn a_key_the_issuer_removed_stops_verifying_after_the_background_refresh() {
+    let (issuer, clock) = common::issuer_with_clock().await;
+    let verifier = issuer
+        .verifier_builder()
+        .jwks_refresh_interval(Duration::from_secs(600))
+        .build()
+        .expect("builds");
+    let old_kid = issuer.active_kid();
+    let old = issuer.access_token().expires_in_secs(7200).build();
+    verifier.verify_access(&old).await.expect("valid");
+    assert_eq!(issuer.jwks_requests(), 1);
+
+    // the issuer rotates and drops the old key; no request brings an unknown `kid`
+    let new_kid = issuer.rotate_key();
+    issuer.retire_key(&old_kid);
+    assert!(
+        verify_now(&verifier, &old, ExpectedUse::Access).is_some_and(|r| r.is_ok()),
+        "still trusted before the refresh"
+    );
+
+    clock.advance(Duration::from_secs(600));
+    assert!(
+        eventually(Duration::from_secs(10), || issuer.jwks_requests() == 2).await,
+        "refetched in the background once the interval passed"
+    );
+    assert!(
+        matches!(
+            verify_now(&verifier, &old, ExpectedUse::Access),
+            Some(Err(VerifyError::UnknownKey { ref kid })) if *kid == old_kid
+        ),
+        "the removed key stopped verifying, its cached token too"
+    );
+    assert!(verifier.has_cached_key(&issuer.issuer(), &new_kid));
+    verifier
+        .verify_access(&issuer.access_token().build())
+        .await
+        .expect("the new key verifies without another fetch");
+    assert_eq!(issuer.jwks_requests(), 2);
+}
+
+#[tokio::test]
+async fn a_failed_background_refresh_keeps_the_keys_and_retries() {
+    let (issuer, clock) = common::issuer_with_clock().await;
+    let verifier = issuer.verifier_builder().build().expect("builds");
+    let token = issuer.access_token().expires_in_secs(3 * 3600).build();
+    verifier.prefetch().await.expect("keys");
+    assert_eq!(issuer.jwks_requests(), 1);
+
+    issuer.set_jwks_mode(JwksMode::Fail);
+    clock.advance(sanctum_core::verify::DEFAULT_JWKS_REFRESH_INTERVAL);
+    assert!(eventually(Duration::from_secs(10), || issuer.jwks_requests() == 2).await);
+    verifier
+        .verify_access(&token)
+        .await
+        .expect("the last good keys still verify");
+    // retried after the backoff (1 s), not the full interval
+    clock.advance(Duration::from_secs(1));
+    assert!(eventually(Duration::from_secs(10), || issuer.jwks_requests() == 3).await);
+}

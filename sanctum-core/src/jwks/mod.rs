@@ -15,14 +15,19 @@
 //!   mutex and find the keys the first one fetched);
 //! - a failed fetch keeps the last good keys and is reported as "keys unavailable";
 //! - a refetch that drops a key (or replaces it under the same `kid`) retires it at once, for
-//!   cached verifications too: each key set has a generation, bumped on every change.
+//!   cached verifications too: each key set has a generation, bumped on every change;
+//! - once a JWKS has been fetched, a background task refetches it every refresh interval
+//!   (default 1 h), so a key the issuer removed stops verifying without waiting for an unknown
+//!   `kid` or a restart. The task wakes once a second to compare the clock's monotonic time
+//!   with the due time (so an injected clock drives it), shares the fetch lock with requests,
+//!   and stops when the verifier is dropped; requests never wait for it.
 
 mod fetch;
 mod key;
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock, Weak};
 use std::time::Duration;
 
 pub(crate) use fetch::Fetcher;
@@ -33,6 +38,9 @@ use crate::error::{VerifyError, clip};
 
 /// The first wait after a failed fetch; it doubles with each failure in a row, up to the cooldown.
 const FIRST_BACKOFF: Duration = Duration::from_secs(1);
+
+/// How often the background refresh task looks at the clock.
+const REFRESH_TICK: Duration = Duration::from_secs(1);
 
 /// Keys of one JWKS URL.
 pub(crate) struct Jwks {
@@ -47,6 +55,12 @@ pub(crate) struct Jwks {
     last_error: RwLock<Option<Arc<str>>>,
     fetch: tokio::sync::Mutex<FetchState>,
     cooldown: Duration,
+    /// How often the keys are refetched in the background (`None`: a fixed key set).
+    refresh_every: Option<Duration>,
+    /// Monotonic milliseconds from which the background task refetches (0: not yet fetched).
+    refresh_at_ms: AtomicU64,
+    /// Whether the background refresh task runs.
+    refresher: AtomicBool,
     clock: Arc<dyn Clock>,
 }
 
@@ -67,11 +81,12 @@ fn backoff(failures: u32, cooldown: Duration) -> Duration {
 }
 
 impl Jwks {
-    /// Keys fetched from `url` on demand.
+    /// Keys fetched from `url` on demand, and again every `refresh_every` in the background.
     pub(crate) fn remote(
         url: String,
         fetcher: Fetcher,
         cooldown: Duration,
+        refresh_every: Duration,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
@@ -83,6 +98,9 @@ impl Jwks {
             last_error: RwLock::new(None),
             fetch: tokio::sync::Mutex::new(FetchState::default()),
             cooldown,
+            refresh_every: Some(refresh_every),
+            refresh_at_ms: AtomicU64::new(0),
+            refresher: AtomicBool::new(false),
             clock,
         }
     }
@@ -98,6 +116,9 @@ impl Jwks {
             last_error: RwLock::new(None),
             fetch: tokio::sync::Mutex::new(FetchState::default()),
             cooldown: Duration::ZERO,
+            refresh_every: None,
+            refresh_at_ms: AtomicU64::new(0),
+            refresher: AtomicBool::new(false),
             clock,
         }
     }
@@ -176,6 +197,7 @@ impl Jwks {
         if let Some(refusal) = self.refusal_while_waiting(kid) {
             return Err(refusal);
         }
+        self.start_refresher();
         match tokio::runtime::Handle::try_current() {
             Ok(runtime) => {
                 let this = Arc::clone(self);
@@ -214,12 +236,56 @@ impl Jwks {
     }
 
     /// Fetches now, whatever the cooldown (used by `prefetch`). Fixed key sets do nothing.
-    pub(crate) async fn refresh(&self) -> Result<(), VerifyError> {
+    pub(crate) async fn refresh(self: &Arc<Self>) -> Result<(), VerifyError> {
         let Some(fetcher) = &self.fetcher else {
             return Ok(());
         };
+        self.start_refresher();
         let mut state = self.fetch.lock().await;
         self.fetch_locked(fetcher, &mut state).await
+    }
+
+    /// Starts the background refresh task, once, when there is a Tokio runtime to run it.
+    /// Called on the paths that fetch (never on the hot path).
+    fn start_refresher(self: &Arc<Self>) {
+        let Some(every) = self.refresh_every else {
+            return;
+        };
+        if self.refresher.load(Ordering::Acquire) {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        if self.refresher.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        tracing::debug!(url = %self.url, every_secs = every.as_secs(), "JWKS background refresh started");
+        runtime.spawn(refresh_loop(Arc::downgrade(self)));
+    }
+
+    /// Whether the background task should fetch now: the refresh interval has passed since the
+    /// last successful fetch, or the backoff since the last failed one. Never before the first
+    /// fetch (requests and `prefetch` make that one).
+    fn refresh_due(&self) -> bool {
+        let at = self.refresh_at_ms.load(Ordering::Acquire);
+        at != 0 && millis(self.clock.monotonic()) >= at
+    }
+
+    /// One background refresh, when due (checked again under the fetch lock, so a fetch a
+    /// request just made is not repeated).
+    async fn refresh_if_due(&self) {
+        let Some(fetcher) = &self.fetcher else {
+            return;
+        };
+        if !self.refresh_due() {
+            return;
+        }
+        let mut state = self.fetch.lock().await;
+        if self.refresh_due() {
+            // a failure is logged and keeps the last good keys; the next try follows the backoff
+            let _ = self.fetch_locked(fetcher, &mut state).await;
+        }
     }
 
     async fn fetch_locked(
@@ -237,8 +303,16 @@ impl Jwks {
                 state.failures = 0;
                 self.set_last_error(None);
                 self.install(keys);
-                self.retry_at_ms
-                    .store(millis(started + self.cooldown).max(1), Ordering::Release);
+                self.retry_at_ms.store(
+                    millis(started.saturating_add(self.cooldown)).max(1),
+                    Ordering::Release,
+                );
+                if let Some(every) = self.refresh_every {
+                    self.refresh_at_ms.store(
+                        millis(started.saturating_add(every)).max(1),
+                        Ordering::Release,
+                    );
+                }
                 Ok(())
             }
             Err(reason) => {
@@ -252,8 +326,11 @@ impl Jwks {
                 );
                 self.set_last_error(Some(Arc::from(reason.as_str())));
                 let finished = self.clock.monotonic();
-                self.retry_at_ms
-                    .store(millis(finished + wait).max(1), Ordering::Release);
+                let retry_at = millis(finished.saturating_add(wait)).max(1);
+                self.retry_at_ms.store(retry_at, Ordering::Release);
+                if self.refresh_every.is_some() {
+                    self.refresh_at_ms.store(retry_at, Ordering::Release);
+                }
                 Err(VerifyError::KeysUnavailable {
                     url: self.url.clone(),
                     reason,
@@ -311,7 +388,18 @@ impl fmt::Debug for Jwks {
             .field("keys", &self.len())
             .field("generation", &self.generation())
             .field("cooldown", &self.cooldown)
+            .field("refresh_every", &self.refresh_every)
             .finish()
+    }
+}
+
+/// The background refresh task of one JWKS: wakes every [`REFRESH_TICK`], refetches when
+/// due, ends once the verifier (the last strong reference) is gone.
+async fn refresh_loop(jwks: Weak<Jwks>) {
+    loop {
+        tokio::time::sleep(REFRESH_TICK).await;
+        let Some(jwks) = jwks.upgrade() else { return };
+        jwks.refresh_if_due().await;
     }
 }
 

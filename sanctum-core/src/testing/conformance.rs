@@ -356,13 +356,15 @@ impl ConformanceEnv {
             .await?;
         keys_down_issuer.set_jwks_mode(JwksMode::Fail);
 
+        // its own clock, moved past the JWKS cooldown so the verifier may refetch at once
+        let retiring_clock = crate::ManualClock::starting_now();
         let retiring_issuer = TestIssuer::builder()
             .pool_id("us-east-1_SanctumRetire")
+            .clock(retiring_clock.clone())
             .start()
             .await?;
         let retiring_verifier = retiring_issuer
             .verifier_builder()
-            .jwks_cooldown(Duration::ZERO)
             .build()
             .map_err(std::io::Error::other)?;
         let retired_token = retiring_issuer.access_token().username("rex").build();
@@ -373,6 +375,7 @@ impl ConformanceEnv {
         let old_kid = retiring_issuer.active_kid();
         retiring_issuer.rotate_key();
         retiring_issuer.retire_key(&old_kid);
+        retiring_clock.advance(crate::verify::DEFAULT_JWKS_COOLDOWN);
         // a token of the new key makes the verifier refetch: the old key is gone
         retiring_verifier
             .verify_access(&retiring_issuer.access_token().build())

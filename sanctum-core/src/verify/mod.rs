@@ -9,7 +9,9 @@
 //! 4. the key for `kid` in that issuer's **current** key set (fetched on demand: once per
 //!    unknown `kid`, at most once per [cooldown](VerifierBuilder::jwks_cooldown), a failed
 //!    fetch retried after a backoff of 1 s doubling up to the cooldown, concurrent requests
-//!    sharing one fetch, the last good keys kept), and its own `alg`, when stated, RS256 —
+//!    sharing one fetch, the last good keys kept, all of them refetched in the background every
+//!    [refresh interval](VerifierBuilder::jwks_refresh_interval)), and its own `alg`, when
+//!    stated, RS256 —
 //!    on a verified-token cache hit too: a key dropped by a refetch stops verifying at once;
 //! 5. the signature;
 //! 6. `exp` in the future, `nbf`/`iat` not in the future, with the [leeway](VerifierBuilder::leeway);
@@ -64,6 +66,11 @@ fn logged(
 pub const DEFAULT_MAX_TOKEN_SIZE: usize = 8 * 1024;
 /// Default minimum time between two JWKS fetches for an unknown `kid`: 10 s.
 pub const DEFAULT_JWKS_COOLDOWN: Duration = Duration::from_secs(10);
+/// Shortest [`jwks_cooldown`](VerifierBuilder::jwks_cooldown) accepted: 1 s. Below it, a
+/// stream of tokens with made-up `kid`s would turn into a stream of JWKS fetches.
+pub const MIN_JWKS_COOLDOWN: Duration = Duration::from_secs(1);
+/// Default interval of the background JWKS refresh: 1 h.
+pub const DEFAULT_JWKS_REFRESH_INTERVAL: Duration = Duration::from_secs(3600);
 /// Default JWKS fetch timeout: 5 s.
 pub const DEFAULT_JWKS_TIMEOUT: Duration = Duration::from_secs(5);
 /// Default number of verified tokens kept: 10 000.
@@ -483,6 +490,7 @@ pub struct VerifierBuilder {
     leeway: Duration,
     max_token_size: usize,
     jwks_cooldown: Duration,
+    jwks_refresh_interval: Duration,
     jwks_timeout: Duration,
     cache_capacity: u64,
     token_cache: bool,
@@ -499,6 +507,7 @@ impl Default for VerifierBuilder {
             leeway: Duration::ZERO,
             max_token_size: DEFAULT_MAX_TOKEN_SIZE,
             jwks_cooldown: DEFAULT_JWKS_COOLDOWN,
+            jwks_refresh_interval: DEFAULT_JWKS_REFRESH_INTERVAL,
             jwks_timeout: DEFAULT_JWKS_TIMEOUT,
             cache_capacity: DEFAULT_CACHE_CAPACITY,
             token_cache: true,
@@ -527,9 +536,46 @@ impl VerifierBuilder {
         self
     }
 
-    /// Minimum time between two JWKS fetches triggered by unknown `kid`s (default 10 s).
+    /// Minimum time between two JWKS fetches triggered by unknown `kid`s (default 10 s, at
+    /// least [`MIN_JWKS_COOLDOWN`], 1 s: [`build`](Self::build) refuses less).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sanctum_core::{UserPool, Verifier};
+    ///
+    /// let verifier = Verifier::builder()
+    ///     .pool(UserPool::new("us-east-1_AbC123xyz").client_id("4a1b2c3d4e5f"))
+    ///     .jwks_cooldown(Duration::from_secs(30))
+    ///     .build()?;
+    /// # let _ = verifier;
+    /// # Ok::<(), sanctum_core::ConfigError>(())
+    /// ```
     pub fn jwks_cooldown(mut self, cooldown: Duration) -> Self {
         self.jwks_cooldown = cooldown;
+        self
+    }
+
+    /// How often each issuer's keys are refetched in the background (default 1 h, at least
+    /// [`MIN_JWKS_COOLDOWN`]), so a key the issuer stopped publishing stops verifying, cached
+    /// tokens included, without a restart. The task starts with the first fetch (a request, or
+    /// [`Verifier::prefetch`]) on a Tokio runtime, wakes once a second to read the
+    /// [clock](Self::clock), and ends with the verifier; a failed refresh keeps the last good
+    /// keys and is retried after the fetch backoff. Requests never wait for it, and a fixed
+    /// JWKS document is never refetched.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sanctum_core::{UserPool, Verifier};
+    ///
+    /// let verifier = Verifier::builder()
+    ///     .pool(UserPool::new("us-east-1_AbC123xyz").client_id("4a1b2c3d4e5f"))
+    ///     .jwks_refresh_interval(Duration::from_secs(15 * 60))
+    ///     .build()?;
+    /// # let _ = verifier;
+    /// # Ok::<(), sanctum_core::ConfigError>(())
+    /// ```
+    pub fn jwks_refresh_interval(mut self, interval: Duration) -> Self {
+        self.jwks_refresh_interval = interval;
         self
     }
 
@@ -639,6 +685,18 @@ impl VerifierBuilder {
                 reason: "must be above zero",
             });
         }
+        if self.jwks_cooldown < MIN_JWKS_COOLDOWN {
+            return Err(ConfigError::InvalidSetting {
+                what: "jwks_cooldown",
+                reason: "must be at least 1 s (MIN_JWKS_COOLDOWN)",
+            });
+        }
+        if self.jwks_refresh_interval < MIN_JWKS_COOLDOWN {
+            return Err(ConfigError::InvalidSetting {
+                what: "jwks_refresh_interval",
+                reason: "must be at least 1 s",
+            });
+        }
         if self.jwks_timeout.is_zero() {
             return Err(ConfigError::InvalidSetting {
                 what: "jwks_timeout",
@@ -709,6 +767,7 @@ impl VerifierBuilder {
                                 spec.jwks_url,
                                 fetcher.clone(),
                                 self.jwks_cooldown,
+                                self.jwks_refresh_interval,
                                 Arc::clone(&self.clock),
                             ))
                         }))
@@ -753,6 +812,7 @@ impl fmt::Debug for VerifierBuilder {
             .field("leeway", &self.leeway)
             .field("max_token_size", &self.max_token_size)
             .field("jwks_cooldown", &self.jwks_cooldown)
+            .field("jwks_refresh_interval", &self.jwks_refresh_interval)
             .field("jwks_timeout", &self.jwks_timeout)
             .field("cache_capacity", &self.cache_capacity)
             .field("token_cache", &self.token_cache)
