@@ -374,7 +374,7 @@ pub(crate) fn is_valid_pool_id(pool_id: &str) -> bool {
 }
 
 /// Cognito app client ids are 1–128 word characters (`[\w+]+`).
-fn is_valid_client_id(id: &str) -> bool {
+pub(crate) fn is_valid_client_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 128
         && id
@@ -382,7 +382,7 @@ fn is_valid_client_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'+')
 }
 
-fn check_url(what: &'static str, value: &str) -> Result<(), ConfigError> {
+pub(crate) fn check_url(what: &'static str, value: &str) -> Result<(), ConfigError> {
     let ok = (value.starts_with("https://") || value.starts_with("http://"))
         && reqwest::Url::parse(value).is_ok_and(|u| u.host_str().is_some_and(|h| !h.is_empty()));
     if ok {

@@ -26,6 +26,7 @@
 //! | feature | default | what it adds |
 //! |---|---|---|
 //! | `cognito` | no | `SanctumClient`: sign-in flows, users, groups, MFA through the AWS SDK |
+//! | `managed-login` | no | `login::ManagedLogin`: browser sign-in through Cognito's managed login (authorization code + PKCE, ID token and `nonce` verified, refresh, revoke, logout URL); reqwest only, no AWS SDK |
 //! | `test-util` | no | [`testing`]: an in-process token issuer with a loopback JWKS server, and the adapters' conformance table |
 //! | `redis` | no | `revocation::RedisRevocations`: revocations shared across instances through Redis |
 //!
@@ -46,6 +47,8 @@
 //! - [`error`] — [`ConfigError`] and [`VerifyError`] ([`AccessError`] adds the requirement);
 //! - `cognito` — `SanctumClient`: sign-in flows, users, groups, MFA; `Session` (tokens that
 //!   refresh themselves) and `ClientCredentials` (machine-to-machine tokens) (feature `cognito`);
+//! - `login` — `ManagedLogin`: browser sign-in through Cognito's managed login (feature
+//!   `managed-login`);
 //! - `testing` — the test kit (feature `test-util`).
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -70,6 +73,8 @@ pub mod verify;
 
 #[cfg(feature = "cognito")]
 pub mod cognito;
+#[cfg(feature = "managed-login")]
+pub mod login;
 #[cfg(feature = "test-util")]
 pub mod testing;
 

@@ -105,6 +105,9 @@ struct Inner {
     max_token_size: usize,
     clock: Arc<dyn Clock>,
     cache: Option<TokenCache>,
+    /// The JWKS fetches' HTTP client, shared with the managed login.
+    #[cfg(feature = "managed-login")]
+    http: Option<reqwest::Client>,
 }
 
 /// One accepted `iss`: its pool and its keys.
@@ -460,6 +463,18 @@ impl Verifier {
         self.inner.pools.iter()
     }
 
+    /// The verifier's clock, for what shares it (the managed login).
+    #[cfg(feature = "managed-login")]
+    pub(crate) fn clock(&self) -> &Arc<dyn Clock> {
+        &self.inner.clock
+    }
+
+    /// The HTTP client of the JWKS fetches (none with fixed JWKS documents only).
+    #[cfg(feature = "managed-login")]
+    pub(crate) fn http_client(&self) -> Option<&reqwest::Client> {
+        self.inner.http.as_ref()
+    }
+
     /// How many verified tokens are cached now (0 when the cache is off).
     #[must_use]
     pub fn cached_tokens(&self) -> u64 {
@@ -726,18 +741,20 @@ impl VerifierBuilder {
             }
         }
         let needs_client = self.pools.iter().any(|p| p.jwks_document.is_none());
-        let fetcher = match (needs_client, self.http_client) {
+        let http = match (needs_client, self.http_client) {
             (false, _) => None,
-            (true, Some(client)) => Some(Fetcher::new(client, self.jwks_timeout)),
-            (true, None) => Some(Fetcher::new(
+            (true, Some(client)) => Some(client),
+            (true, None) => Some(
                 reqwest::Client::builder()
                     .user_agent(concat!("sanctum/", env!("CARGO_PKG_VERSION")))
                     .connect_timeout(self.jwks_timeout)
                     .build()
                     .map_err(ConfigError::HttpClient)?,
-                self.jwks_timeout,
-            )),
+            ),
         };
+        let fetcher = http
+            .as_ref()
+            .map(|client| Fetcher::new(client.clone(), self.jwks_timeout));
         let mut by_url: HashMap<String, Arc<Jwks>> = HashMap::new();
         let mut issuers = Vec::new();
         for (pool_index, config) in self.pools.iter().enumerate() {
@@ -800,6 +817,8 @@ impl VerifierBuilder {
                 cache: self
                     .token_cache
                     .then(|| TokenCache::new(self.cache_capacity)),
+                #[cfg(feature = "managed-login")]
+                http,
             }),
         })
     }
