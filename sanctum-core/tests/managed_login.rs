@@ -222,7 +222,7 @@ async fn the_callback_exchanges_the_code_with_the_verifier_of_the_challenge() {
         .reply(200, &s.tokens_for(&q["nonce"], Some("refresh-1")));
 
     let signed_in = login
-        .finish(&start.pending, &callback(&q["state"]))
+        .finish(start.pending.clone(), &callback(&q["state"]))
         .await
         .expect("signs in");
     assert_eq!(signed_in.claims.username(), Some("alice"));
@@ -317,14 +317,14 @@ async fn a_forged_state_or_an_old_pending_sign_in_is_refused_before_any_request(
     let forged = login.authorize().build().expect("builds");
     assert!(matches!(
         login
-            .finish(&start.pending, &callback(forged.pending.state()))
+            .finish(start.pending.clone(), &callback(forged.pending.state()))
             .await,
         Err(LoginError::StateMismatch)
     ));
     s.clock.advance(Duration::from_secs(601));
     assert!(matches!(
         login
-            .finish(&start.pending, &callback(start.pending.state()))
+            .finish(start.pending.clone(), &callback(start.pending.state()))
             .await,
         Err(LoginError::PendingExpired {
             age_secs: 601,
@@ -340,7 +340,7 @@ async fn an_id_token_of_another_sign_in_or_a_swapped_access_token_is_refused() {
     let login = s.login();
     let start = login.authorize().build().expect("builds");
     let back = callback(start.pending.state());
-    let finish = || login.finish(&start.pending, &back);
+    let finish = || login.finish(start.pending.clone(), &back);
 
     // the nonce of another attempt
     s.endpoint.reply(200, &s.tokens_for("another-nonce", None));
@@ -438,7 +438,7 @@ async fn an_id_token_of_another_client_of_the_pool_is_refused() {
     );
     s.endpoint.reply(200, &answer);
     assert!(matches!(
-        login.finish(&start.pending, &callback(start.pending.state())).await,
+        login.finish(start.pending.clone(), &callback(start.pending.state())).await,
         Err(LoginError::IdToken(VerifyError::ClientMismatch { client_id })) if client_id == "otherclient"
     ));
 }
@@ -463,7 +463,7 @@ async fn the_token_endpoints_error_answers_are_typed() {
             &json!({"error": name, "error_description": "described"}),
         );
         match login
-            .finish(&start.pending, &callback(start.pending.state()))
+            .finish(start.pending.clone(), &callback(start.pending.state()))
             .await
         {
             Err(LoginError::OAuth(err)) => {

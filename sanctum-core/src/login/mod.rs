@@ -56,7 +56,7 @@
 //! // GET /callback?code=...&state=...: take the pending sign-in back (once) and finish
 //! # let query = "";
 //! let pending: PendingLogin = serde_json::from_str(&kept)?;
-//! let signed_in = login.finish(&pending, &Callback::from_query(query)?).await?;
+//! let signed_in = login.finish(pending, &Callback::from_query(query)?).await?;
 //! println!(
 //!     "{} signed in, groups {:?}",
 //!     signed_in.claims.username().unwrap_or("?"),
@@ -362,7 +362,8 @@ impl ManagedLogin {
     /// Finishes a sign-in at the callback: checks that `pending` is recent and that the
     /// callback's `state` is its own (constant time), exchanges the code for tokens with the
     /// PKCE verifier, and verifies the ID token (the verifier's checks, then `nonce` and
-    /// `at_hash`). Consume `pending` whatever the outcome: it is good for one callback.
+    /// `at_hash`). `pending` is consumed whatever the outcome: it is good for one callback
+    /// (remove it from its cookie or store too).
     ///
     /// # Errors
     /// [`LoginError::PendingExpired`], [`LoginError::StateMismatch`] (before any request);
@@ -372,7 +373,7 @@ impl ManagedLogin {
     /// [`LoginError::Unavailable`], [`LoginError::BadResponse`].
     pub async fn finish(
         &self,
-        pending: &PendingLogin,
+        pending: PendingLogin,
         callback: &Callback,
     ) -> Result<SignedIn, LoginError> {
         let inner = &*self.inner;

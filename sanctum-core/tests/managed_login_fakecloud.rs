@@ -1,0 +1,368 @@
+//! The managed-login client end to end against fakecloud's managed login on 127.0.0.1: the
+//! browser's visit to `/oauth2/authorize` (fakecloud takes `username`/`password` in the query
+//! instead of its HTML form and redirects to the callback with a single-use `code`), the code
+//! exchange with PKCE, the ID token verified with its `nonce`, refresh (with and without
+//! rotation), revoke; and the refusals: a wrong PKCE verifier, a reused code, a forged `state`,
+//! a wrong `nonce`, a wrong password and a scope the client may not have.
+//!
+//! fakecloud 0.51's quirks, probed here: see `FAKECLOUD QUIRKS` below.
+
+mod cognito_support;
+
+use std::sync::Arc;
+
+use cognito_support::{PASSWORD, unique};
+use sanctum_core::login::{
+    AuthorizeRedirect, Callback, ClientAuth, Endpoint, LoginDomain, LoginError, ManagedLogin,
+    OAuthErrorCode, PendingLogin,
+};
+use sanctum_core::testing::fakecloud::{FakecloudPoolOptions, FakecloudServer};
+use sanctum_core::{UserPool, Verifier};
+use serde_json::{Value, json};
+
+// FAKECLOUD QUIRKS (0.51.0, probed by these tests):
+// - `/oauth2/authorize` signs in from `username` and `password` in the query (a test-only
+//   shortcut of its HTML form) and answers 302 to `{callback}?code=...&state=...`; a wrong
+//   password is `error=access_denied`, a scope the client lacks `error=invalid_scope`, both
+//   with the `state`, without `error_description`.
+// - ID tokens from the code carry the authorize request's `nonce` but no `at_hash`.
+// - `/oauth2/revoke` reads the client's secret from the form body only (`client_secret`), not
+//   from HTTP Basic as Cognito documents: a confidential client revokes with
+//   `ClientAuth::Post` there.
+// - It has no `/logout` page.
+
+const CALLBACK: &str = "https://app.example.com/callback";
+const LOGOUT: &str = "https://app.example.com/";
+
+/// A pool with one user (`PASSWORD`) and an app client for managed login.
+struct Fixture {
+    fakecloud: Arc<FakecloudServer>,
+    pool_id: String,
+    client_id: String,
+    client_secret: Option<String>,
+    username: String,
+}
+
+async fn fixture(secret: bool, rotation: bool) -> Fixture {
+    let fakecloud = FakecloudServer::shared();
+    let pool = fakecloud
+        .create_pool_with(FakecloudPoolOptions::new())
+        .await
+        .expect("fakecloud creates a pool");
+    let mut request = json!({
+        "UserPoolId": pool.pool_id,
+        "ClientName": "managed-login",
+        "GenerateSecret": secret,
+        "ExplicitAuthFlows": ["ALLOW_REFRESH_TOKEN_AUTH"],
+        "AllowedOAuthFlowsUserPoolClient": true,
+        "AllowedOAuthFlows": ["code"],
+        "AllowedOAuthScopes": ["openid", "email", "profile"],
+        "CallbackURLs": [CALLBACK],
+        "LogoutURLs": [LOGOUT],
+        "SupportedIdentityProviders": ["COGNITO"],
+    });
+    if rotation {
+        request["RefreshTokenRotation"] =
+            json!({"Feature": "ENABLED", "RetryGracePeriodSeconds": 0});
+    }
+    let client = fakecloud
+        .call("CreateUserPoolClient", request)
+        .await
+        .expect("fakecloud creates the app client");
+    let text = |pointer: &str| {
+        client
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let username = unique("browser-user-");
+    fakecloud
+        .call(
+            "AdminCreateUser",
+            json!({
+                "UserPoolId": pool.pool_id, "Username": username, "MessageAction": "SUPPRESS",
+                "UserAttributes": [{"Name": "email", "Value": format!("{username}@example.com")}],
+            }),
+        )
+        .await
+        .expect("user");
+    fakecloud
+        .call(
+            "AdminSetUserPassword",
+            json!({"UserPoolId": pool.pool_id, "Username": username, "Password": PASSWORD, "Permanent": true}),
+        )
+        .await
+        .expect("password");
+    Fixture {
+        pool_id: pool.pool_id,
+        client_id: text("/UserPoolClient/ClientId").expect("client id"),
+        client_secret: text("/UserPoolClient/ClientSecret"),
+        username,
+        fakecloud,
+    }
+}
+
+impl Fixture {
+    fn verifier(&self) -> Verifier {
+        Verifier::builder()
+            .pool(
+                UserPool::new(&self.pool_id)
+                    .client_id(&self.client_id)
+                    .with_jwks_url(self.fakecloud.jwks_url(&self.pool_id)),
+            )
+            .build()
+            .expect("verifier")
+    }
+
+    fn login_with(&self, auth: ClientAuth) -> ManagedLogin {
+        let mut builder = ManagedLogin::builder(
+            LoginDomain::url(self.fakecloud.endpoint()),
+            &self.client_id,
+            CALLBACK,
+        )
+        .scopes(["openid", "email"])
+        .logout_uri(LOGOUT)
+        .client_auth(auth);
+        if let Some(secret) = &self.client_secret {
+            builder = builder.client_secret(secret);
+        }
+        builder.build(&self.verifier()).expect("login")
+    }
+
+    fn login(&self) -> ManagedLogin {
+        self.login_with(ClientAuth::Basic)
+    }
+}
+
+/// What the browser does at the authorize URL: signs in (fakecloud's query shortcut for its
+/// form) and follows nothing; the `Location` of the redirect, whose query is the callback's.
+async fn visit(url: &str, username: &str, password: &str) -> String {
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("username", username)
+        .append_pair("password", password)
+        .finish();
+    let response = browser
+        .get(format!("{url}&{query}"))
+        .send()
+        .await
+        .expect("fakecloud answers");
+    assert_eq!(response.status().as_u16(), 302, "{response:?}");
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .expect("a Location")
+        .to_owned();
+    let (target, query) = location.split_once('?').expect("a query");
+    assert_eq!(target, CALLBACK);
+    query.to_owned()
+}
+
+async fn sign_in_at(fixture: &Fixture, start: &AuthorizeRedirect) -> Callback {
+    let query = visit(&start.url, &fixture.username, PASSWORD).await;
+    Callback::from_query(&query).expect("a code and the state")
+}
+
+/// `pending` with one of its (private) fields replaced, as a tampered cookie would be.
+fn tampered(pending: &PendingLogin, field: &str, value: &str) -> PendingLogin {
+    let mut json = serde_json::to_value(pending).expect("serializes");
+    json[field] = json!(value);
+    serde_json::from_value(json).expect("deserializes")
+}
+
+fn is_oauth(result: &Result<impl std::fmt::Debug, LoginError>, code: &OAuthErrorCode) -> bool {
+    matches!(result, Err(LoginError::OAuth(err)) if &err.code == code)
+}
+
+#[tokio::test]
+async fn a_browser_signs_in_refreshes_and_the_revoked_refresh_token_stops_working() {
+    let f = fixture(false, false).await;
+    let login = f.login();
+    let start = login.authorize().build().expect("authorize URL");
+    let callback = sign_in_at(&f, &start).await;
+    assert_eq!(callback.state(), start.pending.state());
+
+    let signed_in = login
+        .finish(start.pending.clone(), &callback)
+        .await
+        .expect("signs in");
+    assert_eq!(signed_in.claims.username(), Some(f.username.as_str()));
+    assert_eq!(signed_in.claims.client_id(), f.client_id);
+    let email = format!("{}@example.com", f.username);
+    assert_eq!(signed_in.claims.email(), Some(email.as_str()));
+    // the access token is a Cognito access token of this client, with the scopes asked for
+    let access = f
+        .verifier()
+        .verify_access(signed_in.tokens.access_token.secret())
+        .await
+        .expect("a valid access token");
+    assert_eq!(access.sub(), signed_in.claims.sub());
+    assert!(access.has_scope("openid") && access.has_scope("email"));
+    let refresh_token = signed_in
+        .tokens
+        .refresh_token
+        .clone()
+        .expect("a refresh token");
+
+    // without rotation the refresh token is kept
+    let refreshed = login.refresh(&refresh_token).await.expect("refreshes");
+    assert_eq!(
+        refreshed.tokens.refresh_token.as_ref(),
+        Some(&refresh_token)
+    );
+    assert_eq!(refreshed.claims.sub(), signed_in.claims.sub());
+    assert_ne!(refreshed.tokens.access_token, signed_in.tokens.access_token);
+
+    login.revoke(&refresh_token).await.expect("revokes");
+    let after = login.refresh(&refresh_token).await;
+    assert!(is_oauth(&after, &OAuthErrorCode::InvalidGrant), "{after:?}");
+}
+
+#[tokio::test]
+async fn a_confidential_client_signs_in_and_takes_the_rotated_refresh_token() {
+    let f = fixture(true, true).await;
+    assert!(f.client_secret.is_some());
+    let login = f.login();
+    let start = login.authorize().build().expect("authorize URL");
+    let callback = sign_in_at(&f, &start).await;
+    let signed_in = login
+        .finish(start.pending.clone(), &callback)
+        .await
+        .expect("signs in");
+    let first = signed_in.tokens.refresh_token.expect("a refresh token");
+
+    let rotated = login.refresh(&first).await.expect("refreshes");
+    let second = rotated.tokens.refresh_token.expect("a refresh token");
+    assert_ne!(second, first, "rotation hands out a new refresh token");
+    let old = login.refresh(&first).await;
+    assert!(is_oauth(&old, &OAuthErrorCode::InvalidGrant), "{old:?}");
+
+    // a wrong secret is invalid_client
+    let wrong = ManagedLogin::builder(
+        LoginDomain::url(f.fakecloud.endpoint()),
+        &f.client_id,
+        CALLBACK,
+    )
+    .client_secret("not-the-secret")
+    .build(&f.verifier())
+    .expect("login");
+    let refused = wrong.refresh(&second).await;
+    assert!(
+        is_oauth(&refused, &OAuthErrorCode::InvalidClient),
+        "{refused:?}"
+    );
+    assert!(matches!(&refused, Err(LoginError::OAuth(err)) if err.status == Some(401)));
+
+    // fakecloud's revoke reads the secret from the body only (see the quirks)
+    let posting = f.login_with(ClientAuth::Post);
+    posting.revoke(&second).await.expect("revokes");
+    let after = posting.refresh(&second).await;
+    assert!(is_oauth(&after, &OAuthErrorCode::InvalidGrant), "{after:?}");
+}
+
+#[tokio::test]
+async fn a_wrong_pkce_verifier_or_a_reused_code_is_invalid_grant() {
+    let f = fixture(false, false).await;
+    let login = f.login();
+
+    // the code of one attempt with the verifier of another
+    let start = login.authorize().build().expect("authorize URL");
+    let other = login.authorize().build().expect("authorize URL");
+    let callback = sign_in_at(&f, &start).await;
+    let other_verifier = serde_json::to_value(&other.pending).expect("serializes")["code_verifier"]
+        .as_str()
+        .expect("a verifier")
+        .to_owned();
+    let wrong = tampered(&start.pending, "code_verifier", &other_verifier);
+    let refused = login.finish(wrong, &callback).await;
+    assert!(
+        is_oauth(&refused, &OAuthErrorCode::InvalidGrant),
+        "{refused:?}"
+    );
+
+    // a code is good once
+    let start = login.authorize().build().expect("authorize URL");
+    let callback = sign_in_at(&f, &start).await;
+    login
+        .finish(start.pending.clone(), &callback)
+        .await
+        .expect("signs in");
+    let again = login.finish(start.pending.clone(), &callback).await;
+    assert!(is_oauth(&again, &OAuthErrorCode::InvalidGrant), "{again:?}");
+    assert!(
+        matches!(&again, Err(LoginError::OAuth(err)) if err.endpoint == Endpoint::Token && err.status == Some(400))
+    );
+}
+
+#[tokio::test]
+async fn a_forged_state_is_refused_without_spending_the_code_and_a_wrong_nonce_after_it() {
+    let f = fixture(false, false).await;
+    let login = f.login();
+    let start = login.authorize().build().expect("authorize URL");
+    let callback = sign_in_at(&f, &start).await;
+
+    // another browser's pending sign-in: refused before the code is sent
+    let other = login.authorize().build().expect("authorize URL");
+    let forged = login.finish(other.pending.clone(), &callback).await;
+    assert!(
+        matches!(forged, Err(LoginError::StateMismatch)),
+        "{forged:?}"
+    );
+
+    // a pending sign-in whose nonce is not the one the ID token carries
+    let wrong_nonce = tampered(&start.pending, "nonce", "not-the-nonce");
+    let refused = login.finish(wrong_nonce, &callback).await;
+    assert!(
+        matches!(refused, Err(LoginError::NonceMismatch)),
+        "{refused:?}"
+    );
+
+    // the code was spent by the exchange the nonce check refused
+    let again = login.finish(start.pending.clone(), &callback).await;
+    assert!(is_oauth(&again, &OAuthErrorCode::InvalidGrant), "{again:?}");
+
+    // the forged-state attempt did not spend its own code: a fresh sign-in works
+    let start = login.authorize().build().expect("authorize URL");
+    let callback = sign_in_at(&f, &start).await;
+    let forged = login.finish(other.pending.clone(), &callback).await;
+    assert!(matches!(forged, Err(LoginError::StateMismatch)));
+    login
+        .finish(start.pending.clone(), &callback)
+        .await
+        .expect("the code still works");
+}
+
+#[tokio::test]
+async fn cognitos_error_redirects_are_typed_errors_of_the_callback() {
+    let f = fixture(false, false).await;
+    let login = f.login();
+
+    let start = login.authorize().build().expect("authorize URL");
+    let query = visit(&start.url, &f.username, "Wrong-Passw0rd").await;
+    let err = Callback::from_query(&query).expect_err("an error answer");
+    assert!(
+        matches!(&err, LoginError::OAuth(e) if e.code == OAuthErrorCode::AccessDenied && e.endpoint == Endpoint::Authorize),
+        "{err:?}"
+    );
+
+    let narrow = ManagedLogin::builder(
+        LoginDomain::url(f.fakecloud.endpoint()),
+        &f.client_id,
+        CALLBACK,
+    )
+    .scopes(["openid", "aws.cognito.signin.user.admin"])
+    .build(&f.verifier())
+    .expect("login");
+    let start = narrow.authorize().build().expect("authorize URL");
+    let query = visit(&start.url, &f.username, PASSWORD).await;
+    let err = Callback::from_query(&query).expect_err("an error answer");
+    assert_eq!(
+        err.oauth_code(),
+        Some(&OAuthErrorCode::InvalidScope),
+        "{err:?}"
+    );
+}
