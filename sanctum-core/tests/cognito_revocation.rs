@@ -15,9 +15,11 @@ mod cognito_support;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use aws_sdk_cognitoidentityprovider::config::Credentials;
+use aws_sdk_cognitoidentityprovider::config::retry::RetryConfig;
 use base64::Engine as _;
 use cognito_support::{PASSWORD, confirmed_user, moto_pool, unique};
-use sanctum_core::cognito::SanctumClient;
+use sanctum_core::cognito::{CognitoError, SanctumClient, Session};
 use sanctum_core::revocation::{InMemoryRevocations, OnlineCheck, Revocation, WhenUnreachable};
 use sanctum_core::testing::moto::{MotoPool, MotoPoolOptions};
 use sanctum_core::{ManualClock, UserPool, Verifier, VerifyError};
@@ -389,12 +391,22 @@ async fn the_online_check_when_cognito_is_unreachable_refuses_or_allows_as_confi
     );
 }
 
-/// RevokeToken is not in moto, and fakecloud's tokens carry no `origin_jti`: this test signs in
-/// at moto (whose tokens carry it) and sends `RevokeToken` to the recording stub, checking the
-/// exact request; what the verifier does with the recorded `origin_jti` is real.
-#[tokio::test]
-async fn revoke_session_sends_revoke_token_and_records_the_sessions_origin_jti_request_shape_on_stub()
- {
+/// What the `RevokeToken` tests start from: a moto pool where alice signed in twice
+/// (`tokens`, and `other_session`'s access token), and a client of the recording stub (which
+/// plays `RevokeToken`, missing in moto) recording in the store `verifier` checks.
+struct RevokeTokenSetup {
+    _moto: Arc<sanctum_core::testing::moto::MotoServer>,
+    pool: MotoPool,
+    moto_client: SanctumClient,
+    stub: cognito_support::Stub,
+    client: SanctumClient,
+    verifier: Verifier,
+    alice: String,
+    tokens: sanctum_core::cognito::Tokens,
+    other_session: String,
+}
+
+async fn revoke_token_setup() -> RevokeTokenSetup {
     let (_moto, pool, moto_client) = moto_pool(MotoPoolOptions::new()).await;
     let stub = cognito_support::Stub::start(|_, _| (200, serde_json::json!({}))).await;
     let store = Arc::new(InMemoryRevocations::new());
@@ -405,16 +417,46 @@ async fn revoke_session_sends_revoke_token_and_records_the_sessions_origin_jti_r
         .build()
         .await
         .expect("client builds");
-    let verifier = verifier(&pool, store.clone());
+    let verifier = verifier(&pool, store);
     let alice = unique("alice");
     confirmed_user(&moto_client, &alice).await;
-    let session = moto_client
+    let tokens = moto_client
         .authenticate_user(&alice, PASSWORD)
         .await
         .expect("signs in")
         .into_tokens()
         .expect("tokens");
     let other_session = sign_in(&moto_client, &alice).await;
+    RevokeTokenSetup {
+        _moto,
+        pool,
+        moto_client,
+        stub,
+        client,
+        verifier,
+        alice,
+        tokens,
+        other_session,
+    }
+}
+
+/// RevokeToken is not in moto, and fakecloud's tokens carry no `origin_jti`: this test signs in
+/// at moto (whose tokens carry it) and sends `RevokeToken` to the recording stub, checking the
+/// exact request; what the verifier does with the recorded `origin_jti` is real.
+#[tokio::test]
+async fn revoke_session_sends_revoke_token_and_records_the_sessions_origin_jti_request_shape_on_stub()
+ {
+    let RevokeTokenSetup {
+        _moto,
+        pool,
+        moto_client,
+        stub,
+        client,
+        verifier,
+        alice,
+        tokens: session,
+        other_session,
+    } = revoke_token_setup().await;
     let id_token = session.id_token.clone().expect("an ID token");
     verifier
         .verify_access(&session.access_token)
@@ -461,4 +503,260 @@ async fn revoke_session_sends_revoke_token_and_records_the_sessions_origin_jti_r
         "{err:?}"
     );
     assert_eq!(stub.recorded().len(), 1, "no second RevokeToken");
+}
+
+/// A client of the recording stub at `endpoint` (no retries), recording in `store`, whose clock
+/// reads `clock`.
+async fn stub_client(
+    endpoint: &str,
+    store: Arc<InMemoryRevocations>,
+    clock: &ManualClock,
+) -> SanctumClient {
+    SanctumClient::builder("us-east-1_AbC123xyz", "4a1b2c3d4e5f")
+        .endpoint_url(endpoint)
+        .credentials(Credentials::new("test", "test", None, None, "static"))
+        .configure_sdk(|sdk| sdk.retry_config(RetryConfig::disabled()))
+        .revocations(store)
+        .clock(clock.clone())
+        .build()
+        .await
+        .expect("client builds")
+}
+
+const STUB_SUB: &str = "0f2c6d1e-7b8a-4c3d-9e0f-1a2b3c4d5e6f";
+
+/// The stub's answers: `AdminGetUser` as `get_user` says, every other operation succeeds.
+fn admin_answers(
+    get_user: (u16, serde_json::Value),
+) -> impl Fn(&str, &serde_json::Value) -> (u16, serde_json::Value) + Send + Sync + 'static {
+    move |operation, _| match operation {
+        "AdminGetUser" => get_user.clone(),
+        _ => (200, serde_json::json!({})),
+    }
+}
+
+fn user_with_sub() -> (u16, serde_json::Value) {
+    (
+        200,
+        serde_json::json!({
+            "Username": "alice", "Enabled": true, "UserStatus": "CONFIRMED",
+            "UserAttributes": [{"Name": "sub", "Value": STUB_SUB}]
+        }),
+    )
+}
+
+fn operations(stub: &cognito_support::Stub) -> Vec<String> {
+    stub.recorded().into_iter().map(|r| r.operation).collect()
+}
+
+/// Issue 21: the revoking operation runs first and `AdminGetUser` after it, so its quota
+/// cannot hold back a disabling; the "before" is the `Date` of Cognito's answer, not the
+/// client's clock (here an hour behind).
+#[tokio::test]
+async fn the_revoking_operation_runs_before_admin_get_user_and_its_answers_date_is_the_time() {
+    let stub = cognito_support::Stub::start(admin_answers(user_with_sub())).await;
+    // Sun, 06 Dec 2026 01:00:00 GMT
+    const COGNITO_NOW: u64 = 1_796_518_800;
+    *stub.date.lock().expect("lock") = Some("Sun, 06 Dec 2026 01:00:00 GMT".to_owned());
+    let clock = ManualClock::at(UNIX_EPOCH + Duration::from_secs(COGNITO_NOW - 3600));
+    let store = Arc::new(InMemoryRevocations::new());
+    let client = stub_client(&stub.endpoint, store.clone(), &clock).await;
+    let cases: [(&str, &[&str]); 3] = [
+        ("disable", &["AdminDisableUser", "AdminGetUser"]),
+        (
+            "global_sign_out",
+            &["AdminUserGlobalSignOut", "AdminGetUser"],
+        ),
+        (
+            "delete",
+            &["AdminDisableUser", "AdminGetUser", "AdminDeleteUser"],
+        ),
+    ];
+    for (operation, expected) in cases {
+        stub.requests.lock().expect("lock").clear();
+        let users = client.users();
+        match operation {
+            "disable" => users.disable("alice").await,
+            "global_sign_out" => users.global_sign_out("alice").await,
+            _ => users.delete("alice").await,
+        }
+        .expect(operation);
+        assert_eq!(operations(&stub), expected, "{operation}");
+        let before = store
+            .snapshot(COGNITO_NOW)
+            .into_iter()
+            .find_map(|r| match r {
+                Revocation::Subject { sub, before } if sub == STUB_SUB => Some(before),
+                _ => None,
+            })
+            .expect("recorded");
+        assert_eq!(
+            before,
+            COGNITO_NOW + 1,
+            "{operation}: Cognito's second, covered whole"
+        );
+    }
+}
+
+/// When `AdminGetUser` is throttled, the user is disabled all the same and the caller is told
+/// that the revocation was not recorded (never swallowed).
+#[tokio::test]
+async fn a_throttled_admin_get_user_neither_delays_the_disabling_nor_goes_unreported() {
+    let throttled = (
+        400,
+        serde_json::json!({"__type": "TooManyRequestsException", "message": "Rate exceeded"}),
+    );
+    let stub = cognito_support::Stub::start(admin_answers(throttled)).await;
+    let store = Arc::new(InMemoryRevocations::new());
+    let client = stub_client(&stub.endpoint, store.clone(), &ManualClock::starting_now()).await;
+
+    let err = client.users().disable("alice").await.unwrap_err();
+    assert_eq!(operations(&stub), ["AdminDisableUser", "AdminGetUser"]);
+    match &err {
+        CognitoError::RevocationNotRecorded { operation, source } => {
+            assert_eq!(*operation, "AdminDisableUser");
+            assert!(
+                matches!(**source, CognitoError::TooManyRequests(_)),
+                "{source:?}"
+            );
+        }
+        other => panic!("expected RevocationNotRecorded, got {other:?}"),
+    }
+    assert!(store.is_empty());
+
+    // a deletion stops after the disabling: nothing deleted without the record
+    stub.requests.lock().expect("lock").clear();
+    let err = client.users().delete("alice").await.unwrap_err();
+    assert!(
+        matches!(err, CognitoError::RevocationNotRecorded { .. }),
+        "{err:?}"
+    );
+    assert_eq!(operations(&stub), ["AdminDisableUser", "AdminGetUser"]);
+}
+
+/// The "before" comes from moto's own `Date` (the clock that stamps `iat`): a client whose
+/// clock is an hour behind still refuses the token issued before the sign-out.
+#[tokio::test]
+async fn a_client_clock_behind_cognitos_still_revokes_every_earlier_token() {
+    let (_moto, pool, _) = moto_pool(MotoPoolOptions::new()).await;
+    let store = Arc::new(InMemoryRevocations::new());
+    let behind = ManualClock::at(SystemTime::now() - Duration::from_secs(3600));
+    let client = pool
+        .client_builder()
+        .revocations(store.clone())
+        .clock(behind)
+        .build()
+        .await
+        .expect("client builds");
+    let verifier = verifier(&pool, store.clone());
+    let alice = unique("alice");
+    confirmed_user(&client, &alice).await;
+    let token = sign_in(&client, &alice).await;
+    verifier.verify_access(&token).await.expect("accepted");
+
+    client
+        .users()
+        .global_sign_out(&alice)
+        .await
+        .expect("signed out");
+
+    let err = verifier.verify_access(&token).await.unwrap_err();
+    assert!(matches!(err, VerifyError::Revoked), "{err:?}");
+    let sub = claim(&token, "sub").as_str().expect("sub").to_owned();
+    assert!(revoked_before(&store, &sub) > iat(&token));
+}
+
+/// Issue 21: the client's own verifier checks the client's store, so what the client records
+/// is refused by it too (e.g. `get_groups_from_token`).
+#[tokio::test]
+async fn the_clients_own_verifier_refuses_what_the_client_recorded() {
+    let (_moto, pool, _) = moto_pool(MotoPoolOptions::new()).await;
+    let store = Arc::new(InMemoryRevocations::new());
+    let client = recording_client(&pool, store.clone()).await;
+    let alice = unique("alice");
+    confirmed_user(&client, &alice).await;
+    let token = sign_in(&client, &alice).await;
+    client
+        .verifier()
+        .verify_access(&token)
+        .await
+        .expect("accepted");
+
+    client
+        .users()
+        .global_sign_out(&alice)
+        .await
+        .expect("signed out");
+
+    let err = client.verifier().verify_access(&token).await.unwrap_err();
+    assert!(matches!(err, VerifyError::Revoked), "{err:?}");
+}
+
+/// Issue 21: `Session::revoke` records the session's `origin_jti`, so verifiers sharing the
+/// store refuse its tokens at once; a session whose tokens name none is revoked at Cognito and
+/// the missing record is reported. Moto signs in (its tokens carry `origin_jti`); the stub
+/// plays `RevokeToken`, which moto lacks.
+#[tokio::test]
+async fn session_revoke_records_the_sessions_origin_jti_and_reports_when_it_cannot() {
+    let RevokeTokenSetup {
+        _moto,
+        stub,
+        client,
+        verifier,
+        tokens,
+        other_session,
+        ..
+    } = revoke_token_setup().await;
+    verifier
+        .verify_access(&tokens.access_token)
+        .await
+        .expect("accepted");
+    let session = Session::builder(&client).start(tokens.clone());
+
+    session.revoke().await.expect("revoked and recorded");
+
+    assert_eq!(operations(&stub), ["RevokeToken"]);
+    let err = verifier
+        .verify_access(&tokens.access_token)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, VerifyError::Revoked), "{err:?}");
+    verifier
+        .verify_access(&other_session)
+        .await
+        .expect("another session is unaffected");
+
+    // tokens without origin_jti (as fakecloud's): revoked at Cognito, the missing record told
+    let mut bare = tokens.clone();
+    bare.access_token = without_origin_jti(&tokens.access_token);
+    bare.id_token = None;
+    let session = Session::builder(&client).start(bare);
+    let err = session.revoke().await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            CognitoError::RevocationNotRecorded {
+                operation: "RevokeToken",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(operations(&stub), ["RevokeToken", "RevokeToken"]);
+    assert!(session.ended().is_some());
+}
+
+/// `token` with its payload's `origin_jti` removed (its signature no longer matches: the
+/// session reads its tokens unverified, as they come from Cognito).
+fn without_origin_jti(token: &str) -> String {
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+    let mut payload: serde_json::Value =
+        serde_json::from_slice(&engine.decode(&parts[1]).expect("base64url")).expect("JSON");
+    payload
+        .as_object_mut()
+        .expect("object")
+        .remove("origin_jti");
+    parts[1] = engine.encode(payload.to_string());
+    parts.join(".")
 }

@@ -6,6 +6,7 @@
 
 mod cognito_support;
 
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, UNIX_EPOCH};
 
 use aws_sdk_cognitoidentityprovider::config::Credentials;
@@ -252,4 +253,79 @@ async fn unsafe_or_missing_server_srp_values_stop_the_sign_in_before_the_answer(
         }
         assert_eq!(stub.recorded().len(), 1, "no answer sent");
     }
+}
+
+/// What the binary's one global subscriber wrote: every event, with its thread's name.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("lock").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Installs (once) a subscriber that writes sanctum's events with thread names; blocking-pool
+/// threads do not inherit a thread-local one, so it is global.
+fn captured_events() -> Captured {
+    static CAPTURED: OnceLock<Captured> = OnceLock::new();
+    CAPTURED
+        .get_or_init(|| {
+            let captured = Captured::default();
+            let writer = captured.clone();
+            let subscriber = tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::TRACE)
+                .with_thread_names(true)
+                .with_ansi(false)
+                .with_writer(move || writer.clone())
+                .finish();
+            tracing::subscriber::set_global_default(subscriber).expect("one global subscriber");
+            captured
+        })
+        .clone()
+}
+
+/// Issue 21: SRP's 3072-bit exponentiations (`A = gᵃ`, `gˣ`, `S`) run on Tokio's blocking pool,
+/// not on the async worker that polls the sign-in (here the test's own thread: a
+/// current-thread runtime), so other requests are not held up for their milliseconds of CPU.
+#[tokio::test]
+async fn srp_arithmetic_runs_on_the_blocking_pool_not_on_the_async_worker() {
+    let captured = captured_events();
+    let stub = Stub::start(|operation, _| match operation {
+        "InitiateAuth" => (200, verifier_challenge("7b2f9c")),
+        _ => (
+            200,
+            json!({"AuthenticationResult": {"AccessToken": "stub-access", "ExpiresIn": 3600}}),
+        ),
+    })
+    .await;
+    let client = client(&stub).await;
+    let worker = std::thread::current()
+        .name()
+        .expect("the test thread is named")
+        .to_owned();
+
+    client
+        .authenticate_user("alice", "Passw0rd!")
+        .await
+        .expect("signs in");
+
+    let text = String::from_utf8(captured.0.lock().expect("lock").clone()).expect("UTF-8");
+    let srp_lines: Vec<&str> = text
+        .lines()
+        .filter(|line| line.contains("SRP arithmetic done"))
+        .collect();
+    assert!(
+        srp_lines.len() >= 2,
+        "A and the proof were computed off the worker: {text}"
+    );
+    assert!(
+        srp_lines.iter().all(|line| !line.contains(&worker)),
+        "no SRP arithmetic on the async worker {worker}: {srp_lines:?}"
+    );
 }

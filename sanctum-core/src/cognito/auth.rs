@@ -1015,7 +1015,7 @@ impl<'a> Auth<'a> {
         password: &str,
         device: Option<&DeviceSecret>,
     ) -> Result<AuthResult, CognitoError> {
-        let secret = SrpSecret::generate()?;
+        let secret = SrpSecret::generate_off_workers().await?;
         let mut params = HashMap::from([
             ("USERNAME".to_owned(), username.to_owned()),
             ("SRP_A".to_owned(), secret.srp_a()),
@@ -1101,7 +1101,7 @@ impl<'a> Auth<'a> {
                     params.insert("PASSWORD".to_owned(), password.clone());
                 }
                 SignInFactor::PasswordSrp(_) => {
-                    let secret = SrpSecret::generate()?;
+                    let secret = SrpSecret::generate_off_workers().await?;
                     params.insert("SRP_A".to_owned(), secret.srp_a());
                     srp = Some(secret);
                 }
@@ -1186,7 +1186,7 @@ impl<'a> Auth<'a> {
         challenge: &Challenge,
         device: &DeviceSecret,
     ) -> Result<AuthResult, CognitoError> {
-        let secret = SrpSecret::generate()?;
+        let secret = SrpSecret::generate_off_workers().await?;
         let responses = HashMap::from([
             ("DEVICE_KEY".to_owned(), device.device_key.clone()),
             ("SRP_A".to_owned(), secret.srp_a()),
@@ -1201,13 +1201,15 @@ impl<'a> Auth<'a> {
             return Ok(AuthResult::Challenge(verifier));
         }
         let timestamp = cognito_timestamp(self.client.inner.clock.now());
-        let claim = secret.device_password_claim(
-            &device.device_group_key,
-            &device.device_key,
-            &device.device_password,
-            &srp_parameters(&verifier)?,
-            &timestamp,
-        )?;
+        let claim = secret
+            .device_password_claim_off_workers(
+                &device.device_group_key,
+                &device.device_key,
+                &device.device_password,
+                &srp_parameters(&verifier)?,
+                &timestamp,
+            )
+            .await?;
         let responses = HashMap::from([
             ("DEVICE_KEY".to_owned(), device.device_key.clone()),
             ("PASSWORD_CLAIM_SECRET_BLOCK".to_owned(), claim.secret_block),
@@ -1228,13 +1230,15 @@ impl<'a> Auth<'a> {
         let inner = &self.client.inner;
         // `challenge.username` is USER_ID_FOR_SRP when Cognito sent it
         let timestamp = cognito_timestamp(inner.clock.now());
-        let claim = secret.password_claim(
-            &inner.pool_id,
-            &challenge.username,
-            password,
-            &srp_parameters(challenge)?,
-            &timestamp,
-        )?;
+        let claim = secret
+            .password_claim_off_workers(
+                &inner.pool_id,
+                &challenge.username,
+                password,
+                &srp_parameters(challenge)?,
+                &timestamp,
+            )
+            .await?;
         let mut responses = HashMap::from([
             ("PASSWORD_CLAIM_SECRET_BLOCK".to_owned(), claim.secret_block),
             ("PASSWORD_CLAIM_SIGNATURE".to_owned(), claim.signature),
@@ -1409,7 +1413,7 @@ impl<'a> Auth<'a> {
         answer.check(challenge)?;
         match &answer {
             ChallengeAnswer::SelectChallenge(SignInFactor::PasswordSrp(password)) => {
-                let secret = SrpSecret::generate()?;
+                let secret = SrpSecret::generate_off_workers().await?;
                 let responses = HashMap::from([
                     (
                         "ANSWER".to_owned(),
@@ -1423,7 +1427,7 @@ impl<'a> Auth<'a> {
                 self.continue_srp(next, &secret, password, device).await
             }
             ChallengeAnswer::PasswordSrp(password) => {
-                let secret = SrpSecret::generate()?;
+                let secret = SrpSecret::generate_off_workers().await?;
                 let responses = HashMap::from([("SRP_A".to_owned(), secret.srp_a())]);
                 let next = self
                     .send_answer(challenge, &ChallengeAnswer::Responses(responses))
@@ -1503,19 +1507,23 @@ impl<'a> Auth<'a> {
     /// [`SanctumClientBuilder::revocations`](super::SanctumClientBuilder::revocations)).
     ///
     /// # Errors
-    /// [`CognitoError::NotAuthorized`] when the token is already invalid.
+    /// [`CognitoError::NotAuthorized`] when the token is already invalid;
+    /// [`CognitoError::RevocationNotRecorded`] when Cognito signed the user out but the token
+    /// names no `sub` to record.
     pub async fn global_sign_out(&self, access_token: &str) -> Result<(), CognitoError> {
-        let sub = self.client.sub_of_own_token(access_token);
+        let date = super::revoke::ResponseDate::default();
         self.client
             .inner
             .sdk
             .global_sign_out()
             .access_token(access_token)
+            .customize()
+            .interceptor(date.clone())
             .send()
             .await
             .map_err(|e| CognitoError::from_sdk("GlobalSignOut", e))?;
-        self.client.record_revoked_sub("GlobalSignOut", sub);
-        Ok(())
+        self.client
+            .record_own_sign_out("GlobalSignOut", access_token, &date)
     }
 
     async fn initiate(

@@ -207,7 +207,9 @@ impl<'a> Devices<'a> {
                 reason: "the device key and group key must not be empty",
             });
         }
-        let verifier = DeviceVerifier::generate(&device.device_group_key, &device.device_key)?;
+        let verifier =
+            DeviceVerifier::generate_off_workers(&device.device_group_key, &device.device_key)
+                .await?;
         tracing::debug!(device_key = %device.device_key, "ConfirmDevice");
         let out = self
             .sdk()

@@ -174,6 +174,21 @@ pub enum CognitoError {
     /// malformed or unsafe, or the system's random number generator failed.
     #[error("SRP sign-in: {0}")]
     Srp(#[from] SrpError),
+    /// Cognito did `operation` (the user is signed out, disabled or deleted, or the refresh
+    /// token revoked), but the revocation could not be recorded in the client's store, so
+    /// verifiers sharing the store still accept the user's earlier tokens: `source` says why
+    /// (e.g. `AdminGetUser` throttled, or a session token without `origin_jti`). Calling the
+    /// operation again (it is idempotent at Cognito, [`Users::delete`](super::Users::delete)
+    /// aside, which left the user disabled) retries the recording; or record it yourself with
+    /// [`SanctumClient::record_revocation`](super::SanctumClient::record_revocation).
+    #[error("{operation} done, but its revocation was not recorded: {source}")]
+    RevocationNotRecorded {
+        /// The operation Cognito did, e.g. `AdminDisableUser`.
+        operation: &'static str,
+        /// Why nothing was recorded.
+        #[source]
+        source: Box<CognitoError>,
+    },
     /// An argument was refused before any request was sent.
     #[error("invalid argument {what}: {reason}")]
     InvalidArgument {
@@ -214,6 +229,7 @@ impl CognitoError {
             | Self::InvalidToken(_)
             | Self::WrongAnswer { .. }
             | Self::Srp(_)
+            | Self::RevocationNotRecorded { .. }
             | Self::InvalidArgument { .. } => None,
         }
     }

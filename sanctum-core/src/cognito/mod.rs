@@ -433,7 +433,8 @@ impl SanctumClientBuilder {
     }
 
     /// Uses this verifier (e.g. shared with the web layer) instead of building one; then
-    /// [`with_issuer`](Self::with_issuer) and [`with_jwks_url`](Self::with_jwks_url) are ignored.
+    /// [`with_issuer`](Self::with_issuer) and [`with_jwks_url`](Self::with_jwks_url) are ignored,
+    /// and so is [`revocations`](Self::revocations) for it: build it with the same store.
     pub fn verifier(mut self, verifier: Verifier) -> Self {
         self.verifier = Some(verifier);
         self
@@ -465,14 +466,23 @@ impl SanctumClientBuilder {
     ///
     /// | operation | recorded, once Cognito confirmed it |
     /// |---|---|
-    /// | [`Users::global_sign_out`], [`Users::disable`], [`Users::delete`] | the user's tokens issued until now (`sub` read first with `AdminGetUser`: the AWS credentials need that permission too) |
-    /// | [`Auth::global_sign_out`] (the user's own access token) | the user's tokens issued until now (that token's `sub`) |
-    /// | [`SanctumClient::revoke_session`], [`SanctumClient::revoke_tokens`] | the session's `origin_jti`, from one of its access or ID tokens |
+    /// | [`Users::global_sign_out`], [`Users::disable`] | the user's tokens issued until then (`sub` read after the operation with `AdminGetUser`: the AWS credentials need that permission too) |
+    /// | [`Users::delete`] | the same: the user is disabled first (`AdminDisableUser`), the `sub` read, then the user deleted |
+    /// | [`Auth::global_sign_out`] (the user's own access token) | the user's tokens issued until then (that token's `sub`) |
+    /// | [`SanctumClient::revoke_session`], [`SanctumClient::revoke_tokens`], [`Session::revoke`] | the session's `origin_jti`, from one of its access or ID tokens |
     ///
-    /// "Until now" covers the whole second of the sign-out on the client's
-    /// [clock](Self::clock): a token whose `iat` is that second may be from before it and is
+    /// The operation runs first: `AdminGetUser` (whose quota a flood of requests can exhaust)
+    /// cannot hold back a sign-out or a disabling. When Cognito did the operation but nothing
+    /// could be recorded, the call fails with [`CognitoError::RevocationNotRecorded`].
+    ///
+    /// "Until then" is the `Date` of Cognito's answer to the operation (Cognito's clock, the one
+    /// that stamps `iat`; the client's [clock](Self::clock) when the answer has none), and covers
+    /// that whole second: a token whose `iat` is that second may be from before it and is
     /// refused; tokens of the next second are accepted. [`Auth::revoke`] alone records nothing
     /// (Cognito's refresh token is opaque and names no `origin_jti`).
+    ///
+    /// The client's own [`verifier`](SanctumClient::verifier) checks the same store (unless one
+    /// was given with [`verifier`](Self::verifier): build that one with the store).
     pub fn revocations(mut self, store: Arc<dyn RevocationStore>) -> Self {
         self.revocations = Some(store);
         self
@@ -519,7 +529,11 @@ impl SanctumClientBuilder {
                 if let Some(url) = self.jwks_url {
                     pool = pool.with_jwks_url(url);
                 }
-                Verifier::builder().pool(pool).build()?
+                let mut verifier = Verifier::builder().pool(pool);
+                if let Some(store) = &self.revocations {
+                    verifier = verifier.revocations(Arc::clone(store));
+                }
+                verifier.build()?
             }
         };
         if self.timeout.is_zero() {

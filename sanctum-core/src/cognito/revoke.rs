@@ -5,16 +5,23 @@
 //!
 //! | operation | revocation |
 //! |---|---|
-//! | [`Users::global_sign_out`](super::Users::global_sign_out) (`AdminUserGlobalSignOut`), [`Users::disable`](super::Users::disable), [`Users::delete`](super::Users::delete) | the user's tokens issued until now (`sub` read first with `AdminGetUser`) |
-//! | [`Auth::global_sign_out`](super::Auth::global_sign_out) (`GlobalSignOut`, the user's own access token) | the user's tokens issued until now (`sub` of that access token) |
-//! | [`SanctumClient::revoke_session`] / [`SanctumClient::revoke_tokens`] (`RevokeToken`) | the session's `origin_jti`, read from one of its access or ID tokens |
+//! | [`Users::global_sign_out`](super::Users::global_sign_out) (`AdminUserGlobalSignOut`), [`Users::disable`](super::Users::disable) | the user's tokens issued until then (`sub` read after, with `AdminGetUser`) |
+//! | [`Users::delete`](super::Users::delete) | the same, the user disabled first (`AdminDisableUser`), the `sub` read, then deleted |
+//! | [`Auth::global_sign_out`](super::Auth::global_sign_out) (`GlobalSignOut`, the user's own access token) | the user's tokens issued until then (`sub` of that access token) |
+//! | [`SanctumClient::revoke_session`] / [`SanctumClient::revoke_tokens`] / [`Session::revoke`](super::Session::revoke) (`RevokeToken`) | the session's `origin_jti`, read from one of its access or ID tokens |
+//!
+//! The revoking operation runs first and the `sub` is read after it (or taken from the token),
+//! so `AdminGetUser`'s quota, shared by the account, cannot delay a sign-out or a disabling.
+//! When the operation was done but nothing could be recorded, the call fails with
+//! [`CognitoError::RevocationNotRecorded`].
 //!
 //! **The second of the sign-out.** `iat` counts whole seconds, so a token issued in the same
 //! second as a sign-out cannot be told from one issued just before it. The rule is the safe
-//! one: the whole second of the sign-out (as the client's clock reads it after Cognito
-//! answered) is covered, and a token whose `iat` is that second is refused; tokens from the
-//! next second on are accepted. A user who signs in again within that second must sign in once
-//! more.
+//! one: the whole second of the sign-out is covered, and a token whose `iat` is that second is
+//! refused; tokens from the next second on are accepted. A user who signs in again within that
+//! second must sign in once more. The second is read from the `Date` header of Cognito's answer
+//! to the operation — Cognito's clock, the one that stamps `iat` — so a workstation whose clock
+//! is behind leaves no tokens valid; without that header, the client's clock.
 //!
 //! [`Auth::revoke`](super::Auth::revoke) alone cannot record anything: Cognito's refresh token
 //! is opaque and names no `origin_jti`. Use [`SanctumClient::revoke_session`] with a token of
@@ -22,7 +29,12 @@
 //!
 //! [`SanctumClientBuilder::revocations`]: super::SanctumClientBuilder::revocations
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::SystemTime;
+
+use aws_sdk_cognitoidentityprovider::config::interceptors::BeforeDeserializationInterceptorContextRef;
+use aws_sdk_cognitoidentityprovider::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_cognitoidentityprovider::primitives::{DateTime, DateTimeFormat};
 
 use super::{CognitoError, SanctumClient, Tokens};
 use crate::claims::ExpectedUse;
@@ -55,47 +67,103 @@ impl SanctumClient {
         self.record_revocation(Revocation::signed_out_at(sub, self.inner.clock.now()))
     }
 
-    /// With a store: the `sub` of `username` (`AdminGetUser`), read before an operation that
-    /// revokes the user's tokens. Without one: nothing is asked.
-    pub(crate) async fn sub_to_revoke(
+    /// The "until" of a revocation whose operation Cognito answered with `date`: the answer's
+    /// `Date` header (Cognito's clock, which also stamps the tokens' `iat`), or the client's
+    /// clock when the answer had none.
+    fn revoked_until(&self, date: &ResponseDate) -> SystemTime {
+        date.get().unwrap_or_else(|| self.inner.clock.now())
+    }
+
+    /// After Cognito did `operation` (answered at `date`) to `username`: with a store, reads
+    /// the user's `sub` (`AdminGetUser`, after the operation, so its quota cannot hold the
+    /// operation back) and records the user's tokens issued until then. Without a store:
+    /// nothing is asked.
+    pub(crate) async fn record_user_revoked(
         &self,
+        operation: &'static str,
         username: &str,
-    ) -> Result<Option<String>, CognitoError> {
+        date: &ResponseDate,
+    ) -> Result<(), CognitoError> {
         if self.inner.revocations.is_none() {
-            return Ok(None);
+            return Ok(());
         }
-        let user = self.users().get(username).await?;
-        match user.sub {
-            Some(sub) => Ok(Some(sub)),
-            None => Err(CognitoError::UnexpectedResponse {
+        let until = self.revoked_until(date);
+        let not_recorded = |source| CognitoError::RevocationNotRecorded {
+            operation,
+            source: Box::new(source),
+        };
+        let user = self.users().get(username).await.map_err(not_recorded)?;
+        let sub = user.sub.ok_or_else(|| {
+            not_recorded(CognitoError::UnexpectedResponse {
                 operation: "AdminGetUser",
                 what: "the user has no sub attribute to record the revocation by",
-            }),
-        }
+            })
+        })?;
+        self.record_revocation(Revocation::signed_out_at(sub, until));
+        tracing::debug!(
+            operation,
+            "revocation recorded for the user's earlier tokens"
+        );
+        Ok(())
     }
 
-    /// With a store: the `sub` of the user's own access token, which Cognito authenticates in
-    /// the call that follows (so its claims are read unverified here).
-    pub(crate) fn sub_of_own_token(&self, access_token: &str) -> Option<String> {
-        self.inner.revocations.as_ref()?;
-        match Verifier::unverified_claims(access_token) {
-            Ok(claims) => Some(claims.sub().to_owned()),
-            Err(err) => {
-                tracing::debug!(error = %err, "access token unreadable: no revocation recorded");
-                None
-            }
+    /// After Cognito did `operation` (answered at `date`) with the user's own `access_token`:
+    /// with a store, records the user's tokens issued until then by that token's `sub`.
+    /// Cognito authenticated the token in that call, so its claims are read unverified here.
+    pub(crate) fn record_own_sign_out(
+        &self,
+        operation: &'static str,
+        access_token: &str,
+        date: &ResponseDate,
+    ) -> Result<(), CognitoError> {
+        if self.inner.revocations.is_none() {
+            return Ok(());
         }
-    }
-
-    /// After Cognito confirmed a sign-out, a disabled or a deleted user: records it.
-    pub(crate) fn record_revoked_sub(&self, operation: &'static str, sub: Option<String>) {
-        if let Some(sub) = sub {
-            self.record_sign_out(&sub);
-            tracing::debug!(
+        let claims = Verifier::unverified_claims(access_token).map_err(|err| {
+            CognitoError::RevocationNotRecorded {
                 operation,
-                "revocation recorded for the user's earlier tokens"
-            );
+                source: Box::new(err.into()),
+            }
+        })?;
+        self.record_revocation(Revocation::signed_out_at(
+            claims.sub(),
+            self.revoked_until(date),
+        ));
+        tracing::debug!(
+            operation,
+            "revocation recorded for the user's earlier tokens"
+        );
+        Ok(())
+    }
+
+    /// After `RevokeToken` ended a [`Session`](super::Session) whose tokens Cognito issued
+    /// (so read unverified): with a store, records the session's `origin_jti`, from its access
+    /// token or else its ID token.
+    pub(crate) fn record_session_revoked(
+        &self,
+        access_token: &str,
+        id_token: Option<&str>,
+    ) -> Result<(), CognitoError> {
+        if self.inner.revocations.is_none() {
+            return Ok(());
         }
+        let origin_jti = std::iter::once(access_token)
+            .chain(id_token)
+            .filter_map(|token| Verifier::unverified_claims(token).ok())
+            .find_map(|claims| claims.origin_jti().map(str::to_owned))
+            .ok_or_else(|| CognitoError::RevocationNotRecorded {
+                operation: "RevokeToken",
+                source: Box::new(CognitoError::InvalidArgument {
+                    what: "session",
+                    reason: "its tokens have no origin_jti claim",
+                }),
+            })?;
+        self.record_revocation(Revocation::Origin {
+            origin_jti,
+            at: crate::clock::unix_seconds(self.inner.clock.now()),
+        });
+        tracing::debug!("revocation recorded for the session's tokens");
+        Ok(())
     }
 
     /// Revokes the refresh token of a sign-in (`RevokeToken`, as [`Auth::revoke`]) and, with
@@ -198,5 +266,40 @@ impl LivenessCheck for SanctumClient {
                 }
             }
         })
+    }
+}
+
+/// The `Date` header of the answer to one operation (its last attempt), kept by an interceptor
+/// attached to that operation with `customize().interceptor(..)`: the time Cognito did it, on
+/// the clock that stamps its tokens' `iat`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ResponseDate(Arc<Mutex<Option<SystemTime>>>);
+
+impl ResponseDate {
+    /// The date of the last answer, if it had a readable one.
+    pub(crate) fn get(&self) -> Option<SystemTime> {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Intercept for ResponseDate {
+    fn name(&self) -> &'static str {
+        "sanctum::ResponseDate"
+    }
+
+    fn read_before_deserialization(
+        &self,
+        context: &BeforeDeserializationInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        let date = context
+            .response()
+            .headers()
+            .get("date")
+            .and_then(|value| DateTime::from_str(value, DateTimeFormat::HttpDate).ok())
+            .and_then(|date| SystemTime::try_from(date).ok());
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = date;
+        Ok(())
     }
 }

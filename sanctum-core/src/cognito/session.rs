@@ -359,24 +359,32 @@ impl Session {
     }
 
     /// Ends the session and revokes its refresh token at Cognito (`RevokeToken`): the token and
-    /// the access tokens issued from it stop working in Cognito's own calls. The session is
-    /// ended even when the revocation fails. A refresh in flight is waited for first, so the
+    /// the access tokens issued from it stop working in Cognito's own calls. With a revocation
+    /// store on the client ([`SanctumClientBuilder::revocations`](super::SanctumClientBuilder::revocations)),
+    /// the session's `origin_jti` (from its access or ID token) is then recorded, so verifiers
+    /// sharing the store refuse every access and ID token of the session at once. The session
+    /// is ended even when the revocation fails. A refresh in flight is waited for first, so the
     /// refresh token revoked is the latest (a rotated one included).
     ///
     /// # Errors
-    /// Cognito's refusal or a transport failure, as [`Auth::revoke`](super::Auth::revoke).
+    /// Cognito's refusal or a transport failure, as [`Auth::revoke`](super::Auth::revoke)
+    /// (nothing recorded); [`CognitoError::RevocationNotRecorded`] when the refresh token was
+    /// revoked but the session's tokens name no `origin_jti` to record (an emulator's tokens:
+    /// fall back to a global sign-out).
     pub async fn revoke(&self) -> Result<(), CognitoError> {
         let _refreshing = self.inner.refreshing.lock().await;
-        let refresh = {
+        let data = {
             let mut state = self.state();
             state.ended = Some(SessionEnd::SignedOut);
-            state.data.refresh_token.clone()
+            state.data.clone()
         };
         self.inner.generation.fetch_add(1, Ordering::SeqCst);
-        match refresh {
-            Some(token) => self.inner.client.auth().revoke(&token).await,
-            None => Ok(()),
+        if let Some(token) = &data.refresh_token {
+            self.inner.client.auth().revoke(token).await?;
         }
+        self.inner
+            .client
+            .record_session_revoked(&data.access_token, data.id_token.as_deref())
     }
 
     /// The current data if it is fresh enough, else why not.

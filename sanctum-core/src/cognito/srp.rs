@@ -103,6 +103,10 @@ pub enum SrpError {
     /// The operating system's random number generator failed.
     #[error("the system random number generator failed")]
     Random,
+    /// The computation, run on Tokio's blocking pool, did not finish: the runtime is shutting
+    /// down.
+    #[error("the SRP computation was cancelled (the runtime is shutting down)")]
+    Cancelled,
     /// `a` given to [`SrpSecret::insecure_from_bytes`] is 0 modulo N.
     #[error("the SRP secret `a` must not be 0 modulo N")]
     ZeroSecret,
@@ -256,6 +260,116 @@ impl SrpSecret {
             signature: STANDARD.encode(ctx.sign().as_ref()),
             timestamp: timestamp.to_owned(),
         })
+    }
+}
+
+/// Runs `compute` (3072-bit modular exponentiations, milliseconds of CPU) on Tokio's blocking
+/// pool, so the async workers go on serving other tasks meanwhile. A panic in `compute` is
+/// resumed here.
+async fn off_workers<T: Send + 'static>(
+    compute: impl FnOnce() -> Result<T, SrpError> + Send + 'static,
+) -> Result<T, SrpError> {
+    match tokio::task::spawn_blocking(move || {
+        let result = compute();
+        tracing::trace!("SRP arithmetic done on the blocking pool");
+        result
+    })
+    .await
+    {
+        Ok(result) => result,
+        Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+        Err(_) => Err(SrpError::Cancelled),
+    }
+}
+
+/// The async forms the sign-in flows use: the same computations, off the async workers.
+impl SrpSecret {
+    /// [`generate`](Self::generate) (`A = gᵃ mod N`) on the blocking pool.
+    pub(crate) async fn generate_off_workers() -> Result<Self, SrpError> {
+        off_workers(Self::generate).await
+    }
+
+    /// [`password_claim`](Self::password_claim) on the blocking pool.
+    pub(crate) async fn password_claim_off_workers(
+        &self,
+        pool_id: &str,
+        user_id_for_srp: &str,
+        password: &str,
+        challenge: &SrpChallenge<'_>,
+        timestamp: &str,
+    ) -> Result<PasswordClaim, SrpError> {
+        let pool_name = pool_id.split('_').nth(1).ok_or(SrpError::InvalidPoolId)?;
+        self.claim_off_workers([pool_name, user_id_for_srp, password, timestamp], challenge)
+            .await
+    }
+
+    /// [`device_password_claim`](Self::device_password_claim) on the blocking pool.
+    pub(crate) async fn device_password_claim_off_workers(
+        &self,
+        device_group_key: &str,
+        device_key: &str,
+        device_password: &str,
+        challenge: &SrpChallenge<'_>,
+        timestamp: &str,
+    ) -> Result<PasswordClaim, SrpError> {
+        self.claim_off_workers(
+            [device_group_key, device_key, device_password, timestamp],
+            challenge,
+        )
+        .await
+    }
+
+    /// The proof (`claim`) on the blocking pool, from `[prefix, id, password, timestamp]`.
+    async fn claim_off_workers(
+        &self,
+        args: [&str; 4],
+        challenge: &SrpChallenge<'_>,
+    ) -> Result<PasswordClaim, SrpError> {
+        let (secret, challenge) = (self.clone(), OwnedChallenge::from(challenge));
+        let args = args.map(str::to_owned);
+        off_workers(move || {
+            let [prefix, id, password, timestamp] = &args;
+            secret.claim(prefix, id, password, &challenge.borrowed(), timestamp)
+        })
+        .await
+    }
+}
+
+impl DeviceVerifier {
+    /// [`generate`](Self::generate) (`gˣ mod N`) on the blocking pool.
+    pub(crate) async fn generate_off_workers(
+        device_group_key: &str,
+        device_key: &str,
+    ) -> Result<Self, SrpError> {
+        let (group_key, key) = (device_group_key.to_owned(), device_key.to_owned());
+        off_workers(move || Self::generate(&group_key, &key)).await
+    }
+}
+
+/// An [`SrpChallenge`] that can move to another thread.
+struct OwnedChallenge {
+    salt: String,
+    srp_b: String,
+    secret_block: String,
+}
+
+impl From<&SrpChallenge<'_>> for OwnedChallenge {
+    fn from(challenge: &SrpChallenge<'_>) -> Self {
+        Self {
+            salt: challenge.salt.to_owned(),
+            srp_b: challenge.srp_b.to_owned(),
+            secret_block: challenge.secret_block.to_owned(),
+        }
+    }
+}
+
+impl OwnedChallenge {
+    fn borrowed(&self) -> SrpChallenge<'_> {
+        SrpChallenge {
+            salt: &self.salt,
+            srp_b: &self.srp_b,
+            secret_block: &self.secret_block,
+        }
     }
 }
 

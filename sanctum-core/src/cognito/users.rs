@@ -8,6 +8,7 @@ use aws_sdk_cognitoidentityprovider::types::{
 use futures_core::Stream;
 
 use super::paging::paged;
+use super::revoke::ResponseDate;
 use serde::Serialize;
 
 use super::{Attributes, CognitoError, SanctumClient, attribute_map, attribute_types};
@@ -400,13 +401,23 @@ impl<'a> Users<'a> {
         Ok(())
     }
 
-    /// Deletes a user (`AdminDeleteUser`). With a revocation store, the user's tokens are
-    /// recorded as revoked (see [`SanctumClientBuilder::revocations`](super::SanctumClientBuilder::revocations)).
+    /// Deletes a user (`AdminDeleteUser`). With a revocation store, the user is disabled first
+    /// (`AdminDisableUser`), their `sub` read (`AdminGetUser`) and their tokens recorded as
+    /// revoked, then deleted (see
+    /// [`SanctumClientBuilder::revocations`](super::SanctumClientBuilder::revocations)).
     ///
     /// # Errors
-    /// [`CognitoError::UserNotFound`], ...
+    /// [`CognitoError::UserNotFound`], ...; [`CognitoError::RevocationNotRecorded`] when the
+    /// user was disabled but the revocation could not be recorded (nothing deleted yet).
     pub async fn delete(&self, username: &str) -> Result<(), CognitoError> {
-        let sub = self.client.sub_to_revoke(username).await?;
+        if self.client.revocation_store().is_some() {
+            // a deleted user's `sub` cannot be read: disable first (the user is cut off at
+            // once), read it and record, then delete
+            let date = self.send_disable(username).await?;
+            self.client
+                .record_user_revoked("AdminDeleteUser", username, &date)
+                .await?;
+        }
         send!(
             "AdminDeleteUser",
             self.sdk()
@@ -414,7 +425,6 @@ impl<'a> Users<'a> {
                 .user_pool_id(self.pool())
                 .username(username)
         )?;
-        self.client.record_revoked_sub("AdminDeleteUser", sub);
         Ok(())
     }
 
@@ -438,18 +448,29 @@ impl<'a> Users<'a> {
     /// as revoked (see [`SanctumClientBuilder::revocations`](super::SanctumClientBuilder::revocations)).
     ///
     /// # Errors
-    /// [`CognitoError::UserNotFound`], ...
+    /// [`CognitoError::UserNotFound`], ...; [`CognitoError::RevocationNotRecorded`] when
+    /// Cognito did it but the revocation could not be recorded.
     pub async fn disable(&self, username: &str) -> Result<(), CognitoError> {
-        let sub = self.client.sub_to_revoke(username).await?;
+        let date = self.send_disable(username).await?;
+        self.client
+            .record_user_revoked("AdminDisableUser", username, &date)
+            .await?;
+        Ok(())
+    }
+
+    /// `AdminDisableUser`, keeping the `Date` of Cognito's answer.
+    async fn send_disable(&self, username: &str) -> Result<ResponseDate, CognitoError> {
+        let date = ResponseDate::default();
         send!(
             "AdminDisableUser",
             self.sdk()
                 .admin_disable_user()
                 .user_pool_id(self.pool())
                 .username(username)
+                .customize()
+                .interceptor(date.clone())
         )?;
-        self.client.record_revoked_sub("AdminDisableUser", sub);
-        Ok(())
+        Ok(date)
     }
 
     /// Confirms a signed-up user without their code (`AdminConfirmSignUp`).
@@ -513,18 +534,22 @@ impl<'a> Users<'a> {
     /// recorded as revoked (see [`SanctumClientBuilder::revocations`](super::SanctumClientBuilder::revocations)).
     ///
     /// # Errors
-    /// [`CognitoError::UserNotFound`], ...
+    /// [`CognitoError::UserNotFound`], ...; [`CognitoError::RevocationNotRecorded`] when
+    /// Cognito did it but the revocation could not be recorded.
     pub async fn global_sign_out(&self, username: &str) -> Result<(), CognitoError> {
-        let sub = self.client.sub_to_revoke(username).await?;
+        let date = ResponseDate::default();
         send!(
             "AdminUserGlobalSignOut",
             self.sdk()
                 .admin_user_global_sign_out()
                 .user_pool_id(self.pool())
                 .username(username)
+                .customize()
+                .interceptor(date.clone())
         )?;
         self.client
-            .record_revoked_sub("AdminUserGlobalSignOut", sub);
+            .record_user_revoked("AdminUserGlobalSignOut", username, &date)
+            .await?;
         Ok(())
     }
 

@@ -147,6 +147,9 @@ pub struct Stub {
     /// How long every answer waits before it is sent (none unless a test sets it): for a
     /// request that is still in flight when its caller gives up.
     pub delay: Arc<Mutex<std::time::Duration>>,
+    /// The `Date` header every answer carries (none unless a test sets it), as Cognito's
+    /// answers do.
+    pub date: Arc<Mutex<Option<String>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -169,11 +172,19 @@ impl Stub {
         let recorded = Arc::clone(&requests);
         let delay = Arc::new(Mutex::new(std::time::Duration::ZERO));
         let delays = Arc::clone(&delay);
+        let date = Arc::new(Mutex::new(None::<String>));
+        let dates = Arc::clone(&date);
         let task = tokio::spawn(async move {
             while let Ok((mut stream, _)) = listener.accept().await {
                 let recorded = Arc::clone(&recorded);
                 let respond = Arc::clone(&respond);
                 let delay = *delays.lock().expect("lock");
+                let date_header = dates
+                    .lock()
+                    .expect("lock")
+                    .as_ref()
+                    .map(|date| format!("Date: {date}\r\n"))
+                    .unwrap_or_default();
                 tokio::spawn(async move {
                     let Some((operation, body)) = read_request(&mut stream).await else {
                         return;
@@ -186,7 +197,7 @@ impl Stub {
                     tokio::time::sleep(delay).await;
                     let reply = reply.to_string();
                     let head = format!(
-                        "HTTP/1.1 {status} X\r\nContent-Type: application/x-amz-json-1.1\r\nx-amzn-requestid: stub-request-1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        "HTTP/1.1 {status} X\r\nContent-Type: application/x-amz-json-1.1\r\nx-amzn-requestid: stub-request-1\r\n{date_header}Content-Length: {}\r\nConnection: close\r\n\r\n",
                         reply.len()
                     );
                     let _ = stream.write_all(head.as_bytes()).await;
@@ -199,6 +210,7 @@ impl Stub {
             endpoint,
             requests,
             delay,
+            date,
             task,
         }
     }
