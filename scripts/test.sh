@@ -29,6 +29,10 @@ cargo fmt --all -- --check
 step "rust-version covers the dependency tree (scripts/msrv.sh)"
 scripts/msrv.sh
 
+step "cargo deny: licences, banned and duplicate crates, sources, advisories (scripts/setup-cargo-deny.sh, scripts/deny.sh)"
+scripts/setup-cargo-deny.sh
+scripts/deny.sh
+
 step "cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 

@@ -29,6 +29,15 @@
 //! | `managed-login` | no | `login::ManagedLogin`: browser sign-in through Cognito's managed login (authorization code + PKCE, ID token and `nonce` verified, refresh, revoke, logout URL); reqwest only, no AWS SDK |
 //! | `test-util` | no | [`testing`]: an in-process token issuer with a loopback JWKS server, and the adapters' conformance table |
 //! | `redis` | no | `revocation::RedisRevocations`: revocations shared across instances through Redis |
+//! | `aws-sso` | no | `cognito`, and AWS credentials from `aws sso login` profiles and `credential_process` commands (aws-config's `sso` and `credentials-process`): without it the client cannot load such a profile's credentials |
+//!
+//! ## Minimum Rust version
+//!
+//! Rust 1.88 (this crate's `rust-version`) without `cognito`: verification, RBAC, revocation,
+//! Redis and the test kit. `cognito` and `aws-sso` follow the AWS SDK's own minimum, which AWS
+//! raises in minor releases (1.94.1 for the SDK versions this release was tested with); an
+//! older compiler refuses the build naming the SDK crate that needs more. `scripts/msrv.sh`
+//! checks both.
 //!
 //! ## Modules
 //! - [`config`] — user pools: issuers (both Cognito forms, replicas) and JWKS URLs;
