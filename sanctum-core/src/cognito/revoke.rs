@@ -251,18 +251,25 @@ impl SanctumClient {
 /// The online check through Cognito: `GetUser` with the access token. Cognito refuses it
 /// (`NotAuthorizedException`) once the user signed out everywhere, the token's refresh token
 /// was revoked, or the user was disabled; `UserNotFoundException` once deleted. Transport
-/// failures, throttling and server errors are [`Liveness::Unreachable`].
+/// failures and server errors are [`Liveness::Unreachable`] (the online check's hold-off),
+/// throttling is [`Liveness::Throttled`] (asked again, never the hold-off: `GetUser`'s quota is
+/// the whole account's, see [`OnlineCheck`](crate::revocation::OnlineCheck)), any other error
+/// [`Liveness::Undecided`].
 impl LivenessCheck for SanctumClient {
     fn check<'a>(&'a self, access_token: &'a str) -> LivenessFuture<'a> {
         Box::pin(async move {
             match self.users().get_own(access_token).await {
                 Ok(_) => Liveness::Live,
-                Err(CognitoError::NotAuthorized(_) | CognitoError::UserNotFound(_)) => {
-                    Liveness::Revoked
-                }
                 Err(err) => {
-                    tracing::warn!(error = %err, "online revocation check: Cognito did not answer");
-                    Liveness::Unreachable
+                    let liveness = liveness_of(&err);
+                    if liveness == Liveness::Unreachable {
+                        tracing::warn!(error = %err, "online revocation check: Cognito did not answer");
+                    } else {
+                        // throttled or undecided: the online check logs them, at most once a
+                        // second at warn (an attacker can cause many)
+                        tracing::debug!(error = %err, ?liveness, "online revocation check: GetUser failed");
+                    }
+                    liveness
                 }
             }
         })
@@ -301,5 +308,102 @@ impl Intercept for ResponseDate {
             .and_then(|date| SystemTime::try_from(date).ok());
         *self.0.lock().unwrap_or_else(PoisonError::into_inner) = date;
         Ok(())
+    }
+}
+
+/// What a failed `GetUser` says about the token.
+fn liveness_of(err: &CognitoError) -> Liveness {
+    match err {
+        CognitoError::NotAuthorized(_) | CognitoError::UserNotFound(_) => Liveness::Revoked,
+        CognitoError::TooManyRequests(_) | CognitoError::LimitExceeded(_) => Liveness::Throttled,
+        CognitoError::Transport { .. } | CognitoError::Internal(_) => Liveness::Unreachable,
+        CognitoError::Service(aws) => match aws.code.as_str() {
+            // the SDK's throttling codes that Cognito's model does not name, and a bare 429
+            "ThrottlingException" | "Throttling" | "RequestLimitExceeded" | "HTTP 429" => {
+                Liveness::Throttled
+            }
+            code if code.starts_with("HTTP 5")
+                || code.contains("ServiceUnavailable")
+                || code.contains("InternalServerError")
+                || code.contains("InternalFailure") =>
+            {
+                Liveness::Unreachable
+            }
+            _ => Liveness::Undecided,
+        },
+        _ => Liveness::Undecided,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cognito::AwsError;
+
+    fn aws(code: &str) -> AwsError {
+        AwsError::new(code, "stub")
+    }
+
+    #[test]
+    fn refusals_revoke_throttling_retries_outages_hold_off_and_the_rest_is_undecided() {
+        let cases = [
+            (
+                CognitoError::NotAuthorized(aws("NotAuthorizedException")),
+                Liveness::Revoked,
+            ),
+            (
+                CognitoError::UserNotFound(aws("UserNotFoundException")),
+                Liveness::Revoked,
+            ),
+            (
+                CognitoError::TooManyRequests(aws("TooManyRequestsException")),
+                Liveness::Throttled,
+            ),
+            (
+                CognitoError::LimitExceeded(aws("LimitExceededException")),
+                Liveness::Throttled,
+            ),
+            (
+                CognitoError::Service(aws("ThrottlingException")),
+                Liveness::Throttled,
+            ),
+            (CognitoError::Service(aws("HTTP 429")), Liveness::Throttled),
+            (
+                CognitoError::Internal(aws("InternalErrorException")),
+                Liveness::Unreachable,
+            ),
+            (
+                CognitoError::Service(aws("HTTP 503")),
+                Liveness::Unreachable,
+            ),
+            (
+                CognitoError::Service(aws("ServiceUnavailableException")),
+                Liveness::Unreachable,
+            ),
+            (
+                CognitoError::Transport {
+                    operation: "GetUser",
+                    message: "connection refused".to_owned(),
+                    source: Box::new(std::io::Error::other("connection refused")),
+                },
+                Liveness::Unreachable,
+            ),
+            (
+                CognitoError::InvalidParameter(aws("InvalidParameterException")),
+                Liveness::Undecided,
+            ),
+            (
+                CognitoError::PasswordResetRequired(aws("PasswordResetRequiredException")),
+                Liveness::Undecided,
+            ),
+            (
+                CognitoError::Service(aws("ForbiddenException")),
+                Liveness::Undecided,
+            ),
+            (CognitoError::Service(aws("HTTP 400")), Liveness::Undecided),
+        ];
+        for (err, expected) in cases {
+            assert_eq!(liveness_of(&err), expected, "{err}");
+        }
     }
 }

@@ -46,7 +46,8 @@ use std::time::{Duration, SystemTime};
 pub use self::memory::InMemoryRevocations;
 pub use self::online::{
     DEFAULT_ONLINE_CHECK_CAPACITY, DEFAULT_ONLINE_CHECK_TTL, DEFAULT_RETRY_UNREACHABLE_AFTER,
-    Liveness, LivenessCheck, LivenessFuture, OnlineCheck, WhenUnreachable,
+    DEFAULT_THROTTLED_RETRIES, DEFAULT_THROTTLED_WAIT, Liveness, LivenessCheck, LivenessFuture,
+    OnlineCheck, WhenUnreachable,
 };
 #[cfg(feature = "redis")]
 pub use self::redis::{DEFAULT_PREFIX, RedisHealth, RedisRevocations, RedisUrlError};

@@ -45,6 +45,9 @@ type Flight = Shared<Pin<Box<dyn Future<Output = Liveness> + Send>>>;
 pub(crate) struct Online {
     checker: Arc<dyn LivenessCheck>,
     when_unreachable: WhenUnreachable,
+    /// How often a throttled question is asked again, and the wait before the first repeat.
+    throttled_retries: u32,
+    throttled_wait: Duration,
     /// The questions in flight, by token. An entry leaves when its answer is kept, or when
     /// every request waiting for it has gone (a later request then asks anew).
     flights: Mutex<HashMap<Arc<str>, Flight>>,
@@ -62,6 +65,9 @@ struct Kept {
     /// Until when (milliseconds, the verifier clock's monotonic reading) the issuer is not
     /// asked, after it could not be: 0 when it answered last.
     unreachable_until: AtomicU64,
+    /// When (milliseconds, as above) a question the issuer would not answer (throttled or
+    /// undecided) was last logged at warn: at most one a second, the others at debug.
+    warned_at: AtomicU64,
 }
 
 impl Online {
@@ -69,6 +75,8 @@ impl Online {
         Self {
             checker: check.checker,
             when_unreachable: check.when_unreachable,
+            throttled_retries: check.throttled_retries,
+            throttled_wait: check.throttled_wait,
             flights: Mutex::new(HashMap::new()),
             kept: Arc::new(Kept {
                 ttl: check.ttl.as_secs(),
@@ -82,6 +90,7 @@ impl Online {
                 hold_off: u64::try_from(check.retry_unreachable_after.as_millis())
                     .unwrap_or(u64::MAX),
                 unreachable_until: AtomicU64::new(0),
+                warned_at: AtomicU64::new(0),
             }),
         }
     }
@@ -111,8 +120,9 @@ impl Online {
 
     /// Asks the issuer (one question per token for the requests that need it together) and
     /// keeps the answer: live for the configured time, revoked until the token's `exp`. No
-    /// answer follows [`WhenUnreachable`], is not kept, and spares the issuer further questions
-    /// for the hold-off, whose requests get the same treatment at once.
+    /// answer follows [`WhenUnreachable`] and is not kept; an unreachable issuer is spared
+    /// further questions for the hold-off, whose requests get the same treatment at once, a
+    /// throttled or undecided one is not (the next token is asked as usual).
     pub(crate) async fn confirm(
         &self,
         token: &str,
@@ -134,7 +144,7 @@ impl Online {
                 tracing::debug!("the issuer says the token is revoked");
                 Err(VerifyError::Revoked)
             }
-            Liveness::Unreachable => {
+            Liveness::Unreachable | Liveness::Throttled | Liveness::Undecided => {
                 let refused = self.when_unreachable == WhenUnreachable::Refuse;
                 let outcome = if refused {
                     "request refused"
@@ -142,14 +152,19 @@ impl Online {
                     "token accepted on the local checks"
                 };
                 // at warn for the question that went unanswered; the requests of its hold-off
-                // (possibly thousands a second) at debug
+                // (possibly thousands a second) at debug, and so are throttled and undecided
+                // questions beyond one a second (they have no hold-off to bound them)
                 if held_off {
                     tracing::debug!(
                         outcome,
                         "online revocation check held off: issuer unreachable"
                     );
-                } else {
+                } else if liveness == Liveness::Unreachable {
                     tracing::warn!(outcome, "online revocation check unavailable");
+                } else if self.kept.warn_due() {
+                    tracing::warn!(outcome, ?liveness, "online revocation check not answered");
+                } else {
+                    tracing::debug!(outcome, ?liveness, "online revocation check not answered");
                 }
                 if refused {
                     Err(VerifyError::RevocationCheckUnavailable)
@@ -173,9 +188,22 @@ impl Online {
                     let exp = claims.exp();
                     let asked: Arc<str> = Arc::from(token);
                     let key = Arc::clone(&asked);
+                    let (retries, mut wait) = (self.throttled_retries, self.throttled_wait);
                     let question: Pin<Box<dyn Future<Output = Liveness> + Send>> =
                         Box::pin(async move {
-                            let liveness = checker.check(&asked).await;
+                            let mut liveness = checker.check(&asked).await;
+                            // throttled: asked again a bounded number of times, waiting longer
+                            // each time; never the hold-off
+                            for _ in 0..retries {
+                                if liveness != Liveness::Throttled {
+                                    break;
+                                }
+                                if !wait.is_zero() {
+                                    tokio::time::sleep(wait).await;
+                                }
+                                wait = wait.saturating_mul(2);
+                                liveness = checker.check(&asked).await;
+                            }
                             kept.keep(asked, exp, now, liveness);
                             liveness
                         });
@@ -208,6 +236,8 @@ impl Kept {
                 self.unreachable_until.fetch_max(until, Ordering::Relaxed);
                 return;
             }
+            // no answer for this token alone: nothing kept, no hold-off
+            Liveness::Throttled | Liveness::Undecided => return,
         };
         self.unreachable_until.store(0, Ordering::Relaxed);
         if until > now {
@@ -220,6 +250,18 @@ impl Kept {
                 },
             );
         }
+    }
+
+    /// Whether a question the issuer would not answer may be logged at warn now (at most once
+    /// a second); claims the slot when it may.
+    fn warn_due(&self) -> bool {
+        let now = self.now_ms();
+        let last = self.warned_at.load(Ordering::Relaxed);
+        (last == 0 || now >= last.saturating_add(1000))
+            && self
+                .warned_at
+                .compare_exchange(last, now.max(1), Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
     }
 
     /// Whether the issuer is not to be asked now (it could not be, less than the hold-off ago).
