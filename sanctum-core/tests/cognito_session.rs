@@ -26,6 +26,7 @@ use sanctum_core::testing::fakecloud::FakecloudPoolOptions;
 use sanctum_core::testing::moto::MotoPoolOptions;
 use sanctum_core::{Clock as _, ExpectedUse, ManualClock};
 use serde_json::{Value, json};
+use tokio::sync::Barrier;
 
 /// Just inside the default 60 s margin of a token that lives 3600 s.
 const NEAR_EXPIRY: Duration = Duration::from_secs(3600 - 30);
@@ -304,13 +305,53 @@ async fn stub_session(stub: &Stub, clock: &ManualClock) -> Session {
     Session::builder(&client).clock(clock.clone()).start(tokens)
 }
 
+/// A signed-in session on a stub that refreshes with tokens, counting refreshes and what its
+/// hook is given, its clock moved to within the refresh margin.
+async fn near_expiry_counted_stub_session() -> (
+    Stub,
+    Arc<AtomicUsize>,
+    Session,
+    Arc<Mutex<Vec<SessionData>>>,
+) {
+    let (stub, refreshes) = refresh_stub(Arc::new(Mutex::new(Answer::Tokens))).await;
+    let clock = ManualClock::starting_now();
+    let client = stub_client(&stub).await;
+    let tokens = sign_in(&client, "alice").await;
+    let (session, persisted) = counted_session(&client, tokens, &clock);
+    clock.advance(NEAR_EXPIRY);
+    (stub, refreshes, session, persisted)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_hundred_callers_send_one_refresh_request_with_the_client_secret_on_the_recording_stub() {
     let (stub, refreshes) = refresh_stub(Arc::new(Mutex::new(Answer::Tokens))).await;
     let clock = ManualClock::starting_now();
     let session = stub_session(&stub, &clock).await;
     clock.advance(NEAR_EXPIRY);
-    let results = hundred_callers(&session).await;
+
+    // The refresh's answer is held until every caller has started and the refresh is on the
+    // wire: the callers overlap it for certain, however fast Cognito (the stub) answers.
+    stub.hold();
+    let all_started = Arc::new(Barrier::new(101));
+    let calls: Vec<_> = (0..100)
+        .map(|_| {
+            let (session, all_started) = (session.clone(), Arc::clone(&all_started));
+            tokio::spawn(async move {
+                all_started.wait().await;
+                session.access_token().await
+            })
+        })
+        .collect();
+    all_started.wait().await;
+    stub.wait_for_requests(2).await; // the sign-in, and the refresh, held
+    for _ in 0..1000 {
+        tokio::task::yield_now().await; // let the other callers reach the session
+    }
+    stub.release();
+    let mut results = Vec::new();
+    for call in calls {
+        results.push(call.await.expect("task"));
+    }
     assert_eq!(
         refreshes.load(Ordering::SeqCst),
         1,
@@ -411,15 +452,53 @@ async fn a_stored_session_restores_and_its_debug_shows_no_token_on_the_recording
     assert_eq!(refreshes.load(Ordering::SeqCst), 1);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_that_gives_up_mid_refresh_keeps_the_refresh_single_for_the_next_caller_on_the_recording_stub()
+ {
+    let (stub, refreshes, session, persisted) = near_expiry_counted_stub_session().await;
+
+    // The first caller's refresh reaches Cognito (the stub), whose answer is held; the caller
+    // gives up (its future is dropped) while the refresh is still in flight.
+    stub.hold();
+    let first = tokio::spawn({
+        let session = session.clone();
+        async move { session.access_token().await }
+    });
+    stub.wait_for_requests(2).await; // the sign-in, and the refresh, held
+    first.abort();
+    assert!(first.await.expect_err("gave up").is_cancelled());
+
+    // The next caller comes at once, while that refresh is still on the wire. It must wait for
+    // it, not send a second refresh with the refresh token that one is rotating away (which
+    // Cognito would refuse, signing the user out). Once it has started, the answer goes out.
+    let next = tokio::spawn({
+        let session = session.clone();
+        async move { session.access_token().await }
+    });
+    for _ in 0..1000 {
+        tokio::task::yield_now().await; // let the next caller reach the session
+    }
+    stub.release();
+    let token = next.await.expect("task").expect("the refreshed token");
+
+    assert_eq!(
+        refreshes.load(Ordering::SeqCst),
+        1,
+        "one refresh on the wire: the next caller waited for the first one's"
+    );
+    assert_eq!(token, session.data().access_token);
+    assert_eq!(session.data().refresh_token.as_deref(), Some("refresh-1"));
+    assert_eq!(
+        persisted.lock().expect("lock").len(),
+        1,
+        "the hook saw it once"
+    );
+}
+
 #[tokio::test]
 async fn a_caller_that_stops_waiting_does_not_lose_the_rotated_refresh_token_on_the_recording_stub()
 {
-    let (stub, refreshes) = refresh_stub(Arc::new(Mutex::new(Answer::Tokens))).await;
-    let clock = ManualClock::starting_now();
-    let client = stub_client(&stub).await;
-    let tokens = sign_in(&client, "alice").await;
-    let (session, persisted) = counted_session(&client, tokens, &clock);
-    clock.advance(NEAR_EXPIRY);
+    let (stub, refreshes, session, persisted) = near_expiry_counted_stub_session().await;
 
     // Cognito takes 500 ms to answer; the caller gives up after 50 ms, mid-refresh.
     *stub.delay.lock().expect("lock") = Duration::from_millis(500);

@@ -12,6 +12,7 @@ use sanctum_core::testing::fakecloud::{FakecloudPool, FakecloudPoolOptions, Fake
 use sanctum_core::testing::moto::{MotoPool, MotoPoolOptions, MotoServer};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::sync::{Notify, Semaphore};
 
 /// A password moto's pool policy accepts.
 pub const PASSWORD: &str = "Sanctum-Passw0rd";
@@ -150,6 +151,11 @@ pub struct Stub {
     /// The `Date` header every answer carries (none unless a test sets it), as Cognito's
     /// answers do.
     pub date: Arc<Mutex<Option<String>>>,
+    /// Notified as each request is received and recorded (before its answer).
+    pub arrived: Arc<Notify>,
+    /// While set ([`hold`](Self::hold)), answers wait until it gets permits
+    /// ([`release`](Self::release)): a request held on the wire for as long as a test needs.
+    gate: Arc<Mutex<Option<Arc<Semaphore>>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -174,6 +180,10 @@ impl Stub {
         let delays = Arc::clone(&delay);
         let date = Arc::new(Mutex::new(None::<String>));
         let dates = Arc::clone(&date);
+        let arrived = Arc::new(Notify::new());
+        let signal = Arc::clone(&arrived);
+        let gate: Arc<Mutex<Option<Arc<Semaphore>>>> = Arc::new(Mutex::new(None));
+        let gates = Arc::clone(&gate);
         let task = tokio::spawn(async move {
             while let Ok((mut stream, _)) = listener.accept().await {
                 let recorded = Arc::clone(&recorded);
@@ -185,6 +195,8 @@ impl Stub {
                     .as_ref()
                     .map(|date| format!("Date: {date}\r\n"))
                     .unwrap_or_default();
+                let signal = Arc::clone(&signal);
+                let gates = Arc::clone(&gates);
                 tokio::spawn(async move {
                     let Some((operation, body)) = read_request(&mut stream).await else {
                         return;
@@ -194,6 +206,12 @@ impl Stub {
                         .lock()
                         .expect("lock")
                         .push(Recorded { operation, body });
+                    signal.notify_one();
+                    let gate = gates.lock().expect("lock").clone();
+                    if let Some(gate) = gate {
+                        // open once released: later requests are answered too
+                        let _open = gate.acquire().await;
+                    }
                     tokio::time::sleep(delay).await;
                     let reply = reply.to_string();
                     let head = format!(
@@ -211,8 +229,40 @@ impl Stub {
             requests,
             delay,
             date,
+            arrived,
+            gate,
             task,
         }
+    }
+
+    /// Holds every answer from now on (after its request is recorded) until
+    /// [`release`](Self::release).
+    pub fn hold(&self) {
+        *self.gate.lock().expect("lock") = Some(Arc::new(Semaphore::new(0)));
+    }
+
+    /// Sends the held answers, and answers later requests at once.
+    pub fn release(&self) {
+        if let Some(gate) = self.gate.lock().expect("lock").take() {
+            gate.add_permits(Semaphore::MAX_PERMITS / 2);
+        }
+    }
+
+    /// Waits (at most 30 s, then panics) until `n` requests in all have been received.
+    pub async fn wait_for_requests(&self, n: usize) {
+        let received = async {
+            loop {
+                // a notification between the count and the wait is kept by `notify_one`
+                let arrived = self.arrived.notified();
+                if self.recorded().len() >= n {
+                    return;
+                }
+                arrived.await;
+            }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(30), received)
+            .await
+            .expect("the requests arrive");
     }
 
     /// The requests received so far.
