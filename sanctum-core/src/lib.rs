@@ -34,7 +34,7 @@
 //! ## Minimum Rust version
 //!
 //! Rust 1.88 (this crate's `rust-version`) without `cognito`: verification, RBAC, revocation,
-//! Redis and the test kit. `cognito` and `aws-sso` follow the AWS SDK's own minimum, which AWS
+//! Redis, managed login and the test kit. `cognito` and `aws-sso` follow the AWS SDK's own minimum, which AWS
 //! raises in minor releases (1.94.1 for the SDK versions this release was tested with); an
 //! older compiler refuses the build naming the SDK crate that needs more. `scripts/msrv.sh`
 //! checks both.
