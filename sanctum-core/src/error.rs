@@ -225,9 +225,15 @@ pub enum VerifyError {
     /// refresh token was revoked), as the verifier's revocation store says.
     #[error("token has been revoked")]
     Revoked,
-    /// Check 10: the online check could not ask the issuer whether the token is still live,
-    /// and the verifier is set to refuse then ([`WhenUnreachable::Refuse`](crate::revocation::WhenUnreachable::Refuse)); server side, 503.
-    #[error("the online revocation check could not reach the issuer")]
+    /// Check 10: whether the token is revoked cannot be known now: the online check could not
+    /// ask the issuer and the verifier is set to refuse then
+    /// ([`WhenUnreachable::Refuse`](crate::revocation::WhenUnreachable::Refuse)), or the
+    /// revocation store says its copy cannot be trusted
+    /// ([`RevocationCheck::Unavailable`](crate::revocation::RevocationCheck::Unavailable), e.g. a
+    /// Redis store stale past its `fail_closed_after`); server side, 503.
+    #[error(
+        "revocation cannot be checked now: the online check cannot reach the issuer, or the revocation store is out of sync"
+    )]
     RevocationCheckUnavailable,
     /// A claim every Cognito token has is missing.
     #[error("token has no {claim} claim")]

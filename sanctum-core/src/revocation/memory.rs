@@ -3,20 +3,28 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::RwLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
 use super::{DEFAULT_MAX_TOKEN_LIFETIME, Revocation, RevocationStore};
 use crate::claims::CognitoClaims;
 use crate::clock::unix_seconds;
 
+/// How often (at most) [`InMemoryRevocations::record`] drops the entries gone stale, seconds.
+const PURGE_EVERY: u64 = 60;
+
 /// Revocations kept in this process: the default store. Lookups take a read lock only when
-/// there is something to look up; entries go once no token they cover can still be valid.
+/// there is something to look up; entries go once no token they cover can still be valid
+/// (dropped at most once a minute while recording, and by [`purge`](Self::purge)).
 pub struct InMemoryRevocations {
     entries: RwLock<Entries>,
     /// How many entries there are, so a verifier with nothing revoked pays one atomic load.
     len: AtomicUsize,
     max_token_lifetime: u64,
+    /// When (seconds since the epoch) `record` next drops stale entries.
+    next_purge: AtomicU64,
+    /// Purges done, for tests of the bulk load.
+    purges: AtomicU64,
 }
 
 /// The maps hash with foldhash, randomly seeded per map: a lookup on every request costs a
@@ -46,6 +54,8 @@ impl InMemoryRevocations {
             entries: RwLock::new(Entries::default()),
             len: AtomicUsize::new(0),
             max_token_lifetime: lifetime.as_secs(),
+            next_purge: AtomicU64::new(0),
+            purges: AtomicU64::new(0),
         }
     }
 
@@ -92,9 +102,56 @@ impl InMemoryRevocations {
         subjects.chain(origins).collect()
     }
 
+    /// Records many revocations at once (a catch-up): one write lock and one purge, where
+    /// [`record`](RevocationStore::record) for each would lock for each. Times more than
+    /// [`MAX_AHEAD`](super::MAX_AHEAD) ahead are brought back; entries no token can be covered
+    /// by any more are not kept. Returns how many times were brought back.
+    pub fn record_all(&self, revocations: impl IntoIterator<Item = Revocation>) -> usize {
+        let now = unix_seconds(SystemTime::now());
+        let mut bounded = 0;
+        {
+            let mut entries = write(&self.entries);
+            for revocation in revocations {
+                bounded += usize::from(self.insert(&mut entries, revocation, now));
+            }
+            self.purge_locked(&mut entries, now);
+        }
+        bounded
+    }
+
+    /// Adds one revocation under the write lock (the larger time kept), unless no token can be
+    /// covered by it any more; `true` when its time was brought back.
+    fn insert(&self, entries: &mut Entries, revocation: Revocation, now: u64) -> bool {
+        let (revocation, changed) = revocation.bounded(now);
+        if revocation.time().saturating_add(self.max_token_lifetime) <= now {
+            return changed;
+        }
+        match revocation {
+            Revocation::Subject { sub, before } => {
+                let slot = entries.subjects.entry(sub).or_insert(0);
+                *slot = (*slot).max(before);
+            }
+            Revocation::Origin { origin_jti, at } => {
+                let slot = entries.origins.entry(origin_jti).or_insert(at);
+                *slot = (*slot).max(at);
+            }
+        }
+        self.len.store(
+            entries.subjects.len() + entries.origins.len(),
+            Ordering::Release,
+        );
+        changed
+    }
+
     /// Drops the entries no token can be covered by any more at `now`.
     pub fn purge(&self, now: u64) {
-        let mut entries = write(&self.entries);
+        self.purge_locked(&mut write(&self.entries), now);
+    }
+
+    fn purge_locked(&self, entries: &mut Entries, now: u64) {
+        self.purges.fetch_add(1, Ordering::Relaxed);
+        self.next_purge
+            .store(now.saturating_add(PURGE_EVERY), Ordering::Relaxed);
         let lifetime = self.max_token_lifetime;
         entries
             .subjects
@@ -146,26 +203,20 @@ impl RevocationStore for InMemoryRevocations {
                 .is_some_and(|jti| entries.origins.contains_key(jti))
     }
 
+    /// Records one revocation; a time more than [`MAX_AHEAD`](super::MAX_AHEAD) ahead of the
+    /// system clock is brought back to it (logged), and stale entries are dropped at most once
+    /// a minute.
     fn record(&self, revocation: Revocation) {
         let now = unix_seconds(SystemTime::now());
-        {
-            let mut entries = write(&self.entries);
-            match revocation {
-                Revocation::Subject { sub, before } => {
-                    let slot = entries.subjects.entry(sub).or_insert(0);
-                    *slot = (*slot).max(before);
-                }
-                Revocation::Origin { origin_jti, at } => {
-                    let slot = entries.origins.entry(origin_jti).or_insert(at);
-                    *slot = (*slot).max(at);
-                }
-            }
-            self.len.store(
-                entries.subjects.len() + entries.origins.len(),
-                Ordering::Release,
+        let mut entries = write(&self.entries);
+        if self.insert(&mut entries, revocation, now) {
+            tracing::warn!(
+                "a revocation's time was more than 60 s ahead of this clock; recorded as now + 60 s"
             );
         }
-        self.purge(now);
+        if now >= self.next_purge.load(Ordering::Relaxed) {
+            self.purge_locked(&mut entries, now);
+        }
     }
 }
 
@@ -225,6 +276,52 @@ mod tests {
         });
         assert!(store.is_revoked(&claims("alice", 1000, "o1"), 1000));
         assert!(!store.is_revoked(&claims("alice", 1000, "o2"), 1000));
+    }
+
+    #[test]
+    fn a_time_far_ahead_neither_locks_the_user_out_for_good_nor_stays_forever() {
+        let now = unix_seconds(SystemTime::now());
+        let store = InMemoryRevocations::with_max_token_lifetime(Duration::from_secs(3600));
+        store.record(Revocation::Subject {
+            sub: "alice".into(),
+            before: u64::MAX,
+        });
+        store.record(Revocation::Origin {
+            origin_jti: "o1".into(),
+            at: u64::MAX,
+        });
+        assert!(
+            store.is_revoked(&claims("alice", now, "o2"), now),
+            "now: revoked"
+        );
+        // a token issued a little over a minute later is not
+        assert!(!store.is_revoked(&claims("alice", now + 62, "o2"), now + 62));
+        // and both entries go once the lifetime has passed
+        store.purge(now + 61 + 3600);
+        assert!(store.is_empty());
+    }
+
+    #[test]
+    fn a_bulk_load_purges_once_and_recording_purges_at_most_once_a_minute() {
+        let now = unix_seconds(SystemTime::now());
+        let store = InMemoryRevocations::new();
+        store.record_all((0..1000).map(|i| Revocation::Subject {
+            sub: format!("user-{i}"),
+            before: now,
+        }));
+        assert_eq!(store.len(), 1000);
+        assert_eq!(store.purges.load(Ordering::Relaxed), 1);
+        for i in 0..1000 {
+            store.record(Revocation::Origin {
+                origin_jti: format!("o-{i}"),
+                at: now,
+            });
+        }
+        assert_eq!(store.len(), 2000);
+        assert!(
+            store.purges.load(Ordering::Relaxed) <= 2,
+            "not one purge per record"
+        );
     }
 
     #[test]

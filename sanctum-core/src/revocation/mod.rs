@@ -14,6 +14,9 @@
 //!
 //! An entry is kept as long as a token it covers can still be valid (the stores'
 //! `max_token_lifetime`, 24 h by default: Cognito's longest access or ID token), then dropped.
+//! A time more than [`MAX_AHEAD`] (60 s) ahead of the local clock is brought back to it when
+//! recorded, so a bad value (`before = u64::MAX`) can neither lock a user out for good nor
+//! keep an entry forever.
 //!
 //! The second of a sign-out is covered whole ([`Revocation::signed_out_at`]): `iat` counts
 //! whole seconds, so a token issued in that second may be from before the sign-out and is
@@ -38,7 +41,7 @@
 mod memory;
 mod online;
 #[cfg(feature = "redis")]
-mod redis;
+mod redis_store;
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
@@ -50,7 +53,15 @@ pub use self::online::{
     OnlineCheck, WhenUnreachable,
 };
 #[cfg(feature = "redis")]
-pub use self::redis::{DEFAULT_PREFIX, RedisHealth, RedisRevocations, RedisUrlError};
+pub use self::redis_store::{
+    DEFAULT_OUTBOX_CAPACITY, DEFAULT_PREFIX, RedisHealth, RedisRevocations,
+    RedisRevocationsBuilder, RedisUrlError,
+};
+/// The `redis` crate sanctum is built with, for a [`redis::Client`] of your own
+/// ([`RedisRevocations::builder_with_client`]).
+#[cfg(feature = "redis")]
+#[doc(no_inline)]
+pub use ::redis;
 
 use crate::claims::CognitoClaims;
 use crate::clock::unix_seconds;
@@ -58,6 +69,10 @@ use crate::clock::unix_seconds;
 /// Default for how long an entry is kept: the longest lifetime of a Cognito access or ID
 /// token (1 day).
 pub const DEFAULT_MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
+/// How far ahead of the local clock a revocation's time may be (clock skew between
+/// instances); a later time is recorded as now + 60 s.
+pub const MAX_AHEAD: Duration = Duration::from_secs(60);
 
 /// One revocation.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -113,6 +128,25 @@ impl Revocation {
         }
     }
 
+    /// This revocation with its time brought back to at most [`MAX_AHEAD`] after `now`
+    /// (seconds since the epoch), and whether it was changed.
+    pub(crate) fn bounded(self, now: u64) -> (Self, bool) {
+        let limit = now.saturating_add(MAX_AHEAD.as_secs());
+        match self {
+            Self::Subject { sub, before } if before > limit => {
+                (Self::Subject { sub, before: limit }, true)
+            }
+            Self::Origin { origin_jti, at } if at > limit => (
+                Self::Origin {
+                    origin_jti,
+                    at: limit,
+                },
+                true,
+            ),
+            unchanged => (unchanged, false),
+        }
+    }
+
     /// Whether these claims are covered.
     #[must_use]
     pub fn covers(&self, claims: &CognitoClaims) -> bool {
@@ -125,13 +159,37 @@ impl Revocation {
     }
 }
 
-/// Where revocations are kept and looked up. The verifier calls
-/// [`is_revoked`](Self::is_revoked) on every verification, so it must answer from memory
-/// without waiting; [`record`](Self::record) may publish to other instances.
+/// What a [`RevocationStore`] says of a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RevocationCheck {
+    /// Not revoked, as far as the store knows.
+    NotRevoked,
+    /// Revoked: refused as 401 ([`VerifyError::Revoked`](crate::VerifyError::Revoked)).
+    Revoked,
+    /// The store cannot vouch for its answer (e.g. [`RedisRevocations`] cut off from Redis for
+    /// longer than its `fail_closed_after`): refused as 503
+    /// ([`VerifyError::RevocationCheckUnavailable`](crate::VerifyError::RevocationCheckUnavailable)).
+    Unavailable,
+}
+
+/// Where revocations are kept and looked up. The verifier calls [`check`](Self::check) (by
+/// default [`is_revoked`](Self::is_revoked)) on every verification, so it must answer from
+/// memory without waiting; [`record`](Self::record) may publish to other instances.
 pub trait RevocationStore: fmt::Debug + Send + Sync + 'static {
     /// Whether verified `claims` are revoked, `now` being the verifier's clock (seconds since
     /// the epoch). A local lookup: never blocks on I/O.
     fn is_revoked(&self, claims: &CognitoClaims, now: u64) -> bool;
+
+    /// What the verifier asks: [`is_revoked`](Self::is_revoked), unless the store knows its
+    /// answer cannot be trusted now ([`RevocationCheck::Unavailable`]). A local lookup too.
+    fn check(&self, claims: &CognitoClaims, now: u64) -> RevocationCheck {
+        if self.is_revoked(claims, now) {
+            RevocationCheck::Revoked
+        } else {
+            RevocationCheck::NotRevoked
+        }
+    }
 
     /// Records a revocation (for every instance, where the store is shared).
     fn record(&self, revocation: Revocation);
@@ -168,5 +226,28 @@ mod tests {
         assert!(revocation.covers(&issued_at(1000)), "the same second");
         assert!(!revocation.covers(&issued_at(1001)), "the next second");
         assert_eq!(revocation.time(), 1000);
+    }
+
+    #[test]
+    fn a_time_far_ahead_is_brought_back_to_now_plus_a_minute() {
+        let far = Revocation::Subject {
+            sub: "alice".into(),
+            before: u64::MAX,
+        };
+        assert_eq!(
+            far.bounded(1000),
+            (
+                Revocation::Subject {
+                    sub: "alice".into(),
+                    before: 1060
+                },
+                true
+            )
+        );
+        let near = Revocation::Origin {
+            origin_jti: "o".into(),
+            at: 1060,
+        };
+        assert_eq!(near.clone().bounded(1000), (near, false));
     }
 }

@@ -38,7 +38,7 @@ use crate::config::UserPool;
 use crate::error::{ConfigError, TimeClaim, VerifyError, clip};
 use crate::jwks::{Fetcher, Jwks, PreparedKey, parse_jwks};
 use crate::rbac::{AccessError, Requirement};
-use crate::revocation::{OnlineCheck, RevocationStore};
+use crate::revocation::{OnlineCheck, RevocationCheck, RevocationStore};
 
 use self::cache::{Entry, TokenCache};
 use self::online::Online;
@@ -393,10 +393,14 @@ impl Verifier {
             });
         }
         // 10. revocation (opt-in): a local lookup
-        if let Some(store) = &inner.revocations
-            && store.is_revoked(claims, now)
-        {
-            return Err(VerifyError::Revoked);
+        if let Some(store) = &inner.revocations {
+            match store.check(claims, now) {
+                RevocationCheck::NotRevoked => {}
+                RevocationCheck::Revoked => return Err(VerifyError::Revoked),
+                RevocationCheck::Unavailable => {
+                    return Err(VerifyError::RevocationCheckUnavailable);
+                }
+            }
         }
         Ok(())
     }
