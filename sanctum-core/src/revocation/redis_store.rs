@@ -487,8 +487,8 @@ impl fmt::Debug for RedisRevocations {
     }
 }
 
-/// Spaces out warnings about one lasting problem: the first at once, then at most one per
-/// [`WARN_EVERY`].
+/// Spaces out warnings of one kind: the first at once, then at most one per [`WARN_EVERY`]
+/// (a connection that keeps dropping warns once a minute too, not on every reconnection).
 #[derive(Default)]
 struct Limiter {
     /// Monotonic milliseconds + 1 of the last warning (0: none yet).
@@ -509,12 +509,6 @@ impl Limiter {
             self.quiet.fetch_add(1, Ordering::AcqRel);
             None
         }
-    }
-
-    /// The problem is over: the next one warns at once.
-    fn reset(&self) {
-        self.last.store(0, Ordering::Release);
-        self.quiet.store(0, Ordering::Release);
     }
 }
 
@@ -590,7 +584,6 @@ async fn run(client: redis::Client, shared: Arc<Shared>) {
             Ordering::Acquire,
         );
         if was_connected {
-            shared.failure_warnings.reset();
             wait = Duration::from_millis(100);
         }
         match shared.failure_warnings.allow(&*shared.clock) {
@@ -678,7 +671,6 @@ async fn follow(client: &redis::Client, shared: &Shared) -> redis::RedisResult<N
     // send what was recorded here meanwhile, then follow both ways
     send_queued(&mut conn, shared).await?;
     shared.stale_since.store(0, Ordering::Release);
-    shared.failure_warnings.reset();
     shared.set_health(|h| {
         h.connected = true;
         h.last_error = None;
@@ -809,12 +801,7 @@ mod tests {
         assert_eq!(limiter.allow(&clock), None);
         clock.advance(Duration::from_secs(1));
         assert_eq!(limiter.allow(&clock), Some(2), "two kept quiet");
-        limiter.reset();
-        assert_eq!(
-            limiter.allow(&clock),
-            Some(0),
-            "a new problem warns at once"
-        );
+        assert_eq!(limiter.allow(&clock), None, "and quiet again");
     }
 
     #[test]
