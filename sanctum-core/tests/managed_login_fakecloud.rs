@@ -20,12 +20,16 @@ use sanctum_core::testing::fakecloud::{FakecloudPoolOptions, FakecloudServer};
 use sanctum_core::{UserPool, Verifier};
 use serde_json::{Value, json};
 
-// FAKECLOUD QUIRKS (0.51.0, probed by these tests):
+// FAKECLOUD QUIRKS (0.51.0; the tests below prove the first three, the rest is read in its
+// source, fakecloud-cognito's `handle_oauth2_*` and fakecloud's `main.rs`):
 // - `/oauth2/authorize` signs in from `username` and `password` in the query (a test-only
 //   shortcut of its HTML form) and answers 302 to `{callback}?code=...&state=...`; a wrong
-//   password is `error=access_denied`, a scope the client lacks `error=invalid_scope`, both
-//   with the `state`, without `error_description`.
-// - ID tokens from the code carry the authorize request's `nonce` but no `at_hash`.
+//   password is `error=access_denied`, a scope the client lacks `error=invalid_scope`.
+// - ID tokens from the code carry the authorize request's `nonce`; a code is good once, and a
+//   PKCE verifier that does not match the S256 challenge is `invalid_grant`.
+// - Rotation on: the old refresh token is `invalid_grant` at once (no grace period set).
+// - ID tokens carry no `at_hash` (the offline tests check it); error redirects carry no
+//   `error_description`; codes expire after 300 s.
 // - `/oauth2/revoke` reads the client's secret from the form body only (`client_secret`), not
 //   from HTTP Basic as Cognito documents: a confidential client revokes with
 //   `ClientAuth::Post` there.
