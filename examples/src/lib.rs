@@ -28,9 +28,9 @@
 use std::error::Error;
 use std::net::SocketAddr;
 
-use sanctum_core::cognito::PasswordFlow;
+use sanctum_core::cognito::{PasswordFlow, SanctumClient, SanctumClientBuilder};
 use sanctum_core::testing::TestIssuer;
-use sanctum_core::{CognitoClaims, SanctumClient, SanctumClientBuilder, UserPool, Verifier};
+use sanctum_core::{CognitoClaims, UserPool, Verifier};
 
 /// Everything a demo service needs to start.
 #[derive(Debug)]

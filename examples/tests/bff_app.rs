@@ -173,7 +173,9 @@ async fn session_cookie_and_body(response: reqwest::Response) -> (String, String
 /// Creates `user` (with an email address, no message sent) whose password is [`PASSWORD`].
 async fn user_with_password(client: &SanctumClient, user: &str) {
     client
-        .create_user(
+        .admin()
+        .users()
+        .create(
             NewUser::new(user)
                 .email(format!("{user}@example.com"))
                 .suppress_message(),
@@ -181,6 +183,7 @@ async fn user_with_password(client: &SanctumClient, user: &str) {
         .await
         .expect("user");
     client
+        .admin()
         .users()
         .set_password(user, PASSWORD, true)
         .await
@@ -201,6 +204,7 @@ async fn pool_with_users(
         .expect("pool");
     let client = pool.client().await.expect("client");
     client
+        .admin()
         .groups()
         .create(NewGroup::new("admin"))
         .await
@@ -209,6 +213,7 @@ async fn pool_with_users(
         user_with_password(&client, user).await;
     }
     client
+        .admin()
         .groups()
         .add_user("boss", "admin")
         .await
@@ -331,7 +336,10 @@ async fn an_admin_creates_a_user_who_exists_in_cognito_and_a_non_admin_gets_403_
         .post("/admin/users", Some(&user), new_user.clone())
         .await;
     assert_eq!(refused.status(), 403);
-    assert!(client.users().get("carol").await.is_err(), "not created");
+    assert!(
+        client.admin().users().get("carol").await.is_err(),
+        "not created"
+    );
     assert_eq!(
         bff.post("/admin/users", None, new_user.clone())
             .await
@@ -342,6 +350,7 @@ async fn an_admin_creates_a_user_who_exists_in_cognito_and_a_non_admin_gets_403_
     let created = bff.post("/admin/users", Some(&admin), new_user).await;
     assert_eq!(created.status(), 201);
     let carol = client
+        .admin()
         .users()
         .get("carol")
         .await
@@ -408,14 +417,15 @@ async fn logout_where_revoke_token_is_missing_signs_the_user_out_everywhere_agai
 
     // alice signed in elsewhere too: GlobalSignOut (not RevokeToken) ends that sign-in as well
     let elsewhere = client
-        .authenticate_user("alice", PASSWORD)
+        .auth()
+        .sign_in("alice", PASSWORD)
         .await
         .expect("signs in")
         .into_tokens()
         .expect("tokens");
     client
-        .users()
-        .get_own(&elsewhere.access_token)
+        .user(&elsewhere.access_token)
+        .profile()
         .await
         .expect("live before the logout");
 
@@ -423,8 +433,8 @@ async fn logout_where_revoke_token_is_missing_signs_the_user_out_everywhere_agai
     assert!(out.status().is_success(), "{}", out.status());
     assert_eq!(bff.get("/me", Some(&cookie)).await.status(), 401);
     let err = client
-        .users()
-        .get_own(&elsewhere.access_token)
+        .user(&elsewhere.access_token)
+        .profile()
         .await
         .expect_err("moto refuses alice's tokens after the fallback's GlobalSignOut");
     assert!(

@@ -16,6 +16,7 @@ use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use sanctum_core::cognito::{NewUser, SanctumClient};
+use sanctum_core::credentials::AccessToken;
 use sanctum_core::testing::moto::{MotoPool, MotoServer};
 
 const PASSWORD: &str = "Revocation-E2e-Passw0rd";
@@ -112,12 +113,14 @@ fn start_service(
 
 async fn sign_in(client: &SanctumClient, user: &str) -> String {
     client
-        .authenticate_user(user, PASSWORD)
+        .auth()
+        .sign_in(user, PASSWORD)
         .await
         .expect("signs in")
         .into_tokens()
         .expect("tokens")
         .access_token
+        .into_secret()
 }
 
 /// `GET /me` with `token`: the status and the `WWW-Authenticate` value.
@@ -163,10 +166,13 @@ async fn admin_sign_out_is_enforced_by_every_instance_within_a_second() {
     let client = pool.client().await.expect("client");
     for user in ["alice", "bob"] {
         client
-            .create_user(NewUser::new(user).suppress_message())
+            .admin()
+            .users()
+            .create(NewUser::new(user).suppress_message())
             .await
             .expect("user created");
         client
+            .admin()
             .users()
             .set_password(user, PASSWORD, true)
             .await
@@ -286,10 +292,13 @@ async fn admin_records_disable_and_delete_in_redis_and_works_without_it() {
     let client = pool.client().await.expect("client");
     for user in ["carol", "dave", "erin"] {
         client
-            .create_user(NewUser::new(user).suppress_message())
+            .admin()
+            .users()
+            .create(NewUser::new(user).suppress_message())
             .await
             .expect("user created");
         client
+            .admin()
             .users()
             .set_password(user, PASSWORD, true)
             .await
@@ -336,7 +345,11 @@ async fn admin_records_disable_and_delete_in_redis_and_works_without_it() {
     assert_eq!(signed_out["signed_out"], true);
     assert!(signed_out.get("revocation_recorded").is_none());
     assert!(
-        client.users().get_own(&token).await.is_err(),
+        client
+            .user(&AccessToken::new(&token))
+            .profile()
+            .await
+            .is_err(),
         "Cognito refuses the signed-out token"
     );
 

@@ -25,7 +25,7 @@
 //!
 //! | feature | default | what it adds |
 //! |---|---|---|
-//! | `cognito` | no | `SanctumClient`: sign-in flows, users, groups, MFA through the AWS SDK |
+//! | `cognito` | no | `cognito::SanctumClient`: sign-in flows and steps, users, groups, devices, MFA, passkeys through the AWS SDK |
 //! | `managed-login` | no | `login::ManagedLogin`: browser sign-in through Cognito's managed login (authorization code + PKCE, ID token and `nonce` verified, refresh, revoke, logout URL); reqwest only, no AWS SDK |
 //! | `test-util` | no | [`testing`]: an in-process token issuer with a loopback JWKS server, and the adapters' conformance table |
 //! | `redis` | no | `revocation::RedisRevocations`: revocations shared across instances through Redis (`redis://`, or `rediss://` with rustls) |
@@ -54,8 +54,10 @@
 //! - [`adapter`] — what web-framework adapters are built from (token extraction, verifying
 //!   without waiting);
 //! - [`error`] — [`ConfigError`] and [`VerifyError`] ([`AccessError`] adds the requirement);
-//! - `cognito` — `SanctumClient`: sign-in flows, users, groups, MFA; `Session` (tokens that
-//!   refresh themselves) and `ClientCredentials` (machine-to-machine tokens) (feature `cognito`);
+//! - `cognito` — `SanctumClient`: `auth()` (sign-in and its storable steps), `user(&token)`
+//!   (self-service), `admin()` (users and groups); `TokenSession` (tokens that refresh
+//!   themselves) and `ClientCredentials` (machine-to-machine tokens) (feature `cognito`; its
+//!   items are reached as `sanctum_core::cognito::...` only);
 //! - `login` — `ManagedLogin`: browser sign-in through Cognito's managed login (feature
 //!   `managed-login`);
 //! - `testing` — the test kit (feature `test-util`).
@@ -89,12 +91,6 @@ pub mod testing;
 
 pub use claims::{CognitoClaims, ExpectedUse, TokenUse};
 pub use clock::{Clock, ManualClock, SystemClock};
-#[cfg(feature = "cognito")]
-pub use cognito::{
-    AuthResult, Challenge, ChallengeAnswer, ChallengeName, ClientCredentials,
-    ClientCredentialsLayer, CognitoError, DeviceSecret, FirstFactor, SanctumClient,
-    SanctumClientBuilder, Session, SessionError, SignInFactor, Tokens,
-};
 pub use config::UserPool;
 pub use error::{ConfigError, ErrorKind, TimeClaim, VerifyError};
 pub use extract::TokenSource;

@@ -7,18 +7,27 @@ use cognito_support::{
     NEW_PASSWORD, PASSWORD, confirmed_user, moto_pool, unique, with_current_totp,
 };
 use sanctum_core::cognito::{
-    AuthResult, ChallengeAnswer, ChallengeName, CognitoError, MfaPreference, NewGroup, NewUser,
-    SoftwareTokenTarget,
+    CognitoError, MfaPreference, NewGroup, NewUser, SanctumClient, SignInStep,
 };
+use sanctum_core::credentials::{IdToken, RefreshToken, Username};
 use sanctum_core::testing::TestIssuer;
 use sanctum_core::testing::moto::{MOTO_TOTP_SECRET, MotoPoolOptions};
 use sanctum_core::{ExpectedUse, TokenUse, VerifyError};
 
-fn tokens(result: AuthResult) -> sanctum_core::cognito::Tokens {
+fn tokens(result: SignInStep) -> sanctum_core::cognito::Tokens {
     match result {
-        AuthResult::Tokens(t) => t,
-        AuthResult::Challenge(c) => panic!("expected tokens, got challenge {}", c.name),
+        SignInStep::Done(t) => t,
+        other => panic!("expected tokens, got {other:?}"),
     }
+}
+
+/// pycognito's `get_groups_from_token`: the groups of a token the client's verifier accepts.
+async fn groups_from_token(
+    client: &SanctumClient,
+    token: &str,
+) -> Result<Vec<String>, VerifyError> {
+    let claims = client.verifier().verify(token, ExpectedUse::Either).await?;
+    Ok(claims.groups().map(str::to_owned).collect())
 }
 
 #[tokio::test]
@@ -28,15 +37,15 @@ async fn user_password_admin_and_admin_no_srp_sign_ins_return_tokens_our_verifie
     confirmed_user(&client, &user).await;
 
     for result in [
-        client.authenticate_user(&user, PASSWORD).await,
-        client.admin_authenticate(&user, PASSWORD).await,
-        client.auth().admin_no_srp(&user, PASSWORD).await,
+        client.auth().sign_in(&user, PASSWORD).await,
+        client.admin().sign_in(&user, PASSWORD).await,
+        client.admin().sign_in_no_srp(&user, PASSWORD).await,
     ] {
         let t = tokens(result.expect("sign-in works"));
         assert_eq!(t.expires_in, 3600);
         let claims = client
             .verifier()
-            .verify(&t.access_token, ExpectedUse::Access)
+            .verify(t.access_token.secret(), ExpectedUse::Access)
             .await
             .expect("access token verifies");
         assert_eq!(claims.token_use(), TokenUse::Access);
@@ -51,7 +60,10 @@ async fn user_password_admin_and_admin_no_srp_sign_ins_return_tokens_our_verifie
         );
         let id = client
             .verifier()
-            .verify(t.id_token.as_deref().expect("id token"), ExpectedUse::Id)
+            .verify(
+                t.id_token.as_ref().map(IdToken::secret).expect("id token"),
+                ExpectedUse::Id,
+            )
             .await
             .expect("id token verifies");
         assert_eq!(id.email(), Some(format!("{user}@example.com").as_str()));
@@ -66,7 +78,8 @@ async fn wrong_password_unknown_user_and_disabled_user_are_typed_errors() {
     confirmed_user(&client, &user).await;
 
     let err = client
-        .authenticate_user(&user, "Wrong-Passw0rd")
+        .auth()
+        .sign_in(&user, "Wrong-Passw0rd")
         .await
         .unwrap_err();
     assert!(matches!(err, CognitoError::NotAuthorized(_)), "{err:?}");
@@ -74,28 +87,40 @@ async fn wrong_password_unknown_user_and_disabled_user_are_typed_errors() {
     assert!(err.request_id().is_some(), "request id kept: {err:?}");
 
     let err = client
-        .admin_authenticate(&unique("nobody"), PASSWORD)
+        .admin()
+        .sign_in(&unique("nobody"), PASSWORD)
         .await
         .unwrap_err();
     assert!(matches!(err, CognitoError::UserNotFound(_)), "{err:?}");
 
-    client.users().disable(&user).await.expect("disable");
+    client
+        .admin()
+        .users()
+        .disable(&user)
+        .await
+        .expect("disable");
     for err in [
-        client.authenticate_user(&user, PASSWORD).await.unwrap_err(),
-        client
-            .admin_authenticate(&user, PASSWORD)
-            .await
-            .unwrap_err(),
+        client.auth().sign_in(&user, PASSWORD).await.unwrap_err(),
+        client.admin().sign_in(&user, PASSWORD).await.unwrap_err(),
     ] {
         assert!(matches!(err, CognitoError::NotAuthorized(_)), "{err:?}");
         assert!(err.to_string().contains("disabled"), "{err}");
     }
-    assert!(!client.users().get(&user).await.expect("get").enabled);
+    assert!(
+        !client
+            .admin()
+            .users()
+            .get(&user)
+            .await
+            .expect("get")
+            .enabled
+    );
 
-    client.users().enable(&user).await.expect("enable");
+    client.admin().users().enable(&user).await.expect("enable");
     tokens(
         client
-            .authenticate_user(&user, PASSWORD)
+            .auth()
+            .sign_in(&user, PASSWORD)
             .await
             .expect("enabled again"),
     );
@@ -107,7 +132,9 @@ async fn new_password_required_is_a_challenge_answered_in_one_call_through_user_
     for admin in [false, true] {
         let user = unique("carol");
         client
-            .create_user(
+            .admin()
+            .users()
+            .create(
                 NewUser::new(&user)
                     .temporary_password(PASSWORD)
                     .suppress_message(),
@@ -116,6 +143,7 @@ async fn new_password_required_is_a_challenge_answered_in_one_call_through_user_
             .expect("created");
         assert_eq!(
             client
+                .admin()
                 .users()
                 .get(&user)
                 .await
@@ -126,39 +154,39 @@ async fn new_password_required_is_a_challenge_answered_in_one_call_through_user_
         );
 
         let result = if admin {
-            client.admin_authenticate(&user, PASSWORD).await
+            client.admin().sign_in(&user, PASSWORD).await
         } else {
-            client.authenticate_user(&user, PASSWORD).await
+            client.auth().sign_in(&user, PASSWORD).await
         }
         .expect("first sign-in");
-        let challenge = result.challenge().expect("a challenge").clone();
-        assert_eq!(challenge.name, ChallengeName::NewPasswordRequired);
-        assert!(challenge.session.is_some(), "session kept");
-        assert_eq!(challenge.is_admin(), admin);
-        assert_eq!(challenge.username, user);
+        let stored = serde_json::to_value(&result).expect("stored");
+        assert!(stored["session"].is_string(), "session kept: {stored}");
+        assert_eq!(stored["admin"].as_bool().unwrap_or(false), admin);
+        let SignInStep::NewPassword(challenge) = result else {
+            panic!("NEW_PASSWORD_REQUIRED expected: {result:?}");
+        };
+        assert_eq!(challenge.username().as_str(), user);
 
-        let too_weak = client
-            .respond_to_auth_challenge(&challenge, ChallengeAnswer::new_password("short"))
-            .await
-            .unwrap_err();
+        let too_weak = challenge.answer(&client, "short").await.unwrap_err();
         assert!(
             matches!(too_weak, CognitoError::InvalidPassword(_)),
             "{too_weak:?}"
         );
 
         let t = tokens(
-            client
-                .respond_to_auth_challenge(&challenge, ChallengeAnswer::new_password(NEW_PASSWORD))
+            challenge
+                .answer(&client, NEW_PASSWORD)
                 .await
                 .expect("answered"),
         );
         client
             .verifier()
-            .verify_access(&t.access_token)
+            .verify_access(t.access_token.secret())
             .await
             .expect("verifies");
         assert_eq!(
             client
+                .admin()
                 .users()
                 .get(&user)
                 .await
@@ -169,7 +197,8 @@ async fn new_password_required_is_a_challenge_answered_in_one_call_through_user_
         );
         tokens(
             client
-                .authenticate_user(&user, NEW_PASSWORD)
+                .auth()
+                .sign_in(&user, NEW_PASSWORD)
                 .await
                 .expect("new password works"),
         );
@@ -183,26 +212,32 @@ async fn refresh_returns_fresh_tokens_and_keeps_the_refresh_token() {
     confirmed_user(&client, &user).await;
     let first = tokens(
         client
-            .authenticate_user(&user, PASSWORD)
+            .auth()
+            .sign_in(&user, PASSWORD)
             .await
             .expect("sign-in"),
     );
     let refresh = first.refresh_token.clone().expect("refresh token");
 
     let again = client
-        .refresh_token(&refresh, &user)
+        .auth()
+        .refresh(&refresh, Some(&Username::new(&user)))
         .await
         .expect("refresh works");
     assert_ne!(again.access_token, first.access_token);
-    assert_eq!(again.refresh_token.as_deref(), Some(refresh.as_str()));
+    assert_eq!(again.refresh_token.as_ref(), Some(&refresh));
     client
         .verifier()
-        .verify_access(&again.access_token)
+        .verify_access(again.access_token.secret())
         .await
         .expect("verifies");
 
     let err = client
-        .refresh_token("not-a-refresh-token", &user)
+        .auth()
+        .refresh(
+            &RefreshToken::new("not-a-refresh-token"),
+            Some(&Username::new(&user)),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, CognitoError::NotAuthorized(_)), "{err:?}");
@@ -217,30 +252,36 @@ async fn with_a_client_secret_refresh_sends_the_secret_hash_of_the_username_cogn
     confirmed_user(&client, &user).await;
     let first = tokens(
         client
-            .authenticate_user(&user, PASSWORD)
+            .auth()
+            .sign_in(&user, PASSWORD)
             .await
             .expect("sign-in with secret"),
     );
     let refresh = first.refresh_token.expect("refresh token");
     let claims = client
         .verifier()
-        .verify_access(&first.access_token)
+        .verify_access(first.access_token.secret())
         .await
         .expect("verifies");
     let username = claims.username().expect("username claim");
 
     let again = client
-        .refresh_token(&refresh, username)
+        .auth()
+        .refresh(&refresh, Some(&Username::new(username)))
         .await
         .expect("refresh with secret works");
     client
         .verifier()
-        .verify_access(&again.access_token)
+        .verify_access(again.access_token.secret())
         .await
         .expect("verifies");
 
     let alias = format!("{user}@example.com");
-    let err = client.refresh_token(&refresh, &alias).await.unwrap_err();
+    let err = client
+        .auth()
+        .refresh(&refresh, Some(&Username::new(&alias)))
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, CognitoError::NotAuthorized(_)),
         "hash of an alias is refused: {err:?}"
@@ -255,14 +296,15 @@ async fn global_sign_out_makes_the_old_access_token_fail_and_revokes_the_refresh
         confirmed_user(&client, &user).await;
         let t = tokens(
             client
-                .authenticate_user(&user, PASSWORD)
+                .auth()
+                .sign_in(&user, PASSWORD)
                 .await
                 .expect("sign-in"),
         );
         assert_eq!(
             client
-                .users()
-                .get_own(&t.access_token)
+                .user(&t.access_token)
+                .profile()
                 .await
                 .expect("GetUser")
                 .username,
@@ -271,21 +313,26 @@ async fn global_sign_out_makes_the_old_access_token_fail_and_revokes_the_refresh
 
         if admin {
             client
+                .admin()
                 .users()
-                .global_sign_out(&user)
+                .sign_out(&user)
                 .await
                 .expect("admin sign-out");
         } else {
             client
-                .auth()
-                .global_sign_out(&t.access_token)
+                .user(&t.access_token)
+                .sign_out_everywhere()
                 .await
                 .expect("sign-out");
         }
-        let err = client.users().get_own(&t.access_token).await.unwrap_err();
+        let err = client.user(&t.access_token).profile().await.unwrap_err();
         assert!(matches!(err, CognitoError::NotAuthorized(_)), "{err:?}");
         let err = client
-            .refresh_token(t.refresh_token.as_deref().expect("refresh"), &user)
+            .auth()
+            .refresh(
+                t.refresh_token.as_ref().expect("refresh"),
+                Some(&Username::new(&user)),
+            )
             .await
             .unwrap_err();
         assert!(matches!(err, CognitoError::NotAuthorized(_)), "{err:?}");
@@ -294,37 +341,43 @@ async fn global_sign_out_makes_the_old_access_token_fail_and_revokes_the_refresh
 }
 
 #[tokio::test]
-async fn get_groups_from_token_verifies_the_token_first() {
+async fn groups_from_a_token_are_read_only_after_the_verifier_accepts_it() {
     let (_moto, _pool, client) = moto_pool(MotoPoolOptions::new()).await;
     let user = unique("gina");
     confirmed_user(&client, &user).await;
     client
-        .create_group(NewGroup::new("admin"))
+        .admin()
+        .groups()
+        .create(NewGroup::new("admin"))
         .await
         .expect("group");
     client
-        .add_user_to_group(&user, "admin")
+        .admin()
+        .groups()
+        .add_user(&user, "admin")
         .await
         .expect("member");
     let t = tokens(
         client
-            .authenticate_user(&user, PASSWORD)
+            .auth()
+            .sign_in(&user, PASSWORD)
             .await
             .expect("sign-in"),
     );
 
     assert_eq!(
-        client
-            .get_groups_from_token(&t.access_token)
+        groups_from_token(&client, t.access_token.secret())
             .await
             .expect("verified"),
         ["admin"]
     );
     assert_eq!(
-        client
-            .get_groups_from_token(t.id_token.as_deref().expect("id"))
-            .await
-            .expect("id too"),
+        groups_from_token(
+            &client,
+            t.id_token.as_ref().map(IdToken::secret).expect("id")
+        )
+        .await
+        .expect("id too"),
         ["admin"]
     );
 
@@ -341,20 +394,10 @@ async fn get_groups_from_token_verifies_the_token_first() {
         .groups(["admin"])
         .kid("dummy")
         .build();
-    let err = client.get_groups_from_token(&forged).await.unwrap_err();
-    assert!(
-        matches!(
-            err,
-            CognitoError::InvalidToken(VerifyError::InvalidSignature)
-        ),
-        "{err:?}"
-    );
+    let err = groups_from_token(&client, &forged).await.unwrap_err();
+    assert!(matches!(err, VerifyError::InvalidSignature), "{err:?}");
 
-    let err = client
-        .get_groups_from_token("not.a.token")
-        .await
-        .unwrap_err();
-    assert!(matches!(err, CognitoError::InvalidToken(_)), "{err:?}");
+    assert!(groups_from_token(&client, "not.a.token").await.is_err());
 }
 
 // With a client secret, moto also checks SECRET_HASH on the SOFTWARE_TOKEN_MFA answer.
@@ -366,21 +409,21 @@ async fn totp_enrolment_then_software_token_mfa_sign_in_with_a_computed_code() {
     confirmed_user(&client, &user).await;
     let t = tokens(
         client
-            .authenticate_user(&user, PASSWORD)
+            .auth()
+            .sign_in(&user, PASSWORD)
             .await
             .expect("sign-in"),
     );
-    let access = SoftwareTokenTarget::AccessToken(t.access_token.clone());
-
-    let secret = client
+    let me = client.user(&t.access_token);
+    let secret = me
         .mfa()
-        .associate_software_token(access.clone())
+        .associate_software_token()
         .await
         .expect("associate");
     assert_eq!(secret.secret_code, MOTO_TOTP_SECRET);
-    let wrong = client
+    let wrong = me
         .mfa()
-        .verify_software_token(access.clone(), "000000", Some("phone"))
+        .verify_software_token("000000", Some("phone"))
         .await;
     // 000000 is the right code once in a million steps
     assert!(
@@ -388,27 +431,26 @@ async fn totp_enrolment_then_software_token_mfa_sign_in_with_a_computed_code() {
         "{wrong:?}"
     );
     with_current_totp(&secret.secret_code, |code| {
-        let (client, access) = (client.clone(), access.clone());
+        let (client, access) = (client.clone(), t.access_token.clone());
         async move {
             client
+                .user(&access)
                 .mfa()
-                .verify_software_token(access, &code, Some("phone"))
+                .verify_software_token(&code, Some("phone"))
                 .await
         }
     })
     .await
     .expect("verified with the computed code");
     client
+        .user(&t.access_token)
         .mfa()
-        .set_preference(
-            &t.access_token,
-            MfaPreference::new().software_token(true, true),
-        )
+        .set_preference(MfaPreference::new().software_token(true, true))
         .await
         .expect("preference");
     let me = client
-        .users()
-        .get_own(&t.access_token)
+        .user(&t.access_token)
+        .profile()
         .await
         .expect("GetUser");
     assert_eq!(me.preferred_mfa.as_deref(), Some("SOFTWARE_TOKEN_MFA"));
@@ -416,52 +458,43 @@ async fn totp_enrolment_then_software_token_mfa_sign_in_with_a_computed_code() {
 
     for admin in [false, true] {
         let result = if admin {
-            client.admin_authenticate(&user, PASSWORD).await
+            client.admin().sign_in(&user, PASSWORD).await
         } else {
-            client.authenticate_user(&user, PASSWORD).await
+            client.auth().sign_in(&user, PASSWORD).await
         }
         .expect("password accepted");
-        let challenge = result.challenge().expect("MFA challenge").clone();
-        assert_eq!(challenge.name, ChallengeName::SoftwareTokenMfa);
+        let SignInStep::TotpCode(challenge) = result else {
+            panic!("SOFTWARE_TOKEN_MFA expected: {result:?}");
+        };
+        assert_eq!(challenge.challenge_name(), "SOFTWARE_TOKEN_MFA");
 
-        let err = client
-            .respond_to_auth_challenge(
-                &challenge,
-                ChallengeAnswer::SoftwareTokenMfaCode("000000".into()),
-            )
-            .await
-            .unwrap_err();
+        let err = challenge.answer(&client, "000000").await.unwrap_err();
         assert!(matches!(err, CognitoError::CodeMismatch(_)), "{err:?}");
 
         let signed_in = with_current_totp(&secret.secret_code, |code| {
             let (client, challenge) = (client.clone(), challenge.clone());
-            async move {
-                client
-                    .respond_to_auth_challenge(
-                        &challenge,
-                        ChallengeAnswer::SoftwareTokenMfaCode(code),
-                    )
-                    .await
-            }
+            async move { challenge.answer(&client, &code).await }
         })
         .await
         .expect("code accepted");
         let t = tokens(signed_in);
         client
             .verifier()
-            .verify_access(&t.access_token)
+            .verify_access(t.access_token.secret())
             .await
             .expect("verifies");
     }
 
     client
-        .mfa()
-        .admin_set_preference(&user, MfaPreference::new().software_token(false, false))
+        .admin()
+        .users()
+        .set_mfa_preference(&user, MfaPreference::new().software_token(false, false))
         .await
         .expect("admin preference");
     tokens(
         client
-            .authenticate_user(&user, PASSWORD)
+            .auth()
+            .sign_in(&user, PASSWORD)
             .await
             .expect("no MFA any more"),
     );

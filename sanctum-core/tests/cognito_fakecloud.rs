@@ -12,23 +12,30 @@ use cognito_support::{
 };
 use sanctum_core::ExpectedUse;
 use sanctum_core::cognito::{
-    AnswerKind, AuthFactor, AuthResult, ChallengeAnswer, ChallengeName, CognitoError, FirstFactor,
-    MfaPreference, NewDevice, NewUser, PasswordFlow, SanctumClient, SignInFactor,
-    SoftwareTokenTarget, Tokens,
+    AuthFactor, CognitoError, FirstFactor, MfaPreference, NewDevice, NewUser, PasswordFlow,
+    SanctumClient, SelectFactorStep, SignInFactor, SignInStep, Tokens,
 };
+use sanctum_core::credentials::{RefreshToken, Username};
 use sanctum_core::testing::fakecloud::FakecloudPoolOptions;
 
-fn tokens(result: AuthResult) -> Tokens {
+fn tokens(result: SignInStep) -> Tokens {
     match result {
-        AuthResult::Tokens(t) => t,
-        AuthResult::Challenge(c) => panic!("expected tokens, got challenge {}", c.name),
+        SignInStep::Done(t) => t,
+        other => panic!("expected tokens, got {other:?}"),
+    }
+}
+
+fn select_of(step: SignInStep) -> SelectFactorStep {
+    match step {
+        SignInStep::SelectFirstFactor(step) => step,
+        other => panic!("SELECT_CHALLENGE expected: {other:?}"),
     }
 }
 
 async fn assert_verifies(client: &SanctumClient, t: &Tokens, user: &str) {
     let claims = client
         .verifier()
-        .verify(&t.access_token, ExpectedUse::Access)
+        .verify(t.access_token.secret(), ExpectedUse::Access)
         .await
         .expect("access token verifies with fakecloud's keys");
     assert_eq!(claims.username(), Some(user));
@@ -47,7 +54,8 @@ async fn srp_sign_in_succeeds_and_a_wrong_password_is_refused_with_and_without_a
 
         let t = tokens(
             client
-                .authenticate_user(&user, PASSWORD)
+                .auth()
+                .sign_in(&user, PASSWORD)
                 .await
                 .expect("SRP sign-in"),
         );
@@ -56,7 +64,8 @@ async fn srp_sign_in_succeeds_and_a_wrong_password_is_refused_with_and_without_a
 
         // the server checks the proof: a wrong password gives a proof it refuses
         let err = client
-            .authenticate_user(&user, "Wrong-Passw0rd")
+            .auth()
+            .sign_in(&user, "Wrong-Passw0rd")
             .await
             .unwrap_err();
         assert!(matches!(err, CognitoError::NotAuthorized(_)), "{err:?}");
@@ -82,13 +91,15 @@ async fn srp_sign_in_succeeds_and_a_wrong_password_is_refused_with_and_without_a
             .expect("client");
         let t = tokens(
             password_client
-                .authenticate_user(&user, PASSWORD)
+                .auth()
+                .sign_in(&user, PASSWORD)
                 .await
                 .expect("USER_PASSWORD_AUTH"),
         );
         assert_verifies(&client, &t, &user).await;
         let err = password_client
-            .authenticate_user(&user, "Wrong-Passw0rd")
+            .auth()
+            .sign_in(&user, "Wrong-Passw0rd")
             .await
             .unwrap_err();
         assert!(matches!(err, CognitoError::NotAuthorized(_)), "{err:?}");
@@ -102,7 +113,9 @@ async fn srp_of_a_user_with_a_temporary_password_asks_for_a_new_one_answered_in_
             fakecloud_pool(FakecloudPoolOptions::new().client_secret(secret)).await;
         let user = unique("carol");
         client
-            .create_user(
+            .admin()
+            .users()
+            .create(
                 NewUser::new(&user)
                     .temporary_password(PASSWORD)
                     .suppress_message(),
@@ -110,22 +123,24 @@ async fn srp_of_a_user_with_a_temporary_password_asks_for_a_new_one_answered_in_
             .await
             .expect("created");
         let result = client
-            .authenticate_user(&user, PASSWORD)
+            .auth()
+            .sign_in(&user, PASSWORD)
             .await
             .expect("SRP accepted");
-        let challenge = result.challenge().expect("a challenge").clone();
-        assert_eq!(challenge.name, ChallengeName::NewPasswordRequired);
-        assert_eq!(challenge.expects(), AnswerKind::NewPassword);
+        let SignInStep::NewPassword(challenge) = result else {
+            panic!("NEW_PASSWORD_REQUIRED expected: {result:?}");
+        };
         let t = tokens(
-            client
-                .respond_to_auth_challenge(&challenge, ChallengeAnswer::new_password(NEW_PASSWORD))
+            challenge
+                .answer(&client, NEW_PASSWORD)
                 .await
                 .expect("new password"),
         );
         assert_verifies(&client, &t, &user).await;
         tokens(
             client
-                .authenticate_user(&user, NEW_PASSWORD)
+                .auth()
+                .sign_in(&user, NEW_PASSWORD)
                 .await
                 .expect("the new password works with SRP"),
         );
@@ -135,7 +150,7 @@ async fn srp_of_a_user_with_a_temporary_password_asks_for_a_new_one_answered_in_
 #[tokio::test]
 async fn srp_then_software_token_mfa_with_a_computed_code_with_and_without_a_client_secret() {
     for secret in [false, true] {
-        let (_fc, _pool, client) = fakecloud_pool(
+        let (_fc, pool, client) = fakecloud_pool(
             FakecloudPoolOptions::new()
                 .client_secret(secret)
                 .totp_mfa(true),
@@ -145,87 +160,80 @@ async fn srp_then_software_token_mfa_with_a_computed_code_with_and_without_a_cli
         confirmed_user(&client, &user).await;
         let t = tokens(
             client
-                .authenticate_user(&user, PASSWORD)
+                .auth()
+                .sign_in(&user, PASSWORD)
                 .await
                 .expect("SRP sign-in before MFA"),
         );
-        let access = SoftwareTokenTarget::AccessToken(t.access_token.clone());
         let totp = client
+            .user(&t.access_token)
             .mfa()
-            .associate_software_token(access.clone())
+            .associate_software_token()
             .await
             .expect("associate");
         with_current_totp(&totp.secret_code, |code| {
-            let (client, access) = (client.clone(), access.clone());
+            let (client, access) = (client.clone(), t.access_token.clone());
             async move {
                 client
+                    .user(&access)
                     .mfa()
-                    .verify_software_token(access, &code, Some("phone"))
+                    .verify_software_token(&code, Some("phone"))
                     .await
             }
         })
         .await
         .expect("verified with the computed code");
         client
+            .user(&t.access_token)
             .mfa()
-            .set_preference(
-                &t.access_token,
-                MfaPreference::new().software_token(true, true),
-            )
+            .set_preference(MfaPreference::new().software_token(true, true))
             .await
             .expect("preference");
 
         let result = client
-            .authenticate_user(&user, PASSWORD)
+            .auth()
+            .sign_in(&user, PASSWORD)
             .await
             .expect("SRP proof accepted");
-        let challenge = result.challenge().expect("the MFA step").clone();
-        assert_eq!(challenge.name, ChallengeName::SoftwareTokenMfa);
-        assert_eq!(challenge.expects(), AnswerKind::SoftwareTokenMfaCode);
-        assert!(challenge.session.is_some());
+        assert!(serde_json::to_value(&result).expect("stored")["session"].is_string());
+        let SignInStep::TotpCode(challenge) = result else {
+            panic!("SOFTWARE_TOKEN_MFA expected: {result:?}");
+        };
+        assert_eq!(challenge.challenge_name(), "SOFTWARE_TOKEN_MFA");
 
-        let err = client
-            .respond_to_auth_challenge(&challenge, ChallengeAnswer::SmsMfaCode("123456".into()))
-            .await
-            .unwrap_err();
+        // an empty code is refused locally (another kind of answer does not compile)
+        let err = challenge.answer(&client, "").await.unwrap_err();
         assert!(
-            matches!(err, CognitoError::WrongAnswer { .. }),
+            matches!(err, CognitoError::InvalidArgument { what: "code", .. }),
             "refused locally: {err:?}"
         );
-        let err = client
-            .respond_to_auth_challenge(
-                &challenge,
-                ChallengeAnswer::SoftwareTokenMfaCode("000000".into()),
-            )
-            .await
-            .unwrap_err();
+        let err = challenge.answer(&client, "000000").await.unwrap_err();
         // 000000 is the right code once in a million steps
         assert!(matches!(err, CognitoError::CodeMismatch(_)), "{err:?}");
 
-        // a failed answer may end the session: sign in again for the right code
+        // a failed answer may end the session: sign in again for the right code. The step is
+        // stored as JSON by one client (a BFF instance) and answered by another one, built
+        // separately: Cognito's session and the user name travel with the step.
+        let other = pool.client().await.expect("a second client");
         let signed_in = with_current_totp(&totp.secret_code, |code| {
-            let client = client.clone();
+            let (client, other) = (client.clone(), other.clone());
             let user = user.clone();
             async move {
-                let challenge = client
-                    .authenticate_user(&user, PASSWORD)
-                    .await?
-                    .challenge()
-                    .cloned()
-                    .ok_or(CognitoError::UnexpectedResponse {
+                let step = client.auth().sign_in(&user, PASSWORD).await?;
+                let stored = serde_json::to_string(&step).expect("a step serialises");
+                drop(step);
+                let step: SignInStep = serde_json::from_str(&stored).expect("and comes back");
+                let SignInStep::TotpCode(step) = step else {
+                    return Err(CognitoError::UnexpectedResponse {
                         operation: "test",
-                        what: "no MFA challenge",
-                    })?;
-                client
-                    .respond_to_auth_challenge(
-                        &challenge,
-                        ChallengeAnswer::SoftwareTokenMfaCode(code),
-                    )
-                    .await
+                        what: "no MFA step",
+                    });
+                };
+                step.answer(&other, &code).await
             }
         })
         .await
-        .expect("code accepted");
+        .expect("code accepted on the other client");
         assert_verifies(&client, &tokens(signed_in), &user).await;
     }
 }
@@ -244,7 +252,8 @@ async fn with_rotation_refresh_returns_a_new_refresh_token_and_the_old_one_is_re
         confirmed_user(&client, &user).await;
         let first = tokens(
             client
-                .authenticate_user(&user, PASSWORD)
+                .auth()
+                .sign_in(&user, PASSWORD)
                 .await
                 .expect("sign-in"),
         );
@@ -261,7 +270,8 @@ async fn with_rotation_refresh_returns_a_new_refresh_token_and_the_old_one_is_re
         assert_verifies(&client, &second, &user).await;
 
         let third = client
-            .refresh_token(&new, &user)
+            .auth()
+            .refresh(&new, Some(&Username::new(&user)))
             .await
             .expect("the new refresh token works");
         assert_verifies(&client, &third, &user).await;
@@ -287,21 +297,27 @@ async fn without_rotation_refresh_keeps_the_refresh_token_which_keeps_working() 
         confirmed_user(&client, &user).await;
         let first = tokens(
             client
-                .authenticate_user(&user, PASSWORD)
+                .auth()
+                .sign_in(&user, PASSWORD)
                 .await
                 .expect("sign-in"),
         );
         let refresh = first.refresh_token.clone().expect("refresh token");
         for _ in 0..2 {
             let again = client
-                .refresh_token(&refresh, &user)
+                .auth()
+                .refresh(&refresh, Some(&Username::new(&user)))
                 .await
                 .expect("refresh");
-            assert_eq!(again.refresh_token.as_deref(), Some(refresh.as_str()));
+            assert_eq!(again.refresh_token.as_ref(), Some(&refresh));
             assert_verifies(&client, &again, &user).await;
         }
         let err = client
-            .refresh_token("not-a-refresh-token", &user)
+            .auth()
+            .refresh(
+                &RefreshToken::new("not-a-refresh-token"),
+                Some(&Username::new(&user)),
+            )
             .await
             .unwrap_err();
         assert!(matches!(err, CognitoError::NotAuthorized(_)), "{err:?}");
@@ -321,17 +337,22 @@ async fn a_revoked_refresh_token_refreshes_no_more_with_and_without_a_client_sec
         confirmed_user(&client, &user).await;
         let t = tokens(
             client
-                .authenticate_user(&user, PASSWORD)
+                .auth()
+                .sign_in(&user, PASSWORD)
                 .await
                 .expect("sign-in"),
         );
         let refresh = t.refresh_token.expect("refresh token");
-        client.revoke_token(&refresh).await.expect("revoked");
-        let err = client.refresh_token(&refresh, &user).await.unwrap_err();
+        client.auth().revoke(&refresh).await.expect("revoked");
+        let err = client
+            .auth()
+            .refresh(&refresh, Some(&Username::new(&user)))
+            .await
+            .unwrap_err();
         assert!(matches!(err, CognitoError::NotAuthorized(_)), "{err:?}");
         let err = client
             .auth()
-            .refresh_token_auth(&refresh, Some(&user))
+            .refresh_token_auth(&refresh, Some(&Username::new(&user)))
             .await
             .unwrap_err();
         assert!(
@@ -389,44 +410,34 @@ async fn user_auth_with_password_password_srp_and_select_challenge_with_and_with
             SignInFactor::PasswordSrp(PASSWORD.into()),
             SignInFactor::Password(PASSWORD.into()),
         ] {
-            let result = auth.user_auth(&user, None).await.expect("USER_AUTH");
-            let select = result.challenge().expect("SELECT_CHALLENGE").clone();
-            assert_eq!(select.name, ChallengeName::SelectChallenge);
-            assert_eq!(select.expects(), AnswerKind::FactorChoice);
-            let offered = select.available_factors();
+            let select = select_of(auth.user_auth(&user, None).await.expect("USER_AUTH"));
+            assert_eq!(select.challenge_name(), "SELECT_CHALLENGE");
+            let offered = select.factors();
             assert!(
                 offered.contains(&FirstFactor::PasswordSrp)
                     && offered.contains(&FirstFactor::Password),
                 "{offered:?}"
             );
-            // another kind of answer is refused before any request
-            let err = client
-                .respond_to_auth_challenge(&select, ChallengeAnswer::SmsMfaCode("1".into()))
+            // a factor not offered is refused before any request
+            let err = select
+                .answer(&client, SignInFactor::SmsOtp)
                 .await
                 .unwrap_err();
-            assert!(matches!(err, CognitoError::WrongAnswer { .. }), "{err:?}");
+            assert!(
+                matches!(err, CognitoError::InvalidArgument { .. }),
+                "{err:?}"
+            );
             let t = tokens(
-                client
-                    .respond_to_auth_challenge(&select, ChallengeAnswer::SelectChallenge(chosen))
+                select
+                    .answer(&client, chosen)
                     .await
                     .expect("factor chosen and answered"),
             );
             assert_verifies(&client, &t, &user).await;
         }
-        let select = auth
-            .user_auth(&user, None)
-            .await
-            .expect("USER_AUTH")
-            .challenge()
-            .expect("SELECT_CHALLENGE")
-            .clone();
-        let err = client
-            .respond_to_auth_challenge(
-                &select,
-                ChallengeAnswer::SelectChallenge(SignInFactor::PasswordSrp(
-                    "Wrong-Passw0rd".into(),
-                )),
-            )
+        let select = select_of(auth.user_auth(&user, None).await.expect("USER_AUTH"));
+        let err = select
+            .answer(&client, SignInFactor::PasswordSrp("Wrong-Passw0rd".into()))
             .await
             .unwrap_err();
         assert!(matches!(err, CognitoError::NotAuthorized(_)), "{err:?}");
@@ -458,14 +469,16 @@ async fn devices_are_confirmed_listed_remembered_and_forgotten_and_device_sign_i
         confirmed_user(&client, &user).await;
         let t = tokens(
             client
-                .authenticate_user(&user, PASSWORD)
+                .auth()
+                .sign_in(&user, PASSWORD)
                 .await
                 .expect("SRP sign-in"),
         );
         // fakecloud 0.51 returns no NewDeviceMetadata: the device is named here, as Cognito
         // would name it
         assert_eq!(t.new_device, None);
-        let devices = client.devices();
+        let devices = client.user(&t.access_token).devices();
+        let admin_users = client.admin().users();
         let mut secrets = Vec::new();
         for i in 0..2 {
             let new = NewDevice::new(
@@ -473,35 +486,32 @@ async fn devices_are_confirmed_listed_remembered_and_forgotten_and_device_sign_i
                 format!("-group{i}"),
             );
             let confirmed = devices
-                .confirm(&t.access_token, &new, Some(&format!("laptop {i}")))
+                .confirm(&new, Some(&format!("laptop {i}")))
                 .await
                 .expect("ConfirmDevice");
             assert!(!confirmed.user_confirmation_necessary);
             assert_eq!(confirmed.secret.device_key, new.device_key);
             secrets.push(confirmed.secret);
         }
-        let listed = devices
-            .list_all(&t.access_token)
-            .await
-            .expect("ListDevices");
+        let listed = devices.list_all().await.expect("ListDevices");
         let mut keys: Vec<_> = listed.iter().map(|d| d.device_key.clone()).collect();
         keys.sort();
         let mut expected: Vec<_> = secrets.iter().map(|s| s.device_key.clone()).collect();
         expected.sort();
         assert_eq!(keys, expected);
         assert!(listed.iter().any(|d| d.name() == Some("laptop 0")));
-        let admin_listed = devices
-            .admin_list_all(&user)
+        let admin_listed = admin_users
+            .devices_all(&user)
             .await
             .expect("AdminListDevices");
         assert_eq!(admin_listed.len(), 2);
 
         devices
-            .set_remembered(&t.access_token, &secrets[0].device_key, true)
+            .set_remembered(&secrets[0].device_key, true)
             .await
             .expect("UpdateDeviceStatus");
-        devices
-            .admin_set_remembered(&user, &secrets[0].device_key, false)
+        admin_users
+            .set_device_remembered(&user, &secrets[0].device_key, false)
             .await
             .expect("AdminUpdateDeviceStatus");
 
@@ -518,24 +528,15 @@ async fn devices_are_confirmed_listed_remembered_and_forgotten_and_device_sign_i
         assert_verifies(&client, &t2, &user).await;
 
         devices
-            .forget(&t.access_token, &secrets[0].device_key)
+            .forget(&secrets[0].device_key)
             .await
             .expect("ForgetDevice");
-        devices
-            .admin_forget(&user, &secrets[1].device_key)
+        admin_users
+            .forget_device(&user, &secrets[1].device_key)
             .await
             .expect("AdminForgetDevice");
-        assert!(
-            devices
-                .list_all(&t.access_token)
-                .await
-                .expect("ListDevices")
-                .is_empty()
-        );
-        let err = devices
-            .forget(&t.access_token, &secrets[0].device_key)
-            .await
-            .unwrap_err();
+        assert!(devices.list_all().await.expect("ListDevices").is_empty());
+        let err = devices.forget(&secrets[0].device_key).await.unwrap_err();
         assert!(matches!(err, CognitoError::ResourceNotFound(_)), "{err:?}");
     }
 }
@@ -547,13 +548,14 @@ async fn passkey_registration_starts_and_completes_and_the_passkey_is_listed_the
     confirmed_user(&client, &user).await;
     let t = tokens(
         client
-            .authenticate_user(&user, PASSWORD)
+            .auth()
+            .sign_in(&user, PASSWORD)
             .await
             .expect("SRP sign-in"),
     );
-    let passkeys = client.passkeys();
+    let passkeys = client.user(&t.access_token).passkeys();
     let options = passkeys
-        .start_registration(&t.access_token)
+        .start_registration()
         .await
         .expect("StartWebAuthnRegistration");
     assert_eq!(options["user"]["name"], user.as_str());
@@ -571,11 +573,11 @@ async fn passkey_registration_starts_and_completes_and_the_passkey_is_listed_the
         "clientExtensionResults": {"credProps": {"authenticatorDisplayName": "Laptop"}},
     });
     passkeys
-        .complete_registration(&t.access_token, &credential)
+        .complete_registration(&credential)
         .await
         .expect("CompleteWebAuthnRegistration");
     let err = passkeys
-        .complete_registration(&t.access_token, &serde_json::json!("not an object"))
+        .complete_registration(&serde_json::json!("not an object"))
         .await
         .unwrap_err();
     assert!(
@@ -583,36 +585,21 @@ async fn passkey_registration_starts_and_completes_and_the_passkey_is_listed_the
         "{err:?}"
     );
 
-    let listed = passkeys
-        .list_all(&t.access_token)
-        .await
-        .expect("ListWebAuthnCredentials");
+    let listed = passkeys.list_all().await.expect("ListWebAuthnCredentials");
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].credential_id, format!("cred-{user}"));
     assert_eq!(listed[0].friendly_name.as_deref(), Some("Laptop"));
     assert_eq!(listed[0].transports, ["internal"]);
 
-    let factors = passkeys
-        .auth_factors(&t.access_token)
-        .await
-        .expect("GetUserAuthFactors");
+    let factors = passkeys.auth_factors().await.expect("GetUserAuthFactors");
     assert_eq!(factors.username, user);
     assert!(factors.configured.contains(&AuthFactor::Password));
 
     passkeys
-        .delete(&t.access_token, &listed[0].credential_id)
+        .delete(&listed[0].credential_id)
         .await
         .expect("DeleteWebAuthnCredential");
-    assert!(
-        passkeys
-            .list_all(&t.access_token)
-            .await
-            .expect("listed")
-            .is_empty()
-    );
-    let err = passkeys
-        .delete(&t.access_token, &listed[0].credential_id)
-        .await
-        .unwrap_err();
+    assert!(passkeys.list_all().await.expect("listed").is_empty());
+    let err = passkeys.delete(&listed[0].credential_id).await.unwrap_err();
     assert!(matches!(err, CognitoError::ResourceNotFound(_)), "{err:?}");
 }

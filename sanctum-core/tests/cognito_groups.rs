@@ -11,7 +11,9 @@ use sanctum_core::testing::moto::MotoPoolOptions;
 async fn create_get_update_list_and_delete_groups() {
     let (_moto, _pool, client) = moto_pool(MotoPoolOptions::new()).await;
     let admin = client
-        .create_group(
+        .admin()
+        .groups()
+        .create(
             NewGroup::new("admin")
                 .description("Administrators")
                 .precedence(1),
@@ -23,16 +25,21 @@ async fn create_get_update_list_and_delete_groups() {
     assert_eq!(admin.precedence, Some(1));
 
     let err = client
-        .create_group(NewGroup::new("admin"))
+        .admin()
+        .groups()
+        .create(NewGroup::new("admin"))
         .await
         .unwrap_err();
     assert!(matches!(err, CognitoError::GroupExists(_)), "{err:?}");
 
     client
-        .create_group(NewGroup::new("staff"))
+        .admin()
+        .groups()
+        .create(NewGroup::new("staff"))
         .await
         .expect("created");
     let updated = client
+        .admin()
         .groups()
         .update(
             "staff",
@@ -44,13 +51,14 @@ async fn create_get_update_list_and_delete_groups() {
         (updated.description.as_deref(), updated.precedence),
         (Some("Staff"), Some(5))
     );
-    let got = client.groups().get("staff").await.expect("get");
+    let got = client.admin().groups().get("staff").await.expect("get");
     assert_eq!(
         (got.description.as_deref(), got.precedence),
         (Some("Staff"), Some(5))
     );
 
     let mut names: Vec<_> = client
+        .admin()
         .groups()
         .list_all()
         .await
@@ -61,10 +69,24 @@ async fn create_get_update_list_and_delete_groups() {
     names.sort();
     assert_eq!(names, ["admin", "staff"]);
 
-    client.groups().delete("staff").await.expect("deleted");
-    let err = client.groups().get("staff").await.unwrap_err();
+    client
+        .admin()
+        .groups()
+        .delete("staff")
+        .await
+        .expect("deleted");
+    let err = client.admin().groups().get("staff").await.unwrap_err();
     assert!(matches!(err, CognitoError::ResourceNotFound(_)), "{err:?}");
-    assert_eq!(client.groups().list_all().await.expect("list").len(), 1);
+    assert_eq!(
+        client
+            .admin()
+            .groups()
+            .list_all()
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -74,30 +96,55 @@ async fn membership_add_remove_groups_of_users_in_and_user_has_group() {
     confirmed_user(&client, &alice).await;
     confirmed_user(&client, &bob).await;
     client
-        .create_group(NewGroup::new("admin"))
+        .admin()
+        .groups()
+        .create(NewGroup::new("admin"))
         .await
         .expect("group");
     client
-        .create_group(NewGroup::new("staff"))
+        .admin()
+        .groups()
+        .create(NewGroup::new("staff"))
         .await
         .expect("group");
 
     client
-        .add_user_to_group(&alice, "admin")
+        .admin()
+        .groups()
+        .add_user(&alice, "admin")
         .await
         .expect("added");
     client
-        .add_user_to_group(&alice, "staff")
+        .admin()
+        .groups()
+        .add_user(&alice, "staff")
         .await
         .expect("added");
     client
-        .add_user_to_group(&bob, "staff")
+        .admin()
+        .groups()
+        .add_user(&bob, "staff")
         .await
         .expect("added");
 
-    assert!(client.user_has_group(&alice, "admin").await.expect("asked"));
-    assert!(!client.user_has_group(&bob, "admin").await.expect("asked"));
+    assert!(
+        client
+            .admin()
+            .groups()
+            .user_has_group(&alice, "admin")
+            .await
+            .expect("asked")
+    );
+    assert!(
+        !client
+            .admin()
+            .groups()
+            .user_has_group(&bob, "admin")
+            .await
+            .expect("asked")
+    );
     let mut of_alice: Vec<_> = client
+        .admin()
         .groups()
         .of_user_all(&alice)
         .await
@@ -108,6 +155,7 @@ async fn membership_add_remove_groups_of_users_in_and_user_has_group() {
     of_alice.sort();
     assert_eq!(of_alice, ["admin", "staff"]);
     let mut in_staff: Vec<_> = client
+        .admin()
         .groups()
         .users_in_all("staff")
         .await
@@ -121,19 +169,31 @@ async fn membership_add_remove_groups_of_users_in_and_user_has_group() {
     assert_eq!(in_staff, expected);
 
     client
+        .admin()
         .groups()
         .remove_user(&alice, "admin")
         .await
         .expect("removed");
-    assert!(!client.user_has_group(&alice, "admin").await.expect("asked"));
+    assert!(
+        !client
+            .admin()
+            .groups()
+            .user_has_group(&alice, "admin")
+            .await
+            .expect("asked")
+    );
 
     let err = client
-        .add_user_to_group(&unique("nobody"), "staff")
+        .admin()
+        .groups()
+        .add_user(&unique("nobody"), "staff")
         .await
         .unwrap_err();
     assert!(matches!(err, CognitoError::UserNotFound(_)), "{err:?}");
     let err = client
-        .add_user_to_group(&alice, "no-such-group")
+        .admin()
+        .groups()
+        .add_user(&alice, "no-such-group")
         .await
         .unwrap_err();
     assert!(matches!(err, CognitoError::ResourceNotFound(_)), "{err:?}");

@@ -10,9 +10,9 @@ use aws_sdk_cognitoidentityprovider::config::Credentials;
 use aws_sdk_cognitoidentityprovider::config::retry::RetryConfig;
 use cognito_support::{Recorded, Stub};
 use sanctum_core::cognito::{
-    AuthResult, Challenge, ChallengeAnswer, ChallengeName, CognitoError, PasswordFlow,
-    SanctumClient, SignUp, SoftwareTokenTarget,
+    CognitoError, MfaKind, PasswordFlow, SanctumClient, SignInStep, SignUp,
 };
+use sanctum_core::credentials::{AccessToken, RefreshToken, Username};
 use serde_json::{Value, json};
 
 const POOL: &str = "us-east-1_AbC123xyz";
@@ -58,16 +58,21 @@ async fn secret_hash_known_vector_on_user_and_admin_password_sign_in_unchecked_b
     let client = client(&stub, true).await;
 
     let result = client
-        .authenticate_user("alice", "Passw0rd!")
+        .auth()
+        .sign_in("alice", "Passw0rd!")
         .await
         .expect("tokens");
-    let AuthResult::Tokens(tokens) = result else {
+    let SignInStep::Done(tokens) = result else {
         panic!("tokens expected")
     };
-    assert_eq!(tokens.access_token, "stub-access");
-    assert_eq!(tokens.refresh_token.as_deref(), Some("stub-refresh"));
+    assert_eq!(tokens.access_token.secret(), "stub-access");
+    assert_eq!(
+        tokens.refresh_token.as_ref().map(RefreshToken::secret),
+        Some("stub-refresh")
+    );
     client
-        .admin_authenticate("alice", "Passw0rd!")
+        .admin()
+        .sign_in("alice", "Passw0rd!")
         .await
         .expect("tokens");
 
@@ -98,11 +103,16 @@ async fn without_a_client_secret_no_secret_hash_is_sent() {
     let stub = Stub::start(|_, _| (200, tokens_reply())).await;
     let client = client(&stub, false).await;
     client
-        .authenticate_user("alice", "Passw0rd!")
+        .auth()
+        .sign_in("alice", "Passw0rd!")
         .await
         .expect("tokens");
     client
-        .refresh_token("stub-refresh", "alice")
+        .auth()
+        .refresh(
+            &RefreshToken::new("stub-refresh"),
+            Some(&Username::new("alice")),
+        )
         .await
         .expect("tokens");
     for request in stub.recorded() {
@@ -133,17 +143,25 @@ async fn without_get_tokens_from_refresh_token_refresh_falls_back_to_refresh_tok
     .await;
     let client = client(&stub, true).await;
     let tokens = client
-        .refresh_token("stub-refresh", SUB)
+        .auth()
+        .refresh(
+            &RefreshToken::new("stub-refresh"),
+            Some(&Username::new(SUB)),
+        )
         .await
         .expect("tokens");
-    assert_eq!(tokens.access_token, "new-access");
+    assert_eq!(tokens.access_token.secret(), "new-access");
     assert_eq!(
-        tokens.refresh_token.as_deref(),
+        tokens.refresh_token.as_ref().map(RefreshToken::secret),
         Some("stub-refresh"),
         "the old refresh token is kept"
     );
     client
-        .refresh_token("stub-refresh", SUB)
+        .auth()
+        .refresh(
+            &RefreshToken::new("stub-refresh"),
+            Some(&Username::new(SUB)),
+        )
         .await
         .expect("tokens again");
     let recorded = stub.recorded();
@@ -172,7 +190,7 @@ async fn without_get_tokens_from_refresh_token_refresh_falls_back_to_refresh_tok
     let before = stub.recorded().len();
     let err = client
         .auth()
-        .refresh("stub-refresh", None)
+        .refresh(&RefreshToken::new("stub-refresh"), None)
         .await
         .unwrap_err();
     assert!(
@@ -207,13 +225,20 @@ async fn refresh_uses_get_tokens_from_refresh_token_with_the_client_secret_and_n
     let client = client(&stub, true).await;
     let tokens = client
         .auth()
-        .refresh("stub-refresh", None)
+        .refresh(&RefreshToken::new("stub-refresh"), None)
         .await
         .expect("no user name needed");
-    assert_eq!(tokens.access_token, "new-access");
-    assert_eq!(tokens.refresh_token.as_deref(), Some("rotated-refresh"));
+    assert_eq!(tokens.access_token.secret(), "new-access");
+    assert_eq!(
+        tokens.refresh_token.as_ref().map(RefreshToken::secret),
+        Some("rotated-refresh")
+    );
     let err = client
-        .refresh_token("revoked-refresh", SUB)
+        .auth()
+        .refresh(
+            &RefreshToken::new("revoked-refresh"),
+            Some(&Username::new(SUB)),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, CognitoError::NotAuthorized(_)), "{err:?}");
@@ -235,7 +260,11 @@ async fn revoke_sends_the_token_client_id_and_client_secret() {
     let stub = Stub::start(|_, _| (200, json!({}))).await;
     for secret in [true, false] {
         let client = client(&stub, secret).await;
-        client.revoke_token("stub-refresh").await.expect("revoked");
+        client
+            .auth()
+            .revoke(&RefreshToken::new("stub-refresh"))
+            .await
+            .expect("revoked");
     }
     let recorded = stub.recorded();
     assert_eq!(recorded[0].operation, "RevokeToken");
@@ -266,22 +295,23 @@ async fn sms_mfa_answer_sends_the_code_and_the_hash_of_user_id_for_srp_as_moto_a
     .await;
     let client = client(&stub, true).await;
     let result = client
-        .authenticate_user("alice@example.com", "Passw0rd!")
+        .auth()
+        .sign_in("alice@example.com", "Passw0rd!")
         .await
         .expect("challenge");
-    let challenge = result.challenge().expect("SMS challenge").clone();
-    assert_eq!(challenge.name, ChallengeName::SmsMfa);
-    assert_eq!(challenge.username, SUB, "USER_ID_FOR_SRP, not the alias");
+    let SignInStep::SmsCode(challenge) = result else {
+        panic!("SMS challenge expected: {result:?}");
+    };
+    assert_eq!(challenge.challenge_name(), "SMS_MFA");
     assert_eq!(
-        challenge.parameters["CODE_DELIVERY_DESTINATION"],
-        "+*******1234"
+        challenge.username().as_str(),
+        SUB,
+        "USER_ID_FOR_SRP, not the alias"
     );
+    assert_eq!(challenge.code_destination(), Some("+*******1234"));
 
-    let done = client
-        .respond_to_auth_challenge(&challenge, ChallengeAnswer::SmsMfaCode("424242".into()))
-        .await
-        .expect("answered");
-    assert!(matches!(done, AuthResult::Tokens(_)));
+    let done = challenge.answer(&client, "424242").await.expect("answered");
+    assert!(matches!(done, SignInStep::Done(_)));
     let answer = &stub.recorded()[1];
     assert_eq!(answer.operation, "RespondToAuthChallenge");
     assert_eq!(
@@ -310,33 +340,29 @@ async fn custom_auth_initiate_and_custom_challenge_answer_which_moto_does_not_su
     })
     .await;
     let client = client(&stub, true).await;
-    let result = client
-        .initiate_custom_auth("alice")
-        .await
-        .expect("challenge");
-    let challenge = result.challenge().expect("custom challenge").clone();
-    assert_eq!(challenge.name, ChallengeName::CustomChallenge);
-    assert_eq!(challenge.parameters["question"], "2+2?");
-    assert!(!challenge.is_admin());
-    client
-        .respond_to_auth_challenge(&challenge, ChallengeAnswer::CustomChallenge("4".into()))
+    let result = client.auth().custom_auth("alice").await.expect("challenge");
+    let SignInStep::CustomChallenge(challenge) = result else {
+        panic!("custom challenge expected: {result:?}");
+    };
+    assert_eq!(challenge.challenge_name(), "CUSTOM_CHALLENGE");
+    assert_eq!(challenge.parameters()["question"], "2+2?");
+    challenge
+        .answer(&client, "4")
         .await
         .expect("answered")
         .into_tokens()
         .expect("tokens");
 
     let admin = client
-        .auth()
-        .admin_custom("alice")
+        .admin()
+        .custom_auth("alice")
         .await
         .expect("challenge");
-    let admin_challenge = admin.challenge().expect("custom challenge").clone();
-    assert!(admin_challenge.is_admin());
-    client
-        .respond_to_auth_challenge(
-            &admin_challenge,
-            ChallengeAnswer::CustomChallenge("4".into()),
-        )
+    let SignInStep::CustomChallenge(admin_challenge) = admin else {
+        panic!("custom challenge expected: {admin:?}");
+    };
+    admin_challenge
+        .answer(&client, "4")
         .await
         .expect("answered");
 
@@ -378,34 +404,25 @@ async fn mfa_setup_associates_verifies_and_answers_with_the_latest_session_which
     })
     .await;
     let client = client(&stub, false).await;
-    let challenge = client
-        .authenticate_user("alice", "Passw0rd!")
+    let step = client
+        .auth()
+        .sign_in("alice", "Passw0rd!")
         .await
-        .expect("challenge")
-        .challenge()
-        .expect("MFA_SETUP")
-        .clone();
-    assert_eq!(challenge.name, ChallengeName::MfaSetup);
-    let secret = client
-        .mfa()
-        .associate_software_token(SoftwareTokenTarget::Session(
-            challenge.session.clone().expect("session"),
-        ))
-        .await
-        .expect("associated");
-    assert_eq!(secret.secret_code, "JBSWY3DPEHPK3PXP");
-    let verified = client
-        .mfa()
-        .verify_software_token(
-            SoftwareTokenTarget::Session(secret.session.expect("s2")),
-            "123456",
-            None,
-        )
-        .await
-        .expect("verified");
-    let challenge = challenge.with_session(verified.session.expect("s3"));
-    client
-        .respond_to_auth_challenge(&challenge, ChallengeAnswer::MfaSetup)
+        .expect("challenge");
+    let SignInStep::SetUpTotp(setup) = step else {
+        panic!("MFA_SETUP expected: {step:?}");
+    };
+    assert_eq!(setup.challenge_name(), "MFA_SETUP");
+    assert_eq!(setup.choices(), [MfaKind::Totp]);
+    let setup = setup.associate(&client).await.expect("associated");
+    assert_eq!(setup.secret_code(), Some("JBSWY3DPEHPK3PXP"));
+    // the step, secret and next session included, is stored between the two requests
+    let stored = serde_json::to_string(&SignInStep::SetUpTotp(setup)).expect("stored");
+    let SignInStep::SetUpTotp(setup) = serde_json::from_str(&stored).expect("restored") else {
+        panic!("not a setup step: {stored}");
+    };
+    setup
+        .answer(&client, "123456", None)
         .await
         .expect("answered")
         .into_tokens()
@@ -433,30 +450,25 @@ async fn select_mfa_type_and_unknown_challenges_are_kept_by_name_and_answered() 
     .await;
     let client = client(&stub, false).await;
     let first = client
-        .authenticate_user("alice", "Passw0rd!")
+        .auth()
+        .sign_in("alice", "Passw0rd!")
         .await
         .expect("challenge");
-    let select = first.challenge().expect("select").clone();
-    assert_eq!(select.name, ChallengeName::SelectMfaType);
-    let next = client
-        .respond_to_auth_challenge(
-            &select,
-            ChallengeAnswer::SelectMfaType(ChallengeName::SoftwareTokenMfa),
-        )
+    let SignInStep::SelectMfa(select) = first else {
+        panic!("SELECT_MFA_TYPE expected: {first:?}");
+    };
+    assert!(select.choices().is_empty(), "moto-like: no MFAS_CAN_CHOOSE");
+    let next = select
+        .answer(&client, MfaKind::Totp)
         .await
         .expect("answered");
-    let unknown = next.challenge().expect("next challenge").clone();
-    assert_eq!(
-        unknown.name,
-        ChallengeName::Other("FUTURE_CHALLENGE".into())
-    );
-    assert_eq!(unknown.name.as_str(), "FUTURE_CHALLENGE");
-    let raw =
-        ChallengeAnswer::Responses([("CREDENTIAL".to_owned(), "{\"id\":\"x\"}".to_owned())].into());
-    client
-        .respond_to_auth_challenge(&unknown, raw)
-        .await
-        .expect("answered");
+    let SignInStep::Unknown(unknown) = next else {
+        panic!("unknown challenge expected: {next:?}");
+    };
+    assert_eq!(unknown.challenge_name(), "FUTURE_CHALLENGE");
+    assert_eq!(unknown.parameters()["FUTURE_OPTIONS"], "{}");
+    let raw = [("CREDENTIAL".to_owned(), "{\"id\":\"x\"}".to_owned())].into();
+    unknown.answer(&client, raw).await.expect("answered");
 
     let recorded = stub.recorded();
     assert_eq!(
@@ -471,17 +483,17 @@ async fn select_mfa_type_and_unknown_challenges_are_kept_by_name_and_answered() 
 }
 
 #[tokio::test]
-async fn a_rebuilt_challenge_answers_through_the_api_it_names() {
+async fn a_stored_step_answers_through_the_api_it_names() {
     let stub = Stub::start(|_, _| (200, tokens_reply())).await;
     let client = client(&stub, true).await;
-    let stored = Challenge::new(
-        ChallengeName::NewPasswordRequired,
-        "bob",
-        Some("kept-session".into()),
-    )
-    .via_admin_api();
-    client
-        .respond_to_auth_challenge(&stored, ChallengeAnswer::new_password("N3w-Passw0rd"))
+    let stored = json!({
+        "step": "new_password", "challenge": "NEW_PASSWORD_REQUIRED", "username": "bob",
+        "session": "kept-session", "admin": true,
+    });
+    let SignInStep::NewPassword(step) = serde_json::from_value(stored).expect("a step") else {
+        panic!("not a new-password step");
+    };
+    step.answer(&client, "N3w-Passw0rd")
         .await
         .expect("answered");
     let request = only(&stub);
@@ -503,7 +515,7 @@ async fn self_service_calls_carry_the_secret_hash_known_vector_unchecked_by_moto
     })
     .await;
     let client = client(&stub, true).await;
-    let users = client.users();
+    let users = client.auth();
     let signed_up = users
         .sign_up(SignUp::new("alice", "Passw0rd!").email("alice@example.com"))
         .await
@@ -562,13 +574,13 @@ async fn own_user_delete_and_attribute_delete_which_moto_does_not_implement() {
     let stub = Stub::start(|_, _| (200, json!({}))).await;
     let client = client(&stub, false).await;
     client
-        .users()
-        .delete_own_attributes("stub-access", ["locale"])
+        .user(&AccessToken::new("stub-access"))
+        .delete_attributes(["locale"])
         .await
         .expect("deleted attributes");
     client
-        .users()
-        .delete_own("stub-access")
+        .user(&AccessToken::new("stub-access"))
+        .delete()
         .await
         .expect("deleted");
     let recorded = stub.recorded();
@@ -591,7 +603,8 @@ async fn exceptions_keep_code_message_and_request_id_and_transport_errors_are_se
     .await;
     let client = client(&stub, false).await;
     let err = client
-        .authenticate_user("alice", "Passw0rd!")
+        .auth()
+        .sign_in("alice", "Passw0rd!")
         .await
         .unwrap_err();
     assert!(
@@ -606,13 +619,14 @@ async fn exceptions_keep_code_message_and_request_id_and_transport_errors_are_se
     );
     assert_eq!(aws.request_id.as_deref(), Some("stub-request-1"));
     let err = client
-        .admin_authenticate("alice", "Passw0rd!")
+        .admin()
+        .sign_in("alice", "Passw0rd!")
         .await
         .unwrap_err();
     assert!(matches!(err, CognitoError::UserNotConfirmed(_)), "{err:?}");
     let err = client
-        .auth()
-        .global_sign_out("stub-access")
+        .user(&AccessToken::new("stub-access"))
+        .sign_out_everywhere()
         .await
         .unwrap_err();
     assert!(
@@ -636,7 +650,8 @@ async fn exceptions_keep_code_message_and_request_id_and_transport_errors_are_se
         .await
         .expect("client");
     let err = closed
-        .authenticate_user("alice", "Passw0rd!")
+        .auth()
+        .sign_in("alice", "Passw0rd!")
         .await
         .unwrap_err();
     assert!(
@@ -658,7 +673,8 @@ async fn debug_output_of_client_builder_and_inputs_never_shows_secrets() {
     let builder = SanctumClient::builder(POOL, CLIENT_ID).client_secret(SECRET);
     let client = client(&stub, true).await;
     let tokens = client
-        .authenticate_user("alice", "Passw0rd!")
+        .auth()
+        .sign_in("alice", "Passw0rd!")
         .await
         .expect("tokens")
         .into_tokens()
@@ -667,7 +683,7 @@ async fn debug_output_of_client_builder_and_inputs_never_shows_secrets() {
         "{builder:?} {client:?} {tokens:?} {:?} {:?} {:?}",
         SignUp::new("alice", "Passw0rd!"),
         sanctum_core::cognito::NewUser::new("alice").temporary_password("Passw0rd!"),
-        SoftwareTokenTarget::AccessToken("stub-access".into()),
+        client.user(&AccessToken::new("stub-access")),
     );
     for secret in [
         SECRET,
@@ -759,7 +775,8 @@ async fn an_unreadable_response_is_a_transport_error_that_never_shows_the_body()
     .await;
     let client = client(&stub, false).await;
     let err = client
-        .authenticate_user("alice", "Passw0rd!")
+        .auth()
+        .sign_in("alice", "Passw0rd!")
         .await
         .unwrap_err();
     assert!(
@@ -798,7 +815,8 @@ async fn an_operation_that_gets_no_answer_times_out() {
         .await
         .expect("client");
     let err = client
-        .authenticate_user("alice", "Passw0rd!")
+        .auth()
+        .sign_in("alice", "Passw0rd!")
         .await
         .unwrap_err();
     assert!(
@@ -855,6 +873,7 @@ async fn group_listings_follow_next_tokens_and_refuse_a_repeated_token() {
     .await;
     let client = client(&stub, false).await;
     let names: Vec<_> = client
+        .admin()
         .groups()
         .list_all()
         .await
@@ -870,7 +889,12 @@ async fn group_listings_follow_next_tokens_and_refuse_a_repeated_token() {
         json!({"UserPoolId": POOL, "NextToken": "t1"})
     );
 
-    let err = client.groups().of_user_all("alice").await.unwrap_err();
+    let err = client
+        .admin()
+        .groups()
+        .of_user_all("alice")
+        .await
+        .unwrap_err();
     assert!(
         matches!(
             err,
@@ -888,7 +912,8 @@ async fn group_listings_follow_next_tokens_and_refuse_a_repeated_token() {
     );
 
     let users: Vec<_> =
-        futures_util::StreamExt::collect::<Vec<_>>(client.users().list(Default::default())).await;
+        futures_util::StreamExt::collect::<Vec<_>>(client.admin().users().list(Default::default()))
+            .await;
     assert_eq!(users.len(), 2, "{users:?}");
     assert!(users[0].is_ok());
     assert!(

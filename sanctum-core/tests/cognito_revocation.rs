@@ -19,7 +19,8 @@ use aws_sdk_cognitoidentityprovider::config::Credentials;
 use aws_sdk_cognitoidentityprovider::config::retry::RetryConfig;
 use base64::Engine as _;
 use cognito_support::{PASSWORD, confirmed_user, moto_pool, unique};
-use sanctum_core::cognito::{CognitoError, SanctumClient, Session};
+use sanctum_core::cognito::{CognitoError, SanctumClient, TokenSession};
+use sanctum_core::credentials::{AccessToken, RefreshToken};
 use sanctum_core::revocation::{InMemoryRevocations, OnlineCheck, Revocation, WhenUnreachable};
 use sanctum_core::testing::moto::{MotoPool, MotoPoolOptions};
 use sanctum_core::{ManualClock, UserPool, Verifier, VerifyError};
@@ -48,9 +49,10 @@ async fn recording_client(pool: &MotoPool, store: Arc<InMemoryRevocations>) -> S
         .expect("client builds")
 }
 
-async fn sign_in(client: &SanctumClient, user: &str) -> String {
+async fn sign_in(client: &SanctumClient, user: &str) -> AccessToken {
     client
-        .authenticate_user(user, PASSWORD)
+        .auth()
+        .sign_in(user, PASSWORD)
         .await
         .expect("signs in")
         .into_tokens()
@@ -94,13 +96,13 @@ async fn sign_in_after(
     verifier: &Verifier,
     user: &str,
     before: u64,
-) -> String {
+) -> AccessToken {
     for _ in 0..3 {
         let token = sign_in(client, user).await;
-        if iat(&token) >= before {
+        if iat(token.secret()) >= before {
             return token;
         }
-        let err = verifier.verify_access(&token).await.unwrap_err();
+        let err = verifier.verify_access(token.secret()).await.unwrap_err();
         assert!(
             matches!(err, VerifyError::Revoked),
             "a token issued in the second of the sign-out is refused: {err:?}"
@@ -117,6 +119,7 @@ async fn sign_in_after(
 
 async fn sub_of(client: &SanctumClient, user: &str) -> String {
     client
+        .admin()
         .users()
         .get(user)
         .await
@@ -137,28 +140,35 @@ async fn admin_global_sign_out_refuses_the_cached_token_and_accepts_a_later_one(
     let alice_token = sign_in(&client, &alice).await;
     let bob_token = sign_in(&client, &bob).await;
     verifier
-        .verify_access(&alice_token)
+        .verify_access(alice_token.secret())
         .await
         .expect("accepted");
-    verifier.verify_access(&bob_token).await.expect("accepted");
+    verifier
+        .verify_access(bob_token.secret())
+        .await
+        .expect("accepted");
     assert!(verifier.cached_tokens() >= 1, "the token is cached");
 
     client
+        .admin()
         .users()
-        .global_sign_out(&alice)
+        .sign_out(&alice)
         .await
         .expect("signed out");
 
-    let err = verifier.verify_access(&alice_token).await.unwrap_err();
+    let err = verifier
+        .verify_access(alice_token.secret())
+        .await
+        .unwrap_err();
     assert!(matches!(err, VerifyError::Revoked), "{err:?}");
     verifier
-        .verify_access(&bob_token)
+        .verify_access(bob_token.secret())
         .await
         .expect("another user is unaffected");
     let before = revoked_before(&store, &sub_of(&client, &alice).await);
     let later = sign_in_after(&client, &verifier, &alice, before).await;
     let claims = verifier
-        .verify_access(&later)
+        .verify_access(later.secret())
         .await
         .expect("a token issued after the sign-out is accepted");
     assert_eq!(claims.username(), Some(alice.as_str()));
@@ -175,24 +185,30 @@ async fn the_users_own_global_sign_out_is_recorded_by_the_tokens_sub() {
     let token = sign_in(&client, &alice).await;
     let other_session = sign_in(&client, &alice).await;
     verifier
-        .verify_access(&other_session)
+        .verify_access(other_session.secret())
         .await
         .expect("accepted");
 
     client
-        .auth()
-        .global_sign_out(&token)
+        .user(&token)
+        .sign_out_everywhere()
         .await
         .expect("signed out");
 
     for t in [&token, &other_session] {
-        let err = verifier.verify_access(t).await.unwrap_err();
+        let err = verifier.verify_access(t.secret()).await.unwrap_err();
         assert!(matches!(err, VerifyError::Revoked), "{err:?}");
     }
-    let sub = claim(&token, "sub").as_str().expect("sub").to_owned();
+    let sub = claim(token.secret(), "sub")
+        .as_str()
+        .expect("sub")
+        .to_owned();
     let before = revoked_before(&store, &sub);
     let later = sign_in_after(&client, &verifier, &alice, before).await;
-    verifier.verify_access(&later).await.expect("accepted");
+    verifier
+        .verify_access(later.secret())
+        .await
+        .expect("accepted");
 }
 
 #[tokio::test]
@@ -209,28 +225,42 @@ async fn disable_and_delete_refuse_the_users_cached_tokens() {
     let dean_token = sign_in(&client, &dean).await;
     let bob_token = sign_in(&client, &bob).await;
     for t in [&dora_token, &dean_token, &bob_token] {
-        verifier.verify_access(t).await.expect("accepted");
+        verifier.verify_access(t.secret()).await.expect("accepted");
     }
 
-    client.users().disable(&dora).await.expect("disabled");
-    let err = verifier.verify_access(&dora_token).await.unwrap_err();
+    client
+        .admin()
+        .users()
+        .disable(&dora)
+        .await
+        .expect("disabled");
+    let err = verifier
+        .verify_access(dora_token.secret())
+        .await
+        .unwrap_err();
     assert!(matches!(err, VerifyError::Revoked), "disabled: {err:?}");
 
-    client.delete_user(&dean).await.expect("deleted");
-    let err = verifier.verify_access(&dean_token).await.unwrap_err();
+    client.admin().users().delete(&dean).await.expect("deleted");
+    let err = verifier
+        .verify_access(dean_token.secret())
+        .await
+        .unwrap_err();
     assert!(matches!(err, VerifyError::Revoked), "deleted: {err:?}");
 
     verifier
-        .verify_access(&bob_token)
+        .verify_access(bob_token.secret())
         .await
         .expect("another user is unaffected");
     assert_eq!(store.len(), 2);
 
     // enabled again, dora's new sign-in is accepted
     let before = revoked_before(&store, &sub_of(&client, &dora).await);
-    client.users().enable(&dora).await.expect("enabled");
+    client.admin().users().enable(&dora).await.expect("enabled");
     let later = sign_in_after(&client, &verifier, &dora, before).await;
-    verifier.verify_access(&later).await.expect("accepted");
+    verifier
+        .verify_access(later.secret())
+        .await
+        .expect("accepted");
 }
 
 #[tokio::test]
@@ -241,20 +271,22 @@ async fn without_a_store_nothing_is_recorded_and_an_unknown_user_fails_before_an
     let alice = unique("alice");
     confirmed_user(&client, &alice).await;
     client
+        .admin()
         .users()
-        .global_sign_out(&alice)
+        .sign_out(&alice)
         .await
         .expect("signed out");
 
     let store = Arc::new(InMemoryRevocations::new());
     let recording = recording_client(&pool, store.clone()).await;
     let err = recording
+        .admin()
         .users()
-        .global_sign_out(&unique("nobody"))
+        .sign_out(&unique("nobody"))
         .await
         .unwrap_err();
     assert!(
-        matches!(err, sanctum_core::CognitoError::UserNotFound(_)),
+        matches!(err, sanctum_core::cognito::CognitoError::UserNotFound(_)),
         "{err:?}"
     );
     assert!(store.is_empty(), "nothing recorded for a failed operation");
@@ -290,12 +322,18 @@ async fn the_online_check_refuses_a_token_cognito_signed_out_once_its_answer_exp
         OnlineCheck::new(client.clone()).cache_for(Duration::from_secs(30)),
         &clock,
     );
-    verifier.verify_access(&alice_token).await.expect("live");
-    verifier.verify_access(&bob_token).await.expect("live");
+    verifier
+        .verify_access(alice_token.secret())
+        .await
+        .expect("live");
+    verifier
+        .verify_access(bob_token.secret())
+        .await
+        .expect("live");
     assert!(
         sanctum_core::adapter::verify_now(
             &verifier,
-            &alice_token,
+            alice_token.secret(),
             sanctum_core::ExpectedUse::Access
         )
         .is_some_and(|r| r.is_ok()),
@@ -304,13 +342,14 @@ async fn the_online_check_refuses_a_token_cognito_signed_out_once_its_answer_exp
 
     // signed out at Cognito only (this client records nothing): GetUser refuses the token
     client
+        .admin()
         .users()
-        .global_sign_out(&alice)
+        .sign_out(&alice)
         .await
         .expect("signed out");
-    assert!(client.users().get_own(&alice_token).await.is_err());
+    assert!(client.user(&alice_token).profile().await.is_err());
     verifier
-        .verify_access(&alice_token)
+        .verify_access(alice_token.secret())
         .await
         .expect("the kept answer is used until it expires");
 
@@ -318,17 +357,20 @@ async fn the_online_check_refuses_a_token_cognito_signed_out_once_its_answer_exp
     assert!(
         sanctum_core::adapter::verify_now(
             &verifier,
-            &alice_token,
+            alice_token.secret(),
             sanctum_core::ExpectedUse::Access
         )
         .is_none(),
         "an expired answer sends the request down the waiting path"
     );
-    let err = verifier.verify_access(&alice_token).await.unwrap_err();
+    let err = verifier
+        .verify_access(alice_token.secret())
+        .await
+        .unwrap_err();
     assert!(matches!(err, VerifyError::Revoked), "{err:?}");
     let kept = sanctum_core::adapter::verify_now(
         &verifier,
-        &alice_token,
+        alice_token.secret(),
         sanctum_core::ExpectedUse::Access,
     );
     assert!(
@@ -336,7 +378,7 @@ async fn the_online_check_refuses_a_token_cognito_signed_out_once_its_answer_exp
         "the revoked answer is kept: {kept:?}"
     );
     verifier
-        .verify_access(&bob_token)
+        .verify_access(bob_token.secret())
         .await
         .expect("another user is still live");
 }
@@ -365,7 +407,7 @@ async fn the_online_check_when_cognito_is_unreachable_refuses_or_allows_as_confi
         OnlineCheck::new(unreachable.clone()).when_unreachable(WhenUnreachable::Refuse),
         &clock,
     );
-    let err = refusing.verify_access(&token).await.unwrap_err();
+    let err = refusing.verify_access(token.secret()).await.unwrap_err();
     assert!(
         matches!(err, VerifyError::RevocationCheckUnavailable),
         "{err:?}"
@@ -381,12 +423,16 @@ async fn the_online_check_when_cognito_is_unreachable_refuses_or_allows_as_confi
         &clock,
     );
     allowing
-        .verify_access(&token)
+        .verify_access(token.secret())
         .await
         .expect("allowed on the local checks");
     assert!(
-        sanctum_core::adapter::verify_now(&allowing, &token, sanctum_core::ExpectedUse::Access)
-            .is_none(),
+        sanctum_core::adapter::verify_now(
+            &allowing,
+            token.secret(),
+            sanctum_core::ExpectedUse::Access
+        )
+        .is_none(),
         "an allowed unconfirmed token is not kept as live"
     );
 }
@@ -403,7 +449,7 @@ struct RevokeTokenSetup {
     verifier: Verifier,
     alice: String,
     tokens: sanctum_core::cognito::Tokens,
-    other_session: String,
+    other_session: AccessToken,
 }
 
 async fn revoke_token_setup() -> RevokeTokenSetup {
@@ -421,7 +467,8 @@ async fn revoke_token_setup() -> RevokeTokenSetup {
     let alice = unique("alice");
     confirmed_user(&moto_client, &alice).await;
     let tokens = moto_client
-        .authenticate_user(&alice, PASSWORD)
+        .auth()
+        .sign_in(&alice, PASSWORD)
         .await
         .expect("signs in")
         .into_tokens()
@@ -459,47 +506,55 @@ async fn revoke_session_sends_revoke_token_and_records_the_sessions_origin_jti_r
     } = revoke_token_setup().await;
     let id_token = session.id_token.clone().expect("an ID token");
     verifier
-        .verify_access(&session.access_token)
+        .verify_access(session.access_token.secret())
         .await
         .expect("accepted");
-    assert!(claim(&session.access_token, "origin_jti").is_string());
+    assert!(claim(session.access_token.secret(), "origin_jti").is_string());
 
-    client.revoke_tokens(&session).await.expect("revoked");
+    client
+        .auth()
+        .revoke_tokens(&session)
+        .await
+        .expect("revoked");
 
     let requests = stub.recorded();
     assert_eq!(requests.len(), 1, "{requests:?}");
     assert_eq!(requests[0].operation, "RevokeToken");
     assert_eq!(
         requests[0].body["Token"].as_str(),
-        session.refresh_token.as_deref()
+        session.refresh_token.as_ref().map(RefreshToken::secret)
     );
     assert_eq!(requests[0].body["ClientId"], pool.client_id.as_str());
     let err = verifier
-        .verify_access(&session.access_token)
+        .verify_access(session.access_token.secret())
         .await
         .unwrap_err();
     assert!(matches!(err, VerifyError::Revoked), "access: {err:?}");
-    if claim(&id_token, "origin_jti").is_string() {
-        let err = verifier.verify_id(&id_token).await.unwrap_err();
+    if claim(id_token.secret(), "origin_jti").is_string() {
+        let err = verifier.verify_id(id_token.secret()).await.unwrap_err();
         assert!(matches!(err, VerifyError::Revoked), "id: {err:?}");
     }
     verifier
-        .verify_access(&other_session)
+        .verify_access(other_session.secret())
         .await
         .expect("another session of the same user is unaffected");
     let later = sign_in(&moto_client, &alice).await;
     verifier
-        .verify_access(&later)
+        .verify_access(later.secret())
         .await
         .expect("a new sign-in is accepted at once: another origin_jti");
 
     // a session token that does not verify is refused before anything is revoked
     let err = client
-        .revoke_session("another-refresh-token", "not.a.token")
+        .auth()
+        .revoke_session(
+            &RefreshToken::new("another-refresh-token"),
+            &AccessToken::new("not.a.token"),
+        )
         .await
         .unwrap_err();
     assert!(
-        matches!(err, sanctum_core::CognitoError::InvalidToken(_)),
+        matches!(err, sanctum_core::cognito::CognitoError::InvalidToken(_)),
         "{err:?}"
     );
     assert_eq!(stub.recorded().len(), 1, "no second RevokeToken");
@@ -574,10 +629,10 @@ async fn the_revoking_operation_runs_before_admin_get_user_and_its_answers_date_
     ];
     for (operation, expected) in cases {
         stub.requests.lock().expect("lock").clear();
-        let users = client.users();
+        let users = client.admin().users();
         match operation {
             "disable" => users.disable("alice").await,
-            "global_sign_out" => users.global_sign_out("alice").await,
+            "global_sign_out" => users.sign_out("alice").await,
             _ => users.delete("alice").await,
         }
         .expect(operation);
@@ -610,7 +665,7 @@ async fn a_throttled_admin_get_user_neither_delays_the_disabling_nor_goes_unrepo
     let store = Arc::new(InMemoryRevocations::new());
     let client = stub_client(&stub.endpoint, store.clone(), &ManualClock::starting_now()).await;
 
-    let err = client.users().disable("alice").await.unwrap_err();
+    let err = client.admin().users().disable("alice").await.unwrap_err();
     assert_eq!(operations(&stub), ["AdminDisableUser", "AdminGetUser"]);
     match &err {
         CognitoError::RevocationNotRecorded { operation, source } => {
@@ -626,7 +681,7 @@ async fn a_throttled_admin_get_user_neither_delays_the_disabling_nor_goes_unrepo
 
     // a deletion stops after the disabling: nothing deleted without the record
     stub.requests.lock().expect("lock").clear();
-    let err = client.users().delete("alice").await.unwrap_err();
+    let err = client.admin().users().delete("alice").await.unwrap_err();
     assert!(
         matches!(err, CognitoError::RevocationNotRecorded { .. }),
         "{err:?}"
@@ -652,18 +707,25 @@ async fn a_client_clock_behind_cognitos_still_revokes_every_earlier_token() {
     let alice = unique("alice");
     confirmed_user(&client, &alice).await;
     let token = sign_in(&client, &alice).await;
-    verifier.verify_access(&token).await.expect("accepted");
+    verifier
+        .verify_access(token.secret())
+        .await
+        .expect("accepted");
 
     client
+        .admin()
         .users()
-        .global_sign_out(&alice)
+        .sign_out(&alice)
         .await
         .expect("signed out");
 
-    let err = verifier.verify_access(&token).await.unwrap_err();
+    let err = verifier.verify_access(token.secret()).await.unwrap_err();
     assert!(matches!(err, VerifyError::Revoked), "{err:?}");
-    let sub = claim(&token, "sub").as_str().expect("sub").to_owned();
-    assert!(revoked_before(&store, &sub) > iat(&token));
+    let sub = claim(token.secret(), "sub")
+        .as_str()
+        .expect("sub")
+        .to_owned();
+    assert!(revoked_before(&store, &sub) > iat(token.secret()));
 }
 
 /// Issue 21: the client's own verifier checks the client's store, so what the client records
@@ -678,17 +740,22 @@ async fn the_clients_own_verifier_refuses_what_the_client_recorded() {
     let token = sign_in(&client, &alice).await;
     client
         .verifier()
-        .verify_access(&token)
+        .verify_access(token.secret())
         .await
         .expect("accepted");
 
     client
+        .admin()
         .users()
-        .global_sign_out(&alice)
+        .sign_out(&alice)
         .await
         .expect("signed out");
 
-    let err = client.verifier().verify_access(&token).await.unwrap_err();
+    let err = client
+        .verifier()
+        .verify_access(token.secret())
+        .await
+        .unwrap_err();
     assert!(matches!(err, VerifyError::Revoked), "{err:?}");
 }
 
@@ -708,29 +775,29 @@ async fn session_revoke_records_the_sessions_origin_jti_and_reports_when_it_cann
         ..
     } = revoke_token_setup().await;
     verifier
-        .verify_access(&tokens.access_token)
+        .verify_access(tokens.access_token.secret())
         .await
         .expect("accepted");
-    let session = Session::builder(&client).start(tokens.clone());
+    let session = TokenSession::builder(&client).start(tokens.clone());
 
     session.revoke().await.expect("revoked and recorded");
 
     assert_eq!(operations(&stub), ["RevokeToken"]);
     let err = verifier
-        .verify_access(&tokens.access_token)
+        .verify_access(tokens.access_token.secret())
         .await
         .unwrap_err();
     assert!(matches!(err, VerifyError::Revoked), "{err:?}");
     verifier
-        .verify_access(&other_session)
+        .verify_access(other_session.secret())
         .await
         .expect("another session is unaffected");
 
     // tokens without origin_jti (as fakecloud's): revoked at Cognito, the missing record told
     let mut bare = tokens.clone();
-    bare.access_token = without_origin_jti(&tokens.access_token);
+    bare.access_token = AccessToken::new(without_origin_jti(tokens.access_token.secret()));
     bare.id_token = None;
-    let session = Session::builder(&client).start(bare);
+    let session = TokenSession::builder(&client).start(bare);
     let err = session.revoke().await.unwrap_err();
     assert!(
         matches!(

@@ -1,4 +1,4 @@
-//! `SanctumClient::revoke_session` against fakecloud, which implements `RevokeToken` (moto does
+//! `Auth::revoke_session` against fakecloud, which implements `RevokeToken` (moto does
 //! not). fakecloud's tokens carry no `origin_jti` (real Cognito's do): with a revocation store a
 //! session token without one is refused before anything is revoked; without a store the refresh
 //! token is revoked as by `Auth::revoke`. Needs fakecloud (`scripts/setup-fakecloud.sh`); without
@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use cognito_support::{PASSWORD, confirmed_user, fakecloud_pool, unique};
 use sanctum_core::cognito::CognitoError;
+use sanctum_core::credentials::Username;
 use sanctum_core::revocation::InMemoryRevocations;
 use sanctum_core::testing::fakecloud::FakecloudPoolOptions;
 
@@ -21,7 +22,8 @@ async fn revoke_session_revokes_the_refresh_token_and_refuses_a_session_token_wi
     confirmed_user(&client, &user).await;
     let sign_in = || async {
         client
-            .authenticate_user(&user, PASSWORD)
+            .auth()
+            .sign_in(&user, PASSWORD)
             .await
             .expect("sign-in")
             .into_tokens()
@@ -38,7 +40,7 @@ async fn revoke_session_revokes_the_refresh_token_and_refuses_a_session_token_wi
         .expect("client builds");
     let tokens = sign_in().await;
     let refresh = tokens.refresh_token.clone().expect("refresh token");
-    let err = recording.revoke_tokens(&tokens).await.unwrap_err();
+    let err = recording.auth().revoke_tokens(&tokens).await.unwrap_err();
     assert!(
         matches!(
             err,
@@ -51,15 +53,21 @@ async fn revoke_session_revokes_the_refresh_token_and_refuses_a_session_token_wi
     );
     assert!(store.is_empty());
     client
-        .refresh_token(&refresh, &user)
+        .auth()
+        .refresh(&refresh, Some(&Username::new(&user)))
         .await
         .expect("not revoked: it still refreshes");
 
     // without a store: revoked at Cognito, as Auth::revoke
     client
+        .auth()
         .revoke_session(&refresh, &tokens.access_token)
         .await
         .expect("revoked");
-    let err = client.refresh_token(&refresh, &user).await.unwrap_err();
+    let err = client
+        .auth()
+        .refresh(&refresh, Some(&Username::new(&user)))
+        .await
+        .unwrap_err();
     assert!(matches!(err, CognitoError::NotAuthorized(_)), "{err:?}");
 }

@@ -1,4 +1,4 @@
-//! `Session`: tokens that refresh themselves ahead of expiry, on the injected clock.
+//! `TokenSession`: tokens that refresh themselves ahead of expiry, on the injected clock.
 //!
 //! Against fakecloud (SRP sign-in, `GetTokensFromRefreshToken` with rotation, `RevokeToken`:
 //! moto lacks the last two), against moto for the `REFRESH_TOKEN_AUTH` fallback (moto checks its
@@ -20,8 +20,10 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cognito_support::{PASSWORD, Stub, confirmed_user, fakecloud_pool, moto_pool, unique};
 use sanctum_core::cognito::{
-    AuthResult, CognitoError, SanctumClient, Session, SessionData, SessionEnd, SessionError, Tokens,
+    CognitoError, SanctumClient, SessionData, SessionEnd, SessionError, SignInStep, TokenSession,
+    Tokens,
 };
+use sanctum_core::credentials::{AccessToken, RefreshToken, Username};
 use sanctum_core::testing::fakecloud::FakecloudPoolOptions;
 use sanctum_core::testing::moto::MotoPoolOptions;
 use sanctum_core::{Clock as _, ExpectedUse, ManualClock};
@@ -33,12 +35,13 @@ const NEAR_EXPIRY: Duration = Duration::from_secs(3600 - 30);
 
 async fn sign_in(client: &SanctumClient, user: &str) -> Tokens {
     match client
-        .authenticate_user(user, PASSWORD)
+        .auth()
+        .sign_in(user, PASSWORD)
         .await
         .expect("sign-in")
     {
-        AuthResult::Tokens(tokens) => tokens,
-        AuthResult::Challenge(c) => panic!("expected tokens, got {}", c.name),
+        SignInStep::Done(tokens) => tokens,
+        other => panic!("expected tokens, got {other:?}"),
     }
 }
 
@@ -47,17 +50,17 @@ fn counted_session(
     client: &SanctumClient,
     tokens: Tokens,
     clock: &ManualClock,
-) -> (Session, Arc<Mutex<Vec<SessionData>>>) {
+) -> (TokenSession, Arc<Mutex<Vec<SessionData>>>) {
     let persisted = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&persisted);
-    let session = Session::builder(client)
+    let session = TokenSession::builder(client)
         .clock(clock.clone())
         .on_refresh(move |data| sink.lock().expect("lock").push(data.clone()))
         .start(tokens);
     (session, persisted)
 }
 
-async fn hundred_callers(session: &Session) -> Vec<Result<String, SessionError>> {
+async fn hundred_callers(session: &TokenSession) -> Vec<Result<AccessToken, SessionError>> {
     let calls = (0..100).map(|_| {
         let session = session.clone();
         tokio::spawn(async move { session.access_token().await })
@@ -84,7 +87,7 @@ async fn near_expiry_a_hundred_callers_share_one_rotating_refresh_against_fakecl
         let old_refresh = first.refresh_token.clone().expect("a refresh token");
         let clock = ManualClock::starting_now();
         let (session, persisted) = counted_session(&client, first.clone(), &clock);
-        assert_eq!(session.username().as_deref(), Some(user.as_str()));
+        assert_eq!(session.username(), Some(Username::new(&user)));
 
         // far from expiry: the tokens as they are, no refresh
         assert_eq!(
@@ -114,7 +117,7 @@ async fn near_expiry_a_hundred_callers_share_one_rotating_refresh_against_fakecl
         assert_ne!(fresh.access_token, first.access_token);
         let claims = client
             .verifier()
-            .verify(&fresh.access_token, ExpectedUse::Access)
+            .verify(fresh.access_token.secret(), ExpectedUse::Access)
             .await
             .expect("the refreshed token verifies with fakecloud's keys");
         assert_eq!(claims.username(), Some(user.as_str()));
@@ -126,10 +129,10 @@ async fn near_expiry_a_hundred_callers_share_one_rotating_refresh_against_fakecl
         // rotation: the new refresh token replaced the old one, in the session and the hook
         let new_refresh = fresh.refresh_token.clone().expect("rotated refresh token");
         assert_ne!(new_refresh, old_refresh);
-        assert_eq!(session.data().refresh_token.as_deref(), Some(&*new_refresh));
+        assert_eq!(session.data().refresh_token.as_ref(), Some(&new_refresh));
         let err = client
             .auth()
-            .refresh(&old_refresh, Some(&user))
+            .refresh(&old_refresh, Some(&Username::new(&user)))
             .await
             .expect_err("the rotated-away refresh token is refused");
         assert!(matches!(err, CognitoError::NotAuthorized(_)), "{err:?}");
@@ -152,7 +155,8 @@ async fn a_revoked_refresh_token_ends_the_session_with_sign_in_again_against_fak
     let (session, persisted) = counted_session(&client, tokens.clone(), &clock);
 
     client
-        .revoke_token(tokens.refresh_token.as_deref().expect("refresh token"))
+        .auth()
+        .revoke(tokens.refresh_token.as_ref().expect("refresh token"))
         .await
         .expect("RevokeToken");
     clock.advance(NEAR_EXPIRY);
@@ -180,7 +184,7 @@ async fn revoke_ends_the_session_and_cognito_refuses_its_refresh_token_against_f
     let user = unique("session-signout");
     confirmed_user(&client, &user).await;
     let tokens = sign_in(&client, &user).await;
-    let session = Session::builder(&client).start(tokens.clone());
+    let session = TokenSession::builder(&client).start(tokens.clone());
     session.revoke().await.expect("RevokeToken");
     let err = session.access_token().await.expect_err("ended");
     assert!(
@@ -195,7 +199,10 @@ async fn revoke_ends_the_session_and_cognito_refuses_its_refresh_token_against_f
     );
     let err = client
         .auth()
-        .refresh(tokens.refresh_token.as_deref().expect("rt"), Some(&user))
+        .refresh(
+            tokens.refresh_token.as_ref().expect("rt"),
+            Some(&Username::new(&user)),
+        )
         .await
         .expect_err("revoked at Cognito");
     assert!(matches!(err, CognitoError::NotAuthorized(_)), "{err:?}");
@@ -214,8 +221,8 @@ async fn without_rotation_the_session_keeps_its_refresh_token_against_moto_refre
         .await
         .expect("sign-in")
     {
-        AuthResult::Tokens(t) => t,
-        AuthResult::Challenge(c) => panic!("challenge {}", c.name),
+        SignInStep::Done(t) => t,
+        other => panic!("challenge {other:?}"),
     };
     let clock = ManualClock::starting_now();
     let (session, persisted) = counted_session(&client, first.clone(), &clock);
@@ -227,8 +234,9 @@ async fn without_rotation_the_session_keeps_its_refresh_token_against_moto_refre
 
     // signed out everywhere by an administrator: the refresh is refused, sign in again
     client
+        .admin()
         .users()
-        .global_sign_out(&user)
+        .sign_out(&user)
         .await
         .expect("signed out");
     clock.advance(NEAR_EXPIRY);
@@ -299,10 +307,12 @@ async fn stub_client(stub: &Stub) -> SanctumClient {
         .expect("client")
 }
 
-async fn stub_session(stub: &Stub, clock: &ManualClock) -> Session {
+async fn stub_session(stub: &Stub, clock: &ManualClock) -> TokenSession {
     let client = stub_client(stub).await;
     let tokens = sign_in(&client, "alice").await;
-    Session::builder(&client).clock(clock.clone()).start(tokens)
+    TokenSession::builder(&client)
+        .clock(clock.clone())
+        .start(tokens)
 }
 
 /// A signed-in session on a stub that refreshes with tokens, counting refreshes and what its
@@ -310,7 +320,7 @@ async fn stub_session(stub: &Stub, clock: &ManualClock) -> Session {
 async fn near_expiry_counted_stub_session() -> (
     Stub,
     Arc<AtomicUsize>,
-    Session,
+    TokenSession,
     Arc<Mutex<Vec<SessionData>>>,
 ) {
     let (stub, refreshes) = refresh_stub(Arc::new(Mutex::new(Answer::Tokens))).await;
@@ -361,7 +371,10 @@ async fn a_hundred_callers_send_one_refresh_request_with_the_client_secret_on_th
     for result in results {
         assert_eq!(result.expect("token"), fresh.access_token);
     }
-    assert_eq!(fresh.refresh_token.as_deref(), Some("refresh-1"));
+    assert_eq!(
+        fresh.refresh_token.as_ref().map(RefreshToken::secret),
+        Some("refresh-1")
+    );
     let request = stub
         .recorded()
         .into_iter()
@@ -426,8 +439,11 @@ async fn a_stored_session_restores_and_its_debug_shows_no_token_on_the_recording
     let stored = serde_json::to_string(&session.data()).expect("serializes");
     let data: SessionData = serde_json::from_str(&stored).expect("deserializes");
     let shown = format!("{session:?} {data:?}");
-    for secret in [&data.access_token, data.refresh_token.as_ref().expect("rt")] {
-        assert!(!shown.contains(secret.as_str()), "{shown}");
+    for secret in [
+        data.access_token.secret(),
+        data.refresh_token.as_ref().expect("rt").secret(),
+    ] {
+        assert!(!shown.contains(secret), "{shown}");
     }
     let client = SanctumClient::builder("us-east-1_AbC123xyz", "4a1b2c3d4e5f")
         .endpoint_url(&stub.endpoint)
@@ -436,7 +452,7 @@ async fn a_stored_session_restores_and_its_debug_shows_no_token_on_the_recording
         .build()
         .await
         .expect("client");
-    let restored = Session::builder(&client)
+    let restored = TokenSession::builder(&client)
         .clock(clock.clone())
         .restore(data.clone());
     assert_eq!(
@@ -487,7 +503,14 @@ async fn a_caller_that_gives_up_mid_refresh_keeps_the_refresh_single_for_the_nex
         "one refresh on the wire: the next caller waited for the first one's"
     );
     assert_eq!(token, session.data().access_token);
-    assert_eq!(session.data().refresh_token.as_deref(), Some("refresh-1"));
+    assert_eq!(
+        session
+            .data()
+            .refresh_token
+            .as_ref()
+            .map(RefreshToken::secret),
+        Some("refresh-1")
+    );
     assert_eq!(
         persisted.lock().expect("lock").len(),
         1,
@@ -514,7 +537,11 @@ async fn a_caller_that_stops_waiting_does_not_lose_the_rotated_refresh_token_on_
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(
-        session.data().refresh_token.as_deref(),
+        session
+            .data()
+            .refresh_token
+            .as_ref()
+            .map(RefreshToken::secret),
         Some("refresh-1"),
         "the rotated refresh token was kept"
     );

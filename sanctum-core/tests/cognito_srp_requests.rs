@@ -13,9 +13,7 @@ use aws_sdk_cognitoidentityprovider::config::Credentials;
 use aws_sdk_cognitoidentityprovider::config::retry::RetryConfig;
 use cognito_support::Stub;
 use sanctum_core::cognito::srp::SrpError;
-use sanctum_core::cognito::{
-    AnswerKind, AuthResult, ChallengeAnswer, ChallengeName, CognitoError, SanctumClient,
-};
+use sanctum_core::cognito::{CognitoError, SanctumClient, SignInStep};
 use serde_json::{Value, json};
 
 const POOL: &str = "us-east-1_AbC123xyz";
@@ -79,16 +77,17 @@ async fn srp_sign_in_sends_srp_a_then_the_proof_with_the_session_user_id_for_srp
     let client = client(&stub).await;
 
     let result = client
-        .authenticate_user("alice@example.com", "Passw0rd!")
+        .auth()
+        .sign_in("alice@example.com", "Passw0rd!")
         .await
         .expect("SRP runs");
-    let AuthResult::Challenge(challenge) = result else {
-        panic!("the MFA step expected")
+    let SignInStep::TotpCode(challenge) = result else {
+        panic!("the MFA step expected: {result:?}")
     };
-    assert_eq!(challenge.name, ChallengeName::SoftwareTokenMfa);
-    assert_eq!(challenge.expects(), AnswerKind::SoftwareTokenMfaCode);
-    assert_eq!(challenge.username, SUB);
-    assert_eq!(challenge.session.as_deref(), Some("mfa-session"));
+    assert_eq!(challenge.challenge_name(), "SOFTWARE_TOKEN_MFA");
+    assert_eq!(challenge.username().as_str(), SUB);
+    let stored = serde_json::to_value(SignInStep::TotpCode(challenge.clone())).expect("ser");
+    assert_eq!(stored["session"], "mfa-session");
 
     let recorded = stub.recorded();
     assert_eq!(recorded.len(), 2, "{recorded:?}");
@@ -129,58 +128,22 @@ async fn srp_sign_in_sends_srp_a_then_the_proof_with_the_session_user_id_for_srp
         "no password sent"
     );
 
-    // a wrong kind of answer is refused before any request
-    for wrong in [
-        ChallengeAnswer::SmsMfaCode("123456".into()),
-        ChallengeAnswer::new_password("N3w-Passw0rd!"),
-        ChallengeAnswer::MfaSetup,
-    ] {
-        let given = wrong.kind();
-        let err = client
-            .respond_to_auth_challenge(&challenge, wrong)
-            .await
-            .unwrap_err();
-        match &err {
-            CognitoError::WrongAnswer {
-                challenge: name,
-                expected,
-                given: got,
-            } => {
-                assert_eq!(name, "SOFTWARE_TOKEN_MFA");
-                assert_eq!(*expected, AnswerKind::SoftwareTokenMfaCode);
-                assert_eq!(*got, given);
-            }
-            other => panic!("expected WrongAnswer, got {other:?}"),
-        }
-        assert!(
-            err.to_string()
-                .starts_with("SOFTWARE_TOKEN_MFA is answered with a TOTP code, not with"),
-            "{err}"
-        );
-    }
-    let err = client
-        .respond_to_auth_challenge(
-            &challenge,
-            ChallengeAnswer::SoftwareTokenMfaCode(" ".into()),
-        )
-        .await
-        .unwrap_err();
+    // a wrong kind of answer does not compile (see the compile_fail examples of
+    // `sanctum_core::cognito::SignInStep`); an empty code is refused before any request
+    let err = challenge.answer(&client, " ").await.unwrap_err();
     assert!(
         matches!(err, CognitoError::InvalidArgument { what: "code", .. }),
         "{err:?}"
     );
     assert_eq!(stub.recorded().len(), 2, "nothing was sent");
 
-    let tokens = client
-        .respond_to_auth_challenge(
-            &challenge,
-            ChallengeAnswer::SoftwareTokenMfaCode("123456".into()),
-        )
+    let tokens = challenge
+        .answer(&client, "123456")
         .await
         .expect("answered")
         .into_tokens()
         .expect("tokens");
-    assert_eq!(tokens.access_token, "stub-access");
+    assert_eq!(tokens.access_token.secret(), "stub-access");
     let recorded = stub.recorded();
     assert_eq!(
         recorded[2].body,
@@ -207,7 +170,8 @@ async fn every_srp_attempt_draws_a_new_secret() {
     let client = client(&stub).await;
     for _ in 0..2 {
         let err = client
-            .authenticate_user("alice", "Passw0rd!")
+            .auth()
+            .sign_in("alice", "Passw0rd!")
             .await
             .unwrap_err();
         assert!(matches!(err, CognitoError::NotAuthorized(_)), "{err:?}");
@@ -244,7 +208,8 @@ async fn unsafe_or_missing_server_srp_values_stop_the_sign_in_before_the_answer(
         .await;
         let client = client(&stub).await;
         let err = client
-            .authenticate_user("alice", "Passw0rd!")
+            .auth()
+            .sign_in("alice", "Passw0rd!")
             .await
             .unwrap_err();
         match err {
@@ -311,7 +276,8 @@ async fn srp_arithmetic_runs_on_the_blocking_pool_not_on_the_async_worker() {
         .to_owned();
 
     client
-        .authenticate_user("alice", "Passw0rd!")
+        .auth()
+        .sign_in("alice", "Passw0rd!")
         .await
         .expect("signs in");
 

@@ -21,8 +21,8 @@ use base64::engine::general_purpose::STANDARD;
 use cognito_support::Stub;
 use num_bigint::BigUint;
 use sanctum_core::cognito::{
-    AnswerKind, AuthResult, Challenge, ChallengeAnswer, ChallengeName, CognitoError, DeviceSecret,
-    FirstFactor, SanctumClient, SignInFactor, secret_hash,
+    CodeStep, CognitoError, DeviceSecret, FirstFactor, MfaKind, SanctumClient, SelectFactorStep,
+    SignInFactor, SignInStep, secret_hash,
 };
 use serde_json::{Value, json};
 
@@ -59,10 +59,19 @@ fn tokens() -> Value {
     }})
 }
 
-fn challenge_of(result: AuthResult) -> Challenge {
-    match result {
-        AuthResult::Challenge(c) => c,
-        AuthResult::Tokens(_) => panic!("a challenge expected"),
+fn select_of(step: SignInStep) -> SelectFactorStep {
+    match step {
+        SignInStep::SelectFirstFactor(step) => step,
+        other => panic!("SELECT_CHALLENGE expected: {other:?}"),
+    }
+}
+
+fn code_of(step: SignInStep) -> CodeStep {
+    match step {
+        SignInStep::SmsCode(step) | SignInStep::EmailCode(step) | SignInStep::TotpCode(step) => {
+            step
+        }
+        other => panic!("a code step expected: {other:?}"),
     }
 }
 
@@ -99,7 +108,7 @@ async fn stub_user_auth_preferring_password_srp_sends_srp_a_then_the_proof_with_
         .expect("signed in")
         .into_tokens()
         .expect("tokens");
-    assert_eq!(t.access_token, "stub-access");
+    assert_eq!(t.access_token.secret(), "stub-access");
     assert_eq!(t.new_device, None);
     let recorded = stub.recorded();
     assert_eq!(recorded.len(), 2);
@@ -151,7 +160,7 @@ async fn stub_user_auth_preferring_password_sends_it_and_without_a_secret_no_sec
     // an empty password is refused before any request
     let err = client
         .auth()
-        .user_auth("alice", Some(SignInFactor::PasswordSrp(String::new())))
+        .user_auth("alice", Some(SignInFactor::PasswordSrp("".into())))
         .await
         .unwrap_err();
     assert!(
@@ -196,11 +205,10 @@ async fn stub_select_challenge_lists_the_factors_and_email_otp_is_chosen_then_an
     })
     .await;
     let client = client(&stub, true).await;
-    let select = challenge_of(client.auth().user_auth("alice", None).await.expect("ok"));
-    assert_eq!(select.name, ChallengeName::SelectChallenge);
-    assert_eq!(select.expects(), AnswerKind::FactorChoice);
+    let select = select_of(client.auth().user_auth("alice", None).await.expect("ok"));
+    assert_eq!(select.challenge_name(), "SELECT_CHALLENGE");
     assert_eq!(
-        select.available_factors(),
+        select.factors(),
         [
             FirstFactor::PasswordSrp,
             FirstFactor::EmailOtp,
@@ -214,32 +222,23 @@ async fn stub_select_challenge_lists_the_factors_and_email_otp_is_chosen_then_an
         "no preferred factor"
     );
 
-    // a factor not offered, or another kind of answer, is refused before any request
+    // a factor not offered is refused before any request (another kind of answer does not
+    // compile: see the compile_fail examples of `sanctum_core::cognito::SignInStep`)
     for wrong in [
-        ChallengeAnswer::SelectChallenge(SignInFactor::SmsOtp),
-        ChallengeAnswer::Password("Passw0rd!".into()),
-        ChallengeAnswer::EmailOtpCode("123456".into()),
+        SignInFactor::SmsOtp,
+        SignInFactor::Password("Passw0rd!".into()),
     ] {
-        assert!(
-            client
-                .respond_to_auth_challenge(&select, wrong)
-                .await
-                .is_err()
-        );
+        assert!(select.answer(&client, wrong).await.is_err());
     }
     assert_eq!(stub.recorded().len(), 1);
 
-    let otp = challenge_of(
-        client
-            .respond_to_auth_challenge(
-                &select,
-                ChallengeAnswer::SelectChallenge(SignInFactor::EmailOtp),
-            )
-            .await
-            .expect("chosen"),
-    );
-    assert_eq!(otp.name, ChallengeName::EmailOtp);
-    assert_eq!(otp.expects(), AnswerKind::EmailOtpCode);
+    let otp = select
+        .answer(&client, SignInFactor::EmailOtp)
+        .await
+        .expect("chosen");
+    assert!(matches!(otp, SignInStep::EmailCode(_)), "{otp:?}");
+    let otp = code_of(otp);
+    assert_eq!(otp.challenge_name(), "EMAIL_OTP");
     assert_eq!(otp.code_destination(), Some("a***@e***"));
     assert_eq!(
         stub.recorded()[1].body,
@@ -250,8 +249,7 @@ async fn stub_select_challenge_lists_the_factors_and_email_otp_is_chosen_then_an
             "ChallengeResponses": {"ANSWER": "EMAIL_OTP", "USERNAME": SUB, "SECRET_HASH": hash(SUB)},
         })
     );
-    client
-        .respond_to_auth_challenge(&otp, ChallengeAnswer::EmailOtpCode("246810".into()))
+    otp.answer(&client, "246810")
         .await
         .expect("answered")
         .into_tokens()
@@ -285,12 +283,9 @@ async fn stub_selecting_password_srp_sends_srp_a_and_answers_the_verifier_in_the
     })
     .await;
     let client = client(&stub, true).await;
-    let select = challenge_of(client.auth().user_auth("alice", None).await.expect("ok"));
-    client
-        .respond_to_auth_challenge(
-            &select,
-            ChallengeAnswer::SelectChallenge(SignInFactor::PasswordSrp("Passw0rd!".into())),
-        )
+    let select = select_of(client.auth().user_auth("alice", None).await.expect("ok"));
+    select
+        .answer(&client, SignInFactor::PasswordSrp("Passw0rd!".into()))
         .await
         .expect("signed in")
         .into_tokens()
@@ -334,36 +329,26 @@ async fn stub_sms_otp_first_factor_is_preferred_then_answered_with_sms_otp_code(
     })
     .await;
     let client = client(&stub, false).await;
-    let sms = challenge_of(
-        client
-            .auth()
-            .user_auth("alice", Some(SignInFactor::SmsOtp))
-            .await
-            .expect("ok"),
-    );
-    assert_eq!(sms.name, ChallengeName::SmsOtp);
-    assert_eq!(sms.expects(), AnswerKind::SmsOtpCode);
+    let sms = client
+        .auth()
+        .user_auth("alice", Some(SignInFactor::SmsOtp))
+        .await
+        .expect("ok");
+    assert!(matches!(sms, SignInStep::SmsCode(_)), "{sms:?}");
+    let sms = code_of(sms);
+    assert_eq!(sms.challenge_name(), "SMS_OTP");
     assert_eq!(sms.code_destination(), Some("+*******0199"));
     assert_eq!(
         stub.recorded()[0].body["AuthParameters"],
         json!({"USERNAME": "alice", "PREFERRED_CHALLENGE": "SMS_OTP"})
     );
-    let err = client
-        .respond_to_auth_challenge(&sms, ChallengeAnswer::SmsMfaCode("1".into()))
-        .await
-        .unwrap_err();
+    let err = sms.answer(&client, "  ").await.unwrap_err();
     assert!(
-        matches!(
-            err,
-            CognitoError::WrongAnswer {
-                expected: AnswerKind::SmsOtpCode,
-                ..
-            }
-        ),
+        matches!(err, CognitoError::InvalidArgument { what: "code", .. }),
         "{err:?}"
     );
-    client
-        .respond_to_auth_challenge(&sms, ChallengeAnswer::SmsOtpCode("135790".into()))
+    assert_eq!(stub.recorded().len(), 1, "an empty code is not sent");
+    sms.answer(&client, "135790")
         .await
         .expect("answered")
         .into_tokens()
@@ -401,15 +386,15 @@ async fn stub_web_authn_hands_the_request_options_as_json_and_sends_the_browsers
     })
     .await;
     let client = client(&stub, true).await;
-    let web = challenge_of(
-        client
-            .auth()
-            .user_auth("alice", Some(SignInFactor::WebAuthn))
-            .await
-            .expect("ok"),
-    );
-    assert_eq!(web.name, ChallengeName::WebAuthn);
-    assert_eq!(web.expects(), AnswerKind::WebAuthnCredential);
+    let web = client
+        .auth()
+        .user_auth("alice", Some(SignInFactor::WebAuthn))
+        .await
+        .expect("ok");
+    let SignInStep::Passkey(web) = web else {
+        panic!("WEB_AUTHN expected: {web:?}");
+    };
+    assert_eq!(web.challenge_name(), "WEB_AUTHN");
     assert_eq!(web.credential_request_options(), Some(options));
     assert!(!format!("{web:?}").contains("x8fhM2vC0HtJd0ruZXJq3A"));
 
@@ -422,11 +407,7 @@ async fn stub_web_authn_hands_the_request_options_as_json_and_sends_the_browsers
         },
         "clientExtensionResults": {}, "authenticatorAttachment": "platform"
     });
-    client
-        .respond_to_auth_challenge(
-            &web,
-            ChallengeAnswer::WebAuthnCredential(credential.clone()),
-        )
+    web.answer(&client, &credential)
         .await
         .expect("answered")
         .into_tokens()
@@ -602,7 +583,8 @@ async fn stub_new_device_is_confirmed_with_an_srp_verifier_then_signs_in_by_devi
         let client = client(&stub, with_secret).await;
 
         let first = client
-            .authenticate_user("alice", "Passw0rd!")
+            .auth()
+            .sign_in("alice", "Passw0rd!")
             .await
             .expect("signed in");
         let first = first.tokens().expect("tokens").clone();
@@ -611,8 +593,9 @@ async fn stub_new_device_is_confirmed_with_an_srp_verifier_then_signs_in_by_devi
         assert_eq!(new_device.device_group_key, GROUP_KEY);
 
         let confirmed = client
+            .user(&first.access_token)
             .devices()
-            .confirm(&first.access_token, &new_device, Some("alice's laptop"))
+            .confirm(&new_device, Some("alice's laptop"))
             .await
             .expect("confirmed");
         assert!(confirmed.user_confirmation_necessary);
@@ -647,7 +630,7 @@ async fn stub_new_device_is_confirmed_with_an_srp_verifier_then_signs_in_by_devi
             .expect("device sign-in")
             .into_tokens()
             .expect("tokens");
-        assert_eq!(t.access_token, "stub-access");
+        assert_eq!(t.access_token.secret(), "stub-access");
         assert_eq!(server.lock().expect("lock").proof_checked, Some(true));
 
         let recorded = stub.recorded()[before..].to_vec();
@@ -739,34 +722,39 @@ async fn stub_email_codes_as_mfa_after_srp_are_chosen_and_answered_with_email_ot
     })
     .await;
     let client = client(&stub, true).await;
-    let choose = challenge_of(
-        client
-            .authenticate_user("alice", "Passw0rd!")
-            .await
-            .expect("SRP"),
+    let choose = client
+        .auth()
+        .sign_in("alice", "Passw0rd!")
+        .await
+        .expect("SRP");
+    let SignInStep::SelectMfa(choose) = choose else {
+        panic!("SELECT_MFA_TYPE expected: {choose:?}");
+    };
+    assert_eq!(choose.choices(), [MfaKind::Totp, MfaKind::Email]);
+    let err = choose.answer(&client, MfaKind::Sms).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            CognitoError::InvalidArgument {
+                what: "MFA type",
+                ..
+            }
+        ),
+        "{err:?}"
     );
-    assert_eq!(choose.name, ChallengeName::SelectMfaType);
-    assert_eq!(
-        choose.mfa_choices(),
-        [ChallengeName::SoftwareTokenMfa, ChallengeName::EmailOtp]
-    );
-    let email = challenge_of(
-        client
-            .respond_to_auth_challenge(
-                &choose,
-                ChallengeAnswer::SelectMfaType(ChallengeName::EmailOtp),
-            )
-            .await
-            .expect("chosen"),
-    );
+    let email = choose
+        .answer(&client, MfaKind::Email)
+        .await
+        .expect("chosen");
+    assert!(matches!(email, SignInStep::EmailCode(_)), "{email:?}");
+    let email = code_of(email);
     assert_eq!(
         stub.recorded()[2].body["ChallengeResponses"]["ANSWER"],
         "EMAIL_OTP"
     );
-    assert_eq!(email.name, ChallengeName::EmailOtp);
-    assert_eq!(email.expects(), AnswerKind::EmailOtpCode);
-    client
-        .respond_to_auth_challenge(&email, ChallengeAnswer::EmailOtpCode("112233".into()))
+    assert_eq!(email.challenge_name(), "EMAIL_OTP");
+    email
+        .answer(&client, "112233")
         .await
         .expect("answered")
         .into_tokens()
@@ -814,13 +802,80 @@ async fn stub_a_select_challenge_despite_a_preference_is_answered_with_the_prefe
     );
 
     // EMAIL_OTP is not offered: the choice goes back to the caller
-    let select = challenge_of(
+    let select = select_of(
         client
             .auth()
             .user_auth("alice", Some(SignInFactor::EmailOtp))
             .await
             .expect("ok"),
     );
-    assert_eq!(select.name, ChallengeName::SelectChallenge);
+    assert_eq!(select.challenge_name(), "SELECT_CHALLENGE");
     assert_eq!(stub.recorded().len(), 3, "no choice sent");
+}
+
+// A BFF signs in on one instance and answers on another: the step travels as JSON (through
+// the BFF's session store) and a client built separately answers it with the session and
+// parameters the first one got. Cognito sends no SMS or email to a local server, so the
+// requests are checked on the stub.
+#[tokio::test]
+async fn stub_a_code_step_stored_by_one_client_is_answered_by_another() {
+    let stub = Stub::start(|op, body| match (op, body["AuthParameters"]["PREFERRED_CHALLENGE"].as_str()) {
+        ("InitiateAuth", Some("SMS_OTP")) => (
+            200,
+            json!({
+                "ChallengeName": "SMS_OTP", "Session": "sms-session",
+                "ChallengeParameters": {"CODE_DELIVERY_DESTINATION": "+*******0199", "USERNAME": SUB},
+            }),
+        ),
+        ("InitiateAuth", _) => (
+            200,
+            json!({
+                "ChallengeName": "EMAIL_OTP", "Session": "email-session",
+                "ChallengeParameters": {"CODE_DELIVERY_DESTINATION": "a***@e***", "USERNAME": SUB},
+            }),
+        ),
+        _ => (200, tokens()),
+    })
+    .await;
+    let first = client(&stub, true).await;
+    let second = client(&stub, true).await;
+    for (factor, key, code, session) in [
+        (
+            SignInFactor::SmsOtp,
+            "SMS_OTP_CODE",
+            "135790",
+            "sms-session",
+        ),
+        (
+            SignInFactor::EmailOtp,
+            "EMAIL_OTP_CODE",
+            "246810",
+            "email-session",
+        ),
+    ] {
+        let step = first
+            .auth()
+            .user_auth("alice", Some(factor))
+            .await
+            .expect("a code step");
+        let stored = serde_json::to_string(&step).expect("stored");
+        assert!(stored.contains(session), "the session is kept: {stored}");
+        drop(step);
+
+        let step: SignInStep = serde_json::from_str(&stored).expect("restored");
+        let step = code_of(step);
+        assert_eq!(step.username().as_str(), SUB);
+        step.answer(&second, code)
+            .await
+            .expect("answered")
+            .into_tokens()
+            .expect("tokens");
+        let answer = stub.recorded().last().cloned().expect("an answer");
+        assert_eq!(answer.operation, "RespondToAuthChallenge");
+        assert_eq!(answer.body["Session"], session);
+        assert_eq!(
+            answer.body["ChallengeResponses"],
+            json!({key: code, "USERNAME": SUB, "SECRET_HASH": hash(SUB)})
+        );
+    }
 }

@@ -14,7 +14,8 @@ use aws_sdk_cognitoidentityprovider::config::{ConfigBag, Intercept, RuntimeCompo
 use aws_sdk_cognitoidentityprovider::error::BoxError;
 use cognito_support::{NEW_PASSWORD, PASSWORD, confirmed_user, moto_pool, unique};
 use futures_util::{StreamExt as _, TryStreamExt as _};
-use sanctum_core::cognito::{AuthResult, CognitoError, ListUsers, NewUser, SignUp};
+use sanctum_core::cognito::{CognitoError, ListUsers, NewUser, SignInStep, SignUp};
+use sanctum_core::credentials::AccessToken;
 use sanctum_core::testing::moto::{MotoPoolOptions, MotoServer};
 
 #[tokio::test]
@@ -22,7 +23,9 @@ async fn create_get_update_delete_attributes_and_delete_a_user() {
     let (_moto, _pool, client) = moto_pool(MotoPoolOptions::new()).await;
     let user = unique("ivy");
     let created = client
-        .create_user(
+        .admin()
+        .users()
+        .create(
             NewUser::new(&user)
                 .email(format!("{user}@example.com"))
                 .attribute("name", "Ivy")
@@ -37,27 +40,33 @@ async fn create_get_update_delete_attributes_and_delete_a_user() {
     assert!(created.sub.is_some());
 
     let err = client
-        .create_user(NewUser::new(&user).suppress_message())
+        .admin()
+        .users()
+        .create(NewUser::new(&user).suppress_message())
         .await
         .unwrap_err();
     assert!(matches!(err, CognitoError::UserExists(_)), "{err:?}");
 
     client
-        .update_user_attributes(&user, [("name", "Ivy Two"), ("locale", "fr")])
+        .admin()
+        .users()
+        .update_attributes(&user, [("name", "Ivy Two"), ("locale", "fr")])
         .await
         .expect("updated");
-    let got = client.users().get(&user).await.expect("get");
+    let got = client.admin().users().get(&user).await.expect("get");
     assert_eq!(got.attribute("name"), Some("Ivy Two"));
     assert_eq!(got.attribute("locale"), Some("fr"));
     assert_eq!(got.sub, created.sub);
 
     client
+        .admin()
         .users()
         .delete_attributes(&user, ["locale"])
         .await
         .expect("deleted attribute");
     assert_eq!(
         client
+            .admin()
             .users()
             .get(&user)
             .await
@@ -66,11 +75,11 @@ async fn create_get_update_delete_attributes_and_delete_a_user() {
         None
     );
 
-    client.delete_user(&user).await.expect("deleted");
-    let err = client.users().get(&user).await.unwrap_err();
+    client.admin().users().delete(&user).await.expect("deleted");
+    let err = client.admin().users().get(&user).await.unwrap_err();
     assert!(matches!(err, CognitoError::UserNotFound(_)), "{err:?}");
     assert_eq!(err.code(), Some("UserNotFoundException"));
-    let err = client.delete_user(&user).await.unwrap_err();
+    let err = client.admin().users().delete(&user).await.unwrap_err();
     assert!(matches!(err, CognitoError::UserNotFound(_)), "{err:?}");
 }
 
@@ -79,11 +88,14 @@ async fn set_password_permanent_or_temporary_and_the_policy_is_enforced() {
     let (_moto, _pool, client) = moto_pool(MotoPoolOptions::new()).await;
     let user = unique("jack");
     client
-        .create_user(NewUser::new(&user).suppress_message())
+        .admin()
+        .users()
+        .create(NewUser::new(&user).suppress_message())
         .await
         .expect("created");
 
     let err = client
+        .admin()
         .users()
         .set_password(&user, "weak", true)
         .await
@@ -91,12 +103,14 @@ async fn set_password_permanent_or_temporary_and_the_policy_is_enforced() {
     assert!(matches!(err, CognitoError::InvalidPassword(_)), "{err:?}");
 
     client
+        .admin()
         .users()
         .set_password(&user, PASSWORD, true)
         .await
         .expect("permanent");
     assert_eq!(
         client
+            .admin()
             .users()
             .get(&user)
             .await
@@ -106,17 +120,19 @@ async fn set_password_permanent_or_temporary_and_the_policy_is_enforced() {
         Some("CONFIRMED")
     );
     assert!(matches!(
-        client.authenticate_user(&user, PASSWORD).await,
-        Ok(AuthResult::Tokens(_))
+        client.auth().sign_in(&user, PASSWORD).await,
+        Ok(SignInStep::Done(_))
     ));
 
     client
+        .admin()
         .users()
         .set_password(&user, NEW_PASSWORD, false)
         .await
         .expect("temporary");
     assert_eq!(
         client
+            .admin()
             .users()
             .get(&user)
             .await
@@ -126,11 +142,12 @@ async fn set_password_permanent_or_temporary_and_the_policy_is_enforced() {
         Some("FORCE_CHANGE_PASSWORD")
     );
     let next = client
-        .authenticate_user(&user, NEW_PASSWORD)
+        .auth()
+        .sign_in(&user, NEW_PASSWORD)
         .await
         .expect("sign-in");
     assert!(
-        next.challenge().is_some(),
+        matches!(next, SignInStep::NewPassword(_)),
         "a new password is required: {next:?}"
     );
 }
@@ -140,9 +157,15 @@ async fn reset_password_puts_the_user_in_reset_required() {
     let (_moto, _pool, client) = moto_pool(MotoPoolOptions::new()).await;
     let user = unique("kate");
     confirmed_user(&client, &user).await;
-    client.users().reset_password(&user).await.expect("reset");
+    client
+        .admin()
+        .users()
+        .reset_password(&user)
+        .await
+        .expect("reset");
     assert_eq!(
         client
+            .admin()
             .users()
             .get(&user)
             .await
@@ -159,7 +182,7 @@ async fn sign_up_confirm_and_admin_confirm() {
     let (self_confirmed, admin_confirmed) = (unique("liam"), unique("mia"));
     for user in [&self_confirmed, &admin_confirmed] {
         let result = client
-            .users()
+            .auth()
             .sign_up(SignUp::new(user.as_str(), PASSWORD).email(format!("{user}@example.com")))
             .await
             .expect("signed up");
@@ -167,6 +190,7 @@ async fn sign_up_confirm_and_admin_confirm() {
         assert!(!result.sub.is_empty());
         assert_eq!(
             client
+                .admin()
                 .users()
                 .get(user)
                 .await
@@ -175,11 +199,11 @@ async fn sign_up_confirm_and_admin_confirm() {
                 .as_deref(),
             Some("UNCONFIRMED")
         );
-        let err = client.authenticate_user(user, PASSWORD).await.unwrap_err();
+        let err = client.auth().sign_in(user, PASSWORD).await.unwrap_err();
         assert!(matches!(err, CognitoError::UserNotConfirmed(_)), "{err:?}");
     }
     let err = client
-        .users()
+        .auth()
         .sign_up(SignUp::new(self_confirmed.as_str(), PASSWORD))
         .await
         .unwrap_err();
@@ -187,18 +211,20 @@ async fn sign_up_confirm_and_admin_confirm() {
 
     // moto accepts any confirmation code (real codes are checked by Cognito)
     client
-        .users()
+        .auth()
         .confirm_sign_up(&self_confirmed, "123456")
         .await
         .expect("confirmed");
     client
+        .admin()
         .users()
-        .confirm(&admin_confirmed)
+        .confirm_sign_up(&admin_confirmed)
         .await
         .expect("admin confirmed");
     for user in [&self_confirmed, &admin_confirmed] {
         assert_eq!(
             client
+                .admin()
                 .users()
                 .get(user)
                 .await
@@ -208,8 +234,8 @@ async fn sign_up_confirm_and_admin_confirm() {
             Some("CONFIRMED")
         );
         assert!(matches!(
-            client.authenticate_user(user, PASSWORD).await,
-            Ok(AuthResult::Tokens(_))
+            client.auth().sign_in(user, PASSWORD).await,
+            Ok(SignInStep::Done(_))
         ));
     }
 }
@@ -259,7 +285,7 @@ async fn forgot_password_then_confirm_with_the_code_and_change_password() {
     confirmed_user(&client, &user).await;
 
     client
-        .users()
+        .auth()
         .forgot_password(&user)
         .await
         .expect("code sent");
@@ -270,36 +296,37 @@ async fn forgot_password_then_confirm_with_the_code_and_change_password() {
         .clone()
         .expect("moto returned the code");
     let err = client
-        .users()
+        .auth()
         .confirm_forgot_password(&user, "moto-confirmation-code:wrong", NEW_PASSWORD)
         .await
         .unwrap_err();
     assert!(matches!(err, CognitoError::ExpiredCode(_)), "{err:?}");
     client
-        .users()
+        .auth()
         .confirm_forgot_password(&user, &code, NEW_PASSWORD)
         .await
         .expect("new password set");
     let tokens = client
-        .authenticate_user(&user, NEW_PASSWORD)
+        .auth()
+        .sign_in(&user, NEW_PASSWORD)
         .await
         .expect("sign-in")
         .into_tokens()
         .expect("tokens");
 
     let err = client
-        .users()
-        .change_password(&tokens.access_token, "Wrong-Passw0rd", PASSWORD)
+        .user(&tokens.access_token)
+        .change_password("Wrong-Passw0rd", PASSWORD)
         .await
         .unwrap_err();
     assert!(matches!(err, CognitoError::NotAuthorized(_)), "{err:?}");
     client
-        .users()
-        .change_password(&tokens.access_token, NEW_PASSWORD, PASSWORD)
+        .user(&tokens.access_token)
+        .change_password(NEW_PASSWORD, PASSWORD)
         .await
         .expect("changed");
-    assert!(client.authenticate_user(&user, NEW_PASSWORD).await.is_err());
-    assert!(client.authenticate_user(&user, PASSWORD).await.is_ok());
+    assert!(client.auth().sign_in(&user, NEW_PASSWORD).await.is_err());
+    assert!(client.auth().sign_in(&user, PASSWORD).await.is_ok());
 }
 
 #[tokio::test]
@@ -308,15 +335,16 @@ async fn own_user_get_and_update_attributes_with_the_access_token() {
     let user = unique("olga");
     confirmed_user(&client, &user).await;
     let tokens = client
-        .authenticate_user(&user, PASSWORD)
+        .auth()
+        .sign_in(&user, PASSWORD)
         .await
         .expect("sign-in")
         .into_tokens()
         .expect("tokens");
 
     let me = client
-        .users()
-        .get_own(&tokens.access_token)
+        .user(&tokens.access_token)
+        .profile()
         .await
         .expect("GetUser");
     assert_eq!(me.username, user);
@@ -326,12 +354,13 @@ async fn own_user_get_and_update_attributes_with_the_access_token() {
     );
 
     client
-        .users()
-        .update_own_attributes(&tokens.access_token, [("name", "Olga")])
+        .user(&tokens.access_token)
+        .update_attributes([("name", "Olga")])
         .await
         .expect("updated");
     assert_eq!(
         client
+            .admin()
             .users()
             .get(&user)
             .await
@@ -340,7 +369,11 @@ async fn own_user_get_and_update_attributes_with_the_access_token() {
         Some("Olga")
     );
 
-    let err = client.users().get_own("not-a-token").await.unwrap_err();
+    let err = client
+        .user(&AccessToken::new("not-a-token"))
+        .profile()
+        .await
+        .unwrap_err();
     assert!(matches!(err, CognitoError::NotAuthorized(_)), "{err:?}");
 }
 
@@ -379,17 +412,22 @@ async fn list_users_streams_every_page_and_applies_the_filter() {
     let mut names: Vec<String> = (0..7).map(|i| format!("page-user-{i}")).collect();
     for name in &names {
         client
-            .create_user(NewUser::new(name).suppress_message())
+            .admin()
+            .users()
+            .create(NewUser::new(name).suppress_message())
             .await
             .expect("created");
     }
     client
-        .create_user(NewUser::new("other").suppress_message())
+        .admin()
+        .users()
+        .create(NewUser::new("other").suppress_message())
         .await
         .expect("created");
 
     let before = requests.0.load(Ordering::SeqCst);
     let mut listed: Vec<String> = client
+        .admin()
         .users()
         .list(
             ListUsers::new()
@@ -410,6 +448,7 @@ async fn list_users_streams_every_page_and_applies_the_filter() {
     assert_eq!(listed, names);
 
     let everyone: Vec<_> = client
+        .admin()
         .users()
         .list(ListUsers::new().page_size(2))
         .try_collect()
@@ -421,6 +460,7 @@ async fn list_users_streams_every_page_and_applies_the_filter() {
     // taking fewer stops early: one page, not four
     let before = requests.0.load(Ordering::SeqCst);
     let first_two: Vec<_> = client
+        .admin()
         .users()
         .list(ListUsers::new().page_size(2))
         .take(2)
@@ -432,6 +472,7 @@ async fn list_users_streams_every_page_and_applies_the_filter() {
     // a limit stops the listing itself, and sizes the pages after it
     let before = requests.0.load(Ordering::SeqCst);
     let limited = client
+        .admin()
         .users()
         .list_all(ListUsers::new().limit(3))
         .await
@@ -439,6 +480,7 @@ async fn list_users_streams_every_page_and_applies_the_filter() {
     assert_eq!(limited.len(), 3);
     assert_eq!(requests.0.load(Ordering::SeqCst) - before, 1);
     let limited = client
+        .admin()
         .users()
         .list_all(ListUsers::new().page_size(2).limit(5))
         .await
@@ -457,7 +499,12 @@ async fn a_failed_page_is_one_error_and_ends_the_stream() {
             .build()
             .await
             .expect("client");
-    let results: Vec<_> = client.users().list(ListUsers::new()).collect().await;
+    let results: Vec<_> = client
+        .admin()
+        .users()
+        .list(ListUsers::new())
+        .collect()
+        .await;
     assert_eq!(results.len(), 1, "{results:?}");
     assert!(
         matches!(results[0], Err(CognitoError::ResourceNotFound(_))),
@@ -470,7 +517,9 @@ async fn a_client_builds_from_the_applications_sdk_config_or_sdk_client() {
     let (_moto, pool, admin) = moto_pool(MotoPoolOptions::new()).await;
     let name = unique("shared-config-");
     admin
-        .create_user(NewUser::new(&name).temporary_password(PASSWORD))
+        .admin()
+        .users()
+        .create(NewUser::new(&name).temporary_password(PASSWORD))
         .await
         .expect("created");
 
@@ -485,13 +534,14 @@ async fn a_client_builds_from_the_applications_sdk_config_or_sdk_client() {
         )
         .endpoint_url(&pool.endpoint)
         .build();
-    let from_config = sanctum_core::SanctumClient::builder(&pool.pool_id, &pool.client_id)
+    let from_config = sanctum_core::cognito::SanctumClient::builder(&pool.pool_id, &pool.client_id)
         .sdk_config(&shared)
         .with_jwks_url(&pool.jwks_url)
         .build()
         .await
         .expect("builds from the shared configuration");
     let user = from_config
+        .admin()
         .users()
         .get(&name)
         .await
@@ -500,13 +550,14 @@ async fn a_client_builds_from_the_applications_sdk_config_or_sdk_client() {
 
     // or an SDK client the application already has
     let sdk = sanctum_core::cognito::SdkClient::new(&shared);
-    let from_client = sanctum_core::SanctumClient::builder(&pool.pool_id, &pool.client_id)
+    let from_client = sanctum_core::cognito::SanctumClient::builder(&pool.pool_id, &pool.client_id)
         .sdk_client(sdk)
         .with_jwks_url(&pool.jwks_url)
         .build()
         .await
         .expect("builds from the SDK client");
     let user = from_client
+        .admin()
         .users()
         .get(&name)
         .await

@@ -256,28 +256,29 @@ mod cognito {
     use std::sync::Arc;
 
     use sanctum_core::cognito::{
-        AuthResult, ChallengeAnswer, CognitoError, NewUser, SanctumClient, Tokens, secret_hash,
+        CognitoError, NewUser, SanctumClient, SignInStep, Tokens, secret_hash,
     };
+    use sanctum_core::credentials::{AccessToken, RefreshToken, Username};
     use sanctum_core::testing::moto::{MotoPool, MotoPoolOptions, MotoServer};
 
     use super::{Logs, captured};
     use crate::cognito_support::{NEW_PASSWORD, PASSWORD, confirmed_user, moto_pool, unique};
     use crate::leak_check::{Secret, assert_none_shown, token_secrets};
 
-    fn tokens(result: AuthResult) -> Tokens {
+    fn tokens(result: SignInStep) -> Tokens {
         match result {
-            AuthResult::Tokens(t) => t,
-            AuthResult::Challenge(c) => panic!("expected tokens, got challenge {}", c.name),
+            SignInStep::Done(t) => t,
+            other => panic!("expected tokens, got {other:?}"),
         }
     }
 
     fn tokens_as_secrets(t: &Tokens) -> Vec<Secret> {
-        let mut secrets = token_secrets("access token", &t.access_token);
+        let mut secrets = token_secrets("access token", t.access_token.secret());
         if let Some(id) = &t.id_token {
-            secrets.extend(token_secrets("ID token", id));
+            secrets.extend(token_secrets("ID token", id.secret()));
         }
         if let Some(refresh) = &t.refresh_token {
-            secrets.push(Secret::new("refresh token", refresh));
+            secrets.push(Secret::new("refresh token", refresh.secret()));
         }
         secrets
     }
@@ -301,7 +302,8 @@ mod cognito {
         confirmed_user(&client, &user).await;
         let tokens = tokens(
             client
-                .authenticate_user(&user, PASSWORD)
+                .auth()
+                .sign_in(&user, PASSWORD)
                 .await
                 .expect("signs in"),
         );
@@ -349,58 +351,69 @@ mod cognito {
         secrets.push(Secret::new("bogus refresh token", BOGUS));
         secrets.push(Secret::new("new password", NEW_PASSWORD));
 
+        assert!(is_not_authorized(client.auth().sign_in(&user, WRONG).await));
         assert!(is_not_authorized(
-            client.authenticate_user(&user, WRONG).await
+            client.admin().sign_in(&user, WRONG).await
         ));
         assert!(is_not_authorized(
-            client.admin_authenticate(&user, WRONG).await
+            client
+                .auth()
+                .refresh(&RefreshToken::new(BOGUS), Some(&Username::new(&user)))
+                .await
         ));
-        assert!(is_not_authorized(client.refresh_token(BOGUS, &user).await));
         let refresh = signed_in.refresh_token.clone().expect("refresh token");
         let refreshed = client
-            .refresh_token(&refresh, &user)
+            .auth()
+            .refresh(&refresh, Some(&Username::new(&user)))
             .await
             .expect("refreshes");
         secrets.extend(tokens_as_secrets(&refreshed));
         client
-            .auth()
-            .global_sign_out(&signed_in.access_token)
+            .user(&signed_in.access_token)
+            .sign_out_everywhere()
             .await
             .expect("signs out");
         assert!(is_not_authorized(
-            client.users().get_own(&signed_in.access_token).await
+            client.user(&signed_in.access_token).profile().await
         ));
         assert!(is_not_authorized(
-            client.refresh_token(&refresh, &user).await
+            client
+                .auth()
+                .refresh(&refresh, Some(&Username::new(&user)))
+                .await
         ));
 
         let newcomer = unique("ned");
         client
-            .create_user(
+            .admin()
+            .users()
+            .create(
                 NewUser::new(&newcomer)
                     .temporary_password(PASSWORD)
                     .suppress_message(),
             )
             .await
             .expect("created");
-        let challenge = client
-            .authenticate_user(&newcomer, PASSWORD)
+        let step = client
+            .auth()
+            .sign_in(&newcomer, PASSWORD)
             .await
-            .expect("challenged")
-            .challenge()
-            .expect("NEW_PASSWORD_REQUIRED")
-            .clone();
-        secrets.push(Secret::new(
-            "session",
-            challenge.session.clone().expect("a session"),
-        ));
+            .expect("challenged");
+        let session = serde_json::to_value(&step).expect("stored")["session"]
+            .as_str()
+            .expect("a session")
+            .to_owned();
+        secrets.push(Secret::new("session", session));
+        let SignInStep::NewPassword(challenge) = step else {
+            panic!("NEW_PASSWORD_REQUIRED expected: {step:?}");
+        };
         secrets.push(Secret::new(
             "SECRET_HASH of the newcomer",
             secret_hash(&newcomer, &pool.client_id, &client_secret),
         ));
         let answered = tokens(
-            client
-                .respond_to_auth_challenge(&challenge, ChallengeAnswer::new_password(NEW_PASSWORD))
+            challenge
+                .answer(&client, NEW_PASSWORD)
                 .await
                 .expect("new password accepted"),
         );
@@ -432,17 +445,20 @@ mod cognito {
             ..
         } = signed_in(name).await;
         client
-            .auth()
-            .global_sign_out(&signed_in.access_token)
+            .user(&signed_in.access_token)
+            .sign_out_everywhere()
             .await
             .expect("signs out");
         assert!(is_not_authorized(
-            client.auth().global_sign_out(&signed_in.access_token).await
+            client
+                .user(&signed_in.access_token)
+                .sign_out_everywhere()
+                .await
         ));
         assert!(is_not_authorized(
             client
-                .users()
-                .change_password(&signed_in.access_token, PASSWORD, NEW_PASSWORD)
+                .user(&signed_in.access_token)
+                .change_password(PASSWORD, NEW_PASSWORD)
                 .await
         ));
         secrets.push(Secret::new("new password", NEW_PASSWORD));
@@ -482,7 +498,10 @@ mod cognito {
         let refresh = signed_in.refresh_token.clone().expect("refresh token");
         let alias = format!("{user}@example.com");
         assert!(is_not_authorized(
-            client.refresh_token(&refresh, &alias).await
+            client
+                .auth()
+                .refresh(&refresh, Some(&Username::new(&alias)))
+                .await
         ));
         assert_none_shown(
             "sanctum's logs",
@@ -492,7 +511,7 @@ mod cognito {
                     "SECRET_HASH of the alias",
                     secret_hash(&alias, &pool.client_id, &client_secret),
                 ),
-                Secret::new("refresh token", refresh),
+                Secret::new("refresh token", refresh.secret()),
             ],
         );
     }
@@ -510,12 +529,16 @@ mod cognito {
         } = signed_in("nia").await;
         let refresh = signed_in.refresh_token.clone().expect("refresh token");
         assert!(is_not_authorized(
-            client.auth().global_sign_out(&refresh).await
+            // on purpose: the types forbid it, so the refresh token is converted by hand
+            client
+                .user(&AccessToken::new(refresh.secret()))
+                .sign_out_everywhere()
+                .await
         ));
         assert_none_shown(
             "sanctum's logs",
             &captured(Logs::Sanctum),
-            &[Secret::new("refresh token", refresh)],
+            &[Secret::new("refresh token", refresh.secret())],
         );
     }
 }

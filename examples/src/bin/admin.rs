@@ -21,9 +21,10 @@ use std::time::Duration;
 
 use sanctum_core::ExpectedUse;
 use sanctum_core::cognito::{
-    AuthResult, Challenge, FirstFactor, Group, ListUsers, NewGroup, NewUser, SanctumClient,
-    SignInFactor, Tokens, User,
+    FirstFactor, Group, ListUsers, NewGroup, NewUser, SanctumClient, SignInFactor, SignInStep,
+    Tokens, User,
 };
+use sanctum_core::credentials::{AccessToken, RefreshToken, Username};
 use sanctum_core::revocation::RedisRevocations;
 use serde_json::{Value, json};
 
@@ -215,30 +216,44 @@ fn group_json(group: &Group) -> Value {
 
 /// A challenge as the CLI prints it: what it is, what answers it, and its session and
 /// parameters (a USER_AUTH step like any other).
-fn challenge_json(challenge: &Challenge) -> Value {
-    let mut out = json!({
-        "challenge": challenge.name.as_str(),
-        "answer_with": challenge.expects().describe(),
-        "username": challenge.username,
-        "session": challenge.session,
-        "parameters": challenge.parameters,
-    });
-    let factors: Vec<&str> = challenge
-        .available_factors()
-        .into_iter()
-        .map(FirstFactor::as_str)
-        .collect();
-    if !factors.is_empty() {
+/// A sign-in step as JSON: the stored step itself (`step`, `challenge`, `username`, `session`,
+/// `parameters`, ...), which `respond` takes back, and what answers it.
+fn challenge_json(step: &SignInStep) -> Result<Value, Failure> {
+    let mut out = serde_json::to_value(step)
+        .map_err(|e| Failure::Failed(format!("the step does not serialise: {e}")))?;
+    let answer_with = match step {
+        SignInStep::NewPassword(_) => "a new password",
+        SignInStep::SmsCode(_) => "the SMS code",
+        SignInStep::TotpCode(_) => "a TOTP code",
+        SignInStep::EmailCode(_) => "the email code",
+        SignInStep::SelectMfa(_) => "a choice of MFA type",
+        SignInStep::SetUpTotp(_) => "a verified software token",
+        SignInStep::SelectFirstFactor(_) => "a choice of first factor",
+        SignInStep::Password(_) => "the password",
+        SignInStep::CustomChallenge(_) => "a custom challenge answer",
+        SignInStep::Passkey(_) => "a passkey credential",
+        SignInStep::Device(_) => "a remembered device's secret",
+        _ => "raw challenge responses",
+    };
+    out["answer_with"] = json!(answer_with);
+    if let SignInStep::SelectFirstFactor(select) = step {
+        let factors: Vec<&str> = select
+            .factors()
+            .into_iter()
+            .map(FirstFactor::as_str)
+            .collect();
         out["available_factors"] = json!(factors);
     }
-    if let Some(options) = challenge.credential_request_options() {
+    if let SignInStep::Passkey(passkey) = step
+        && let Some(options) = passkey.credential_request_options()
+    {
         out["credential_request_options"] = options;
     }
-    out
+    Ok(out)
 }
 
 /// `login <user> [<password>] --user-auth [--prefer FACTOR]`.
-async fn user_auth_login(client: &SanctumClient, args: &Args) -> Result<AuthResult, Failure> {
+async fn user_auth_login(client: &SanctumClient, args: &Args) -> Result<SignInStep, Failure> {
     if args.switch("admin") || args.switch("password-auth") {
         return Err(usage("--user-auth excludes --admin and --password-auth"));
     }
@@ -281,8 +296,8 @@ fn tokens_json(tokens: &Tokens) -> Value {
 async fn run(command: &str, raw: &[String]) -> Result<Value, Failure> {
     let redis = redis_from_env(command)?;
     let client = client_from_env(redis.clone()).await?;
-    let users = client.users();
-    let groups = client.groups();
+    let users = client.admin().users();
+    let groups = client.admin().groups();
     let out = match command {
         "create-user" => {
             let args = Args::parse(raw, &["email", "temporary-password", "attribute"], &[])?;
@@ -298,7 +313,7 @@ async fn run(command: &str, raw: &[String]) -> Result<Value, Failure> {
                 let (k, v) = key_value(pair)?;
                 new = new.attribute(k, v);
             }
-            user_json(&client.create_user(new).await?)
+            user_json(&client.admin().users().create(new).await?)
         }
         "get-user" => {
             let args = Args::parse(raw, &[], &[])?;
@@ -317,7 +332,11 @@ async fn run(command: &str, raw: &[String]) -> Result<Value, Failure> {
                 .iter()
                 .map(|p| key_value(p))
                 .collect::<Result<Vec<_>, _>>()?;
-            client.update_user_attributes(user, pairs.clone()).await?;
+            client
+                .admin()
+                .users()
+                .update_attributes(user, pairs.clone())
+                .await?;
             let updated: serde_json::Map<String, Value> = pairs
                 .into_iter()
                 .map(|(k, v)| (k, Value::String(v)))
@@ -334,7 +353,7 @@ async fn run(command: &str, raw: &[String]) -> Result<Value, Failure> {
         "sign-out" => {
             let args = Args::parse(raw, &[], &[])?;
             let [user] = args.exactly(["user"])?;
-            users.global_sign_out(user).await?;
+            users.sign_out(user).await?;
             json!({"username": user, "signed_out": true})
         }
         "disable-user" | "enable-user" | "delete-user" => {
@@ -350,7 +369,7 @@ async fn run(command: &str, raw: &[String]) -> Result<Value, Failure> {
                     json!({"username": user, "enabled": true})
                 }
                 _ => {
-                    client.delete_user(user).await?;
+                    client.admin().users().delete(user).await?;
                     json!({"username": user, "deleted": true})
                 }
             }
@@ -377,7 +396,7 @@ async fn run(command: &str, raw: &[String]) -> Result<Value, Failure> {
             if let Some(precedence) = args.value("precedence") {
                 new = new.precedence(number("precedence", precedence)?);
             }
-            group_json(&client.create_group(new).await?)
+            group_json(&client.admin().groups().create(new).await?)
         }
         "delete-group" => {
             let args = Args::parse(raw, &[], &[])?;
@@ -394,7 +413,7 @@ async fn run(command: &str, raw: &[String]) -> Result<Value, Failure> {
             let [user, group] = args.exactly(["user", "group"])?;
             let member = command == "add-to-group";
             if member {
-                client.add_user_to_group(user, group).await?;
+                client.admin().groups().add_user(user, group).await?;
             } else {
                 groups.remove_user(user, group).await?;
             }
@@ -427,7 +446,7 @@ async fn run(command: &str, raw: &[String]) -> Result<Value, Failure> {
         "has-group" => {
             let args = Args::parse(raw, &[], &[])?;
             let [user, group] = args.exactly(["user", "group"])?;
-            Value::Bool(client.user_has_group(user, group).await?)
+            Value::Bool(client.admin().groups().user_has_group(user, group).await?)
         }
         "login" => {
             let args = Args::parse(raw, &["prefer"], &["admin", "password-auth", "user-auth"])?;
@@ -442,39 +461,50 @@ async fn run(command: &str, raw: &[String]) -> Result<Value, Failure> {
                     (true, true) => {
                         return Err(usage("--admin and --password-auth exclude each other"));
                     }
-                    (true, false) => client.admin_authenticate(user, password).await?,
+                    (true, false) => client.admin().sign_in(user, password).await?,
                     (false, true) => client.auth().user_password(user, password).await?,
                     (false, false) => client.auth().user_srp(user, password).await?,
                 }
             };
             match result {
-                AuthResult::Tokens(tokens) => tokens_json(&tokens),
-                AuthResult::Challenge(challenge) => challenge_json(&challenge),
+                SignInStep::Done(tokens) => tokens_json(&tokens),
+                step => challenge_json(&step)?,
             }
         }
         "refresh" => {
             let args = Args::parse(raw, &["username"], &[])?;
             let [refresh_token] = args.exactly(["refresh-token"])?;
+            let username = args.value("username").map(Username::new);
             let tokens = client
                 .auth()
-                .refresh(refresh_token, args.value("username"))
+                .refresh(&RefreshToken::new(refresh_token), username.as_ref())
                 .await?;
             let mut out = tokens_json(&tokens);
-            out["rotated"] = Value::Bool(tokens.refresh_token.as_deref() != Some(refresh_token));
+            out["rotated"] = Value::Bool(
+                tokens.refresh_token.as_ref().map(RefreshToken::secret) != Some(refresh_token),
+            );
             out
         }
         "revoke" => {
             let args = Args::parse(raw, &["token"], &[])?;
             let [refresh_token] = args.exactly(["refresh-token"])?;
+            let refresh_token = RefreshToken::new(refresh_token);
             match args.value("token") {
-                Some(token) => client.revoke_session(refresh_token, token).await?,
+                // the session's access token (an ID token of that sign-in names the same
+                // origin_jti and verifies too)
+                Some(token) => {
+                    client
+                        .auth()
+                        .revoke_session(&refresh_token, &AccessToken::new(token))
+                        .await?;
+                }
                 None if redis.is_some() => {
                     return Err(usage(
                         "with SANCTUM_REDIS_URL, revoke needs --token <an access or ID token of \
                          that sign-in> to record which session is revoked",
                     ));
                 }
-                None => client.auth().revoke(refresh_token).await?,
+                None => client.auth().revoke(&refresh_token).await?,
             }
             json!({"revoked": true})
         }

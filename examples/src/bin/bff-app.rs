@@ -2,14 +2,14 @@
 //!
 //! The browser never holds a token. It signs in with `POST /login` and gets an `HttpOnly`,
 //! `SameSite=Strict` session cookie carrying a random session id; the tokens stay in this
-//! process, in a [`Session`] that refreshes them ahead of expiry. A small middleware maps the
+//! process, in a [`TokenSession`] that refreshes them ahead of expiry. A small middleware maps the
 //! cookie to the session's always-fresh access token and hands it, as `Authorization: Bearer`,
 //! to sanctum-axum's `CognitoAuthLayer`, so the usual guards (`RequireGroup("admin")`) and
 //! extractors work on cookie requests.
 //!
 //! | route | what it does |
 //! |---|---|
-//! | `POST /login` `{"username","password"}` | SRP sign-in; 200 + session cookie, or 200 + the next challenge as JSON (pending-challenge cookie); wrong credentials 401 |
+//! | `POST /login` `{"username","password"}` | SRP sign-in; 200 + session cookie, or 200 + the next challenge as JSON (pending-challenge cookie; the step itself, a [`SignInStep`], is kept server-side as JSON, as a shared session store would keep it); wrong credentials 401 |
 //! | `POST /login/respond` `{"new_password"}` or `{"code"}` | answers the pending challenge; 200 + session cookie or the next challenge |
 //! | `GET /me` | the user's claims as JSON; no session 401 |
 //! | `POST /admin/users` `{"username","email","temporary_password"}` | creates the user through `SanctumClient` (admin group only: 403 for others); 201 |
@@ -46,10 +46,7 @@ use axum::{Extension, Json, Router};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sanctum_axum::{CognitoAuthLayer, CognitoUser, RequireGroup};
-use sanctum_core::cognito::{
-    AuthResult, Challenge, ChallengeAnswer, ChallengeName, CognitoError, NewUser, SanctumClient,
-    Session,
-};
+use sanctum_core::cognito::{CognitoError, NewUser, SanctumClient, SignInStep, TokenSession};
 use sanctum_examples::me_json;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -63,8 +60,10 @@ const PENDING_COOKIE: &str = "bff_pending";
 #[derive(Clone)]
 struct AppState {
     client: SanctumClient,
-    sessions: Arc<RwLock<HashMap<String, Session>>>,
-    pending: Arc<RwLock<HashMap<String, Challenge>>>,
+    sessions: Arc<RwLock<HashMap<String, TokenSession>>>,
+    /// Sign-in steps waiting for an answer, stored as JSON (a secret: Cognito's session), as a
+    /// shared session store keeps them so that any instance can take the answer.
+    pending: Arc<RwLock<HashMap<String, String>>>,
     http: reqwest::Client,
     upstream: String,
 }
@@ -73,7 +72,7 @@ struct AppState {
 #[derive(Clone)]
 struct CurrentSession {
     id: String,
-    session: Session,
+    session: TokenSession,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -132,8 +131,7 @@ fn cognito_error(err: &CognitoError) -> Response {
         CognitoError::InvalidPassword(_)
         | CognitoError::InvalidParameter(_)
         | CognitoError::CodeMismatch(_)
-        | CognitoError::InvalidArgument { .. }
-        | CognitoError::WrongAnswer { .. } => {
+        | CognitoError::InvalidArgument { .. } => {
             error(StatusCode::BAD_REQUEST, "invalid_request", err.to_string())
         }
         _ => {
@@ -148,7 +146,7 @@ fn cognito_error(err: &CognitoError) -> Response {
 }
 
 /// What a sign-in step leads to: a session cookie, or the next challenge.
-fn sign_in_step(state: &AppState, result: AuthResult) -> Response {
+fn sign_in_step(state: &AppState, result: SignInStep) -> Response {
     let internal = || {
         error(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -160,8 +158,8 @@ fn sign_in_step(state: &AppState, result: AuthResult) -> Response {
         return internal();
     };
     match result {
-        AuthResult::Tokens(tokens) => {
-            let session = Session::builder(&state.client)
+        SignInStep::Done(tokens) => {
+            let session = TokenSession::builder(&state.client)
                 .on_refresh(|data| {
                     // a real BFF writes `data` (a secret) to its session store here
                     tracing::debug!(username = ?data.username, "session refreshed");
@@ -184,17 +182,29 @@ fn sign_in_step(state: &AppState, result: AuthResult) -> Response {
             )
                 .into_response()
         }
-        AuthResult::Challenge(challenge) => {
+        step => {
+            let (expects, code_destination, required_attributes) = match &step {
+                SignInStep::NewPassword(s) => ("a new password", None, s.required_attributes()),
+                SignInStep::TotpCode(s) | SignInStep::SmsCode(s) | SignInStep::EmailCode(s) => (
+                    "a code",
+                    s.code_destination().map(str::to_owned),
+                    Vec::new(),
+                ),
+                _ => ("an answer this demo does not take", None, Vec::new()),
+            };
             let body = json!({
-                "challenge": challenge.name.as_str(),
-                "expects": challenge.expects().describe(),
-                "code_destination": challenge.code_destination(),
-                "required_attributes": challenge.required_attributes(),
+                "challenge": step.challenge_name(),
+                "expects": expects,
+                "code_destination": code_destination,
+                "required_attributes": required_attributes,
             });
+            let Ok(stored) = serde_json::to_string(&step) else {
+                return internal();
+            };
             let Ok(mut pending) = state.pending.write() else {
                 return internal();
             };
-            pending.insert(id.clone(), challenge);
+            pending.insert(id.clone(), stored);
             drop(pending);
             (
                 StatusCode::OK,
@@ -215,7 +225,8 @@ struct Login {
 async fn login(State(state): State<AppState>, Json(login): Json<Login>) -> Response {
     match state
         .client
-        .authenticate_user(&login.username, &login.password)
+        .auth()
+        .sign_in(&login.username, &login.password)
         .await
     {
         Ok(result) => sign_in_step(&state, result),
@@ -241,36 +252,36 @@ async fn respond(
             "sign in first",
         );
     };
-    let challenge = state.pending.write().ok().and_then(|mut p| p.remove(&id));
-    let Some(challenge) = challenge else {
+    let stored = state.pending.write().ok().and_then(|mut p| p.remove(&id));
+    let step = stored.and_then(|json| serde_json::from_str::<SignInStep>(&json).ok());
+    let Some(step) = step else {
         return error(
             StatusCode::UNAUTHORIZED,
             "no_pending_challenge",
             "sign in first",
         );
     };
-    let answer = match (&challenge.name, answer.new_password, answer.code) {
-        (ChallengeName::NewPasswordRequired, Some(password), _) => {
-            ChallengeAnswer::new_password(password)
+    let answered = match (step, answer.new_password, answer.code) {
+        (SignInStep::NewPassword(step), Some(password), _) => {
+            step.answer(&state.client, password).await
         }
-        (ChallengeName::SoftwareTokenMfa, _, Some(code)) => {
-            ChallengeAnswer::SoftwareTokenMfaCode(code)
-        }
-        (ChallengeName::SmsMfa, _, Some(code)) => ChallengeAnswer::SmsMfaCode(code),
-        (ChallengeName::EmailOtp, _, Some(code)) => ChallengeAnswer::EmailOtpCode(code),
-        (name, _, _) => {
+        (
+            SignInStep::TotpCode(step) | SignInStep::SmsCode(step) | SignInStep::EmailCode(step),
+            _,
+            Some(code),
+        ) => step.answer(&state.client, &code).await,
+        (step, _, _) => {
             return error(
                 StatusCode::BAD_REQUEST,
                 "unsupported_challenge",
-                format!("{name} needs {}", challenge.expects().describe()),
+                format!(
+                    "{} is not answered with this request",
+                    step.challenge_name().unwrap_or("this step")
+                ),
             );
         }
     };
-    match state
-        .client
-        .respond_to_auth_challenge(&challenge, answer)
-        .await
-    {
+    match answered {
         Ok(result) => sign_in_step(&state, result),
         Err(err) => cognito_error(&err),
     }
@@ -293,7 +304,7 @@ async fn session_to_bearer(
     if let (Some(id), Some(session)) = (id, session) {
         match session.access_token().await {
             Ok(token) => {
-                if let Ok(mut value) = HeaderValue::try_from(format!("Bearer {token}")) {
+                if let Ok(mut value) = HeaderValue::try_from(format!("Bearer {}", token.secret())) {
                     value.set_sensitive(true);
                     request.headers_mut().insert(AUTHORIZATION, value);
                 }
@@ -335,7 +346,7 @@ async fn create_user(State(state): State<AppState>, Json(new): Json<CreateUser>)
         .email(&new.email)
         .temporary_password(&new.temporary_password)
         .suppress_message();
-    match state.client.create_user(request).await {
+    match state.client.admin().users().create(request).await {
         Ok(user) => (
             StatusCode::CREATED,
             Json(serde_json::to_value(&user).unwrap_or(Value::Null)),
@@ -349,7 +360,13 @@ async fn add_to_group(
     State(state): State<AppState>,
     Path((username, group)): Path<(String, String)>,
 ) -> Response {
-    match state.client.groups().add_user(&username, &group).await {
+    match state
+        .client
+        .admin()
+        .groups()
+        .add_user(&username, &group)
+        .await
+    {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(err) => cognito_error(&err),
     }
@@ -367,7 +384,7 @@ async fn call_upstream(
     let answer = state
         .http
         .get(&state.upstream)
-        .bearer_auth(token)
+        .bearer_auth(token.secret())
         .send()
         .await;
     match answer {
@@ -402,7 +419,7 @@ async fn logout(
         if let Err(err) = current.session.revoke().await {
             // e.g. an endpoint without RevokeToken: sign the user out everywhere instead
             tracing::info!(error = %err, "RevokeToken failed; trying GlobalSignOut");
-            if let Err(err) = state.client.auth().global_sign_out(&access_token).await {
+            if let Err(err) = state.client.user(&access_token).sign_out_everywhere().await {
                 tracing::warn!(error = %err, "GlobalSignOut failed too");
             }
         }

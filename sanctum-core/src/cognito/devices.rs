@@ -1,9 +1,10 @@
 //! Remembered devices: [`Devices`], and the device secret the caller keeps ([`DeviceSecret`]).
 //!
 //! When a pool tracks devices, a sign-in from a new device returns its key and group key in
-//! [`Tokens::new_device`](super::Tokens::new_device). [`Devices::confirm`] makes a random device
-//! password and gives Cognito only its SRP verifier (`ConfirmDevice`); the caller stores the
-//! resulting [`DeviceSecret`] (it is `Serialize`/`Deserialize`) and passes it to
+//! [`Tokens::new_device`](super::Tokens::new_device). [`Devices::confirm`] (the user's
+//! `client.user(&access_token).devices()`) makes a random device password and gives Cognito
+//! only its SRP verifier (`ConfirmDevice`); the caller stores the resulting [`DeviceSecret`]
+//! (it is `Serialize`/`Deserialize`) and passes it to
 //! [`Auth::user_srp_with_device`](super::Auth::user_srp_with_device) or
 //! [`Auth::user_auth_with_device`](super::Auth::user_auth_with_device) later: a remembered
 //! device then proves itself by SRP (`DEVICE_SRP_AUTH`) instead of asking for MFA.
@@ -19,10 +20,11 @@ use serde::{Deserialize, Serialize};
 
 use super::paging::{paged, token_pages};
 use super::srp::DeviceVerifier;
-use super::{Attributes, CognitoError, SanctumClient, attribute_map};
+use super::{Attributes, CognitoError, SanctumClient, attribute_map, send};
+use crate::credentials::AccessToken;
 
 /// Devices listed per page (Cognito's maximum).
-const PAGE_SIZE: i32 = 60;
+pub(crate) const DEVICE_PAGE_SIZE: i32 = 60;
 
 /// A device Cognito saw for the first time: the sign-in's `NewDeviceMetadata`. Confirm it with
 /// [`Devices::confirm`]. `Debug` hides the group key.
@@ -138,7 +140,7 @@ pub struct Device {
 }
 
 impl Device {
-    fn of(device: &DeviceType) -> Self {
+    pub(crate) fn of(device: &DeviceType) -> Self {
         Self {
             device_key: device.device_key().unwrap_or_default().to_owned(),
             attributes: attribute_map(device.device_attributes()),
@@ -165,7 +167,7 @@ impl Device {
     }
 }
 
-fn remembered_status(remembered: bool) -> DeviceRememberedStatusType {
+pub(crate) fn remembered_status(remembered: bool) -> DeviceRememberedStatusType {
     if remembered {
         DeviceRememberedStatusType::Remembered
     } else {
@@ -173,31 +175,36 @@ fn remembered_status(remembered: bool) -> DeviceRememberedStatusType {
     }
 }
 
-/// Device operations; from [`SanctumClient::devices`].
+/// The signed-in user's devices, with their access token; from
+/// [`SignedInUser::devices`](super::SignedInUser::devices). An administrator's device
+/// operations are [`Users::devices`](super::Users::devices) and its neighbours.
 #[derive(Debug, Clone, Copy)]
 pub struct Devices<'a> {
     client: &'a SanctumClient,
+    access_token: &'a AccessToken,
 }
 
 impl<'a> Devices<'a> {
-    pub(crate) fn new(client: &'a SanctumClient) -> Self {
-        Self { client }
+    pub(crate) fn new(client: &'a SanctumClient, access_token: &'a AccessToken) -> Self {
+        Self {
+            client,
+            access_token,
+        }
     }
 
     fn sdk(&self) -> &aws_sdk_cognitoidentityprovider::Client {
         &self.client.inner.sdk
     }
 
-    /// Confirms (tracks) the device of a sign-in's `NewDeviceMetadata` (`ConfirmDevice`, with the
-    /// access token of that sign-in): makes a random device password and sends Cognito only its
-    /// SRP verifier and salt. Store the returned [`DeviceSecret`]; it cannot be recovered.
+    /// Confirms (tracks) the device of a sign-in's `NewDeviceMetadata` (`ConfirmDevice`, with
+    /// the access token of that sign-in): makes a random device password and sends Cognito only
+    /// its SRP verifier and salt. Store the returned [`DeviceSecret`]; it cannot be recovered.
     ///
     /// # Errors
     /// [`CognitoError::NotAuthorized`] for an invalid access token,
     /// [`CognitoError::Srp`] when the system's random number generator fails, ...
     pub async fn confirm(
         &self,
-        access_token: &str,
         device: &NewDevice,
         device_name: Option<&str>,
     ) -> Result<ConfirmedDevice, CognitoError> {
@@ -211,21 +218,20 @@ impl<'a> Devices<'a> {
             DeviceVerifier::generate_off_workers(&device.device_group_key, &device.device_key)
                 .await?;
         tracing::debug!(device_key = %device.device_key, "ConfirmDevice");
-        let out = self
-            .sdk()
-            .confirm_device()
-            .access_token(access_token)
-            .device_key(&device.device_key)
-            .device_secret_verifier_config(
-                DeviceSecretVerifierConfigType::builder()
-                    .password_verifier(verifier.password_verifier.clone())
-                    .salt(verifier.salt.clone())
-                    .build(),
-            )
-            .set_device_name(device_name.map(str::to_owned))
-            .send()
-            .await
-            .map_err(|e| CognitoError::from_sdk("ConfirmDevice", e))?;
+        let out = send!(
+            "ConfirmDevice",
+            self.sdk()
+                .confirm_device()
+                .access_token(self.access_token.secret())
+                .device_key(&device.device_key)
+                .device_secret_verifier_config(
+                    DeviceSecretVerifierConfigType::builder()
+                        .password_verifier(verifier.password_verifier.clone())
+                        .salt(verifier.salt.clone())
+                        .build(),
+                )
+                .set_device_name(device_name.map(str::to_owned))
+        )?;
         Ok(ConfirmedDevice {
             secret: DeviceSecret {
                 device_key: device.device_key.clone(),
@@ -236,99 +242,54 @@ impl<'a> Devices<'a> {
         })
     }
 
-    /// Remembers the device, or stops remembering it (`UpdateDeviceStatus`): a device that is not
-    /// remembered is still tracked but no longer skips MFA.
+    /// Remembers the device, or stops remembering it (`UpdateDeviceStatus`): a device that is
+    /// not remembered is still tracked but no longer skips MFA.
     ///
     /// # Errors
-    /// [`CognitoError::NotAuthorized`], [`CognitoError::ResourceNotFound`] for an unknown device, ...
+    /// [`CognitoError::NotAuthorized`], [`CognitoError::ResourceNotFound`] for an unknown
+    /// device, ...
     pub async fn set_remembered(
         &self,
-        access_token: &str,
         device_key: &str,
         remembered: bool,
     ) -> Result<(), CognitoError> {
-        self.sdk()
-            .update_device_status()
-            .access_token(access_token)
-            .device_key(device_key)
-            .device_remembered_status(remembered_status(remembered))
-            .send()
-            .await
-            .map_err(|e| CognitoError::from_sdk("UpdateDeviceStatus", e))?;
-        Ok(())
-    }
-
-    /// [`set_remembered`](Self::set_remembered) as an administrator
-    /// (`AdminUpdateDeviceStatus`).
-    ///
-    /// # Errors
-    /// [`CognitoError::UserNotFound`], [`CognitoError::ResourceNotFound`], ...
-    pub async fn admin_set_remembered(
-        &self,
-        username: &str,
-        device_key: &str,
-        remembered: bool,
-    ) -> Result<(), CognitoError> {
-        let inner = &self.client.inner;
-        inner
-            .sdk
-            .admin_update_device_status()
-            .user_pool_id(&inner.pool_id)
-            .username(username)
-            .device_key(device_key)
-            .device_remembered_status(remembered_status(remembered))
-            .send()
-            .await
-            .map_err(|e| CognitoError::from_sdk("AdminUpdateDeviceStatus", e))?;
+        send!(
+            "UpdateDeviceStatus",
+            self.sdk()
+                .update_device_status()
+                .access_token(self.access_token.secret())
+                .device_key(device_key)
+                .device_remembered_status(remembered_status(remembered))
+        )?;
         Ok(())
     }
 
     /// Forgets the device (`ForgetDevice`): it signs in as a new device again.
     ///
     /// # Errors
-    /// [`CognitoError::NotAuthorized`], [`CognitoError::ResourceNotFound`] for an unknown device, ...
-    pub async fn forget(&self, access_token: &str, device_key: &str) -> Result<(), CognitoError> {
-        self.sdk()
-            .forget_device()
-            .access_token(access_token)
-            .device_key(device_key)
-            .send()
-            .await
-            .map_err(|e| CognitoError::from_sdk("ForgetDevice", e))?;
-        Ok(())
-    }
-
-    /// Forgets a user's device as an administrator (`AdminForgetDevice`).
-    ///
-    /// # Errors
-    /// [`CognitoError::UserNotFound`], [`CognitoError::ResourceNotFound`], ...
-    pub async fn admin_forget(&self, username: &str, device_key: &str) -> Result<(), CognitoError> {
-        let inner = &self.client.inner;
-        inner
-            .sdk
-            .admin_forget_device()
-            .user_pool_id(&inner.pool_id)
-            .username(username)
-            .device_key(device_key)
-            .send()
-            .await
-            .map_err(|e| CognitoError::from_sdk("AdminForgetDevice", e))?;
+    /// [`CognitoError::NotAuthorized`], [`CognitoError::ResourceNotFound`] for an unknown
+    /// device, ...
+    pub async fn forget(&self, device_key: &str) -> Result<(), CognitoError> {
+        send!(
+            "ForgetDevice",
+            self.sdk()
+                .forget_device()
+                .access_token(self.access_token.secret())
+                .device_key(device_key)
+        )?;
         Ok(())
     }
 
     /// The signed-in user's devices (`ListDevices`), page by page as the stream is read. One
     /// failed page is one `Err` item, and ends the stream.
-    pub fn list(
-        &self,
-        access_token: &str,
-    ) -> impl Stream<Item = Result<Device, CognitoError>> + Send + 'static {
+    pub fn list(&self) -> impl Stream<Item = Result<Device, CognitoError>> + Send + 'static {
         let sdk = self.sdk().clone();
-        let access_token = access_token.to_owned();
+        let access_token = self.access_token.clone();
         let pages = token_pages(
             move |token| {
                 sdk.list_devices()
-                    .access_token(&access_token)
-                    .limit(PAGE_SIZE)
+                    .access_token(access_token.secret())
+                    .limit(DEVICE_PAGE_SIZE)
                     .set_pagination_token(token)
                     .send()
             },
@@ -348,46 +309,8 @@ impl<'a> Devices<'a> {
     ///
     /// # Errors
     /// The first page that fails.
-    pub async fn list_all(&self, access_token: &str) -> Result<Vec<Device>, CognitoError> {
-        futures_util::TryStreamExt::try_collect(self.list(access_token)).await
-    }
-
-    /// A user's devices as an administrator (`AdminListDevices`), page by page as the stream is
-    /// read.
-    pub fn admin_list(
-        &self,
-        username: &str,
-    ) -> impl Stream<Item = Result<Device, CognitoError>> + Send + 'static {
-        let sdk = self.sdk().clone();
-        let pool_id = self.client.inner.pool_id.clone();
-        let username = username.to_owned();
-        let pages = token_pages(
-            move |token| {
-                sdk.admin_list_devices()
-                    .user_pool_id(&pool_id)
-                    .username(&username)
-                    .limit(PAGE_SIZE)
-                    .set_pagination_token(token)
-                    .send()
-            },
-            |page| page.pagination_token(),
-        );
-        paged!(
-            "AdminListDevices",
-            pages,
-            |page| page.pagination_token(),
-            |page: &aws_sdk_cognitoidentityprovider::operation::admin_list_devices::AdminListDevicesOutput| {
-                page.devices().iter().map(Device::of).collect::<Vec<_>>()
-            }
-        )
-    }
-
-    /// Every device of a user, as an administrator; see [`admin_list`](Self::admin_list).
-    ///
-    /// # Errors
-    /// The first page that fails.
-    pub async fn admin_list_all(&self, username: &str) -> Result<Vec<Device>, CognitoError> {
-        futures_util::TryStreamExt::try_collect(self.admin_list(username)).await
+    pub async fn list_all(&self) -> Result<Vec<Device>, CognitoError> {
+        futures_util::TryStreamExt::try_collect(self.list()).await
     }
 }
 

@@ -11,7 +11,6 @@ use aws_sdk_cognitoidentityprovider::config::http::HttpResponse;
 use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cognitoidentityprovider::operation::RequestId as _;
 
-use super::auth::AnswerKind;
 use super::srp::SrpError;
 use crate::error::VerifyError;
 
@@ -58,12 +57,12 @@ impl fmt::Display for AwsError {
 /// every variant that came from Cognito.
 ///
 /// ```no_run
-/// use sanctum_core::cognito::{AuthResult, CognitoError, SanctumClient};
+/// use sanctum_core::cognito::{CognitoError, SanctumClient, SignInStep};
 ///
 /// # async fn run(client: &SanctumClient) -> Result<(), CognitoError> {
-/// match client.authenticate_user("alice", "wrong password").await {
-///     Ok(AuthResult::Tokens(tokens)) => println!("signed in, {} s left", tokens.expires_in),
-///     Ok(AuthResult::Challenge(challenge)) => println!("next step: {}", challenge.name),
+/// match client.auth().sign_in("alice", "wrong password").await {
+///     Ok(SignInStep::Done(tokens)) => println!("signed in, {} s left", tokens.expires_in),
+///     Ok(step) => println!("next step: {:?}", step.challenge_name()),
 ///     Err(CognitoError::NotAuthorized(aws)) => println!("refused: {aws}"),
 ///     Err(other) => return Err(other),
 /// }
@@ -155,21 +154,10 @@ pub enum CognitoError {
         /// What is missing or wrong.
         what: &'static str,
     },
-    /// A token given to [`SanctumClient::get_groups_from_token`](super::SanctumClient::get_groups_from_token)
-    /// failed verification.
+    /// A token given to the client failed verification (e.g. the access token of
+    /// [`Auth::revoke_session`](super::Auth::revoke_session)).
     #[error("token rejected: {0}")]
     InvalidToken(#[from] VerifyError),
-    /// The answer given to a challenge is of the wrong kind (e.g. an SMS code for
-    /// `SOFTWARE_TOKEN_MFA`); refused before any request was sent.
-    #[error("{challenge} is answered with {expected}, not with {given}")]
-    WrongAnswer {
-        /// The challenge's Cognito name.
-        challenge: String,
-        /// What answering it needs.
-        expected: AnswerKind,
-        /// What was given.
-        given: AnswerKind,
-    },
     /// The SRP proof could not be computed: the server's `PASSWORD_VERIFIER` values were
     /// malformed or unsafe, or the system's random number generator failed.
     #[error("SRP sign-in: {0}")]
@@ -227,7 +215,6 @@ impl CognitoError {
             Self::Transport { .. }
             | Self::UnexpectedResponse { .. }
             | Self::InvalidToken(_)
-            | Self::WrongAnswer { .. }
             | Self::Srp(_)
             | Self::RevocationNotRecorded { .. }
             | Self::InvalidArgument { .. } => None,

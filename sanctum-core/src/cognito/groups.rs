@@ -6,7 +6,8 @@ use serde::Serialize;
 
 use super::paging::paged;
 use super::users::User;
-use super::{CognitoError, SanctumClient};
+use super::{CognitoError, SanctumClient, send};
+use crate::credentials::Username;
 
 /// A group as Cognito describes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -120,19 +121,10 @@ impl GroupUpdate {
     }
 }
 
-/// Group operations; from [`SanctumClient::groups`].
+/// Groups and membership, with AWS credentials; from [`Admin::groups`](super::Admin::groups).
 #[derive(Debug, Clone, Copy)]
 pub struct Groups<'a> {
     client: &'a SanctumClient,
-}
-
-macro_rules! send {
-    ($op:literal, $request:expr) => {
-        $request
-            .send()
-            .await
-            .map_err(|e| CognitoError::from_sdk($op, e))
-    };
 }
 
 impl<'a> Groups<'a> {
@@ -234,8 +226,8 @@ impl<'a> Groups<'a> {
     ///
     /// ```no_run
     /// use futures_util::TryStreamExt as _;
-    /// # async fn run(client: &sanctum_core::SanctumClient) -> Result<(), sanctum_core::CognitoError> {
-    /// let mut groups = std::pin::pin!(client.groups().list());
+    /// # async fn run(client: &sanctum_core::cognito::SanctumClient) -> Result<(), sanctum_core::cognito::CognitoError> {
+    /// let mut groups = std::pin::pin!(client.admin().groups().list());
     /// while let Some(group) = groups.try_next().await? {
     ///     println!("{}", group.name);
     /// }
@@ -266,13 +258,17 @@ impl<'a> Groups<'a> {
     ///
     /// # Errors
     /// [`CognitoError::UserNotFound`], [`CognitoError::ResourceNotFound`] for a missing group, ...
-    pub async fn add_user(&self, username: &str, group: &str) -> Result<(), CognitoError> {
+    pub async fn add_user(
+        &self,
+        username: impl Into<Username>,
+        group: &str,
+    ) -> Result<(), CognitoError> {
         send!(
             "AdminAddUserToGroup",
             self.sdk()
                 .admin_add_user_to_group()
                 .user_pool_id(self.pool())
-                .username(username)
+                .username(username.into().as_str())
                 .group_name(group)
         )?;
         Ok(())
@@ -282,13 +278,17 @@ impl<'a> Groups<'a> {
     ///
     /// # Errors
     /// [`CognitoError::UserNotFound`], [`CognitoError::ResourceNotFound`], ...
-    pub async fn remove_user(&self, username: &str, group: &str) -> Result<(), CognitoError> {
+    pub async fn remove_user(
+        &self,
+        username: impl Into<Username>,
+        group: &str,
+    ) -> Result<(), CognitoError> {
         send!(
             "AdminRemoveUserFromGroup",
             self.sdk()
                 .admin_remove_user_from_group()
                 .user_pool_id(self.pool())
-                .username(username)
+                .username(username.into().as_str())
                 .group_name(group)
         )?;
         Ok(())
@@ -299,13 +299,13 @@ impl<'a> Groups<'a> {
     /// ([`CognitoError::UserNotFound`]).
     pub fn of_user(
         &self,
-        username: &str,
+        username: impl Into<Username>,
     ) -> impl Stream<Item = Result<Group, CognitoError>> + Send + 'static {
         let pages = self
             .sdk()
             .admin_list_groups_for_user()
             .user_pool_id(self.pool())
-            .username(username)
+            .username(username.into().as_str())
             .into_paginator()
             .stop_on_duplicate_token(false)
             .send();
@@ -321,7 +321,10 @@ impl<'a> Groups<'a> {
     ///
     /// # Errors
     /// [`CognitoError::UserNotFound`], the first failed page.
-    pub async fn of_user_all(&self, username: &str) -> Result<Vec<Group>, CognitoError> {
+    pub async fn of_user_all(
+        &self,
+        username: impl Into<Username>,
+    ) -> Result<Vec<Group>, CognitoError> {
         futures_util::TryStreamExt::try_collect(self.of_user(username)).await
     }
 
@@ -359,7 +362,11 @@ impl<'a> Groups<'a> {
     ///
     /// # Errors
     /// [`CognitoError::UserNotFound`], ...
-    pub async fn user_has_group(&self, username: &str, group: &str) -> Result<bool, CognitoError> {
+    pub async fn user_has_group(
+        &self,
+        username: impl Into<Username>,
+        group: &str,
+    ) -> Result<bool, CognitoError> {
         Ok(self
             .of_user_all(username)
             .await?
@@ -384,30 +391,4 @@ fn users_of_group(
     page: &aws_sdk_cognitoidentityprovider::operation::list_users_in_group::ListUsersInGroupOutput,
 ) -> Vec<User> {
     page.users().iter().map(User::from_user_type).collect()
-}
-
-impl SanctumClient {
-    /// Creates a group; see [`Groups::create`].
-    ///
-    /// # Errors
-    /// As [`Groups::create`].
-    pub async fn create_group(&self, group: NewGroup) -> Result<Group, CognitoError> {
-        self.groups().create(group).await
-    }
-
-    /// Adds a user to a group; see [`Groups::add_user`].
-    ///
-    /// # Errors
-    /// As [`Groups::add_user`].
-    pub async fn add_user_to_group(&self, username: &str, group: &str) -> Result<(), CognitoError> {
-        self.groups().add_user(username, group).await
-    }
-
-    /// Whether a user is in a group; see [`Groups::user_has_group`].
-    ///
-    /// # Errors
-    /// As [`Groups::user_has_group`].
-    pub async fn user_has_group(&self, username: &str, group: &str) -> Result<bool, CognitoError> {
-        self.groups().user_has_group(username, group).await
-    }
 }

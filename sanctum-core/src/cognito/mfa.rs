@@ -1,4 +1,4 @@
-//! Software-token (TOTP) MFA and MFA preferences: [`Mfa`].
+//! Software-token (TOTP) MFA and MFA preferences: [`Mfa`], [`MfaPreference`].
 
 use std::fmt;
 
@@ -8,26 +8,7 @@ use aws_sdk_cognitoidentityprovider::types::{
 };
 
 use super::{CognitoError, SanctumClient};
-
-/// Who a software token is associated for: a signed-in user, or a user in the middle of an
-/// `MFA_SETUP` challenge. `Debug` hides the token or session.
-#[derive(Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum SoftwareTokenTarget {
-    /// The signed-in user's access token.
-    AccessToken(String),
-    /// The session of an `MFA_SETUP` challenge.
-    Session(String),
-}
-
-impl fmt::Debug for SoftwareTokenTarget {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::AccessToken(_) => f.write_str("AccessToken(<redacted>)"),
-            Self::Session(_) => f.write_str("Session(<redacted>)"),
-        }
-    }
-}
+use crate::credentials::AccessToken;
 
 /// The TOTP secret Cognito generated, to put into an authenticator app. `Debug` hides it.
 #[derive(Clone, PartialEq, Eq)]
@@ -35,32 +16,12 @@ impl fmt::Debug for SoftwareTokenTarget {
 pub struct SoftwareTokenSecret {
     /// The shared secret (base32, as authenticator apps take it).
     pub secret_code: String,
-    /// The next session, when associating during `MFA_SETUP`.
-    pub session: Option<String>,
 }
 
 impl fmt::Debug for SoftwareTokenSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SoftwareTokenSecret")
             .field("secret_code", &"<redacted>")
-            .field("session", &self.session.as_ref().map(|_| "<redacted>"))
-            .finish()
-    }
-}
-
-/// A verified software token. `Debug` hides the session.
-#[derive(Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct SoftwareTokenVerified {
-    /// The next session, when verifying during `MFA_SETUP`: answer the challenge with it
-    /// ([`Challenge::with_session`](super::Challenge::with_session)).
-    pub session: Option<String>,
-}
-
-impl fmt::Debug for SoftwareTokenVerified {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SoftwareTokenVerified")
-            .field("session", &self.session.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }
@@ -106,7 +67,7 @@ impl MfaPreference {
         self
     }
 
-    fn sdk_software_token(&self) -> Option<SoftwareTokenMfaSettingsType> {
+    pub(crate) fn sdk_software_token(&self) -> Option<SoftwareTokenMfaSettingsType> {
         self.software_token.map(|(enabled, preferred)| {
             SoftwareTokenMfaSettingsType::builder()
                 .enabled(enabled)
@@ -115,7 +76,7 @@ impl MfaPreference {
         })
     }
 
-    fn sdk_sms(&self) -> Option<SmsMfaSettingsType> {
+    pub(crate) fn sdk_sms(&self) -> Option<SmsMfaSettingsType> {
         self.sms.map(|(enabled, preferred)| {
             SmsMfaSettingsType::builder()
                 .enabled(enabled)
@@ -124,7 +85,7 @@ impl MfaPreference {
         })
     }
 
-    fn sdk_email(&self) -> Option<EmailMfaSettingsType> {
+    pub(crate) fn sdk_email(&self) -> Option<EmailMfaSettingsType> {
         self.email.map(|(enabled, preferred)| {
             EmailMfaSettingsType::builder()
                 .enabled(enabled)
@@ -134,32 +95,88 @@ impl MfaPreference {
     }
 }
 
-/// MFA operations; from [`SanctumClient::mfa`].
+/// The signed-in user's TOTP MFA and MFA preference, with their access token; from
+/// [`SignedInUser::mfa`](super::SignedInUser::mfa). During sign-in, an `MFA_SETUP` step is
+/// set up through [`TotpSetupStep`](super::TotpSetupStep); an administrator sets a user's
+/// preference with [`Users::set_mfa_preference`](super::Users::set_mfa_preference).
 #[derive(Debug, Clone, Copy)]
 pub struct Mfa<'a> {
     client: &'a SanctumClient,
+    access_token: &'a AccessToken,
 }
 
 impl<'a> Mfa<'a> {
-    pub(crate) fn new(client: &'a SanctumClient) -> Self {
-        Self { client }
+    pub(crate) fn new(client: &'a SanctumClient, access_token: &'a AccessToken) -> Self {
+        Self {
+            client,
+            access_token,
+        }
     }
 
     /// Starts TOTP enrolment (`AssociateSoftwareToken`): returns the secret for the user's
     /// authenticator app. Finish with [`verify_software_token`](Self::verify_software_token).
     ///
     /// # Errors
-    /// [`CognitoError::NotAuthorized`] for an invalid token or session, ...
-    pub async fn associate_software_token(
+    /// [`CognitoError::NotAuthorized`] for an invalid token, ...
+    pub async fn associate_software_token(&self) -> Result<SoftwareTokenSecret, CognitoError> {
+        let (secret_code, _) = self
+            .client
+            .mfa_associate(Some(self.access_token), None)
+            .await?;
+        Ok(SoftwareTokenSecret { secret_code })
+    }
+
+    /// Finishes TOTP enrolment with a current code from the app (`VerifySoftwareToken`);
+    /// `device_name` names the app for the user.
+    ///
+    /// # Errors
+    /// [`CognitoError::CodeMismatch`] for a wrong code, [`CognitoError::NotAuthorized`], ...
+    pub async fn verify_software_token(
         &self,
-        target: SoftwareTokenTarget,
-    ) -> Result<SoftwareTokenSecret, CognitoError> {
-        let request = self.client.inner.sdk.associate_software_token();
-        let request = match target {
-            SoftwareTokenTarget::AccessToken(token) => request.access_token(token),
-            SoftwareTokenTarget::Session(session) => request.session(session),
-        };
-        let out = request
+        code: &str,
+        device_name: Option<&str>,
+    ) -> Result<(), CognitoError> {
+        self.client
+            .mfa_verify(Some(self.access_token), None, code, device_name)
+            .await?;
+        Ok(())
+    }
+
+    /// Sets the signed-in user's MFA preference (`SetUserMFAPreference`).
+    ///
+    /// # Errors
+    /// [`CognitoError::NotAuthorized`], [`CognitoError::InvalidParameter`] for a method not
+    /// set up, ...
+    pub async fn set_preference(&self, preference: MfaPreference) -> Result<(), CognitoError> {
+        self.client
+            .inner
+            .sdk
+            .set_user_mfa_preference()
+            .access_token(self.access_token.secret())
+            .set_software_token_mfa_settings(preference.sdk_software_token())
+            .set_sms_mfa_settings(preference.sdk_sms())
+            .set_email_mfa_settings(preference.sdk_email())
+            .send()
+            .await
+            .map_err(|e| CognitoError::from_sdk("SetUserMFAPreference", e))?;
+        Ok(())
+    }
+}
+
+impl SanctumClient {
+    /// `AssociateSoftwareToken` with an access token or an `MFA_SETUP` session: the secret
+    /// code, and the next session.
+    pub(crate) async fn mfa_associate(
+        &self,
+        access_token: Option<&AccessToken>,
+        session: Option<String>,
+    ) -> Result<(String, Option<String>), CognitoError> {
+        let out = self
+            .inner
+            .sdk
+            .associate_software_token()
+            .set_access_token(access_token.map(|t| t.secret().to_owned()))
+            .set_session(session)
             .send()
             .await
             .map_err(|e| CognitoError::from_sdk("AssociateSoftwareToken", e))?;
@@ -170,34 +187,25 @@ impl<'a> Mfa<'a> {
                 what: "no secret code in the response",
             })?
             .to_owned();
-        Ok(SoftwareTokenSecret {
-            secret_code,
-            session: out.session().map(str::to_owned),
-        })
+        Ok((secret_code, out.session().map(str::to_owned)))
     }
 
-    /// Finishes TOTP enrolment with a current code from the app (`VerifySoftwareToken`).
-    ///
-    /// # Errors
-    /// [`CognitoError::CodeMismatch`] for a wrong code, [`CognitoError::NotAuthorized`], ...
-    pub async fn verify_software_token(
+    /// `VerifySoftwareToken` with an access token or an `MFA_SETUP` session: the next session.
+    pub(crate) async fn mfa_verify(
         &self,
-        target: SoftwareTokenTarget,
+        access_token: Option<&AccessToken>,
+        session: Option<String>,
         code: &str,
         device_name: Option<&str>,
-    ) -> Result<SoftwareTokenVerified, CognitoError> {
-        let request = self
-            .client
+    ) -> Result<Option<String>, CognitoError> {
+        let out = self
             .inner
             .sdk
             .verify_software_token()
             .user_code(code)
-            .set_friendly_device_name(device_name.map(str::to_owned));
-        let request = match target {
-            SoftwareTokenTarget::AccessToken(token) => request.access_token(token),
-            SoftwareTokenTarget::Session(session) => request.session(session),
-        };
-        let out = request
+            .set_friendly_device_name(device_name.map(str::to_owned))
+            .set_access_token(access_token.map(|t| t.secret().to_owned()))
+            .set_session(session)
             .send()
             .await
             .map_err(|e| CognitoError::from_sdk("VerifySoftwareToken", e))?;
@@ -207,56 +215,6 @@ impl<'a> Mfa<'a> {
                 what: "status ERROR: the code was not accepted",
             });
         }
-        Ok(SoftwareTokenVerified {
-            session: out.session().map(str::to_owned),
-        })
-    }
-
-    /// Sets the signed-in user's MFA preference (`SetUserMFAPreference`).
-    ///
-    /// # Errors
-    /// [`CognitoError::NotAuthorized`], [`CognitoError::InvalidParameter`] for a method not set
-    /// up, ...
-    pub async fn set_preference(
-        &self,
-        access_token: &str,
-        preference: MfaPreference,
-    ) -> Result<(), CognitoError> {
-        self.client
-            .inner
-            .sdk
-            .set_user_mfa_preference()
-            .access_token(access_token)
-            .set_software_token_mfa_settings(preference.sdk_software_token())
-            .set_sms_mfa_settings(preference.sdk_sms())
-            .set_email_mfa_settings(preference.sdk_email())
-            .send()
-            .await
-            .map_err(|e| CognitoError::from_sdk("SetUserMFAPreference", e))?;
-        Ok(())
-    }
-
-    /// Sets a user's MFA preference as an administrator (`AdminSetUserMFAPreference`).
-    ///
-    /// # Errors
-    /// [`CognitoError::UserNotFound`], [`CognitoError::InvalidParameter`], ...
-    pub async fn admin_set_preference(
-        &self,
-        username: &str,
-        preference: MfaPreference,
-    ) -> Result<(), CognitoError> {
-        let inner = &self.client.inner;
-        inner
-            .sdk
-            .admin_set_user_mfa_preference()
-            .user_pool_id(&inner.pool_id)
-            .username(username)
-            .set_software_token_mfa_settings(preference.sdk_software_token())
-            .set_sms_mfa_settings(preference.sdk_sms())
-            .set_email_mfa_settings(preference.sdk_email())
-            .send()
-            .await
-            .map_err(|e| CognitoError::from_sdk("AdminSetUserMFAPreference", e))?;
-        Ok(())
+        Ok(out.session().map(str::to_owned))
     }
 }

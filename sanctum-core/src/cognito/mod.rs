@@ -1,47 +1,58 @@
-//! Cognito operations (feature `cognito`): sign-in flows, users, groups and MFA through
-//! `aws-sdk-cognitoidentityprovider`.
+//! Cognito operations (feature `cognito`): sign-in flows, users, groups, devices, MFA and
+//! passkeys through `aws-sdk-cognitoidentityprovider`.
 //!
 //! [`SanctumClient`] is the one entry point: it holds the SDK client, the pool and app client
-//! (with its secret, if it has one) and a [`Verifier`] for the pool's tokens. Its parts group the
-//! operations — [`auth`](SanctumClient::auth) (sign-in and tokens), [`users`](SanctumClient::users),
-//! [`groups`](SanctumClient::groups), [`mfa`](SanctumClient::mfa), [`devices`](SanctumClient::devices),
-//! [`passkeys`](SanctumClient::passkeys) — and the most used ones are also methods of the client
-//! itself.
+//! (with its secret, if it has one) and a [`Verifier`] for the pool's tokens. Its operations
+//! are grouped by who is calling:
 //!
-//! - [`authenticate_user`](SanctumClient::authenticate_user) signs in with `USER_SRP_AUTH` (the
-//!   password never leaves the process; [`srp`] has the arithmetic), or with
-//!   `USER_PASSWORD_AUTH` when the client is built with
+//! - [`client.auth()`](SanctumClient::auth) — the public app client: sign-in and its
+//!   [steps](SignInStep), refresh, revoke, sign-up, forgotten passwords. No AWS credentials,
+//!   no user token.
+//! - [`client.user(&access_token)`](SanctumClient::user) — the signed-in user, with their own
+//!   [`AccessToken`]: profile and attributes, password change, sign-out everywhere, and
+//!   [`devices()`](SignedInUser::devices), [`mfa()`](SignedInUser::mfa),
+//!   [`passkeys()`](SignedInUser::passkeys).
+//! - [`client.admin()`](SanctumClient::admin) — the server with AWS credentials, by user name:
+//!   [`users()`](Admin::users) (with their devices, MFA preference and sign-out),
+//!   [`groups()`](Admin::groups), and admin sign-in.
+//!
+//! Credentials are typed ([`crate::credentials`]): an ID token or a user name where an access
+//! token belongs does not compile.
+//!
+//! - [`Auth::sign_in`] signs in with `USER_SRP_AUTH` (the password never leaves the process),
+//!   or with `USER_PASSWORD_AUTH` when the client is built with
 //!   [`password_flow(PasswordFlow::UserPassword)`](SanctumClientBuilder::password_flow).
-//! - Sign-in returns an [`AuthResult`]: tokens, or a [`Challenge`] that keeps its session and
-//!   parameters and says what answering it needs ([`Challenge::expects`]), answered with
-//!   [`respond_to_auth_challenge`](SanctumClient::respond_to_auth_challenge); an answer of the
-//!   wrong kind is refused before any request.
+//! - Sign-in gives a [`SignInStep`]: [`Done`](SignInStep::Done) with [`Tokens`], or the next
+//!   step (a new password, an MFA code, ...), each answered by its own method that takes only
+//!   the right kind of answer. A step is `Serialize`/`Deserialize`: keep it between requests.
 //! - [`Auth::user_auth`] runs choice-based sign-in (`USER_AUTH`): a preferred first factor
 //!   ([`SignInFactor`]: password, SRP password, email or SMS code, passkey) or Cognito's
 //!   `SELECT_CHALLENGE`; the SRP steps run inside sanctum.
 //! - Remembered devices: [`Devices::confirm`] gives a [`DeviceSecret`] for the caller to store;
 //!   [`Auth::user_srp_with_device`] then signs in with it (`DEVICE_SRP_AUTH`, in place of MFA).
 //! - [`Auth::refresh`] refreshes with `GetTokensFromRefreshToken` (refresh-token rotation) or,
-//!   where the endpoint lacks it, `REFRESH_TOKEN_AUTH`; [`Auth::revoke`] revokes a refresh token.
-//! - [`Session`] holds one sign-in's tokens and refreshes them ahead of expiry (one refresh for
-//!   concurrent callers, rotated refresh tokens kept, one "sign in again" error);
+//!   where the endpoint lacks it, `REFRESH_TOKEN_AUTH`; [`Auth::revoke`] revokes a refresh
+//!   token.
+//! - [`TokenSession`] holds one sign-in's tokens and refreshes them ahead of expiry (one
+//!   refresh for concurrent callers, rotated refresh tokens kept, one "sign in again" error);
 //!   [`ClientCredentials`] gets machine-to-machine tokens (client-credentials grant) and
 //!   [`ClientCredentialsLayer`] adds them to outgoing requests.
 //! - With a revocation store ([`SanctumClientBuilder::revocations`]), global sign-outs,
-//!   disabled and deleted users and revoked sessions ([`SanctumClient::revoke_session`]) are
-//!   recorded for the verifiers sharing the store; and `SanctumClient` is the online check's
-//!   `GetUser` ([`crate::revocation::OnlineCheck`]).
+//!   disabled and deleted users and revoked sessions ([`Auth::revoke_session`]) are recorded
+//!   for the verifiers sharing the store; and `SanctumClient` is the online check's `GetUser`
+//!   ([`crate::revocation::OnlineCheck`]).
 //! - When the app client has a secret, `SECRET_HASH` is computed and sent on every call that
-//!   needs it (sign-in, challenge answers, refresh, sign-up, confirmations, forgotten passwords,
+//!   needs it (sign-in, step answers, refresh, sign-up, confirmations, forgotten passwords,
 //!   resent codes).
-//! - Failures are [`CognitoError`]s: typed Cognito exceptions with code, message and request id,
-//!   transport failures apart.
-//! - Passwords, tokens, codes, sessions, SRP values and the client secret never appear in `Debug`
-//!   output or logs. (The AWS SDK's own `aws_smithy_runtime` target logs raw error responses at
-//!   TRACE level, whatever a server echoes in them: never enable TRACE for it in production.)
+//! - Failures are [`CognitoError`]s: typed Cognito exceptions with code, message and request
+//!   id, transport failures apart.
+//! - Passwords, tokens, codes, sessions, SRP values and the client secret never appear in
+//!   `Debug` output or logs. (The AWS SDK's own `aws_smithy_runtime` target logs raw error
+//!   responses at TRACE level, whatever a server echoes in them: never enable TRACE for it in
+//!   production.)
 //!
 //! ```no_run
-//! use sanctum_core::cognito::{AuthResult, ChallengeAnswer, SanctumClient};
+//! use sanctum_core::cognito::{SanctumClient, SignInStep};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = SanctumClient::builder("us-east-1_AbC123xyz", "4a1b2c3d4e5f")
@@ -49,19 +60,83 @@
 //!     .build()
 //!     .await?;
 //!
-//! let tokens = match client.authenticate_user("alice", "correct horse").await? {
-//!     AuthResult::Tokens(tokens) => tokens,
-//!     AuthResult::Challenge(challenge) => {
-//!         // e.g. NEW_PASSWORD_REQUIRED after an admin created the user
-//!         let answer = ChallengeAnswer::new_password("a new Passw0rd!");
-//!         client.respond_to_auth_challenge(&challenge, answer).await?.into_tokens()?
-//!     }
+//! let tokens = match client.auth().sign_in("alice", "correct horse").await? {
+//!     SignInStep::Done(tokens) => tokens,
+//!     // e.g. after an administrator created the user
+//!     SignInStep::NewPassword(step) => step.answer(&client, "a new Passw0rd!").await?.into_tokens()?,
+//!     other => return Err(format!("answer {:?} first", other.challenge_name()).into()),
 //! };
-//! let groups = client.get_groups_from_token(&tokens.access_token).await?;
-//! println!("alice is in {groups:?}");
+//! let me = client.user(&tokens.access_token).profile().await?;
+//! let groups = client.admin().groups().of_user_all(&me.username).await?;
+//! println!("{} is in {} groups", me.username, groups.len());
 //! # Ok(()) }
 //! ```
+//!
+//! An ID token, or a user name, where the user's access token belongs does not compile:
+//!
+//! ```compile_fail
+//! # async fn run(client: sanctum_core::cognito::SanctumClient, tokens: sanctum_core::cognito::Tokens) {
+//! let id_token = tokens.id_token.unwrap();
+//! client.user(&id_token).profile().await;
+//! # }
+//! ```
+//!
+//! ```compile_fail
+//! # async fn run(client: sanctum_core::cognito::SanctumClient) {
+//! use sanctum_core::credentials::Username;
+//! client.user(&Username::new("alice")).sign_out_everywhere().await;
+//! # }
+//! ```
+//!
+//! and neither does a token where a user name belongs:
+//!
+//! ```compile_fail
+//! # async fn run(client: sanctum_core::cognito::SanctumClient, tokens: sanctum_core::cognito::Tokens) {
+//! client.admin().users().disable(&tokens.access_token).await;
+//! # }
+//! ```
+//!
+//! ## From pycognito, Amplify and the AWS API
+//!
+//! One name per operation; where another library names it otherwise:
+//!
+//! | pycognito | Amplify (JS) | AWS operation | sanctum |
+//! |---|---|---|---|
+//! | `authenticate` | `signIn` (SRP) | `InitiateAuth` `USER_SRP_AUTH` | [`client.auth().sign_in`](Auth::sign_in) ([`user_srp`](Auth::user_srp)) |
+//! | — | `signIn` (`USER_PASSWORD_AUTH`) | `InitiateAuth` `USER_PASSWORD_AUTH` | [`client.auth().user_password`](Auth::user_password) |
+//! | `admin_authenticate` | — | `AdminInitiateAuth` `ADMIN_USER_PASSWORD_AUTH` | [`client.admin().sign_in`](Admin::sign_in) |
+//! | — | `signIn` (`CUSTOM_WITHOUT_SRP`) | `InitiateAuth` `CUSTOM_AUTH` | [`client.auth().custom_auth`](Auth::custom_auth) |
+//! | — | `signIn` (`USER_AUTH`) | `InitiateAuth` `USER_AUTH` | [`client.auth().user_auth`](Auth::user_auth) |
+//! | `respond_to_auth_challenge`, `new_password_challenge`, `respond_to_software_token_mfa_challenge`, `respond_to_sms_mfa_challenge` | `confirmSignIn` | `RespondToAuthChallenge` | the step's `answer` ([`SignInStep`]) |
+//! | `renew_access_token` | `fetchAuthSession` | `GetTokensFromRefreshToken`, `InitiateAuth` `REFRESH_TOKEN_AUTH` | [`client.auth().refresh`](Auth::refresh), or [`TokenSession`] |
+//! | — | `signOut` | `RevokeToken` | [`client.auth().revoke`](Auth::revoke), [`revoke_session`](Auth::revoke_session) |
+//! | `logout` | `signOut({ global: true })` | `GlobalSignOut` | [`client.user(&t).sign_out_everywhere`](SignedInUser::sign_out_everywhere) |
+//! | `admin_logout` | — | `AdminUserGlobalSignOut` | [`client.admin().users().sign_out`](Users::sign_out) |
+//! | `register` | `signUp` | `SignUp` | [`client.auth().sign_up`](Auth::sign_up) |
+//! | `confirm_sign_up` | `confirmSignUp` | `ConfirmSignUp` | [`client.auth().confirm_sign_up`](Auth::confirm_sign_up) |
+//! | `admin_confirm_sign_up` | — | `AdminConfirmSignUp` | [`client.admin().users().confirm_sign_up`](Users::confirm_sign_up) |
+//! | `initiate_forgot_password` | `resetPassword` | `ForgotPassword` | [`client.auth().forgot_password`](Auth::forgot_password) |
+//! | `confirm_forgot_password` | `confirmResetPassword` | `ConfirmForgotPassword` | [`client.auth().confirm_forgot_password`](Auth::confirm_forgot_password) |
+//! | `change_password` | `updatePassword` | `ChangePassword` | [`client.user(&t).change_password`](SignedInUser::change_password) |
+//! | `get_user` | `fetchUserAttributes` | `GetUser` | [`client.user(&t).profile`](SignedInUser::profile) |
+//! | `update_profile` | `updateUserAttributes` | `UpdateUserAttributes` | [`client.user(&t).update_attributes`](SignedInUser::update_attributes) |
+//! | `admin_get_user` | — | `AdminGetUser` | [`client.admin().users().get`](Users::get) |
+//! | `admin_create_user` (`create_user`) | — | `AdminCreateUser` | [`client.admin().users().create`](Users::create) |
+//! | `admin_update_profile` (`update_user_attributes`) | — | `AdminUpdateUserAttributes` | [`client.admin().users().update_attributes`](Users::update_attributes) |
+//! | `delete_user` | `deleteUser` | `DeleteUser` / `AdminDeleteUser` | [`client.user(&t).delete`](SignedInUser::delete) / [`client.admin().users().delete`](Users::delete) |
+//! | `admin_enable_user`, `admin_disable_user` | — | `AdminEnableUser`, `AdminDisableUser` | [`users().enable`](Users::enable), [`users().disable`](Users::disable) |
+//! | `get_users` | — | `ListUsers` | [`users().list`](Users::list) |
+//! | `get_group`, `get_groups` | — | `GetGroup`, `ListGroups` | [`groups().get`](Groups::get), [`groups().list`](Groups::list) |
+//! | `admin_add_user_to_group` (`add_user_to_group`) | — | `AdminAddUserToGroup` | [`client.admin().groups().add_user`](Groups::add_user) |
+//! | `admin_remove_user_from_group` | — | `AdminRemoveUserFromGroup` | [`groups().remove_user`](Groups::remove_user) |
+//! | `admin_list_groups_for_user` (`user_has_group`) | — | `AdminListGroupsForUser` | [`groups().of_user`](Groups::of_user), [`user_has_group`](Groups::user_has_group) |
+//! | `get_groups_from_token` | — | (the token's `cognito:groups`) | [`client.verifier().verify(token, ..)`](Verifier::verify), then [`CognitoClaims::groups`](crate::CognitoClaims::groups) |
+//! | `associate_software_token`, `verify_software_token` | `setUpTOTP`, `verifyTOTPSetup` | `AssociateSoftwareToken`, `VerifySoftwareToken` | [`client.user(&t).mfa()`](Mfa), or [`TotpSetupStep`] during sign-in |
+//! | `set_user_mfa_preference` | `updateMFAPreference` | `SetUserMFAPreference` / `AdminSetUserMFAPreference` | [`Mfa::set_preference`] / [`Users::set_mfa_preference`] |
+//! | — | `rememberDevice`, `forgetDevice`, `fetchDevices` | `ConfirmDevice`, `UpdateDeviceStatus`, `ForgetDevice`, `ListDevices` | [`client.user(&t).devices()`](Devices) |
+//! | — | `associateWebAuthnCredential`, `listWebAuthnCredentials`, `deleteWebAuthnCredential` | `StartWebAuthnRegistration`, ... | [`client.user(&t).passkeys()`](Passkeys) |
 
+mod admin;
 mod auth;
 pub mod client_credentials;
 mod devices;
@@ -74,6 +149,7 @@ mod revoke;
 mod secret_hash;
 pub mod session;
 pub mod srp;
+mod user;
 mod users;
 
 use std::collections::HashMap;
@@ -88,16 +164,18 @@ use aws_sdk_cognitoidentityprovider as sdk;
 use sdk::config::Region;
 use sdk::config::timeout::TimeoutConfig;
 
-use crate::claims::ExpectedUse;
 use crate::clock::{Clock, SystemClock};
 use crate::config::UserPool;
+use crate::credentials::AccessToken;
 use crate::error::ConfigError;
 use crate::revocation::RevocationStore;
 use crate::verify::Verifier;
 
+pub use self::admin::Admin;
 pub use self::auth::{
-    AnswerKind, Auth, AuthResult, Challenge, ChallengeAnswer, ChallengeName, FirstFactor,
-    PasswordFlow, SignInFactor, Tokens,
+    Auth, CodeStep, CustomChallengeStep, DeviceStep, FirstFactor, MfaKind, NewPasswordStep,
+    PasskeyStep, PasswordFlow, PasswordStep, SelectFactorStep, SelectMfaStep, SignInFactor,
+    SignInStep, SignUp, SignUpResult, Tokens, TotpSetupStep, UnknownStep,
 };
 pub use self::client_credentials::{
     BearerRequest, BoxError, ClientCredentials, ClientCredentialsBuilder, ClientCredentialsError,
@@ -107,17 +185,15 @@ pub use self::client_credentials::{
 pub use self::devices::{ConfirmedDevice, Device, DeviceSecret, Devices, NewDevice};
 pub use self::error::{AwsError, CognitoError};
 pub use self::groups::{Group, GroupUpdate, Groups, NewGroup};
-pub use self::mfa::{
-    Mfa, MfaPreference, SoftwareTokenSecret, SoftwareTokenTarget, SoftwareTokenVerified,
-};
+pub use self::mfa::{Mfa, MfaPreference, SoftwareTokenSecret};
 pub use self::passkeys::{AuthFactor, Passkey, Passkeys, UserAuthFactors};
 pub use self::secret_hash::{ClientSecret, secret_hash};
 pub use self::session::{
-    DEFAULT_REFRESH_MARGIN, Session, SessionBuilder, SessionData, SessionEnd, SessionError,
+    DEFAULT_REFRESH_MARGIN, SessionData, SessionEnd, SessionError, TokenSession,
+    TokenSessionBuilder,
 };
-pub use self::users::{
-    CodeDelivery, ListUsers, MessageAction, NewUser, SignUp, SignUpResult, User, Users,
-};
+pub use self::user::SignedInUser;
+pub use self::users::{CodeDelivery, ListUsers, MessageAction, NewUser, User, Users};
 
 /// The SDK client type, re-exported for [`SanctumClientBuilder::configure_sdk`].
 pub use aws_sdk_cognitoidentityprovider::Client as SdkClient;
@@ -218,7 +294,7 @@ impl SanctumClient {
         &self.inner.client_id
     }
 
-    /// How [`authenticate_user`](Self::authenticate_user) proves the password (see
+    /// How [`Auth::sign_in`] proves the password (see
     /// [`SanctumClientBuilder::password_flow`]).
     #[must_use]
     pub fn password_flow(&self) -> PasswordFlow {
@@ -243,54 +319,25 @@ impl SanctumClient {
         &self.inner.sdk
     }
 
-    /// Sign-in flows, challenges and tokens.
+    /// The public app client's operations: sign-in and its steps, refresh, revoke, sign-up,
+    /// forgotten passwords.
     #[must_use]
     pub fn auth(&self) -> Auth<'_> {
         Auth::new(self)
     }
 
-    /// User administration and self-service.
+    /// The signed-in user's own operations, with their access token: profile, attributes,
+    /// password, sign-out everywhere, devices, MFA, passkeys.
     #[must_use]
-    pub fn users(&self) -> Users<'_> {
-        Users::new(self)
+    pub fn user<'a>(&'a self, access_token: &'a AccessToken) -> SignedInUser<'a> {
+        SignedInUser::new(self, access_token)
     }
 
-    /// Groups and membership.
+    /// The operations with the client's AWS credentials, by user name: users, groups, admin
+    /// sign-in.
     #[must_use]
-    pub fn groups(&self) -> Groups<'_> {
-        Groups::new(self)
-    }
-
-    /// Software-token (TOTP) MFA and MFA preferences.
-    #[must_use]
-    pub fn mfa(&self) -> Mfa<'_> {
-        Mfa::new(self)
-    }
-
-    /// Remembered devices: confirm, remember, forget, list.
-    #[must_use]
-    pub fn devices(&self) -> Devices<'_> {
-        Devices::new(self)
-    }
-
-    /// Passkeys (WebAuthn credentials) and the user's sign-in factors.
-    #[must_use]
-    pub fn passkeys(&self) -> Passkeys<'_> {
-        Passkeys::new(self)
-    }
-
-    /// Verifies `token` (access or ID) with the pool's [`Verifier`] and returns its
-    /// `cognito:groups`. An unverified token never yields groups.
-    ///
-    /// # Errors
-    /// [`CognitoError::InvalidToken`] when verification fails.
-    pub async fn get_groups_from_token(&self, token: &str) -> Result<Vec<String>, CognitoError> {
-        let claims = self
-            .inner
-            .verifier
-            .verify(token, ExpectedUse::Either)
-            .await?;
-        Ok(claims.groups().map(str::to_owned).collect())
+    pub fn admin(&self) -> Admin<'_> {
+        Admin::new(self)
     }
 
     /// The `SECRET_HASH` for `username`, when the app client has a secret.
@@ -397,7 +444,7 @@ impl SanctumClientBuilder {
     ///
     /// ```no_run
     /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    /// use sanctum_core::SanctumClient;
+    /// use sanctum_core::cognito::SanctumClient;
     ///
     /// let shared = aws_config::load_from_env().await;
     /// let client = SanctumClient::builder("us-east-1_AbC123xyz", "4a1b2c3d4e5f")
@@ -448,10 +495,10 @@ impl SanctumClientBuilder {
         self
     }
 
-    /// How [`SanctumClient::authenticate_user`] proves the password: [`PasswordFlow::Srp`]
+    /// How [`Auth::sign_in`] proves the password: [`PasswordFlow::Srp`]
     /// (`USER_SRP_AUTH`, the default, as Amplify and pycognito) or
     /// [`PasswordFlow::UserPassword`] (`USER_PASSWORD_AUTH`, for app clients that allow only
-    /// that flow; the password is then sent to Cognito).
+    /// that flow, and for moto, which has no SRP; the password is then sent to Cognito).
     pub fn password_flow(mut self, flow: PasswordFlow) -> Self {
         self.password_flow = flow;
         self
@@ -460,16 +507,16 @@ impl SanctumClientBuilder {
     /// Records the revocations done through this client in `store` (see
     /// [`crate::revocation`]): global sign-outs, disabled and deleted users (every token of the
     /// user issued until then) and revoked refresh tokens (their session's `origin_jti`, with
-    /// [`SanctumClient::revoke_session`]). Give the same store to your [`Verifier`]s (or a shared one,
+    /// [`Auth::revoke_session`]). Give the same store to your [`Verifier`]s (or a shared one,
     /// such as `RedisRevocations`) and they refuse those tokens at once. Without a store (the
     /// default) nothing is recorded.
     ///
     /// | operation | recorded, once Cognito confirmed it |
     /// |---|---|
-    /// | [`Users::global_sign_out`], [`Users::disable`] | the user's tokens issued until then (`sub` read after the operation with `AdminGetUser`: the AWS credentials need that permission too) |
+    /// | [`Users::sign_out`], [`Users::disable`] | the user's tokens issued until then (`sub` read after the operation with `AdminGetUser`: the AWS credentials need that permission too) |
     /// | [`Users::delete`] | the same: the user is disabled first (`AdminDisableUser`), the `sub` read, then the user deleted |
-    /// | [`Auth::global_sign_out`] (the user's own access token) | the user's tokens issued until then (that token's `sub`) |
-    /// | [`SanctumClient::revoke_session`], [`SanctumClient::revoke_tokens`], [`Session::revoke`] | the session's `origin_jti`, from one of its access or ID tokens |
+    /// | [`SignedInUser::sign_out_everywhere`] (the user's own access token) | the user's tokens issued until then (that token's `sub`) |
+    /// | [`Auth::revoke_session`], [`Auth::revoke_tokens`], [`TokenSession::revoke`] | the session's `origin_jti`, from its access token |
     ///
     /// The operation runs first: `AdminGetUser` (whose quota a flood of requests can exhaust)
     /// cannot hold back a sign-out or a disabling. When Cognito did the operation but nothing
@@ -653,6 +700,17 @@ pub(crate) fn attribute_map(attributes: &[sdk::types::AttributeType]) -> Attribu
         })
         .collect()
 }
+
+/// Sends an SDK request and maps its failure to a [`CognitoError`] of operation `$op`.
+macro_rules! send {
+    ($op:literal, $request:expr) => {
+        $request
+            .send()
+            .await
+            .map_err(|e| $crate::cognito::CognitoError::from_sdk($op, e))
+    };
+}
+pub(crate) use send;
 
 #[cfg(test)]
 mod tests {

@@ -3,7 +3,7 @@
 //! Registration is two calls around the browser: [`Passkeys::start_registration`] gives the
 //! `PublicKeyCredentialCreationOptionsJSON` to hand to `navigator.credentials.create`, and
 //! [`Passkeys::complete_registration`] takes the `RegistrationResponseJSON` it returned. Signing
-//! in with a passkey is the `WEB_AUTHN` step of [`Auth::user_auth`](super::Auth::user_auth).
+//! in with a passkey is the [`PasskeyStep`](super::PasskeyStep) of [`Auth::user_auth`](super::Auth::user_auth).
 //!
 //! The SDK carries this JSON as its own `Document` type; sanctum converts it to and from
 //! [`serde_json::Value`] (numbers that JSON cannot hold, such as a NaN, become `null`).
@@ -19,6 +19,7 @@ use serde_json::Value;
 use super::auth::FirstFactor;
 use super::paging::{paged, token_pages};
 use super::{CognitoError, SanctumClient};
+use crate::credentials::AccessToken;
 
 /// Credentials listed per page (Cognito's maximum is 20).
 const PAGE_SIZE: i32 = 20;
@@ -114,15 +115,20 @@ pub struct UserAuthFactors {
     pub preferred_mfa: Option<String>,
 }
 
-/// Passkey operations with the user's access token; from [`SanctumClient::passkeys`].
+/// The signed-in user's passkeys and sign-in factors, with their access token; from
+/// [`SignedInUser::passkeys`](super::SignedInUser::passkeys).
 #[derive(Debug, Clone, Copy)]
 pub struct Passkeys<'a> {
     client: &'a SanctumClient,
+    access_token: &'a AccessToken,
 }
 
 impl<'a> Passkeys<'a> {
-    pub(crate) fn new(client: &'a SanctumClient) -> Self {
-        Self { client }
+    pub(crate) fn new(client: &'a SanctumClient, access_token: &'a AccessToken) -> Self {
+        Self {
+            client,
+            access_token,
+        }
     }
 
     fn sdk(&self) -> &aws_sdk_cognitoidentityprovider::Client {
@@ -137,11 +143,11 @@ impl<'a> Passkeys<'a> {
     /// [`CognitoError::NotAuthorized`] for an invalid access token; a
     /// [`CognitoError::Service`] (`WebAuthnNotEnabledException`, `WebAuthnConfigurationMissingException`,
     /// ...) when the pool has no passkey sign-in.
-    pub async fn start_registration(&self, access_token: &str) -> Result<Value, CognitoError> {
+    pub async fn start_registration(&self) -> Result<Value, CognitoError> {
         let out = self
             .sdk()
             .start_web_authn_registration()
-            .access_token(access_token)
+            .access_token(self.access_token.secret())
             .send()
             .await
             .map_err(|e| CognitoError::from_sdk("StartWebAuthnRegistration", e))?;
@@ -156,11 +162,7 @@ impl<'a> Passkeys<'a> {
     /// [`CognitoError::NotAuthorized`]; a [`CognitoError::Service`]
     /// (`WebAuthnChallengeNotFoundException`, `WebAuthnOriginNotAllowedException`, ...) when
     /// Cognito refuses the credential.
-    pub async fn complete_registration(
-        &self,
-        access_token: &str,
-        credential: &Value,
-    ) -> Result<(), CognitoError> {
+    pub async fn complete_registration(&self, credential: &Value) -> Result<(), CognitoError> {
         if !credential.is_object() {
             return Err(CognitoError::InvalidArgument {
                 what: "credential",
@@ -169,7 +171,7 @@ impl<'a> Passkeys<'a> {
         }
         self.sdk()
             .complete_web_authn_registration()
-            .access_token(access_token)
+            .access_token(self.access_token.secret())
             .credential(json_to_document(credential))
             .send()
             .await
@@ -179,16 +181,13 @@ impl<'a> Passkeys<'a> {
 
     /// The signed-in user's passkeys (`ListWebAuthnCredentials`), page by page as the stream is
     /// read. One failed page is one `Err` item, and ends the stream.
-    pub fn list(
-        &self,
-        access_token: &str,
-    ) -> impl Stream<Item = Result<Passkey, CognitoError>> + Send + 'static {
+    pub fn list(&self) -> impl Stream<Item = Result<Passkey, CognitoError>> + Send + 'static {
         let sdk = self.sdk().clone();
-        let access_token = access_token.to_owned();
+        let access_token = self.access_token.clone();
         let pages = token_pages(
             move |token| {
                 sdk.list_web_authn_credentials()
-                    .access_token(&access_token)
+                    .access_token(access_token.secret())
                     .max_results(PAGE_SIZE)
                     .set_next_token(token)
                     .send()
@@ -209,22 +208,18 @@ impl<'a> Passkeys<'a> {
     ///
     /// # Errors
     /// The first page that fails.
-    pub async fn list_all(&self, access_token: &str) -> Result<Vec<Passkey>, CognitoError> {
-        futures_util::TryStreamExt::try_collect(self.list(access_token)).await
+    pub async fn list_all(&self) -> Result<Vec<Passkey>, CognitoError> {
+        futures_util::TryStreamExt::try_collect(self.list()).await
     }
 
     /// Deletes a passkey (`DeleteWebAuthnCredential`).
     ///
     /// # Errors
     /// [`CognitoError::NotAuthorized`], [`CognitoError::ResourceNotFound`] for an unknown id.
-    pub async fn delete(
-        &self,
-        access_token: &str,
-        credential_id: &str,
-    ) -> Result<(), CognitoError> {
+    pub async fn delete(&self, credential_id: &str) -> Result<(), CognitoError> {
         self.sdk()
             .delete_web_authn_credential()
-            .access_token(access_token)
+            .access_token(self.access_token.secret())
             .credential_id(credential_id)
             .send()
             .await
@@ -236,11 +231,11 @@ impl<'a> Passkeys<'a> {
     ///
     /// # Errors
     /// [`CognitoError::NotAuthorized`] for an invalid access token.
-    pub async fn auth_factors(&self, access_token: &str) -> Result<UserAuthFactors, CognitoError> {
+    pub async fn auth_factors(&self) -> Result<UserAuthFactors, CognitoError> {
         let out = self
             .sdk()
             .get_user_auth_factors()
-            .access_token(access_token)
+            .access_token(self.access_token.secret())
             .send()
             .await
             .map_err(|e| CognitoError::from_sdk("GetUserAuthFactors", e))?;

@@ -5,10 +5,10 @@
 //!
 //! | operation | revocation |
 //! |---|---|
-//! | [`Users::global_sign_out`](super::Users::global_sign_out) (`AdminUserGlobalSignOut`), [`Users::disable`](super::Users::disable) | the user's tokens issued until then (`sub` read after, with `AdminGetUser`) |
+//! | [`Users::sign_out`](super::Users::sign_out) (`AdminUserGlobalSignOut`), [`Users::disable`](super::Users::disable) | the user's tokens issued until then (`sub` read after, with `AdminGetUser`) |
 //! | [`Users::delete`](super::Users::delete) | the same, the user disabled first (`AdminDisableUser`), the `sub` read, then deleted |
-//! | [`Auth::global_sign_out`](super::Auth::global_sign_out) (`GlobalSignOut`, the user's own access token) | the user's tokens issued until then (`sub` of that access token) |
-//! | [`SanctumClient::revoke_session`] / [`SanctumClient::revoke_tokens`] / [`Session::revoke`](super::Session::revoke) (`RevokeToken`) | the session's `origin_jti`, read from one of its access or ID tokens |
+//! | [`SignedInUser::sign_out_everywhere`](super::SignedInUser::sign_out_everywhere) (`GlobalSignOut`, the user's own access token) | the user's tokens issued until then (`sub` of that access token) |
+//! | [`Auth::revoke_session`] / [`Auth::revoke_tokens`] / [`TokenSession::revoke`](super::TokenSession::revoke) (`RevokeToken`) | the session's `origin_jti`, read from its access token (or, for a session, its ID token) |
 //!
 //! The revoking operation runs first and the `sub` is read after it (or taken from the token),
 //! so `AdminGetUser`'s quota, shared by the account, cannot delay a sign-out or a disabling.
@@ -23,11 +23,13 @@
 //! to the operation — Cognito's clock, the one that stamps `iat` — so a workstation whose clock
 //! is behind leaves no tokens valid; without that header, the client's clock.
 //!
-//! [`Auth::revoke`](super::Auth::revoke) alone cannot record anything: Cognito's refresh token
-//! is opaque and names no `origin_jti`. Use [`SanctumClient::revoke_session`] with a token of
-//! that sign-in.
+//! [`Auth::revoke`] alone cannot record anything: Cognito's refresh token is opaque and names
+//! no `origin_jti`. Use [`Auth::revoke_session`] with the access token of that sign-in.
 //!
 //! [`SanctumClientBuilder::revocations`]: super::SanctumClientBuilder::revocations
+//! [`Auth::revoke`]: super::Auth::revoke
+//! [`Auth::revoke_session`]: super::Auth::revoke_session
+//! [`Auth::revoke_tokens`]: super::Auth::revoke_tokens
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::SystemTime;
@@ -36,8 +38,9 @@ use aws_sdk_cognitoidentityprovider::config::interceptors::BeforeDeserialization
 use aws_sdk_cognitoidentityprovider::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_cognitoidentityprovider::primitives::{DateTime, DateTimeFormat};
 
-use super::{CognitoError, SanctumClient, Tokens};
+use super::{Auth, CognitoError, SanctumClient, Tokens};
 use crate::claims::ExpectedUse;
+use crate::credentials::{AccessToken, IdToken, RefreshToken, Username};
 use crate::error::VerifyError;
 use crate::revocation::{Liveness, LivenessCheck, LivenessFuture, Revocation, RevocationStore};
 use crate::verify::Verifier;
@@ -81,7 +84,7 @@ impl SanctumClient {
     pub(crate) async fn record_user_revoked(
         &self,
         operation: &'static str,
-        username: &str,
+        username: &Username,
         date: &ResponseDate,
     ) -> Result<(), CognitoError> {
         if self.inner.revocations.is_none() {
@@ -92,7 +95,12 @@ impl SanctumClient {
             operation,
             source: Box::new(source),
         };
-        let user = self.users().get(username).await.map_err(not_recorded)?;
+        let user = self
+            .admin()
+            .users()
+            .get(username)
+            .await
+            .map_err(not_recorded)?;
         let sub = user.sub.ok_or_else(|| {
             not_recorded(CognitoError::UnexpectedResponse {
                 operation: "AdminGetUser",
@@ -113,13 +121,13 @@ impl SanctumClient {
     pub(crate) fn record_own_sign_out(
         &self,
         operation: &'static str,
-        access_token: &str,
+        access_token: &AccessToken,
         date: &ResponseDate,
     ) -> Result<(), CognitoError> {
         if self.inner.revocations.is_none() {
             return Ok(());
         }
-        let claims = Verifier::unverified_claims(access_token).map_err(|err| {
+        let claims = Verifier::unverified_claims(access_token.secret()).map_err(|err| {
             CognitoError::RevocationNotRecorded {
                 operation,
                 source: Box::new(err.into()),
@@ -136,19 +144,19 @@ impl SanctumClient {
         Ok(())
     }
 
-    /// After `RevokeToken` ended a [`Session`](super::Session) whose tokens Cognito issued
+    /// After `RevokeToken` ended a [`TokenSession`](super::TokenSession) whose tokens Cognito issued
     /// (so read unverified): with a store, records the session's `origin_jti`, from its access
     /// token or else its ID token.
     pub(crate) fn record_session_revoked(
         &self,
-        access_token: &str,
-        id_token: Option<&str>,
+        access_token: &AccessToken,
+        id_token: Option<&IdToken>,
     ) -> Result<(), CognitoError> {
         if self.inner.revocations.is_none() {
             return Ok(());
         }
-        let origin_jti = std::iter::once(access_token)
-            .chain(id_token)
+        let origin_jti = std::iter::once(access_token.secret())
+            .chain(id_token.map(IdToken::secret))
             .filter_map(|token| Verifier::unverified_claims(token).ok())
             .find_map(|claims| claims.origin_jti().map(str::to_owned))
             .ok_or_else(|| CognitoError::RevocationNotRecorded {
@@ -166,10 +174,35 @@ impl SanctumClient {
         Ok(())
     }
 
+    /// The `origin_jti` of a token whose signature verifies with the client's verifier (an
+    /// expired or already revoked one included: those checks come after the signature's).
+    async fn origin_jti_of(&self, token: &AccessToken) -> Result<String, CognitoError> {
+        let verified = self
+            .inner
+            .verifier
+            .verify(token.secret(), ExpectedUse::Either)
+            .await;
+        let origin_jti = match verified {
+            Ok(claims) => claims.origin_jti().map(str::to_owned),
+            Err(VerifyError::Expired { .. } | VerifyError::Revoked) => {
+                Verifier::unverified_claims(token.secret())?
+                    .origin_jti()
+                    .map(str::to_owned)
+            }
+            Err(err) => return Err(err.into()),
+        };
+        origin_jti.ok_or(CognitoError::InvalidArgument {
+            what: "session_token",
+            reason: "the token has no origin_jti claim",
+        })
+    }
+}
+
+impl Auth<'_> {
     /// Revokes the refresh token of a sign-in (`RevokeToken`, as [`Auth::revoke`]) and, with
-    /// a store, records the sign-in's `origin_jti`, read from `session_token`: an access or ID
-    /// token issued at that sign-in or refreshed from that refresh token (Cognito's refresh
-    /// token itself is opaque). Verifiers with the store then refuse every access and ID token
+    /// a store, records the sign-in's `origin_jti`, read from `session_token`: an access token
+    /// issued at that sign-in or refreshed from that refresh token (Cognito's refresh token
+    /// itself is opaque). Verifiers with the store then refuse every access and ID token
     /// of that session.
     ///
     /// `session_token` must verify with the client's verifier; an expired one is accepted (its
@@ -177,9 +210,9 @@ impl SanctumClient {
     /// is for). Without a store it is not looked at.
     ///
     /// ```no_run
-    /// # async fn run(client: sanctum_core::SanctumClient, tokens: sanctum_core::Tokens) -> Result<(), sanctum_core::CognitoError> {
+    /// # async fn run(client: sanctum_core::cognito::SanctumClient, tokens: sanctum_core::cognito::Tokens) -> Result<(), sanctum_core::cognito::CognitoError> {
     /// if let Some(refresh_token) = &tokens.refresh_token {
-    ///     client.revoke_session(refresh_token, &tokens.access_token).await?;
+    ///     client.auth().revoke_session(refresh_token, &tokens.access_token).await?;
     /// }
     /// # Ok(()) }
     /// ```
@@ -189,21 +222,21 @@ impl SanctumClient {
     /// [`CognitoError::InvalidArgument`] when it has no `origin_jti` (nothing is revoked then);
     /// as [`Auth::revoke`] otherwise.
     ///
-    /// [`Auth::revoke`]: super::Auth::revoke
     pub async fn revoke_session(
         &self,
-        refresh_token: &str,
-        session_token: &str,
+        refresh_token: &RefreshToken,
+        session_token: &AccessToken,
     ) -> Result<(), CognitoError> {
-        let origin_jti = match &self.inner.revocations {
-            Some(_) => Some(self.origin_jti_of(session_token).await?),
+        let client = self.client;
+        let origin_jti = match &client.inner.revocations {
+            Some(_) => Some(client.origin_jti_of(session_token).await?),
             None => None,
         };
-        self.auth().revoke(refresh_token).await?;
+        self.revoke(refresh_token).await?;
         if let Some(origin_jti) = origin_jti {
-            self.record_revocation(Revocation::Origin {
+            client.record_revocation(Revocation::Origin {
                 origin_jti,
-                at: crate::clock::unix_seconds(self.inner.clock.now()),
+                at: crate::clock::unix_seconds(client.inner.clock.now()),
             });
             tracing::debug!("revocation recorded for the session's tokens");
         }
@@ -217,34 +250,15 @@ impl SanctumClient {
     /// [`CognitoError::InvalidArgument`] when `tokens` has no refresh token; as
     /// [`revoke_session`](Self::revoke_session) otherwise.
     pub async fn revoke_tokens(&self, tokens: &Tokens) -> Result<(), CognitoError> {
-        let refresh_token =
-            tokens
-                .refresh_token
-                .as_deref()
-                .ok_or(CognitoError::InvalidArgument {
-                    what: "tokens",
-                    reason: "no refresh token to revoke",
-                })?;
+        let refresh_token = tokens
+            .refresh_token
+            .as_ref()
+            .ok_or(CognitoError::InvalidArgument {
+                what: "tokens",
+                reason: "no refresh token to revoke",
+            })?;
         self.revoke_session(refresh_token, &tokens.access_token)
             .await
-    }
-
-    /// The `origin_jti` of a token whose signature verifies with the client's verifier (an
-    /// expired or already revoked one included: those checks come after the signature's).
-    async fn origin_jti_of(&self, token: &str) -> Result<String, CognitoError> {
-        let origin_jti = match self.inner.verifier.verify(token, ExpectedUse::Either).await {
-            Ok(claims) => claims.origin_jti().map(str::to_owned),
-            Err(VerifyError::Expired { .. } | VerifyError::Revoked) => {
-                Verifier::unverified_claims(token)?
-                    .origin_jti()
-                    .map(str::to_owned)
-            }
-            Err(err) => return Err(err.into()),
-        };
-        origin_jti.ok_or(CognitoError::InvalidArgument {
-            what: "session_token",
-            reason: "the token has no origin_jti claim",
-        })
     }
 }
 
@@ -258,7 +272,8 @@ impl SanctumClient {
 impl LivenessCheck for SanctumClient {
     fn check<'a>(&'a self, access_token: &'a str) -> LivenessFuture<'a> {
         Box::pin(async move {
-            match self.users().get_own(access_token).await {
+            let access_token = AccessToken::new(access_token);
+            match self.user(&access_token).profile().await {
                 Ok(_) => Liveness::Live,
                 Err(err) => {
                     let liveness = liveness_of(&err);

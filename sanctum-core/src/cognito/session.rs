@@ -1,9 +1,9 @@
-//! A signed-in user's tokens that stay fresh by themselves: [`Session`].
+//! A signed-in user's tokens that stay fresh by themselves: [`TokenSession`].
 //!
-//! A [`Session`] holds one sign-in's tokens. [`access_token`](Session::access_token) and
-//! [`id_token`](Session::id_token) always return tokens that are still valid for at least the
+//! A [`TokenSession`] holds one sign-in's tokens. [`access_token`](TokenSession::access_token) and
+//! [`id_token`](TokenSession::id_token) always return tokens that are still valid for at least the
 //! session's margin ([`DEFAULT_REFRESH_MARGIN`], 60 s, unless
-//! [`SessionBuilder::margin`] says otherwise): when the tokens get closer to expiry than that,
+//! [`TokenSessionBuilder::margin`] says otherwise): when the tokens get closer to expiry than that,
 //! the call first refreshes them with [`Auth::refresh`](super::Auth::refresh) —
 //! `GetTokensFromRefreshToken`, so with refresh-token rotation on, the new refresh token replaces
 //! the old one; `REFRESH_TOKEN_AUTH` where the endpoint lacks that operation.
@@ -14,13 +14,13 @@
 //!   does not lose the tokens, rotated refresh token included; they are stored when they come.
 //! - **"Sign in again" is one error.** When Cognito refuses the refresh token (revoked, expired,
 //!   rotated away, user disabled or deleted — `NotAuthorized` or `UserNotFound`), or the session
-//!   has no refresh token, or it was [revoked](Session::revoke), the call fails with
+//!   has no refresh token, or it was [revoked](TokenSession::revoke), the call fails with
 //!   [`SessionError::SignInAgain`] and so does every later one, without asking Cognito again.
 //!   Any other failure (Cognito unreachable, throttled) is [`SessionError::Refresh`]: the session
 //!   is unchanged and the next call tries again.
-//! - **Storable.** [`Session::data`] is a [`SessionData`] (serde) for the application's own
-//!   session store, and [`SessionBuilder::restore`] continues from it.
-//!   [`SessionBuilder::on_refresh`] is called with the new data after every refresh, to persist
+//! - **Storable.** [`TokenSession::data`] is a [`SessionData`] (serde) for the application's own
+//!   session store, and [`TokenSessionBuilder::restore`] continues from it.
+//!   [`TokenSessionBuilder::on_refresh`] is called with the new data after every refresh, to persist
 //!   the rotated refresh token. `SessionData` **is a secret** (it holds the refresh token): keep
 //!   it server-side (or encrypted), never in a browser-readable cookie or a log.
 //! - **No token in `Debug`.**
@@ -41,13 +41,13 @@
 //! client allows a rotation grace period.
 //!
 //! ```no_run
-//! use sanctum_core::cognito::{AuthResult, SanctumClient, Session, SessionError};
+//! use sanctum_core::cognito::{SanctumClient, SessionError, SignInStep, TokenSession};
 //!
 //! # async fn run(client: SanctumClient) -> Result<(), Box<dyn std::error::Error>> {
-//! let AuthResult::Tokens(tokens) = client.authenticate_user("alice", "correct horse").await? else {
-//!     return Ok(()); // a challenge: answer it first
+//! let SignInStep::Done(tokens) = client.auth().sign_in("alice", "correct horse").await? else {
+//!     return Ok(()); // a step: answer it first
 //! };
-//! let session = Session::builder(&client)
+//! let session = TokenSession::builder(&client)
 //!     .on_refresh(|data| {
 //!         // store the rotated refresh token, e.g. in the server-side session store
 //!         let _json = serde_json::to_string(data);
@@ -55,7 +55,7 @@
 //!     .start(tokens);
 //!
 //! match session.access_token().await {
-//!     Ok(token) => println!("call the API with a token of {} bytes", token.len()),
+//!     Ok(token) => println!("call the API with a token of {} bytes", token.secret().len()),
 //!     Err(SessionError::SignInAgain { .. }) => println!("send the user to the sign-in page"),
 //!     Err(other) => return Err(other.into()),
 //! }
@@ -73,47 +73,33 @@ use serde::{Deserialize, Serialize};
 
 use super::{CognitoError, SanctumClient, Tokens};
 use crate::clock::{Clock, unix_seconds};
+use crate::credentials::{AccessToken, IdToken, RefreshToken, Username};
 
-/// How long the tokens [`Session::access_token`] returns stay valid at least, by default: 60 s.
+/// How long the tokens [`TokenSession::access_token`] returns stay valid at least, by default: 60 s.
 /// Enough for a request to reach the API it is sent to on a slow path, short enough not to
 /// refresh tokens that still have most of their life (Cognito's last at least 5 minutes).
 pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
-/// A stored form of a [`Session`]: its tokens, their deadline and the user name, for the
+/// A stored form of a [`TokenSession`]: its tokens, their deadline and the user name, for the
 /// application's own session store (serde).
 ///
 /// **Secret**: it holds the refresh token, which signs the user in for days. Store it
 /// server-side (or encrypted and authenticated), never where the browser or a log can read it.
 /// `Debug` shows no token.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SessionData {
     /// The access token.
-    pub access_token: String,
+    pub access_token: AccessToken,
     /// The ID token, if the sign-in gave one.
-    pub id_token: Option<String>,
+    pub id_token: Option<IdToken>,
     /// The refresh token; without one the session cannot refresh.
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<RefreshToken>,
     /// The user name Cognito knows (the access token's `username` claim), for `SECRET_HASH`.
-    pub username: Option<String>,
+    pub username: Option<Username>,
     /// When the tokens expire, in Unix seconds of the session's clock (the earlier of the
     /// access and ID token).
     pub expires_at: u64,
-}
-
-impl fmt::Debug for SessionData {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SessionData")
-            .field("access_token", &"<redacted>")
-            .field("id_token", &self.id_token.as_ref().map(|_| "<redacted>"))
-            .field(
-                "refresh_token",
-                &self.refresh_token.as_ref().map(|_| "<redacted>"),
-            )
-            .field("username", &self.username)
-            .field("expires_at", &self.expires_at)
-            .finish()
-    }
 }
 
 /// Why a session cannot go on; see [`SessionError::SignInAgain`].
@@ -125,7 +111,7 @@ pub enum SessionEnd {
     Refused,
     /// The tokens are about to expire and the session has no refresh token.
     NoRefreshToken,
-    /// The session was ended with [`Session::revoke`] (or [`Session::end`]).
+    /// The session was ended with [`TokenSession::revoke`] (or [`TokenSession::end`]).
     SignedOut,
 }
 
@@ -139,7 +125,7 @@ impl fmt::Display for SessionEnd {
     }
 }
 
-/// Why a [`Session`] could not hand out a fresh token.
+/// Why a [`TokenSession`] could not hand out a fresh token.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SessionError {
@@ -177,18 +163,18 @@ fn is_refusal(err: &CognitoError) -> bool {
 
 type RefreshHook = dyn Fn(&SessionData) + Send + Sync;
 
-/// Configures a [`Session`]; from [`Session::builder`].
+/// Configures a [`TokenSession`]; from [`TokenSession::builder`].
 #[must_use]
-pub struct SessionBuilder {
+pub struct TokenSessionBuilder {
     client: SanctumClient,
     margin: Duration,
     clock: Arc<dyn Clock>,
     hook: Option<Arc<RefreshHook>>,
 }
 
-impl fmt::Debug for SessionBuilder {
+impl fmt::Debug for TokenSessionBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SessionBuilder")
+        f.debug_struct("TokenSessionBuilder")
             .field("client", &self.client)
             .field("margin", &self.margin)
             .field("on_refresh", &self.hook.is_some())
@@ -196,7 +182,7 @@ impl fmt::Debug for SessionBuilder {
     }
 }
 
-impl SessionBuilder {
+impl TokenSessionBuilder {
     /// How long returned tokens stay valid at least (default [`DEFAULT_REFRESH_MARGIN`]).
     /// Tokens whose whole lifetime is shorter than this are refreshed on every call.
     pub fn margin(mut self, margin: Duration) -> Self {
@@ -221,15 +207,15 @@ impl SessionBuilder {
 
     /// A session of the tokens a sign-in (or refresh) just returned; their deadline is taken
     /// now (see the [module docs](self#expiry)).
-    pub fn start(self, tokens: Tokens) -> Session {
+    pub fn start(self, tokens: Tokens) -> TokenSession {
         let now = unix_seconds(self.clock.now());
         let data = data_of(tokens, None, now);
         self.restore(data)
     }
 
-    /// A session continuing from stored data (see [`Session::data`]).
-    pub fn restore(self, data: SessionData) -> Session {
-        Session {
+    /// A session continuing from stored data (see [`TokenSession::data`]).
+    pub fn restore(self, data: SessionData) -> TokenSession {
+        TokenSession {
             inner: Arc::new(SessionInner {
                 client: self.client,
                 margin: self.margin.as_secs(),
@@ -246,7 +232,7 @@ impl SessionBuilder {
 /// The tokens of one sign-in, refreshed ahead of expiry; see the [module docs](self). Cheap
 /// to clone: clones share the tokens and the refresh.
 #[derive(Clone)]
-pub struct Session {
+pub struct TokenSession {
     inner: Arc<SessionInner>,
 }
 
@@ -269,10 +255,10 @@ struct State {
     ended: Option<SessionEnd>,
 }
 
-impl fmt::Debug for Session {
+impl fmt::Debug for TokenSession {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = self.state();
-        f.debug_struct("Session")
+        f.debug_struct("TokenSession")
             .field("username", &state.data.username)
             .field("expires_at", &state.data.expires_at)
             .field("has_refresh_token", &state.data.refresh_token.is_some())
@@ -282,10 +268,10 @@ impl fmt::Debug for Session {
     }
 }
 
-impl Session {
+impl TokenSession {
     /// Starts configuring a session that refreshes through `client`.
-    pub fn builder(client: &SanctumClient) -> SessionBuilder {
-        SessionBuilder {
+    pub fn builder(client: &SanctumClient) -> TokenSessionBuilder {
+        TokenSessionBuilder {
             client: client.clone(),
             margin: DEFAULT_REFRESH_MARGIN,
             clock: Arc::clone(client.clock()),
@@ -306,7 +292,7 @@ impl Session {
     /// # Errors
     /// [`SessionError::SignInAgain`] when the session is over, [`SessionError::Refresh`] when
     /// a needed refresh failed otherwise.
-    pub async fn access_token(&self) -> Result<String, SessionError> {
+    pub async fn access_token(&self) -> Result<AccessToken, SessionError> {
         Ok(self.fresh().await?.access_token)
     }
 
@@ -314,7 +300,7 @@ impl Session {
     ///
     /// # Errors
     /// As [`access_token`](Self::access_token).
-    pub async fn id_token(&self) -> Result<Option<String>, SessionError> {
+    pub async fn id_token(&self) -> Result<Option<IdToken>, SessionError> {
         Ok(self.fresh().await?.id_token)
     }
 
@@ -335,7 +321,7 @@ impl Session {
 
     /// The user name Cognito knows (the access token's `username` claim), when it could be read.
     #[must_use]
-    pub fn username(&self) -> Option<String> {
+    pub fn username(&self) -> Option<Username> {
         self.state().data.username.clone()
     }
 
@@ -384,7 +370,7 @@ impl Session {
         }
         self.inner
             .client
-            .record_session_revoked(&data.access_token, data.id_token.as_deref())
+            .record_session_revoked(&data.access_token, data.id_token.as_ref())
     }
 
     /// The current data if it is fresh enough, else why not.
@@ -458,15 +444,15 @@ impl Session {
     /// Refreshes with `refresh_token` and stores the result (or the session's end).
     async fn refresh(
         &self,
-        refresh_token: String,
-        username: Option<String>,
+        refresh_token: RefreshToken,
+        username: Option<Username>,
     ) -> Result<SessionData, SessionError> {
         tracing::debug!(username = ?username, "refreshing the session's tokens");
         let result = self
             .inner
             .client
             .auth()
-            .refresh(&refresh_token, username.as_deref())
+            .refresh(&refresh_token, username.as_ref())
             .await;
         match result {
             Ok(tokens) => {
@@ -533,8 +519,8 @@ fn lifetime(claims: &Unverified) -> Option<u64> {
     claims.exp?.checked_sub(claims.iat?)
 }
 
-fn data_of(tokens: Tokens, username: Option<String>, now: u64) -> SessionData {
-    let access = unverified(&tokens.access_token);
+fn data_of(tokens: Tokens, username: Option<Username>, now: u64) -> SessionData {
+    let access = unverified(tokens.access_token.secret());
     let access_life = u64::try_from(tokens.expires_in)
         .ok()
         .filter(|&secs| secs > 0)
@@ -542,12 +528,15 @@ fn data_of(tokens: Tokens, username: Option<String>, now: u64) -> SessionData {
         .unwrap_or(0);
     let id_life = tokens
         .id_token
-        .as_deref()
-        .and_then(unverified)
+        .as_ref()
+        .and_then(|t| unverified(t.secret()))
         .as_ref()
         .and_then(lifetime);
     let life = id_life.map_or(access_life, |id| id.min(access_life));
-    let username = access.and_then(|claims| claims.username).or(username);
+    let username = access
+        .and_then(|claims| claims.username)
+        .map(Username::new)
+        .or(username);
     SessionData {
         access_token: tokens.access_token,
         id_token: tokens.id_token,
@@ -570,11 +559,11 @@ mod tests {
 
     fn tokens(expires_in: i32, id: Option<String>) -> Tokens {
         Tokens {
-            access_token: jwt(
+            access_token: AccessToken::new(jwt(
                 serde_json::json!({"username": "alice-id", "iat": 1000, "exp": 4600}),
-            ),
-            id_token: id,
-            refresh_token: Some("REFRESH-SECRET".into()),
+            )),
+            id_token: id.map(IdToken::new),
+            refresh_token: Some(RefreshToken::new("REFRESH-SECRET")),
             expires_in,
             token_type: Some("Bearer".into()),
             new_device: None,
@@ -586,7 +575,7 @@ mod tests {
      {
         let data = data_of(tokens(3600, None), None, 50_000);
         assert_eq!(data.expires_at, 53_600);
-        assert_eq!(data.username.as_deref(), Some("alice-id"));
+        assert_eq!(data.username, Some(Username::new("alice-id")));
 
         // an ID token living 300 s brings the deadline forward
         let id = jwt(serde_json::json!({"iat": 7, "exp": 307}));
@@ -600,11 +589,11 @@ mod tests {
 
         // an unreadable token keeps the user name it was given
         let mut t = tokens(60, Some("not a jwt".into()));
-        t.access_token = "opaque".into();
-        let data = data_of(t, Some("bob".into()), 10);
+        t.access_token = AccessToken::new("opaque");
+        let data = data_of(t, Some(Username::new("bob")), 10);
         assert_eq!(
-            (data.expires_at, data.username.as_deref()),
-            (70, Some("bob"))
+            (data.expires_at, data.username),
+            (70, Some(Username::new("bob")))
         );
     }
 
@@ -615,7 +604,7 @@ mod tests {
         let back: SessionData = serde_json::from_str(&json).expect("deserializes");
         assert_eq!(back, data);
         let shown = format!("{data:?}");
-        assert!(!shown.contains("REFRESH-SECRET") && !shown.contains(&data.access_token));
+        assert!(!shown.contains("REFRESH-SECRET") && !shown.contains(data.access_token.secret()));
         assert!(shown.contains("alice-id") && shown.contains("3601"));
     }
 

@@ -1,17 +1,21 @@
-//! Users: administration with AWS credentials and self-service with the user's own tokens.
+//! Users administered with AWS credentials, by user name: [`Users`].
 
 use std::fmt;
 
 use aws_sdk_cognitoidentityprovider::types::{
-    AttributeType, CodeDeliveryDetailsType, MessageActionType, UserType,
+    CodeDeliveryDetailsType, MessageActionType, UserType,
 };
 use futures_core::Stream;
+use futures_util::StreamExt as _;
 
-use super::paging::paged;
+use super::devices::{DEVICE_PAGE_SIZE, Device, remembered_status};
+use super::mfa::MfaPreference;
+use super::paging::{paged, token_pages};
 use super::revoke::ResponseDate;
 use serde::Serialize;
 
-use super::{Attributes, CognitoError, SanctumClient, attribute_map, attribute_types};
+use super::{Attributes, CognitoError, SanctumClient, attribute_map, attribute_types, send};
+use crate::credentials::{Password, Username};
 
 /// A user as Cognito describes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -74,7 +78,7 @@ pub struct CodeDelivery {
 }
 
 impl CodeDelivery {
-    fn from_sdk(details: &CodeDeliveryDetailsType) -> Self {
+    pub(crate) fn from_sdk(details: &CodeDeliveryDetailsType) -> Self {
         Self {
             destination: details.destination().map(str::to_owned),
             medium: details.delivery_medium().map(|m| m.as_str().to_owned()),
@@ -108,8 +112,8 @@ pub enum MessageAction {
 #[derive(Clone, PartialEq, Eq)]
 #[must_use]
 pub struct NewUser {
-    username: String,
-    temporary_password: Option<String>,
+    username: Username,
+    temporary_password: Option<Password>,
     attributes: Vec<(String, String)>,
     message_action: Option<MessageAction>,
 }
@@ -118,10 +122,7 @@ impl fmt::Debug for NewUser {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("NewUser")
             .field("username", &self.username)
-            .field(
-                "temporary_password",
-                &self.temporary_password.as_ref().map(|_| "<redacted>"),
-            )
+            .field("temporary_password", &self.temporary_password)
             .field("attributes", &self.attributes)
             .field("message_action", &self.message_action)
             .finish()
@@ -131,7 +132,7 @@ impl fmt::Debug for NewUser {
 impl NewUser {
     /// A user named `username`; Cognito generates a temporary password and sends an invitation
     /// unless told otherwise.
-    pub fn new(username: impl Into<String>) -> Self {
+    pub fn new(username: impl Into<Username>) -> Self {
         Self {
             username: username.into(),
             temporary_password: None,
@@ -141,7 +142,7 @@ impl NewUser {
     }
 
     /// The temporary password (the user must change it at first sign-in).
-    pub fn temporary_password(mut self, password: impl Into<String>) -> Self {
+    pub fn temporary_password(mut self, password: impl Into<Password>) -> Self {
         self.temporary_password = Some(password.into());
         self
     }
@@ -168,59 +169,6 @@ impl NewUser {
         self.message_action = Some(action);
         self
     }
-}
-
-/// A self-service sign-up for [`Users::sign_up`]. `Debug` hides the password.
-#[derive(Clone, PartialEq, Eq)]
-#[must_use]
-pub struct SignUp {
-    username: String,
-    password: String,
-    attributes: Vec<(String, String)>,
-}
-
-impl fmt::Debug for SignUp {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SignUp")
-            .field("username", &self.username)
-            .field("password", &"<redacted>")
-            .field("attributes", &self.attributes)
-            .finish()
-    }
-}
-
-impl SignUp {
-    /// Signs up `username` with `password`.
-    pub fn new(username: impl Into<String>, password: impl Into<String>) -> Self {
-        Self {
-            username: username.into(),
-            password: password.into(),
-            attributes: Vec::new(),
-        }
-    }
-
-    /// Sets an attribute.
-    pub fn attribute(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.attributes.push((name.into(), value.into()));
-        self
-    }
-
-    /// Sets `email`.
-    pub fn email(self, email: impl Into<String>) -> Self {
-        self.attribute("email", email)
-    }
-}
-
-/// The outcome of [`Users::sign_up`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[non_exhaustive]
-pub struct SignUpResult {
-    /// Whether the user is already confirmed (by a trigger); otherwise confirm with the code.
-    pub confirmed: bool,
-    /// The new user's `sub`.
-    pub sub: String,
-    /// Where the confirmation code went.
-    pub code_delivery: Option<CodeDelivery>,
 }
 
 /// A listing for [`Users::list`]: an optional filter, a page size and a limit.
@@ -265,19 +213,11 @@ impl ListUsers {
     }
 }
 
-/// User operations; from [`SanctumClient::users`].
+/// User administration with AWS credentials, by user name; from
+/// [`Admin::users`](super::Admin::users).
 #[derive(Debug, Clone, Copy)]
 pub struct Users<'a> {
     client: &'a SanctumClient,
-}
-
-macro_rules! send {
-    ($op:literal, $request:expr) => {
-        $request
-            .send()
-            .await
-            .map_err(|e| CognitoError::from_sdk($op, e))
-    };
 }
 
 impl<'a> Users<'a> {
@@ -293,10 +233,6 @@ impl<'a> Users<'a> {
         &self.client.inner.pool_id
     }
 
-    fn client_id(&self) -> &str {
-        &self.client.inner.client_id
-    }
-
     /// Creates a user (`AdminCreateUser`). The user's status is `FORCE_CHANGE_PASSWORD` until
     /// the first sign-in answers `NEW_PASSWORD_REQUIRED`.
     ///
@@ -310,8 +246,8 @@ impl<'a> Users<'a> {
             self.sdk()
                 .admin_create_user()
                 .user_pool_id(self.pool())
-                .username(&user.username)
-                .set_temporary_password(user.temporary_password)
+                .username(user.username.as_str())
+                .set_temporary_password(user.temporary_password.map(Password::into_secret))
                 .set_user_attributes(Some(attributes))
                 .set_message_action(user.message_action.map(|a| match a {
                     MessageAction::Suppress => MessageActionType::Suppress,
@@ -329,13 +265,14 @@ impl<'a> Users<'a> {
     ///
     /// # Errors
     /// [`CognitoError::UserNotFound`], ...
-    pub async fn get(&self, username: &str) -> Result<User, CognitoError> {
+    pub async fn get(&self, username: impl Into<Username>) -> Result<User, CognitoError> {
+        let username = username.into();
         let out = send!(
             "AdminGetUser",
             self.sdk()
                 .admin_get_user()
                 .user_pool_id(self.pool())
-                .username(username)
+                .username(username.as_str())
         )?;
         let attributes = attribute_map(out.user_attributes());
         Ok(User {
@@ -357,7 +294,7 @@ impl<'a> Users<'a> {
     /// [`CognitoError::UserNotFound`], [`CognitoError::InvalidParameter`], ...
     pub async fn update_attributes<I, K, V>(
         &self,
-        username: &str,
+        username: impl Into<Username>,
         attributes: I,
     ) -> Result<(), CognitoError>
     where
@@ -365,13 +302,14 @@ impl<'a> Users<'a> {
         K: Into<String>,
         V: Into<String>,
     {
+        let username = username.into();
         let attributes = attribute_types(attributes)?;
         send!(
             "AdminUpdateUserAttributes",
             self.sdk()
                 .admin_update_user_attributes()
                 .user_pool_id(self.pool())
-                .username(username)
+                .username(username.as_str())
                 .set_user_attributes(Some(attributes))
         )?;
         Ok(())
@@ -383,19 +321,20 @@ impl<'a> Users<'a> {
     /// [`CognitoError::UserNotFound`], ...
     pub async fn delete_attributes<I, S>(
         &self,
-        username: &str,
+        username: impl Into<Username>,
         names: I,
     ) -> Result<(), CognitoError>
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
+        let username = username.into();
         send!(
             "AdminDeleteUserAttributes",
             self.sdk()
                 .admin_delete_user_attributes()
                 .user_pool_id(self.pool())
-                .username(username)
+                .username(username.as_str())
                 .set_user_attribute_names(Some(names.into_iter().map(Into::into).collect()))
         )?;
         Ok(())
@@ -409,13 +348,14 @@ impl<'a> Users<'a> {
     /// # Errors
     /// [`CognitoError::UserNotFound`], ...; [`CognitoError::RevocationNotRecorded`] when the
     /// user was disabled but the revocation could not be recorded (nothing deleted yet).
-    pub async fn delete(&self, username: &str) -> Result<(), CognitoError> {
+    pub async fn delete(&self, username: impl Into<Username>) -> Result<(), CognitoError> {
+        let username = username.into();
         if self.client.revocation_store().is_some() {
             // a deleted user's `sub` cannot be read: disable first (the user is cut off at
             // once), read it and record, then delete
-            let date = self.send_disable(username).await?;
+            let date = self.send_disable(&username).await?;
             self.client
-                .record_user_revoked("AdminDeleteUser", username, &date)
+                .record_user_revoked("AdminDeleteUser", &username, &date)
                 .await?;
         }
         send!(
@@ -423,7 +363,7 @@ impl<'a> Users<'a> {
             self.sdk()
                 .admin_delete_user()
                 .user_pool_id(self.pool())
-                .username(username)
+                .username(username.as_str())
         )?;
         Ok(())
     }
@@ -432,13 +372,14 @@ impl<'a> Users<'a> {
     ///
     /// # Errors
     /// [`CognitoError::UserNotFound`], ...
-    pub async fn enable(&self, username: &str) -> Result<(), CognitoError> {
+    pub async fn enable(&self, username: impl Into<Username>) -> Result<(), CognitoError> {
+        let username = username.into();
         send!(
             "AdminEnableUser",
             self.sdk()
                 .admin_enable_user()
                 .user_pool_id(self.pool())
-                .username(username)
+                .username(username.as_str())
         )?;
         Ok(())
     }
@@ -450,23 +391,24 @@ impl<'a> Users<'a> {
     /// # Errors
     /// [`CognitoError::UserNotFound`], ...; [`CognitoError::RevocationNotRecorded`] when
     /// Cognito did it but the revocation could not be recorded.
-    pub async fn disable(&self, username: &str) -> Result<(), CognitoError> {
-        let date = self.send_disable(username).await?;
+    pub async fn disable(&self, username: impl Into<Username>) -> Result<(), CognitoError> {
+        let username = username.into();
+        let date = self.send_disable(&username).await?;
         self.client
-            .record_user_revoked("AdminDisableUser", username, &date)
+            .record_user_revoked("AdminDisableUser", &username, &date)
             .await?;
         Ok(())
     }
 
     /// `AdminDisableUser`, keeping the `Date` of Cognito's answer.
-    async fn send_disable(&self, username: &str) -> Result<ResponseDate, CognitoError> {
+    async fn send_disable(&self, username: &Username) -> Result<ResponseDate, CognitoError> {
         let date = ResponseDate::default();
         send!(
             "AdminDisableUser",
             self.sdk()
                 .admin_disable_user()
                 .user_pool_id(self.pool())
-                .username(username)
+                .username(username.as_str())
                 .customize()
                 .interceptor(date.clone())
         )?;
@@ -477,13 +419,14 @@ impl<'a> Users<'a> {
     ///
     /// # Errors
     /// [`CognitoError::UserNotFound`], [`CognitoError::NotAuthorized`] if already confirmed, ...
-    pub async fn confirm(&self, username: &str) -> Result<(), CognitoError> {
+    pub async fn confirm_sign_up(&self, username: impl Into<Username>) -> Result<(), CognitoError> {
+        let username = username.into();
         send!(
             "AdminConfirmSignUp",
             self.sdk()
                 .admin_confirm_sign_up()
                 .user_pool_id(self.pool())
-                .username(username)
+                .username(username.as_str())
         )?;
         Ok(())
     }
@@ -495,17 +438,18 @@ impl<'a> Users<'a> {
     /// [`CognitoError::InvalidPassword`], [`CognitoError::UserNotFound`], ...
     pub async fn set_password(
         &self,
-        username: &str,
-        password: &str,
+        username: impl Into<Username>,
+        password: impl Into<Password>,
         permanent: bool,
     ) -> Result<(), CognitoError> {
+        let username = username.into();
         send!(
             "AdminSetUserPassword",
             self.sdk()
                 .admin_set_user_password()
                 .user_pool_id(self.pool())
-                .username(username)
-                .password(password)
+                .username(username.as_str())
+                .password(password.into().secret())
                 .permanent(permanent)
         )?;
         Ok(())
@@ -513,18 +457,19 @@ impl<'a> Users<'a> {
 
     /// Resets a user's password (`AdminResetUserPassword`): Cognito sends a code and sign-in
     /// fails with [`CognitoError::PasswordResetRequired`] until the user sets a new password
-    /// with [`confirm_forgot_password`](Self::confirm_forgot_password).
+    /// with [`Auth::confirm_forgot_password`](super::Auth::confirm_forgot_password).
     ///
     /// # Errors
     /// [`CognitoError::UserNotFound`], [`CognitoError::InvalidParameter`] when the user has no
     /// verified email or phone, ...
-    pub async fn reset_password(&self, username: &str) -> Result<(), CognitoError> {
+    pub async fn reset_password(&self, username: impl Into<Username>) -> Result<(), CognitoError> {
+        let username = username.into();
         send!(
             "AdminResetUserPassword",
             self.sdk()
                 .admin_reset_user_password()
                 .user_pool_id(self.pool())
-                .username(username)
+                .username(username.as_str())
         )?;
         Ok(())
     }
@@ -536,19 +481,20 @@ impl<'a> Users<'a> {
     /// # Errors
     /// [`CognitoError::UserNotFound`], ...; [`CognitoError::RevocationNotRecorded`] when
     /// Cognito did it but the revocation could not be recorded.
-    pub async fn global_sign_out(&self, username: &str) -> Result<(), CognitoError> {
+    pub async fn sign_out(&self, username: impl Into<Username>) -> Result<(), CognitoError> {
+        let username = username.into();
         let date = ResponseDate::default();
         send!(
             "AdminUserGlobalSignOut",
             self.sdk()
                 .admin_user_global_sign_out()
                 .user_pool_id(self.pool())
-                .username(username)
+                .username(username.as_str())
                 .customize()
                 .interceptor(date.clone())
         )?;
         self.client
-            .record_user_revoked("AdminUserGlobalSignOut", username, &date)
+            .record_user_revoked("AdminUserGlobalSignOut", &username, &date)
             .await?;
         Ok(())
     }
@@ -561,7 +507,7 @@ impl<'a> Users<'a> {
     /// use sanctum_core::cognito::{ListUsers, SanctumClient};
     ///
     /// # async fn run(client: &SanctumClient) -> Result<(), sanctum_core::cognito::CognitoError> {
-    /// let users: Vec<_> = client.users().list(ListUsers::new().filter("status = \"Enabled\"")).try_collect().await?;
+    /// let users: Vec<_> = client.admin().users().list(ListUsers::new().filter("status = \"Enabled\"")).try_collect().await?;
     /// # Ok(()) }
     /// ```
     pub fn list(
@@ -600,257 +546,121 @@ impl<'a> Users<'a> {
     pub async fn list_all(&self, query: ListUsers) -> Result<Vec<User>, CognitoError> {
         futures_util::TryStreamExt::try_collect(self.list(query)).await
     }
-
-    // ---- self-service ----
-
-    /// Signs a user up (`SignUp`, `SECRET_HASH` included when the client has a secret).
-    ///
-    /// # Errors
-    /// [`CognitoError::UserExists`], [`CognitoError::InvalidPassword`], ...
-    pub async fn sign_up(&self, sign_up: SignUp) -> Result<SignUpResult, CognitoError> {
-        let attributes = attribute_types(sign_up.attributes)?;
-        let out = send!(
-            "SignUp",
-            self.sdk()
-                .sign_up()
-                .client_id(self.client_id())
-                .username(&sign_up.username)
-                .password(&sign_up.password)
-                .set_user_attributes(Some(attributes))
-                .set_secret_hash(self.client.secret_hash(&sign_up.username))
-        )?;
-        Ok(SignUpResult {
-            confirmed: out.user_confirmed(),
-            sub: out.user_sub().to_owned(),
-            code_delivery: out.code_delivery_details().map(CodeDelivery::from_sdk),
-        })
-    }
-
-    /// Confirms a sign-up with the code Cognito sent (`ConfirmSignUp`).
-    ///
-    /// # Errors
-    /// [`CognitoError::CodeMismatch`], [`CognitoError::ExpiredCode`], ...
-    pub async fn confirm_sign_up(&self, username: &str, code: &str) -> Result<(), CognitoError> {
-        send!(
-            "ConfirmSignUp",
-            self.sdk()
-                .confirm_sign_up()
-                .client_id(self.client_id())
-                .username(username)
-                .confirmation_code(code)
-                .set_secret_hash(self.client.secret_hash(username))
-        )?;
-        Ok(())
-    }
-
-    /// Sends the sign-up confirmation code again (`ResendConfirmationCode`).
-    ///
-    /// # Errors
-    /// [`CognitoError::UserNotFound`], [`CognitoError::LimitExceeded`], ...
-    pub async fn resend_confirmation_code(
-        &self,
-        username: &str,
-    ) -> Result<Option<CodeDelivery>, CognitoError> {
-        let out = send!(
-            "ResendConfirmationCode",
-            self.sdk()
-                .resend_confirmation_code()
-                .client_id(self.client_id())
-                .username(username)
-                .set_secret_hash(self.client.secret_hash(username))
-        )?;
-        Ok(out.code_delivery_details().map(CodeDelivery::from_sdk))
-    }
-
-    /// Starts a password reset: Cognito sends a code (`ForgotPassword`).
-    ///
-    /// # Errors
-    /// [`CognitoError::UserNotFound`], [`CognitoError::LimitExceeded`], ...
-    pub async fn forgot_password(
-        &self,
-        username: &str,
-    ) -> Result<Option<CodeDelivery>, CognitoError> {
-        let out = send!(
-            "ForgotPassword",
-            self.sdk()
-                .forgot_password()
-                .client_id(self.client_id())
-                .username(username)
-                .set_secret_hash(self.client.secret_hash(username))
-        )?;
-        Ok(out.code_delivery_details().map(CodeDelivery::from_sdk))
-    }
-
-    /// Sets a new password with the code of [`forgot_password`](Self::forgot_password) or
-    /// [`reset_password`](Self::reset_password) (`ConfirmForgotPassword`).
-    ///
-    /// # Errors
-    /// [`CognitoError::CodeMismatch`], [`CognitoError::ExpiredCode`],
-    /// [`CognitoError::InvalidPassword`], ...
-    pub async fn confirm_forgot_password(
-        &self,
-        username: &str,
-        code: &str,
-        new_password: &str,
-    ) -> Result<(), CognitoError> {
-        send!(
-            "ConfirmForgotPassword",
-            self.sdk()
-                .confirm_forgot_password()
-                .client_id(self.client_id())
-                .username(username)
-                .confirmation_code(code)
-                .password(new_password)
-                .set_secret_hash(self.client.secret_hash(username))
-        )?;
-        Ok(())
-    }
-
-    /// Changes the signed-in user's password (`ChangePassword`).
-    ///
-    /// # Errors
-    /// [`CognitoError::NotAuthorized`] for a wrong old password or an invalid token,
-    /// [`CognitoError::InvalidPassword`], ...
-    pub async fn change_password(
-        &self,
-        access_token: &str,
-        old_password: &str,
-        new_password: &str,
-    ) -> Result<(), CognitoError> {
-        send!(
-            "ChangePassword",
-            self.sdk()
-                .change_password()
-                .access_token(access_token)
-                .previous_password(old_password)
-                .proposed_password(new_password)
-        )?;
-        Ok(())
-    }
-
-    /// The signed-in user (`GetUser`); Cognito checks the token is not revoked.
-    ///
-    /// # Errors
-    /// [`CognitoError::NotAuthorized`] for an invalid, expired or revoked token.
-    pub async fn get_own(&self, access_token: &str) -> Result<User, CognitoError> {
-        let out = send!("GetUser", self.sdk().get_user().access_token(access_token))?;
-        let attributes = attribute_map(out.user_attributes());
-        Ok(User {
-            username: out.username().to_owned(),
-            sub: attributes.get("sub").cloned(),
-            attributes,
-            status: None,
-            enabled: true,
-            created: None,
-            modified: None,
-            preferred_mfa: out.preferred_mfa_setting().map(str::to_owned),
-            mfa_methods: out.user_mfa_setting_list().to_vec(),
-        })
-    }
-
-    /// Sets the signed-in user's attributes (`UpdateUserAttributes`). Returns where
-    /// verification codes went (for a changed email or phone).
-    ///
-    /// # Errors
-    /// [`CognitoError::NotAuthorized`], [`CognitoError::InvalidParameter`], ...
-    pub async fn update_own_attributes<I, K, V>(
-        &self,
-        access_token: &str,
-        attributes: I,
-    ) -> Result<Vec<CodeDelivery>, CognitoError>
-    where
-        I: IntoIterator<Item = (K, V)>,
-        K: Into<String>,
-        V: Into<String>,
-    {
-        let attributes: Vec<AttributeType> = attribute_types(attributes)?;
-        let out = send!(
-            "UpdateUserAttributes",
-            self.sdk()
-                .update_user_attributes()
-                .access_token(access_token)
-                .set_user_attributes(Some(attributes))
-        )?;
-        Ok(out
-            .code_delivery_details_list()
-            .iter()
-            .map(CodeDelivery::from_sdk)
-            .collect())
-    }
-
-    /// Removes attributes of the signed-in user (`DeleteUserAttributes`).
-    ///
-    /// # Errors
-    /// [`CognitoError::NotAuthorized`], ...
-    pub async fn delete_own_attributes<I, S>(
-        &self,
-        access_token: &str,
-        names: I,
-    ) -> Result<(), CognitoError>
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        send!(
-            "DeleteUserAttributes",
-            self.sdk()
-                .delete_user_attributes()
-                .access_token(access_token)
-                .set_user_attribute_names(Some(names.into_iter().map(Into::into).collect()))
-        )?;
-        Ok(())
-    }
-
-    /// Deletes the signed-in user (`DeleteUser`).
-    ///
-    /// # Errors
-    /// [`CognitoError::NotAuthorized`], ...
-    pub async fn delete_own(&self, access_token: &str) -> Result<(), CognitoError> {
-        send!(
-            "DeleteUser",
-            self.sdk().delete_user().access_token(access_token)
-        )?;
-        Ok(())
-    }
-}
-
-impl SanctumClient {
-    /// Creates a user; see [`Users::create`].
-    ///
-    /// # Errors
-    /// As [`Users::create`].
-    pub async fn create_user(&self, user: NewUser) -> Result<User, CognitoError> {
-        self.users().create(user).await
-    }
-
-    /// Sets a user's attributes; see [`Users::update_attributes`].
-    ///
-    /// # Errors
-    /// As [`Users::update_attributes`].
-    pub async fn update_user_attributes<I, K, V>(
-        &self,
-        username: &str,
-        attributes: I,
-    ) -> Result<(), CognitoError>
-    where
-        I: IntoIterator<Item = (K, V)>,
-        K: Into<String>,
-        V: Into<String>,
-    {
-        self.users().update_attributes(username, attributes).await
-    }
-
-    /// Deletes a user; see [`Users::delete`].
-    ///
-    /// # Errors
-    /// As [`Users::delete`].
-    pub async fn delete_user(&self, username: &str) -> Result<(), CognitoError> {
-        self.users().delete(username).await
-    }
 }
 
 fn users_of(
     page: &aws_sdk_cognitoidentityprovider::operation::list_users::ListUsersOutput,
 ) -> Vec<User> {
     page.users().iter().map(User::from_user_type).collect()
+}
+
+/// Devices and MFA of a user, by user name.
+impl Users<'_> {
+    /// Sets a user's MFA preference (`AdminSetUserMFAPreference`).
+    ///
+    /// # Errors
+    /// [`CognitoError::UserNotFound`], [`CognitoError::InvalidParameter`], ...
+    pub async fn set_mfa_preference(
+        &self,
+        username: impl Into<Username>,
+        preference: MfaPreference,
+    ) -> Result<(), CognitoError> {
+        let username = username.into();
+        send!(
+            "AdminSetUserMFAPreference",
+            self.sdk()
+                .admin_set_user_mfa_preference()
+                .user_pool_id(self.pool())
+                .username(username.as_str())
+                .set_software_token_mfa_settings(preference.sdk_software_token())
+                .set_sms_mfa_settings(preference.sdk_sms())
+                .set_email_mfa_settings(preference.sdk_email())
+        )?;
+        Ok(())
+    }
+
+    /// A user's devices (`AdminListDevices`), page by page as the stream is read. One failed
+    /// page is one `Err` item, and ends the stream.
+    pub fn devices(
+        &self,
+        username: impl Into<Username>,
+    ) -> impl Stream<Item = Result<Device, CognitoError>> + Send + 'static {
+        let sdk = self.sdk().clone();
+        let pool_id = self.pool().to_owned();
+        let username = username.into();
+        let pages = token_pages(
+            move |token| {
+                sdk.admin_list_devices()
+                    .user_pool_id(&pool_id)
+                    .username(username.as_str())
+                    .limit(DEVICE_PAGE_SIZE)
+                    .set_pagination_token(token)
+                    .send()
+            },
+            |page| page.pagination_token(),
+        );
+        paged!(
+            "AdminListDevices",
+            pages,
+            |page| page.pagination_token(),
+            |page: &aws_sdk_cognitoidentityprovider::operation::admin_list_devices::AdminListDevicesOutput| {
+                page.devices().iter().map(Device::of).collect::<Vec<_>>()
+            }
+        )
+    }
+
+    /// Every device of a user; see [`devices`](Self::devices).
+    ///
+    /// # Errors
+    /// The first page that fails.
+    pub async fn devices_all(
+        &self,
+        username: impl Into<Username>,
+    ) -> Result<Vec<Device>, CognitoError> {
+        futures_util::TryStreamExt::try_collect(self.devices(username)).await
+    }
+
+    /// Remembers a user's device, or stops remembering it (`AdminUpdateDeviceStatus`).
+    ///
+    /// # Errors
+    /// [`CognitoError::UserNotFound`], [`CognitoError::ResourceNotFound`], ...
+    pub async fn set_device_remembered(
+        &self,
+        username: impl Into<Username>,
+        device_key: &str,
+        remembered: bool,
+    ) -> Result<(), CognitoError> {
+        let username = username.into();
+        send!(
+            "AdminUpdateDeviceStatus",
+            self.sdk()
+                .admin_update_device_status()
+                .user_pool_id(self.pool())
+                .username(username.as_str())
+                .device_key(device_key)
+                .device_remembered_status(remembered_status(remembered))
+        )?;
+        Ok(())
+    }
+
+    /// Forgets a user's device (`AdminForgetDevice`): it signs in as a new device again.
+    ///
+    /// # Errors
+    /// [`CognitoError::UserNotFound`], [`CognitoError::ResourceNotFound`], ...
+    pub async fn forget_device(
+        &self,
+        username: impl Into<Username>,
+        device_key: &str,
+    ) -> Result<(), CognitoError> {
+        let username = username.into();
+        send!(
+            "AdminForgetDevice",
+            self.sdk()
+                .admin_forget_device()
+                .user_pool_id(self.pool())
+                .username(username.as_str())
+                .device_key(device_key)
+        )?;
+        Ok(())
+    }
 }

@@ -13,7 +13,7 @@
 //! let moto = MotoServer::shared();
 //! let pool = moto.create_pool().await?;
 //! let client = pool.client().await?;
-//! client.users().set_password("alice", "Passw0rd!", true).await.ok();
+//! client.admin().users().set_password("alice", "Passw0rd!", true).await.ok();
 //! # Ok(()) }
 //! ```
 
@@ -443,7 +443,7 @@ impl MotoPool {
     /// A [`SanctumClientBuilder`] for this pool: moto's endpoint, static test credentials
     /// (`test`/`test`), region `us-east-1`, the client secret if any, and moto's JWKS URL.
     ///
-    /// Its [`authenticate_user`](SanctumClient::authenticate_user) uses
+    /// Its [`Auth::sign_in`](crate::cognito::Auth::sign_in) uses
     /// [`PasswordFlow::UserPassword`]: moto accepts any SRP proof, so only the password flow lets
     /// a test against moto see a wrong password refused (SRP is tested against fakecloud, which
     /// checks proofs). Set [`PasswordFlow::Srp`] on the builder to run SRP through moto anyway.

@@ -656,7 +656,8 @@ impl VerifierBuilder {
     /// ```no_run
     /// use std::time::Duration;
     /// use sanctum_core::revocation::{OnlineCheck, WhenUnreachable};
-    /// use sanctum_core::{SanctumClient, UserPool, Verifier};
+    /// use sanctum_core::cognito::SanctumClient;
+    /// use sanctum_core::{UserPool, Verifier};
     ///
     /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
     /// let cognito = SanctumClient::builder("us-east-1_AbC123xyz", "4a1b2c3d4e5f")

@@ -52,7 +52,9 @@ pub async fn fakecloud_pool(
 /// Creates a CONFIRMED user with [`PASSWORD`] and a verified email.
 pub async fn confirmed_user(client: &SanctumClient, username: &str) {
     client
-        .create_user(
+        .admin()
+        .users()
+        .create(
             NewUser::new(username)
                 .email(format!("{username}@example.com"))
                 .attribute("email_verified", "true")
@@ -61,6 +63,7 @@ pub async fn confirmed_user(client: &SanctumClient, username: &str) {
         .await
         .expect("user created");
     client
+        .admin()
         .users()
         .set_password(username, PASSWORD, true)
         .await
