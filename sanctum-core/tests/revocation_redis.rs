@@ -613,6 +613,18 @@ async fn a_copy_stale_past_fail_closed_after_answers_503_until_redis_returns() {
     ));
 }
 
+/// DER as PEM (rcgen's own `pem` feature would add a second base64).
+fn pem(label: &str, der: &[u8]) -> String {
+    use base64::Engine as _;
+    let body = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut pem = format!("-----BEGIN {label}-----\n");
+    for line in body.as_bytes().chunks(64) {
+        pem.push_str(std::str::from_utf8(line).expect("base64 is ASCII"));
+        pem.push('\n');
+    }
+    pem + &format!("-----END {label}-----\n")
+}
+
 /// A CA and a server certificate for 127.0.0.1 signed by it, written into a fresh directory.
 fn tls_files() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!(
@@ -638,9 +650,10 @@ fn tls_files() -> std::path::PathBuf {
         .push(rcgen::DnType::CommonName, "127.0.0.1");
     let key = rcgen::KeyPair::generate().expect("a server key");
     let cert = params.signed_by(&key, &ca, &ca_key).expect("signed");
-    std::fs::write(dir.join("ca.pem"), ca.pem()).expect("written");
-    std::fs::write(dir.join("server.pem"), cert.pem()).expect("written");
-    std::fs::write(dir.join("server.key"), key.serialize_pem()).expect("written");
+    std::fs::write(dir.join("ca.pem"), pem("CERTIFICATE", ca.der())).expect("written");
+    std::fs::write(dir.join("server.pem"), pem("CERTIFICATE", cert.der())).expect("written");
+    let key_der = key.serialize_der();
+    std::fs::write(dir.join("server.key"), pem("PRIVATE KEY", &key_der)).expect("written");
     dir
 }
 
