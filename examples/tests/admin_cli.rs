@@ -4,8 +4,8 @@
 
 use std::process::{Command, Output};
 
-use sanctum_core::testing::fakecloud::{FakecloudPool, FakecloudPoolOptions, FakecloudServer};
-use sanctum_core::testing::moto::{MotoPool, MotoPoolOptions, MotoServer};
+use sanctum_testkit::fakecloud::{FakecloudPool, FakecloudPoolOptions, FakecloudServer};
+use sanctum_testkit::moto::{MotoPool, MotoPoolOptions, MotoServer};
 use serde_json::Value;
 
 const PASSWORD: &str = "Admin-Cli-Passw0rd";

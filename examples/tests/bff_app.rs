@@ -11,8 +11,8 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use sanctum_core::cognito::{NewGroup, NewUser, SanctumClient};
-use sanctum_core::testing::fakecloud::{FakecloudPool, FakecloudPoolOptions, FakecloudServer};
-use sanctum_core::testing::moto::{MotoPool, MotoServer};
+use sanctum_testkit::fakecloud::{FakecloudPool, FakecloudPoolOptions, FakecloudServer};
+use sanctum_testkit::moto::{MotoPool, MotoServer};
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "Bff-App-Passw0rd";

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use sanctum_core::cognito::{NewUser, SanctumClient};
 use sanctum_core::credentials::AccessToken;
-use sanctum_core::testing::moto::{MotoPool, MotoServer};
+use sanctum_testkit::moto::{MotoPool, MotoServer};
 
 const PASSWORD: &str = "Revocation-E2e-Passw0rd";
 

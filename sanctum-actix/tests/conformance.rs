@@ -1,19 +1,21 @@
-//! The shared conformance table of `sanctum-core`, through a real actix-web `App` and over
+//! The shared conformance table of the repository's `sanctum-testkit`, through a real actix-web `App` and over
 //! real TCP.
 
 mod common;
+mod conformance_app;
 
 use std::time::Duration;
 
 use actix_web::{App, HttpServer, test};
-use sanctum_core::testing::conformance::{ConformanceEnv, Report};
+use sanctum_testkit::conformance::{ConformanceEnv, Report};
 
 const DEADLINE: Duration = Duration::from_secs(120);
 
 #[actix_web::test]
 async fn every_conformance_case_passes_through_an_actix_app() {
     let env = ConformanceEnv::start().await.expect("test issuers start");
-    let app = test::init_service(App::new().configure(common::conformance_routes(&env))).await;
+    let app =
+        test::init_service(App::new().configure(conformance_app::conformance_routes(&env))).await;
     let run = async {
         let mut report = Report::default();
         for case in env.cases() {
@@ -45,7 +47,7 @@ async fn every_conformance_case_passes_through_an_actix_app() {
 #[actix_web::test]
 async fn every_conformance_case_passes_over_tcp() {
     let env = ConformanceEnv::start().await.expect("test issuers start");
-    let routes = common::conformance_routes(&env);
+    let routes = conformance_app::conformance_routes(&env);
     let server = HttpServer::new(move || App::new().configure(routes.clone()))
         .workers(1)
         .disable_signals()
@@ -93,4 +95,9 @@ async fn every_conformance_case_passes_over_tcp() {
         .await
         .expect("the server stops in time");
     report.expect("the table runs in time").assert_all_passed();
+}
+
+#[actix_web::test]
+async fn the_optional_routes_anonymous_answer_is_the_tables() {
+    assert_eq!(common::ANONYMOUS, sanctum_testkit::conformance::ANONYMOUS);
 }

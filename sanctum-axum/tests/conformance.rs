@@ -1,13 +1,15 @@
-//! The shared conformance table (sanctum-core's test kit) run through one axum router: in
+//! The shared conformance table (the repository's sanctum-testkit) run through one axum router: in
 //! process with `oneshot`, and over real TCP with `axum::serve` and reqwest.
 
 mod common;
+mod conformance_app;
 
 use std::time::Duration;
 
-use sanctum_core::testing::conformance::{ConformanceEnv, Report};
+use sanctum_testkit::conformance::{ConformanceEnv, Report};
 
-use common::{conformance_router, get_with_raw};
+use common::get_with_raw;
+use conformance_app::conformance_router;
 
 #[tokio::test]
 async fn every_conformance_case_passes_in_process() {

@@ -27,7 +27,7 @@
 //! |---|---|---|
 //! | `cognito` | no | `cognito::SanctumClient`: sign-in flows and steps, users, groups, devices, MFA, passkeys through the AWS SDK |
 //! | `managed-login` | no | `login::ManagedLogin`: browser sign-in through Cognito's managed login (authorization code + PKCE, ID token and `nonce` verified, refresh, revoke, logout URL); reqwest only, no AWS SDK |
-//! | `test-util` | no | [`testing`]: an in-process token issuer with a loopback JWKS server, and the adapters' conformance table |
+//! | `test-util` | no | [`testing`]: an in-process token issuer with a loopback JWKS server |
 //! | `redis` | no | `revocation::RedisRevocations`: revocations shared across instances through Redis (`redis://`, or `rediss://` with rustls) |
 //! | `aws-sso` | no | `cognito`, and AWS credentials from `aws sso login` profiles and `credential_process` commands (aws-config's `sso` and `credentials-process`): without it the client cannot load such a profile's credentials |
 //!

@@ -2,17 +2,17 @@
 #![cfg(all(feature = "cognito", feature = "test-util"))]
 
 mod cognito_support;
+mod emulators;
 
-use cognito_support::{
-    NEW_PASSWORD, PASSWORD, confirmed_user, moto_pool, unique, with_current_totp,
-};
+use cognito_support::{NEW_PASSWORD, PASSWORD, confirmed_user, unique, with_current_totp};
+use emulators::moto_pool;
 use sanctum_core::cognito::{
     CognitoError, MfaPreference, NewGroup, NewUser, SanctumClient, SignInStep,
 };
 use sanctum_core::credentials::{IdToken, RefreshToken, Username};
 use sanctum_core::testing::TestIssuer;
-use sanctum_core::testing::moto::{MOTO_TOTP_SECRET, MotoPoolOptions};
 use sanctum_core::{ExpectedUse, TokenUse, VerifyError};
+use sanctum_testkit::moto::{MOTO_TOTP_SECRET, MotoPoolOptions};
 
 fn tokens(result: SignInStep) -> sanctum_core::cognito::Tokens {
     match result {

@@ -7,6 +7,7 @@
 #![cfg(all(feature = "cognito", feature = "test-util"))]
 
 mod cognito_support;
+mod emulators;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -14,11 +15,12 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use cognito_support::{fakecloud_pool, read_http_request};
+use cognito_support::read_http_request;
+use emulators::fakecloud_pool;
 use sanctum_core::cognito::{ClientCredentials, ClientCredentialsError, ClientCredentialsLayer};
 use sanctum_core::testing::TestIssuer;
-use sanctum_core::testing::fakecloud::FakecloudPoolOptions;
 use sanctum_core::{ExpectedUse, ManualClock, UserPool, Verifier};
+use sanctum_testkit::fakecloud::FakecloudPoolOptions;
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt as _;
 use tokio::sync::{Barrier, Notify, Semaphore};
@@ -410,7 +412,7 @@ async fn requests_through_the_layer_carry_the_bearer_token_to_a_loopback_server(
 
 /// An app client allowed the client_credentials grant, with a secret and two scopes.
 async fn m2m_client(
-    fakecloud: &sanctum_core::testing::fakecloud::FakecloudServer,
+    fakecloud: &sanctum_testkit::fakecloud::FakecloudServer,
     pool_id: &str,
 ) -> (String, String) {
     fakecloud

@@ -6,17 +6,18 @@
 #![cfg(all(feature = "cognito", feature = "test-util"))]
 
 mod cognito_support;
+mod emulators;
 
-use cognito_support::{
-    NEW_PASSWORD, PASSWORD, confirmed_user, fakecloud_pool, unique, with_current_totp,
-};
+use cognito_support::{NEW_PASSWORD, PASSWORD, confirmed_user, unique, with_current_totp};
+
+use emulators::fakecloud_pool;
 use sanctum_core::ExpectedUse;
 use sanctum_core::cognito::{
     AuthFactor, CognitoError, FirstFactor, MfaPreference, NewDevice, NewUser, PasswordFlow,
     SanctumClient, SelectFactorStep, SignInFactor, SignInStep, Tokens,
 };
 use sanctum_core::credentials::{RefreshToken, Username};
-use sanctum_core::testing::fakecloud::FakecloudPoolOptions;
+use sanctum_testkit::fakecloud::FakecloudPoolOptions;
 
 fn tokens(result: SignInStep) -> Tokens {
     match result {

@@ -2,10 +2,13 @@
 #![cfg(all(feature = "cognito", feature = "test-util"))]
 
 mod cognito_support;
+mod emulators;
 
-use cognito_support::{confirmed_user, moto_pool, unique};
+use cognito_support::{confirmed_user, unique};
+
+use emulators::moto_pool;
 use sanctum_core::cognito::{CognitoError, GroupUpdate, NewGroup};
-use sanctum_core::testing::moto::MotoPoolOptions;
+use sanctum_testkit::moto::MotoPoolOptions;
 
 #[tokio::test]
 async fn create_get_update_list_and_delete_groups() {

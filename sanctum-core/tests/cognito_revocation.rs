@@ -11,6 +11,7 @@
 #![cfg(all(feature = "cognito", feature = "test-util"))]
 
 mod cognito_support;
+mod emulators;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -18,12 +19,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use aws_sdk_cognitoidentityprovider::config::Credentials;
 use aws_sdk_cognitoidentityprovider::config::retry::RetryConfig;
 use base64::Engine as _;
-use cognito_support::{PASSWORD, confirmed_user, moto_pool, unique};
+use cognito_support::{PASSWORD, confirmed_user, unique};
+use emulators::moto_pool;
 use sanctum_core::cognito::{CognitoError, SanctumClient, TokenSession};
 use sanctum_core::credentials::{AccessToken, RefreshToken};
 use sanctum_core::revocation::{InMemoryRevocations, OnlineCheck, Revocation, WhenUnreachable};
-use sanctum_core::testing::moto::{MotoPool, MotoPoolOptions};
 use sanctum_core::{ManualClock, UserPool, Verifier, VerifyError};
+use sanctum_testkit::moto::{MotoPool, MotoPoolOptions};
 
 /// The application's verifier for a moto pool (cache on, the default), with `store`.
 fn verifier(pool: &MotoPool, store: Arc<InMemoryRevocations>) -> Verifier {
@@ -441,7 +443,7 @@ async fn the_online_check_when_cognito_is_unreachable_refuses_or_allows_as_confi
 /// (`tokens`, and `other_session`'s access token), and a client of the recording stub (which
 /// plays `RevokeToken`, missing in moto) recording in the store `verifier` checks.
 struct RevokeTokenSetup {
-    _moto: Arc<sanctum_core::testing::moto::MotoServer>,
+    _moto: Arc<sanctum_testkit::moto::MotoServer>,
     pool: MotoPool,
     moto_client: SanctumClient,
     stub: cognito_support::Stub,

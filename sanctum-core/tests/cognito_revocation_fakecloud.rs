@@ -6,14 +6,17 @@
 #![cfg(all(feature = "cognito", feature = "test-util"))]
 
 mod cognito_support;
+mod emulators;
 
 use std::sync::Arc;
 
-use cognito_support::{PASSWORD, confirmed_user, fakecloud_pool, unique};
+use cognito_support::{PASSWORD, confirmed_user, unique};
+
+use emulators::fakecloud_pool;
 use sanctum_core::cognito::CognitoError;
 use sanctum_core::credentials::Username;
 use sanctum_core::revocation::InMemoryRevocations;
-use sanctum_core::testing::fakecloud::FakecloudPoolOptions;
+use sanctum_testkit::fakecloud::FakecloudPoolOptions;
 
 #[tokio::test]
 async fn revoke_session_revokes_the_refresh_token_and_refuses_a_session_token_without_origin_jti() {

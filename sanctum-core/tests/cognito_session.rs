@@ -9,6 +9,7 @@
 #![cfg(all(feature = "cognito", feature = "test-util"))]
 
 mod cognito_support;
+mod emulators;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -18,15 +19,16 @@ use aws_sdk_cognitoidentityprovider::config::Credentials;
 use aws_sdk_cognitoidentityprovider::config::retry::RetryConfig;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use cognito_support::{PASSWORD, Stub, confirmed_user, fakecloud_pool, moto_pool, unique};
+use cognito_support::{PASSWORD, Stub, confirmed_user, unique};
+use emulators::{fakecloud_pool, moto_pool};
 use sanctum_core::cognito::{
     CognitoError, SanctumClient, SessionData, SessionEnd, SessionError, SignInStep, TokenSession,
     Tokens,
 };
 use sanctum_core::credentials::{AccessToken, RefreshToken, Username};
-use sanctum_core::testing::fakecloud::FakecloudPoolOptions;
-use sanctum_core::testing::moto::MotoPoolOptions;
 use sanctum_core::{Clock as _, ExpectedUse, ManualClock};
+use sanctum_testkit::fakecloud::FakecloudPoolOptions;
+use sanctum_testkit::moto::MotoPoolOptions;
 use serde_json::{Value, json};
 use tokio::sync::Barrier;
 

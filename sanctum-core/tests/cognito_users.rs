@@ -2,6 +2,7 @@
 #![cfg(all(feature = "cognito", feature = "test-util"))]
 
 mod cognito_support;
+mod emulators;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -12,11 +13,12 @@ use aws_sdk_cognitoidentityprovider::config::interceptors::{
 };
 use aws_sdk_cognitoidentityprovider::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_cognitoidentityprovider::error::BoxError;
-use cognito_support::{NEW_PASSWORD, PASSWORD, confirmed_user, moto_pool, unique};
+use cognito_support::{NEW_PASSWORD, PASSWORD, confirmed_user, unique};
+use emulators::moto_pool;
 use futures_util::{StreamExt as _, TryStreamExt as _};
 use sanctum_core::cognito::{CognitoError, ListUsers, NewUser, SignInStep, SignUp};
 use sanctum_core::credentials::AccessToken;
-use sanctum_core::testing::moto::{MotoPoolOptions, MotoServer};
+use sanctum_testkit::moto::{MotoPoolOptions, MotoServer};
 
 #[tokio::test]
 async fn create_get_update_delete_attributes_and_delete_a_user() {

@@ -10,6 +10,8 @@
 
 #[cfg(feature = "cognito")]
 mod cognito_support;
+#[cfg(feature = "cognito")]
+mod emulators;
 mod leak_check;
 
 use std::io;
@@ -259,10 +261,11 @@ mod cognito {
         CognitoError, NewUser, SanctumClient, SignInStep, Tokens, secret_hash,
     };
     use sanctum_core::credentials::{AccessToken, RefreshToken, Username};
-    use sanctum_core::testing::moto::{MotoPool, MotoPoolOptions, MotoServer};
+    use sanctum_testkit::moto::{MotoPool, MotoPoolOptions, MotoServer};
 
     use super::{Logs, captured};
-    use crate::cognito_support::{NEW_PASSWORD, PASSWORD, confirmed_user, moto_pool, unique};
+    use crate::cognito_support::{NEW_PASSWORD, PASSWORD, confirmed_user, unique};
+    use crate::emulators::moto_pool;
     use crate::leak_check::{Secret, assert_none_shown, token_secrets};
 
     fn tokens(result: SignInStep) -> Tokens {

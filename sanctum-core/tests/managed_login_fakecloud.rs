@@ -16,8 +16,8 @@ use sanctum_core::login::{
     AuthorizeRedirect, Callback, ClientAuth, Endpoint, LoginDomain, LoginError, ManagedLogin,
     OAuthErrorCode, PendingLogin,
 };
-use sanctum_core::testing::fakecloud::{FakecloudPoolOptions, FakecloudServer};
 use sanctum_core::{UserPool, Verifier};
+use sanctum_testkit::fakecloud::{FakecloudPoolOptions, FakecloudServer};
 use serde_json::{Value, json};
 
 // FAKECLOUD QUIRKS (0.51.0; the tests below prove the first three, the rest is read in its

@@ -16,6 +16,8 @@
 
 #[cfg(feature = "cognito")]
 mod cognito_support;
+#[cfg(feature = "cognito")]
+mod emulators;
 mod leak_check;
 
 use leak_check::{Secret, assert_debug_hides, assert_none_shown, token_secrets};
@@ -269,10 +271,12 @@ mod cognito {
         Tokens, secret_hash,
     };
     use sanctum_core::credentials::{AccessToken, Password, RefreshToken, Username};
-    use sanctum_core::testing::moto::MotoPoolOptions;
+    use sanctum_testkit::moto::MotoPoolOptions;
     use serde_json::json;
 
-    use crate::cognito_support::{PASSWORD, Stub, confirmed_user, moto_pool, unique};
+    use crate::cognito_support::{PASSWORD, Stub, confirmed_user, unique};
+
+    use crate::emulators::moto_pool;
     use crate::leak_check::{Secret, assert_debug_hides, assert_none_shown, token_secrets};
 
     const CLIENT_ID: &str = "redactionclient";

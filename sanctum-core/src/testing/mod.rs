@@ -2,9 +2,8 @@
 //!
 //! [`TestIssuer`] serves a JWKS over HTTP on 127.0.0.1 and mints Cognito-shaped access and ID
 //! tokens with any claims, header or signature. It rotates keys, counts JWKS requests, and can
-//! fail or stall on purpose. [`conformance`] holds the table of HTTP cases both web adapters
-//! must pass. With the `cognito` feature, `moto` and `fakecloud` start those Cognito-compatible
-//! servers on 127.0.0.1 for tests of the Cognito operations.
+//! fail or stall on purpose. (The adapters' conformance table and the moto and fakecloud
+//! runners are the repository's own test plumbing, in its unpublished `sanctum-testkit` crate.)
 //!
 //! ```
 //! use sanctum_core::testing::TestIssuer;
@@ -23,11 +22,6 @@
 //! # Ok(()) }
 //! ```
 
-pub mod conformance;
-#[cfg(feature = "cognito")]
-pub mod fakecloud;
-#[cfg(feature = "cognito")]
-pub mod moto;
 mod server;
 
 use std::fmt;

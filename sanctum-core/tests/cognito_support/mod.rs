@@ -1,5 +1,6 @@
-//! Shared helpers of the Cognito tests: moto and fakecloud pools, TOTP codes, a recording
-//! Cognito stub.
+//! Shared helpers of the Cognito tests: users, TOTP codes, a recording Cognito stub. (The moto
+//! and fakecloud pools are in `emulators`: the repository's unpublished test kit, which the
+//! packaged tests using this module do without.)
 #![allow(dead_code, unreachable_pub)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -8,8 +9,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_lc_rs::hmac;
 use sanctum_core::cognito::{CognitoError, NewUser, SanctumClient};
-use sanctum_core::testing::fakecloud::{FakecloudPool, FakecloudPoolOptions, FakecloudServer};
-use sanctum_core::testing::moto::{MotoPool, MotoPoolOptions, MotoServer};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::sync::{Notify, Semaphore};
@@ -23,30 +22,6 @@ pub const NEW_PASSWORD: &str = "Sanctum-N3w-Passw0rd";
 pub fn unique(prefix: &str) -> String {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     format!("{prefix}{}", NEXT.fetch_add(1, Ordering::Relaxed))
-}
-
-/// The shared moto server, a fresh pool in it and a client for that pool.
-pub async fn moto_pool(options: MotoPoolOptions) -> (Arc<MotoServer>, MotoPool, SanctumClient) {
-    let moto = MotoServer::shared();
-    let pool = moto
-        .create_pool_with(options)
-        .await
-        .expect("moto creates a pool");
-    let client = pool.client().await.expect("client builds");
-    (moto, pool, client)
-}
-
-/// The shared fakecloud server, a fresh pool in it and a client for that pool (SRP sign-in).
-pub async fn fakecloud_pool(
-    options: FakecloudPoolOptions,
-) -> (Arc<FakecloudServer>, FakecloudPool, SanctumClient) {
-    let fakecloud = FakecloudServer::shared();
-    let pool = fakecloud
-        .create_pool_with(options)
-        .await
-        .expect("fakecloud creates a pool");
-    let client = pool.client().await.expect("client builds");
-    (fakecloud, pool, client)
 }
 
 /// Creates a CONFIRMED user with [`PASSWORD`] and a verified email.

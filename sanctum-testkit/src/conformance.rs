@@ -7,9 +7,9 @@
 use std::fmt;
 use std::time::Duration;
 
-use super::{JwksMode, TestIssuer};
-use crate::revocation::{Liveness, OnlineCheck, WhenUnreachable};
-use crate::verify::Verifier;
+use sanctum_core::revocation::{Liveness, OnlineCheck, WhenUnreachable};
+use sanctum_core::testing::{JwksMode, TestIssuer};
+use sanctum_core::verify::Verifier;
 
 /// The cookie the [`Route::Cookie`] route reads its token from.
 pub const COOKIE_NAME: &str = "sanctum_token";
@@ -51,7 +51,10 @@ impl TenantClaims {
 /// [`Route::KeysDownCustomRejection`]) answers: `custom <error code> <method> <uri>`, with
 /// the rejection's status and no `WWW-Authenticate` — proof that the handler saw the request.
 #[must_use]
-pub fn custom_rejection_body(refusal: &crate::Refusal, request: &crate::RejectedRequest) -> String {
+pub fn custom_rejection_body(
+    refusal: &sanctum_core::Refusal,
+    request: &sanctum_core::RejectedRequest,
+) -> String {
     format!(
         "custom {} {} {}",
         refusal.error_code(),
@@ -357,7 +360,7 @@ impl ConformanceEnv {
         keys_down_issuer.set_jwks_mode(JwksMode::Fail);
 
         // its own clock, moved past the JWKS cooldown so the verifier may refetch at once
-        let retiring_clock = crate::ManualClock::starting_now();
+        let retiring_clock = sanctum_core::ManualClock::starting_now();
         let retiring_issuer = TestIssuer::builder()
             .pool_id("us-east-1_SanctumRetire")
             .clock(retiring_clock.clone())
@@ -375,7 +378,7 @@ impl ConformanceEnv {
         let old_kid = retiring_issuer.active_kid();
         retiring_issuer.rotate_key();
         retiring_issuer.retire_key(&old_kid);
-        retiring_clock.advance(crate::verify::DEFAULT_JWKS_COOLDOWN);
+        retiring_clock.advance(sanctum_core::verify::DEFAULT_JWKS_COOLDOWN);
         // a token of the new key makes the verifier refetch: the old key is gone
         retiring_verifier
             .verify_access(&retiring_issuer.access_token().build())
@@ -387,7 +390,7 @@ impl ConformanceEnv {
             .build()
             .map_err(std::io::Error::other)?;
 
-        let revocations = std::sync::Arc::new(crate::revocation::InMemoryRevocations::new());
+        let revocations = std::sync::Arc::new(sanctum_core::revocation::InMemoryRevocations::new());
         let revoking_verifier = Verifier::builder()
             .pool(issuer.user_pool())
             .revocations(revocations.clone())
@@ -403,9 +406,9 @@ impl ConformanceEnv {
             .verify_access(&revoked_token)
             .await
             .map_err(std::io::Error::other)?;
-        crate::revocation::RevocationStore::record(
+        sanctum_core::revocation::RevocationStore::record(
             &*revocations,
-            crate::revocation::Revocation::signed_out_at(
+            sanctum_core::revocation::Revocation::signed_out_at(
                 REVOKED_SUB,
                 std::time::SystemTime::now() - Duration::from_secs(60),
             ),

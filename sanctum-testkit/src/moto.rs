@@ -1,4 +1,4 @@
-//! moto's Cognito server for tests (features `test-util` and `cognito`).
+//! moto's Cognito server for tests (feature `cognito`).
 //!
 //! [`MotoServer::start`] runs `<workspace>/.venv-moto/bin/moto_server` on 127.0.0.1 (a free
 //! port) with TOTP checking on, waits until it answers, and kills it on drop.
@@ -6,7 +6,7 @@
 //! never skip silently. `SANCTUM_MOTO_SERVER` may name another `moto_server` executable.
 //!
 //! ```no_run
-//! use sanctum_core::testing::moto::MotoServer;
+//! use sanctum_testkit::moto::MotoServer;
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -27,8 +27,10 @@ use std::time::{Duration, Instant};
 use aws_credential_types::Credentials;
 use serde_json::{Value, json};
 
-use crate::cognito::{AwsError, CognitoError, PasswordFlow, SanctumClient, SanctumClientBuilder};
-use crate::error::ConfigError;
+use sanctum_core::cognito::{
+    AwsError, CognitoError, PasswordFlow, SanctumClient, SanctumClientBuilder,
+};
+use sanctum_core::error::ConfigError;
 
 /// How long [`MotoServer::start`] waits for the server to answer.
 pub const MOTO_START_TIMEOUT: Duration = Duration::from_secs(60);
@@ -56,7 +58,7 @@ fn moto_executable() -> PathBuf {
     workspace.join(".venv-moto").join("bin").join("moto_server")
 }
 
-pub(super) fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     match TcpListener::bind(("127.0.0.1", 0)).and_then(|l| l.local_addr()) {
         Ok(addr) => addr.port(),
         Err(e) => panic!("cannot find a free port on 127.0.0.1: {e}"),
@@ -64,7 +66,7 @@ pub(super) fn free_port() -> u16 {
 }
 
 /// The HTTP client of a test server's raw calls.
-pub(super) fn test_http_client() -> reqwest::Client {
+pub(crate) fn test_http_client() -> reqwest::Client {
     reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         // each tokio test has its own runtime: never reuse a connection across them
@@ -79,7 +81,7 @@ pub(super) fn test_http_client() -> reqwest::Client {
 ///
 /// # Panics
 /// When the server does not start.
-pub(super) fn spawn_answering(
+pub(crate) fn spawn_answering(
     name: &str,
     timeout: Duration,
     mut command: impl FnMut(SocketAddr) -> Command,
@@ -129,7 +131,7 @@ pub(super) fn spawn_answering(
 
 /// The server in `slot` while anyone holds it, else a new one from `start`: tests of one
 /// binary share a server, killed when the last holder drops it.
-pub(super) fn shared_server<T>(slot: &Mutex<Weak<T>>, start: impl FnOnce() -> T) -> Arc<T> {
+pub(crate) fn shared_server<T>(slot: &Mutex<Weak<T>>, start: impl FnOnce() -> T) -> Arc<T> {
     let mut slot = match slot.lock() {
         Ok(guard) => guard,
         Err(poisoned) => poisoned.into_inner(),
@@ -143,7 +145,7 @@ pub(super) fn shared_server<T>(slot: &Mutex<Weak<T>>, start: impl FnOnce() -> T)
 }
 
 /// One `GET /` answered with any HTTP status line.
-pub(super) fn answers(addr: SocketAddr) -> bool {
+pub(crate) fn answers(addr: SocketAddr) -> bool {
     let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(500)) else {
         return false;
     };
@@ -314,7 +316,7 @@ impl MotoServer {
 
 /// One Cognito operation as a raw JSON call, unsigned or with a given `Authorization` header
 /// (moto and fakecloud do not check signatures); an exception becomes its [`CognitoError`].
-pub(super) async fn call_json(
+pub(crate) async fn call_json(
     http: &reqwest::Client,
     endpoint: &str,
     authorization: Option<&str>,

@@ -1,4 +1,4 @@
-//! fakecloud's Cognito for tests (features `test-util` and `cognito`): the server that checks
+//! fakecloud's Cognito for tests (feature `cognito`): the server that checks
 //! what moto does not — SRP proofs, refresh-token rotation (`GetTokensFromRefreshToken`),
 //! `RevokeToken`, `ExplicitAuthFlows`.
 //!
@@ -12,7 +12,7 @@
 //! `$HOME/.cache/sanctum/fakecloud-0.51.0/bin/fakecloud`.
 //!
 //! ```no_run
-//! use sanctum_core::testing::fakecloud::{FakecloudPoolOptions, FakecloudServer};
+//! use sanctum_testkit::fakecloud::{FakecloudPoolOptions, FakecloudServer};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -33,9 +33,9 @@ use std::time::Duration;
 use aws_credential_types::Credentials;
 use serde_json::{Value, json};
 
-use super::moto::{call_json, shared_server, spawn_answering, test_http_client};
-use crate::cognito::{CognitoError, SanctumClient, SanctumClientBuilder};
-use crate::error::ConfigError;
+use crate::moto::{call_json, shared_server, spawn_answering, test_http_client};
+use sanctum_core::cognito::{CognitoError, SanctumClient, SanctumClientBuilder};
+use sanctum_core::error::ConfigError;
 
 /// The fakecloud version the project pins (`scripts/setup-fakecloud.sh`).
 pub const FAKECLOUD_VERSION: &str = "0.51.0";

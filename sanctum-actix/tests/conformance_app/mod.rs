@@ -1,0 +1,187 @@
+//! The conformance app (from the repository's unpublished `sanctum-testkit`, so the conformance
+//! test is left out of the published package), shared by the in-process and the TCP test.
+
+#![allow(dead_code, unreachable_pub)]
+
+use actix_web::web::{self, ServiceConfig};
+use std::time::Duration;
+
+use actix_web::HttpResponse;
+use sanctum_actix::{
+    CognitoAuth, Refusal, RejectedRequest, Require, RequireGroup, RequireScope, RequireStepUp,
+    TypedClaims,
+};
+use sanctum_core::{ExpectedUse, Requirement, TokenSource};
+use sanctum_testkit::conformance::{
+    COOKIE_NAME, CUSTOM_HEADER, ConformanceEnv, Route, STEP_UP_ACR, STEP_UP_AMR, STEP_UP_MAX_AGE,
+    TenantClaims, custom_rejection_body,
+};
+
+use crate::common::{maybe_user_name, user_name};
+
+/// The conformance table's custom rejection: the rejection's status, `custom <code>`.
+pub fn custom_rejection(rejection: Refusal, request: RejectedRequest) -> HttpResponse {
+    let status = actix_web::http::StatusCode::from_u16(rejection.status().as_u16())
+        .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
+    HttpResponse::build(status).body(custom_rejection_body(&rejection, &request))
+}
+
+/// The typed-claims route's answer.
+pub async fn tenant_body(claims: TypedClaims<TenantClaims>) -> String {
+    claims.body()
+}
+
+/// Registers one resource per conformance [`Route`], wired as the route's docs say. The
+/// closure is `Clone + Send`, so `HttpServer::new` can call it on every worker.
+pub fn conformance_routes(
+    env: &ConformanceEnv,
+) -> impl Fn(&mut ServiceConfig) + Clone + Send + 'static {
+    let verifier = env.verifier.clone();
+    let keys_down = env.keys_down_verifier.clone();
+    // one of each for every worker: a fresh verifier's first fetch is the path under test
+    let cold = env.fresh_verifier();
+    let cold_custom = env.fresh_verifier();
+    let keys_down_custom = env.fresh_keys_down_verifier();
+    let retiring = env.retiring_verifier.clone();
+    let revoking = env.revoking_verifier.clone();
+    let online = env.online_verifier.clone();
+    let online_down = env.online_down_verifier.clone();
+    let online_down_allowing = env.online_down_allowing_verifier.clone();
+    move |cfg: &mut ServiceConfig| {
+        for route in Route::ALL {
+            let auth = CognitoAuth::new(verifier.clone());
+            let resource = web::resource(route.path());
+            match route {
+                Route::Protected => cfg.service(resource.wrap(auth).get(user_name)),
+                Route::Admin => cfg.service(
+                    resource
+                        .wrap(RequireGroup("admin"))
+                        .wrap(auth)
+                        .get(user_name),
+                ),
+                Route::AnyGroup => cfg.service(
+                    resource
+                        .wrap(RequireGroup::any(["admin", "ops"]))
+                        .wrap(auth)
+                        .get(user_name),
+                ),
+                Route::AllGroups => cfg.service(
+                    resource
+                        .wrap(RequireGroup::all(["admin", "ops"]))
+                        .wrap(auth)
+                        .get(user_name),
+                ),
+                Route::Scope => cfg.service(
+                    resource
+                        .wrap(RequireScope("orders/read"))
+                        .wrap(auth)
+                        .get(user_name),
+                ),
+                Route::Requirement => cfg.service(
+                    resource
+                        .wrap(Require::new(Requirement::none_of_groups(["suspended"])))
+                        .wrap(auth)
+                        .get(user_name),
+                ),
+                Route::Optional => cfg.service(resource.wrap(auth.optional()).get(maybe_user_name)),
+                Route::Cookie => cfg.service(
+                    resource
+                        .wrap(auth.token_source(TokenSource::cookie(COOKIE_NAME)))
+                        .get(user_name),
+                ),
+                Route::Custom => cfg.service(
+                    resource
+                        .wrap(auth.token_source(TokenSource::custom(|h| {
+                            h.header(CUSTOM_HEADER).map(str::to_owned)
+                        })))
+                        .get(user_name),
+                ),
+                Route::IdToken => cfg.service(
+                    resource
+                        .wrap(auth.expected_use(ExpectedUse::Id))
+                        .get(user_name),
+                ),
+                Route::KeysDown => cfg.service(
+                    resource
+                        .wrap(CognitoAuth::new(keys_down.clone()))
+                        .get(user_name),
+                ),
+                Route::GuardWithoutLayer => {
+                    cfg.service(resource.wrap(RequireGroup("admin")).get(user_name))
+                }
+                Route::ExtractorWithoutLayer => cfg.service(resource.get(user_name)),
+                Route::StepUpMaxAge => cfg.service(
+                    resource
+                        .wrap(RequireStepUp::max_age(Duration::from_secs(STEP_UP_MAX_AGE)))
+                        .wrap(auth)
+                        .get(user_name),
+                ),
+                Route::StepUpAcr => cfg.service(
+                    resource
+                        .wrap(RequireStepUp::acr([STEP_UP_ACR]))
+                        .wrap(auth)
+                        .get(user_name),
+                ),
+                Route::StepUpAmr => cfg.service(
+                    resource
+                        .wrap(RequireStepUp::amr(STEP_UP_AMR))
+                        .wrap(auth)
+                        .get(user_name),
+                ),
+                Route::HeaderOrCookie => cfg.service(
+                    resource
+                        .wrap(auth.token_source(TokenSource::one_of([
+                            TokenSource::Bearer,
+                            TokenSource::cookie(COOKIE_NAME),
+                        ])))
+                        .get(user_name),
+                ),
+                Route::ColdKeys => {
+                    cfg.service(resource.wrap(CognitoAuth::new(cold.clone())).get(user_name))
+                }
+                Route::ColdKeysCustomRejection => cfg.service(
+                    resource
+                        .wrap(CognitoAuth::new(cold_custom.clone()).on_rejection(custom_rejection))
+                        .get(user_name),
+                ),
+                Route::KeysDownCustomRejection => cfg.service(
+                    resource
+                        .wrap(
+                            CognitoAuth::new(keys_down_custom.clone())
+                                .on_rejection(custom_rejection),
+                        )
+                        .get(user_name),
+                ),
+                Route::OptionalExtractorWithoutLayer => cfg.service(resource.get(maybe_user_name)),
+                Route::TypedClaims => cfg.service(resource.wrap(auth).get(tenant_body)),
+                Route::TypedClaimsWithoutLayer => cfg.service(resource.get(tenant_body)),
+                Route::Revocation => cfg.service(
+                    resource
+                        .wrap(CognitoAuth::new(revoking.clone()))
+                        .get(user_name),
+                ),
+                Route::RetiredKey => cfg.service(
+                    resource
+                        .wrap(CognitoAuth::new(retiring.clone()))
+                        .get(user_name),
+                ),
+                Route::OnlineCheck => cfg.service(
+                    resource
+                        .wrap(CognitoAuth::new(online.clone()))
+                        .get(user_name),
+                ),
+                Route::OnlineCheckDown => cfg.service(
+                    resource
+                        .wrap(CognitoAuth::new(online_down.clone()))
+                        .get(user_name),
+                ),
+                Route::OnlineCheckDownAllowing => cfg.service(
+                    resource
+                        .wrap(CognitoAuth::new(online_down_allowing.clone()))
+                        .get(user_name),
+                ),
+                other => panic!("conformance route {other:?} is not wired in the actix test app"),
+            };
+        }
+    }
+}

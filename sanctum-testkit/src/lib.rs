@@ -1,0 +1,16 @@
+//! The repository's test plumbing, not published: what sanctum's own tests share but users
+//! of the published crates do not need.
+//!
+//! - [`conformance`]: the table of HTTP cases both web adapters must pass unchanged.
+//! - [`moto`] and [`fakecloud`] (feature `cognito`): start those Cognito-compatible servers on
+//!   127.0.0.1 (installed by `scripts/setup-moto.sh` and `scripts/setup-fakecloud.sh`, pinned
+//!   versions) and create pools in them, for the tests of the Cognito operations.
+//!
+//! The token issuer users' tests need, [`TestIssuer`](sanctum_core::testing::TestIssuer), stays
+//! in `sanctum-core`'s feature `test-util`.
+
+pub mod conformance;
+#[cfg(feature = "cognito")]
+pub mod fakecloud;
+#[cfg(feature = "cognito")]
+pub mod moto;
