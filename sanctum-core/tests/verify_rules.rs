@@ -16,6 +16,7 @@ use sanctum_core::{
     AccessError, ConfigError, ErrorKind, ExpectedUse, Requirement, TimeClaim, TokenUse, UserPool,
     Verifier, VerifyError,
 };
+use tokio::sync::{Barrier, Notify, Semaphore};
 
 async fn setup() -> (TestIssuer, Verifier) {
     let issuer = TestIssuer::start().await.expect("issuer starts");
@@ -738,19 +739,60 @@ async fn errors_never_contain_the_token() {
 
 // ---- the online check: one question per token, a hold-off while the issuer is away ----
 
-/// An online check whose checker counts its questions and answers `answer` after `delay`.
-fn counting_check(answer: Liveness, delay: Duration) -> (OnlineCheck, Arc<AtomicUsize>) {
+/// An online check whose checker counts its questions and answers `answer` at once.
+fn counting_check(answer: Liveness) -> (OnlineCheck, Arc<AtomicUsize>) {
     let asked = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&asked);
     let check = OnlineCheck::new(move |_token: String| {
-        let counter = Arc::clone(&counter);
-        async move {
-            counter.fetch_add(1, Ordering::SeqCst);
-            tokio::time::sleep(delay).await;
-            answer
-        }
+        counter.fetch_add(1, Ordering::SeqCst);
+        async move { answer }
     });
     (check, asked)
+}
+
+/// An online check whose checker counts its questions, signals each one on `arrived`, and
+/// answers `answer` only once `gate` gets permits: a question held as long as a test needs.
+struct HeldCheck {
+    asked: Arc<AtomicUsize>,
+    arrived: Arc<Notify>,
+    gate: Arc<Semaphore>,
+}
+
+impl HeldCheck {
+    fn new(answer: Liveness) -> (OnlineCheck, Self) {
+        let held = Self {
+            asked: Arc::new(AtomicUsize::new(0)),
+            arrived: Arc::new(Notify::new()),
+            gate: Arc::new(Semaphore::new(0)),
+        };
+        let (counter, arrived, gate) = (
+            Arc::clone(&held.asked),
+            Arc::clone(&held.arrived),
+            Arc::clone(&held.gate),
+        );
+        let check = OnlineCheck::new(move |_token: String| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            arrived.notify_one();
+            let gate = Arc::clone(&gate);
+            async move {
+                let _open = gate.acquire().await;
+                answer
+            }
+        });
+        (check, held)
+    }
+
+    /// Waits (at most 30 s) for a question to reach the checker.
+    async fn question_arrived(&self) {
+        tokio::time::timeout(Duration::from_secs(30), self.arrived.notified())
+            .await
+            .expect("a question arrives");
+    }
+
+    /// Answers the held questions, and later ones at once.
+    fn release(&self) {
+        self.gate.add_permits(Semaphore::MAX_PERMITS / 2);
+    }
 }
 
 /// A verifier of `issuer`'s pool on `clock` with `check`.
@@ -770,15 +812,30 @@ fn asked(counter: &AtomicUsize) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn requests_that_arrive_together_with_a_new_token_share_one_online_question() {
     let (issuer, clock) = common::issuer_with_clock().await;
-    let (check, counter) = counting_check(Liveness::Live, Duration::from_millis(300));
+    let (check, held) = HeldCheck::new(Liveness::Live);
+    let counter = Arc::clone(&held.asked);
     let verifier = online_verifier(&issuer, &clock, check);
+    verifier.prefetch().await.expect("keys"); // the requests go straight to the online check
     let token = issuer.access_token().build();
+    // every request starts before the question is answered: the answer is held until all
+    // fifty have started and the question reached the issuer
+    let all_started = Arc::new(Barrier::new(51));
     let calls: Vec<_> = (0..50)
         .map(|_| {
             let (verifier, token) = (verifier.clone(), token.clone());
-            tokio::spawn(async move { verifier.verify_access(&token).await.map(drop) })
+            let all_started = Arc::clone(&all_started);
+            tokio::spawn(async move {
+                all_started.wait().await;
+                verifier.verify_access(&token).await.map(drop)
+            })
         })
         .collect();
+    all_started.wait().await;
+    held.question_arrived().await;
+    for _ in 0..1000 {
+        tokio::task::yield_now().await; // let the other requests reach the online check
+    }
+    held.release();
     for call in calls {
         call.await.expect("task").expect("live");
     }
@@ -793,7 +850,7 @@ async fn requests_that_arrive_together_with_a_new_token_share_one_online_questio
 #[tokio::test]
 async fn with_no_answer_kept_every_request_asks_the_issuer_again() {
     let (issuer, clock) = common::issuer_with_clock().await;
-    let (check, counter) = counting_check(Liveness::Live, Duration::ZERO);
+    let (check, counter) = counting_check(Liveness::Live);
     let verifier = online_verifier(&issuer, &clock, check.cache_for(Duration::ZERO));
     let token = issuer.access_token().build();
     for _ in 0..3 {
@@ -805,14 +862,20 @@ async fn with_no_answer_kept_every_request_asks_the_issuer_again() {
 #[tokio::test]
 async fn a_request_that_stops_waiting_for_the_online_answer_leaves_no_question_behind() {
     let (issuer, clock) = common::issuer_with_clock().await;
-    let (check, counter) = counting_check(Liveness::Live, Duration::from_millis(1000));
+    let (check, held) = HeldCheck::new(Liveness::Live);
+    let counter = Arc::clone(&held.asked);
     let verifier = online_verifier(&issuer, &clock, check);
     let token = issuer.access_token().build();
-    let gave_up =
-        tokio::time::timeout(Duration::from_millis(200), verifier.verify_access(&token)).await;
-    assert!(gave_up.is_err(), "the request stopped waiting");
+    let waiting = tokio::spawn({
+        let (verifier, token) = (verifier.clone(), token.clone());
+        async move { verifier.verify_access(&token).await.map(drop) }
+    });
+    held.question_arrived().await;
+    waiting.abort(); // the request stops waiting while its question is held
+    assert!(waiting.await.expect_err("stopped").is_cancelled());
     assert_eq!(asked(&counter), 1);
     // nobody waits for the first question any more: the next request asks anew and is answered
+    held.release();
     verifier.verify_access(&token).await.expect("live");
     assert_eq!(asked(&counter), 2);
 }
@@ -821,7 +884,7 @@ async fn a_request_that_stops_waiting_for_the_online_answer_leaves_no_question_b
 async fn after_an_unanswered_online_question_requests_get_the_decision_at_once_until_the_hold_off_ends()
  {
     let (issuer, clock) = common::issuer_with_clock().await;
-    let (check, counter) = counting_check(Liveness::Unreachable, Duration::ZERO);
+    let (check, counter) = counting_check(Liveness::Unreachable);
     let refusing = online_verifier(
         &issuer,
         &clock,
@@ -854,7 +917,7 @@ async fn after_an_unanswered_online_question_requests_get_the_decision_at_once_u
     );
 
     // allowing: accepted unconfirmed, and with no hold-off every request asks
-    let (check, counter) = counting_check(Liveness::Unreachable, Duration::ZERO);
+    let (check, counter) = counting_check(Liveness::Unreachable);
     let allowing = online_verifier(
         &issuer,
         &clock,
