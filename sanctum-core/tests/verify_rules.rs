@@ -930,3 +930,53 @@ async fn after_an_unanswered_online_question_requests_get_the_decision_at_once_u
     }
     assert_eq!(asked(&counter), 3);
 }
+
+// ---- revocation (check 10) on a verified-token cache hit, offline ----
+
+#[tokio::test]
+async fn a_cached_token_is_refused_once_revoked_without_asking_anyone() {
+    use sanctum_core::revocation::{InMemoryRevocations, Revocation, RevocationStore as _};
+    let (issuer, clock) = common::issuer_with_clock().await;
+    let store = Arc::new(InMemoryRevocations::new());
+    let verifier = issuer
+        .verifier_builder()
+        .clock(clock.clone())
+        .revocations(store.clone())
+        .build()
+        .expect("builds");
+    let alice = issuer.access_token().sub("alice").build();
+    let session = issuer
+        .access_token()
+        .sub("bob")
+        .claim("origin_jti", "bobs-sign-in")
+        .build();
+    let other = issuer.access_token().sub("carol").build();
+    for token in [&alice, &session, &other] {
+        verifier.verify_access(token).await.expect("valid");
+    }
+    assert_eq!(verifier.cached_tokens(), 3, "all three verified and cached");
+    let fetches = issuer.jwks_requests();
+
+    // alice signs out everywhere; bob's sign-in (its refresh token) is revoked
+    use sanctum_core::Clock as _;
+    store.record(Revocation::signed_out_at("alice", clock.now()));
+    store.record(Revocation::refresh_token_revoked("bobs-sign-in"));
+    for token in [&alice, &session] {
+        let err = verifier.verify_access(token).await.expect_err("revoked");
+        assert!(matches!(err, VerifyError::Revoked), "{err:?}");
+    }
+    verifier
+        .verify_access(&other)
+        .await
+        .expect("carol is not revoked");
+    assert_eq!(verifier.cached_tokens(), 3, "answered from the cache");
+    assert_eq!(issuer.jwks_requests(), fetches, "no fetch: a local lookup");
+
+    // alice's next sign-in (a token issued after the sign-out's second) is accepted
+    clock.advance(Duration::from_secs(2));
+    let again = issuer.access_token().sub("alice").build();
+    verifier
+        .verify_access(&again)
+        .await
+        .expect("signed in again");
+}

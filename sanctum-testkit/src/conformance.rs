@@ -247,6 +247,10 @@ pub struct Case {
     pub challenge: Challenge,
     /// Expected body.
     pub body: Body,
+    /// The refusal's reason, exactly: the `error_description` of the JSON body and of the
+    /// `WWW-Authenticate` challenge when it has one (`None` where adapters may differ, e.g. the
+    /// hint of a 500).
+    pub reason: Option<&'static str>,
     secrets: Vec<String>,
 }
 
@@ -269,8 +273,11 @@ impl Case {
             (Challenge::None, None) => {}
             (Challenge::Bare, Some("Bearer")) => {}
             (Challenge::Error(code), Some(value))
-                if value.starts_with(&format!("Bearer error=\"{code}\", error_description=\"")) => {
-            }
+                if value.starts_with(&format!(
+                    "Bearer error=\"{code}\", error_description=\"{}",
+                    self.reason
+                        .map_or(String::new(), |reason| format!("{reason}\""))
+                )) => {}
             (Challenge::Exact(expected), Some(value)) if value == expected => {}
             (expected, got) => {
                 problems.push(format!("WWW-Authenticate {got:?}, expected {expected:?}"))
@@ -282,10 +289,14 @@ impl Case {
             Body::Error(code) => match serde_json::from_str::<serde_json::Value>(body) {
                 Ok(json)
                     if json["error"] == *code
-                        && json["error_description"]
-                            .as_str()
-                            .is_some_and(|d| !d.is_empty()) => {}
-                _ => problems.push(format!("body {body:?}, expected a JSON error {code:?}")),
+                        && json["error_description"].as_str().is_some_and(|d| {
+                            !d.is_empty() && self.reason.is_none_or(|reason| d == reason)
+                        }) => {}
+                _ => problems.push(format!(
+                    "body {body:?}, expected a JSON error {code:?}{}",
+                    self.reason
+                        .map_or(String::new(), |reason| format!(" saying {reason:?}"))
+                )),
             },
         }
         for secret in &self.secrets {
@@ -565,9 +576,16 @@ impl ConformanceEnv {
             status: 200,
             challenge: Challenge::None,
             body: Body::Text(user.to_owned()),
+            reason: None,
             secrets: Vec::new(),
         };
-        let fail = |name, route, headers: Vec<(String, String)>, status, challenge, code| Case {
+        let fail = |name,
+                    route,
+                    headers: Vec<(String, String)>,
+                    status,
+                    challenge,
+                    code,
+                    reason: Option<&'static str>| Case {
             name,
             route,
             secrets: headers
@@ -580,10 +598,20 @@ impl ConformanceEnv {
             status,
             challenge,
             body: Body::Error(code),
+            reason,
         };
-        let missing =
-            |name, route, headers| fail(name, route, headers, 401, Challenge::Bare, "unauthorized");
-        let invalid = |name, route, headers| {
+        let missing = |name, route, headers| {
+            fail(
+                name,
+                route,
+                headers,
+                401,
+                Challenge::Bare,
+                "unauthorized",
+                Some("a bearer token is required"),
+            )
+        };
+        let invalid = |name, route, headers, reason| {
             fail(
                 name,
                 route,
@@ -591,9 +619,10 @@ impl ConformanceEnv {
                 401,
                 Challenge::Error("invalid_token"),
                 "invalid_token",
+                Some(reason),
             )
         };
-        let forbidden = |name, route, headers| {
+        let forbidden = |name, route, headers, reason| {
             fail(
                 name,
                 route,
@@ -601,9 +630,10 @@ impl ConformanceEnv {
                 403,
                 Challenge::Error("insufficient_scope"),
                 "insufficient_scope",
+                Some(reason),
             )
         };
-        let step_up = |name, route, headers, exact: &'static str| Case {
+        let step_up = |name, route, headers, exact: &'static str, reason| Case {
             challenge: Challenge::Exact(exact),
             ..fail(
                 name,
@@ -612,6 +642,7 @@ impl ConformanceEnv {
                 401,
                 Challenge::None,
                 "insufficient_user_authentication",
+                reason,
             )
         };
         let bad_request = |name, route, headers| {
@@ -622,12 +653,40 @@ impl ConformanceEnv {
                 400,
                 Challenge::Error("invalid_request"),
                 "invalid_request",
+                Some("the request carries more than one credential"),
             )
         };
         let custom = |name, route: Route, headers, status, code: &str| Case {
             body: Body::Text(format!("custom {code} GET {}", route.path())),
-            ..fail(name, route, headers, status, Challenge::None, "unused")
+            ..fail(
+                name,
+                route,
+                headers,
+                status,
+                Challenge::None,
+                "unused",
+                None,
+            )
         };
+        // the reasons refusals give (`error_description`), pinned: a refusal for the wrong
+        // reason is a failure even with the right status and code
+        const EXPIRED: &str = "token has expired";
+        const UNKNOWN_KEY: &str = "token is signed by an unknown key";
+        const ISSUER: &str = "token issuer is not accepted";
+        const REVOKED: &str = "token has been revoked";
+        const MALFORMED: &str = "token is malformed";
+        const SIGNATURE: &str = "token signature is invalid";
+        const CLIENT: &str = "token was issued to another client";
+        const TOKEN_USE: &str = "wrong kind of token";
+        const ALG: &str = "token algorithm is not accepted";
+        const TOO_LARGE: &str = "token is too large";
+        const EMPTY: &str = "the bearer token is empty";
+        const NOT_UTF8: &str = "the bearer token is not UTF-8 text";
+        const GROUP: &str = "token lacks a required group";
+        const SCOPE: &str = "token lacks a required scope";
+        const CLAIMS: &str = "token claims do not fit this route";
+        const KEYS_DOWN: &str = "signing keys are temporarily unavailable";
+        const CHECK_DOWN: &str = "token revocation cannot be checked right now";
         let twice = |a: &str, b: &str| {
             vec![
                 ("authorization".to_owned(), format!("Bearer {a}")),
@@ -654,12 +713,14 @@ impl ConformanceEnv {
                 "issuer with a trailing slash",
                 R::Protected,
                 bearer(&trailing_slash_iss),
+                ISSUER,
             ),
             // the key-fetch path: the first request for a kid
             invalid(
                 "unknown kid, refused after the fetch",
                 R::ColdKeys,
                 bearer(&unknown_kid),
+                UNKNOWN_KEY,
             ),
             ok(
                 "cold keys: a valid token after the fetch",
@@ -686,6 +747,7 @@ impl ConformanceEnv {
                 "a cached token of a retired key is refused after the refetch",
                 R::RetiredKey,
                 bearer(&self.retired_token),
+                UNKNOWN_KEY,
             ),
             ok(
                 "the new key's token verifies",
@@ -747,12 +809,14 @@ impl ConformanceEnv {
                 R::StepUpMaxAge,
                 bearer(&stale_sign_in),
                 "Bearer error=\"insufficient_user_authentication\", error_description=\"a more recent sign-in is required\", max_age=\"300\"",
+                Some("a more recent sign-in is required"),
             ),
             step_up(
                 "step-up: no auth_time",
                 R::StepUpMaxAge,
                 bearer(&no_auth_time),
                 "Bearer error=\"insufficient_user_authentication\", error_description=\"a more recent sign-in is required\", max_age=\"300\"",
+                Some("a more recent sign-in is required"),
             ),
             missing("step-up: no token", R::StepUpMaxAge, vec![]),
             ok(
@@ -766,12 +830,14 @@ impl ConformanceEnv {
                 R::StepUpAcr,
                 bearer(&weak_acr),
                 "Bearer error=\"insufficient_user_authentication\", error_description=\"a different authentication level is required\", acr_values=\"urn:sanctum:acr:mfa\"",
+                Some("a different authentication level is required"),
             ),
             step_up(
                 "step-up: no acr",
                 R::StepUpAcr,
                 bearer(&alice),
                 "Bearer error=\"insufficient_user_authentication\", error_description=\"a different authentication level is required\", acr_values=\"urn:sanctum:acr:mfa\"",
+                Some("a different authentication level is required"),
             ),
             ok(
                 "step-up: amr has mfa",
@@ -784,11 +850,13 @@ impl ConformanceEnv {
                 R::StepUpAmr,
                 bearer(&pwd_amr),
                 "Bearer error=\"insufficient_user_authentication\", error_description=\"a different authentication method is required\"",
+                Some("a different authentication method is required"),
             ),
             invalid(
                 "step-up: an expired token is 401 invalid_token",
                 R::StepUpAmr,
                 bearer(&expired),
+                EXPIRED,
             ),
             // optional extraction and typed claims, the same in every adapter
             fail(
@@ -798,6 +866,7 @@ impl ConformanceEnv {
                 500,
                 Challenge::None,
                 "server_error",
+                None,
             ),
             ok(
                 "typed claims that fit",
@@ -809,12 +878,14 @@ impl ConformanceEnv {
                 "typed claims that do not fit are 403, not 401",
                 R::TypedClaims,
                 bearer(&alice),
+                CLAIMS,
             ),
             missing("typed claims, no token", R::TypedClaims, vec![]),
             invalid(
                 "typed claims, expired token",
                 R::TypedClaims,
                 bearer(&expired),
+                EXPIRED,
             ),
             fail(
                 "typed claims without the auth layer",
@@ -823,12 +894,14 @@ impl ConformanceEnv {
                 500,
                 Challenge::None,
                 "server_error",
+                None,
             ),
             // revocation (opt-in): a cached token of a user who signed out is refused
             invalid(
                 "revoked: a cached token issued before the sign-out",
                 R::Revocation,
                 bearer(&self.revoked_token),
+                REVOKED,
             ),
             ok(
                 "revoked: a token issued after the sign-out",
@@ -853,11 +926,13 @@ impl ConformanceEnv {
                 "online check: a token the issuer says is revoked",
                 R::OnlineCheck,
                 bearer(&self.online_revoked_token),
+                REVOKED,
             ),
             invalid(
                 "online check: the revoked answer is kept",
                 R::OnlineCheck,
                 bearer(&self.online_revoked_token),
+                REVOKED,
             ),
             ok(
                 "online check: the live answer is kept",
@@ -872,11 +947,13 @@ impl ConformanceEnv {
                 503,
                 Challenge::None,
                 "temporarily_unavailable",
+                Some(CHECK_DOWN),
             ),
             invalid(
                 "online check unreachable: a locally invalid token is still 401",
                 R::OnlineCheckDown,
                 bearer(&expired),
+                EXPIRED,
             ),
             ok(
                 "online check unreachable, allowing",
@@ -909,31 +986,49 @@ impl ConformanceEnv {
                 "empty bearer",
                 R::Protected,
                 header("authorization", "Bearer "),
+                EMPTY,
             ),
-            invalid("garbage token", R::Protected, bearer("not-a-jwt")),
-            invalid("two segments", R::Protected, bearer("abc.def")),
-            invalid("expired token", R::Protected, bearer(&expired)),
-            invalid("signature by another key", R::Protected, bearer(&forged)),
-            invalid("wrong issuer", R::Protected, bearer(&wrong_iss)),
-            invalid("wrong client", R::Protected, bearer(&wrong_client)),
+            invalid(
+                "garbage token",
+                R::Protected,
+                bearer("not-a-jwt"),
+                MALFORMED,
+            ),
+            invalid("two segments", R::Protected, bearer("abc.def"), MALFORMED),
+            invalid("expired token", R::Protected, bearer(&expired), EXPIRED),
+            invalid(
+                "signature by another key",
+                R::Protected,
+                bearer(&forged),
+                SIGNATURE,
+            ),
+            invalid("wrong issuer", R::Protected, bearer(&wrong_iss), ISSUER),
+            invalid("wrong client", R::Protected, bearer(&wrong_client), CLIENT),
             invalid(
                 "ID token where access is required",
                 R::Protected,
                 bearer(&id_token),
+                TOKEN_USE,
             ),
-            invalid("alg none", R::Protected, bearer(&alg_none)),
-            invalid("oversized token", R::Protected, bearer(&oversized)),
+            invalid("alg none", R::Protected, bearer(&alg_none), ALG),
+            invalid(
+                "oversized token",
+                R::Protected,
+                bearer(&oversized),
+                TOO_LARGE,
+            ),
             missing("guarded route, no token", R::Admin, vec![]),
-            forbidden("not in group admin", R::Admin, bearer(&alice)),
+            forbidden("not in group admin", R::Admin, bearer(&alice), GROUP),
             ok("in group admin", R::Admin, bearer(&root), "root"),
             invalid(
                 "expired admin token is 401, not 403",
                 R::Admin,
                 bearer(&expired_admin),
+                EXPIRED,
             ),
             ok("any group: ops", R::AnyGroup, bearer(&ops), "olga"),
-            forbidden("any group: none", R::AnyGroup, bearer(&alice)),
-            forbidden("all groups: admin only", R::AllGroups, bearer(&root)),
+            forbidden("any group: none", R::AnyGroup, bearer(&alice), GROUP),
+            forbidden("all groups: admin only", R::AllGroups, bearer(&root), GROUP),
             ok(
                 "all groups: admin and ops",
                 R::AllGroups,
@@ -941,9 +1036,14 @@ impl ConformanceEnv {
                 "ada",
             ),
             ok("scope granted", R::Scope, bearer(&reader), "rita"),
-            forbidden("scope missing", R::Scope, bearer(&alice)),
+            forbidden("scope missing", R::Scope, bearer(&alice), SCOPE),
             ok("requirement met", R::Requirement, bearer(&alice), "alice"),
-            forbidden("requirement not met", R::Requirement, bearer(&suspended)),
+            forbidden(
+                "requirement not met",
+                R::Requirement,
+                bearer(&suspended),
+                GROUP,
+            ),
             ok(
                 "optional: no token is anonymous",
                 R::Optional,
@@ -966,15 +1066,22 @@ impl ConformanceEnv {
                 "optional: invalid token is still rejected",
                 R::Optional,
                 bearer(&expired),
+                EXPIRED,
             ),
             invalid(
                 "optional: empty bearer is rejected",
                 R::Optional,
                 header("authorization", "Bearer"),
+                EMPTY,
             ),
             Case {
                 raw_headers: not_text(b"Bearer \xff\xfe.\x80"),
-                ..invalid("bearer token that is not UTF-8", R::Protected, vec![])
+                ..invalid(
+                    "bearer token that is not UTF-8",
+                    R::Protected,
+                    vec![],
+                    NOT_UTF8,
+                )
             },
             Case {
                 raw_headers: not_text(b"Bearer \xff\xfe.\x80"),
@@ -982,6 +1089,7 @@ impl ConformanceEnv {
                     "optional: bearer token that is not UTF-8 is rejected",
                     R::Optional,
                     vec![],
+                    NOT_UTF8,
                 )
             },
             Case {
@@ -1008,16 +1116,19 @@ impl ConformanceEnv {
                 "bad cookie token",
                 R::Cookie,
                 header("cookie", &format!("{COOKIE_NAME}={forged}")),
+                SIGNATURE,
             ),
             invalid(
                 "empty cookie value",
                 R::Cookie,
                 header("cookie", &format!("{COOKIE_NAME}=; theme=dark")),
+                EMPTY,
             ),
             invalid(
                 "custom finder, empty value",
                 R::Custom,
                 header(CUSTOM_HEADER, " "),
+                EMPTY,
             ),
             ok(
                 "custom extraction",
@@ -1035,6 +1146,7 @@ impl ConformanceEnv {
                 "access token on the ID token route",
                 R::IdToken,
                 bearer(&alice),
+                TOKEN_USE,
             ),
             fail(
                 "keys unavailable",
@@ -1043,6 +1155,7 @@ impl ConformanceEnv {
                 503,
                 Challenge::None,
                 "temporarily_unavailable",
+                Some(KEYS_DOWN),
             ),
             fail(
                 "keys unavailable again (inside the cooldown)",
@@ -1051,6 +1164,7 @@ impl ConformanceEnv {
                 503,
                 Challenge::None,
                 "temporarily_unavailable",
+                Some(KEYS_DOWN),
             ),
             missing("keys-down route, no token", R::KeysDown, vec![]),
             fail(
@@ -1060,6 +1174,7 @@ impl ConformanceEnv {
                 500,
                 Challenge::None,
                 "server_error",
+                None,
             ),
             fail(
                 "extractor without the auth layer",
@@ -1068,6 +1183,7 @@ impl ConformanceEnv {
                 500,
                 Challenge::None,
                 "server_error",
+                None,
             ),
         ]);
         cases
@@ -1112,5 +1228,20 @@ impl fmt::Display for Report {
             writeln!(f, "  - {failure}")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn every_refusal_but_a_misconfiguration_pins_its_reason() {
+        let env = ConformanceEnv::start().await.expect("env");
+        for case in env.cases() {
+            if matches!(case.body, Body::Error(_)) && case.status != 500 {
+                assert!(case.reason.is_some(), "{} has no reason", case.name);
+            }
+        }
     }
 }
