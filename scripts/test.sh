@@ -42,8 +42,10 @@ scripts/feature-builds.sh
 step "install aws-jwt-verify for the differential test (npm, pinned)"
 scripts/setup-differential.sh
 
-step "cargo test"
-cargo test --workspace --all-features
+step "cargo test (then scripts/check-test-counts.py: each server-backed test binary ran tests, and the total is at least the floor in scripts/test-counts.txt)"
+mkdir -p target
+cargo test --workspace --all-features 2>&1 | tee target/cargo-test.log
+scripts/check-test-counts.py target/cargo-test.log
 
 step "fuzz token decoding and verification for 60 s"
 scripts/fuzz.sh 60
