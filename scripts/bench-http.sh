@@ -15,51 +15,98 @@
 #
 # Counts instead of timing: runs each server under valgrind's callgrind and sends it requests
 # one after the other on one keep-alive connection (curl), twice (200 and 200+requests), and
-# prints the user-space instructions per request from the difference. Repeatable whatever else
-# the machine is doing; the kernel's share of a request (loopback TCP) is not counted, so these
-# ratios are wider than the requests/s ratios. Slow (a minute or more per variant).
+# prints the user-space instructions per request from the difference, the cost of each feature
+# (a variant against the one without it, BENCH_HTTP_PAIRS), and for each variant a table of
+# instructions per request by function (<variant>.functions.txt in the results folder).
+# Repeatable whatever else the machine is doing; the kernel's share of a request (loopback TCP)
+# is not counted, so these ratios are wider than the requests/s ratios. Slow (a minute or more
+# per variant). With BENCH_HTTP_BASELINE=<commit>, the same harness is also built against the
+# libraries of <commit> (in a git worktree and a target dir of its own, under the target dir)
+# and each variant is counted at both, one after the other, in the same run
+# (BENCH_HTTP_BASELINE_FEATURES: bench-http features for that build, e.g. wave1-api).
+#
+#   scripts/bench-http.sh --check                          (the regression guard)
+#   scripts/bench-http.sh --record
+#
+# --check counts the variants listed in bench-http/instructions.txt and fails when one costs
+# more than 5 % over its recorded instructions per request, or when the record's id is not
+# cited in BENCHMARKS.md (a new record comes with its reason). --record counts them and writes
+# a new record (then cite its id in BENCHMARKS.md, with why it moved).
 #
 # Environment: BENCH_HTTP_VARIANTS (space-separated subset), BENCH_HTTP_PORT (first port,
 # default 18480), BENCH_HTTP_OUT (results go into a new timestamped folder under it, also
-# linked as `latest`; default bench-http/target/results).
+# linked as `latest`; default <target>/results), BENCH_HTTP_TARGET (cargo target dir of the
+# release build; default bench-http/target: point it at a kept folder, e.g.
+# ~/.cache/sanctum/bench-http-target, so a clean checkout rebuilds only sanctum's crates).
 set -euo pipefail
 
 MODE=load
-if [ "${1:-}" = "--instructions" ]; then
-    MODE=instructions
-    REQUESTS="${2:-1000}"
-    SECS=1; ROUNDS=1
-    case "$REQUESTS" in ''|*[!0-9]*) echo "usage: $0 --instructions [requests]" >&2; exit 2 ;; esac
-    [ "$REQUESTS" -ge 100 ] && [ "$REQUESTS" -le 20000 ] || { echo "requests must be 100..20000" >&2; exit 2; }
-else
+REQUESTS=1000
+case "${1:-}" in
+    --instructions)
+        MODE=instructions
+        REQUESTS="${2:-1000}"
+        ;;
+    --check | --record)
+        MODE="${1#--}"
+        [ $# -eq 1 ] || { echo "usage: $0 $1" >&2; exit 2; }
+        ;;
+esac
+if [ "$MODE" = load ]; then
     SECS="${1:-5}"
     ROUNDS="${2:-3}"
+else
+    SECS=1; ROUNDS=1
 fi
-case "$SECS$ROUNDS" in *[!0-9]*) echo "usage: $0 [seconds-per-round] [rounds] | --instructions [requests]" >&2; exit 2 ;; esac
+case "$SECS$ROUNDS" in *[!0-9]*) echo "usage: $0 [seconds-per-round] [rounds] | --instructions [requests] | --check | --record" >&2; exit 2 ;; esac
 [ "$SECS" -ge 1 ] && [ "$SECS" -le 60 ] || { echo "seconds-per-round must be 1..60" >&2; exit 2; }
 [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 20 ] || { echo "rounds must be 1..20" >&2; exit 2; }
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 CRATE="$ROOT/bench-http"
-BIN="$CRATE/target/release/bench-server"
-OUT_ROOT="${BENCH_HTTP_OUT:-$CRATE/target/results}"
+TARGET="${BENCH_HTTP_TARGET:-$CRATE/target}"
+BIN="$TARGET/release/bench-server"
+RECORD="$CRATE/instructions.txt"
+# How much dearer than its record a variant may get before --check fails, in percent.
+TOLERANCE=5
+OUT_ROOT="${BENCH_HTTP_OUT:-$TARGET/results}"
 OUT="$OUT_ROOT/$(date -u +%Y%m%dT%H%M%SZ)-$MODE"
 KEYS="$OUT/keys"
 BASE_PORT="${BENCH_HTTP_PORT:-18480}"
-VARIANTS=(${BENCH_HTTP_VARIANTS:-axum-noauth axum-layer axum-layer-nocache axum-layer-revocation actix-noauth actix-middleware jwt-authorizer axum07-noauth})
-AUTHENTICATED=" axum-layer axum-layer-nocache axum-layer-revocation actix-middleware jwt-authorizer "
+DEFAULT_VARIANTS="axum-noauth axum-layer axum-layer-nocache axum-layer-revocation axum-admin-noauth axum-admin actix-noauth actix-middleware actix-admin-noauth actix-admin jwt-authorizer axum07-noauth"
+AUTHENTICATED=" axum-layer axum-layer-nocache axum-layer-revocation axum-admin actix-middleware actix-admin jwt-authorizer "
+# What a feature costs: "variant:the same without it", for --instructions.
+PAIRS="${BENCH_HTTP_PAIRS:-axum-layer:axum-noauth axum-admin:axum-admin-noauth axum-layer-revocation:axum-layer actix-middleware:actix-noauth actix-admin:actix-admin-noauth}"
+
+if [ "$MODE" = check ] || [ "$MODE" = record ]; then
+    [ -f "$RECORD" ] || { echo "no record: $RECORD" >&2; exit 1; }
+    REQUESTS="$(awk '$1 == "requests" { print $2 }' "$RECORD")"
+    VARIANTS=($(awk '!/^#/ && NF == 2 && $1 != "requests" { print $1 }' "$RECORD"))
+    [ "${#VARIANTS[@]}" -gt 0 ] || { echo "$RECORD lists no variant" >&2; exit 1; }
+else
+    VARIANTS=(${BENCH_HTTP_VARIANTS:-$DEFAULT_VARIANTS})
+fi
+case "$REQUESTS" in ''|*[!0-9]*) echo "requests must be a number" >&2; exit 2 ;; esac
+[ "$REQUESTS" -ge 100 ] && [ "$REQUESTS" -le 20000 ] || { echo "requests must be 100..20000" >&2; exit 2; }
 
 log() { printf '%s\n' "$*" >&2; }
 die() { log "bench-http: $*"; exit 1; }
 
 # --- tools -------------------------------------------------------------------------------
-if ! command -v wrk >/dev/null 2>&1; then
-    log "installing wrk from Debian's packages"
-    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-    timeout 300 $SUDO apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive timeout 300 $SUDO apt-get install -y -qq wrk >/dev/null
+apt_install() { # package
+    log "installing $1 from Debian's packages"
+    local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    timeout 300 $sudo apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive timeout 300 $sudo apt-get install -y -qq "$1" >/dev/null
+}
+if [ "$MODE" = load ]; then
+    command -v wrk >/dev/null 2>&1 || apt_install wrk
+    TOOLS="wrk curl taskset cargo"
+else
+    command -v valgrind >/dev/null 2>&1 || apt_install valgrind
+    TOOLS="valgrind callgrind_annotate python3 curl cargo"
 fi
-for tool in wrk curl taskset cargo; do
+for tool in $TOOLS; do
     command -v "$tool" >/dev/null 2>&1 || die "$tool is required"
 done
 CORES="$(nproc)"
@@ -71,8 +118,42 @@ else
 fi
 
 # --- build and mint ----------------------------------------------------------------------
-log "building bench-http (release)"
-(cd "$CRATE" && timeout 1800 cargo build --release --quiet) || die "build failed"
+build() { # crate-dir target-dir [features]: the release build of bench-server
+    local started=$SECONDS
+    log "building bench-http (release) in $1"
+    (cd "$1" && CARGO_TARGET_DIR="$2" timeout 3600 cargo build --release --quiet ${3:+--features "$3"}) ||
+        die "build failed ($1)"
+    log "built in $((SECONDS - started)) s"
+}
+build "$CRATE" "$TARGET"
+
+# BENCH_HTTP_BASELINE: this harness, built against the libraries of an older commit.
+BASE_BIN=""
+if [ -n "${BENCH_HTTP_BASELINE:-}" ] && [ "$MODE" = instructions ]; then
+    base_commit="$(git -C "$ROOT" rev-parse --verify "${BENCH_HTTP_BASELINE}^{commit}")" ||
+        die "BENCH_HTTP_BASELINE: no commit ${BENCH_HTTP_BASELINE}"
+    base_tree="$TARGET/baseline/${base_commit:0:12}"
+    if [ ! -d "$base_tree" ]; then
+        git -C "$ROOT" worktree add --detach "$base_tree" "$base_commit" >/dev/null 2>&1 ||
+            die "cannot make a worktree of $base_commit at $base_tree"
+    fi
+    [ "$(git -C "$base_tree" rev-parse HEAD)" = "$base_commit" ] || die "$base_tree is not at $base_commit"
+    # the current harness (sources and lock file), over the baseline's own copy (left as it
+    # is when it is the same, so that it is not rebuilt)
+    if ! diff -rq "$CRATE/src" "$base_tree/bench-http/src" >/dev/null 2>&1 ||
+        ! cmp -s "$CRATE/Cargo.toml" "$base_tree/bench-http/Cargo.toml"; then
+        rm -rf "$base_tree/bench-http/src"
+        cp -r "$CRATE/src" "$CRATE/Cargo.toml" "$CRATE/Cargo.lock" "$base_tree/bench-http/"
+    fi
+    base_target="$TARGET/baseline-target"
+    if [ ! -d "$base_target/release" ] && [ -d "$TARGET/release/deps" ]; then
+        # start from this build's dependencies: only what differs is rebuilt
+        mkdir -p "$base_target" && cp -a "$TARGET/release" "$base_target/"
+    fi
+    build "$base_tree/bench-http" "$base_target" "${BENCH_HTTP_BASELINE_FEATURES:-}"
+    BASE_BIN="$base_target/release/bench-server"
+    BASE_VARIANTS=" $("$BASE_BIN" variants) "
+fi
 mkdir -p "$KEYS"
 ln -sfn "$OUT" "$OUT_ROOT/latest"
 timeout 60 "$BIN" mint "$KEYS" || die "mint failed"
@@ -151,12 +232,12 @@ measure() { # variant port round
     log "$(printf 'round %d  %-20s %12.0f req/s   p99 %8.3f ms' "$round" "$variant" "$rps" "$p99")"
 }
 
-# --- instruction counts (--instructions) -------------------------------------------------
-count_instructions() { # variant port requests: the server's total instructions into $base.total
-    local variant="$1" port="$2" n="$3" url="http://127.0.0.1:$2/hello"
-    local base="$OUT/$variant.callgrind.$n"
+# --- instruction counts (--instructions, --check, --record) ------------------------------
+count_instructions() { # bin tag variant port requests: the server's total instructions into $base.total
+    local bin="$1" tag="$2" variant="$3" port="$4" n="$5" url="http://127.0.0.1:$4/hello"
+    local base="$OUT/$tag.callgrind.$n"
     valgrind --tool=callgrind --callgrind-out-file="$base.out" \
-        "$BIN" "$variant" "127.0.0.1:$port" "$KEYS" >"$base.log" 2>&1 &
+        "$bin" "$variant" "127.0.0.1:$port" "$KEYS" >"$base.log" 2>&1 &
     SERVER_PID=$!
     local code
     wait_up "$url" "$base.log" 300 0.2 # up to ~60 s to come up under valgrind
@@ -168,35 +249,115 @@ count_instructions() { # variant port requests: the server's total instructions 
     awk '/Collected :/ { gsub(/,/, "", $NF); print $NF }' "$base.log" >"$base.total"
 }
 
-if [ "$MODE" = instructions ]; then
-    command -v valgrind >/dev/null 2>&1 || die "valgrind is required for --instructions"
+per_request() { # bin tag variant port: instructions per request into $OUT/instructions.txt
+    local bin="$1" tag="$2" variant="$3" port="$4"
+    count_instructions "$bin" "$tag" "$variant" "$port" 200
+    count_instructions "$bin" "$tag" "$variant" $((port + 1)) $((200 + REQUESTS))
+    local small large
+    small="$(cat "$OUT/$tag.callgrind.200.total")"
+    large="$(cat "$OUT/$tag.callgrind.$((200 + REQUESTS)).total")"
+    [ -n "$small" ] && [ -n "$large" ] || die "$tag: no callgrind totals"
+    per=$(( (large - small) / REQUESTS ))
+    echo "$tag $per" >>"$OUT/instructions.txt"
+    log "$(printf '%-28s %10d instructions/request (user space)' "$tag" "$per")"
+    if [ "$MODE" = instructions ]; then
+        python3 "$ROOT/scripts/callgrind-per-request.py" "$OUT/$tag.callgrind.200.out" \
+            "$OUT/$tag.callgrind.$((200 + REQUESTS)).out" "$REQUESTS" 60 >"$OUT/$tag.functions.txt" ||
+            log "warning: no per-function table for $tag"
+    fi
+}
+
+if [ "$MODE" != load ]; then
     : >"$OUT/instructions.txt"
     i=0
     for variant in "${VARIANTS[@]}"; do
-        count_instructions "$variant" $((BASE_PORT + 2 * i)) 200
-        count_instructions "$variant" $((BASE_PORT + 2 * i + 1)) $((200 + REQUESTS))
-        small="$(cat "$OUT/$variant.callgrind.200.total")"
-        large="$(cat "$OUT/$variant.callgrind.$((200 + REQUESTS)).total")"
-        [ -n "$small" ] && [ -n "$large" ] || die "$variant: no callgrind totals"
-        per=$(( (large - small) / REQUESTS ))
-        echo "$variant $per" >>"$OUT/instructions.txt"
-        log "$(printf '%-20s %10d instructions/request (user space)' "$variant" "$per")"
+        per_request "$BIN" "$variant" "$variant" $((BASE_PORT + 4 * i))
+        if [ -n "$BASE_BIN" ] && [[ "$BASE_VARIANTS" == *" $variant "* ]]; then
+            per_request "$BASE_BIN" "$variant@baseline" "$variant" $((BASE_PORT + 4 * i + 2))
+        fi
         i=$((i + 1))
     done
     echo
-    echo "bench-http --instructions: $(date -u '+%Y-%m-%d %H:%M UTC'), $(git -C "$ROOT" rev-parse --short HEAD), $REQUESTS requests, token ${#TOKEN} bytes"
-    awk '{ per[$1] = $2; order[++n] = $1 }
+    stamp="$(date -u '+%Y-%m-%dT%H:%MZ')"
+    about="$(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- sanctum-core sanctum-axum sanctum-actix bench-http 2>/dev/null || echo '+changes'), $REQUESTS requests, token ${#TOKEN} bytes, $(rustc --version | cut -d' ' -f1-2), $(valgrind --version)"
+fi
+
+if [ "$MODE" = instructions ]; then
+    echo "bench-http --instructions: $stamp, $about${BASE_BIN:+, baseline ${BENCH_HTTP_BASELINE}}"
+    awk -v pairs="$PAIRS" '{ per[$1] = $2; order[++n] = $1 }
     END {
-        printf "%-20s %14s\n", "variant", "instr/request"
-        for (i = 1; i <= n; i++) printf "%-20s %14d\n", order[i], per[order[i]]
+        printf "%-28s %14s %14s %8s\n", "variant", "instr/request", "at baseline", "ratio"
+        for (i = 1; i <= n; i++) {
+            v = order[i]; if (v ~ /@baseline$/) continue
+            b = v "@baseline"
+            if (b in per) printf "%-28s %14d %14d %8.3f\n", v, per[v], per[b], per[v] / per[b]
+            else printf "%-28s %14d\n", v, per[v]
+        }
+        print ""
+        print "what a feature costs (a variant over the same without it), instructions per request:"
+        k = split(pairs, list, " ")
+        for (j = 1; j <= k; j++) {
+            split(list[j], pair, ":"); cost(pair[1], pair[2], ""); cost(pair[1], pair[2], "@baseline")
+        }
         print ""
         print "ratios of instructions per request (lower is cheaper; the inverse of a throughput ratio):"
-        r("axum-layer", "axum-noauth"); r("axum-layer-revocation", "axum-noauth"); r("actix-middleware", "actix-noauth")
         r("jwt-authorizer", "axum-layer-nocache"); r("axum-layer-nocache", "axum-noauth")
         r("jwt-authorizer", "axum07-noauth")
     }
-    function r(x, y) { if ((x in per) && (y in per) && per[y] > 0) printf "  %-40s %6.3f\n", x " / " y, per[x] / per[y] }' \
+    function cost(x, y, at) {
+        if ((x at in per) && (y at in per) && per[y at] > 0)
+            printf "  %-52s %+8d  (%+.1f%%)\n", x at " - " y at, per[x at] - per[y at], 100 * (per[x at] - per[y at]) / per[y at]
+    }
+    function r(x, y) { if ((x in per) && (y in per) && per[y] > 0) printf "  %-52s %8.3f\n", x " / " y, per[x] / per[y] }' \
         "$OUT/instructions.txt" | tee "$OUT/instructions-summary.txt"
+    echo "instructions per request by function: $OUT/<variant>.functions.txt"
+    exit 0
+fi
+
+if [ "$MODE" = record ]; then
+    {
+        echo "# record $stamp"
+        echo "# Instructions per cached request (callgrind, user space), the regression guard's record:"
+        echo "# scripts/bench-http.sh --check fails when a variant costs more than $TOLERANCE % above its line,"
+        echo "# or when BENCHMARKS.md does not cite this record's id (the line above). Rewritten by"
+        echo "# scripts/bench-http.sh --record; say in BENCHMARKS.md why the figures moved."
+        echo "# $about"
+        echo "requests $REQUESTS"
+        cat "$OUT/instructions.txt"
+    } >"$RECORD.new"
+    mv "$RECORD.new" "$RECORD"
+    cat "$RECORD"
+    echo "recorded in $RECORD: cite \"record $stamp\" in BENCHMARKS.md with the reason"
+    exit 0
+fi
+
+if [ "$MODE" = check ]; then
+    id="$(awk '/^# record / { print $3; exit }' "$RECORD")"
+    failed=0
+    echo "bench-http --check: $stamp, $about; record $id, tolerance +$TOLERANCE %"
+    while read -r variant per; do
+        recorded="$(awk -v v="$variant" '$1 == v { print $2 }' "$RECORD")"
+        limit=$(( recorded + recorded * TOLERANCE / 100 ))
+        change="$(awk -v a="$per" -v b="$recorded" 'BEGIN { printf "%+.1f%%", 100 * (a - b) / b }')"
+        if [ "$per" -gt "$limit" ]; then
+            echo "FAIL $variant: $per instructions per request, recorded $recorded ($change, limit $limit)"
+            failed=1
+        elif [ "$per" -lt $(( recorded - recorded * TOLERANCE / 100 )) ]; then
+            echo "ok   $variant: $per, recorded $recorded ($change: cheaper; scripts/bench-http.sh --record keeps the guard tight)"
+        else
+            echo "ok   $variant: $per, recorded $recorded ($change)"
+        fi
+    done <"$OUT/instructions.txt"
+    if [ -z "$id" ] || ! grep -qF "record $id" "$ROOT/BENCHMARKS.md"; then
+        echo "FAIL BENCHMARKS.md does not cite \"record ${id:-?}\" of $RECORD: say there why the record is what it is"
+        failed=1
+    fi
+    if [ "$failed" -ne 0 ]; then
+        echo "A change made the cached request path dearer than recorded. Find where with"
+        echo "scripts/bench-http.sh --instructions (per-function tables); if the cost is wanted, run"
+        echo "scripts/bench-http.sh --record and say why in BENCHMARKS.md."
+        exit 1
+    fi
     exit 0
 fi
 

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! bench-server mint <dir>              write <dir>/jwks.json and <dir>/token.txt
-//! bench-server <variant> <addr> <dir>  serve GET /hello -> "hello" on <addr>
+//! bench-server <variant> <addr> <dir>  serve GET /hello on <addr>
+//! bench-server variants                list the variants this build serves
 //! ```
 //!
 //! Every variant serves the same trivial route on a single-threaded runtime (one core), and
@@ -17,18 +18,29 @@
 //!   `axum-layer-revocation` (cache on, and an `InMemoryRevocations` store holding
 //!   [`REVOCATIONS`] entries, one of them for the token's own `sub` from before its `iat`,
 //!   so every request looks its subject up and compares);
+//! - `axum-admin`: the demo's `/admin` route (issue 22) — `CognitoAuthLayer` (cache on),
+//!   `RequireGroup("admin")`, and a handler answering a small JSON object built from the
+//!   `CognitoUser` extractor; `axum-admin-noauth`: the same JSON answer without auth (the
+//!   baseline that leaves only sanctum's share in the difference);
 //! - `actix-noauth`, `actix-middleware` (sanctum-actix `CognitoAuth`, cache on);
+//! - `actix-admin`, `actix-admin-noauth`: the `/admin` route and its baseline in actix-web;
 //! - `jwt-authorizer` (jwt-authorizer 0.15 on axum 0.7, keys from the same JWKS file);
 //! - `axum07-noauth`: axum 0.7 without auth, the baseline jwt-authorizer runs on.
+//!
+//! Feature `wave1-api` builds the same servers against the library API of the end of wave 1
+//! (commit cc3565c: `UserPool::new(region, pool)`, no revocation store), so that
+//! `scripts/bench-http.sh` can measure an old build with this very harness
+//! (`BENCH_HTTP_BASELINE`); the variants that build lacks are left out of `variants`.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use sanctum_core::testing::{TEST_CLIENT_ID, TEST_POOL_ID, TestIssuer};
+#[cfg(not(feature = "wave1-api"))]
 use sanctum_core::revocation::{InMemoryRevocations, Revocation, RevocationStore as _};
-use sanctum_core::{UserPool, Verifier};
+use sanctum_core::testing::{TEST_CLIENT_ID, TEST_POOL_ID, TestIssuer};
+use sanctum_core::{UserPool, Verifier, VerifierBuilder};
 use serde::Deserialize;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -37,14 +49,20 @@ const VARIANTS: &[&str] = &[
     "axum-noauth",
     "axum-layer",
     "axum-layer-nocache",
+    #[cfg(not(feature = "wave1-api"))]
     "axum-layer-revocation",
+    "axum-admin",
+    "axum-admin-noauth",
     "actix-noauth",
     "actix-middleware",
+    "actix-admin",
+    "actix-admin-noauth",
     "jwt-authorizer",
     "axum07-noauth",
 ];
 
 /// How many revocations the `axum-layer-revocation` store holds.
+#[cfg(not(feature = "wave1-api"))]
 const REVOCATIONS: usize = 1000;
 
 /// How long minted tokens stay valid: long enough for any run of the script.
@@ -52,7 +70,7 @@ const TOKEN_LIFETIME_SECS: i64 = 12 * 3600;
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: bench-server mint <dir>\n       bench-server <variant> <addr> <dir>\nvariants: {}",
+        "usage: bench-server mint <dir>\n       bench-server <variant> <addr> <dir>\n       bench-server variants\nvariants: {}",
         VARIANTS.join(", ")
     );
     ExitCode::from(2)
@@ -61,6 +79,10 @@ fn usage() -> ExitCode {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.as_slice() {
+        [cmd] if cmd == "variants" => {
+            println!("{}", VARIANTS.join(" "));
+            Ok(())
+        }
         [cmd, dir] if cmd == "mint" => mint(Path::new(dir)),
         [variant, addr, dir] if VARIANTS.contains(&variant.as_str()) => {
             match addr.parse::<SocketAddr>() {
@@ -94,7 +116,7 @@ fn mint(dir: &Path) -> Result<(), BoxError> {
         // The same shape as sanctum-core's criterion bench: groups, six scopes, device key.
         let token = issuer
             .access_token()
-            .username("4d7f2a4e-8f0a-4c0e-9a57-2b7c1a0e5f11")
+            .username(USERNAME)
             .groups(["admin", "us-east-1_SanctumTest_Google", "billing-readers"])
             .scopes([
                 "aws.cognito.signin.user.admin",
@@ -147,31 +169,31 @@ impl Material {
         })
     }
 
+    /// The test pool, in the library API of this build.
+    fn pool() -> UserPool {
+        #[cfg(not(feature = "wave1-api"))]
+        return UserPool::new(TEST_POOL_ID);
+        #[cfg(feature = "wave1-api")]
+        return UserPool::new(sanctum_core::testing::TEST_REGION, TEST_POOL_ID);
+    }
+
     fn issuer() -> String {
-        UserPool::new(TEST_POOL_ID).issuer()
+        Self::pool().issuer()
     }
 
-    /// A sanctum verifier for the test pool and client, keys from the JWKS file (never fetched).
-    async fn sanctum_verifier(&self, token_cache: bool) -> Result<Verifier, BoxError> {
-        self.sanctum_verifier_with(token_cache, None).await
-    }
-
-    /// As `sanctum_verifier`, with an optional revocation store.
-    async fn sanctum_verifier_with(
-        &self,
-        token_cache: bool,
-        revocations: Option<Arc<InMemoryRevocations>>,
-    ) -> Result<Verifier, BoxError> {
-        let mut builder = Verifier::builder()
+    /// A builder for the test pool and client, keys from the JWKS file (never fetched).
+    fn builder(&self, token_cache: bool) -> VerifierBuilder {
+        Verifier::builder()
             .pool(
-                UserPool::new(TEST_POOL_ID)
+                Self::pool()
                     .client_id(TEST_CLIENT_ID)
                     .with_jwks_document(self.jwks.clone()),
             )
-            .token_cache(token_cache);
-        if let Some(store) = revocations {
-            builder = builder.revocations(store);
-        }
+            .token_cache(token_cache)
+    }
+
+    /// Builds the verifier and checks that it accepts the minted token.
+    async fn checked(&self, builder: VerifierBuilder) -> Result<Verifier, BoxError> {
         let verifier = builder.build()?;
         verifier
             .verify_access(&self.token)
@@ -180,8 +202,14 @@ impl Material {
         Ok(verifier)
     }
 
+    /// A sanctum verifier for the test pool and client, keys from the JWKS file (never fetched).
+    async fn sanctum_verifier(&self, token_cache: bool) -> Result<Verifier, BoxError> {
+        self.checked(self.builder(token_cache)).await
+    }
+
     /// A store of [`REVOCATIONS`] entries (other users' sign-outs and revoked sessions, and
     /// one sign-out of the token's own user from before it was issued): none covers the token.
+    #[cfg(not(feature = "wave1-api"))]
     async fn revocations(&self) -> Result<Arc<InMemoryRevocations>, BoxError> {
         let claims = self.sanctum_verifier(false).await?.verify_access(&self.token).await?;
         let store = Arc::new(InMemoryRevocations::new());
@@ -203,10 +231,10 @@ impl Material {
 fn serve(variant: &str, addr: SocketAddr, dir: &Path) -> Result<(), BoxError> {
     let material = Material::load(dir)?;
     match variant {
-        "actix-noauth" => actix(addr, None),
-        "actix-middleware" => {
+        "actix-noauth" | "actix-admin-noauth" => actix(variant, addr, None),
+        "actix-middleware" | "actix-admin" => {
             let verifier = current_thread()?.block_on(material.sanctum_verifier(true))?;
-            actix(addr, Some(verifier))
+            actix(variant, addr, Some(verifier))
         }
         _ => current_thread()?.block_on(serve_tokio(variant, addr, &material)),
     }
@@ -216,22 +244,59 @@ async fn hello() -> &'static str {
     "hello"
 }
 
+/// The username in the minted token, which the `/admin` answer repeats.
+const USERNAME: &str = "4d7f2a4e-8f0a-4c0e-9a57-2b7c1a0e5f11";
+
+/// The demo's `/admin` answer (examples/src/bin/*-app.rs).
+fn admin_json(username: Option<&str>) -> serde_json::Value {
+    serde_json::json!({
+        "message": "welcome to the admin area",
+        "username": username,
+    })
+}
+
+async fn axum_admin(user: sanctum_axum::CognitoUser) -> axum::Json<serde_json::Value> {
+    axum::Json(admin_json(user.username()))
+}
+
+async fn axum_admin_noauth() -> axum::Json<serde_json::Value> {
+    axum::Json(admin_json(Some(USERNAME)))
+}
+
+async fn actix_admin(user: sanctum_actix::CognitoUser) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok().json(admin_json(user.username()))
+}
+
+async fn actix_admin_noauth() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok().json(admin_json(Some(USERNAME)))
+}
+
 async fn serve_tokio(variant: &str, addr: SocketAddr, material: &Material) -> Result<(), BoxError> {
     use axum::Router;
     use axum::routing::get;
-    use sanctum_axum::CognitoAuthLayer;
+    use sanctum_axum::{CognitoAuthLayer, RequireGroup};
 
     let app = match variant {
         "axum-noauth" => Router::new().route("/hello", get(hello)),
+        "axum-admin-noauth" => Router::new().route("/hello", get(axum_admin_noauth)),
+        "axum-admin" => {
+            let verifier = material.sanctum_verifier(true).await?;
+            Router::new()
+                .route("/hello", get(axum_admin).route_layer(RequireGroup("admin")))
+                .route_layer(CognitoAuthLayer::new(verifier))
+        }
         "axum-layer" | "axum-layer-nocache" => {
             let verifier = material.sanctum_verifier(variant == "axum-layer").await?;
             Router::new()
                 .route("/hello", get(hello))
                 .route_layer(CognitoAuthLayer::new(verifier))
         }
+        #[cfg(not(feature = "wave1-api"))]
         "axum-layer-revocation" => {
             let store = material.revocations().await?;
-            let verifier = material.sanctum_verifier_with(true, Some(store)).await?;
+            let verifier = material
+                .checked(material.builder(true).revocations(store))
+                .await?;
             Router::new()
                 .route("/hello", get(hello))
                 .route_layer(CognitoAuthLayer::new(verifier))
@@ -306,34 +371,46 @@ async fn serve_jwt_authorizer(addr: SocketAddr, material: &Material) -> Result<(
 }
 
 /// actix-web with one worker (plus actix's accept thread), on the caller's thread.
-fn actix(addr: SocketAddr, verifier: Option<Verifier>) -> Result<(), BoxError> {
+fn actix(variant: &str, addr: SocketAddr, verifier: Option<Verifier>) -> Result<(), BoxError> {
     use actix_web::{App, HttpServer, web};
-    use sanctum_actix::CognitoAuth;
+    use sanctum_actix::{CognitoAuth, RequireGroup};
 
-    // The same server settings for both apps; only the middleware differs.
+    // The same server settings for every app; only the middleware and handler differ.
     macro_rules! run {
-        ($name:expr, $app:expr) => {{
+        ($app:expr) => {{
             let server = HttpServer::new($app)
                 .workers(1)
                 .backlog(1024)
                 .disable_signals()
                 .bind(addr)?
                 .run();
-            ready($name, addr);
+            ready(variant, addr);
             server.await
         }};
     }
 
+    let admin = variant == "actix-admin" || variant == "actix-admin-noauth";
     actix_web::rt::System::new().block_on(async move {
-        match verifier {
-            None => run!("actix-noauth", || {
+        match (verifier, admin) {
+            (None, false) => run!(|| {
                 App::new().service(web::resource("/hello").route(web::get().to(hello)))
             }),
-            Some(verifier) => run!("actix-middleware", move || {
+            (None, true) => run!(|| {
+                App::new().service(web::resource("/hello").route(web::get().to(actix_admin_noauth)))
+            }),
+            (Some(verifier), false) => run!(move || {
                 App::new().service(
                     web::resource("/hello")
                         .wrap(CognitoAuth::new(verifier.clone()))
                         .route(web::get().to(hello)),
+                )
+            }),
+            (Some(verifier), true) => run!(move || {
+                App::new().service(
+                    web::resource("/hello")
+                        .wrap(RequireGroup("admin"))
+                        .wrap(CognitoAuth::new(verifier.clone()))
+                        .route(web::get().to(actix_admin)),
                 )
             }),
         }

@@ -49,6 +49,7 @@ use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage as _, HttpRequest};
+use sanctum_core::adapter::Verified;
 use sanctum_core::{CognitoClaims, Refusal};
 use serde::de::DeserializeOwned;
 
@@ -59,9 +60,25 @@ use crate::rejection::{CognitoRejection, Handler};
 /// presence tells guards and extractors that the middleware ran.
 pub(crate) struct AuthState {
     pub(crate) claims: Option<Arc<CognitoClaims>>,
+    /// When the verifier checked the token (seconds since the epoch, its clock): the guards'
+    /// time rules (step-up) are checked at that instant.
+    pub(crate) checked_at: u64,
     pub(crate) handler: Option<Handler>,
-    /// The verifier, whose clock the guards' time rules (step-up) read.
-    pub(crate) verifier: sanctum_core::Verifier,
+}
+
+impl AuthState {
+    /// The state for a verified token, or (`None`) an anonymous request.
+    pub(crate) fn new(verified: Option<Verified>, handler: Option<Handler>) -> Self {
+        let (claims, checked_at) = match verified.map(Verified::into_parts) {
+            Some((claims, checked_at)) => (Some(claims), checked_at),
+            None => (None, 0),
+        };
+        Self {
+            claims,
+            checked_at,
+            handler,
+        }
+    }
 }
 
 const EXTRACTOR_HINT: &str = "CognitoUser, MaybeCognitoUser and TypedClaims<T> need the sanctum_actix::CognitoAuth middleware: \

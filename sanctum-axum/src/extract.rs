@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
 use http::request::Parts;
+use sanctum_core::adapter::Verified;
 use sanctum_core::{CognitoClaims, Refusal, RejectedRequest};
 use serde::de::DeserializeOwned;
 
@@ -36,12 +37,23 @@ pub(crate) const EXTRACTOR_HINT: &str = "add sanctum_axum::CognitoAuthLayer in f
 #[derive(Clone, Debug)]
 pub(crate) struct AuthContext {
     pub(crate) user: Option<CognitoUser>,
+    /// When the verifier checked the token (seconds since the epoch, its clock): the guards'
+    /// time rules (step-up) are checked at that instant.
+    pub(crate) checked_at: u64,
     pub(crate) on_rejection: Option<OnRejection>,
-    /// The verifier, whose clock the guards' time rules (step-up) read.
-    pub(crate) verifier: sanctum_core::Verifier,
 }
 
 impl AuthContext {
+    /// The context of a verified token.
+    pub(crate) fn verified(verified: Verified, on_rejection: Option<OnRejection>) -> Self {
+        let (claims, checked_at) = verified.into_parts();
+        Self {
+            user: Some(CognitoUser::new(claims)),
+            checked_at,
+            on_rejection,
+        }
+    }
+
     /// The refusal, answered by the application's handler when it set one.
     pub(crate) fn rejection(
         &self,

@@ -17,13 +17,148 @@
 //! }
 //! ```
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
-pub use crate::extract::{Extracted, RequestHeaders, TokenFinder, header_text};
+pub use crate::extract::{Extracted, HeaderOnce, RequestHeaders, TokenFinder, header_text};
 
 use crate::claims::{CognitoClaims, ExpectedUse};
 use crate::error::VerifyError;
-use crate::verify::Verifier;
+use crate::extract::{Found, TokenSource};
+use crate::rbac::{Denied, Requirement};
+use crate::refusal::Refusal;
+use crate::verify::{NowOrLater, Verifier};
+
+/// A verified token: its claims, and when (the verifier's clock) they were checked.
+///
+/// A route's [`Requirement`] is checked against the same instant
+/// ([`check_requirement`]), so a guard reads no clock of its own.
+#[derive(Clone, Debug)]
+pub struct Verified {
+    claims: Arc<CognitoClaims>,
+    checked_at: u64,
+}
+
+impl Verified {
+    /// The verified claims.
+    #[must_use]
+    pub fn claims(&self) -> &Arc<CognitoClaims> {
+        &self.claims
+    }
+
+    /// When the token was checked, in seconds since the epoch by the verifier's clock.
+    #[must_use]
+    pub fn checked_at(&self) -> u64 {
+        self.checked_at
+    }
+
+    /// The claims and the time of the checks.
+    #[must_use]
+    pub fn into_parts(self) -> (Arc<CognitoClaims>, u64) {
+        (self.claims, self.checked_at)
+    }
+}
+
+/// What a request's credential comes to, as far as [`authenticate_now`] gets without waiting.
+#[derive(Debug)]
+pub enum Authentication<'a> {
+    /// The request carries no credential: anonymous where that is allowed, else
+    /// [`Refusal::MissingToken`].
+    Anonymous,
+    /// A valid token.
+    Verified(Verified),
+    /// Refused: a credential without a usable token (empty, not text, repeated), or a token
+    /// the verifier refused.
+    Refused(Refusal),
+    /// The token's keys must be fetched, or the issuer asked, first: finish with [`verify`].
+    Later(Cow<'a, str>),
+}
+
+/// Reads the request's credential from `headers` as `source` says and verifies it, without
+/// waiting whenever the answer is at hand: the adapters' hot path.
+///
+/// A bearer token the verified-token cache holds is found by its bytes, so the header value
+/// is not checked to be text first (a token the cache does not hold is); the
+/// `Authorization` header is looked up once. The answers are those of
+/// [`TokenSource::extract`], [`Extracted::into_token`] and [`Verifier::verify`].
+///
+/// ```no_run
+/// use sanctum_core::adapter::{Authentication, authenticate_now, verify};
+/// use sanctum_core::{ExpectedUse, TokenSource, Verifier};
+///
+/// # async fn run(verifier: Verifier, headers: http::HeaderMap) {
+/// let verified = match authenticate_now(&verifier, &TokenSource::Bearer, &headers, ExpectedUse::Access) {
+///     Authentication::Verified(verified) => Ok(verified),
+///     Authentication::Later(token) => verify(&verifier, &token, ExpectedUse::Access)
+///         .await
+///         .map_err(sanctum_core::Refusal::Verify),
+///     Authentication::Anonymous => Err(sanctum_core::Refusal::MissingToken),
+///     Authentication::Refused(refusal) => Err(refusal),
+/// };
+/// # let _ = verified; }
+/// ```
+pub fn authenticate_now<'a>(
+    verifier: &Verifier,
+    source: &TokenSource,
+    headers: &'a dyn RequestHeaders,
+    expected: ExpectedUse,
+) -> Authentication<'a> {
+    let token = match source.find(headers) {
+        Found::Missing => return Authentication::Anonymous,
+        Found::Empty => return Authentication::Refused(Refusal::EmptyToken),
+        Found::Repeated => return Authentication::Refused(Refusal::RepeatedCredentials),
+        Found::Bytes(token) => token,
+        Found::Text(Cow::Borrowed(token)) => token.as_bytes(),
+        // a custom finder's token: owned, so a wait keeps it
+        Found::Text(Cow::Owned(token)) => {
+            return match verifier.verify_now(&token, expected) {
+                Some(result) => answered(result),
+                None => Authentication::Later(Cow::Owned(token)),
+            };
+        }
+    };
+    match verifier.verify_bytes_now(token, expected) {
+        NowOrLater::Now(result) => answered(result),
+        NowOrLater::Later(token) => Authentication::Later(Cow::Borrowed(token)),
+        NowOrLater::NotText => Authentication::Refused(Refusal::UnreadableToken),
+    }
+}
+
+fn answered(result: Result<(Arc<CognitoClaims>, u64), VerifyError>) -> Authentication<'static> {
+    match result {
+        Ok((claims, checked_at)) => Authentication::Verified(Verified { claims, checked_at }),
+        Err(err) => Authentication::Refused(Refusal::Verify(err)),
+    }
+}
+
+/// Verifies `token`, waiting for its keys (or the online check) if need be: what
+/// [`Verifier::verify`] does, with the time of the checks.
+///
+/// # Errors
+/// As [`Verifier::verify`].
+pub async fn verify(
+    verifier: &Verifier,
+    token: &str,
+    expected: ExpectedUse,
+) -> Result<Verified, VerifyError> {
+    let (claims, checked_at) = verifier.verify_at(token, expected).await?;
+    Ok(Verified { claims, checked_at })
+}
+
+/// Checks `requirement` (check 9) on claims verified at `checked_at` ([`Verified::checked_at`]):
+/// a time rule (the age of the sign-in) is measured at the instant of the token's own time
+/// checks, by the verifier's clock, as [`Verifier::check_requirement`] does. A refusal is
+/// logged at debug.
+///
+/// # Errors
+/// [`Denied`] naming the first unmet part.
+pub fn check_requirement(
+    requirement: &Requirement,
+    claims: &CognitoClaims,
+    checked_at: u64,
+) -> Result<(), Denied> {
+    crate::verify::requirement_met(requirement, claims, checked_at)
+}
 
 /// Verifies `token` now, without waiting: `None` only when its key is not cached yet (then
 /// [`Verifier::verify`] fetches it). Every other answer, a full verification included, is the
@@ -47,5 +182,7 @@ pub fn verify_now(
     token: &str,
     expected: ExpectedUse,
 ) -> Option<Result<Arc<CognitoClaims>, VerifyError>> {
-    verifier.verify_now(token, expected)
+    verifier
+        .verify_now(token, expected)
+        .map(|result| result.map(|(claims, _)| claims))
 }

@@ -9,7 +9,8 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use futures_util::TryFutureExt as _;
 use futures_util::future::{Either, MapOk, Ready, ready};
-use sanctum_core::{CognitoClaims, Denied, Refusal, Requirement, Verifier};
+use sanctum_core::adapter::check_requirement;
+use sanctum_core::{CognitoClaims, Denied, Refusal, Requirement};
 
 use crate::extract::AuthState;
 use crate::rejection::respond;
@@ -215,13 +216,14 @@ enum Check {
 }
 
 impl Check {
-    fn check(&self, claims: &CognitoClaims, verifier: &Verifier) -> Result<(), Denied> {
+    /// Checks `claims`, verified at `checked_at` (the time rules' instant).
+    fn check(&self, claims: &CognitoClaims, checked_at: u64) -> Result<(), Denied> {
         match self {
             Self::Group(group) if claims.has_group(group) => Ok(()),
             Self::Group(group) => Err(Denied::missing_group([*group])),
             Self::Scope(scope) if claims.has_scope(scope) => Ok(()),
             Self::Scope(scope) => Err(Denied::missing_scope([*scope])),
-            Self::Requirement(requirement) => verifier.check_requirement(claims, requirement),
+            Self::Requirement(requirement) => check_requirement(requirement, claims, checked_at),
         }
     }
 }
@@ -295,9 +297,9 @@ where
                 }) => Some((Refusal::MissingToken, handler.clone())),
                 Some(AuthState {
                     claims: Some(claims),
+                    checked_at,
                     handler,
-                    verifier,
-                }) => match self.check.check(claims, verifier) {
+                }) => match self.check.check(claims, *checked_at) {
                     Ok(()) => None,
                     Err(denied) => Some((Refusal::from(denied), handler.clone())),
                 },

@@ -5,14 +5,13 @@ use std::task::{Context, Poll};
 
 use axum_core::response::{IntoResponse, Response};
 use http::Request;
-use sanctum_core::{
-    CognitoClaims, ExpectedUse, Refusal, RejectedRequest, TokenSource, Verifier, VerifyError,
-};
+use sanctum_core::adapter::{Authentication, Verified, authenticate_now, verify};
+use sanctum_core::{ExpectedUse, Refusal, RejectedRequest, TokenSource, Verifier};
 use tower_layer::Layer;
 use tower_service::Service;
 
 use super::future::ResponseFuture;
-use crate::extract::{AuthContext, CognitoUser};
+use crate::extract::AuthContext;
 use crate::rejection::{CognitoRejection, OnRejection, rejected_request};
 
 /// Verifies the Cognito token of every request and hands the claims to what runs behind it.
@@ -173,11 +172,9 @@ pub struct CognitoAuthService<S> {
 /// What `call` found, without holding on to the request's headers.
 enum Found {
     Missing,
-    /// A credential without a usable token (empty, not text).
-    Refused(Refusal),
     /// Answered without waiting (the key was cached, or the token was in the verified-token
     /// cache): no future, no copy of the token.
-    Ready(Result<Arc<CognitoClaims>, VerifyError>),
+    Ready(Result<Verified, Refusal>),
     /// The token, whose key must be fetched first, copied out of the headers: cheaper than
     /// finding it again (header values are re-validated on every read) and lets the future
     /// own the request.
@@ -200,41 +197,35 @@ where
     }
 
     fn call(&mut self, mut req: Request<B>) -> Self::Future {
-        let found = match self.shared.source.extract(req.headers()).into_token() {
-            Ok(None) => Found::Missing,
-            Err(rejection) => Found::Refused(rejection),
-            Ok(Some(token)) => {
-                match sanctum_core::adapter::verify_now(
-                    &self.shared.verifier,
-                    &token,
-                    self.shared.expected,
-                ) {
-                    Some(result) => Found::Ready(result),
-                    None => Found::Token(token.into_owned()),
-                }
-            }
+        let shared = &*self.shared;
+        let found = match authenticate_now(
+            &shared.verifier,
+            &shared.source,
+            req.headers(),
+            shared.expected,
+        ) {
+            Authentication::Anonymous => Found::Missing,
+            Authentication::Verified(verified) => Found::Ready(Ok(verified)),
+            Authentication::Refused(refusal) => Found::Ready(Err(refusal)),
+            Authentication::Later(token) => Found::Token(token.into_owned()),
         };
         let token = match found {
-            Found::Missing if self.shared.optional => {
+            Found::Missing if shared.optional => {
                 req.extensions_mut().insert(AuthContext {
                     user: None,
-                    on_rejection: self.shared.on_rejection.clone(),
-                    verifier: self.shared.verifier.clone(),
+                    checked_at: 0,
+                    on_rejection: shared.on_rejection.clone(),
                 });
                 return ResponseFuture::inner(self.inner.call(req));
             }
             Found::Missing => return self.reject(Refusal::MissingToken, &req),
-            Found::Refused(rejection) => return self.reject(rejection, &req),
             // hot path: a token whose key is cached is answered without boxing a future
-            Found::Ready(Ok(claims)) => {
-                req.extensions_mut().insert(AuthContext {
-                    user: Some(CognitoUser::new(claims)),
-                    on_rejection: self.shared.on_rejection.clone(),
-                    verifier: self.shared.verifier.clone(),
-                });
+            Found::Ready(Ok(verified)) => {
+                req.extensions_mut()
+                    .insert(AuthContext::verified(verified, shared.on_rejection.clone()));
                 return ResponseFuture::inner(self.inner.call(req));
             }
-            Found::Ready(Err(err)) => return self.reject(Refusal::Verify(err), &req),
+            Found::Ready(Err(refusal)) => return self.reject(refusal, &req),
             Found::Token(token) => token,
         };
         // The ready service goes into the future; a fresh clone waits for the next poll_ready.
@@ -269,13 +260,10 @@ where
     S: Service<Request<B>>,
     S::Response: IntoResponse,
 {
-    match shared.verifier.verify(&token, shared.expected).await {
-        Ok(claims) => {
-            req.extensions_mut().insert(AuthContext {
-                user: Some(CognitoUser::new(claims)),
-                on_rejection: shared.on_rejection.clone(),
-                verifier: shared.verifier.clone(),
-            });
+    match verify(&shared.verifier, &token, shared.expected).await {
+        Ok(verified) => {
+            req.extensions_mut()
+                .insert(AuthContext::verified(verified, shared.on_rejection.clone()));
             drop((shared, token));
             let response = inner.call(req).await?;
             Ok(response.into_response())

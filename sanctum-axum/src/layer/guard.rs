@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use axum_core::response::{IntoResponse, Response};
 use http::Request;
+use sanctum_core::adapter::check_requirement;
 use sanctum_core::{Refusal, Requirement};
 use tower_layer::Layer;
 use tower_service::Service;
@@ -267,12 +268,9 @@ impl<S> RequireService<S> {
         };
         let rejection = match &context.user {
             None => Refusal::MissingToken,
-            Some(user) => Refusal::from(
-                context
-                    .verifier
-                    .check_requirement(user, &self.requirement)
-                    .err()?,
-            ),
+            Some(user) => {
+                Refusal::from(check_requirement(&self.requirement, user, context.checked_at).err()?)
+            }
         };
         Some(context.rejection(rejection, || rejected_request(req)))
     }

@@ -44,22 +44,44 @@ use self::cache::{Entry, TokenCache};
 use self::online::Online;
 use self::token::{Parsed, RS256};
 
+/// Verified claims and the time (seconds since the epoch, verifier clock) of the checks.
+type Checked = (Arc<CognitoClaims>, u64);
+
+/// What [`Verifier::verify_bytes_now`] could say without waiting.
+pub(crate) enum NowOrLater<'t> {
+    /// Verified (with the time of the checks), or refused.
+    Now(Result<Checked, VerifyError>),
+    /// The token, as text: its key must be fetched, or the issuer asked, first.
+    Later(&'t str),
+    /// The bytes are not UTF-8: no token can be in them.
+    NotText,
+}
+
 /// How far a verification got without waiting.
 enum Begun<'t> {
-    /// Answered: verified, or refused.
-    Done(Result<Arc<CognitoClaims>, VerifyError>),
+    /// Answered: verified (with the time of the checks), or refused.
+    Done(Result<Checked, VerifyError>),
     /// Parsed, and the key of the issuer at this index must be fetched (boxed: the rare case).
     NeedsKey(Box<Parsed<'t>>, usize),
 }
 
 /// Logs a refusal (at debug: refusals are routine) and passes the result on.
-fn logged(
-    result: Result<Arc<CognitoClaims>, VerifyError>,
-) -> Result<Arc<CognitoClaims>, VerifyError> {
+fn logged<T>(result: Result<T, VerifyError>) -> Result<T, VerifyError> {
     if let Err(err) = &result {
         tracing::debug!(error = %err, "token rejected");
     }
     result
+}
+
+/// Checks `requirement` at `now`, logging a refusal (at debug).
+pub(crate) fn requirement_met(
+    requirement: &Requirement,
+    claims: &CognitoClaims,
+    now: u64,
+) -> Result<(), crate::Denied> {
+    requirement.check_at(claims, now).inspect_err(|denied| {
+        tracing::debug!(reason = %denied, "token refused by requirement");
+    })
 }
 
 /// Default limit on a token's length: 8 KiB.
@@ -132,6 +154,18 @@ impl Verifier {
         token: &str,
         expected: ExpectedUse,
     ) -> Result<Arc<CognitoClaims>, VerifyError> {
+        self.verify_at(token, expected)
+            .await
+            .map(|(claims, _)| claims)
+    }
+
+    /// As [`verify`](Self::verify), with the time (seconds since the epoch, the verifier's
+    /// clock) the checks were made at.
+    pub(crate) async fn verify_at(
+        &self,
+        token: &str,
+        expected: ExpectedUse,
+    ) -> Result<(Arc<CognitoClaims>, u64), VerifyError> {
         logged(self.verify_inner(token, expected).await)
     }
 
@@ -191,19 +225,15 @@ impl Verifier {
         claims: &CognitoClaims,
         requirement: &Requirement,
     ) -> Result<(), crate::Denied> {
-        requirement
-            .check_at(claims, self.now())
-            .inspect_err(|denied| {
-                tracing::debug!(reason = %denied, "token refused by requirement");
-            })
+        requirement_met(requirement, claims, self.now())
     }
 
     async fn verify_inner(
         &self,
         token: &str,
         expected: ExpectedUse,
-    ) -> Result<Arc<CognitoClaims>, VerifyError> {
-        let claims = match self.begin(token, expected) {
+    ) -> Result<(Arc<CognitoClaims>, u64), VerifyError> {
+        let (claims, now) = match self.begin(token, expected, true) {
             Begun::Done(result) => result?,
             // 3. the key is not cached: fetch it (single flight, cooldown), then go on
             Begun::NeedsKey(parsed, issuer) => {
@@ -212,16 +242,18 @@ impl Verifier {
                 self.finish(token, *parsed, issuer, &key, expected)?
             }
         };
-        // 10. the online check (opt-in), once every local check passed
+        // 10. the online check (opt-in), once every local check passed; the checks' time is
+        // read again after it, as the issuer may have taken a while to answer
         if let Some(online) = &self.inner.online {
-            online.confirm(token, &claims, self.now()).await?;
+            online.confirm(token, &claims, now).await?;
+            return Ok((claims, self.now()));
         }
-        Ok(claims)
+        Ok((claims, now))
     }
 
     /// Checks 1–8 as far as they go without waiting: everything, unless the token's key must
-    /// be fetched first.
-    fn begin<'t>(&self, token: &'t str, expected: ExpectedUse) -> Begun<'t> {
+    /// be fetched first. `look_in_cache`: false when the caller has just missed the cache.
+    fn begin<'t>(&self, token: &'t str, expected: ExpectedUse, look_in_cache: bool) -> Begun<'t> {
         let inner = &*self.inner;
         // 1. size, before anything else
         if token.len() > inner.max_token_size {
@@ -231,7 +263,7 @@ impl Verifier {
             }));
         }
         // hot path: a token seen before skips 2-4; 5-8 are checked again
-        if let Some(result) = self.cache_lookup(token, expected) {
+        if look_in_cache && let Some(result) = self.cache_lookup(token.as_bytes(), expected) {
             return Begun::Done(result);
         }
         // 2. structure
@@ -274,7 +306,7 @@ impl Verifier {
         issuer: usize,
         key: &PreparedKey,
         expected: ExpectedUse,
-    ) -> Result<Arc<CognitoClaims>, VerifyError> {
+    ) -> Result<Checked, VerifyError> {
         if let Some(key_alg) = &key.alg
             && key_alg != RS256
         {
@@ -299,8 +331,8 @@ impl Verifier {
             }
         }
         // 6-8
-        self.check_claims(&claims, issuer, expected)?;
-        Ok(claims)
+        let now = self.check_claims(&claims, issuer, expected)?;
+        Ok((claims, now))
     }
 
     /// Verifies `token` without waiting: `None` only when its key must be fetched first (see
@@ -309,20 +341,72 @@ impl Verifier {
         &self,
         token: &str,
         expected: ExpectedUse,
-    ) -> Option<Result<Arc<CognitoClaims>, VerifyError>> {
-        let result = match self.begin(token, expected) {
+    ) -> Option<Result<Checked, VerifyError>> {
+        self.verify_now_from(token, expected, true)
+    }
+
+    /// As [`verify_now`](Self::verify_now); `look_in_cache`: false when the caller has just
+    /// missed the cache.
+    fn verify_now_from(
+        &self,
+        token: &str,
+        expected: ExpectedUse,
+        look_in_cache: bool,
+    ) -> Option<Result<Checked, VerifyError>> {
+        let result = match self.begin(token, expected, look_in_cache) {
             Begun::Done(result) => result,
             Begun::NeedsKey(..) => return None,
         };
-        // 10. the online check: a kept answer, or the waiting path asks the issuer
-        let result = match (result, &self.inner.online) {
-            (Ok(claims), Some(online)) => match online.cached(token, &claims, self.now())? {
-                Ok(()) => Ok(claims),
-                Err(err) => Err(err),
-            },
-            (result, _) => result,
+        Some(logged(self.confirm_now(token, result)?))
+    }
+
+    /// Check 10, the online check, when configured: its kept answer, or `None` when the issuer
+    /// must be asked (the waiting path does).
+    fn confirm_now(
+        &self,
+        token: &str,
+        result: Result<Checked, VerifyError>,
+    ) -> Option<Result<Checked, VerifyError>> {
+        match (result, &self.inner.online) {
+            (Ok((claims, now)), Some(online)) => {
+                Some(online.cached(token, &claims, now)?.map(|()| (claims, now)))
+            }
+            (result, _) => Some(result),
+        }
+    }
+
+    /// Verifies the token in `token` (bytes as a request carries them) without waiting, the
+    /// adapters' hot path: a token in the verified-token cache is found by its bytes, so only
+    /// a token the cache does not hold is checked to be text.
+    pub(crate) fn verify_bytes_now<'t>(
+        &self,
+        token: &'t [u8],
+        expected: ExpectedUse,
+    ) -> NowOrLater<'t> {
+        // (a cached token passed the size check when it was verified)
+        if let Some(result) = self.cache_lookup(token, expected) {
+            let result = match (&self.inner.online, result) {
+                // the online check keeps its answers by token text
+                (Some(_), Ok(checked)) => {
+                    let Ok(text) = std::str::from_utf8(token) else {
+                        return NowOrLater::NotText;
+                    };
+                    match self.confirm_now(text, Ok(checked)) {
+                        Some(result) => result,
+                        None => return NowOrLater::Later(text),
+                    }
+                }
+                (_, result) => result,
+            };
+            return NowOrLater::Now(logged(result));
+        }
+        let Ok(text) = std::str::from_utf8(token) else {
+            return NowOrLater::NotText;
         };
-        Some(logged(result))
+        match self.verify_now_from(text, expected, false) {
+            Some(result) => NowOrLater::Now(result),
+            None => NowOrLater::Later(text),
+        }
     }
 
     /// The claims of `token` read without any check but its structure (check 2): for tokens
@@ -335,30 +419,32 @@ impl Verifier {
     #[inline]
     fn cache_lookup(
         &self,
-        token: &str,
+        token: &[u8],
         expected: ExpectedUse,
-    ) -> Option<Result<Arc<CognitoClaims>, VerifyError>> {
+    ) -> Option<Result<Checked, VerifyError>> {
         let hit = self.inner.cache.as_ref()?.get(token)?;
         // 4. the key that verified it is still published (cheap while the set is unchanged)
         let jwks = &self.inner.issuers[hit.issuer].jwks;
         if jwks.generation() != hit.generation && !jwks.has_key_serial(hit.key_serial) {
+            let kid = std::str::from_utf8(token).ok().and_then(token::kid);
             return Some(Err(VerifyError::UnknownKey {
-                kid: token::kid(token).map(|kid| clip(&kid)).unwrap_or_default(),
+                kid: kid.map(|kid| clip(&kid)).unwrap_or_default(),
             }));
         }
         Some(
             self.check_claims(&hit.claims, hit.issuer, expected)
-                .map(|()| hit.claims),
+                .map(|now| (hit.claims, now)),
         )
     }
 
-    /// Checks 6–8 (and 10) on claims whose issuer and signature are verified.
+    /// Checks 6–8 (and 10) on claims whose issuer and signature are verified; the time they
+    /// were checked at.
     fn check_claims(
         &self,
         claims: &CognitoClaims,
         issuer: usize,
         expected: ExpectedUse,
-    ) -> Result<(), VerifyError> {
+    ) -> Result<u64, VerifyError> {
         let inner = &*self.inner;
         let pool = &inner.pools[inner.issuers[issuer].pool];
         // 6. times
@@ -402,7 +488,7 @@ impl Verifier {
                 }
             }
         }
-        Ok(())
+        Ok(now)
     }
 
     fn now(&self) -> u64 {
