@@ -445,7 +445,7 @@ impl MotoPool {
     /// A [`SanctumClientBuilder`] for this pool: moto's endpoint, static test credentials
     /// (`test`/`test`), region `us-east-1`, the client secret if any, and moto's JWKS URL.
     ///
-    /// Its [`Auth::sign_in`](crate::cognito::Auth::sign_in) uses
+    /// Its [`Auth::sign_in`](sanctum_core::cognito::Auth::sign_in) uses
     /// [`PasswordFlow::UserPassword`]: moto accepts any SRP proof, so only the password flow lets
     /// a test against moto see a wrong password refused (SRP is tested against fakecloud, which
     /// checks proofs). Set [`PasswordFlow::Srp`] on the builder to run SRP through moto anyway.

@@ -27,7 +27,7 @@ use crate::rejection::{CognitoRejection, OnRejection, rejected_request};
 /// 3. verifies the token with the [`Verifier`] as the [`expected_use`](Self::expected_use)
 ///    (default: access tokens) and refuses it with 401, or 503 when the signing keys cannot
 ///    be fetched;
-/// 4. stores the result in the request extensions, where [`CognitoUser`], [`TypedClaims`](crate::TypedClaims)
+/// 4. stores the result in the request extensions, where [`CognitoUser`](crate::CognitoUser), [`TypedClaims`](crate::TypedClaims)
 ///    and the guards ([`RequireGroup`](crate::RequireGroup), ...) find it.
 ///
 /// Refusals are answered as in [`rejection`](crate::rejection), or by the
