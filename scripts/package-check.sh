@@ -21,6 +21,14 @@ args=()
 for crate in "${crates[@]}"; do args+=(-p "$crate"); done
 
 # --allow-dirty: the check is about what would be packaged, so it also runs before a commit.
+# cargo verifies each crate against the others as just packaged, unpacking them into
+# $CARGO_HOME/registry/src/<local overlay>/NAME-VERSION, and reuses a NAME-VERSION unpacked by
+# an earlier run: remove ours first, or a crate is verified against a stale copy of another.
+cargo_home="${CARGO_HOME:-$HOME/.cargo}"
+for crate in "${crates[@]}"; do
+    rm -rf "$cargo_home"/registry/src/-*/"$crate"-[0-9]* "$cargo_home"/registry/cache/-*/"$crate"-[0-9]*
+done
+
 cargo package --allow-dirty "${args[@]}"
 
 # What a packaged test may not use: moto's or fakecloud's server, Node.js, pycognito, files
