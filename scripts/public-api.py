@@ -16,7 +16,7 @@ ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
 SRC = os.path.join(ROOT, 'sanctum-core', 'src')
 LISTING = os.path.join(ROOT, 'sanctum-core', 'public-api.txt')
 
-ITEM = re.compile(r'^(\s*)pub (?:const |async |unsafe )*(fn|struct|enum|trait|type|const|static|mod|use|macro_rules!)\s*([^\s(<:;={]*)(.*)')
+ITEM = re.compile(r'^(\s*)pub (?:const |async |unsafe )*(fn|struct|enum|trait|type|const|static|mod|use|macro_rules!)(?=\s)\s*([^\s(<:;={]*)(.*)')
 IMPL = re.compile(r'^(\s*)impl(?:<[^{]*?>)?\s+(?:([\w:<>, \'&]+?)\s+for\s+)?([\w:]+)')
 
 def strip_tests(text):

@@ -33,6 +33,12 @@ step "cargo deny: licences, banned and duplicate crates, sources, advisories (sc
 scripts/setup-cargo-deny.sh
 scripts/deny.sh
 
+step "sanctum-core's module import graph has no cycle (scripts/module-cycles.py)"
+scripts/module-cycles.py
+
+step "sanctum-core's public API is the checked-in listing (scripts/public-api.py --check; after a deliberate change: --write)"
+scripts/public-api.py --check
+
 step "cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 

@@ -22,11 +22,12 @@ use std::sync::Arc;
 
 pub use crate::extract::{Extracted, HeaderOnce, RequestHeaders, TokenFinder, header_text};
 
-use crate::claims::{CognitoClaims, ExpectedUse};
+use crate::claims::CognitoClaims;
 use crate::error::VerifyError;
 use crate::extract::{Found, TokenSource};
 use crate::rbac::{Denied, Requirement};
 use crate::refusal::Refusal;
+use crate::token_use::ExpectedUse;
 use crate::verify::{NowOrLater, Verifier};
 
 /// A verified token: its claims, and when (the verifier's clock) they were checked.

@@ -211,7 +211,7 @@ pub enum VerifyError {
     #[error("token_use is {found:?}, expected {expected}")]
     WrongTokenUse {
         /// What the caller asked for.
-        expected: crate::ExpectedUse,
+        expected: crate::token_use::ExpectedUse,
         /// What the token says.
         found: String,
     },

@@ -80,6 +80,7 @@ mod jwks;
 pub mod rbac;
 pub mod refusal;
 pub mod revocation;
+mod token_use;
 pub mod verify;
 
 #[cfg(feature = "cognito")]
@@ -89,11 +90,12 @@ pub mod login;
 #[cfg(feature = "test-util")]
 pub mod testing;
 
-pub use claims::{CognitoClaims, ExpectedUse, TokenUse};
+pub use claims::CognitoClaims;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::UserPool;
 pub use error::{ConfigError, ErrorKind, TimeClaim, VerifyError};
 pub use extract::TokenSource;
 pub use rbac::{AccessError, Denied, DeniedReason, Predicate, Requirement};
 pub use refusal::{Refusal, RejectedRequest};
+pub use token_use::{ExpectedUse, TokenUse};
 pub use verify::{Verifier, VerifierBuilder};

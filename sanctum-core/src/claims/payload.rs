@@ -10,8 +10,9 @@ use std::fmt;
 use serde::de::{self, MapAccess, SeqAccess};
 use serde_json::{Map, Value};
 
-use super::{CognitoClaims, ExpectedUse, Text, TokenUse};
+use super::{CognitoClaims, Text};
 use crate::error::{VerifyError, clip};
+use crate::token_use::{ExpectedUse, TokenUse};
 
 /// The claims with a typed accessor, whatever the token's use.
 const TYPED: [&str; 14] = [

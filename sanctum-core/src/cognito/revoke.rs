@@ -39,10 +39,10 @@ use aws_sdk_cognitoidentityprovider::config::{ConfigBag, Intercept, RuntimeCompo
 use aws_sdk_cognitoidentityprovider::primitives::{DateTime, DateTimeFormat};
 
 use super::{Auth, CognitoError, SanctumClient, Tokens};
-use crate::claims::ExpectedUse;
 use crate::credentials::{AccessToken, IdToken, RefreshToken, Username};
 use crate::error::VerifyError;
 use crate::revocation::{Liveness, LivenessCheck, LivenessFuture, Revocation, RevocationStore};
+use crate::token_use::ExpectedUse;
 use crate::verify::Verifier;
 
 impl SanctumClient {

@@ -91,11 +91,12 @@ pub use self::error::{Endpoint, LoginError, OAuthError, OAuthErrorCode};
 pub use self::tokens::{LoginTokens, SignedIn};
 
 use self::endpoint::{Endpoints, Secret, TokenResponse};
-use crate::claims::{CognitoClaims, ExpectedUse};
+use crate::claims::CognitoClaims;
 use crate::clock::{Clock, unix_seconds};
 use crate::config::{check_url, is_valid_client_id};
 use crate::credentials::{AccessToken, IdToken, RefreshToken};
 use crate::error::{ConfigError, VerifyError, clip};
+use crate::token_use::ExpectedUse;
 use crate::verify::Verifier;
 
 /// Default limit on a pending sign-in's age: 10 minutes (Cognito's codes live 5).

@@ -363,12 +363,12 @@ impl TestIssuer {
 
     /// Starts an access token with Cognito's claims, valid for an hour, for user `alice`.
     pub fn access_token(&self) -> TokenBuilder {
-        TokenBuilder::new(self.clone(), crate::TokenUse::Access)
+        TokenBuilder::new(self.clone(), crate::token_use::TokenUse::Access)
     }
 
     /// Starts an ID token with Cognito's claims, valid for an hour, for user `alice`.
     pub fn id_token(&self) -> TokenBuilder {
-        TokenBuilder::new(self.clone(), crate::TokenUse::Id)
+        TokenBuilder::new(self.clone(), crate::token_use::TokenUse::Id)
     }
 
     /// The JWKS document currently served.
@@ -479,7 +479,7 @@ enum Signer {
 #[derive(Clone)]
 pub struct TokenBuilder {
     issuer: TestIssuer,
-    token_use: crate::TokenUse,
+    token_use: crate::token_use::TokenUse,
     header: Map<String, Value>,
     claims: Map<String, Value>,
     kid_override: bool,
@@ -497,7 +497,7 @@ impl fmt::Debug for TokenBuilder {
 }
 
 impl TokenBuilder {
-    fn new(issuer: TestIssuer, token_use: crate::TokenUse) -> Self {
+    fn new(issuer: TestIssuer, token_use: crate::token_use::TokenUse) -> Self {
         let now = issuer.now_secs();
         let client = issuer.client_id().to_owned();
         let mut claims = Map::new();
@@ -517,12 +517,12 @@ impl TokenBuilder {
             json!("1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"),
         );
         match token_use {
-            crate::TokenUse::Access => {
+            crate::token_use::TokenUse::Access => {
                 claims.insert("client_id".into(), json!(client));
                 claims.insert("scope".into(), json!("aws.cognito.signin.user.admin"));
                 claims.insert("username".into(), json!("alice"));
             }
-            crate::TokenUse::Id => {
+            crate::token_use::TokenUse::Id => {
                 claims.insert("aud".into(), json!(client));
                 claims.insert("cognito:username".into(), json!("alice"));
                 claims.insert("email".into(), json!("alice@example.com"));
@@ -544,8 +544,8 @@ impl TokenBuilder {
     /// Sets the user name (`username` or `cognito:username`).
     pub fn username(self, username: &str) -> Self {
         let claim = match self.token_use {
-            crate::TokenUse::Access => "username",
-            crate::TokenUse::Id => "cognito:username",
+            crate::token_use::TokenUse::Access => "username",
+            crate::token_use::TokenUse::Id => "cognito:username",
         };
         self.claim(claim, username)
     }
@@ -579,8 +579,8 @@ impl TokenBuilder {
     /// Sets the app client (`client_id` of access tokens, `aud` of ID tokens).
     pub fn client_id(self, client_id: &str) -> Self {
         let claim = match self.token_use {
-            crate::TokenUse::Access => "client_id",
-            crate::TokenUse::Id => "aud",
+            crate::token_use::TokenUse::Access => "client_id",
+            crate::token_use::TokenUse::Id => "aud",
         };
         self.claim(claim, client_id)
     }

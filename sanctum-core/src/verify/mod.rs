@@ -32,13 +32,14 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::claims::{CognitoClaims, ExpectedUse};
+use crate::claims::CognitoClaims;
 use crate::clock::{Clock, SystemClock, unix_seconds};
 use crate::config::UserPool;
 use crate::error::{ConfigError, TimeClaim, VerifyError, clip};
 use crate::jwks::{Fetcher, Jwks, PreparedKey, parse_jwks};
 use crate::rbac::{AccessError, Requirement};
 use crate::revocation::{OnlineCheck, RevocationCheck, RevocationStore};
+use crate::token_use::ExpectedUse;
 
 use self::cache::{Entry, TokenCache};
 use self::online::Online;

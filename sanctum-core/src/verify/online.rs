@@ -11,10 +11,11 @@ use futures_util::FutureExt as _;
 use futures_util::future::Shared;
 
 use super::cache::TailHash;
-use crate::claims::{CognitoClaims, TokenUse};
+use crate::claims::CognitoClaims;
 use crate::clock::Clock;
 use crate::error::VerifyError;
 use crate::revocation::{Liveness, LivenessCheck, OnlineCheck, WhenUnreachable};
+use crate::token_use::TokenUse;
 
 /// A kept answer: revoked or live, until `until` (seconds since the epoch, verifier clock);
 /// `keep` bounds its stay in memory (real time).
