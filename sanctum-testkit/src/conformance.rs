@@ -137,11 +137,15 @@ pub enum Route {
     /// Auth layer over [`ConformanceEnv::online_down_allowing_verifier`]: the online check
     /// cannot reach the issuer and allows.
     OnlineCheckDownAllowing,
+    /// Auth layer over [`ConformanceEnv::stale_store_verifier`], whose revocation store cannot
+    /// vouch for its answers (as a Redis store cut off for longer than its
+    /// `fail_closed_after`): every verified token is refused with 503.
+    RevocationStoreStale,
 }
 
 impl Route {
     /// Every route.
-    pub const ALL: [Route; 28] = [
+    pub const ALL: [Route; 29] = [
         Route::Protected,
         Route::Admin,
         Route::AnyGroup,
@@ -170,6 +174,7 @@ impl Route {
         Route::OnlineCheck,
         Route::OnlineCheckDown,
         Route::OnlineCheckDownAllowing,
+        Route::RevocationStoreStale,
     ];
 
     /// The route's path.
@@ -204,6 +209,7 @@ impl Route {
             Route::OnlineCheck => "/online-check",
             Route::OnlineCheckDown => "/online-check/down",
             Route::OnlineCheckDownAllowing => "/online-check/down-allowing",
+            Route::RevocationStoreStale => "/revocation/stale-store",
         }
     }
 }
@@ -355,6 +361,49 @@ pub struct ConformanceEnv {
     pub online_down_verifier: Verifier,
     /// A verifier whose online check cannot reach the issuer, allowing then.
     pub online_down_allowing_verifier: Verifier,
+    /// A verifier for [`issuer`](Self::issuer) (cache on) whose revocation store
+    /// ([`StaleRevocations`]) went stale after [`stale_store_token`](Self::stale_store_token)
+    /// was verified and cached.
+    pub stale_store_verifier: Verifier,
+    /// A token [`stale_store_verifier`](Self::stale_store_verifier) verified and cached while
+    /// its store was in sync.
+    pub stale_store_token: String,
+}
+
+/// A revocation store that knows of no revocation and can say when its copy cannot be
+/// trusted: what a [`RedisRevocations`](sanctum_core::revocation::RedisRevocations) with
+/// `fail_closed_after` answers once Redis has been out of reach for too long (that store is
+/// tested against a real redis-server in sanctum-core; the adapters only need its answer).
+#[derive(Debug, Default)]
+pub struct StaleRevocations {
+    stale: std::sync::atomic::AtomicBool,
+}
+
+impl StaleRevocations {
+    /// From now on, every check answers [`RevocationCheck::Unavailable`](sanctum_core::revocation::RevocationCheck::Unavailable).
+    pub fn go_stale(&self) {
+        self.stale.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+impl sanctum_core::revocation::RevocationStore for StaleRevocations {
+    fn is_revoked(&self, _claims: &sanctum_core::claims::CognitoClaims, _now: u64) -> bool {
+        false
+    }
+
+    fn check(
+        &self,
+        _claims: &sanctum_core::claims::CognitoClaims,
+        _now: u64,
+    ) -> sanctum_core::revocation::RevocationCheck {
+        if self.stale.load(std::sync::atomic::Ordering::Relaxed) {
+            sanctum_core::revocation::RevocationCheck::Unavailable
+        } else {
+            sanctum_core::revocation::RevocationCheck::NotRevoked
+        }
+    }
+
+    fn record(&self, _revocation: sanctum_core::revocation::Revocation) {}
 }
 
 impl ConformanceEnv {
@@ -452,7 +501,21 @@ impl ConformanceEnv {
         };
         let online_down_verifier = down(WhenUnreachable::Refuse)?;
         let online_down_allowing_verifier = down(WhenUnreachable::Allow)?;
+        let stale_store = std::sync::Arc::new(StaleRevocations::default());
+        let stale_store_verifier = Verifier::builder()
+            .pool(issuer.user_pool())
+            .revocations(stale_store.clone())
+            .build()
+            .map_err(std::io::Error::other)?;
+        let stale_store_token = issuer.access_token().username("stan").build();
+        stale_store_verifier
+            .verify_access(&stale_store_token)
+            .await
+            .map_err(std::io::Error::other)?;
+        stale_store.go_stale();
         Ok(Self {
+            stale_store_verifier,
+            stale_store_token,
             online_verifier,
             online_revoked_token,
             online_down_verifier,
@@ -960,6 +1023,36 @@ impl ConformanceEnv {
                 R::OnlineCheckDownAllowing,
                 bearer(&alice),
                 "alice",
+            ),
+            // a revocation store that cannot vouch (fail closed): 503, on a cache hit too
+            fail(
+                "revocation store stale: a cached token is refused",
+                R::RevocationStoreStale,
+                bearer(&self.stale_store_token),
+                503,
+                Challenge::None,
+                "temporarily_unavailable",
+                Some(CHECK_DOWN),
+            ),
+            fail(
+                "revocation store stale: a new token is refused",
+                R::RevocationStoreStale,
+                bearer(&alice),
+                503,
+                Challenge::None,
+                "temporarily_unavailable",
+                Some(CHECK_DOWN),
+            ),
+            invalid(
+                "revocation store stale: a locally invalid token is still 401",
+                R::RevocationStoreStale,
+                bearer(&expired),
+                EXPIRED,
+            ),
+            missing(
+                "revocation store stale: no token is still 401",
+                R::RevocationStoreStale,
+                vec![],
             ),
         ];
         cases.extend(vec![

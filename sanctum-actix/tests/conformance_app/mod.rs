@@ -47,6 +47,7 @@ pub fn conformance_routes(
     let online = env.online_verifier.clone();
     let online_down = env.online_down_verifier.clone();
     let online_down_allowing = env.online_down_allowing_verifier.clone();
+    let stale_store = env.stale_store_verifier.clone();
     move |cfg: &mut ServiceConfig| {
         for route in Route::ALL {
             let auth = CognitoAuth::new(verifier.clone());
@@ -178,6 +179,11 @@ pub fn conformance_routes(
                 Route::OnlineCheckDownAllowing => cfg.service(
                     resource
                         .wrap(CognitoAuth::new(online_down_allowing.clone()))
+                        .get(user_name),
+                ),
+                Route::RevocationStoreStale => cfg.service(
+                    resource
+                        .wrap(CognitoAuth::new(stale_store.clone()))
                         .get(user_name),
                 ),
                 other => panic!("conformance route {other:?} is not wired in the actix test app"),

@@ -109,6 +109,9 @@ pub(crate) fn conformance_route(env: &ConformanceEnv, route: Route) -> MethodRou
         Route::OnlineCheckDownAllowing => get(user_name).route_layer(CognitoAuthLayer::new(
             env.online_down_allowing_verifier.clone(),
         )),
+        Route::RevocationStoreStale => {
+            get(user_name).route_layer(CognitoAuthLayer::new(env.stale_store_verifier.clone()))
+        }
         other => panic!("conformance route {other:?} is not wired in this test yet"),
     }
 }
