@@ -43,44 +43,107 @@ pub struct Demo {
     pub embedded: Option<TestIssuer>,
 }
 
-/// A [`SanctumClient`] builder from the environment, as the `admin` CLI and `bff-app` read it:
-/// `SANCTUM_USER_POOL_ID` and `SANCTUM_CLIENT_ID` (required), `SANCTUM_REGION` (default: the
-/// pool id's prefix), `SANCTUM_CLIENT_SECRET`, `SANCTUM_COGNITO_ENDPOINT`, `SANCTUM_JWKS_URL`,
-/// `SANCTUM_ISSUER`, `SANCTUM_PASSWORD_FLOW` (`srp` or `user-password`). Empty values count as
-/// unset.
+/// What a [`SanctumClient`] is built from, as the `admin` CLI and `bff-app` take it: from the
+/// environment ([`from_env`](Self::from_env)) or the CLI's flags. Empty values count as unset.
+#[derive(Clone, Default)]
+pub struct ClientSettings {
+    /// `SANCTUM_USER_POOL_ID` (required).
+    pub user_pool_id: Option<String>,
+    /// `SANCTUM_CLIENT_ID` (required).
+    pub client_id: Option<String>,
+    /// `SANCTUM_REGION` (default: the pool id's prefix).
+    pub region: Option<String>,
+    /// `SANCTUM_CLIENT_SECRET`, when the app client has a secret.
+    pub client_secret: Option<String>,
+    /// `SANCTUM_COGNITO_ENDPOINT`: another endpoint (an emulator such as moto).
+    pub endpoint: Option<String>,
+    /// `SANCTUM_JWKS_URL`: where the verifier fetches the pool's keys.
+    pub jwks_url: Option<String>,
+    /// `SANCTUM_ISSUER`: the `iss` the verifier expects.
+    pub issuer: Option<String>,
+    /// `SANCTUM_PASSWORD_FLOW`: `srp` (the default) or `user-password`.
+    pub password_flow: Option<String>,
+}
+
+impl std::fmt::Debug for ClientSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientSettings")
+            .field("user_pool_id", &self.user_pool_id)
+            .field("client_id", &self.client_id)
+            .field("region", &self.region)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("endpoint", &self.endpoint)
+            .field("jwks_url", &self.jwks_url)
+            .field("issuer", &self.issuer)
+            .field("password_flow", &self.password_flow)
+            .finish()
+    }
+}
+
+impl ClientSettings {
+    /// The settings of the `SANCTUM_*` variables.
+    #[must_use]
+    pub fn from_env() -> Self {
+        let env = |name: &str| std::env::var(name).ok();
+        Self {
+            user_pool_id: env("SANCTUM_USER_POOL_ID"),
+            client_id: env("SANCTUM_CLIENT_ID"),
+            region: env("SANCTUM_REGION"),
+            client_secret: env("SANCTUM_CLIENT_SECRET"),
+            endpoint: env("SANCTUM_COGNITO_ENDPOINT"),
+            jwks_url: env("SANCTUM_JWKS_URL"),
+            issuer: env("SANCTUM_ISSUER"),
+            password_flow: env("SANCTUM_PASSWORD_FLOW"),
+        }
+    }
+
+    /// A [`SanctumClient`] builder with these settings.
+    ///
+    /// # Errors
+    /// The name of a required variable that is not set, or of one whose value is not understood.
+    pub fn builder(&self) -> Result<SanctumClientBuilder, String> {
+        fn set(value: &Option<String>) -> Option<&str> {
+            value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+        }
+        let pool_id = set(&self.user_pool_id).ok_or("SANCTUM_USER_POOL_ID is not set")?;
+        let client_id = set(&self.client_id).ok_or("SANCTUM_CLIENT_ID is not set")?;
+        let mut builder = SanctumClient::builder(pool_id, client_id);
+        if let Some(region) = set(&self.region) {
+            builder = builder.region(region);
+        }
+        if let Some(secret) = set(&self.client_secret) {
+            builder = builder.client_secret(secret);
+        }
+        if let Some(endpoint) = set(&self.endpoint) {
+            builder = builder.endpoint_url(endpoint);
+        }
+        if let Some(url) = set(&self.jwks_url) {
+            builder = builder.with_jwks_url(url);
+        }
+        if let Some(issuer) = set(&self.issuer) {
+            builder = builder.with_issuer(issuer);
+        }
+        if let Some(flow) = set(&self.password_flow) {
+            builder = builder.password_flow(match flow {
+                "srp" => PasswordFlow::Srp,
+                "user-password" => PasswordFlow::UserPassword,
+                _ => return Err("SANCTUM_PASSWORD_FLOW must be srp or user-password".into()),
+            });
+        }
+        Ok(builder)
+    }
+}
+
+/// A [`SanctumClient`] builder from the environment, as `bff-app` reads it:
+/// [`ClientSettings::from_env`], then [`ClientSettings::builder`].
 ///
 /// # Errors
 /// The name of a required variable that is not set, or of one whose value is not understood.
 pub fn client_builder_from_env() -> Result<SanctumClientBuilder, String> {
-    fn env(name: &str) -> Option<String> {
-        std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-    }
-    let pool_id = env("SANCTUM_USER_POOL_ID").ok_or("SANCTUM_USER_POOL_ID is not set")?;
-    let client_id = env("SANCTUM_CLIENT_ID").ok_or("SANCTUM_CLIENT_ID is not set")?;
-    let mut builder = SanctumClient::builder(pool_id, client_id);
-    if let Some(region) = env("SANCTUM_REGION") {
-        builder = builder.region(region);
-    }
-    if let Some(secret) = env("SANCTUM_CLIENT_SECRET") {
-        builder = builder.client_secret(secret);
-    }
-    if let Some(endpoint) = env("SANCTUM_COGNITO_ENDPOINT") {
-        builder = builder.endpoint_url(endpoint);
-    }
-    if let Some(url) = env("SANCTUM_JWKS_URL") {
-        builder = builder.with_jwks_url(url);
-    }
-    if let Some(issuer) = env("SANCTUM_ISSUER") {
-        builder = builder.with_issuer(issuer);
-    }
-    if let Some(flow) = env("SANCTUM_PASSWORD_FLOW") {
-        builder = builder.password_flow(match flow.trim() {
-            "srp" => PasswordFlow::Srp,
-            "user-password" => PasswordFlow::UserPassword,
-            _ => return Err("SANCTUM_PASSWORD_FLOW must be srp or user-password".into()),
-        });
-    }
-    Ok(builder)
+    ClientSettings::from_env().builder()
 }
 
 /// Every `SANCTUM_*` variable the examples read.

@@ -2,13 +2,16 @@
 //! (SRP, refresh with rotation, revoke) against fakecloud, which checks SRP proofs and
 //! implements rotation and revocation.
 
-use std::process::{Command, Output};
+use std::io::Write as _;
+use std::process::{Command, Output, Stdio};
 
 use sanctum_testkit::fakecloud::{FakecloudPool, FakecloudPoolOptions, FakecloudServer};
 use sanctum_testkit::moto::{MotoPool, MotoPoolOptions, MotoServer};
+use sanctum_testkit::totp;
 use serde_json::Value;
 
 const PASSWORD: &str = "Admin-Cli-Passw0rd";
+const NEW_PASSWORD: &str = "Admin-Cli-N3w-Passw0rd";
 
 /// The pool a CLI run talks to.
 struct Pool {
@@ -89,6 +92,49 @@ impl Cli {
                 String::from_utf8_lossy(&out.stdout)
             )
         })
+    }
+
+    /// Runs a command with `env` set and `stdin` fed to it.
+    fn run(&self, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
+        let mut child = self
+            .command(args)
+            .envs(env.iter().copied())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("admin starts");
+        // a command that does not read stdin may exit first: a failed write is fine
+        let _ = child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(stdin.as_bytes());
+        child.wait_with_output().expect("admin runs")
+    }
+
+    /// [`run`](Self::run) for a command that must succeed: its JSON and its stderr.
+    fn ok_with(&self, args: &[&str], env: &[(&str, &str)], stdin: &str) -> (Value, String) {
+        let out = self.run(args, env, stdin);
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(out.status.success(), "admin {args:?} failed: {stderr}");
+        let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "admin {args:?} printed no JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        });
+        (json, stderr)
+    }
+
+    /// [`run`](Self::run) for a command that must fail: the exit code and the one stderr line.
+    fn fails_with(&self, args: &[&str], env: &[(&str, &str)], stdin: &str) -> (i32, String) {
+        let out = self.run(args, env, stdin);
+        assert!(!out.status.success(), "admin {args:?} should fail");
+        assert!(out.stdout.is_empty(), "nothing on stdout");
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+        (out.status.code().unwrap_or(-1), stderr)
     }
 
     /// Runs a command that must fail; returns the exit code and the stderr line.
@@ -455,4 +501,246 @@ fn names_of(value: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// moto's switch away from SRP, which it does not speak.
+const USER_PASSWORD: [(&str, &str); 1] = [("SANCTUM_PASSWORD_FLOW", "user-password")];
+
+#[tokio::test]
+async fn admin_cli_login_follows_sanctum_password_flow_and_hints_at_it_when_srp_fails_against_moto()
+{
+    let moto = MotoServer::shared();
+    let pool = moto.create_pool().await.expect("pool");
+    let cli = Cli::new(&pool);
+    cli.ok(&["create-user", "alice", "--temporary-password", PASSWORD]);
+    cli.ok(&["set-password", "alice", PASSWORD, "--permanent"]);
+
+    // moto's SRP answer is not Cognito's: the error says what to do
+    let (code, stderr) = cli.fails_with(&["login", "alice", "-"], &[], PASSWORD);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("SECRET_BLOCK") && stderr.contains("SANCTUM_PASSWORD_FLOW=user-password"),
+        "{stderr}"
+    );
+
+    // with the switch, `login` without a flag signs in by USER_PASSWORD_AUTH
+    let (tokens, stderr) = cli.ok_with(
+        &["login", "alice", "--password-stdin"],
+        &USER_PASSWORD,
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(
+        stderr.is_empty(),
+        "no warning for a password from stdin: {stderr}"
+    );
+    let access = tokens["access_token"].as_str().expect("access token");
+    let (claims, stderr) = cli.ok_with(&["verify", "-"], &[], access);
+    assert_eq!(claims["username"], "alice");
+    assert!(stderr.is_empty(), "{stderr}");
+
+    // a password on the command line still works, with one line of warning
+    let (tokens, stderr) = cli.ok_with(&["login", "alice", PASSWORD], &USER_PASSWORD, "");
+    assert!(tokens["access_token"].is_string());
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("admin: warning: the password on the command line"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(PASSWORD), "{stderr}");
+    let (code, stderr) = cli.fails_with(&["login", "alice", "Wrong-Passw0rd"], &USER_PASSWORD, "");
+    assert_eq!(code, 1);
+    assert!(
+        stderr.starts_with("admin: error: not authorized")
+            && stderr.contains("warning: the password"),
+        "{stderr}"
+    );
+
+    // and a token on the command line warns likewise
+    let (_, stderr) = cli.ok_with(&["verify", access], &[], "");
+    assert!(
+        stderr.starts_with("admin: warning: the token on the command line"),
+        "{stderr}"
+    );
+
+    for (args, stdin, says) in [
+        (
+            vec!["login", "alice"],
+            "",
+            "expected <user> <password> (or --password-stdin)",
+        ),
+        (vec!["login", "alice", "-"], "", "no password on stdin"),
+        (
+            vec!["login", "alice", PASSWORD, "--password-stdin"],
+            PASSWORD,
+            "not both",
+        ),
+        (
+            vec!["set-password", "alice"],
+            "",
+            "expected <user> <password>",
+        ),
+    ] {
+        let (code, stderr) = cli.fails_with(&args, &USER_PASSWORD, stdin);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+}
+
+#[tokio::test]
+async fn admin_cli_respond_sets_the_new_password_a_stored_step_asks_for_against_moto() {
+    let moto = MotoServer::shared();
+    let pool = moto
+        .create_pool_with(MotoPoolOptions::new().client_secret(true))
+        .await
+        .expect("pool");
+    let cli = Cli::new(&pool);
+    let (created, stderr) = cli.ok_with(
+        &["create-user", "alice", "--temporary-password", "-"],
+        &[],
+        PASSWORD,
+    );
+    assert_eq!(created["status"], "FORCE_CHANGE_PASSWORD");
+    assert!(stderr.is_empty(), "{stderr}");
+
+    // login prints the stored step; it goes to a file
+    let (step, _) = cli.ok_with(&["login", "alice", "-"], &USER_PASSWORD, PASSWORD);
+    assert_eq!(
+        (step["step"].as_str(), step["challenge"].as_str()),
+        (Some("new_password"), Some("NEW_PASSWORD_REQUIRED"))
+    );
+    let file = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("admin-cli-step-{}.json", std::process::id()));
+    std::fs::write(&file, step.to_string()).expect("step stored");
+    let file = file.to_str().expect("a UTF-8 path");
+
+    // answers that do not fit the step are refused before anything is sent
+    for (args, says) in [
+        (
+            vec!["respond", file, "--code", "123456"],
+            "--code does not answer NEW_PASSWORD_REQUIRED",
+        ),
+        (
+            vec!["respond", file],
+            "NEW_PASSWORD_REQUIRED is answered with --new-password",
+        ),
+        (
+            vec!["respond", "-", "--new-password-stdin"],
+            "stdin gives one value only",
+        ),
+        (
+            vec!["respond", "/nonexistent/step.json", "--code", "1"],
+            "cannot read the step",
+        ),
+    ] {
+        let (code, stderr) = cli.fails_with(&args, &[], &step.to_string());
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+    let (code, stderr) =
+        cli.fails_with(&["respond", "-", "--code", "1"], &[], "{\"step\":\"nope\"}");
+    assert_eq!(code, 2);
+    assert!(stderr.contains("not a sign-in step"), "{stderr}");
+
+    // the answer, from stdin, gives the tokens as login prints them
+    let (tokens, stderr) = cli.ok_with(
+        &["respond", file, "--new-password-stdin"],
+        &[],
+        &format!("{NEW_PASSWORD}\n"),
+    );
+    assert!(stderr.is_empty(), "{stderr}");
+    assert!(tokens["refresh_token"].is_string());
+    let claims = cli.ok(&["verify", tokens["access_token"].as_str().expect("access")]);
+    assert_eq!(claims["username"], "alice");
+    assert_eq!(cli.ok(&["get-user", "alice"])["status"], "CONFIRMED");
+    let (tokens, _) = cli.ok_with(&["login", "alice", "-"], &USER_PASSWORD, NEW_PASSWORD);
+    assert!(
+        tokens["access_token"].is_string(),
+        "the new password signs in"
+    );
+}
+
+#[tokio::test]
+async fn admin_cli_respond_answers_software_token_mfa_after_srp_against_fakecloud() {
+    let fakecloud = FakecloudServer::shared();
+    let pool = fakecloud
+        .create_pool_with(
+            FakecloudPoolOptions::new()
+                .client_secret(true)
+                .totp_mfa(true),
+        )
+        .await
+        .expect("pool");
+    let cli = Cli::new(&pool);
+    cli.ok(&["create-user", "alice", "--temporary-password", PASSWORD]);
+    cli.ok(&["set-password", "alice", PASSWORD, "--permanent"]);
+
+    // the user sets up an authenticator app (self-service, through the SDK)
+    let (tokens, _) = cli.ok_with(&["login", "alice", "-"], &[], PASSWORD);
+    let access = sanctum_core::credentials::AccessToken::new(
+        tokens["access_token"].as_str().expect("access"),
+    );
+    let client = pool.client().await.expect("client");
+    let mfa = client.user(&access).mfa();
+    let secret = mfa
+        .associate_software_token()
+        .await
+        .expect("associated")
+        .secret_code;
+    let (code, _) = totp::current_code(&secret);
+    mfa.verify_software_token(&code, Some("phone"))
+        .await
+        .expect("verified");
+    mfa.set_preference(sanctum_core::cognito::MfaPreference::new().software_token(true, true))
+        .await
+        .expect("preferred");
+
+    // login (SRP) prints the TOTP step; respond answers it from the stored step. A code
+    // refused as the 30 s step turned is retried once with a new sign-in.
+    let mut signed_in = None;
+    for _ in 0..2 {
+        let (step, _) = cli.ok_with(&["login", "alice", "-"], &[], PASSWORD);
+        assert_eq!(step["step"], "totp_code", "{step}");
+        assert_eq!(step["answer_with"], "a TOTP code");
+        let (code, window) = totp::current_code(&secret);
+        let out = cli.run(&["respond", "-", "--code", &code], &[], &step.to_string());
+        if out.status.success() {
+            signed_in = Some(serde_json::from_slice::<Value>(&out.stdout).expect("JSON"));
+            break;
+        }
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            totp::now() / 30 != window,
+            "refused in its own window: {stderr}"
+        );
+    }
+    let tokens = signed_in.expect("signed in with the code");
+    let claims = cli.ok(&["verify", tokens["access_token"].as_str().expect("access")]);
+    assert_eq!(claims["username"], "alice");
+
+    // a wrong code is Cognito's refusal (exit 1), a missing one a usage error (exit 2)
+    let (step, _) = cli.ok_with(&["login", "alice", "-"], &[], PASSWORD);
+    let (code, stderr) = cli.fails_with(&["respond", "-", "--mfa", "totp"], &[], &step.to_string());
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("--mfa does not answer SOFTWARE_TOKEN_MFA"),
+        "{stderr}"
+    );
+    let (code, stderr) = cli.fails_with(&["respond", "-"], &[], &step.to_string());
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("SOFTWARE_TOKEN_MFA is answered with --code"),
+        "{stderr}"
+    );
+    let (right, _) = totp::current_code(&secret);
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    let (code, stderr) = cli.fails_with(&["respond", "-", "--code", wrong], &[], &step.to_string());
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.starts_with("admin: error: code mismatch"),
+        "{stderr}"
+    );
 }

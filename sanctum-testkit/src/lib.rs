@@ -5,6 +5,7 @@
 //! - [`moto`] and [`fakecloud`] (feature `cognito`): start those Cognito-compatible servers on
 //!   127.0.0.1 (installed by `scripts/setup-moto.sh` and `scripts/setup-fakecloud.sh`, pinned
 //!   versions) and create pools in them, for the tests of the Cognito operations.
+//! - [`totp`]: authenticator-app codes, for software-token MFA against fakecloud.
 //!
 //! The token issuer users' tests need, [`TestIssuer`](sanctum_core::testing::TestIssuer), stays
 //! in `sanctum-core`'s feature `test-util`.
@@ -14,3 +15,4 @@ pub mod conformance;
 pub mod fakecloud;
 #[cfg(feature = "cognito")]
 pub mod moto;
+pub mod totp;
