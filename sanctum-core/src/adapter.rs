@@ -41,6 +41,11 @@ pub struct Verified {
 }
 
 impl Verified {
+    /// Claims verified at `checked_at` (seconds since the epoch, the verifier's clock).
+    pub(crate) fn new(claims: Arc<CognitoClaims>, checked_at: u64) -> Self {
+        Self { claims, checked_at }
+    }
+
     /// The verified claims.
     #[must_use]
     pub fn claims(&self) -> &Arc<CognitoClaims> {

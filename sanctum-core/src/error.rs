@@ -85,6 +85,24 @@ pub enum ConfigError {
         /// The rule's constructor.
         rule: &'static str,
     },
+    /// ALB mode: a load balancer ARN is not of the form
+    /// `arn:aws:elasticloadbalancing:{region}:{account}:loadbalancer/app/{name}/{id}`.
+    #[error(
+        "invalid load balancer ARN {value:?}: expected arn:aws:elasticloadbalancing:<region>:<account>:loadbalancer/app/<name>/<id>"
+    )]
+    InvalidLoadBalancerArn {
+        /// The rejected value.
+        value: String,
+    },
+    /// ALB mode: the load balancers are in more than one region; their keys are served per
+    /// region, so one ALB verifier takes the load balancers of one region.
+    #[error("load balancers in several regions ({first} and {other}): use one verifier per region")]
+    LoadBalancerRegions {
+        /// The first load balancer's region.
+        first: String,
+        /// Another region.
+        other: String,
+    },
     /// The HTTP client for JWKS fetches could not be built.
     #[error("could not build the HTTP client for JWKS fetches: {0}")]
     HttpClient(#[source] reqwest::Error),
@@ -235,6 +253,44 @@ pub enum VerifyError {
         "revocation cannot be checked now: the online check cannot reach the issuer, or the revocation store is out of sync"
     )]
     RevocationCheckUnavailable,
+    /// ALB mode ([`crate::alb`]): the `x-amzn-oidc-data` header's `alg` is not `ES256`, the
+    /// only algorithm an ALB signs with.
+    #[error("unsupported load balancer token algorithm {alg:?}: only ES256 is accepted")]
+    AlbUnsupportedAlgorithm {
+        /// The `alg` the token names.
+        alg: String,
+    },
+    /// ALB mode: the signature is not the 64 bytes of JOSE's `R||S` (a DER-encoded ECDSA
+    /// signature is refused, as RFC 7518 3.4 says).
+    #[error("load balancer token signature is {len} bytes, not the 64 of R||S")]
+    AlbSignatureEncoding {
+        /// The signature's length in bytes.
+        len: usize,
+    },
+    /// ALB mode: the `kid` is not a UUID, so it never goes into the key URL (no path or query
+    /// can be smuggled in).
+    #[error("load balancer token kid {kid:?} is not a UUID")]
+    AlbInvalidKeyId {
+        /// The `kid` the token names.
+        kid: String,
+    },
+    /// ALB mode: the header's `signer` is not one of the configured load balancer ARNs
+    /// (checked before any key is looked up or fetched).
+    #[error("load balancer token signed by {signer:?}, not a configured load balancer")]
+    AlbSignerMismatch {
+        /// The `signer` the token names.
+        signer: String,
+    },
+    /// ALB mode with the access token required: the request has no `x-amzn-oidc-accesstoken`.
+    #[error("the load balancer's access token (x-amzn-oidc-accesstoken) is missing")]
+    AlbMissingAccessToken,
+    /// ALB mode: the access token in `x-amzn-oidc-accesstoken` is valid but belongs to another
+    /// user (`sub`) than the load balancer's signed claims.
+    #[error("the access token's sub is not the load balancer token's")]
+    AlbSubjectMismatch,
+    /// ALB mode: `x-amzn-oidc-identity` (unsigned) names another user than the verified claims.
+    #[error("x-amzn-oidc-identity does not match the verified sub")]
+    AlbIdentityMismatch,
     /// A claim every Cognito token has is missing.
     #[error("token has no {claim} claim")]
     MissingClaim {
@@ -285,6 +341,13 @@ impl VerifyError {
             Self::InvalidClaim { .. } => "token has an invalid claim",
             Self::Revoked => "token has been revoked",
             Self::RevocationCheckUnavailable => "token revocation cannot be checked right now",
+            Self::AlbUnsupportedAlgorithm { .. } => "token algorithm is not accepted",
+            Self::AlbSignatureEncoding { .. } => "token signature is not ES256 R||S",
+            Self::AlbInvalidKeyId { .. } => "token key id is not valid",
+            Self::AlbSignerMismatch { .. } => "token was signed by another load balancer",
+            Self::AlbMissingAccessToken => "the load balancer's access token is missing",
+            Self::AlbSubjectMismatch => "the access token belongs to another user",
+            Self::AlbIdentityMismatch => "the identity header does not match the token",
         }
     }
 }

@@ -53,6 +53,9 @@
 //!   refresh tokens), a local lookup;
 //! - [`adapter`] — what web-framework adapters are built from (token extraction, verifying
 //!   without waiting);
+//! - [`alb`] — [`AlbVerifier`](alb::AlbVerifier): behind an Application Load Balancer with
+//!   Cognito authentication, the ALB's signed `x-amzn-oidc-data` header (ES256) and the access
+//!   token it forwards;
 //! - [`error`] — [`ConfigError`] and [`VerifyError`] ([`AccessError`] adds the requirement);
 //! - `cognito` — `SanctumClient`: `auth()` (sign-in and its storable steps), `user(&token)`
 //!   (self-service), `admin()` (users and groups); `TokenSession` (tokens that refresh
@@ -70,6 +73,7 @@
 struct ReadmeDoctests;
 
 pub mod adapter;
+pub mod alb;
 pub mod claims;
 pub mod clock;
 pub mod config;

@@ -7,21 +7,22 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use aws_lc_rs::signature::{self, ParsedPublicKey, RsaPublicKeyComponents};
 use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde::Deserialize;
 
 /// Numbers every key parsed in this process, so a cached verification can tell whether the
 /// key that verified it is still the one published (see [`PreparedKey::serial`]).
 static SERIAL: AtomicU64 = AtomicU64::new(1);
 
-/// One RSA key from a JWKS, parsed once into an aws-lc-rs key.
+/// One key, parsed once into an aws-lc-rs key: an RSA key from a JWKS, or an ES256 (P-256)
+/// key from a PEM key endpoint.
 pub(crate) struct PreparedKey {
     /// The JWK's `alg`, when it states one.
     pub(crate) alg: Option<String>,
     /// Unique in this process. A refetch that publishes the same key material under the same
     /// `kid` keeps the old key, serial included; new material gets a new serial.
     pub(crate) serial: u64,
-    /// What makes two JWKs the same key: modulus, exponent and `alg`.
+    /// What makes two JWKs the same key: modulus, exponent and `alg` (for a PEM key: its DER).
     material: (Vec<u8>, Vec<u8>),
     key: ParsedPublicKey,
 }
@@ -32,7 +33,7 @@ impl PreparedKey {
         self.material == other.material && self.alg == other.alg
     }
 
-    /// Verifies an RS256 signature over `message`.
+    /// Verifies a signature over `message` (RS256, or ES256 as `R||S` for PEM keys).
     #[inline]
     pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
         self.key.verify_sig(message, signature).is_ok()
@@ -121,6 +122,32 @@ fn prepare(jwk: &RawJwk) -> Result<(String, PreparedKey), &'static str> {
             key,
         },
     ))
+}
+
+/// Parses an ES256 public key in PEM: one `PUBLIC KEY` block holding a P-256
+/// `SubjectPublicKeyInfo`, as an ALB's key endpoint serves it. The key verifies JOSE (`R||S`,
+/// 64 bytes) signatures only.
+pub(crate) fn parse_es256_pem(pem: &[u8]) -> Result<PreparedKey, String> {
+    const BEGIN: &str = "-----BEGIN PUBLIC KEY-----";
+    const END: &str = "-----END PUBLIC KEY-----";
+    let text = std::str::from_utf8(pem).map_err(|_| "key is not PEM text".to_owned())?;
+    let body = text
+        .trim()
+        .strip_prefix(BEGIN)
+        .and_then(|rest| rest.strip_suffix(END))
+        .ok_or_else(|| "key is not one PEM PUBLIC KEY block".to_owned())?;
+    let base64: String = body.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let der = STANDARD
+        .decode(base64)
+        .map_err(|_| "PEM key is not base64".to_owned())?;
+    let key = ParsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, &der)
+        .map_err(|_| "PEM key is not a P-256 public key".to_owned())?;
+    Ok(PreparedKey {
+        alg: Some("ES256".to_owned()),
+        serial: SERIAL.fetch_add(1, Ordering::Relaxed),
+        material: (der, Vec::new()),
+        key,
+    })
 }
 
 fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {

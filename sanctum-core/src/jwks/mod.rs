@@ -21,6 +21,12 @@
 //!   `kid` or a restart. The task wakes once a second to compare the clock's monotonic time
 //!   with the due time (so an injected clock drives it), shares the fetch lock with requests,
 //!   and stops when the verifier is dropped; requests never wait for it.
+//!
+//! A key endpoint that serves one key per `kid` (the ALB's, `{base}/{kid}`, one PEM key each)
+//! follows the same rules with one difference: a fetch that finds the key adds it to the set
+//! and arms no cooldown (it says nothing about other `kid`s), while an answer that there is no
+//! such key (404) arms the cooldown, so made-up `kid`s cost at most one fetch per cooldown.
+//! Keys by `kid` never change there, so nothing is refetched in the background.
 
 mod fetch;
 mod key;
@@ -39,13 +45,26 @@ use crate::error::{VerifyError, clip};
 /// The first wait after a failed fetch; it doubles with each failure in a row, up to the cooldown.
 const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 
+/// Most keys kept for a key endpoint of one key per `kid`.
+const MAX_PER_KID_KEYS: usize = 64;
+
+/// What one fetch brought.
+enum Fetched {
+    /// A whole JWKS document.
+    Set(KeySet),
+    /// The key of one `kid`, or `None`: the endpoint has no such key.
+    One(Option<PreparedKey>),
+}
+
 /// How often the background refresh task looks at the clock.
 const REFRESH_TICK: Duration = Duration::from_secs(1);
 
-/// Keys of one JWKS URL.
+/// Keys of one JWKS URL, or of one key endpoint that serves a key per `kid`.
 pub(crate) struct Jwks {
     url: String,
     fetcher: Option<Fetcher>,
+    /// Keys are fetched one at a time from `{url}/{kid}` (PEM), not as one JWKS document.
+    per_kid: bool,
     keys: RwLock<Arc<KeySet>>,
     /// Bumped whenever a fetch changes the key set (a key added, dropped or replaced).
     generation: AtomicU64,
@@ -92,6 +111,7 @@ impl Jwks {
         Self {
             url,
             fetcher: Some(fetcher),
+            per_kid: false,
             keys: RwLock::new(Arc::new(KeySet::new())),
             generation: AtomicU64::new(0),
             retry_at_ms: AtomicU64::new(0),
@@ -110,6 +130,7 @@ impl Jwks {
         Self {
             url: label,
             fetcher: None,
+            per_kid: false,
             keys: RwLock::new(Arc::new(keys)),
             generation: AtomicU64::new(0),
             retry_at_ms: AtomicU64::new(0),
@@ -121,6 +142,21 @@ impl Jwks {
             refresher: AtomicBool::new(false),
             clock,
         }
+    }
+
+    /// ES256 keys fetched one per `kid` from `{base_url}/{kid}` (a PEM `SubjectPublicKeyInfo`
+    /// each), as an ALB publishes them. The caller checks `kid` before asking (it goes into
+    /// the URL). Never refetched in the background: a key of a `kid` does not change.
+    pub(crate) fn per_kid(
+        base_url: String,
+        fetcher: Fetcher,
+        cooldown: Duration,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        let mut jwks = Self::remote(base_url, fetcher, cooldown, Duration::ZERO, clock);
+        jwks.per_kid = true;
+        jwks.refresh_every = None;
+        jwks
     }
 
     /// The key for `kid` if it is already cached. Never waits for a fetch.
@@ -230,19 +266,23 @@ impl Jwks {
         if let Some(refusal) = self.refusal_while_waiting(kid) {
             return Err(refusal);
         }
-        self.fetch_locked(fetcher, &mut state).await?;
+        self.fetch_locked(fetcher, &mut state, kid).await?;
         self.cached(kid)
             .ok_or_else(|| VerifyError::UnknownKey { kid: clip(kid) })
     }
 
-    /// Fetches now, whatever the cooldown (used by `prefetch`). Fixed key sets do nothing.
+    /// Fetches now, whatever the cooldown (used by `prefetch`). Fixed key sets, and key
+    /// endpoints of one key per `kid` (no `kid` to ask for), do nothing.
     pub(crate) async fn refresh(self: &Arc<Self>) -> Result<(), VerifyError> {
         let Some(fetcher) = &self.fetcher else {
             return Ok(());
         };
+        if self.per_kid {
+            return Ok(());
+        }
         self.start_refresher();
         let mut state = self.fetch.lock().await;
-        self.fetch_locked(fetcher, &mut state).await
+        self.fetch_locked(fetcher, &mut state, "").await
     }
 
     /// Starts the background refresh task, once, when there is a Tokio runtime to run it.
@@ -284,21 +324,48 @@ impl Jwks {
         let mut state = self.fetch.lock().await;
         if self.refresh_due() {
             // a failure is logged and keeps the last good keys; the next try follows the backoff
-            let _ = self.fetch_locked(fetcher, &mut state).await;
+            let _ = self.fetch_locked(fetcher, &mut state, "").await;
         }
     }
 
+    /// Fetches the key set (or, per `kid`, the key of `kid`) and records the outcome.
     async fn fetch_locked(
         &self,
         fetcher: &Fetcher,
         state: &mut FetchState,
+        kid: &str,
     ) -> Result<(), VerifyError> {
         let started = self.clock.monotonic();
-        let result = fetcher.fetch(&self.url).await;
+        let (url, result) = if self.per_kid {
+            let url = format!("{}/{kid}", self.url);
+            let result = fetcher.fetch_pem_key(&url).await;
+            (url, result.map(Fetched::One))
+        } else {
+            let result = fetcher.fetch(&self.url).await;
+            (self.url.clone(), result.map(Fetched::Set))
+        };
         // Recorded only once the fetch has finished: a fetch cancelled half-way (possible only
         // without a runtime to run it on its own) arms no cooldown.
         match result {
-            Ok(keys) => {
+            Ok(Fetched::One(key)) => {
+                state.failures = 0;
+                self.set_last_error(None);
+                match key {
+                    Some(key) => {
+                        tracing::info!(%url, "fetched signing key");
+                        self.add(kid, key);
+                    }
+                    None => {
+                        tracing::debug!(%url, "no such signing key; unknown kids wait for the cooldown");
+                        self.retry_at_ms.store(
+                            millis(started.saturating_add(self.cooldown)).max(1),
+                            Ordering::Release,
+                        );
+                    }
+                }
+                Ok(())
+            }
+            Ok(Fetched::Set(keys)) => {
                 tracing::info!(url = %self.url, keys = keys.len(), "fetched JWKS");
                 state.failures = 0;
                 self.set_last_error(None);
@@ -319,7 +386,7 @@ impl Jwks {
                 state.failures = state.failures.saturating_add(1);
                 let wait = backoff(state.failures, self.cooldown);
                 tracing::warn!(
-                    url = %self.url,
+                    %url,
                     %reason,
                     retry_in_ms = millis(wait),
                     "JWKS fetch failed; keeping the last good keys"
@@ -331,12 +398,26 @@ impl Jwks {
                 if self.refresh_every.is_some() {
                     self.refresh_at_ms.store(retry_at, Ordering::Release);
                 }
-                Err(VerifyError::KeysUnavailable {
-                    url: self.url.clone(),
-                    reason,
-                })
+                Err(VerifyError::KeysUnavailable { url, reason })
             }
         }
+    }
+
+    /// Adds the key of one `kid` (per-`kid` endpoints). The set is bounded: past
+    /// [`MAX_PER_KID_KEYS`] it starts again from this key (an ALB publishes a handful).
+    fn add(&self, kid: &str, key: PreparedKey) {
+        let mut slot = match self.keys.write() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let mut keys = if slot.len() >= MAX_PER_KID_KEYS {
+            KeySet::new()
+        } else {
+            KeySet::clone(&slot)
+        };
+        keys.insert(kid.to_owned(), Arc::new(key));
+        *slot = Arc::new(keys);
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     fn set_last_error(&self, error: Option<Arc<str>>) {

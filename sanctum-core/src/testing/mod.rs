@@ -2,7 +2,8 @@
 //!
 //! [`TestIssuer`] serves a JWKS over HTTP on 127.0.0.1 and mints Cognito-shaped access and ID
 //! tokens with any claims, header or signature. It rotates keys, counts JWKS requests, and can
-//! fail or stall on purpose. (The adapters' conformance table and the moto and fakecloud
+//! fail or stall on purpose. [`AlbTestIssuer`] plays an Application Load Balancer: it signs
+//! `x-amzn-oidc-data` tokens (ES256) and serves their keys (PEM, one URL per `kid`). (The adapters' conformance table and the moto and fakecloud
 //! runners are the repository's own test plumbing, in its unpublished `sanctum-testkit` crate.)
 //!
 //! ```
@@ -22,7 +23,10 @@
 //! # Ok(()) }
 //! ```
 
+mod alb;
 mod server;
+
+pub use alb::{AlbTestIssuer, AlbTokenBuilder};
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -48,6 +52,21 @@ pub const TEST_REGION: &str = "us-east-1";
 pub const TEST_POOL_ID: &str = "us-east-1_SanctumTest";
 /// The default app client id of a [`TestIssuer`].
 pub const TEST_CLIENT_ID: &str = "sanctumtestclient";
+/// The `sub` of the tokens a [`TestIssuer`] and an [`AlbTestIssuer`] mint by default (user
+/// `alice`).
+pub const TEST_SUB: &str = "4d7f2a4e-8f0a-4c0e-9a57-2b7c1a0e5f11";
+
+/// A DER `SubjectPublicKeyInfo` as PEM (`PUBLIC KEY`, 64 characters a line).
+fn pem_public_key(der: &[u8]) -> String {
+    let body = STANDARD.encode(der);
+    let mut pem = String::from("-----BEGIN PUBLIC KEY-----\n");
+    for chunk in body.as_bytes().chunks(64) {
+        pem.push_str(&String::from_utf8_lossy(chunk));
+        pem.push('\n');
+    }
+    pem.push_str("-----END PUBLIC KEY-----\n");
+    pem
+}
 
 /// How the issuer's JWKS endpoint behaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -426,14 +445,7 @@ impl TestIssuer {
             .as_der()
             .map(|d| d.as_ref().to_vec())
             .unwrap_or_default();
-        let body = STANDARD.encode(der);
-        let mut pem = String::from("-----BEGIN PUBLIC KEY-----\n");
-        for chunk in body.as_bytes().chunks(64) {
-            pem.push_str(&String::from_utf8_lossy(chunk));
-            pem.push('\n');
-        }
-        pem.push_str("-----END PUBLIC KEY-----\n");
-        pem
+        pem_public_key(&der)
     }
 
     fn now_secs(&self) -> i64 {
@@ -501,7 +513,7 @@ impl TokenBuilder {
         let now = issuer.now_secs();
         let client = issuer.client_id().to_owned();
         let mut claims = Map::new();
-        claims.insert("sub".into(), json!("4d7f2a4e-8f0a-4c0e-9a57-2b7c1a0e5f11"));
+        claims.insert("sub".into(), json!(TEST_SUB));
         claims.insert("iss".into(), json!(issuer.issuer()));
         claims.insert("token_use".into(), json!(token_use.as_str()));
         claims.insert("auth_time".into(), json!(now));

@@ -1,5 +1,6 @@
 //! A minimal HTTP/1.1 JWKS server on 127.0.0.1 for the test kit.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -15,36 +16,30 @@ const STALL_LIMIT: Duration = Duration::from_secs(30);
 const MAX_HEAD: usize = 16 * 1024;
 
 pub(super) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
+    accept(listener, move |stream| handle(stream, Arc::clone(&shared))).await;
+}
+
+/// Accepts connections for ever, each handled in its own task, bounded in time.
+pub(super) async fn accept<F, Fut>(listener: TcpListener, handle: F)
+where
+    F: Fn(TcpStream) -> Fut,
+    Fut: Future<Output = std::io::Result<()>> + Send + 'static,
+{
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
         };
-        let shared = Arc::clone(&shared);
+        let connection = handle(stream);
         tokio::spawn(async move {
-            let _ =
-                tokio::time::timeout(STALL_LIMIT + Duration::from_secs(5), handle(stream, shared))
-                    .await;
+            let _ = tokio::time::timeout(STALL_LIMIT + Duration::from_secs(5), connection).await;
         });
     }
 }
 
 async fn handle(mut stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> {
-    let mut head = Vec::with_capacity(1024);
-    let mut buf = [0u8; 2048];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-        let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf))
-            .await
-            .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??;
-        if n == 0 || head.len() + n > MAX_HEAD {
-            return Ok(());
-        }
-        head.extend_from_slice(&buf[..n]);
-    }
-    let request_line = head.split(|&b| b == b'\r').next().unwrap_or_default();
-    let request_line = String::from_utf8_lossy(request_line);
-    let mut parts = request_line.split(' ');
-    let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-
+    let Some((method, path)) = request_line(&mut stream).await? else {
+        return Ok(());
+    };
     if method != "GET" || path != shared.jwks_path {
         return respond(&mut stream, "404 Not Found", "text/plain", b"not found").await;
     }
@@ -54,27 +49,39 @@ async fn handle(mut stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<(
             let body = shared.jwks_json();
             respond(&mut stream, "200 OK", "application/json", body.as_bytes()).await
         }
+        mode => {
+            misbehave(
+                &mut stream,
+                mode,
+                "application/json",
+                b"{\"keys\": not json",
+            )
+            .await
+        }
+    }
+}
+
+/// Answers as a failing `mode` says: 500, 403, `garbage` with 200, or nothing for
+/// [`STALL_LIMIT`]. [`JwksMode::Serve`] is the caller's to answer; here it answers nothing.
+pub(super) async fn misbehave(
+    stream: &mut TcpStream,
+    mode: JwksMode,
+    garbage_type: &str,
+    garbage: &[u8],
+) -> std::io::Result<()> {
+    match mode {
+        JwksMode::Serve => Ok(()),
         JwksMode::Fail => {
             respond(
-                &mut stream,
+                stream,
                 "500 Internal Server Error",
                 "text/plain",
                 b"failing on purpose",
             )
             .await
         }
-        JwksMode::Forbidden => {
-            respond(&mut stream, "403 Forbidden", "text/plain", b"forbidden").await
-        }
-        JwksMode::Garbage => {
-            respond(
-                &mut stream,
-                "200 OK",
-                "application/json",
-                b"{\"keys\": not json",
-            )
-            .await
-        }
+        JwksMode::Forbidden => respond(stream, "403 Forbidden", "text/plain", b"forbidden").await,
+        JwksMode::Garbage => respond(stream, "200 OK", garbage_type, garbage).await,
         JwksMode::Stall => {
             tokio::time::sleep(STALL_LIMIT).await;
             Ok(())
@@ -82,7 +89,30 @@ async fn handle(mut stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<(
     }
 }
 
-async fn respond(
+/// Reads a request's head and returns its method and path; `None` when the client sent no
+/// whole head (closed, or over [`MAX_HEAD`]).
+pub(super) async fn request_line(
+    stream: &mut TcpStream,
+) -> std::io::Result<Option<(String, String)>> {
+    let mut head = Vec::with_capacity(1024);
+    let mut buf = [0u8; 2048];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf))
+            .await
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??;
+        if n == 0 || head.len() + n > MAX_HEAD {
+            return Ok(None);
+        }
+        head.extend_from_slice(&buf[..n]);
+    }
+    let request_line = head.split(|&b| b == b'\r').next().unwrap_or_default();
+    let request_line = String::from_utf8_lossy(request_line);
+    let mut parts = request_line.split(' ');
+    let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    Ok(Some((method.to_owned(), path.to_owned())))
+}
+
+pub(super) async fn respond(
     stream: &mut TcpStream,
     status: &str,
     content_type: &str,

@@ -85,6 +85,42 @@ pub(crate) fn requirement_met(
     })
 }
 
+/// Check 6 at `now`: `exp` in the future, `nbf` and `iat` not in the future, each with the
+/// `leeway` (seconds).
+pub(crate) fn check_times(
+    claims: &CognitoClaims,
+    now: u64,
+    leeway: u64,
+) -> Result<(), VerifyError> {
+    if now >= claims.exp().saturating_add(leeway) {
+        return Err(VerifyError::Expired {
+            exp: claims.exp(),
+            now,
+        });
+    }
+    for (claim, value) in [
+        (TimeClaim::NotBefore, claims.nbf()),
+        (TimeClaim::IssuedAt, claims.iat()),
+    ] {
+        if let Some(value) = value
+            && value > now.saturating_add(leeway)
+        {
+            return Err(VerifyError::NotYetValid { claim, value, now });
+        }
+    }
+    Ok(())
+}
+
+/// The HTTP client key fetches use unless the application gives its own: rustls, sanctum's
+/// user agent, `timeout` to connect.
+pub(crate) fn default_http_client(timeout: Duration) -> Result<reqwest::Client, ConfigError> {
+    reqwest::Client::builder()
+        .user_agent(concat!("sanctum/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(timeout)
+        .build()
+        .map_err(ConfigError::HttpClient)
+}
+
 /// Default limit on a token's length: 8 KiB.
 pub const DEFAULT_MAX_TOKEN_SIZE: usize = 8 * 1024;
 /// Default minimum time between two JWKS fetches for an unknown `kid`: 10 s.
@@ -450,22 +486,7 @@ impl Verifier {
         let pool = &inner.pools[inner.issuers[issuer].pool];
         // 6. times
         let now = self.now();
-        if now >= claims.exp().saturating_add(inner.leeway) {
-            return Err(VerifyError::Expired {
-                exp: claims.exp(),
-                now,
-            });
-        }
-        for (claim, value) in [
-            (TimeClaim::NotBefore, claims.nbf()),
-            (TimeClaim::IssuedAt, claims.iat()),
-        ] {
-            if let Some(value) = value
-                && value > now.saturating_add(inner.leeway)
-            {
-                return Err(VerifyError::NotYetValid { claim, value, now });
-            }
-        }
+        check_times(claims, now, inner.leeway)?;
         // 7. token_use
         if !expected.accepts(claims.token_use()) {
             return Err(VerifyError::WrongTokenUse {
@@ -836,13 +857,7 @@ impl VerifierBuilder {
         let http = match (needs_client, self.http_client) {
             (false, _) => None,
             (true, Some(client)) => Some(client),
-            (true, None) => Some(
-                reqwest::Client::builder()
-                    .user_agent(concat!("sanctum/", env!("CARGO_PKG_VERSION")))
-                    .connect_timeout(self.jwks_timeout)
-                    .build()
-                    .map_err(ConfigError::HttpClient)?,
-            ),
+            (true, None) => Some(default_http_client(self.jwks_timeout)?),
         };
         let fetcher = http
             .as_ref()

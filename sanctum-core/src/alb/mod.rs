@@ -1,0 +1,494 @@
+//! Behind an Application Load Balancer with Cognito authentication: verifying the ALB's
+//! `x-amzn-oidc-data` header instead of a bearer token.
+//!
+//! An ALB whose listener rule authenticates users (`authenticate-cognito`) signs them in
+//! through Cognito itself and forwards three headers to the service:
+//!
+//! - `x-amzn-oidc-data`: a JWT signed by the ALB with ES256 (ECDSA P-256, the JOSE `R||S`
+//!   signature), base64url *with* padding; its header holds `alg`, `kid`, `signer` (the ALB's
+//!   ARN), `iss`, `client` and `exp`; its payload the user's claims (`sub`, `email`,
+//!   `username`, ..., `exp`, `iss`). Its key is a PEM `SubjectPublicKeyInfo` at
+//!   `https://public-keys.auth.elb.{region}.amazonaws.com/{kid}`.
+//! - `x-amzn-oidc-accesstoken`: the user's Cognito access token (with their groups).
+//! - `x-amzn-oidc-identity`: the user's `sub`, unsigned: anyone who can reach the service
+//!   directly can write it, so it is never trusted alone.
+//!
+//! [`AlbVerifier`] checks, in this order, each failure its own [`VerifyError`] variant:
+//!
+//! 1. size at most [`max_token_size`](AlbVerifierBuilder::max_token_size) (8 KiB);
+//! 2. three base64url segments (padded as the ALB sends them, or not), JSON header and payload;
+//!    `alg` `ES256` ([`AlbUnsupportedAlgorithm`](VerifyError::AlbUnsupportedAlgorithm));
+//!    `kid` a UUID ([`AlbInvalidKeyId`](VerifyError::AlbInvalidKeyId)), so nothing but a UUID
+//!    ever goes into the key URL;
+//! 3. `signer` one of the configured load balancers
+//!    ([`AlbSignerMismatch`](VerifyError::AlbSignerMismatch)), `client` one of the pool's app
+//!    clients ([`ClientMismatch`](VerifyError::ClientMismatch)), the payload's `iss` the pool's
+//!    ([`IssuerMismatch`](VerifyError::IssuerMismatch)); a signature of 64 bytes (`R||S`; a DER
+//!    signature is [`AlbSignatureEncoding`](VerifyError::AlbSignatureEncoding)) — all before
+//!    any key is looked up or fetched;
+//! 4. the key of `kid`, fetched once and cached: concurrent requests share one fetch; a `kid`
+//!    the endpoint does not know (404) arms the [cooldown](AlbVerifierBuilder::key_cooldown)
+//!    during which unknown `kid`s are refused without a fetch; a failed fetch is retried after
+//!    a backoff of 1 s doubling up to the cooldown and answers 503 meanwhile — the JWKS rules;
+//! 5. the signature;
+//! 6. `exp` in the future, `nbf`/`iat` not in the future, with the [leeway](AlbVerifierBuilder::leeway);
+//! 7. with an [access token verifier](AlbVerifierBuilder::access_token): the request carries
+//!    `x-amzn-oidc-accesstoken` ([`AlbMissingAccessToken`](VerifyError::AlbMissingAccessToken)),
+//!    the token passes every rule of that [`Verifier`] as an access token, and its `sub` is the
+//!    ALB token's ([`AlbSubjectMismatch`](VerifyError::AlbSubjectMismatch));
+//! 8. `x-amzn-oidc-identity`, when present, names the same `sub`
+//!    ([`AlbIdentityMismatch`](VerifyError::AlbIdentityMismatch)).
+//!
+//! The claims handed on are the access token's when it is verified (its groups and scopes
+//! drive the guards), else the ALB token's user claims read as an ID token's (`token_use`
+//! `id`, `aud` the ALB's app client, `username` as `cognito:username`) with no groups or
+//! scopes: a group guard then refuses everyone. The adapters' `AlbAuthLayer` (axum) and
+//! `AlbAuth` (actix-web) put them where `CognitoUser` and the guards find them.
+//!
+//! aws-jwt-verify's `AlbJwtVerifier` is the reference (a differential test compares the two).
+//!
+//! ```no_run
+//! use sanctum_core::alb::AlbVerifier;
+//! use sanctum_core::{UserPool, Verifier};
+//!
+//! # fn build() -> Result<(), sanctum_core::ConfigError> {
+//! let pool = UserPool::new("us-east-1_AbC123xyz").client_id("4a1b2c3d4e5f");
+//! let alb = AlbVerifier::builder()
+//!     .load_balancer_arn(
+//!         "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188",
+//!     )
+//!     .pool(pool.clone())
+//!     // groups come from the access token the ALB forwards, verified as usual
+//!     .access_token(Verifier::builder().pool(pool).build()?)
+//!     .build()?;
+//! # let _ = alb; Ok(()) }
+//! ```
+
+mod token;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::adapter::{HeaderOnce, RequestHeaders, Verified, header_text};
+use crate::claims::CognitoClaims;
+use crate::clock::{Clock, SystemClock, unix_seconds};
+use crate::config::{UserPool, check_url};
+use crate::error::{ConfigError, VerifyError};
+use crate::jwks::{Fetcher, Jwks};
+use crate::refusal::Refusal;
+use crate::token_use::ExpectedUse;
+use crate::verify::{
+    DEFAULT_JWKS_COOLDOWN, DEFAULT_JWKS_TIMEOUT, DEFAULT_MAX_TOKEN_SIZE, MIN_JWKS_COOLDOWN,
+    Verifier, check_times, default_http_client,
+};
+
+use self::token::{Expected, Parsed, arn_region, parse};
+
+/// The header holding the ALB's signed token.
+pub const DATA_HEADER: &str = "x-amzn-oidc-data";
+/// The header holding the user's Cognito access token.
+pub const ACCESS_TOKEN_HEADER: &str = "x-amzn-oidc-accesstoken";
+/// The header holding the user's `sub`, unsigned (never trusted alone).
+pub const IDENTITY_HEADER: &str = "x-amzn-oidc-identity";
+
+/// The key endpoint of a region's ALBs.
+fn default_keys_url(region: &str) -> String {
+    format!("https://public-keys.auth.elb.{region}.amazonaws.com")
+}
+
+/// The ALB headers of one request, read by [`AlbCredentials::from_headers`]. `Debug` shows
+/// none of their values.
+#[derive(Clone)]
+pub struct AlbCredentials {
+    data: String,
+    access_token: Option<String>,
+    identity: Option<String>,
+}
+
+impl fmt::Debug for AlbCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AlbCredentials")
+            .field("access_token", &self.access_token.is_some())
+            .field("identity", &self.identity.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// One ALB header: absent, or its text; repeated, empty or not UTF-8 is refused as for bearer
+/// tokens.
+fn one_header(headers: &dyn RequestHeaders, name: &str) -> Result<Option<String>, Refusal> {
+    match headers.header_once(name) {
+        HeaderOnce::Absent => Ok(None),
+        HeaderOnce::Repeated => Err(Refusal::RepeatedCredentials),
+        HeaderOnce::Once(bytes) => match header_text(bytes) {
+            None => Err(Refusal::UnreadableToken),
+            Some(text) if text.trim().is_empty() => Err(Refusal::EmptyToken),
+            Some(text) => Ok(Some(text.trim().to_owned())),
+        },
+    }
+}
+
+impl AlbCredentials {
+    /// The ALB headers of a request: `None` without `x-amzn-oidc-data` (an anonymous request
+    /// however many other ALB headers it has: they are never trusted alone).
+    ///
+    /// # Errors
+    /// A header repeated ([`Refusal::RepeatedCredentials`], 400), empty
+    /// ([`Refusal::EmptyToken`]) or not UTF-8 ([`Refusal::UnreadableToken`]).
+    pub fn from_headers(headers: &dyn RequestHeaders) -> Result<Option<Self>, Refusal> {
+        let Some(data) = one_header(headers, DATA_HEADER)? else {
+            return Ok(None);
+        };
+        Ok(Some(Self {
+            data,
+            access_token: one_header(headers, ACCESS_TOKEN_HEADER)?,
+            identity: one_header(headers, IDENTITY_HEADER)?,
+        }))
+    }
+
+    /// Credentials from the header values themselves (`x-amzn-oidc-data`, and the optional
+    /// access token and identity).
+    #[must_use]
+    pub fn new(
+        data: impl Into<String>,
+        access_token: Option<String>,
+        identity: Option<String>,
+    ) -> Self {
+        Self {
+            data: data.into(),
+            access_token,
+            identity,
+        }
+    }
+}
+
+/// Verifies the headers an ALB with Cognito authentication forwards; see the [module
+/// docs](self). Cheap to clone; clones share the key cache.
+#[derive(Clone)]
+pub struct AlbVerifier {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    signers: Vec<String>,
+    issuers: Vec<String>,
+    /// `None`: the pool accepts any app client.
+    clients: Option<Vec<String>>,
+    keys: Arc<Jwks>,
+    access: Option<Verifier>,
+    leeway: u64,
+    max_token_size: usize,
+    clock: Arc<dyn Clock>,
+}
+
+impl AlbVerifier {
+    /// Starts a builder with the defaults.
+    pub fn builder() -> AlbVerifierBuilder {
+        AlbVerifierBuilder::default()
+    }
+
+    /// Verifies a request's ALB headers (checks 1–8 of the [module docs](self)).
+    ///
+    /// # Errors
+    /// The first check that fails.
+    pub async fn verify(&self, credentials: &AlbCredentials) -> Result<Verified, VerifyError> {
+        let result = self.verify_inner(credentials).await;
+        if let Err(err) = &result {
+            tracing::debug!(error = %err, "load balancer token rejected");
+        }
+        result
+    }
+
+    async fn verify_inner(&self, credentials: &AlbCredentials) -> Result<Verified, VerifyError> {
+        let inner = &*self.inner;
+        let (claims, now) = self.verify_data(&credentials.data).await?;
+        let verified = match &inner.access {
+            Some(verifier) => {
+                let token = credentials
+                    .access_token
+                    .as_deref()
+                    .ok_or(VerifyError::AlbMissingAccessToken)?;
+                let verified = crate::adapter::verify(verifier, token, ExpectedUse::Access).await?;
+                if verified.claims().sub() != claims.sub() {
+                    return Err(VerifyError::AlbSubjectMismatch);
+                }
+                verified
+            }
+            None => Verified::new(Arc::new(claims), now),
+        };
+        if let Some(identity) = &credentials.identity
+            && identity != verified.claims().sub()
+        {
+            return Err(VerifyError::AlbIdentityMismatch);
+        }
+        Ok(verified)
+    }
+
+    /// Checks 1–6 on the `x-amzn-oidc-data` token: its claims, and the time of the checks.
+    async fn verify_data(&self, data: &str) -> Result<(CognitoClaims, u64), VerifyError> {
+        let inner = &*self.inner;
+        if data.len() > inner.max_token_size {
+            return Err(VerifyError::TooLarge {
+                len: data.len(),
+                max: inner.max_token_size,
+            });
+        }
+        let expected = Expected {
+            signers: &inner.signers,
+            clients: inner.clients.as_deref(),
+            issuers: &inner.issuers,
+        };
+        let parsed = parse(data, &expected)?;
+        let key = inner.keys.key(&parsed.kid).await?;
+        let Parsed {
+            signing_input,
+            signature,
+            claims,
+            ..
+        } = parsed;
+        if !key.verify(signing_input, &signature) {
+            return Err(VerifyError::InvalidSignature);
+        }
+        let now = unix_seconds(inner.clock.now());
+        check_times(&claims, now, inner.leeway)?;
+        Ok((claims, now))
+    }
+
+    /// Whether the key of `kid` is cached (for readiness checks and tests).
+    #[must_use]
+    pub fn has_cached_key(&self, kid: &str) -> bool {
+        self.inner.keys.cached(kid).is_some()
+    }
+
+    /// The access token verifier, when the access token is verified.
+    #[must_use]
+    pub fn access_token_verifier(&self) -> Option<&Verifier> {
+        self.inner.access.as_ref()
+    }
+}
+
+impl fmt::Debug for AlbVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &*self.inner;
+        f.debug_struct("AlbVerifier")
+            .field("load_balancers", &inner.signers)
+            .field("issuers", &inner.issuers)
+            .field("clients", &inner.clients)
+            .field("keys", &inner.keys)
+            .field("access_token", &inner.access.is_some())
+            .field("leeway_secs", &inner.leeway)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds an [`AlbVerifier`]; see [`AlbVerifier::builder`].
+#[must_use]
+pub struct AlbVerifierBuilder {
+    signers: Vec<String>,
+    pool: Option<UserPool>,
+    access: Option<Verifier>,
+    keys_url: Option<String>,
+    leeway: Duration,
+    max_token_size: usize,
+    key_cooldown: Duration,
+    key_timeout: Duration,
+    clock: Arc<dyn Clock>,
+    http_client: Option<reqwest::Client>,
+}
+
+impl Default for AlbVerifierBuilder {
+    fn default() -> Self {
+        Self {
+            signers: Vec::new(),
+            pool: None,
+            access: None,
+            keys_url: None,
+            leeway: Duration::ZERO,
+            max_token_size: DEFAULT_MAX_TOKEN_SIZE,
+            key_cooldown: DEFAULT_JWKS_COOLDOWN,
+            key_timeout: DEFAULT_JWKS_TIMEOUT,
+            clock: Arc::new(SystemClock),
+            http_client: None,
+        }
+    }
+}
+
+impl fmt::Debug for AlbVerifierBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AlbVerifierBuilder")
+            .field("load_balancers", &self.signers)
+            .field("pool", &self.pool)
+            .field("access_token", &self.access.is_some())
+            .field("keys_url", &self.keys_url)
+            .field("leeway", &self.leeway)
+            .field("key_cooldown", &self.key_cooldown)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AlbVerifierBuilder {
+    /// Accepts tokens signed by this load balancer (its ARN, the token's `signer`). Call once
+    /// per load balancer; all must be in one region (their keys are served per region).
+    pub fn load_balancer_arn(mut self, arn: impl Into<String>) -> Self {
+        self.signers.push(arn.into());
+        self
+    }
+
+    /// Accepts tokens signed by these load balancers, as [`load_balancer_arn`](Self::load_balancer_arn).
+    pub fn load_balancer_arns<I, S>(mut self, arns: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.signers.extend(arns.into_iter().map(Into::into));
+        self
+    }
+
+    /// The user pool the ALB signs users in with: the token's `iss` must be one of its
+    /// issuers and its `client` one of its app clients.
+    pub fn pool(mut self, pool: UserPool) -> Self {
+        self.pool = Some(pool);
+        self
+    }
+
+    /// Also verifies `x-amzn-oidc-accesstoken` with `verifier`, as an access token with every
+    /// rule of that verifier (issuer, client, expiry, revocation, ...), and requires it: the
+    /// claims handed on are then the access token's (groups and scopes included), its `sub`
+    /// the ALB token's.
+    pub fn access_token(mut self, verifier: Verifier) -> Self {
+        self.access = Some(verifier);
+        self
+    }
+
+    /// The base URL of the key endpoint (default
+    /// `https://public-keys.auth.elb.{region}.amazonaws.com`, the region of the load
+    /// balancers); a key is fetched from `{base}/{kid}`. For tests and emulators.
+    pub fn keys_url(mut self, url: impl Into<String>) -> Self {
+        self.keys_url = Some(url.into());
+        self
+    }
+
+    /// Clock skew tolerated on `exp`, `nbf` and `iat` (default 0), whole seconds.
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// Longest `x-amzn-oidc-data` accepted, in bytes (default 8 KiB).
+    pub fn max_token_size(mut self, bytes: usize) -> Self {
+        self.max_token_size = bytes;
+        self
+    }
+
+    /// How long unknown `kid`s are refused without a fetch after the key endpoint answered
+    /// that it has no such key (default 10 s, at least 1 s).
+    pub fn key_cooldown(mut self, cooldown: Duration) -> Self {
+        self.key_cooldown = cooldown;
+        self
+    }
+
+    /// Timeout of one key fetch (default 5 s).
+    pub fn key_timeout(mut self, timeout: Duration) -> Self {
+        self.key_timeout = timeout;
+        self
+    }
+
+    /// The clock for the time checks and (its monotonic reading) the key cooldown and backoff.
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// As [`clock`](Self::clock), for a clock already shared.
+    #[cfg(feature = "test-util")]
+    pub(crate) fn shared_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The HTTP client for key fetches (default: one reqwest client with rustls, built here).
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Checks the configuration and builds the verifier. Does no network I/O.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the first bad setting: no or an invalid load balancer ARN,
+    /// load balancers in several regions, no pool or an invalid one, a bad key URL or setting.
+    pub fn build(self) -> Result<AlbVerifier, ConfigError> {
+        let mut region: Option<&str> = None;
+        for arn in &self.signers {
+            let this = arn_region(arn)
+                .ok_or_else(|| ConfigError::InvalidLoadBalancerArn { value: arn.clone() })?;
+            match region {
+                Some(first) if first != this => {
+                    return Err(ConfigError::LoadBalancerRegions {
+                        first: first.to_owned(),
+                        other: this.to_owned(),
+                    });
+                }
+                _ => region = Some(this),
+            }
+        }
+        let Some(region) = region else {
+            return Err(ConfigError::InvalidSetting {
+                what: "load_balancer_arn",
+                reason: "at least one load balancer ARN is needed",
+            });
+        };
+        let Some(pool) = self.pool else {
+            return Err(ConfigError::NoPools);
+        };
+        pool.validate()?;
+        if self.max_token_size == 0 {
+            return Err(ConfigError::InvalidSetting {
+                what: "max_token_size",
+                reason: "must be above zero",
+            });
+        }
+        if self.key_cooldown < MIN_JWKS_COOLDOWN {
+            return Err(ConfigError::InvalidSetting {
+                what: "key_cooldown",
+                reason: "must be at least 1 s (MIN_JWKS_COOLDOWN)",
+            });
+        }
+        if self.key_timeout.is_zero() {
+            return Err(ConfigError::InvalidSetting {
+                what: "key_timeout",
+                reason: "must be above zero",
+            });
+        }
+        let keys_url = match self.keys_url {
+            Some(url) => {
+                check_url("keys_url", &url)?;
+                url.trim_end_matches('/').to_owned()
+            }
+            None => default_keys_url(region),
+        };
+        let http = match self.http_client {
+            Some(client) => client,
+            None => default_http_client(self.key_timeout)?,
+        };
+        let keys = Jwks::per_kid(
+            keys_url,
+            Fetcher::new(http, self.key_timeout),
+            self.key_cooldown,
+            Arc::clone(&self.clock),
+        );
+        Ok(AlbVerifier {
+            inner: Arc::new(Inner {
+                signers: self.signers,
+                issuers: pool.issuers(),
+                clients: (!pool.any_client).then(|| pool.client_ids.clone()),
+                keys: Arc::new(keys),
+                access: self.access,
+                leeway: self.leeway.as_secs(),
+                max_token_size: self.max_token_size,
+                clock: self.clock,
+            }),
+        })
+    }
+}

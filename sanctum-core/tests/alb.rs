@@ -1,0 +1,521 @@
+//! ALB mode: `x-amzn-oidc-data` verified against the test kit's loopback ALB key endpoint,
+//! with an injected clock.
+#![allow(missing_docs)]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sanctum_core::alb::{AlbCredentials, AlbVerifier};
+use sanctum_core::testing::{AlbTestIssuer, JwksMode, TEST_SUB};
+use sanctum_core::{ConfigError, ErrorKind, Refusal, UserPool, VerifyError};
+
+async fn alb() -> (
+    AlbTestIssuer,
+    sanctum_core::testing::TestIssuer,
+    sanctum_core::ManualClock,
+) {
+    let (cognito, clock) = common::issuer_with_clock().await;
+    let alb = AlbTestIssuer::for_issuer(&cognito)
+        .await
+        .expect("ALB starts");
+    (alb, cognito, clock)
+}
+
+fn data(token: String) -> AlbCredentials {
+    AlbCredentials::new(token, None, None)
+}
+
+#[tokio::test]
+async fn a_padded_alb_token_verifies_and_its_claims_read_as_an_id_token() {
+    let (alb, _, _) = alb().await;
+    let verifier = alb.verifier();
+    let token = alb.data_token().build();
+    assert!(token.contains('='), "an ALB pads its base64url: {token}");
+    let verified = verifier.verify(&data(token)).await.expect("valid");
+    let claims = verified.claims();
+    assert_eq!(claims.sub(), TEST_SUB);
+    assert_eq!(claims.username(), Some("alice"));
+    assert_eq!(claims.email(), Some("alice@example.com"));
+    assert_eq!(claims.email_verified(), Some(true));
+    assert_eq!(claims.token_use(), sanctum_core::TokenUse::Id);
+    assert_eq!(claims.groups().count(), 0, "ALB claims carry no groups");
+
+    let unpadded = alb.data_token().unpadded().build();
+    verifier
+        .verify(&data(unpadded))
+        .await
+        .expect("unpadded too");
+    assert_eq!(alb.key_requests(), 1);
+}
+
+#[tokio::test]
+async fn groups_in_the_alb_payload_are_never_taken() {
+    let (alb, _, _) = alb().await;
+    let token = alb
+        .data_token()
+        .claim("cognito:groups", vec!["admin"])
+        .claim("scope", "admin/all")
+        .build();
+    let verified = alb.verifier().verify(&data(token)).await.expect("valid");
+    assert!(!verified.claims().has_group("admin"));
+    assert!(!verified.claims().has_scope("admin/all"));
+}
+
+#[tokio::test]
+async fn the_access_token_gives_the_groups_and_must_belong_to_the_same_user() {
+    let (alb, cognito, _) = alb().await;
+    let verifier = alb
+        .verifier_builder()
+        .access_token(cognito.verifier())
+        .build()
+        .expect("builds");
+    let access = cognito.access_token().groups(["admin"]).build();
+
+    let ok = AlbCredentials::new(alb.data_token().build(), Some(access.clone()), None);
+    let verified = verifier.verify(&ok).await.expect("valid");
+    assert!(verified.claims().has_group("admin"));
+    assert_eq!(
+        verified.claims().token_use(),
+        sanctum_core::TokenUse::Access
+    );
+
+    let missing = AlbCredentials::new(alb.data_token().build(), None, None);
+    assert!(matches!(
+        verifier.verify(&missing).await,
+        Err(VerifyError::AlbMissingAccessToken)
+    ));
+
+    let other_user = cognito
+        .access_token()
+        .sub("0b0b0b0b-0000-4000-8000-000000000000")
+        .groups(["admin"])
+        .build();
+    let mixed = AlbCredentials::new(alb.data_token().build(), Some(other_user), None);
+    assert!(matches!(
+        verifier.verify(&mixed).await,
+        Err(VerifyError::AlbSubjectMismatch)
+    ));
+
+    let forged_access = cognito.access_token().signed_with_unpublished_key().build();
+    let forged = AlbCredentials::new(alb.data_token().build(), Some(forged_access), None);
+    assert!(matches!(
+        verifier.verify(&forged).await,
+        Err(VerifyError::InvalidSignature)
+    ));
+}
+
+#[tokio::test]
+async fn the_identity_header_is_checked_never_trusted() {
+    let (alb, _, _) = alb().await;
+    let verifier = alb.verifier();
+    let same = AlbCredentials::new(alb.data_token().build(), None, Some(TEST_SUB.to_owned()));
+    verifier.verify(&same).await.expect("matching identity");
+    let spoofed = AlbCredentials::new(
+        alb.data_token().build(),
+        None,
+        Some("someone-else".to_owned()),
+    );
+    assert!(matches!(
+        verifier.verify(&spoofed).await,
+        Err(VerifyError::AlbIdentityMismatch)
+    ));
+
+    // the identity (or an access token) without x-amzn-oidc-data is no credential at all
+    let mut headers = http::HeaderMap::new();
+    headers.insert("x-amzn-oidc-identity", TEST_SUB.parse().unwrap());
+    headers.insert("x-amzn-oidc-accesstoken", "a.b.c".parse().unwrap());
+    assert!(matches!(AlbCredentials::from_headers(&headers), Ok(None)));
+}
+
+#[tokio::test]
+async fn headers_are_read_once_each() {
+    let mut headers = http::HeaderMap::new();
+    headers.append("x-amzn-oidc-data", "a.b.c".parse().unwrap());
+    headers.append("x-amzn-oidc-data", "d.e.f".parse().unwrap());
+    assert!(matches!(
+        AlbCredentials::from_headers(&headers),
+        Err(Refusal::RepeatedCredentials)
+    ));
+    let mut headers = http::HeaderMap::new();
+    headers.insert("x-amzn-oidc-data", "".parse().unwrap());
+    assert!(matches!(
+        AlbCredentials::from_headers(&headers),
+        Err(Refusal::EmptyToken)
+    ));
+    let mut headers = http::HeaderMap::new();
+    headers.insert(
+        "x-amzn-oidc-data",
+        http::HeaderValue::from_bytes(b"\xff.b.c").unwrap(),
+    );
+    assert!(matches!(
+        AlbCredentials::from_headers(&headers),
+        Err(Refusal::UnreadableToken)
+    ));
+    let mut headers = http::HeaderMap::new();
+    headers.insert("x-amzn-oidc-data", "a.b.c".parse().unwrap());
+    headers.append("x-amzn-oidc-accesstoken", "x".parse().unwrap());
+    headers.append("x-amzn-oidc-accesstoken", "y".parse().unwrap());
+    assert!(matches!(
+        AlbCredentials::from_headers(&headers),
+        Err(Refusal::RepeatedCredentials)
+    ));
+}
+
+#[tokio::test]
+async fn a_wrong_signer_is_refused_before_any_key_fetch() {
+    let (alb, _, _) = alb().await;
+    let verifier = alb.verifier();
+    let other = alb.data_token().signer(&alb.other_arn()).build();
+    let err = verifier.verify(&data(other)).await.unwrap_err();
+    assert!(
+        matches!(err, VerifyError::AlbSignerMismatch { .. }),
+        "{err:?}"
+    );
+    let other_region = alb
+        .data_token()
+        .signer("arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/sanctum-test/50dc6c495c0c9188")
+        .build();
+    let err = verifier.verify(&data(other_region)).await.unwrap_err();
+    assert!(
+        matches!(err, VerifyError::AlbSignerMismatch { .. }),
+        "{err:?}"
+    );
+    let none = alb.data_token().without_header("signer").build();
+    assert!(matches!(
+        verifier.verify(&data(none)).await,
+        Err(VerifyError::AlbSignerMismatch { .. })
+    ));
+    assert_eq!(
+        alb.key_requests(),
+        0,
+        "no key was fetched for a wrong signer"
+    );
+
+    // a verifier pinned to both load balancers takes either
+    let both = alb
+        .verifier_builder()
+        .load_balancer_arn(alb.other_arn())
+        .build()
+        .expect("builds");
+    both.verify(&data(alb.data_token().signer(&alb.other_arn()).build()))
+        .await
+        .expect("the second ALB is configured");
+}
+
+#[tokio::test]
+async fn load_balancers_of_several_regions_or_bad_arns_are_refused_when_built() {
+    let pool = UserPool::new("us-east-1_AbC123xyz").client_id("client");
+    let east = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/a/1";
+    let west = "arn:aws:elasticloadbalancing:us-west-2:123456789012:loadbalancer/app/b/2";
+    let err = AlbVerifier::builder()
+        .load_balancer_arns([east, west])
+        .pool(pool.clone())
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(err, ConfigError::LoadBalancerRegions { .. }),
+        "{err}"
+    );
+    let err = AlbVerifier::builder()
+        .load_balancer_arn("arn:aws:ec2:us-east-1:123456789012:instance/i-1")
+        .pool(pool.clone())
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(err, ConfigError::InvalidLoadBalancerArn { .. }),
+        "{err}"
+    );
+    assert!(matches!(
+        AlbVerifier::builder().pool(pool.clone()).build(),
+        Err(ConfigError::InvalidSetting { .. })
+    ));
+    assert!(matches!(
+        AlbVerifier::builder().load_balancer_arn(east).build(),
+        Err(ConfigError::NoPools)
+    ));
+    AlbVerifier::builder()
+        .load_balancer_arn(east)
+        .pool(pool)
+        .build()
+        .expect("one region");
+}
+
+#[tokio::test]
+async fn a_der_signature_is_refused() {
+    let (alb, _, _) = alb().await;
+    let verifier = alb.verifier();
+    let der = alb.data_token().der_signature().build();
+    let err = verifier.verify(&data(der)).await.unwrap_err();
+    assert!(
+        matches!(err, VerifyError::AlbSignatureEncoding { len } if len != 64),
+        "{err:?}"
+    );
+    // the same key's R||S signature passes: only the encoding was wrong
+    verifier
+        .verify(&data(alb.data_token().build()))
+        .await
+        .expect("R||S");
+}
+
+#[tokio::test]
+async fn algorithms_other_than_es256_are_refused_before_any_key_fetch() {
+    let (alb, _, _) = alb().await;
+    let verifier = alb.verifier();
+    for alg in [
+        "RS256", "ES384", "ES512", "HS256", "none", "es256", "EdDSA", "PS256",
+    ] {
+        let token = alb.data_token().alg(alg).build();
+        let err = verifier.verify(&data(token)).await.unwrap_err();
+        assert!(
+            matches!(&err, VerifyError::AlbUnsupportedAlgorithm { alg: a } if a == alg),
+            "{alg}: {err:?}"
+        );
+    }
+    let no_alg = alb.data_token().without_header("alg").build();
+    assert!(matches!(
+        verifier.verify(&data(no_alg)).await,
+        Err(VerifyError::Malformed { .. })
+    ));
+    assert_eq!(alb.key_requests(), 0);
+}
+
+#[tokio::test]
+async fn a_forged_kid_never_reaches_the_key_url() {
+    let (alb, _, _) = alb().await;
+    let verifier = alb.verifier();
+    for kid in [
+        "../../etc/passwd",
+        "..%2F..%2Fadmin",
+        "00000000-0000-0000-0000-000000000000/../x",
+        "00000000-0000-0000-0000-00000000000?",
+        "00000000-0000-0000-0000-00000000000#",
+        "00000000-0000-0000-0000-0000000000 0",
+        "https://attacker.example/key",
+        "",
+    ] {
+        let token = alb.data_token().kid(kid).build();
+        let err = verifier.verify(&data(token)).await.unwrap_err();
+        assert!(
+            matches!(err, VerifyError::AlbInvalidKeyId { .. }),
+            "{kid}: {err:?}"
+        );
+    }
+    let no_kid = alb.data_token().without_header("kid").build();
+    assert!(matches!(
+        verifier.verify(&data(no_kid)).await,
+        Err(VerifyError::MissingKid)
+    ));
+    assert_eq!(alb.key_requests(), 0, "{:?}", alb.requested_paths());
+}
+
+#[tokio::test]
+async fn expiry_is_checked_with_the_leeway() {
+    let (alb, _, clock) = alb().await;
+    let verifier = alb.verifier();
+    let expired = alb.data_token().expires_in_secs(-1).build();
+    assert!(matches!(
+        verifier.verify(&data(expired.clone())).await,
+        Err(VerifyError::Expired { .. })
+    ));
+    let lenient = alb
+        .verifier_builder()
+        .leeway(Duration::from_secs(30))
+        .build()
+        .expect("builds");
+    lenient
+        .verify(&data(expired))
+        .await
+        .expect("inside the leeway");
+
+    let token = alb.data_token().build();
+    verifier
+        .verify(&data(token.clone()))
+        .await
+        .expect("valid now");
+    clock.advance(Duration::from_secs(121));
+    assert!(matches!(
+        verifier.verify(&data(token)).await,
+        Err(VerifyError::Expired { .. })
+    ));
+    let no_exp = alb.data_token().without_claim("exp").build();
+    assert!(matches!(
+        verifier.verify(&data(no_exp)).await,
+        Err(VerifyError::MissingClaim { claim: "exp" })
+    ));
+}
+
+#[tokio::test]
+async fn issuer_client_and_signature_are_checked() {
+    let (alb, _, _) = alb().await;
+    let verifier = alb.verifier();
+    let cases: [(&str, String); 4] = [
+        (
+            "issuer",
+            alb.data_token()
+                .issuer("https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other")
+                .build(),
+        ),
+        (
+            "client",
+            alb.data_token().client_id("another-client").build(),
+        ),
+        (
+            "unpublished key",
+            alb.data_token().signed_with_unpublished_key().build(),
+        ),
+        (
+            "zero signature",
+            alb.data_token().raw_signature(vec![0; 64]).build(),
+        ),
+    ];
+    for (name, token) in cases {
+        let err = verifier.verify(&data(token)).await.unwrap_err();
+        let ok = match name {
+            "issuer" => matches!(err, VerifyError::IssuerMismatch { .. }),
+            "client" => matches!(err, VerifyError::ClientMismatch { .. }),
+            _ => matches!(err, VerifyError::InvalidSignature),
+        };
+        assert!(ok, "{name}: {err:?}");
+    }
+    // a token whose signed header was edited after signing
+    let token = alb.data_token().build();
+    let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+    parts[1] = alb
+        .data_token()
+        .sub("mallory")
+        .build()
+        .split('.')
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    assert!(matches!(
+        verifier.verify(&data(parts.join("."))).await,
+        Err(VerifyError::InvalidSignature)
+    ));
+}
+
+#[tokio::test]
+async fn each_kid_is_fetched_once_under_a_thousand_concurrent_requests() {
+    let (alb, _, _) = alb().await;
+    let verifier = alb.verifier();
+    let token = Arc::new(alb.data_token().build());
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..1000 {
+        let verifier = verifier.clone();
+        let token = Arc::clone(&token);
+        tasks.spawn(async move { verifier.verify(&data(token.to_string())).await.is_ok() });
+    }
+    let mut accepted = 0;
+    while let Some(result) = tasks.join_next().await {
+        accepted += usize::from(result.expect("task runs"));
+    }
+    assert_eq!(accepted, 1000);
+    let kid = alb.active_kid();
+    assert_eq!(alb.key_requests_for(&kid), 1);
+    assert!(verifier.has_cached_key(&kid));
+
+    // a rotated key: its kid is fetched once too, the old one stays cached
+    let second = alb.rotate_key();
+    let token = Arc::new(alb.data_token().build());
+    for _ in 0..1000 {
+        let verifier = verifier.clone();
+        let token = Arc::clone(&token);
+        tasks.spawn(async move { verifier.verify(&data(token.to_string())).await.is_ok() });
+    }
+    while let Some(result) = tasks.join_next().await {
+        assert!(result.expect("task runs"));
+    }
+    assert_eq!(alb.key_requests_for(&second), 1);
+    assert_eq!(alb.key_requests(), 2);
+    assert!(verifier.has_cached_key(&kid));
+}
+
+#[tokio::test]
+async fn unknown_kids_cost_one_fetch_per_cooldown() {
+    let (alb, _, clock) = alb().await;
+    let verifier = alb.verifier();
+    let unknown = |n: u32| {
+        alb.data_token()
+            .kid(&format!("00000000-0000-4000-8000-{n:012}"))
+            .build()
+    };
+    assert!(matches!(
+        verifier.verify(&data(unknown(1))).await,
+        Err(VerifyError::UnknownKey { .. })
+    ));
+    assert_eq!(alb.key_requests(), 1);
+    for n in 2..20 {
+        assert!(matches!(
+            verifier.verify(&data(unknown(n))).await,
+            Err(VerifyError::UnknownKey { .. })
+        ));
+    }
+    assert_eq!(alb.key_requests(), 1, "inside the cooldown: no fetch");
+    clock.advance(Duration::from_secs(11));
+    assert!(verifier.verify(&data(unknown(30))).await.is_err());
+    assert_eq!(alb.key_requests(), 2, "after the cooldown: one more");
+    // the real key, once the cooldown is over, is fetched and verifies
+    clock.advance(Duration::from_secs(11));
+    verifier
+        .verify(&data(alb.data_token().expires_in_secs(600).build()))
+        .await
+        .expect("valid");
+}
+
+#[tokio::test]
+async fn an_unreachable_key_endpoint_is_a_503_retried_after_a_backoff() {
+    let (alb, _, clock) = alb().await;
+    let verifier = alb.verifier();
+    alb.set_key_mode(JwksMode::Fail);
+    let token = alb.data_token().expires_in_secs(600).build();
+    let err = verifier.verify(&data(token.clone())).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::KeysUnavailable, "{err:?}");
+    assert_eq!(
+        Refusal::Verify(err).status(),
+        http::StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert!(verifier.verify(&data(token.clone())).await.is_err());
+    assert_eq!(alb.key_requests(), 1, "inside the backoff: no fetch");
+    alb.set_key_mode(JwksMode::Garbage);
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(
+        verifier
+            .verify(&data(token.clone()))
+            .await
+            .unwrap_err()
+            .kind(),
+        ErrorKind::KeysUnavailable
+    );
+    assert_eq!(alb.key_requests(), 2);
+    alb.set_key_mode(JwksMode::Serve);
+    clock.advance(Duration::from_secs(2));
+    verifier.verify(&data(token)).await.expect("keys are back");
+    assert_eq!(alb.key_requests(), 3);
+}
+
+#[tokio::test]
+async fn refusals_answer_with_their_status() {
+    let (alb, _, _) = alb().await;
+    let verifier = alb.verifier();
+    let token = alb.data_token().signer(&alb.other_arn()).build();
+    let refusal = Refusal::Verify(verifier.verify(&data(token)).await.unwrap_err());
+    assert_eq!(refusal.status(), http::StatusCode::UNAUTHORIZED);
+    assert_eq!(refusal.error_code(), "invalid_token");
+    assert!(
+        !refusal.body().contains("sanctum-other"),
+        "descriptions never echo the token"
+    );
+}
+
+#[tokio::test]
+async fn an_oversized_token_is_refused_undecoded() {
+    let (alb, _, _) = alb().await;
+    let token = alb.data_token().claim("filler", "x".repeat(9000)).build();
+    assert!(matches!(
+        alb.verifier().verify(&data(token)).await,
+        Err(VerifyError::TooLarge { .. })
+    ));
+    assert_eq!(alb.key_requests(), 0);
+}
