@@ -13,14 +13,17 @@
 //! match TokenSource::Bearer.extract(&headers).into_token() {
 //!     Ok(Some(token)) => assert_eq!(token, "abc.def.ghi"),
 //!     Ok(None) => unreachable!("no token"),
-//!     Err(refusal) => unreachable!("{refusal}"),
+//!     // `Refusal::from(err)` is the HTTP answer: 400 or 401
+//!     Err(err) => unreachable!("{err}"),
 //! }
 //! ```
 
 use std::borrow::Cow;
 use std::sync::Arc;
 
-pub use crate::extract::{Extracted, HeaderOnce, RequestHeaders, TokenFinder, header_text};
+pub use crate::extract::{
+    ExtractError, Extracted, HeaderOnce, RequestHeaders, TokenFinder, header_text,
+};
 
 use crate::claims::CognitoClaims;
 use crate::error::VerifyError;

@@ -1,8 +1,9 @@
 //! Errors: [`ConfigError`] when a verifier is built, [`VerifyError`] when a token is checked.
 //!
 //! The two are separate on purpose: a configuration mistake is the operator's to fix at start-up,
-//! a bad token is the caller's problem at request time. Adapters never look at individual
-//! variants to choose a status code; they use [`VerifyError::kind`].
+//! a bad token is the caller's problem at request time. Neither knows about HTTP: the status,
+//! challenge and client-safe description of a refusal are [`Refusal`](crate::Refusal)'s
+//! (`Refusal::from(err)`).
 
 use std::fmt;
 
@@ -106,24 +107,6 @@ pub enum ConfigError {
     /// The HTTP client for JWKS fetches could not be built.
     #[error("could not build the HTTP client for JWKS fetches: {0}")]
     HttpClient(#[source] reqwest::Error),
-}
-
-/// How an adapter should answer a failed verification; see the response table in [`crate::refusal`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ErrorKind {
-    /// The token is missing, malformed, forged, expired or meant for someone else: 401.
-    Unauthenticated,
-    /// The token is valid but lacks a required group, scope or custom condition: 403.
-    Forbidden,
-    /// The token is valid but its sign-in is too old or not strong enough for the route
-    /// (step-up, RFC 9470): 401 `insufficient_user_authentication`.
-    InsufficientAuthentication,
-    /// The signing keys could not be fetched and are not cached: 503, not the caller's fault.
-    KeysUnavailable,
-    /// The online revocation check could not ask the issuer and the application chose to
-    /// refuse then: 503, not the caller's fault.
-    CheckUnavailable,
 }
 
 /// Which time claim made a token not yet valid.
@@ -307,51 +290,6 @@ pub enum VerifyError {
     },
 }
 
-impl VerifyError {
-    /// How an adapter should answer: 401, or 503 when the keys or the online check are
-    /// unavailable.
-    #[must_use]
-    pub fn kind(&self) -> ErrorKind {
-        match self {
-            Self::KeysUnavailable { .. } => ErrorKind::KeysUnavailable,
-            Self::RevocationCheckUnavailable => ErrorKind::CheckUnavailable,
-            _ => ErrorKind::Unauthenticated,
-        }
-    }
-
-    /// A short text safe to send to the client (`error_description`): it names the rule that
-    /// failed and never contains anything taken from the token.
-    #[must_use]
-    pub fn description(&self) -> &'static str {
-        match self {
-            Self::TooLarge { .. } => "token is too large",
-            Self::Malformed { .. } => "token is malformed",
-            Self::UnsupportedAlgorithm { .. } => "token algorithm is not accepted",
-            Self::MissingKid => "token has no key id",
-            Self::UnknownKey { .. } => "token is signed by an unknown key",
-            Self::AlgorithmMismatch { .. } => "token algorithm does not match its key",
-            Self::KeysUnavailable { .. } => "signing keys are temporarily unavailable",
-            Self::InvalidSignature => "token signature is invalid",
-            Self::IssuerMismatch { .. } => "token issuer is not accepted",
-            Self::Expired { .. } => "token has expired",
-            Self::NotYetValid { .. } => "token is not valid yet",
-            Self::WrongTokenUse { .. } => "wrong kind of token",
-            Self::ClientMismatch { .. } => "token was issued to another client",
-            Self::MissingClaim { .. } => "token lacks a required claim",
-            Self::InvalidClaim { .. } => "token has an invalid claim",
-            Self::Revoked => "token has been revoked",
-            Self::RevocationCheckUnavailable => "token revocation cannot be checked right now",
-            Self::AlbUnsupportedAlgorithm { .. } => "token algorithm is not accepted",
-            Self::AlbSignatureEncoding { .. } => "token signature is not ES256 R||S",
-            Self::AlbInvalidKeyId { .. } => "token key id is not valid",
-            Self::AlbSignerMismatch { .. } => "token was signed by another load balancer",
-            Self::AlbMissingAccessToken => "the load balancer's access token is missing",
-            Self::AlbSubjectMismatch => "the access token belongs to another user",
-            Self::AlbIdentityMismatch => "the identity header does not match the token",
-        }
-    }
-}
-
 /// Cuts a string taken from a token to a length safe for errors and logs, escaping what could
 /// forge or hide log lines: control characters (`\n` → `\\n`, ESC → `\\u{1b}`), the Unicode
 /// line and paragraph separators and the bidirectional overrides; a backslash is doubled, so an
@@ -415,21 +353,5 @@ mod tests {
         assert!(clipped.len() <= 64 + '…'.len_utf8(), "{clipped}");
         assert!(clipped.ends_with("\\u{1}…"), "{clipped}");
         assert_eq!(clip("plain-kid"), "plain-kid");
-    }
-
-    #[test]
-    fn kinds_map_to_the_three_answers() {
-        assert_eq!(
-            VerifyError::InvalidSignature.kind(),
-            ErrorKind::Unauthenticated
-        );
-        assert_eq!(
-            VerifyError::KeysUnavailable {
-                url: "u".into(),
-                reason: "r".into()
-            }
-            .kind(),
-            ErrorKind::KeysUnavailable
-        );
     }
 }

@@ -8,8 +8,6 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::refusal::Refusal;
-
 /// Read access to a request's headers, implemented by each adapter.
 pub trait RequestHeaders {
     /// The first value of header `name` (lower-case), if present and valid UTF-8.
@@ -213,20 +211,36 @@ impl fmt::Debug for Extracted<'_> {
     }
 }
 
+/// A credential that holds no usable token ([`Extracted::into_token`]): refused the same way
+/// in every adapter and on optional routes too; `Refusal::from` gives the HTTP answer
+/// ([`crate::refusal`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExtractError {
+    /// A bearer credential with nothing in it (`Authorization: Bearer`, an empty cookie).
+    #[error("the bearer token is empty")]
+    Empty,
+    /// A bearer credential whose bytes are not text (not UTF-8).
+    #[error("the bearer token is not UTF-8 text")]
+    Unreadable,
+    /// More than one credential: several `Authorization` headers, the cookie twice, or tokens
+    /// in several sources.
+    #[error("the request carries more than one credential")]
+    Repeated,
+}
+
 impl<'a> Extracted<'a> {
-    /// The token; `None` when the request carries none; or the refusal a credential that holds
-    /// no usable token gets (empty, or not text), the same in every adapter and on optional
-    /// routes too.
+    /// The token; `None` when the request carries none; or why the credential holds no usable
+    /// token (empty, not text, repeated).
     ///
     /// # Errors
-    /// [`Refusal::EmptyToken`], [`Refusal::UnreadableToken`] or
-    /// [`Refusal::RepeatedCredentials`].
-    pub fn into_token(self) -> Result<Option<Cow<'a, str>>, Refusal> {
+    /// [`ExtractError::Empty`], [`ExtractError::Unreadable`] or [`ExtractError::Repeated`].
+    pub fn into_token(self) -> Result<Option<Cow<'a, str>>, ExtractError> {
         match self {
             Self::Missing => Ok(None),
-            Self::Empty => Err(Refusal::EmptyToken),
-            Self::Unreadable => Err(Refusal::UnreadableToken),
-            Self::Repeated => Err(Refusal::RepeatedCredentials),
+            Self::Empty => Err(ExtractError::Empty),
+            Self::Unreadable => Err(ExtractError::Unreadable),
+            Self::Repeated => Err(ExtractError::Repeated),
             Self::Token(token) => Ok(Some(token)),
         }
     }
@@ -470,11 +484,11 @@ mod tests {
         ));
         assert!(matches!(
             Extracted::Empty.into_token(),
-            Err(Refusal::EmptyToken)
+            Err(ExtractError::Empty)
         ));
         assert!(matches!(
             Extracted::Unreadable.into_token(),
-            Err(Refusal::UnreadableToken)
+            Err(ExtractError::Unreadable)
         ));
     }
 
@@ -506,7 +520,7 @@ mod tests {
         assert_eq!(TokenSource::cookie("s").extract(&h), Extracted::Repeated);
         assert!(matches!(
             Extracted::Repeated.into_token(),
-            Err(Refusal::RepeatedCredentials)
+            Err(ExtractError::Repeated)
         ));
     }
 

@@ -47,8 +47,9 @@
 //! - [`credentials`] — typed credentials: access, ID and refresh tokens, passwords, user names
 //!   (secrets hidden from `Debug`);
 //! - [`rbac`] — [`Requirement`]: groups, scopes, custom checks, step-up;
-//! - [`refusal`] — [`Refusal`]: why a request was refused and the HTTP answer, the same in
-//!   every adapter;
+//! - [`refusal`] — [`Refusal`]: why a request was refused and the HTTP answer (status,
+//!   `WWW-Authenticate` with RFC 9470's step-up parameters, description, body), the same in
+//!   every adapter; the one module that maps errors to HTTP;
 //! - [`revocation`] — opt-in refusal of revoked tokens (sign-out, disabled users, revoked
 //!   refresh tokens), a local lookup;
 //! - [`adapter`] — what web-framework adapters are built from (token extraction, verifying
@@ -97,7 +98,7 @@ pub mod testing;
 pub use claims::CognitoClaims;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::UserPool;
-pub use error::{ConfigError, ErrorKind, TimeClaim, VerifyError};
+pub use error::{ConfigError, TimeClaim, VerifyError};
 pub use extract::TokenSource;
 pub use rbac::{AccessError, Denied, DeniedReason, Predicate, Requirement};
 pub use refusal::{Refusal, RejectedRequest};

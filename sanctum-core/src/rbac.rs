@@ -24,7 +24,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::claims::CognitoClaims;
 use crate::clock::unix_seconds;
-use crate::error::{ConfigError, ErrorKind, VerifyError};
+use crate::error::{ConfigError, VerifyError};
 
 /// A condition a verified token must meet (check 9).
 ///
@@ -455,32 +455,6 @@ impl Denied {
         &self.reason
     }
 
-    /// A text safe for the client's `error_description`.
-    #[must_use]
-    pub fn description(&self) -> &'static str {
-        match self.reason {
-            DeniedReason::MissingGroup(_) | DeniedReason::ExcludedGroup(_) => {
-                "token lacks a required group"
-            }
-            DeniedReason::MissingScope(_) => "token lacks a required scope",
-            DeniedReason::Custom(_) => "token does not meet the route's requirement",
-            DeniedReason::SignInTooOld { .. } => "a more recent sign-in is required",
-            DeniedReason::AcrNotAccepted(_) => "a different authentication level is required",
-            DeniedReason::AmrMissing(_) => "a different authentication method is required",
-        }
-    }
-
-    /// How an adapter should answer: [`ErrorKind::Forbidden`] (403), or
-    /// [`ErrorKind::InsufficientAuthentication`] (401) for step-up rules.
-    #[must_use]
-    pub fn kind(&self) -> ErrorKind {
-        if self.is_step_up() {
-            ErrorKind::InsufficientAuthentication
-        } else {
-            ErrorKind::Forbidden
-        }
-    }
-
     /// Whether the user must sign in again, more strongly or more recently (RFC 9470): 401
     /// `insufficient_user_authentication` rather than 403.
     #[must_use]
@@ -491,24 +465,6 @@ impl Denied {
                 | DeniedReason::AcrNotAccepted(_)
                 | DeniedReason::AmrMissing(_)
         )
-    }
-
-    /// The RFC 9470 challenge parameters after `error_description`: `acr_values="..."`
-    /// or `max_age="..."` (quoted, as in RFC 9470 §3's examples); empty for other denials.
-    #[must_use]
-    pub fn step_up_parameters(&self) -> String {
-        match &self.reason {
-            DeniedReason::SignInTooOld { max_age } => format!("max_age=\"{max_age}\""),
-            DeniedReason::AcrNotAccepted(values) => {
-                // auth-param quoted-string: keep only characters that need no escaping
-                let values: Vec<String> = values
-                    .iter()
-                    .map(|v| v.chars().filter(|c| *c != '"' && *c != '\\').collect())
-                    .collect();
-                format!("acr_values=\"{}\"", values.join(" "))
-            }
-            _ => String::new(),
-        }
     }
 }
 
@@ -523,26 +479,6 @@ pub enum AccessError {
     /// The token is valid but the requirement is not met.
     #[error(transparent)]
     Denied(#[from] Denied),
-}
-
-impl AccessError {
-    /// How an adapter should answer: 401, 403 or 503.
-    #[must_use]
-    pub fn kind(&self) -> ErrorKind {
-        match self {
-            Self::Invalid(err) => err.kind(),
-            Self::Denied(denied) => denied.kind(),
-        }
-    }
-
-    /// A short text safe to send to the client.
-    #[must_use]
-    pub fn description(&self) -> &'static str {
-        match self {
-            Self::Invalid(err) => err.description(),
-            Self::Denied(denied) => denied.description(),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -591,8 +527,8 @@ mod tests {
         let rule = rule.and(Requirement::none_of_groups(["ops"]));
         assert!(!rule.is_met(&c));
         assert_eq!(
-            Requirement::group("x").check(&c).unwrap_err().description(),
-            "token lacks a required group"
+            Requirement::group("x").check(&c).unwrap_err().reason(),
+            &DeniedReason::MissingGroup(vec!["x".into()])
         );
         assert!(format!("{rule}").contains("none of groups"));
     }
@@ -622,7 +558,6 @@ mod tests {
             denied.reason(),
             &DeniedReason::SignInTooOld { max_age: 300 }
         );
-        assert_eq!(denied.step_up_parameters(), "max_age=\"300\"");
         // no auth_time: unknown age fails
         let unknown = step_up_claims(None, None, &[]);
         assert!(max_age.check_at(&unknown, 1000).is_err());
@@ -630,12 +565,14 @@ mod tests {
         let acr = Requirement::any_acr(["urn:mfa", "urn:hw"]);
         assert!(acr.check_at(&fresh, 0).is_ok());
         let denied = acr.check_at(&unknown, 0).unwrap_err();
-        assert_eq!(denied.step_up_parameters(), "acr_values=\"urn:mfa urn:hw\"");
+        assert_eq!(
+            denied.reason(),
+            &DeniedReason::AcrNotAccepted(vec!["urn:mfa".into(), "urn:hw".into()])
+        );
 
         assert!(Requirement::amr("mfa").check_at(&fresh, 0).is_ok());
         let denied = Requirement::amr("hwk").check_at(&fresh, 0).unwrap_err();
         assert!(denied.is_step_up());
-        assert_eq!(denied.step_up_parameters(), "");
         assert!(!Denied::missing_group(["a"]).is_step_up());
     }
 

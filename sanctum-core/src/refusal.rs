@@ -10,15 +10,20 @@
 //! | JWKS unreachable and key not cached | 503 | none |
 //! | guard or extractor without the auth layer | 500 | none |
 //!
-//! Bodies are JSON `{"error": "...", "error_description": "..."}`; descriptions come from
-//! [`VerifyError::description`] and never contain the token.
+//! Bodies are JSON `{"error": "...", "error_description": "..."}`; descriptions name the rule
+//! that failed and never contain anything taken from the token.
+//!
+//! This module is the one place where errors meet HTTP: [`VerifyError`], [`Denied`],
+//! [`AccessError`] and [`ExtractError`] know nothing of status codes
+//! or challenges; `Refusal::from` any of them gives the answer.
 
 use std::fmt;
 
 use http::{HeaderMap, Method, StatusCode, Uri};
 
-use crate::error::{ErrorKind, VerifyError};
-use crate::rbac::{AccessError, Denied};
+use crate::error::VerifyError;
+use crate::extract::ExtractError;
+use crate::rbac::{AccessError, Denied, DeniedReason};
 
 /// Why a request was refused, and the HTTP answer that goes with it (status, challenge, JSON
 /// body); framework-agnostic. Each adapter wraps it in its own response type
@@ -36,10 +41,11 @@ pub enum Refusal {
     /// The request carries more than one credential: several `Authorization` headers, the
     /// token cookie twice, or tokens in several sources (400 `invalid_request`, RFC 6750 §3.1).
     RepeatedCredentials,
-    /// The token is not valid (401), or its keys are unavailable (503), by [`VerifyError::kind`].
+    /// The token is not valid (401), or its keys or the revocation check are unavailable
+    /// (503: [`VerifyError::KeysUnavailable`], [`VerifyError::RevocationCheckUnavailable`]).
     Verify(VerifyError),
     /// The token is valid but does not meet the route's requirement: 403, or 401 for step-up
-    /// rules, by [`Denied::kind`].
+    /// rules ([`Denied::is_step_up`]).
     Denied(Denied),
     /// The token is valid but its claims do not fit the type a handler asked for (`TypedClaims<T>`):
     /// 403. Signing in again would give the same claims, so it is not a 401.
@@ -113,6 +119,16 @@ impl From<Denied> for Refusal {
     }
 }
 
+impl From<ExtractError> for Refusal {
+    fn from(err: ExtractError) -> Self {
+        match err {
+            ExtractError::Empty => Self::EmptyToken,
+            ExtractError::Unreadable => Self::UnreadableToken,
+            ExtractError::Repeated => Self::RepeatedCredentials,
+        }
+    }
+}
+
 impl From<AccessError> for Refusal {
     fn from(err: AccessError) -> Self {
         match err {
@@ -131,16 +147,10 @@ impl Refusal {
                 StatusCode::UNAUTHORIZED
             }
             Self::RepeatedCredentials => StatusCode::BAD_REQUEST,
-            Self::Verify(err) => match err.kind() {
-                ErrorKind::KeysUnavailable | ErrorKind::CheckUnavailable => {
-                    StatusCode::SERVICE_UNAVAILABLE
-                }
-                _ => StatusCode::UNAUTHORIZED,
-            },
-            Self::Denied(denied) => match denied.kind() {
-                ErrorKind::InsufficientAuthentication => StatusCode::UNAUTHORIZED,
-                _ => StatusCode::FORBIDDEN,
-            },
+            Self::Verify(err) if server_side(err) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Verify(_) => StatusCode::UNAUTHORIZED,
+            Self::Denied(denied) if denied.is_step_up() => StatusCode::UNAUTHORIZED,
+            Self::Denied(_) => StatusCode::FORBIDDEN,
             Self::ClaimsMismatch => StatusCode::FORBIDDEN,
             Self::Misconfigured { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -155,22 +165,17 @@ impl Refusal {
             Self::MissingToken => "unauthorized",
             Self::EmptyToken | Self::UnreadableToken => "invalid_token",
             Self::RepeatedCredentials => "invalid_request",
-            Self::Verify(err) => match err.kind() {
-                ErrorKind::KeysUnavailable | ErrorKind::CheckUnavailable => {
-                    "temporarily_unavailable"
-                }
-                _ => "invalid_token",
-            },
-            Self::Denied(denied) => match denied.kind() {
-                ErrorKind::InsufficientAuthentication => "insufficient_user_authentication",
-                _ => "insufficient_scope",
-            },
+            Self::Verify(err) if server_side(err) => "temporarily_unavailable",
+            Self::Verify(_) => "invalid_token",
+            Self::Denied(denied) if denied.is_step_up() => "insufficient_user_authentication",
+            Self::Denied(_) => "insufficient_scope",
             Self::ClaimsMismatch => "insufficient_scope",
             Self::Misconfigured { .. } => "server_error",
         }
     }
 
-    /// The client-safe description.
+    /// The client-safe description (`error_description`): it names the rule that failed and
+    /// never contains anything taken from the token.
     #[must_use]
     pub fn description(&self) -> &'static str {
         match self {
@@ -178,8 +183,8 @@ impl Refusal {
             Self::EmptyToken => "the bearer token is empty",
             Self::UnreadableToken => "the bearer token is not UTF-8 text",
             Self::RepeatedCredentials => "the request carries more than one credential",
-            Self::Verify(err) => err.description(),
-            Self::Denied(denied) => denied.description(),
+            Self::Verify(err) => verify_description(err),
+            Self::Denied(denied) => denied_description(denied.reason()),
             Self::ClaimsMismatch => "token claims do not fit this route",
             Self::Misconfigured { hint } => hint,
         }
@@ -199,11 +204,7 @@ impl Refusal {
                     self.description()
                 );
                 if let Self::Denied(denied) = self {
-                    let parameters = denied.step_up_parameters();
-                    if !parameters.is_empty() {
-                        value.push_str(", ");
-                        value.push_str(&parameters);
-                    }
+                    push_step_up_parameters(&mut value, denied.reason());
                 }
                 Some(value)
             }
@@ -225,10 +226,10 @@ impl Refusal {
     pub fn log(&self) {
         match self {
             Self::Misconfigured { hint } => tracing::error!(hint, "sanctum is misconfigured"),
-            Self::Verify(err) if err.kind() == ErrorKind::KeysUnavailable => {
+            Self::Verify(err @ VerifyError::KeysUnavailable { .. }) => {
                 tracing::warn!(error = %err, "request refused: signing keys unavailable");
             }
-            Self::Verify(err) if err.kind() == ErrorKind::CheckUnavailable => {
+            Self::Verify(err @ VerifyError::RevocationCheckUnavailable) => {
                 tracing::warn!(error = %err, "request refused: revocation check unavailable");
             }
             Self::Verify(err) => tracing::debug!(error = %err, "request refused"),
@@ -241,6 +242,78 @@ impl Refusal {
                 tracing::debug!(reason = self.description(), "request refused");
             }
         }
+    }
+}
+
+/// Whether a verification failed on the server's side (503), not the caller's.
+fn server_side(err: &VerifyError) -> bool {
+    matches!(
+        err,
+        VerifyError::KeysUnavailable { .. } | VerifyError::RevocationCheckUnavailable
+    )
+}
+
+/// The client-safe description of a failed verification.
+fn verify_description(err: &VerifyError) -> &'static str {
+    match err {
+        VerifyError::TooLarge { .. } => "token is too large",
+        VerifyError::Malformed { .. } => "token is malformed",
+        VerifyError::UnsupportedAlgorithm { .. } => "token algorithm is not accepted",
+        VerifyError::MissingKid => "token has no key id",
+        VerifyError::UnknownKey { .. } => "token is signed by an unknown key",
+        VerifyError::AlgorithmMismatch { .. } => "token algorithm does not match its key",
+        VerifyError::KeysUnavailable { .. } => "signing keys are temporarily unavailable",
+        VerifyError::InvalidSignature => "token signature is invalid",
+        VerifyError::IssuerMismatch { .. } => "token issuer is not accepted",
+        VerifyError::Expired { .. } => "token has expired",
+        VerifyError::NotYetValid { .. } => "token is not valid yet",
+        VerifyError::WrongTokenUse { .. } => "wrong kind of token",
+        VerifyError::ClientMismatch { .. } => "token was issued to another client",
+        VerifyError::MissingClaim { .. } => "token lacks a required claim",
+        VerifyError::InvalidClaim { .. } => "token has an invalid claim",
+        VerifyError::Revoked => "token has been revoked",
+        VerifyError::RevocationCheckUnavailable => "token revocation cannot be checked right now",
+        VerifyError::AlbUnsupportedAlgorithm { .. } => "token algorithm is not accepted",
+        VerifyError::AlbSignatureEncoding { .. } => "token signature is not ES256 R||S",
+        VerifyError::AlbInvalidKeyId { .. } => "token key id is not valid",
+        VerifyError::AlbSignerMismatch { .. } => "token was signed by another load balancer",
+        VerifyError::AlbMissingAccessToken => "the load balancer's access token is missing",
+        VerifyError::AlbSubjectMismatch => "the access token belongs to another user",
+        VerifyError::AlbIdentityMismatch => "the identity header does not match the token",
+    }
+}
+
+/// The client-safe description of a denial.
+fn denied_description(reason: &DeniedReason) -> &'static str {
+    match reason {
+        DeniedReason::MissingGroup(_) | DeniedReason::ExcludedGroup(_) => {
+            "token lacks a required group"
+        }
+        DeniedReason::MissingScope(_) => "token lacks a required scope",
+        DeniedReason::Custom(_) => "token does not meet the route's requirement",
+        DeniedReason::SignInTooOld { .. } => "a more recent sign-in is required",
+        DeniedReason::AcrNotAccepted(_) => "a different authentication level is required",
+        DeniedReason::AmrMissing(_) => "a different authentication method is required",
+    }
+}
+
+/// Appends the RFC 9470 challenge parameters of a step-up denial: `max_age="..."` or
+/// `acr_values="..."` (quoted, as in RFC 9470 §3's examples); nothing for other denials
+/// (an `amr` rule has no challenge parameter).
+fn push_step_up_parameters(value: &mut String, reason: &DeniedReason) {
+    match reason {
+        DeniedReason::SignInTooOld { max_age } => {
+            value.push_str(&format!(", max_age=\"{max_age}\""));
+        }
+        DeniedReason::AcrNotAccepted(values) => {
+            // auth-param quoted-string: keep only characters that need no escaping
+            let values: Vec<String> = values
+                .iter()
+                .map(|v| v.chars().filter(|c| *c != '"' && *c != '\\').collect())
+                .collect();
+            value.push_str(&format!(", acr_values=\"{}\"", values.join(" ")));
+        }
+        _ => {}
     }
 }
 
@@ -336,5 +409,65 @@ mod tests {
         let body: serde_json::Value = serde_json::from_str(&wiring.body()).unwrap();
         assert_eq!(body["error"], "server_error");
         assert_eq!(body["error_description"], "add the layer");
+    }
+
+    #[test]
+    fn step_up_challenges_carry_rfc_9470_parameters() {
+        let claims = crate::CognitoClaims::from_payload(
+            br#"{"sub":"s","token_use":"access","client_id":"c","iss":"i","exp":9,"acr":"a","amr":["pwd"]}"#
+                .to_vec(),
+        )
+        .unwrap();
+        let denied =
+            |rule: crate::Requirement| Refusal::from(rule.check_at(&claims, 0).unwrap_err());
+
+        let acr = denied(crate::Requirement::any_acr(["urn:mfa", "urn:\"hw\\"]));
+        assert_eq!(acr.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            acr.www_authenticate().as_deref(),
+            Some(
+                "Bearer error=\"insufficient_user_authentication\", error_description=\"a different authentication level is required\", acr_values=\"urn:mfa urn:hw\""
+            )
+        );
+        // an amr rule is step-up too, but RFC 9470 has no parameter for it
+        let amr = denied(crate::Requirement::amr("mfa"));
+        assert_eq!(amr.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            amr.www_authenticate().as_deref(),
+            Some(
+                "Bearer error=\"insufficient_user_authentication\", error_description=\"a different authentication method is required\""
+            )
+        );
+        let scope = denied(crate::Requirement::scope("orders/read"));
+        assert_eq!(scope.status(), StatusCode::FORBIDDEN);
+        assert_eq!(scope.description(), "token lacks a required scope");
+    }
+
+    #[test]
+    fn unusable_credentials_and_unavailable_checks() {
+        for (err, refusal) in [
+            (ExtractError::Empty, "the bearer token is empty"),
+            (
+                ExtractError::Unreadable,
+                "the bearer token is not UTF-8 text",
+            ),
+        ] {
+            let refusal_of = Refusal::from(err);
+            assert_eq!(refusal_of.status(), StatusCode::UNAUTHORIZED);
+            assert_eq!(refusal_of.error_code(), "invalid_token");
+            assert_eq!(refusal_of.description(), refusal);
+        }
+        assert!(matches!(
+            Refusal::from(ExtractError::Repeated),
+            Refusal::RepeatedCredentials
+        ));
+        let unchecked = Refusal::from(VerifyError::RevocationCheckUnavailable);
+        assert_eq!(unchecked.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(unchecked.error_code(), "temporarily_unavailable");
+        assert_eq!(unchecked.www_authenticate(), None);
+        assert_eq!(
+            Refusal::from(AccessError::Invalid(VerifyError::Revoked)).description(),
+            "token has been revoked"
+        );
     }
 }

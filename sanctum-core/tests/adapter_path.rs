@@ -27,7 +27,7 @@ fn headers(pairs: &[(&'static str, &[u8])]) -> HeaderMap {
 async fn the_long_way(verifier: &Verifier, source: &TokenSource, headers: &HeaderMap) -> String {
     match source.extract(headers).into_token() {
         Ok(None) => "anonymous".to_owned(),
-        Err(refusal) => format!("refused: {refusal:?}"),
+        Err(err) => format!("refused: {:?}", Refusal::from(err)),
         Ok(Some(token)) => match verifier.verify(&token, ExpectedUse::Access).await {
             Ok(claims) => format!("sub:{}", claims.sub()),
             Err(err) => format!("refused: {:?}", Refusal::Verify(err)),

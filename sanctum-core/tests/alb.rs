@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use sanctum_core::alb::{AlbCredentials, AlbVerifier};
 use sanctum_core::testing::{AlbTestIssuer, JwksMode, TEST_SUB};
-use sanctum_core::{ConfigError, ErrorKind, Refusal, UserPool, VerifyError};
+use sanctum_core::{ConfigError, Refusal, UserPool, VerifyError};
 
 async fn alb() -> (
     AlbTestIssuer,
@@ -471,7 +471,10 @@ async fn an_unreachable_key_endpoint_is_a_503_retried_after_a_backoff() {
     alb.set_key_mode(JwksMode::Fail);
     let token = alb.data_token().expires_in_secs(600).build();
     let err = verifier.verify(&data(token.clone())).await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::KeysUnavailable, "{err:?}");
+    assert!(
+        matches!(err, VerifyError::KeysUnavailable { .. }),
+        "{err:?}"
+    );
     assert_eq!(
         Refusal::Verify(err).status(),
         http::StatusCode::SERVICE_UNAVAILABLE
@@ -480,14 +483,10 @@ async fn an_unreachable_key_endpoint_is_a_503_retried_after_a_backoff() {
     assert_eq!(alb.key_requests(), 1, "inside the backoff: no fetch");
     alb.set_key_mode(JwksMode::Garbage);
     clock.advance(Duration::from_secs(1));
-    assert_eq!(
-        verifier
-            .verify(&data(token.clone()))
-            .await
-            .unwrap_err()
-            .kind(),
-        ErrorKind::KeysUnavailable
-    );
+    assert!(matches!(
+        verifier.verify(&data(token.clone())).await.unwrap_err(),
+        VerifyError::KeysUnavailable { .. }
+    ));
     assert_eq!(alb.key_requests(), 2);
     alb.set_key_mode(JwksMode::Serve);
     clock.advance(Duration::from_secs(2));

@@ -6,9 +6,10 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
+use http::StatusCode;
 use sanctum_core::adapter::verify_now;
 use sanctum_core::testing::JwksMode;
-use sanctum_core::{Clock as _, ErrorKind, ExpectedUse, VerifyError};
+use sanctum_core::{Clock as _, ExpectedUse, Refusal, VerifyError};
 
 #[tokio::test]
 async fn an_unknown_kid_refetches_at_most_once_per_cooldown() {
@@ -146,7 +147,10 @@ async fn with_the_endpoint_down_cached_keys_still_verify() {
         .verify_access(&unknown)
         .await
         .expect_err("unavailable");
-    assert_eq!(err.kind(), ErrorKind::KeysUnavailable);
+    assert_eq!(
+        Refusal::from(err.clone()).status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
     verifier
         .verify_access(&issuer.access_token().build())
         .await
@@ -164,10 +168,16 @@ async fn endpoint_down_and_key_unknown_is_keys_unavailable_then_recovers() {
     assert!(
         matches!(err, VerifyError::KeysUnavailable { ref reason, .. } if reason.contains("500"))
     );
-    assert_eq!(err.kind(), ErrorKind::KeysUnavailable);
+    assert_eq!(
+        Refusal::from(err.clone()).status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
     // inside the cooldown: still unavailable, without hammering the endpoint
     let err = verifier.verify_access(&token).await.expect_err("down");
-    assert_eq!(err.kind(), ErrorKind::KeysUnavailable);
+    assert_eq!(
+        Refusal::from(err.clone()).status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
     assert_eq!(issuer.jwks_requests(), 1);
 
     issuer.set_jwks_mode(JwksMode::Serve);
@@ -185,7 +195,10 @@ async fn a_garbage_jwks_is_keys_unavailable() {
         .verify_access(&issuer.access_token().build())
         .await
         .expect_err("garbage");
-    assert_eq!(err.kind(), ErrorKind::KeysUnavailable);
+    assert_eq!(
+        Refusal::from(err.clone()).status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
 }
 
 #[tokio::test]
@@ -225,8 +238,8 @@ async fn prefetch_loads_the_keys_up_front() {
     assert_eq!(issuer.jwks_requests(), 1);
     issuer.set_jwks_mode(JwksMode::Fail);
     assert_eq!(
-        verifier.prefetch().await.expect_err("down").kind(),
-        ErrorKind::KeysUnavailable
+        Refusal::from(verifier.prefetch().await.expect_err("down")).status(),
+        StatusCode::SERVICE_UNAVAILABLE
     );
 }
 
@@ -346,7 +359,11 @@ async fn a_caller_giving_up_never_cancels_the_fetch_it_started() {
         .verify_access(&token)
         .await
         .expect_err("keys unavailable");
-    assert_eq!(err.kind(), ErrorKind::KeysUnavailable, "{err}");
+    assert_eq!(
+        Refusal::from(err.clone()).status(),
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{err}"
+    );
     assert_eq!(issuer.jwks_requests(), 1);
 }
 
@@ -449,7 +466,9 @@ async fn a_failed_fetch_is_retried_after_a_doubling_backoff_not_the_cooldown() {
         .build()
         .expect("builds");
     let token = issuer.access_token().build();
-    let refused = |err: VerifyError| assert_eq!(err.kind(), ErrorKind::KeysUnavailable);
+    let refused = |err: VerifyError| {
+        assert_eq!(Refusal::from(err).status(), StatusCode::SERVICE_UNAVAILABLE);
+    };
 
     refused(verifier.verify_access(&token).await.expect_err("down"));
     assert_eq!(issuer.jwks_requests(), 1);

@@ -270,7 +270,7 @@ where
                             .map_err(Refusal::Verify),
                         // found in these very headers a moment ago; kept total all the same
                         Ok(None) => Err(Refusal::MissingToken),
-                        Err(rejection) => Err(rejection),
+                        Err(err) => Err(Refusal::from(err)),
                     };
                     match outcome {
                         Ok(verified) => {
