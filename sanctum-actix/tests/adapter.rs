@@ -12,6 +12,8 @@ use actix_web::{App, HttpResponse, test, web};
 use sanctum_actix::{CognitoAuth, CognitoUser, Refusal, RequireGroup, RequireScope, TypedClaims};
 use sanctum_core::testing::TestIssuer;
 
+use common::get;
+
 /// Status, `WWW-Authenticate` and body of an answer.
 #[derive(Debug)]
 struct Answer {
@@ -34,14 +36,6 @@ async fn answer<B: MessageBody>(response: ServiceResponse<B>) -> Answer {
         status,
         challenge,
         body: String::from_utf8_lossy(&body).into_owned(),
-    }
-}
-
-fn get(uri: &str, token: Option<&str>) -> test::TestRequest {
-    let request = test::TestRequest::get().uri(uri);
-    match token {
-        Some(token) => request.insert_header(("authorization", format!("Bearer {token}"))),
-        None => request,
     }
 }
 

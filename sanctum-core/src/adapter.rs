@@ -156,8 +156,8 @@ pub async fn verify(
 
 /// Checks `requirement` (check 9) on claims verified at `checked_at` ([`Verified::checked_at`]):
 /// a time rule (the age of the sign-in) is measured at the instant of the token's own time
-/// checks, by the verifier's clock, as [`Verifier::check_requirement`] does. A refusal is
-/// logged at debug.
+/// checks, by the verifier's clock, as [`Verifier::check_requirement`] does. A refusal is not
+/// logged: the adapter logs the request's [`Refusal`] ([`Refusal::log`]), once.
 ///
 /// # Errors
 /// [`Denied`] naming the first unmet part.
@@ -166,7 +166,7 @@ pub fn check_requirement(
     claims: &CognitoClaims,
     checked_at: u64,
 ) -> Result<(), Denied> {
-    crate::verify::requirement_met(requirement, claims, checked_at)
+    requirement.check_at(claims, checked_at)
 }
 
 /// Verifies `token` now, without waiting: `None` only when its key is not cached yet (then

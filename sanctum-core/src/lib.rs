@@ -58,6 +58,8 @@
 //!   Cognito authentication, the ALB's signed `x-amzn-oidc-data` header (ES256) and the access
 //!   token it forwards;
 //! - [`error`] — [`ConfigError`] and [`VerifyError`] ([`AccessError`] adds the requirement);
+//! - [`observe`] — what sanctum records on the request's span (`enduser.id`, ...), logs, and
+//!   the spans around its I/O;
 //! - `cognito` — `SanctumClient`: `auth()` (sign-in and its storable steps), `user(&token)`
 //!   (self-service), `admin()` (users and groups); `TokenSession` (tokens that refresh
 //!   themselves) and `ClientCredentials` (machine-to-machine tokens) (feature `cognito`; its
@@ -82,6 +84,7 @@ pub mod credentials;
 pub mod error;
 mod extract;
 mod jwks;
+pub mod observe;
 pub mod rbac;
 pub mod refusal;
 pub mod revocation;

@@ -222,17 +222,20 @@ impl Refusal {
         .to_string()
     }
 
-    /// Logs the refusal at a level fitting its cause (never with the token).
+    /// Logs the refusal, one event with its `reason`, at a level fitting its cause (never with
+    /// the token): `debug` for a refused credential, `warn` when keys or a revocation check are
+    /// unavailable, `error` for a guard without its layer. The adapters call it once per
+    /// refused request.
     pub fn log(&self) {
         match self {
             Self::Misconfigured { hint } => tracing::error!(hint, "sanctum is misconfigured"),
             Self::Verify(err @ VerifyError::KeysUnavailable { .. }) => {
-                tracing::warn!(error = %err, "request refused: signing keys unavailable");
+                tracing::warn!(reason = %err, "request refused: signing keys unavailable");
             }
             Self::Verify(err @ VerifyError::RevocationCheckUnavailable) => {
-                tracing::warn!(error = %err, "request refused: revocation check unavailable");
+                tracing::warn!(reason = %err, "request refused: revocation check unavailable");
             }
-            Self::Verify(err) => tracing::debug!(error = %err, "request refused"),
+            Self::Verify(err) => tracing::debug!(reason = %err, "request refused"),
             Self::Denied(denied) => tracing::debug!(reason = %denied, "request refused"),
             Self::MissingToken
             | Self::EmptyToken

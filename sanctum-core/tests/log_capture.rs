@@ -14,49 +14,16 @@ mod cognito_support;
 mod emulators;
 mod leak_check;
 
-use std::io;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::OnceLock;
 
 use leak_check::{assert_none_shown, token_secrets};
 use sanctum_core::testing::{JwksMode, TestIssuer};
 use sanctum_core::{ExpectedUse, Refusal, Requirement, VerifyError};
+use sanctum_testkit::logs::Buffer;
 use tracing::level_filters::LevelFilter;
 use tracing_subscriber::Layer as _;
 use tracing_subscriber::filter::Targets;
-use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt as _;
-
-/// What a subscriber layer writes.
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Buffer {
-    fn bytes(&self) -> MutexGuard<'_, Vec<u8>> {
-        match self.0.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        }
-    }
-}
-
-impl io::Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.bytes().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Buffer {
-    type Writer = Buffer;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
 
 /// Which captured text.
 #[derive(Debug, Clone, Copy)]
@@ -106,7 +73,7 @@ fn captured(logs: Logs) -> String {
         Logs::All => &capture.all,
         Logs::Sanctum => &capture.sanctum,
     };
-    String::from_utf8_lossy(&buffer.bytes()).into_owned()
+    buffer.text()
 }
 
 #[tokio::test]
@@ -244,6 +211,10 @@ async fn refused_tokens_leave_no_token_in_the_logs() {
         "token rejected",
         "request refused",
         "signing keys unavailable",
+        // the span around each JWKS fetch
+        "sanctum.jwks_fetch{url=",
+        "result=\"ok\" keys=1",
+        "result=\"error\"",
     ] {
         assert!(
             logs.contains(expected),
@@ -428,6 +399,16 @@ mod cognito {
             "InitiateAuth",
             "answering challenge",
             "aws_smithy_runtime",
+            // the span around every operation: its name, request id, status and outcome
+            "sanctum.cognito{rpc.method=\"InitiateAuth\"",
+            "sanctum.cognito{rpc.method=\"AdminInitiateAuth\"",
+            "sanctum.cognito{rpc.method=\"GlobalSignOut\"",
+            "sanctum.cognito{rpc.method=\"RespondToAuthChallenge\"",
+            "Cognito operation",
+            "outcome=\"ok\"",
+            "outcome=\"NotAuthorizedException\"",
+            "http.status=400",
+            "aws.request_id=",
         ] {
             assert!(
                 logs.contains(expected),

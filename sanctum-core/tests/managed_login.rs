@@ -445,6 +445,7 @@ async fn an_id_token_of_another_client_of_the_pool_is_refused() {
 
 #[tokio::test]
 async fn the_token_endpoints_error_answers_are_typed() {
+    let logs = sanctum_testkit::logs::LogCapture::start();
     let s = setup().await;
     let login = s.login();
     let start = login.authorize().build().expect("builds");
@@ -490,6 +491,20 @@ async fn the_token_endpoints_error_answers_are_typed() {
         ) && err.is_server_side(),
         "{err:?}"
     );
+    // each call is a span with its endpoint, client, status and outcome
+    let text = logs.text();
+    let failed: Vec<&str> = text
+        .lines()
+        .filter(|line| line.contains("token endpoint call failed"))
+        .collect();
+    assert_eq!(failed.len(), 5, "{text}");
+    for (line, status) in failed.iter().zip(["400", "401", "400", "400", "503"]) {
+        assert!(
+            line.contains("sanctum.token_endpoint{endpoint=token client_id=")
+                && line.contains(&format!("http.status={status} outcome=\"error\"")),
+            "{line}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -700,3 +700,33 @@ async fn rediss_with_a_ca_of_our_own_shares_revocations() {
     assert!(!untrusted.health().connected);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn catching_up_on_connecting_is_a_span_with_what_was_loaded() {
+    let redis = RedisServer::start();
+    let logs = sanctum_testkit::logs::LogCapture::start();
+    let first = store(&redis, "t-catch-up-span");
+    assert!(connected(&[&first]).await, "the first instance connects");
+    first.record(Revocation::signed_out_now(
+        "sub-recorded-before-the-second-starts",
+    ));
+    assert!(first.flush(Duration::from_secs(5)).await, "stored in Redis");
+    let second = store(&redis, "t-catch-up-span");
+    assert!(connected(&[&second]).await, "the second instance connects");
+    let text = logs.text();
+    let caught_up: Vec<&str> = text
+        .lines()
+        .filter(|line| line.contains("caught up with the revocations in Redis"))
+        .collect();
+    assert_eq!(caught_up.len(), 2, "one catch-up per instance:\n{text}");
+    assert!(
+        caught_up[0].contains("sanctum.redis_catch_up{") && caught_up[0].contains("entries=0"),
+        "the first instance found nothing: {}",
+        caught_up[0]
+    );
+    assert!(
+        caught_up[1].contains("entries=1 skipped=0"),
+        "the second loaded the first's revocation: {}",
+        caught_up[1]
+    );
+}

@@ -15,14 +15,16 @@ use futures_util::future::LocalBoxFuture;
 use sanctum_core::adapter::{
     Authentication, HeaderOnce, RequestHeaders, authenticate_now, header_text, verify,
 };
+use sanctum_core::observe::record_user;
 use sanctum_core::{ExpectedUse, Refusal, RejectedRequest, TokenSource, Verifier};
 
 use crate::extract::AuthState;
 use crate::rejection::{Handler, respond};
 
 /// The authentication middleware: finds the request's token, verifies it with a
-/// [`Verifier`], and puts the claims into the request extensions for the guards and
-/// extractors behind it.
+/// [`Verifier`], records the user on the current span (`enduser.id`, ...: see
+/// [`sanctum_core::observe`]) and puts the claims into the request extensions for the guards
+/// and extractors behind it.
 ///
 /// | request | required mode (default) | [optional](Self::optional) mode |
 /// |---|---|---|
@@ -250,6 +252,9 @@ where
         };
         match ready {
             Some(Ok(verified)) => {
+                if let Some(verified) = &verified {
+                    record_user(verified.claims());
+                }
                 req.extensions_mut()
                     .insert(AuthState::new(verified, self.auth.handler.clone()));
                 AuthFuture::Inner {
@@ -274,6 +279,7 @@ where
                     };
                     match outcome {
                         Ok(verified) => {
+                            record_user(verified.claims());
                             req.extensions_mut()
                                 .insert(AuthState::new(Some(verified), auth.handler.clone()));
                             service

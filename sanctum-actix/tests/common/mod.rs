@@ -1,8 +1,9 @@
-//! Helpers shared by the integration tests: handlers and the challenge of an answer.
+//! Helpers shared by the integration tests: handlers, a request, and the challenge of an answer.
 
 #![allow(dead_code, unreachable_pub)]
 
 use actix_web::http::header::WWW_AUTHENTICATE;
+use actix_web::test;
 use sanctum_actix::{CognitoUser, MaybeCognitoUser};
 
 /// What the optional route answers without a user: the conformance table's `ANONYMOUS`
@@ -25,4 +26,13 @@ pub fn challenge(headers: &actix_web::http::header::HeaderMap) -> Option<String>
     headers
         .get(WWW_AUTHENTICATE)
         .map(|v| v.to_str().unwrap_or("<not UTF-8>").to_owned())
+}
+
+/// A GET of `uri`, with `Authorization: Bearer {token}` when there is a token.
+pub(crate) fn get(uri: &str, token: Option<&str>) -> test::TestRequest {
+    let request = test::TestRequest::get().uri(uri);
+    match token {
+        Some(token) => request.insert_header(("authorization", format!("Bearer {token}"))),
+        None => request,
+    }
 }

@@ -6,6 +6,7 @@ use std::task::{Context, Poll};
 use axum_core::response::{IntoResponse, Response};
 use http::Request;
 use sanctum_core::adapter::{Authentication, Verified, authenticate_now, verify};
+use sanctum_core::observe::record_user;
 use sanctum_core::{ExpectedUse, Refusal, RejectedRequest, TokenSource, Verifier};
 use tower_layer::Layer;
 use tower_service::Service;
@@ -27,7 +28,8 @@ use crate::rejection::{CognitoRejection, OnRejection, rejected_request};
 /// 3. verifies the token with the [`Verifier`] as the [`expected_use`](Self::expected_use)
 ///    (default: access tokens) and refuses it with 401, or 503 when the signing keys cannot
 ///    be fetched;
-/// 4. stores the result in the request extensions, where [`CognitoUser`](crate::CognitoUser), [`TypedClaims`](crate::TypedClaims)
+/// 4. records the user on the current span (`enduser.id`, ...: see
+///    [`sanctum_core::observe`]) and stores the result in the request extensions, where [`CognitoUser`](crate::CognitoUser), [`TypedClaims`](crate::TypedClaims)
 ///    and the guards ([`RequireGroup`](crate::RequireGroup), ...) find it.
 ///
 /// Refusals are answered as in [`rejection`](crate::rejection), or by the
@@ -221,6 +223,7 @@ where
             Found::Missing => return self.reject(Refusal::MissingToken, &req),
             // hot path: a token whose key is cached is answered without boxing a future
             Found::Ready(Ok(verified)) => {
+                record_user(verified.claims());
                 req.extensions_mut()
                     .insert(AuthContext::verified(verified, shared.on_rejection.clone()));
                 return ResponseFuture::inner(self.inner.call(req));
@@ -262,6 +265,7 @@ where
 {
     match verify(&shared.verifier, &token, shared.expected).await {
         Ok(verified) => {
+            record_user(verified.claims());
             req.extensions_mut()
                 .insert(AuthContext::verified(verified, shared.on_rejection.clone()));
             drop((shared, token));

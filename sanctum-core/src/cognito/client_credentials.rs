@@ -481,7 +481,10 @@ impl ClientCredentials {
 
     async fn fetch(&self) -> Result<ClientToken, ClientCredentialsError> {
         match &self.inner.source {
-            Source::TokenEndpoint { url, http } => self.fetch_from_endpoint(url, http).await,
+            Source::TokenEndpoint { url, http } => {
+                let span = crate::observe::token_endpoint_span(&"token", &self.inner.client_id);
+                crate::observe::token_endpoint_call(span, self.fetch_from_endpoint(url, http)).await
+            }
             Source::GetClientToken { sdk } => self.fetch_with_api(sdk).await,
         }
     }
@@ -525,6 +528,7 @@ impl ClientCredentials {
             .await
             .map_err(unavailable)?;
         let status = response.status();
+        crate::observe::record_status(status.as_u16());
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(unavailable)? {
             if body.len() + chunk.len() > MAX_RESPONSE_BYTES {

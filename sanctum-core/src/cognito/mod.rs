@@ -143,6 +143,7 @@ mod devices;
 mod error;
 mod groups;
 mod mfa;
+mod observe;
 mod paging;
 mod passkeys;
 mod revoke;
@@ -609,7 +610,14 @@ impl SanctumClientBuilder {
         }
 
         let sdk = match self.sdk_client {
-            Some(client) => client,
+            // the span around every operation (`observe`) goes into a given client's copy too
+            Some(client) => SdkClient::from_conf(
+                client
+                    .config()
+                    .to_builder()
+                    .interceptor(observe::OperationSpans)
+                    .build(),
+            ),
             None => {
                 let shared = match self.sdk_config {
                     Some(shared) => shared,
@@ -637,7 +645,7 @@ impl SanctumClientBuilder {
                 if let Some(configure) = self.configure_sdk {
                     config = configure(config);
                 }
-                SdkClient::from_conf(config.build())
+                SdkClient::from_conf(config.interceptor(observe::OperationSpans).build())
             }
         };
 

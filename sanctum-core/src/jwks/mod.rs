@@ -36,6 +36,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, Weak};
 use std::time::Duration;
 
+use tracing::Instrument as _;
+
 pub(crate) use fetch::Fetcher;
 pub(crate) use key::{KeySet, PreparedKey, parse_jwks};
 
@@ -336,14 +338,44 @@ impl Jwks {
         kid: &str,
     ) -> Result<(), VerifyError> {
         let started = self.clock.monotonic();
-        let (url, result) = if self.per_kid {
-            let url = format!("{}/{kid}", self.url);
-            let result = fetcher.fetch_pem_key(&url).await;
-            (url, result.map(Fetched::One))
-        } else {
-            let result = fetcher.fetch(&self.url).await;
-            (self.url.clone(), result.map(Fetched::Set))
+        let span = tracing::info_span!(
+            "sanctum.jwks_fetch",
+            url = %self.url,
+            result = tracing::field::Empty,
+            keys = tracing::field::Empty,
+        );
+        let (url, result) = async {
+            if self.per_kid {
+                let url = format!("{}/{kid}", self.url);
+                let result = fetcher.fetch_pem_key(&url).await;
+                (url, result.map(Fetched::One))
+            } else {
+                let result = fetcher.fetch(&self.url).await;
+                (self.url.clone(), result.map(Fetched::Set))
+            }
+        }
+        .instrument(span.clone())
+        .await;
+        let (outcome, keys) = match &result {
+            Ok(Fetched::Set(keys)) => ("ok", keys.len()),
+            Ok(Fetched::One(Some(_))) => ("ok", 1),
+            Ok(Fetched::One(None)) => ("no such key", 0),
+            Err(_) => ("error", 0),
         };
+        span.record("result", outcome);
+        span.record("keys", keys);
+        span.in_scope(|| self.fetched(url, result, started, state, kid))
+    }
+
+    /// Installs what a fetch that started at `started` brought, or arms the backoff.
+    fn fetched(
+        &self,
+        url: String,
+        result: Result<Fetched, String>,
+        started: Duration,
+        state: &mut FetchState,
+        kid: &str,
+    ) -> Result<(), VerifyError> {
         // Recorded only once the fetch has finished: a fetch cancelled half-way (possible only
         // without a runtime to run it on its own) arms no cooldown.
         match result {

@@ -90,7 +90,18 @@ impl Endpoints {
     }
 
     /// Posts `form` plus the client's identification; the body of a 2xx answer, or the error.
+    /// In a `sanctum.token_endpoint` span ([`crate::observe`]).
     async fn post(
+        &self,
+        endpoint: Endpoint,
+        url: &str,
+        form: &[(&str, &str)],
+    ) -> Result<Vec<u8>, LoginError> {
+        let span = crate::observe::token_endpoint_span(&endpoint, &self.client_id);
+        crate::observe::token_endpoint_call(span, self.post_in_span(endpoint, url, form)).await
+    }
+
+    async fn post_in_span(
         &self,
         endpoint: Endpoint,
         url: &str,
@@ -127,6 +138,7 @@ impl Endpoints {
         };
         let mut response = request.send().await.map_err(unavailable)?;
         let status = response.status();
+        crate::observe::record_status(status.as_u16());
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(unavailable)? {
             if body.len() + chunk.len() > MAX_RESPONSE_BYTES {

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use futures_util::StreamExt as _;
+use tracing::Instrument as _;
 
 use super::{
     DEFAULT_MAX_TOKEN_LIFETIME, InMemoryRevocations, MAX_AHEAD, Revocation, RevocationCheck,
@@ -633,41 +634,14 @@ async fn follow(client: &redis::Client, shared: &Shared) -> redis::RedisResult<N
     .await
     .map_err(|_| timed_out())??;
     // catch up on what was recorded while we were away: the live members, in one bulk load
-    let now = unix_seconds(SystemTime::now());
-    let oldest = now.saturating_sub(shared.local.max_token_lifetime());
-    let mut loaded = Vec::new();
-    let mut skipped = 0;
-    for (key, subject) in [(&subjects_key, true), (&origins_key, false)] {
-        let members = tokio::time::timeout(CONNECT_TIMEOUT, live_members(&mut conn, key, oldest))
-            .await
-            .map_err(|_| timed_out())??;
-        let Some(members) = members else {
-            shared.skipped(1, "a revocation key holds another type than a sorted set");
-            continue;
-        };
-        for (member, score) in members {
-            let (Ok(name), Some(time)) = (String::from_utf8(member), time_of(score)) else {
-                skipped += 1;
-                continue;
-            };
-            loaded.push(if subject {
-                Revocation::Subject {
-                    sub: name,
-                    before: time,
-                }
-            } else {
-                Revocation::Origin {
-                    origin_jti: name,
-                    at: time,
-                }
-            });
-        }
-    }
-    skipped += shared.local.record_all(loaded) as u64;
-    shared.skipped(
-        skipped,
-        "a member that is not UTF-8, or a time that is not one",
+    let span = tracing::debug_span!(
+        "sanctum.redis_catch_up",
+        entries = tracing::field::Empty,
+        skipped = tracing::field::Empty,
     );
+    catch_up(&mut conn, shared, [&subjects_key, &origins_key])
+        .instrument(span)
+        .await?;
     // send what was recorded here meanwhile, then follow both ways
     send_queued(&mut conn, shared).await?;
     shared.stale_since.store(0, Ordering::Release);
@@ -700,6 +674,62 @@ async fn follow(client: &redis::Client, shared: &Shared) -> redis::RedisResult<N
             () = shared.outbox_ready.notified() => send_queued(&mut conn, shared).await?,
         }
     }
+}
+
+/// Loads the live members of the subjects' and origins' keys into the local copy: what other
+/// instances recorded while this one was not following. In a `sanctum.redis_catch_up` span.
+async fn catch_up(
+    conn: &mut redis::aio::MultiplexedConnection,
+    shared: &Shared,
+    [subjects_key, origins_key]: [&str; 2],
+) -> redis::RedisResult<()> {
+    let timed_out = || {
+        redis::RedisError::from((
+            redis::ErrorKind::Io,
+            "timed out connecting to Redis or reading the revocations",
+        ))
+    };
+    let now = unix_seconds(SystemTime::now());
+    let oldest = now.saturating_sub(shared.local.max_token_lifetime());
+    let mut loaded = Vec::new();
+    let mut skipped = 0;
+    for (key, subject) in [(subjects_key, true), (origins_key, false)] {
+        let members = tokio::time::timeout(CONNECT_TIMEOUT, live_members(conn, key, oldest))
+            .await
+            .map_err(|_| timed_out())??;
+        let Some(members) = members else {
+            shared.skipped(1, "a revocation key holds another type than a sorted set");
+            continue;
+        };
+        for (member, score) in members {
+            let (Ok(name), Some(time)) = (String::from_utf8(member), time_of(score)) else {
+                skipped += 1;
+                continue;
+            };
+            loaded.push(if subject {
+                Revocation::Subject {
+                    sub: name,
+                    before: time,
+                }
+            } else {
+                Revocation::Origin {
+                    origin_jti: name,
+                    at: time,
+                }
+            });
+        }
+    }
+    let entries = loaded.len();
+    skipped += shared.local.record_all(loaded) as u64;
+    let span = tracing::Span::current();
+    span.record("entries", entries);
+    span.record("skipped", skipped);
+    tracing::debug!(entries, skipped, "caught up with the revocations in Redis");
+    shared.skipped(
+        skipped,
+        "a member that is not UTF-8, or a time that is not one",
+    );
+    Ok(())
 }
 
 /// The members of `key` scored `oldest` or later, with their scores; `None` when the key holds

@@ -66,23 +66,14 @@ enum Begun<'t> {
     NeedsKey(Box<Parsed<'t>>, usize),
 }
 
-/// Logs a refusal (at debug: refusals are routine) and passes the result on.
+/// Logs a refusal (one event at debug: refusals are routine) and passes the result on. Only
+/// the verifier's own entry points log: an adapter logs the request's refusal itself
+/// ([`Refusal::log`](crate::Refusal::log)), once.
 fn logged<T>(result: Result<T, VerifyError>) -> Result<T, VerifyError> {
     if let Err(err) = &result {
-        tracing::debug!(error = %err, "token rejected");
+        tracing::debug!(reason = %err, "token rejected");
     }
     result
-}
-
-/// Checks `requirement` at `now`, logging a refusal (at debug).
-pub(crate) fn requirement_met(
-    requirement: &Requirement,
-    claims: &CognitoClaims,
-    now: u64,
-) -> Result<(), crate::Denied> {
-    requirement.check_at(claims, now).inspect_err(|denied| {
-        tracing::debug!(reason = %denied, "token refused by requirement");
-    })
 }
 
 /// Check 6 at `now`: `exp` in the future, `nbf` and `iat` not in the future, each with the
@@ -191,19 +182,17 @@ impl Verifier {
         token: &str,
         expected: ExpectedUse,
     ) -> Result<Arc<CognitoClaims>, VerifyError> {
-        self.verify_at(token, expected)
-            .await
-            .map(|(claims, _)| claims)
+        logged(self.verify_at(token, expected).await).map(|(claims, _)| claims)
     }
 
     /// As [`verify`](Self::verify), with the time (seconds since the epoch, the verifier's
-    /// clock) the checks were made at.
+    /// clock) the checks were made at; a refusal is not logged (the adapter logs it).
     pub(crate) async fn verify_at(
         &self,
         token: &str,
         expected: ExpectedUse,
     ) -> Result<(Arc<CognitoClaims>, u64), VerifyError> {
-        logged(self.verify_inner(token, expected).await)
+        self.verify_inner(token, expected).await
     }
 
     /// Verifies an access token.
@@ -262,7 +251,9 @@ impl Verifier {
         claims: &CognitoClaims,
         requirement: &Requirement,
     ) -> Result<(), crate::Denied> {
-        requirement_met(requirement, claims, self.now())
+        requirement
+            .check_at(claims, self.now())
+            .inspect_err(|denied| tracing::debug!(reason = %denied, "token refused by requirement"))
     }
 
     async fn verify_inner(
@@ -373,7 +364,7 @@ impl Verifier {
     }
 
     /// Verifies `token` without waiting: `None` only when its key must be fetched first (see
-    /// [`crate::adapter::verify_now`]).
+    /// [`crate::adapter::verify_now`]). A refusal is not logged (the adapter logs it).
     pub(crate) fn verify_now(
         &self,
         token: &str,
@@ -394,7 +385,7 @@ impl Verifier {
             Begun::Done(result) => result,
             Begun::NeedsKey(..) => return None,
         };
-        Some(logged(self.confirm_now(token, result)?))
+        self.confirm_now(token, result)
     }
 
     /// Check 10, the online check, when configured: its kept answer, or `None` when the issuer
@@ -435,7 +426,7 @@ impl Verifier {
                 }
                 (_, result) => result,
             };
-            return NowOrLater::Now(logged(result));
+            return NowOrLater::Now(result);
         }
         let Ok(text) = std::str::from_utf8(token) else {
             return NowOrLater::NotText;

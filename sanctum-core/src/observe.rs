@@ -1,0 +1,182 @@
+//! What sanctum tells an operator: the fields it records on the request's span, the events it
+//! logs, and the spans around its own I/O.
+//!
+//! ## The request's span
+//!
+//! Once a token is verified, the adapters (`sanctum-axum`, `sanctum-actix`) record on the
+//! current span (the request's, usually tower-http's `TraceLayer` or tracing-actix-web's root
+//! span):
+//!
+//! | field | value | convention |
+//! |---|---|---|
+//! | `enduser.id` | the token's `sub` | OpenTelemetry |
+//! | `enduser.scope` | the granted OAuth scopes, space-separated (access tokens; none for ID tokens) | OpenTelemetry |
+//! | `sanctum.client_id` | the app client: `client_id` (access) or `aud` (ID) | |
+//! | `sanctum.token_use` | `access` or `id` | |
+//!
+//! A `tracing` span only takes the fields it declared when it was created, so declare them
+//! `Empty` where the span is made ([`request_span`] does, or list them in your own):
+//!
+//! ```
+//! use tracing::field::Empty;
+//!
+//! # fn demo(method: &str, path: &str) -> tracing::Span {
+//! // e.g. in tower-http's `TraceLayer::new_for_http().make_span_with(|req| ...)`
+//! tracing::info_span!(
+//!     "request",
+//!     %method,
+//!     %path,
+//!     enduser.id = Empty,
+//!     enduser.scope = Empty,
+//!     sanctum.client_id = Empty,
+//!     sanctum.token_use = Empty,
+//! )
+//! # }
+//! ```
+//!
+//! Recording into a span that did not declare a field does nothing (no error, no allocation,
+//! a comparison per declared field), and with no subscriber installed nothing is looked up at
+//! all: [`record_user`] reads one atomic (tracing's maximum level) and returns.
+//!
+//! ## Events
+//!
+//! - A refused request is one `debug` event, `request refused`, with its `reason` (never the
+//!   token); keys or a revocation check being unavailable is a `warn`, a guard without its
+//!   layer an `error`. [`Verifier::verify`](crate::Verifier::verify) called directly logs its
+//!   refusals as `token rejected`, at `debug`.
+//! - JWKS fetched (`info`) or failed (`warn`, with the URL and why).
+//!
+//! ## Spans
+//!
+//! | span | level | fields |
+//! |---|---|---|
+//! | `sanctum.jwks_fetch` | info | `url`, `result` (`ok` or `error`), `keys` |
+//! | `sanctum.cognito` (feature `cognito`) | debug | `rpc.method` (the operation), `aws.request_id`, `http.status`, `outcome` (`ok`, or the AWS error type) |
+//! | `sanctum.token_endpoint` (features `cognito`, `managed-login`) | debug | `endpoint` (the path), `client_id`, `http.status`, `outcome` |
+//! | `sanctum.redis_catch_up` (feature `redis`) | debug | `entries` read |
+//!
+//! None of them carries a token, password, secret, code or session.
+
+use std::fmt;
+
+use tracing::field::{Empty, display};
+use tracing::level_filters::LevelFilter;
+
+use crate::claims::CognitoClaims;
+
+/// A request span declaring sanctum's fields (`enduser.id`, `enduser.scope`,
+/// `sanctum.client_id`, `sanctum.token_use`; see the [module docs](self)), at `info`, named
+/// `request`, with the request's `method` and `path`.
+///
+/// For tower-http's `TraceLayer`:
+///
+/// ```ignore
+/// TraceLayer::new_for_http().make_span_with(|req: &http::Request<_>| {
+///     sanctum_core::observe::request_span(req.method().as_str(), req.uri().path())
+/// })
+/// ```
+#[must_use]
+pub fn request_span(method: &str, path: &str) -> tracing::Span {
+    tracing::info_span!(
+        "request",
+        method,
+        path,
+        enduser.id = Empty,
+        enduser.scope = Empty,
+        sanctum.client_id = Empty,
+        sanctum.token_use = Empty,
+    )
+}
+
+/// Records the verified user on the current span: `enduser.id`, `enduser.scope`,
+/// `sanctum.client_id`, `sanctum.token_use` (the adapters call it after every successful
+/// verification). Fields the span did not declare are skipped; with no subscriber it costs an
+/// atomic load.
+#[inline]
+pub fn record_user(claims: &CognitoClaims) {
+    if LevelFilter::current() == LevelFilter::OFF {
+        return;
+    }
+    record_user_on_current_span(claims);
+}
+
+#[cold]
+fn record_user_on_current_span(claims: &CognitoClaims) {
+    let span = tracing::Span::current();
+    if span.is_disabled() {
+        return;
+    }
+    span.record("enduser.id", claims.sub());
+    if claims.scopes().next().is_some() {
+        span.record("enduser.scope", display(Scopes(claims)));
+    }
+    span.record("sanctum.client_id", claims.client_id());
+    span.record("sanctum.token_use", claims.token_use().as_str());
+}
+
+/// The span of one call to Cognito's OAuth endpoints (`/oauth2/token`, `/oauth2/revoke`):
+/// `endpoint`, `client_id`; `http.status` and `outcome` are recorded by [`token_endpoint_call`].
+#[cfg(any(feature = "cognito", feature = "managed-login"))]
+pub(crate) fn token_endpoint_span(endpoint: &dyn fmt::Display, client_id: &str) -> tracing::Span {
+    tracing::debug_span!(
+        "sanctum.token_endpoint",
+        %endpoint,
+        client_id,
+        http.status = Empty,
+        outcome = Empty,
+    )
+}
+
+/// Runs `call` in `span`, then records its `outcome` (`ok` or `error`) there, with one
+/// `debug` event. The call records `http.status` itself ([`record_status`]).
+#[cfg(any(feature = "cognito", feature = "managed-login"))]
+pub(crate) async fn token_endpoint_call<T, E: fmt::Display>(
+    span: tracing::Span,
+    call: impl Future<Output = Result<T, E>>,
+) -> Result<T, E> {
+    use tracing::Instrument as _;
+    let result = call.instrument(span.clone()).await;
+    let outcome = if result.is_ok() { "ok" } else { "error" };
+    span.record("outcome", outcome);
+    span.in_scope(|| match &result {
+        Ok(_) => tracing::debug!(outcome, "token endpoint answered"),
+        Err(err) => tracing::debug!(outcome, error = %err, "token endpoint call failed"),
+    });
+    result
+}
+
+/// Records the HTTP status of the answer on the current span (the token endpoint's).
+#[cfg(any(feature = "cognito", feature = "managed-login"))]
+pub(crate) fn record_status(status: u16) {
+    tracing::Span::current().record("http.status", status);
+}
+
+/// The scopes, space-separated, written without building a string.
+struct Scopes<'a>(&'a CognitoClaims);
+
+impl fmt::Display for Scopes<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, scope) in self.0.scopes().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            f.write_str(scope)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_are_space_separated() {
+        let claims = CognitoClaims::from_payload(
+            br#"{"sub":"s","token_use":"access","client_id":"c","iss":"i","exp":9,"scope":"openid orders/read"}"#
+                .to_vec(),
+        )
+        .unwrap();
+        assert_eq!(Scopes(&claims).to_string(), "openid orders/read");
+    }
+}
