@@ -62,7 +62,9 @@
 //! ## Modules
 //! - [`middleware`]: [`CognitoAuth`] (required or optional; bearer, cookie or custom token
 //!   source; access or ID tokens) and the guards [`RequireGroup`], [`RequireScope`],
-//!   [`Require`], with the order of `.wrap()` calls explained;
+//!   [`Require`], with the order of `.wrap()` calls explained; [`AlbAuth`] authenticates by
+//!   the headers of an Application Load Balancer with Cognito authentication instead
+//!   ([`sanctum_core::alb`]);
 //! - [`extract`]: [`CognitoUser`], [`MaybeCognitoUser`] and [`TypedClaims<T>`](TypedClaims);
 //! - [`rejection`]: [`CognitoRejection`], the actix-web error for refused requests.
 //!
@@ -130,9 +132,9 @@ pub mod middleware;
 pub mod rejection;
 
 pub use extract::{CognitoUser, MaybeCognitoUser, TypedClaims};
-pub use middleware::{CognitoAuth, Require, RequireGroup, RequireScope, RequireStepUp};
+pub use middleware::{AlbAuth, CognitoAuth, Require, RequireGroup, RequireScope, RequireStepUp};
 #[doc(hidden)]
-pub use middleware::{CognitoAuthService, RequireService};
+pub use middleware::{AlbAuthService, CognitoAuthService, RequireService};
 pub use rejection::{CognitoRejection, default_response};
 
 pub use sanctum_core;

@@ -74,6 +74,7 @@
 //! | item | what it is |
 //! |---|---|
 //! | [`CognitoAuthLayer`] | the layer verifying tokens: required or [optional](CognitoAuthLayer::optional), from a header, [cookie or custom source](CognitoAuthLayer::token_source), access or [ID tokens](CognitoAuthLayer::expected_use), [custom rejections](CognitoAuthLayer::on_rejection) |
+//! | [`AlbAuthLayer`] | the layer authenticating by the headers of an Application Load Balancer with Cognito authentication (`x-amzn-oidc-data`, and the access token it forwards): [`sanctum_core::alb`] |
 //! | [`RequireGroup`] | guard: `RequireGroup("admin")`, [`RequireGroup::any`], [`RequireGroup::all`] |
 //! | [`RequireScope`] | guard: `RequireScope("orders/read")` |
 //! | [`Require`] | guard checking any core [`Requirement`] |
@@ -81,7 +82,7 @@
 //! | [`TypedClaims`] | extractor decoding the claims into your own type (403 if they do not fit) |
 //! | [`CognitoRejection`] | why a request was refused, `IntoResponse` |
 //! | [`default_response`] | the standard answer to a refusal, for custom handlers |
-//! | [`CognitoAuthService`], [`RequireService`], [`layer::future::ResponseFuture`] | the services and future behind the layers |
+//! | [`CognitoAuthService`], [`AlbAuthService`], [`RequireService`], [`layer::future::ResponseFuture`] | the services and future behind the layers |
 //!
 //! [`Refusal`], [`CognitoClaims`], [`ExpectedUse`], [`Requirement`], [`TokenSource`] and
 //! [`Verifier`] are re-exported from [`sanctum_core`].
@@ -116,8 +117,8 @@ pub mod rejection;
 
 pub use extract::{CognitoUser, TypedClaims};
 pub use layer::{
-    CognitoAuthLayer, CognitoAuthService, Require, RequireGroup, RequireScope, RequireService,
-    RequireStepUp,
+    AlbAuthLayer, AlbAuthService, CognitoAuthLayer, CognitoAuthService, Require, RequireGroup,
+    RequireScope, RequireService, RequireStepUp,
 };
 pub use rejection::{CognitoRejection, default_response};
 

@@ -7,8 +7,9 @@
 use std::fmt;
 use std::time::Duration;
 
+use sanctum_core::alb::AlbVerifier;
 use sanctum_core::revocation::{Liveness, OnlineCheck, WhenUnreachable};
-use sanctum_core::testing::{JwksMode, TestIssuer};
+use sanctum_core::testing::{AlbTestIssuer, JwksMode, TestIssuer};
 use sanctum_core::verify::Verifier;
 
 /// The cookie the [`Route::Cookie`] route reads its token from.
@@ -19,6 +20,8 @@ pub const CUSTOM_HEADER: &str = "x-sanctum-token";
 pub const ANONYMOUS: &str = "anonymous";
 /// The `sub` whose tokens [`ConformanceEnv::revoking_verifier`] refuses: it signed out.
 pub const REVOKED_SUB: &str = "5e8f3b5f-9a1b-4d1f-8b68-3c8d2b1f6a22";
+/// The `sub` of the ALB rows' user (`alice`, the test kit's default).
+pub const ALB_SUB: &str = sanctum_core::testing::TEST_SUB;
 /// The replica region [`ConformanceEnv::verifier`]'s pool is configured with.
 pub const REPLICA_REGION: &str = "us-west-2";
 /// The maximum sign-in age of [`Route::StepUpMaxAge`], in seconds.
@@ -141,11 +144,23 @@ pub enum Route {
     /// vouch for its answers (as a Redis store cut off for longer than its
     /// `fail_closed_after`): every verified token is refused with 503.
     RevocationStoreStale,
+    /// ALB auth layer (`AlbAuthLayer` / `AlbAuth`, required) over
+    /// [`ConformanceEnv::alb_verifier`] (no access token); handler takes `CognitoUser`.
+    Alb,
+    /// ALB auth layer over [`ConformanceEnv::alb_access_verifier`] (the access token required,
+    /// verified by [`ConformanceEnv::verifier`]), plus `RequireGroup("admin")`.
+    AlbAdmin,
+    /// ALB auth layer over [`ConformanceEnv::alb_verifier`] in optional mode; handler takes
+    /// `Option<CognitoUser>` (axum) / `MaybeCognitoUser` (actix) and answers the user name or
+    /// [`ANONYMOUS`].
+    AlbOptional,
+    /// ALB auth layer over [`ConformanceEnv::alb_keys_down_verifier`], whose key endpoint fails.
+    AlbKeysDown,
 }
 
 impl Route {
     /// Every route.
-    pub const ALL: [Route; 29] = [
+    pub const ALL: [Route; 33] = [
         Route::Protected,
         Route::Admin,
         Route::AnyGroup,
@@ -175,6 +190,10 @@ impl Route {
         Route::OnlineCheckDown,
         Route::OnlineCheckDownAllowing,
         Route::RevocationStoreStale,
+        Route::Alb,
+        Route::AlbAdmin,
+        Route::AlbOptional,
+        Route::AlbKeysDown,
     ];
 
     /// The route's path.
@@ -210,6 +229,10 @@ impl Route {
             Route::OnlineCheckDown => "/online-check/down",
             Route::OnlineCheckDownAllowing => "/online-check/down-allowing",
             Route::RevocationStoreStale => "/revocation/stale-store",
+            Route::Alb => "/alb",
+            Route::AlbAdmin => "/alb/admin",
+            Route::AlbOptional => "/alb/optional",
+            Route::AlbKeysDown => "/alb/keys-down",
         }
     }
 }
@@ -368,6 +391,17 @@ pub struct ConformanceEnv {
     /// A token [`stale_store_verifier`](Self::stale_store_verifier) verified and cached while
     /// its store was in sync.
     pub stale_store_token: String,
+    /// An Application Load Balancer in front of [`issuer`](Self::issuer)'s pool.
+    pub alb: AlbTestIssuer,
+    /// A verifier of [`alb`](Self::alb)'s `x-amzn-oidc-data`, without the access token.
+    pub alb_verifier: AlbVerifier,
+    /// As [`alb_verifier`](Self::alb_verifier), the access token required and verified by a
+    /// verifier of [`issuer`](Self::issuer)'s pool.
+    pub alb_access_verifier: AlbVerifier,
+    /// A load balancer whose key endpoint answers 500.
+    pub alb_keys_down: AlbTestIssuer,
+    /// A verifier of [`alb_keys_down`](Self::alb_keys_down), nothing cached.
+    pub alb_keys_down_verifier: AlbVerifier,
 }
 
 /// A revocation store that knows of no revocation and can say when its copy cannot be
@@ -513,7 +547,22 @@ impl ConformanceEnv {
             .await
             .map_err(std::io::Error::other)?;
         stale_store.go_stale();
+        let alb = AlbTestIssuer::for_issuer(&issuer).await?;
+        let alb_verifier = alb.verifier();
+        let alb_access_verifier = alb
+            .verifier_builder()
+            .access_token(issuer.verifier())
+            .build()
+            .map_err(std::io::Error::other)?;
+        let alb_keys_down = AlbTestIssuer::for_issuer(&issuer).await?;
+        alb_keys_down.set_key_mode(JwksMode::Fail);
+        let alb_keys_down_verifier = alb_keys_down.verifier();
         Ok(Self {
+            alb,
+            alb_verifier,
+            alb_access_verifier,
+            alb_keys_down,
+            alb_keys_down_verifier,
             stale_store_verifier,
             stale_store_token,
             online_verifier,
@@ -1279,7 +1328,225 @@ impl ConformanceEnv {
                 None,
             ),
         ]);
+        cases.extend(self.alb_cases());
         cases
+    }
+
+    /// The ALB rows: the same answers as for bearer tokens, from the ALB's headers.
+    fn alb_cases(&self) -> Vec<Case> {
+        const DATA: &str = "x-amzn-oidc-data";
+        const ACCESS: &str = "x-amzn-oidc-accesstoken";
+        const IDENTITY: &str = "x-amzn-oidc-identity";
+        let (i, alb) = (&self.issuer, &self.alb);
+        let data = alb.data_token().build();
+        let unpadded = alb.data_token().unpadded().build();
+        let with = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        let ok = |name, route, headers, user: &str| Case {
+            name,
+            route,
+            headers,
+            raw_headers: Vec::new(),
+            status: 200,
+            challenge: Challenge::None,
+            body: Body::Text(user.to_owned()),
+            reason: None,
+            secrets: Vec::new(),
+        };
+        let fail =
+            |name, route, headers: Vec<(String, String)>, status, challenge, code, reason| Case {
+                name,
+                route,
+                secrets: headers
+                    .iter()
+                    .map(|(_, v)| v.clone())
+                    .filter(|s| s.len() > 20)
+                    .collect(),
+                headers,
+                raw_headers: Vec::new(),
+                status,
+                challenge,
+                body: Body::Error(code),
+                reason: Some(reason),
+            };
+        let invalid = |name, route, headers, reason| {
+            fail(
+                name,
+                route,
+                headers,
+                401,
+                Challenge::Error("invalid_token"),
+                "invalid_token",
+                reason,
+            )
+        };
+        let missing = |name, route, headers| {
+            fail(
+                name,
+                route,
+                headers,
+                401,
+                Challenge::Bare,
+                "unauthorized",
+                "a bearer token is required",
+            )
+        };
+        let root_access = i.access_token().groups(["admin"]).build();
+        let plain_access = i.access_token().build();
+        let other_user_access = i
+            .access_token()
+            .sub("0b0b0b0b-0000-4000-8000-000000000000")
+            .groups(["admin"])
+            .build();
+        use Route as R;
+        vec![
+            ok("alb: x-amzn-oidc-data as the ALB sends it (padded)", R::Alb, with(&[(DATA, &data)]), "alice"),
+            ok("alb: x-amzn-oidc-data unpadded", R::Alb, with(&[(DATA, &unpadded)]), "alice"),
+            ok(
+                "alb: a matching x-amzn-oidc-identity",
+                R::Alb,
+                with(&[(DATA, &data), (IDENTITY, ALB_SUB)]),
+                "alice",
+            ),
+            missing("alb: no ALB header", R::Alb, vec![]),
+            missing(
+                "alb: x-amzn-oidc-identity alone is no credential",
+                R::Alb,
+                with(&[(IDENTITY, ALB_SUB)]),
+            ),
+            missing(
+                "alb: a bearer token is no ALB credential",
+                R::Alb,
+                with(&[("authorization", &format!("Bearer {plain_access}"))]),
+            ),
+            invalid(
+                "alb: x-amzn-oidc-identity names another user",
+                R::Alb,
+                with(&[(DATA, &data), (IDENTITY, "mallory")]),
+                "the identity header does not match the token",
+            ),
+            invalid(
+                "alb: signed by another load balancer",
+                R::Alb,
+                with(&[(DATA, &alb.data_token().signer(&alb.other_arn()).build())]),
+                "token was signed by another load balancer",
+            ),
+            invalid(
+                "alb: signer of another region",
+                R::Alb,
+                with(&[(
+                    DATA,
+                    &alb.data_token()
+                        .signer("arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/sanctum-test/50dc6c495c0c9188")
+                        .build(),
+                )]),
+                "token was signed by another load balancer",
+            ),
+            invalid(
+                "alb: DER signature",
+                R::Alb,
+                with(&[(DATA, &alb.data_token().der_signature().build())]),
+                "token signature is not ES256 R||S",
+            ),
+            invalid(
+                "alb: alg RS256",
+                R::Alb,
+                with(&[(DATA, &alb.data_token().alg("RS256").build())]),
+                "token algorithm is not accepted",
+            ),
+            invalid(
+                "alb: kid with a path",
+                R::Alb,
+                with(&[(DATA, &alb.data_token().kid("../../admin").build())]),
+                "token key id is not valid",
+            ),
+            invalid(
+                "alb: expired",
+                R::Alb,
+                with(&[(DATA, &alb.data_token().expires_in_secs(-60).build())]),
+                "token has expired",
+            ),
+            invalid(
+                "alb: signed by an unpublished key",
+                R::Alb,
+                with(&[(DATA, &alb.data_token().signed_with_unpublished_key().build())]),
+                "token signature is invalid",
+            ),
+            invalid(
+                "alb: another app client",
+                R::Alb,
+                with(&[(DATA, &alb.data_token().client_id("someotherclient").build())]),
+                "token was issued to another client",
+            ),
+            fail(
+                "alb: x-amzn-oidc-data twice",
+                R::Alb,
+                vec![(DATA.to_owned(), data.clone()), (DATA.to_owned(), unpadded.clone())],
+                400,
+                Challenge::Error("invalid_request"),
+                "invalid_request",
+                "the request carries more than one credential",
+            ),
+            ok(
+                "alb admin: the access token's groups",
+                R::AlbAdmin,
+                with(&[(DATA, &data), (ACCESS, &root_access)]),
+                "alice",
+            ),
+            fail(
+                "alb admin: an access token without the group",
+                R::AlbAdmin,
+                with(&[(DATA, &data), (ACCESS, &plain_access)]),
+                403,
+                Challenge::Error("insufficient_scope"),
+                "insufficient_scope",
+                "token lacks a required group",
+            ),
+            invalid(
+                "alb admin: no access token",
+                R::AlbAdmin,
+                with(&[(DATA, &data)]),
+                "the load balancer's access token is missing",
+            ),
+            invalid(
+                "alb admin: another user's access token",
+                R::AlbAdmin,
+                with(&[(DATA, &data), (ACCESS, &other_user_access)]),
+                "the access token belongs to another user",
+            ),
+            invalid(
+                "alb admin: an expired access token",
+                R::AlbAdmin,
+                with(&[(DATA, &data), (ACCESS, &i.access_token().groups(["admin"]).expires_in_secs(-60).build())]),
+                "token has expired",
+            ),
+            missing(
+                "alb admin: an access token without x-amzn-oidc-data",
+                R::AlbAdmin,
+                with(&[(ACCESS, &root_access)]),
+            ),
+            ok("alb optional: anonymous", R::AlbOptional, vec![], ANONYMOUS),
+            ok("alb optional: a valid token", R::AlbOptional, with(&[(DATA, &data)]), "alice"),
+            invalid(
+                "alb optional: an invalid token is still refused",
+                R::AlbOptional,
+                with(&[(DATA, &alb.data_token().expires_in_secs(-60).build())]),
+                "token has expired",
+            ),
+            fail(
+                "alb: key endpoint down",
+                R::AlbKeysDown,
+                with(&[(DATA, &self.alb_keys_down.data_token().build())]),
+                503,
+                Challenge::None,
+                "temporarily_unavailable",
+                "signing keys are temporarily unavailable",
+            ),
+        ]
     }
 }
 

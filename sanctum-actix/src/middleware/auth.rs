@@ -173,7 +173,7 @@ impl<S> fmt::Debug for CognitoAuthService<S> {
 }
 
 /// actix-web's header map (`http` 0.2 types) as the core's [`RequestHeaders`].
-struct Headers<'a>(&'a HeaderMap);
+pub(crate) struct Headers<'a>(pub(crate) &'a HeaderMap);
 
 /// The header names the token sources read, as constants: looking one up by its constant
 /// skips parsing the name (about 300 instructions a lookup in actix-web's map, measured with
@@ -315,7 +315,7 @@ pin_project_lite::pin_project! {
 }
 
 impl<F, B> AuthFuture<F, B> {
-    fn waiting(
+    pub(crate) fn waiting(
         future: impl Future<Output = Result<ServiceResponse<EitherBody<B>>, Error>> + 'static,
     ) -> Self {
         Self::Waiting {

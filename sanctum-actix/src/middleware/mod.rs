@@ -50,9 +50,11 @@
 //! a request for an unknown path without a token answers 401, not 404. Wrap scopes or
 //! resources to protect only those.
 
+mod alb;
 mod auth;
 mod guard;
 
+pub use self::alb::{AlbAuth, AlbAuthService};
 pub use self::auth::{CognitoAuth, CognitoAuthService};
 pub use self::guard::{Require, RequireGroup, RequireScope, RequireService, RequireStepUp};
 

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use actix_web::HttpResponse;
 use sanctum_actix::{
-    CognitoAuth, Refusal, RejectedRequest, Require, RequireGroup, RequireScope, RequireStepUp,
-    TypedClaims,
+    AlbAuth, CognitoAuth, Refusal, RejectedRequest, Require, RequireGroup, RequireScope,
+    RequireStepUp, TypedClaims,
 };
 use sanctum_core::{ExpectedUse, Requirement, TokenSource};
 use sanctum_testkit::conformance::{
@@ -48,6 +48,9 @@ pub fn conformance_routes(
     let online_down = env.online_down_verifier.clone();
     let online_down_allowing = env.online_down_allowing_verifier.clone();
     let stale_store = env.stale_store_verifier.clone();
+    let alb = env.alb_verifier.clone();
+    let alb_access = env.alb_access_verifier.clone();
+    let alb_keys_down = env.alb_keys_down_verifier.clone();
     move |cfg: &mut ServiceConfig| {
         for route in Route::ALL {
             let auth = CognitoAuth::new(verifier.clone());
@@ -184,6 +187,23 @@ pub fn conformance_routes(
                 Route::RevocationStoreStale => cfg.service(
                     resource
                         .wrap(CognitoAuth::new(stale_store.clone()))
+                        .get(user_name),
+                ),
+                Route::Alb => cfg.service(resource.wrap(AlbAuth::new(alb.clone())).get(user_name)),
+                Route::AlbAdmin => cfg.service(
+                    resource
+                        .wrap(RequireGroup("admin"))
+                        .wrap(AlbAuth::new(alb_access.clone()))
+                        .get(user_name),
+                ),
+                Route::AlbOptional => cfg.service(
+                    resource
+                        .wrap(AlbAuth::new(alb.clone()).optional())
+                        .get(maybe_user_name),
+                ),
+                Route::AlbKeysDown => cfg.service(
+                    resource
+                        .wrap(AlbAuth::new(alb_keys_down.clone()))
                         .get(user_name),
                 ),
                 other => panic!("conformance route {other:?} is not wired in the actix test app"),

@@ -18,9 +18,11 @@
 //! Outside axum the layers wrap any service of `http::Request<B>` whose response implements
 //! `IntoResponse` (with `tower::ServiceBuilder`, the first layer added runs first).
 
+mod alb;
 mod auth;
 pub mod future;
 mod guard;
 
+pub use alb::{AlbAuthLayer, AlbAuthService};
 pub use auth::{CognitoAuthLayer, CognitoAuthService};
 pub use guard::{Require, RequireGroup, RequireScope, RequireService, RequireStepUp};

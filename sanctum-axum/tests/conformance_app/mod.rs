@@ -8,8 +8,8 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::{MethodRouter, get};
 use sanctum_axum::{
-    CognitoAuthLayer, CognitoUser, ExpectedUse, Refusal, RejectedRequest, Require, RequireGroup,
-    RequireScope, RequireStepUp, TokenSource, TypedClaims,
+    AlbAuthLayer, CognitoAuthLayer, CognitoUser, ExpectedUse, Refusal, RejectedRequest, Require,
+    RequireGroup, RequireScope, RequireStepUp, TokenSource, TypedClaims,
 };
 use sanctum_core::Requirement;
 use sanctum_testkit::conformance::{
@@ -111,6 +111,16 @@ pub(crate) fn conformance_route(env: &ConformanceEnv, route: Route) -> MethodRou
         )),
         Route::RevocationStoreStale => {
             get(user_name).route_layer(CognitoAuthLayer::new(env.stale_store_verifier.clone()))
+        }
+        Route::Alb => get(user_name).route_layer(AlbAuthLayer::new(env.alb_verifier.clone())),
+        Route::AlbAdmin => get(user_name)
+            .route_layer(RequireGroup("admin"))
+            .route_layer(AlbAuthLayer::new(env.alb_access_verifier.clone())),
+        Route::AlbOptional => {
+            get(maybe_user_name).route_layer(AlbAuthLayer::new(env.alb_verifier.clone()).optional())
+        }
+        Route::AlbKeysDown => {
+            get(user_name).route_layer(AlbAuthLayer::new(env.alb_keys_down_verifier.clone()))
         }
         other => panic!("conformance route {other:?} is not wired in this test yet"),
     }

@@ -1,0 +1,194 @@
+//! [`AlbAuth`]: authentication by the headers an Application Load Balancer with Cognito
+//! authentication forwards.
+
+use std::fmt;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
+use actix_web::{Error, HttpMessage as _, HttpResponse};
+use sanctum_core::alb::{AlbCredentials, AlbVerifier};
+use sanctum_core::{Refusal, RejectedRequest};
+
+use super::auth::{AuthFuture, Headers};
+use crate::extract::AuthState;
+use crate::rejection::{Handler, respond};
+
+/// The middleware authenticating requests by the ALB's `x-amzn-oidc-data` header (and, when
+/// the [`AlbVerifier`] is built with `access_token`, the forwarded access token), in place of
+/// a bearer token: the guards and extractors behind it work as behind
+/// [`CognitoAuth`](crate::CognitoAuth).
+///
+/// A request without `x-amzn-oidc-data` is refused with 401 (or passes anonymously in
+/// [`optional`](Self::optional) mode), whatever `x-amzn-oidc-identity` says; an ALB header
+/// repeated is 400, an invalid token 401, keys unavailable 503. See
+/// [`sanctum_core::alb`] for the checks.
+///
+/// ```no_run
+/// use actix_web::{App, web};
+/// use sanctum_actix::{AlbAuth, CognitoUser, RequireGroup};
+/// use sanctum_core::alb::AlbVerifier;
+/// use sanctum_core::{UserPool, Verifier};
+///
+/// # fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let pool = UserPool::new("us-east-1_AbC123xyz").client_id("4a1b2c3d4e5f");
+/// let alb = AlbVerifier::builder()
+///     .load_balancer_arn(
+///         "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188",
+///     )
+///     .pool(pool.clone())
+///     .access_token(Verifier::builder().pool(pool).build()?) // groups for RequireGroup
+///     .build()?;
+/// let app = App::new()
+///     .service(
+///         web::resource("/admin")
+///             .wrap(RequireGroup("admin"))
+///             .to(|| async { "admin" }),
+///     )
+///     .route("/me", web::get().to(|user: CognitoUser| async move { user.sub().to_owned() }))
+///     .wrap(AlbAuth::new(alb));
+/// # let _ = app; Ok(()) }
+/// ```
+#[derive(Clone)]
+#[must_use]
+pub struct AlbAuth {
+    verifier: AlbVerifier,
+    optional: bool,
+    handler: Option<Handler>,
+}
+
+impl AlbAuth {
+    /// Requires a valid `x-amzn-oidc-data` on every request.
+    pub fn new(verifier: AlbVerifier) -> Self {
+        Self {
+            verifier,
+            optional: false,
+            handler: None,
+        }
+    }
+
+    /// Optional mode: a request without `x-amzn-oidc-data` passes anonymously (guards behind
+    /// answer 401); an invalid one is still refused.
+    pub fn optional(mut self) -> Self {
+        self.optional = true;
+        self
+    }
+
+    /// Replaces the response to every refusal, as
+    /// [`CognitoAuth::on_rejection`](crate::CognitoAuth::on_rejection).
+    pub fn on_rejection<F, R>(mut self, handler: F) -> Self
+    where
+        F: Fn(Refusal, RejectedRequest) -> R + Send + Sync + 'static,
+        R: Into<HttpResponse>,
+    {
+        let handler: Handler = Arc::new(move |rejection: Refusal, request: RejectedRequest| {
+            handler(rejection, request).into()
+        });
+        self.handler = Some(handler);
+        self
+    }
+}
+
+impl fmt::Debug for AlbAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AlbAuth")
+            .field("verifier", &self.verifier)
+            .field("optional", &self.optional)
+            .field("custom_rejection", &self.handler.is_some())
+            .finish()
+    }
+}
+
+impl<S, B> Transform<S, ServiceRequest> for AlbAuth
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Transform = AlbAuthService<S>;
+    type InitError = ();
+    type Future = std::future::Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        std::future::ready(Ok(AlbAuthService {
+            service: Rc::new(service),
+            auth: Rc::new(self.clone()),
+        }))
+    }
+}
+
+/// The service [`AlbAuth`] wraps around the next one; not used directly.
+#[doc(hidden)]
+pub struct AlbAuthService<S> {
+    service: Rc<S>,
+    auth: Rc<AlbAuth>,
+}
+
+impl<S> fmt::Debug for AlbAuthService<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AlbAuthService")
+            .field("auth", &self.auth)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S, B> Service<ServiceRequest> for AlbAuthService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Future = AuthFuture<S::Future, B>;
+
+    forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        let credentials = match AlbCredentials::from_headers(&Headers(req.headers())) {
+            Ok(Some(credentials)) => credentials,
+            Ok(None) if self.auth.optional => {
+                req.extensions_mut()
+                    .insert(AuthState::new(None, self.auth.handler.clone()));
+                return AuthFuture::Inner {
+                    future: self.service.call(req),
+                };
+            }
+            Ok(None) => return refused(req, &Refusal::MissingToken, &self.auth),
+            Err(refusal) => return refused(req, &refusal, &self.auth),
+        };
+        let service = Rc::clone(&self.service);
+        let auth = Rc::clone(&self.auth);
+        AuthFuture::waiting(async move {
+            match auth.verifier.verify(&credentials).await {
+                Ok(verified) => {
+                    req.extensions_mut()
+                        .insert(AuthState::new(Some(verified), auth.handler.clone()));
+                    service
+                        .call(req)
+                        .await
+                        .map(ServiceResponse::map_into_left_body)
+                }
+                Err(err) => Ok(reject(req, &Refusal::Verify(err), &auth)),
+            }
+        })
+    }
+}
+
+fn refused<F, B>(req: ServiceRequest, refusal: &Refusal, auth: &AlbAuth) -> AuthFuture<F, B> {
+    AuthFuture::Refused {
+        response: Some(reject(req, refusal, auth)),
+    }
+}
+
+/// Logs the refusal and answers it (with the application's handler when there is one).
+fn reject<B>(
+    req: ServiceRequest,
+    refusal: &Refusal,
+    auth: &AlbAuth,
+) -> ServiceResponse<EitherBody<B>> {
+    refusal.log();
+    let response = respond(refusal, auth.handler.as_ref(), req.request());
+    req.into_response(response).map_into_right_body()
+}
