@@ -114,6 +114,8 @@ struct ReadmeDoctests;
 pub mod extract;
 pub mod layer;
 pub mod rejection;
+#[cfg(feature = "sessions")]
+pub mod session;
 
 pub use extract::{CognitoUser, TypedClaims};
 pub use layer::{

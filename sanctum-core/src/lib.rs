@@ -95,6 +95,8 @@ pub mod verify;
 pub mod cognito;
 #[cfg(feature = "managed-login")]
 pub mod login;
+#[cfg(feature = "managed-login")]
+pub mod session;
 #[cfg(feature = "test-util")]
 pub mod testing;
 

@@ -8,6 +8,8 @@
 //! | sign-in too old, `acr` or `amr` not met (step-up) | 401 | `Bearer error="insufficient_user_authentication", error_description="...", acr_values="..."` or `max_age="..."` (RFC 9470) |
 //! | valid token, missing group/scope/condition | 403 | `Bearer error="insufficient_scope", error_description="..."` |
 //! | JWKS unreachable and key not cached | 503 | none |
+//! | session cookie, session store unreadable (or tokens unrefreshable) | 503 | none |
+//! | session cookie, unsafe method from another site (CSRF) | 403 | none |
 //! | guard or extractor without the auth layer | 500 | none |
 //!
 //! Bodies are JSON `{"error": "...", "error_description": "..."}`; descriptions name the rule
@@ -50,6 +52,12 @@ pub enum Refusal {
     /// The token is valid but its claims do not fit the type a handler asked for (`TypedClaims<T>`):
     /// 403. Signing in again would give the same claims, so it is not a 401.
     ClaimsMismatch,
+    /// The request's session cookie names a session the store cannot read or write now (store
+    /// down, or the session's tokens could not be refreshed): 503, never an anonymous pass.
+    SessionUnavailable,
+    /// A request authenticated by the session cookie, with an unsafe method, that does not
+    /// come from the application's own pages (CSRF): 403, nothing done.
+    CrossSiteRequest,
     /// The adapter is wired wrong: a guard or extractor runs without the auth layer (500).
     Misconfigured {
         /// What to add, for the response body and the log.
@@ -151,14 +159,16 @@ impl Refusal {
             Self::Verify(_) => StatusCode::UNAUTHORIZED,
             Self::Denied(denied) if denied.is_step_up() => StatusCode::UNAUTHORIZED,
             Self::Denied(_) => StatusCode::FORBIDDEN,
-            Self::ClaimsMismatch => StatusCode::FORBIDDEN,
+            Self::ClaimsMismatch | Self::CrossSiteRequest => StatusCode::FORBIDDEN,
+            Self::SessionUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Misconfigured { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     /// The error code of the body and challenge: RFC 6750's `invalid_request`,
     /// `invalid_token`, `insufficient_scope`; RFC 9470's `insufficient_user_authentication`;
-    /// `unauthorized` when no token was sent, `temporarily_unavailable`, `server_error`.
+    /// `unauthorized` when no token was sent, `temporarily_unavailable`, `server_error`,
+    /// `cross_site_request` (CSRF).
     #[must_use]
     pub fn error_code(&self) -> &'static str {
         match self {
@@ -170,6 +180,8 @@ impl Refusal {
             Self::Denied(denied) if denied.is_step_up() => "insufficient_user_authentication",
             Self::Denied(_) => "insufficient_scope",
             Self::ClaimsMismatch => "insufficient_scope",
+            Self::SessionUnavailable => "temporarily_unavailable",
+            Self::CrossSiteRequest => "cross_site_request",
             Self::Misconfigured { .. } => "server_error",
         }
     }
@@ -186,6 +198,8 @@ impl Refusal {
             Self::Verify(err) => verify_description(err),
             Self::Denied(denied) => denied_description(denied.reason()),
             Self::ClaimsMismatch => "token claims do not fit this route",
+            Self::SessionUnavailable => "the session cannot be read now",
+            Self::CrossSiteRequest => "the request does not come from this application's pages",
             Self::Misconfigured { hint } => hint,
         }
     }
@@ -193,6 +207,10 @@ impl Refusal {
     /// The `WWW-Authenticate` value, when the answer has one.
     #[must_use]
     pub fn www_authenticate(&self) -> Option<String> {
+        if matches!(self, Self::CrossSiteRequest) {
+            // not about the credential: signing in again would not help
+            return None;
+        }
         match self.status() {
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::BAD_REQUEST => {
                 if matches!(self, Self::MissingToken) {
@@ -235,12 +253,16 @@ impl Refusal {
             Self::Verify(err @ VerifyError::RevocationCheckUnavailable) => {
                 tracing::warn!(reason = %err, "request refused: revocation check unavailable");
             }
+            Self::SessionUnavailable => {
+                tracing::debug!("request refused: session unavailable");
+            }
             Self::Verify(err) => tracing::debug!(reason = %err, "request refused"),
             Self::Denied(denied) => tracing::debug!(reason = %denied, "request refused"),
             Self::MissingToken
             | Self::EmptyToken
             | Self::UnreadableToken
             | Self::RepeatedCredentials
+            | Self::CrossSiteRequest
             | Self::ClaimsMismatch => {
                 tracing::debug!(reason = self.description(), "request refused");
             }

@@ -69,6 +69,9 @@ struct Shared {
     expected: ExpectedUse,
     optional: bool,
     on_rejection: Option<OnRejection>,
+    /// Requests without a bearer token are authenticated by their session.
+    #[cfg(feature = "sessions")]
+    session: Option<crate::session::SessionAuth>,
 }
 
 impl CognitoAuthLayer {
@@ -82,6 +85,8 @@ impl CognitoAuthLayer {
                 expected: ExpectedUse::Access,
                 optional: false,
                 on_rejection: None,
+                #[cfg(feature = "sessions")]
+                session: None,
             }),
         }
     }
@@ -153,6 +158,49 @@ impl CognitoAuthLayer {
     }
 }
 
+#[cfg(feature = "sessions")]
+impl CognitoAuthLayer {
+    /// Authenticates requests without a bearer token by their session (feature `sessions`):
+    /// the session's access token, refreshed when due, verified like a bearer token, so the
+    /// guards and extractors behind the layer see the same user. An unsafe method must pass
+    /// the session's CSRF rules (403); a session store that cannot be read answers 503. A
+    /// request with a bearer token is authenticated by it alone. Needs
+    /// [`SessionAuth::layer`](crate::session::SessionAuth::layer) around the routes; see
+    /// [`session`](crate::session).
+    pub fn session(self, auth: crate::session::SessionAuth) -> Self {
+        self.with(|s| s.session = Some(auth))
+    }
+
+    /// Sends anonymous browsers to sign in (feature `sessions`): a `GET` or `HEAD` request
+    /// without a token or session is answered 303 to `{login_path}?next={path and query}`
+    /// instead of 401; other refusals are answered as usual. Replaces any
+    /// [`on_rejection`](Self::on_rejection) handler.
+    pub fn redirect_to_login(self, login_path: impl Into<String>) -> Self {
+        let login_path = login_path.into();
+        self.on_rejection(move |refusal, request| match refusal {
+            Refusal::MissingToken
+                if matches!(*request.method(), http::Method::GET | http::Method::HEAD) =>
+            {
+                let next = request
+                    .uri()
+                    .path_and_query()
+                    .map_or("/", http::uri::PathAndQuery::as_str);
+                let next: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
+                let mut response = http::StatusCode::SEE_OTHER.into_response();
+                if let Ok(location) =
+                    http::HeaderValue::try_from(format!("{login_path}?next={next}"))
+                {
+                    response
+                        .headers_mut()
+                        .insert(http::header::LOCATION, location);
+                }
+                response
+            }
+            other => crate::rejection::default_response(&other),
+        })
+    }
+}
+
 impl<S> Layer<S> for CognitoAuthLayer {
     type Service = CognitoAuthService<S>;
 
@@ -212,6 +260,20 @@ where
             Authentication::Later(token) => Found::Token(token.into_owned()),
         };
         let token = match found {
+            // no bearer token: the session's, when sessions are on (off the bearer hot path)
+            #[cfg(feature = "sessions")]
+            Found::Missing if shared.session.is_some() => {
+                let clone = self.inner.clone();
+                let inner = std::mem::replace(&mut self.inner, clone);
+                return ResponseFuture::verifying(Box::pin(crate::session::authenticate(
+                    shared.session.clone().unwrap_or_else(|| unreachable!()),
+                    shared.verifier.clone(),
+                    shared.optional,
+                    shared.on_rejection.clone(),
+                    inner,
+                    req,
+                )));
+            }
             Found::Missing if shared.optional => {
                 req.extensions_mut().insert(AuthContext {
                     user: None,

@@ -348,6 +348,11 @@ impl ManagedLogin {
         &self.inner.client_id
     }
 
+    /// The clock the login (and its verifier) reads.
+    pub(crate) fn clock(&self) -> &Arc<dyn Clock> {
+        &self.inner.clock
+    }
+
     /// The callback URL (`redirect_uri`).
     #[must_use]
     pub fn callback_url(&self) -> &str {

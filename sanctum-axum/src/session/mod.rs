@@ -1,0 +1,409 @@
+//! Browser sessions (feature `sessions`): Cognito's managed login with server-side sessions in
+//! [tower-sessions](https://docs.rs/tower-sessions), as a token source of
+//! [`CognitoAuthLayer`](crate::CognitoAuthLayer) — the guards and extractors behave the same
+//! for a session cookie as for a bearer token.
+//!
+//! [`SessionAuth`] holds the managed login, the sessions' lifetimes and the CSRF rules. It
+//! gives
+//! - [`layer`](SessionAuth::layer): the tower-sessions layer with sanctum's cookie policy
+//!   (`__Host-sanctum-session`, `HttpOnly`, `Secure`, `SameSite=Lax`, `Path=/`, the idle
+//!   timeout as `Max-Age`), over any store: tower-sessions' `MemoryStore` for one instance,
+//!   [`RedisSessionStore`] (feature `redis-sessions`) for many;
+//! - the three route answers: [`login`](SessionAuth::login) (303 to Cognito, the pending
+//!   sign-in in a 10-minute `__Host-sanctum-login` cookie that binds `state` to this browser),
+//!   [`callback`](SessionAuth::callback) (the cookie consumed, the code exchanged, the session
+//!   id cycled and the session stored; any refusal is 4xx and stores nothing) and
+//!   [`logout`](SessionAuth::logout) (CSRF-checked: the session removed, its refresh token
+//!   revoked, its `origin_jti` recorded as revoked, 303 to Cognito's `/logout`).
+//!
+//! With [`CognitoAuthLayer::session`](crate::CognitoAuthLayer::session), a request without a
+//! bearer token is authenticated by its session: the tokens refreshed ahead of expiry (one
+//! refresh per session at a time, written back), the access token verified like a bearer
+//! token; an unsafe method must pass the [`CsrfPolicy`] (403 otherwise); a store that cannot
+//! be read answers 503 (one warning per outage), never an anonymous pass. Requests with a
+//! bearer token never touch the store.
+//!
+//! ```no_run
+//! use axum::extract::{RawQuery, State};
+//! use axum::http::{HeaderMap, Method, Uri};
+//! use axum::response::Response;
+//! use axum::{Router, routing::{get, post}};
+//! use sanctum_axum::session::{Session, SessionAuth};
+//! use sanctum_axum::{CognitoAuthLayer, CognitoUser, RequireGroup};
+//! use sanctum_core::login::{LoginDomain, ManagedLogin};
+//! use sanctum_core::session::CsrfPolicy;
+//! use sanctum_core::{UserPool, Verifier};
+//! use tower_sessions::MemoryStore;
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let verifier = Verifier::builder()
+//!     .pool(UserPool::new("eu-west-1_AbC123xyz").client_id("4a1b2c3d4e5f"))
+//!     .build()?;
+//! let login = ManagedLogin::builder(
+//!     LoginDomain::cognito("my-app", "eu-west-1"),
+//!     "4a1b2c3d4e5f",
+//!     "https://app.example.com/callback",
+//! )
+//! .logout_uri("https://app.example.com/")
+//! .build(&verifier)?;
+//! let auth = SessionAuth::builder(login)
+//!     .csrf(CsrfPolicy::new().app_origin("https://app.example.com")?)
+//!     .build();
+//!
+//! let app = Router::new()
+//!     .route("/admin", get(|user: CognitoUser| async move { format!("hi {}", user.sub()) }))
+//!     .route_layer(RequireGroup("admin"))
+//!     .route_layer(
+//!         CognitoAuthLayer::new(verifier)
+//!             .session(auth.clone())
+//!             .redirect_to_login("/login"),
+//!     )
+//!     .route("/login", get(|State(auth): State<SessionAuth>, uri: Uri| async move { auth.login(&uri) }))
+//!     .route(
+//!         "/callback",
+//!         get(|State(auth): State<SessionAuth>, session: Session, headers: HeaderMap, RawQuery(query): RawQuery| async move {
+//!             auth.callback(&session, &headers, query.as_deref()).await
+//!         }),
+//!     )
+//!     .route(
+//!         "/logout",
+//!         post(|State(auth): State<SessionAuth>, session: Session, method: Method, headers: HeaderMap| async move {
+//!             auth.logout(&session, &method, &headers).await
+//!         }),
+//!     )
+//!     .with_state(auth.clone())
+//!     .layer(auth.layer(MemoryStore::default()));
+//! # let _: Router = app; Ok(()) }
+//! ```
+//!
+//! **Plain-http development.** `__Host-` cookies must be `Secure`; Chrome and Firefox accept
+//! `Secure` cookies from `http://localhost` and `http://127.0.0.1`, so local development over
+//! plain http works as is there. For other plain-http hosts (a container's name, Safari on
+//! localhost) [`dangerous_plain_http_cookies`](SessionAuthBuilder::dangerous_plain_http_cookies)
+//! drops `Secure` and the `__Host-` prefix: never in production.
+
+#[cfg(feature = "redis-sessions")]
+mod redis_store;
+mod routes;
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use sanctum_core::login::ManagedLogin;
+use sanctum_core::revocation::RevocationStore;
+use sanctum_core::session::{
+    CsrfPolicy, Current, SessionData, SessionError, SessionPolicy, SessionSlot, SessionTokens,
+    StoreError,
+};
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer, SessionStore};
+
+#[cfg(feature = "redis-sessions")]
+pub use self::redis_store::{DEFAULT_SESSION_PREFIX, RedisSessionStore};
+/// The tower-sessions session of a request (an extractor), re-exported.
+pub use tower_sessions::Session;
+
+/// The key of [`SessionData`] in a tower-sessions session.
+pub const SESSION_DATA_KEY: &str = "sanctum.session";
+
+/// The hint of the 500 answer when the session layer is missing.
+pub(crate) const SESSION_HINT: &str = "add SessionAuth::layer(store) around the routes \
+     (Router::layer) so that requests carry their tower-sessions Session";
+
+/// Managed-login browser sessions for axum; see the [module docs](self). Cheap to clone.
+#[derive(Clone)]
+pub struct SessionAuth {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    tokens: SessionTokens,
+    csrf: CsrfPolicy,
+    revocations: Option<Arc<dyn RevocationStore>>,
+    secure_cookies: bool,
+    /// The store failed and has not answered since: warn once per outage.
+    store_down: AtomicBool,
+}
+
+impl fmt::Debug for SessionAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionAuth")
+            .field("tokens", &self.inner.tokens)
+            .field("csrf", &self.inner.csrf)
+            .field("revocations", &self.inner.revocations.is_some())
+            .field("secure_cookies", &self.inner.secure_cookies)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures a [`SessionAuth`]; from [`SessionAuth::builder`].
+#[must_use]
+pub struct SessionAuthBuilder {
+    login: ManagedLogin,
+    policy: SessionPolicy,
+    csrf: CsrfPolicy,
+    revocations: Option<Arc<dyn RevocationStore>>,
+    secure_cookies: bool,
+}
+
+impl fmt::Debug for SessionAuthBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionAuthBuilder")
+            .field("policy", &self.policy)
+            .field("csrf", &self.csrf)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SessionAuthBuilder {
+    /// The sessions' lifetimes and refresh margin (default [`SessionPolicy::new`]).
+    pub fn policy(mut self, policy: SessionPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Which cookie-authenticated unsafe requests are the application's own (default:
+    /// `Sec-Fetch-Site: same-origin` only; add the application's origin and a header).
+    pub fn csrf(mut self, csrf: CsrfPolicy) -> Self {
+        self.csrf = csrf;
+        self
+    }
+
+    /// Where sign-outs record the session's `origin_jti` as revoked (the verifier's store, a
+    /// [`RedisRevocations`](sanctum_core::revocation::RevocationStore) to reach every
+    /// instance): the session's tokens then stop working as bearer tokens too.
+    pub fn revocations(mut self, store: Arc<dyn RevocationStore>) -> Self {
+        self.revocations = Some(store);
+        self
+    }
+
+    /// Cookies without `Secure` and without the `__Host-` prefix, for plain-http development
+    /// on a host browsers do not treat as secure. Never in production: the session cookie
+    /// would travel in clear text.
+    pub fn dangerous_plain_http_cookies(mut self) -> Self {
+        self.secure_cookies = false;
+        self
+    }
+
+    /// The sessions.
+    pub fn build(self) -> SessionAuth {
+        SessionAuth {
+            inner: Arc::new(Inner {
+                tokens: SessionTokens::new(self.login, self.policy),
+                csrf: self.csrf,
+                revocations: self.revocations,
+                secure_cookies: self.secure_cookies,
+                store_down: AtomicBool::new(false),
+            }),
+        }
+    }
+}
+
+impl SessionAuth {
+    /// Sessions of `login`'s sign-ins.
+    pub fn builder(login: ManagedLogin) -> SessionAuthBuilder {
+        SessionAuthBuilder {
+            login,
+            policy: SessionPolicy::new(),
+            csrf: CsrfPolicy::new(),
+            revocations: None,
+            secure_cookies: true,
+        }
+    }
+
+    /// The tokens' keeper (managed login and lifetimes).
+    #[must_use]
+    pub fn tokens(&self) -> &SessionTokens {
+        &self.inner.tokens
+    }
+
+    /// The CSRF rules.
+    pub fn csrf_policy(&self) -> &CsrfPolicy {
+        &self.inner.csrf
+    }
+
+    /// The session cookie's name: `__Host-sanctum-session` (`sanctum-session` with
+    /// [`dangerous_plain_http_cookies`](SessionAuthBuilder::dangerous_plain_http_cookies)).
+    #[must_use]
+    pub fn cookie_name(&self) -> &'static str {
+        if self.inner.secure_cookies {
+            "__Host-sanctum-session"
+        } else {
+            "sanctum-session"
+        }
+    }
+
+    /// The tower-sessions layer for `store`, with sanctum's cookie policy: the
+    /// [`cookie_name`](Self::cookie_name), `HttpOnly`, `Secure`, `SameSite=Lax`, `Path=/`, no
+    /// `Domain`, expiring after the idle timeout. Add it around every route that reads the
+    /// session (`Router::layer`).
+    pub fn layer<S: SessionStore>(&self, store: S) -> SessionManagerLayer<S> {
+        let idle = self.inner.tokens.policy().idle();
+        SessionManagerLayer::new(store)
+            .with_name(self.cookie_name())
+            .with_http_only(true)
+            .with_secure(self.inner.secure_cookies)
+            .with_same_site(SameSite::Lax)
+            .with_path("/")
+            .with_expiry(Expiry::OnInactivity(
+                tower_sessions::cookie::time::Duration::try_from(idle)
+                    .unwrap_or(tower_sessions::cookie::time::Duration::MAX),
+            ))
+    }
+
+    /// The session's data when it is signed in, refreshed first when due (and written back);
+    /// `None` when anonymous or ended (an ended session is removed).
+    ///
+    /// # Errors
+    /// The store cannot be read or written, or the expired tokens cannot be refreshed now
+    /// (answer 503); logged at `warn` once per outage.
+    pub async fn active(&self, session: &Session) -> Result<Option<SessionData>, SessionError> {
+        let result = self.read(session).await;
+        match &result {
+            Err(err) => self.store_failed(err),
+            Ok(_) if session.id().is_some() => self.store_answered(),
+            Ok(_) => {}
+        }
+        result
+    }
+
+    async fn read(&self, session: &Session) -> Result<Option<SessionData>, SessionError> {
+        let Some(data) = session
+            .get::<SessionData>(SESSION_DATA_KEY)
+            .await
+            .map_err(store_error)?
+        else {
+            return Ok(None);
+        };
+        let key = session.id().map(|id| id.to_string()).unwrap_or_default();
+        let mut slot = Slot(session);
+        match self.inner.tokens.current(&key, data, &mut slot).await? {
+            Current::Active(data) => Ok(Some(data)),
+            other => {
+                tracing::debug!(state = ?other, "session over");
+                session.flush().await.map_err(store_error)?;
+                Ok(None)
+            }
+        }
+    }
+
+    fn store_failed(&self, err: &SessionError) {
+        if self.inner.store_down.swap(true, Ordering::AcqRel) {
+            tracing::debug!(error = %err, "session unavailable (outage already reported)");
+        } else {
+            tracing::warn!(error = %err, "session unavailable: requests with a session cookie get 503 until it answers");
+        }
+    }
+
+    fn store_answered(&self) {
+        if self.inner.store_down.swap(false, Ordering::AcqRel) {
+            tracing::warn!("session store answers again");
+        }
+    }
+
+    /// Ends `session` after its token failed verification (revoked, say).
+    pub(crate) async fn end(&self, session: &Session) {
+        if let Err(err) = session.flush().await {
+            self.store_failed(&SessionError::Store(StoreError::new(err)));
+        }
+    }
+}
+
+/// A tower-sessions session as the core's [`SessionSlot`].
+struct Slot<'a>(&'a Session);
+
+impl SessionSlot for Slot<'_> {
+    async fn reload(&mut self) -> Result<Option<SessionData>, StoreError> {
+        self.0.load().await.map_err(StoreError::new)?;
+        self.0
+            .get::<SessionData>(SESSION_DATA_KEY)
+            .await
+            .map_err(StoreError::new)
+    }
+
+    async fn save(&mut self, data: &SessionData) -> Result<(), StoreError> {
+        self.0
+            .insert(SESSION_DATA_KEY, data)
+            .await
+            .map_err(StoreError::new)?;
+        self.0.save().await.map_err(StoreError::new)
+    }
+}
+
+fn store_error(err: tower_sessions::session::Error) -> SessionError {
+    SessionError::Store(StoreError::new(err))
+}
+
+/// The auth layer's session path: a request without a bearer token, authenticated by its
+/// session (see [`CognitoAuthLayer::session`](crate::CognitoAuthLayer::session)).
+pub(crate) async fn authenticate<S, B>(
+    auth: SessionAuth,
+    verifier: sanctum_core::Verifier,
+    optional: bool,
+    on_rejection: Option<crate::rejection::OnRejection>,
+    mut inner: S,
+    mut req: http::Request<B>,
+) -> Result<axum_core::response::Response, S::Error>
+where
+    S: tower_service::Service<http::Request<B>>,
+    S::Response: axum_core::response::IntoResponse,
+{
+    use axum_core::response::IntoResponse as _;
+    use sanctum_core::{ExpectedUse, Refusal, VerifyError};
+
+    use crate::extract::AuthContext;
+    use crate::rejection::{CognitoRejection, rejected_request};
+
+    let reject = |refusal: Refusal, req: &http::Request<B>| {
+        CognitoRejection::new(refusal, on_rejection.clone(), || rejected_request(req))
+            .into_response()
+    };
+    let Some(session) = req.extensions().get::<Session>().cloned() else {
+        return Ok(reject(Refusal::Misconfigured { hint: SESSION_HINT }, &req));
+    };
+    let data = match auth.active(&session).await {
+        Ok(data) => data,
+        Err(_) => return Ok(reject(Refusal::SessionUnavailable, &req)),
+    };
+    let verified = match data {
+        None => None,
+        Some(data) => {
+            if let Err(cross_site) = auth.inner.csrf.check(req.method(), req.headers()) {
+                tracing::debug!(reason = %cross_site, "cookie-authenticated request refused");
+                return Ok(reject(Refusal::CrossSiteRequest, &req));
+            }
+            let token = data.tokens.access_token.secret();
+            match sanctum_core::adapter::verify(&verifier, token, ExpectedUse::Access).await {
+                Ok(verified) => Some(verified),
+                Err(
+                    err @ (VerifyError::KeysUnavailable { .. }
+                    | VerifyError::RevocationCheckUnavailable),
+                ) => {
+                    return Ok(reject(Refusal::Verify(err), &req));
+                }
+                Err(err) => {
+                    // revoked (signed out elsewhere), or no longer acceptable: the session is over
+                    tracing::debug!(error = %err, "session token refused; session ended");
+                    auth.end(&session).await;
+                    None
+                }
+            }
+        }
+    };
+    let context = match verified {
+        Some(verified) => {
+            sanctum_core::observe::record_user(verified.claims());
+            AuthContext::verified(verified, on_rejection.clone())
+        }
+        None if optional => AuthContext {
+            user: None,
+            checked_at: 0,
+            on_rejection: on_rejection.clone(),
+        },
+        None => return Ok(reject(Refusal::MissingToken, &req)),
+    };
+    req.extensions_mut().insert(context);
+    drop((auth, verifier, session));
+    Ok(inner.call(req).await?.into_response())
+}

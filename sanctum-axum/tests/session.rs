@@ -1,0 +1,501 @@
+//! Sessions as a token source of the auth layer, offline: session entries written straight
+//! into a tower-sessions store (tokens from the test kit's issuer), then requests with the
+//! session cookie through the router — the guards and extractors as for bearer tokens, CSRF
+//! on unsafe methods, the redirect to sign in, the sign-in cookie, ended and revoked sessions,
+//! and a store that cannot be reached (a Redis port nobody listens on): 503, bearer routes
+//! unaffected.
+
+mod common;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::Body;
+use axum::routing::get;
+use base64::Engine as _;
+use common::{Answer, answer};
+use http::Request;
+use sanctum_axum::session::{RedisSessionStore, SESSION_DATA_KEY, SessionAuth};
+use sanctum_axum::{CognitoAuthLayer, CognitoUser, RequireGroup};
+use sanctum_core::Verifier;
+use sanctum_core::login::{LoginDomain, ManagedLogin};
+use sanctum_core::revocation::{InMemoryRevocations, Revocation, RevocationStore as _};
+use sanctum_core::session::CsrfPolicy;
+use sanctum_core::testing::TestIssuer;
+use serde_json::{Value, json};
+use tower::ServiceExt as _;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::{MemoryStore, SessionStore};
+
+const APP: &str = "https://app.example.com";
+const COOKIE: &str = "__Host-sanctum-session";
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs()
+}
+
+fn auth_for(verifier: &Verifier, client_id: &str) -> SessionAuth {
+    // never called: no session here is due for a refresh
+    let login = ManagedLogin::builder(
+        LoginDomain::url("http://127.0.0.1:9"),
+        client_id,
+        format!("{APP}/callback"),
+    )
+    .logout_uri(format!("{APP}/"))
+    .build(verifier)
+    .expect("login");
+    SessionAuth::builder(login)
+        .csrf(
+            CsrfPolicy::new()
+                .app_origin(APP)
+                .expect("origin")
+                .header("x-csrf".parse().expect("name"), "1".parse().expect("value")),
+        )
+        .build()
+}
+
+async fn me(user: CognitoUser) -> String {
+    format!(
+        "{} {:?}",
+        user.username().unwrap_or_default(),
+        user.groups().collect::<Vec<_>>()
+    )
+}
+
+fn app<S: SessionStore + Clone>(verifier: &Verifier, auth: &SessionAuth, store: S) -> Router {
+    let layer = CognitoAuthLayer::new(verifier.clone()).session(auth.clone());
+    Router::new()
+        .route(
+            "/admin",
+            get(me)
+                .post(me)
+                .route_layer(RequireGroup("admin"))
+                .route_layer(layer.clone().redirect_to_login("/login")),
+        )
+        .route("/me", get(me).post(me).route_layer(layer))
+        .route(
+            "/",
+            get(|user: Option<CognitoUser>| async move {
+                user.map_or_else(|| "anonymous".to_owned(), |u| u.sub().to_owned())
+            })
+            .route_layer(
+                CognitoAuthLayer::new(verifier.clone())
+                    .session(auth.clone())
+                    .optional(),
+            ),
+        )
+        .route(
+            "/login",
+            get({
+                let auth = auth.clone();
+                move |uri: http::Uri| async move { auth.login(&uri) }
+            }),
+        )
+        .route(
+            "/callback",
+            get({
+                let auth = auth.clone();
+                move |session: tower_sessions::Session,
+                      headers: http::HeaderMap,
+                      axum::extract::RawQuery(query): axum::extract::RawQuery| async move {
+                    auth.callback(&session, &headers, query.as_deref()).await
+                }
+            }),
+        )
+        .layer(auth.layer(store))
+}
+
+/// A session entry for `access_token`, stored; its id (the cookie's value).
+async fn store_session(store: &impl SessionStore, access_token: &str, touched_at: u64) -> String {
+    let data = json!({
+        "tokens": {
+            "access_token": access_token, "id_token": "unused", "refresh_token": null,
+            "expires_at": now() + 3600, "token_type": "Bearer",
+        },
+        "sub": "sub-1", "username": "alice", "groups": [], "origin_jti": null,
+        "signed_in_at": now(), "touched_at": touched_at,
+    });
+    let mut record = Record {
+        id: Id::default(),
+        data: HashMap::from([(SESSION_DATA_KEY.to_owned(), data)]),
+        expiry_date: tower_sessions::cookie::time::OffsetDateTime::now_utc()
+            + tower_sessions::cookie::time::Duration::hours(1),
+    };
+    store.create(&mut record).await.expect("stored");
+    record.id.to_string()
+}
+
+async fn send(
+    router: &Router,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (Answer, Vec<String>, Option<String>) {
+    let mut request = Request::builder().method(method).uri(path);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = router
+        .clone()
+        .oneshot(request.body(Body::empty()).expect("request"))
+        .await
+        .expect("infallible");
+    let cookies = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().expect("text").to_owned())
+        .collect();
+    let location = response
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().expect("text").to_owned());
+    (answer(response).await, cookies, location)
+}
+
+/// The test kit's issuer, a memory store and the app over it.
+async fn memory_app() -> (TestIssuer, MemoryStore, Router) {
+    let issuer = TestIssuer::start().await.expect("issuer");
+    let verifier = issuer.verifier();
+    let auth = auth_for(&verifier, issuer.client_id());
+    let store = MemoryStore::default();
+    let router = app(&verifier, &auth, store.clone());
+    (issuer, store, router)
+}
+
+fn cookie(id: &str) -> String {
+    format!("{COOKIE}={id}")
+}
+
+#[tokio::test]
+async fn a_session_cookie_meets_the_guards_and_extractors_as_a_bearer_token_does() {
+    let (issuer, store, router) = memory_app().await;
+
+    let admin = store_session(
+        &store,
+        &issuer
+            .access_token()
+            .username("alice")
+            .groups(["admin"])
+            .build(),
+        now(),
+    )
+    .await;
+    let user = store_session(
+        &store,
+        &issuer.access_token().username("bob").build(),
+        now(),
+    )
+    .await;
+
+    let (me, ..) = send(&router, "GET", "/me", &[("cookie", &cookie(&admin))]).await;
+    assert_eq!((me.status, me.body.as_str()), (200, "alice [\"admin\"]"));
+    let (page, ..) = send(&router, "GET", "/admin", &[("cookie", &cookie(&admin))]).await;
+    assert_eq!(page.status, 200);
+    let (page, ..) = send(&router, "GET", "/admin", &[("cookie", &cookie(&user))]).await;
+    assert_eq!(page.status, 403, "{page:?}");
+    assert!(
+        page.www_authenticate
+            .is_some_and(|c| c.contains("insufficient_scope"))
+    );
+
+    // an unknown session id is no session: 401 (not 500, not a pass)
+    let (unknown, ..) = send(
+        &router,
+        "GET",
+        "/me",
+        &[("cookie", &cookie(&Id::default().to_string()))],
+    )
+    .await;
+    assert_eq!(unknown.status, 401);
+    let (none, ..) = send(&router, "GET", "/me", &[]).await;
+    assert_eq!(none.status, 401);
+    let (home, ..) = send(&router, "GET", "/", &[]).await;
+    assert_eq!(home.body, "anonymous");
+
+    // a bearer token is used alone, whatever the cookie says
+    let bearer = issuer
+        .access_token()
+        .username("carol")
+        .groups(["admin"])
+        .authorization();
+    let (both, ..) = send(
+        &router,
+        "GET",
+        "/me",
+        &[("authorization", &bearer), ("cookie", &cookie(&user))],
+    )
+    .await;
+    assert_eq!(
+        (both.status, both.body.as_str()),
+        (200, "carol [\"admin\"]")
+    );
+}
+
+#[tokio::test]
+async fn cookie_authenticated_unsafe_requests_must_come_from_the_application() {
+    let (issuer, store, router) = memory_app().await;
+    let id = store_session(
+        &store,
+        &issuer
+            .access_token()
+            .username("alice")
+            .groups(["admin"])
+            .build(),
+        now(),
+    )
+    .await;
+    let session = cookie(&id);
+
+    for (headers, status) in [
+        (vec![], 403),
+        (vec![("sec-fetch-site", "cross-site")], 403),
+        (vec![("sec-fetch-site", "same-site")], 403),
+        (vec![("origin", "https://evil.example")], 403),
+        (vec![("sec-fetch-site", "same-origin")], 200),
+        (vec![("origin", APP)], 200),
+        (vec![("x-csrf", "1"), ("sec-fetch-site", "cross-site")], 200),
+    ] {
+        let mut all = vec![("cookie", session.as_str())];
+        all.extend(headers.iter().copied());
+        for path in ["/me", "/admin"] {
+            let (answer, ..) = send(&router, "POST", path, &all).await;
+            assert_eq!(answer.status, status, "POST {path} {headers:?}: {answer:?}");
+            if status == 403 {
+                assert!(answer.body.contains("cross_site_request"), "{answer:?}");
+                assert_eq!(answer.www_authenticate, None);
+            }
+        }
+    }
+    // safe methods are not checked
+    let (get, ..) = send(
+        &router,
+        "GET",
+        "/me",
+        &[("cookie", &session), ("sec-fetch-site", "cross-site")],
+    )
+    .await;
+    assert_eq!(get.status, 200);
+    // bearer requests are exempt: a browser never adds the header on its own
+    let bearer = issuer.access_token().authorization();
+    let (post, ..) = send(
+        &router,
+        "POST",
+        "/me",
+        &[("authorization", &bearer), ("sec-fetch-site", "cross-site")],
+    )
+    .await;
+    assert_eq!(post.status, 200);
+}
+
+#[tokio::test]
+async fn anonymous_page_requests_are_sent_to_sign_in_with_where_they_were_going() {
+    let (_issuer, _store, router) = memory_app().await;
+
+    let (page, _, location) = send(&router, "GET", "/admin?tab=users&x=%2F", &[]).await;
+    assert_eq!(page.status, 303);
+    assert_eq!(
+        location.as_deref(),
+        Some("/login?next=%2Fadmin%3Ftab%3Dusers%26x%3D%252F")
+    );
+    // not for unsafe methods, nor for routes that did not ask
+    let (post, ..) = send(&router, "POST", "/admin", &[]).await;
+    assert_eq!(post.status, 401);
+    let (api, ..) = send(&router, "GET", "/me", &[]).await;
+    assert_eq!(api.status, 401);
+}
+
+fn login_cookie_json(set_cookie: &str) -> Value {
+    let value = set_cookie
+        .strip_prefix("__Host-sanctum-login=")
+        .and_then(|rest| rest.split(';').next())
+        .expect("the sign-in cookie");
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(value)
+            .expect("base64url"),
+    )
+    .expect("JSON")
+}
+
+#[tokio::test]
+async fn sign_in_starts_with_a_host_cookie_and_a_callback_without_it_or_with_another_state_stores_nothing()
+ {
+    let (_issuer, _store, router) = memory_app().await;
+
+    let (start, cookies, location) = send(&router, "GET", "/login?next=%2Fadmin", &[]).await;
+    assert_eq!(start.status, 303);
+    let location = location.expect("a Location");
+    assert!(
+        location.starts_with("http://127.0.0.1:9/oauth2/authorize?response_type=code&"),
+        "{location}"
+    );
+    assert_eq!(cookies.len(), 1, "{cookies:?}");
+    let set = &cookies[0];
+    for part in [
+        "; Max-Age=600",
+        "; Path=/",
+        "; HttpOnly",
+        "; SameSite=Lax",
+        "; Secure",
+    ] {
+        assert!(set.contains(part), "{set}");
+    }
+    assert!(!set.contains("Domain"), "{set}");
+    let kept = login_cookie_json(set);
+    assert_eq!(kept["next"], "/admin");
+    let state = kept["pending"]["state"].as_str().expect("state").to_owned();
+    assert!(location.contains(&format!("state={state}")));
+
+    // an open redirect is not kept
+    for next in [
+        "%2F%2Fevil.example",
+        "https%3A%2F%2Fevil.example",
+        "%2F%5Cevil.example",
+    ] {
+        let (_, cookies, _) = send(&router, "GET", &format!("/login?next={next}"), &[]).await;
+        assert_eq!(login_cookie_json(&cookies[0])["next"], "/", "{next}");
+    }
+
+    let login_cookie = set.split(';').next().expect("name=value").to_owned();
+    let refused = |answer: &Answer, cookies: &[String]| {
+        assert!(
+            cookies.iter().all(|c| !c.starts_with(COOKIE)),
+            "no session: {cookies:?}"
+        );
+        assert!(
+            cookies
+                .iter()
+                .any(|c| c.starts_with("__Host-sanctum-login=;") && c.contains("Max-Age=0")),
+            "the sign-in cookie is removed: {cookies:?}"
+        );
+        assert!(answer.body.contains("\"error\""), "{answer:?}");
+    };
+    // no sign-in cookie (another browser's callback, or a replay after it was consumed)
+    let (none, cookies, _) = send(
+        &router,
+        "GET",
+        &format!("/callback?code=c&state={state}"),
+        &[],
+    )
+    .await;
+    assert_eq!(none.status, 400);
+    refused(&none, &cookies);
+    // another state: refused before the code is sent anywhere
+    let (forged, cookies, _) = send(
+        &router,
+        "GET",
+        "/callback?code=c&state=forged",
+        &[("cookie", &login_cookie)],
+    )
+    .await;
+    assert_eq!(forged.status, 403, "{forged:?}");
+    refused(&forged, &cookies);
+    // Cognito's error answer
+    let (denied, cookies, _) = send(
+        &router,
+        "GET",
+        &format!("/callback?error=access_denied&state={state}"),
+        &[("cookie", &login_cookie)],
+    )
+    .await;
+    assert_eq!(denied.status, 403);
+    refused(&denied, &cookies);
+    // no code
+    let (bare, cookies, _) = send(
+        &router,
+        "GET",
+        &format!("/callback?state={state}"),
+        &[("cookie", &login_cookie)],
+    )
+    .await;
+    assert_eq!(bare.status, 400);
+    refused(&bare, &cookies);
+}
+
+#[tokio::test]
+async fn an_idle_session_or_one_whose_token_was_revoked_ends_and_is_removed() {
+    let issuer = TestIssuer::start().await.expect("issuer");
+    let revocations = Arc::new(InMemoryRevocations::new());
+    let verifier = issuer
+        .verifier_builder()
+        .revocations(revocations.clone())
+        .build()
+        .expect("verifier");
+    let auth = auth_for(&verifier, issuer.client_id());
+    let store = MemoryStore::default();
+    let router = app(&verifier, &auth, store.clone());
+
+    let idle = store_session(&store, &issuer.access_token().build(), now() - 31 * 60).await;
+    let (answer, ..) = send(&router, "GET", "/me", &[("cookie", &cookie(&idle))]).await;
+    assert_eq!(answer.status, 401);
+    assert!(
+        store
+            .load(&idle.parse().expect("id"))
+            .await
+            .expect("load")
+            .is_none(),
+        "removed"
+    );
+
+    let token = issuer
+        .access_token()
+        .claim("origin_jti", "origin-1")
+        .build();
+    let id = store_session(&store, &token, now()).await;
+    let (before, ..) = send(&router, "GET", "/me", &[("cookie", &cookie(&id))]).await;
+    assert_eq!(before.status, 200);
+    revocations.record(Revocation::refresh_token_revoked("origin-1"));
+    let (after, ..) = send(&router, "GET", "/me", &[("cookie", &cookie(&id))]).await;
+    assert_eq!(after.status, 401);
+    let (home, ..) = send(&router, "GET", "/", &[("cookie", &cookie(&id))]).await;
+    assert_eq!((home.status, home.body.as_str()), (200, "anonymous"));
+    assert!(
+        store
+            .load(&id.parse().expect("id"))
+            .await
+            .expect("load")
+            .is_none(),
+        "removed"
+    );
+}
+
+#[tokio::test]
+async fn a_store_that_cannot_be_reached_is_503_for_session_requests_and_bearer_routes_keep_working()
+{
+    let issuer = TestIssuer::start().await.expect("issuer");
+    let verifier = issuer.verifier();
+    let auth = auth_for(&verifier, issuer.client_id());
+    // a port that was free a moment ago: nothing listens there
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let store = RedisSessionStore::from_url(&format!("redis://127.0.0.1:{port}/")).expect("url");
+    let router = app(&verifier, &auth, store);
+    let session = cookie(&Id::default().to_string());
+
+    for path in ["/me", "/admin", "/"] {
+        let (down, ..) = send(&router, "GET", path, &[("cookie", &session)]).await;
+        assert_eq!(down.status, 503, "{path}: {down:?}");
+        assert!(down.body.contains("temporarily_unavailable"), "{down:?}");
+    }
+    let bearer = issuer.access_token().groups(["admin"]).authorization();
+    let (ok, ..) = send(
+        &router,
+        "GET",
+        "/admin",
+        &[("authorization", &bearer), ("cookie", &session)],
+    )
+    .await;
+    assert_eq!(ok.status, 200);
+    // no cookie: the store is not asked
+    let (anonymous, ..) = send(&router, "GET", "/me", &[]).await;
+    assert_eq!(anonymous.status, 401);
+}

@@ -1,0 +1,26 @@
+//! Browser sessions over managed login (feature `managed-login`): what a server-side session
+//! keeps ([`SessionData`]), how long it lives and when its tokens refresh ([`SessionPolicy`],
+//! [`SessionTokens`]), and the CSRF rules for cookie-authenticated requests ([`CsrfPolicy`],
+//! [`safe_next`]). Framework-agnostic: `sanctum-axum` (feature `sessions`) stores sessions
+//! with tower-sessions and makes them a token source of its auth layer.
+//!
+//! A session's life:
+//! 1. sign-in ([`ManagedLogin::finish`](crate::login::ManagedLogin::finish)) →
+//!    [`SessionTokens::start`]: the tokens and who signed in, stored under a freshly cycled
+//!    session id;
+//! 2. each request → [`SessionTokens::current`]: ended (absolute lifetime, idle timeout), or
+//!    active with its access token — refreshed first when it expires within
+//!    [`SessionPolicy::refresh_ahead`], one refresh per session at a time, written back;
+//! 3. sign-out: the entry removed, the refresh token revoked, its `origin_jti` recorded as a
+//!    [`Revocation`](crate::revocation::Revocation), the browser sent to Cognito's `/logout`.
+
+mod csrf;
+mod data;
+mod refresh;
+
+pub use self::csrf::{CrossSite, CsrfPolicy, is_safe_method, safe_next};
+pub use self::data::{
+    DEFAULT_ABSOLUTE_LIFETIME, DEFAULT_IDLE_TIMEOUT, DEFAULT_REFRESH_AHEAD, EndReason, SessionData,
+    SessionPolicy, SessionState,
+};
+pub use self::refresh::{Current, SessionError, SessionSlot, SessionTokens, StoreError};
