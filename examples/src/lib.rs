@@ -11,6 +11,8 @@
 //! | `SANCTUM_ISSUER` | override of the expected `iss` |
 //! | `SANCTUM_ADDR` | listen address (default `127.0.0.1:3000`) |
 //! | `SANCTUM_REDIS_URL` | a Redis URL: enforce the revocations shared there (sign-outs, disabled users, revoked refresh tokens) |
+//! | `SANCTUM_ALB_ARN` | behind an Application Load Balancer with Cognito authentication: its ARN(s), comma-separated; `/me` and `/admin` then authenticate by the ALB's `x-amzn-oidc-data` header, `/admin` by the groups of the forwarded `x-amzn-oidc-accesstoken` (verified as usual) |
+//! | `SANCTUM_ALB_KEYS_URL` | override of the ALB key endpoint's base URL (default `https://public-keys.auth.elb.{region}.amazonaws.com`) |
 //!
 //! These are demos. They fail closed: with no `SANCTUM_*` setting at all (but `SANCTUM_ADDR`)
 //! they run on an embedded test issuer and print ready tokens; as soon as any other `SANCTUM_*`
@@ -28,6 +30,7 @@
 use std::error::Error;
 use std::net::SocketAddr;
 
+use sanctum_core::alb::AlbVerifier;
 use sanctum_core::cognito::{PasswordFlow, SanctumClient, SanctumClientBuilder};
 use sanctum_core::testing::TestIssuer;
 use sanctum_core::{CognitoClaims, UserPool, Verifier};
@@ -41,6 +44,9 @@ pub struct Demo {
     pub addr: SocketAddr,
     /// The embedded issuer, when no pool is configured; kept alive while the service runs.
     pub embedded: Option<TestIssuer>,
+    /// With `SANCTUM_ALB_ARN`: the verifier of the ALB's headers (the access token verified by
+    /// [`verifier`](Self::verifier)); the services then authenticate by those headers.
+    pub alb: Option<AlbVerifier>,
 }
 
 /// What a [`SanctumClient`] is built from, as the `admin` CLI and `bff-app` take it: from the
@@ -147,7 +153,7 @@ pub fn client_builder_from_env() -> Result<SanctumClientBuilder, String> {
 }
 
 /// Every `SANCTUM_*` variable the examples read.
-pub const KNOWN_VARIABLES: [&str; 11] = [
+pub const KNOWN_VARIABLES: [&str; 13] = [
     "SANCTUM_ADDR",
     "SANCTUM_USER_POOL_ID",
     "SANCTUM_CLIENT_ID",
@@ -159,6 +165,8 @@ pub const KNOWN_VARIABLES: [&str; 11] = [
     "SANCTUM_PASSWORD_FLOW",
     "SANCTUM_REDIS_URL",
     "SANCTUM_UPSTREAM_URL",
+    "SANCTUM_ALB_ARN",
+    "SANCTUM_ALB_KEYS_URL",
 ];
 
 /// Whether the environment configures a pool (any `SANCTUM_*` variable but `SANCTUM_ADDR`);
@@ -238,6 +246,7 @@ pub async fn demo_from_env() -> Result<Demo, Box<dyn Error>> {
             if let Ok(issuer) = std::env::var("SANCTUM_ISSUER") {
                 pool = pool.with_issuer(issuer);
             }
+            let pool_for_alb = pool.clone();
             let mut builder = Verifier::builder().pool(pool);
             if let Ok(url) = std::env::var("SANCTUM_REDIS_URL")
                 && !url.trim().is_empty()
@@ -249,10 +258,12 @@ pub async fn demo_from_env() -> Result<Demo, Box<dyn Error>> {
             if let Err(e) = verifier.prefetch().await {
                 eprintln!("warning: could not prefetch the signing keys yet: {e}");
             }
+            let alb = alb_from_env(pool_for_alb, &verifier)?;
             Ok(Demo {
                 verifier,
                 addr,
                 embedded: None,
+                alb,
             })
         }
         false => {
@@ -263,9 +274,42 @@ pub async fn demo_from_env() -> Result<Demo, Box<dyn Error>> {
                 verifier,
                 addr,
                 embedded: Some(issuer),
+                alb: None,
             })
         }
     }
+}
+
+/// With `SANCTUM_ALB_ARN` set: the verifier of the ALB headers for `pool`, the access token
+/// verified by `verifier`, keys from `SANCTUM_ALB_KEYS_URL` when set.
+///
+/// # Errors
+/// A bad ARN, load balancers in several regions, or a bad key URL.
+pub fn alb_from_env(pool: UserPool, verifier: &Verifier) -> Result<Option<AlbVerifier>, String> {
+    let Some(arns) = std::env::var("SANCTUM_ALB_ARN")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+    else {
+        return Ok(None);
+    };
+    let mut builder = AlbVerifier::builder()
+        .load_balancer_arns(
+            arns.split(',')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(str::to_owned),
+        )
+        .pool(pool)
+        .access_token(verifier.clone());
+    if let Ok(url) = std::env::var("SANCTUM_ALB_KEYS_URL")
+        && !url.trim().is_empty()
+    {
+        builder = builder.keys_url(url.trim());
+    }
+    builder
+        .build()
+        .map(Some)
+        .map_err(|e| format!("SANCTUM_ALB_ARN: {e}"))
 }
 
 impl Demo {
@@ -299,6 +343,13 @@ impl Demo {
                 println!("curl -i -H \"Authorization: Bearer $USER_TOKEN\" {base}/me");
                 println!("curl -i -H \"Authorization: Bearer $USER_TOKEN\" {base}/admin   # 403");
                 println!("curl -i -H \"Authorization: Bearer $ADMIN_TOKEN\" {base}/admin  # 200");
+            }
+            None if self.alb.is_some() => {
+                println!("authenticating by the load balancer's headers (SANCTUM_ALB_ARN)");
+                println!("curl -i {base}/public");
+                println!(
+                    "curl -i -H \"x-amzn-oidc-data: <ALB token>\" -H \"x-amzn-oidc-accesstoken: <access token>\" {base}/me"
+                );
             }
             None => {
                 println!("curl -i {base}/public");

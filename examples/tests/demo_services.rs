@@ -34,8 +34,16 @@ impl Drop for Service {
 
 impl Service {
     fn start(exe: &str) -> Self {
+        Self::start_with(exe, &[])
+    }
+
+    /// Starts `exe` with these `SANCTUM_*` settings (and `SANCTUM_ADDR` on port 0).
+    fn start_with(exe: &str, settings: &[(&str, String)]) -> Self {
         let mut command = Command::new(exe);
         clear_sanctum_env(&mut command);
+        for (name, value) in settings {
+            command.env(name, value);
+        }
         let mut child = command
             .env("SANCTUM_ADDR", "127.0.0.1:0")
             .env("RUST_LOG", "warn")
@@ -211,4 +219,111 @@ fn an_incomplete_configuration_refuses_to_start() {
             "{exe} printed a token"
         );
     }
+}
+
+// multi-threaded: the loopback issuers must answer while this thread waits for the banner
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axum_app_behind_an_alb_authenticates_by_its_headers() {
+    behind_an_alb(env!("CARGO_BIN_EXE_axum-app"), "axum").await;
+}
+
+// multi-threaded: the loopback issuers must answer while this thread waits for the banner
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn actix_app_behind_an_alb_authenticates_by_its_headers() {
+    behind_an_alb(env!("CARGO_BIN_EXE_actix-app"), "actix-web").await;
+}
+
+/// `SANCTUM_ALB_ARN` and `SANCTUM_ALB_KEYS_URL` against the test kit's issuer and ALB on
+/// loopback: `/me` by `x-amzn-oidc-data`, `/admin` by the forwarded access token's groups.
+async fn behind_an_alb(exe: &str, framework: &str) {
+    use sanctum_core::testing::{AlbTestIssuer, TestIssuer};
+    let cognito = TestIssuer::start().await.expect("issuer starts");
+    let alb = AlbTestIssuer::for_issuer(&cognito)
+        .await
+        .expect("ALB starts");
+    let service = Service::start_with(
+        exe,
+        &[
+            ("SANCTUM_USER_POOL_ID", cognito.pool_id().to_owned()),
+            ("SANCTUM_CLIENT_ID", cognito.client_id().to_owned()),
+            ("SANCTUM_REGION", cognito.region().to_owned()),
+            ("SANCTUM_JWKS_URL", cognito.jwks_url()),
+            (
+                "SANCTUM_ALB_ARN",
+                format!("{},{}", alb.arn(), alb.other_arn()),
+            ),
+            ("SANCTUM_ALB_KEYS_URL", alb.keys_url()),
+        ],
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let listening = format!("sanctum {framework} demo listening on ");
+    let mut base = None;
+    for _ in 0..50 {
+        let Some(line) = service.next_line(deadline) else {
+            break;
+        };
+        if let Some(url) = line.strip_prefix(listening.as_str()) {
+            base = Some(url.trim().to_owned());
+            break;
+        }
+    }
+    let base = base.expect("the banner shows the address");
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("client");
+    let get = |path: &str, headers: Vec<(&'static str, String)>| {
+        let mut request = client.get(format!("{base}{path}"));
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        async move {
+            request
+                .send()
+                .await
+                .expect("the service answers")
+                .status()
+                .as_u16()
+        }
+    };
+    let data = alb.data_token().build();
+    let admin = cognito.access_token().groups(["admin"]).build();
+    let user = cognito.access_token().build();
+    let alb_headers = |access: &str| {
+        vec![
+            ("x-amzn-oidc-data", data.clone()),
+            ("x-amzn-oidc-accesstoken", access.to_owned()),
+        ]
+    };
+    assert_eq!(get("/me", alb_headers(&user)).await, 200);
+    assert_eq!(get("/admin", alb_headers(&admin)).await, 200);
+    assert_eq!(get("/admin", alb_headers(&user)).await, 403);
+    assert_eq!(
+        get("/me", vec![("authorization", format!("Bearer {admin}"))]).await,
+        401,
+        "a bearer token is no ALB credential"
+    );
+    assert_eq!(
+        get("/me", vec![("x-amzn-oidc-data", data.clone())]).await,
+        401,
+        "the access token is required"
+    );
+    let foreign = alb
+        .data_token()
+        .signer("arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/stranger/1")
+        .build();
+    assert_eq!(
+        get(
+            "/me",
+            vec![
+                ("x-amzn-oidc-data", foreign),
+                ("x-amzn-oidc-accesstoken", user.clone())
+            ]
+        )
+        .await,
+        401
+    );
+    assert_eq!(get("/public", vec![]).await, 200);
+    assert_eq!(alb.key_requests(), 1);
 }

@@ -3,13 +3,15 @@
 //! Routes: `GET /public` (no token), `GET /me` (any valid access token; the caller's claims as
 //! JSON), `GET /admin` (members of the `admin` group). Configured from the environment as
 //! `sanctum_examples` describes; with no `SANCTUM_*` configuration at all it runs on an embedded test
-//! issuer and prints ready tokens. Stops cleanly on Ctrl-C. The same service as `axum-app`.
+//! issuer and prints ready tokens; with `SANCTUM_ALB_ARN` it authenticates by the headers of
+//! an Application Load Balancer with Cognito authentication. Stops cleanly on Ctrl-C. The same
+//! service as `axum-app`.
 
 use std::error::Error;
 
 use actix_web::{App, HttpResponse, HttpServer, web};
-use sanctum_actix::{CognitoAuth, CognitoUser, RequireGroup};
-use sanctum_examples::{demo_from_env, me_json};
+use sanctum_actix::{AlbAuth, CognitoAuth, CognitoUser, RequireGroup};
+use sanctum_examples::{Demo, demo_from_env, me_json};
 use tracing_subscriber::EnvFilter;
 
 async fn public() -> &'static str {
@@ -27,18 +29,22 @@ async fn admin(user: CognitoUser) -> HttpResponse {
     }))
 }
 
-fn routes(auth: CognitoAuth) -> impl Fn(&mut web::ServiceConfig) + Clone {
-    move |cfg: &mut web::ServiceConfig| {
-        cfg.route("/public", web::get().to(public))
-            .service(web::resource("/me").wrap(auth.clone()).get(me))
-            .service(
-                web::resource("/admin")
-                    // actix-web runs the last .wrap() first: CognitoAuth, then the guard
-                    .wrap(RequireGroup("admin"))
-                    .wrap(auth.clone())
-                    .get(admin),
-            );
-    }
+/// The routes behind `$auth` (`CognitoAuth`, or `AlbAuth` behind a load balancer).
+macro_rules! routes {
+    ($auth:expr) => {{
+        let auth = $auth;
+        move |cfg: &mut web::ServiceConfig| {
+            cfg.route("/public", web::get().to(public))
+                .service(web::resource("/me").wrap(auth.clone()).get(me))
+                .service(
+                    web::resource("/admin")
+                        // actix-web runs the last .wrap() first: the auth, then the guard
+                        .wrap(RequireGroup("admin"))
+                        .wrap(auth.clone())
+                        .get(admin),
+                );
+        }
+    }};
 }
 
 #[actix_web::main]
@@ -50,8 +56,22 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .with_writer(std::io::stderr)
         .init();
 
-    let mut demo = demo_from_env().await?;
-    let routes = routes(CognitoAuth::new(demo.verifier.clone()));
+    let demo = demo_from_env().await?;
+    // behind an ALB (SANCTUM_ALB_ARN) by its headers, else by bearer tokens
+    match demo.alb.clone() {
+        Some(alb) => serve(demo, routes!(AlbAuth::new(alb))).await,
+        None => {
+            let auth = CognitoAuth::new(demo.verifier.clone());
+            serve(demo, routes!(auth)).await
+        }
+    }
+}
+
+/// Serves `routes` until Ctrl-C.
+async fn serve<F>(mut demo: Demo, routes: F) -> Result<(), Box<dyn Error>>
+where
+    F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
+{
     let server = HttpServer::new(move || App::new().configure(routes.clone()))
         .shutdown_signal(async {
             if let Err(e) = tokio::signal::ctrl_c().await {

@@ -3,13 +3,14 @@
 //! Routes: `GET /public` (no token), `GET /me` (any valid access token; the caller's claims as
 //! JSON), `GET /admin` (members of the `admin` group). Configured from the environment as
 //! `sanctum_examples` describes; with no `SANCTUM_*` configuration at all it runs on an embedded test
-//! issuer and prints ready tokens. Stops cleanly on Ctrl-C.
+//! issuer and prints ready tokens. With `SANCTUM_ALB_ARN` it authenticates by the headers of an
+//! Application Load Balancer with Cognito authentication instead of bearer tokens. Stops cleanly on Ctrl-C.
 
 use std::error::Error;
 
 use axum::routing::get;
 use axum::{Json, Router};
-use sanctum_axum::{CognitoAuthLayer, CognitoUser, RequireGroup};
+use sanctum_axum::{AlbAuthLayer, CognitoAuthLayer, CognitoUser, RequireGroup};
 use sanctum_examples::{demo_from_env, me_json};
 use tracing_subscriber::EnvFilter;
 
@@ -28,12 +29,11 @@ async fn admin(user: CognitoUser) -> Json<serde_json::Value> {
     }))
 }
 
-fn app(auth: CognitoAuthLayer) -> Router {
+/// `/me` and `/admin`, before the authentication layer.
+fn protected() -> Router {
     Router::new()
         .route("/me", get(me))
         .route("/admin", get(admin).route_layer(RequireGroup("admin")))
-        .route_layer(auth)
-        .route("/public", get(public))
 }
 
 #[tokio::main]
@@ -51,7 +51,12 @@ async fn main() -> Result<(), Box<dyn Error>> {
     demo.addr = listener.local_addr()?;
     demo.print_banner("axum");
 
-    let app = app(CognitoAuthLayer::new(demo.verifier.clone()));
+    // behind an ALB (SANCTUM_ALB_ARN) by its headers, else by bearer tokens
+    let app = match demo.alb.clone() {
+        Some(alb) => protected().route_layer(AlbAuthLayer::new(alb)),
+        None => protected().route_layer(CognitoAuthLayer::new(demo.verifier.clone())),
+    }
+    .route("/public", get(public));
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             if let Err(e) = tokio::signal::ctrl_c().await {
