@@ -377,6 +377,22 @@ fn valid(g: &mut Generator) {
         Access,
         g.access().header("typ", "JWT").build(),
     );
+    // Header parameters other than `alg` and `kid` are not read, whatever their type: aws-jwt-verify
+    // checks only those two (sanctum refused these while it read the header into
+    // jsonwebtoken's `Header`, whose `typ`, `x5c` and `jwk` have types).
+    g.add(
+        "valid/header-typ-not-a-string",
+        Access,
+        g.access().header("typ", 5).build(),
+    );
+    g.add(
+        "valid/header-x5c-and-jwk-of-other-types",
+        Access,
+        g.access()
+            .header("x5c", "not-an-array")
+            .header("jwk", json!({ "kty": "none" }))
+            .build(),
+    );
     // Header parameters that could point elsewhere are ignored by both (the JWKS is configured).
     g.add(
         "valid/header-jku-x5u-ignored",
