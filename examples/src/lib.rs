@@ -153,7 +153,7 @@ pub fn client_builder_from_env() -> Result<SanctumClientBuilder, String> {
 }
 
 /// Every `SANCTUM_*` variable the examples read.
-pub const KNOWN_VARIABLES: [&str; 13] = [
+pub const KNOWN_VARIABLES: [&str; 15] = [
     "SANCTUM_ADDR",
     "SANCTUM_USER_POOL_ID",
     "SANCTUM_CLIENT_ID",
@@ -167,6 +167,8 @@ pub const KNOWN_VARIABLES: [&str; 13] = [
     "SANCTUM_UPSTREAM_URL",
     "SANCTUM_ALB_ARN",
     "SANCTUM_ALB_KEYS_URL",
+    "SANCTUM_LOGIN_DOMAIN",
+    "SANCTUM_APP_URL",
 ];
 
 /// Whether the environment configures a pool (any `SANCTUM_*` variable but `SANCTUM_ADDR`);

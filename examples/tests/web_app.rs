@@ -1,0 +1,434 @@
+//! The `web-app` binary over TCP against fakecloud's managed login (its form signs in from
+//! `username`/`password` in the authorize query, as a browser posting it would): sign-in,
+//! the pages and their guards, every callback refusal (no sign-in cookie, forged state, a used
+//! code, Cognito's `error=`), CSRF on sign-out, sign-out to Cognito's `/logout`; and two
+//! instances on one redis-server sharing sessions (made on A, used on B; signed out on B,
+//! refused on A at once).
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use sanctum_testkit::fakecloud::{FakecloudPoolOptions, FakecloudServer};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "Web-App-Passw0rd";
+const SESSION: &str = "__Host-sanctum-session";
+const LOGIN: &str = "__Host-sanctum-login";
+
+/// A child process, killed on drop.
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// A `redis-server` on 127.0.0.1 (no persistence), stopped on drop.
+fn start_redis() -> (Process, String) {
+    let port = free_port();
+    let child = Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+        .args(["--save", "", "--appendonly", "no"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("redis-server runs (scripts/setup-redis.sh installs it)");
+    let process = Process(child);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "redis-server did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (process, format!("redis://127.0.0.1:{port}/"))
+}
+
+/// A pool with an app client for managed login whose callback and sign-out URLs are those of
+/// the apps at `ports`, and two users: `admin` (group `admin`) and `user`.
+struct Fixture {
+    fakecloud: std::sync::Arc<FakecloudServer>,
+    pool_id: String,
+    client_id: String,
+    admin: String,
+    user: String,
+}
+
+async fn fixture(ports: &[u16]) -> Fixture {
+    let fakecloud = FakecloudServer::shared();
+    let pool = fakecloud
+        .create_pool_with(FakecloudPoolOptions::new())
+        .await
+        .expect("pool");
+    let client = fakecloud
+        .call(
+            "CreateUserPoolClient",
+            json!({
+                "UserPoolId": pool.pool_id, "ClientName": "web-app",
+                "ExplicitAuthFlows": ["ALLOW_REFRESH_TOKEN_AUTH"],
+                "AllowedOAuthFlowsUserPoolClient": true, "AllowedOAuthFlows": ["code"],
+                "AllowedOAuthScopes": ["openid", "email", "profile"],
+                "CallbackURLs": ports.iter().map(|p| format!("http://127.0.0.1:{p}/callback")).collect::<Vec<_>>(),
+                "LogoutURLs": ports.iter().map(|p| format!("http://127.0.0.1:{p}/")).collect::<Vec<_>>(),
+                "SupportedIdentityProviders": ["COGNITO"],
+            }),
+        )
+        .await
+        .expect("client");
+    let client_id = client["UserPoolClient"]["ClientId"]
+        .as_str()
+        .expect("client id")
+        .to_owned();
+    fakecloud
+        .call(
+            "CreateGroup",
+            json!({"UserPoolId": pool.pool_id, "GroupName": "admin"}),
+        )
+        .await
+        .expect("group");
+    let suffix = free_port();
+    let (admin, user) = (format!("admin-{suffix}"), format!("user-{suffix}"));
+    for name in [&admin, &user] {
+        fakecloud
+            .call(
+                "AdminCreateUser",
+                json!({"UserPoolId": pool.pool_id, "Username": name, "MessageAction": "SUPPRESS",
+                       "UserAttributes": [{"Name": "email", "Value": format!("{name}@example.com")}]}),
+            )
+            .await
+            .expect("user");
+        fakecloud
+            .call(
+                "AdminSetUserPassword",
+                json!({"UserPoolId": pool.pool_id, "Username": name, "Password": PASSWORD, "Permanent": true}),
+            )
+            .await
+            .expect("password");
+    }
+    fakecloud
+        .call(
+            "AdminAddUserToGroup",
+            json!({"UserPoolId": pool.pool_id, "Username": admin, "GroupName": "admin"}),
+        )
+        .await
+        .expect("admin group");
+    Fixture {
+        fakecloud,
+        pool_id: pool.pool_id,
+        client_id,
+        admin,
+        user,
+    }
+}
+
+/// A running web-app and a client that follows no redirect.
+struct App {
+    _process: Process,
+    base: String,
+    http: reqwest::Client,
+}
+
+fn start_app(f: &Fixture, port: u16, redis_url: Option<&str>) -> App {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_web-app"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("SANCTUM_USER_POOL_ID", &f.pool_id)
+        .env("SANCTUM_CLIENT_ID", &f.client_id)
+        .env("SANCTUM_LOGIN_DOMAIN", f.fakecloud.endpoint())
+        .env("SANCTUM_APP_URL", format!("http://127.0.0.1:{port}"))
+        .env("SANCTUM_ADDR", format!("127.0.0.1:{port}"))
+        .env("SANCTUM_COGNITO_ENDPOINT", f.fakecloud.endpoint())
+        .env("RUST_LOG", "warn");
+    if let Some(url) = redis_url {
+        command.env("SANCTUM_REDIS_URL", url);
+    }
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start web-app");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let process = Process(child);
+    let (tx, lines) = mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            let _ = tx.send(line);
+        }
+    });
+    let line = lines
+        .recv_timeout(Duration::from_secs(60))
+        .expect("web-app prints its banner");
+    let base = line
+        .strip_prefix("sanctum web-app listening on ")
+        .expect("the banner")
+        .trim()
+        .to_owned();
+    App {
+        _process: process,
+        base,
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+    }
+}
+
+/// An answer: status, `Location`, the cookies set (`name=value`, or `name=` when removed),
+/// body.
+#[derive(Debug)]
+struct Answer {
+    status: u16,
+    location: Option<String>,
+    set_cookies: Vec<String>,
+    body: String,
+}
+
+impl Answer {
+    fn cookie(&self, name: &str) -> Option<String> {
+        self.set_cookies
+            .iter()
+            .find(|c| c.starts_with(&format!("{name}=")))
+            .map(|c| c.split(';').next().unwrap_or_default().to_owned())
+    }
+
+    fn sets_session(&self) -> bool {
+        self.cookie(SESSION)
+            .is_some_and(|c| c.len() > SESSION.len() + 1)
+    }
+}
+
+async fn read(response: reqwest::Response) -> Answer {
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let location = header("location");
+    let set_cookies = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_owned))
+        .collect();
+    Answer {
+        status: response.status().as_u16(),
+        location,
+        set_cookies,
+        body: response.text().await.unwrap_or_default(),
+    }
+}
+
+impl App {
+    async fn get(&self, path: &str, cookie: Option<&str>) -> Answer {
+        let mut request = self.http.get(format!("{}{path}", self.base));
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        read(request.send().await.expect("web-app answers")).await
+    }
+
+    async fn post(&self, path: &str, cookie: &str, headers: &[(&str, &str)]) -> Answer {
+        let mut request = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", cookie);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        read(request.send().await.expect("web-app answers")).await
+    }
+
+    /// `/login`, fakecloud's form with `username`/`password`: the callback's path and query,
+    /// and the sign-in cookie.
+    async fn to_callback(&self, username: &str, password: &str) -> (String, String) {
+        let start = self.get("/login", None).await;
+        assert_eq!(start.status, 303, "{start:?}");
+        let login_cookie = start.cookie(LOGIN).expect("the sign-in cookie");
+        let url = start.location.expect("the authorize URL");
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("username", username)
+            .append_pair("password", password)
+            .finish();
+        let form = read(
+            self.http
+                .get(format!("{url}&{query}"))
+                .send()
+                .await
+                .expect("fakecloud answers"),
+        )
+        .await;
+        assert_eq!(form.status, 302, "{form:?}");
+        let location = form.location.expect("back to the callback");
+        let path = location
+            .strip_prefix(&self.base)
+            .expect("the app's callback")
+            .to_owned();
+        (path, login_cookie)
+    }
+
+    /// Signs `username` in; the session cookie.
+    async fn sign_in(&self, username: &str) -> String {
+        let (callback, login_cookie) = self.to_callback(username, PASSWORD).await;
+        let done = self.get(&callback, Some(&login_cookie)).await;
+        assert_eq!(
+            (done.status, done.location.as_deref()),
+            (303, Some("/")),
+            "{done:?}"
+        );
+        assert!(
+            done.cookie(LOGIN).is_some(),
+            "the sign-in cookie is removed"
+        );
+        done.cookie(SESSION).expect("a session cookie")
+    }
+}
+
+#[tokio::test]
+async fn a_user_signs_in_through_managed_login_sees_the_pages_the_guards_allow_and_signs_out() {
+    let port = free_port();
+    let f = fixture(&[port]).await;
+    let app = start_app(&f, port, None);
+
+    let home = app.get("/", None).await;
+    assert!(
+        home.body.contains(r#"id="sign-in" href="/login""#),
+        "{home:?}"
+    );
+    let anonymous = app.get("/admin", None).await;
+    assert_eq!(
+        (anonymous.status, anonymous.location.as_deref()),
+        (303, Some("/login?next=%2Fadmin"))
+    );
+    assert_eq!(app.get("/me", None).await.status, 401);
+
+    let admin = app.sign_in(&f.admin).await;
+    let home = app.get("/", Some(&admin)).await;
+    assert!(
+        home.body
+            .contains(&format!(r#"<span id="user">{}</span>"#, f.admin)),
+        "{home:?}"
+    );
+    assert!(
+        home.body.contains(r#"<span id="groups">admin</span>"#),
+        "{home:?}"
+    );
+    assert!(
+        home.body
+            .contains(r#"<form id="sign-out" method="post" action="/logout">"#)
+    );
+    let me = app.get("/me", Some(&admin)).await;
+    assert_eq!(me.status, 200);
+    let me: Value = serde_json::from_str(&me.body).expect("JSON");
+    assert_eq!(me["username"], f.admin.as_str());
+    assert_eq!(me["groups"], json!(["admin"]));
+    assert!(me["sub"].as_str().is_some_and(|s| !s.is_empty()));
+    assert_eq!(app.get("/admin", Some(&admin)).await.status, 200);
+
+    let user = app.sign_in(&f.user).await;
+    assert_ne!(user, admin);
+    assert_eq!(app.get("/admin", Some(&user)).await.status, 403);
+    assert_eq!(app.get("/me", Some(&user)).await.status, 200);
+
+    // sign-out from another site changes nothing
+    for headers in [
+        &[("sec-fetch-site", "cross-site")][..],
+        &[("origin", "https://evil.example")][..],
+        &[][..],
+    ] {
+        let refused = app.post("/logout", &admin, headers).await;
+        assert_eq!(refused.status, 403, "{headers:?}: {refused:?}");
+    }
+    assert_eq!(app.get("/me", Some(&admin)).await.status, 200);
+
+    // from the app's page: the session ends, and the browser goes to Cognito's /logout
+    let out = app.post("/logout", &admin, &[("origin", &app.base)]).await;
+    assert_eq!(out.status, 303, "{out:?}");
+    let expected = format!(
+        "{}/logout?client_id={}&logout_uri={}",
+        f.fakecloud.endpoint(),
+        f.client_id,
+        form_urlencoded::byte_serialize(format!("{}/", app.base).as_bytes()).collect::<String>()
+    );
+    assert_eq!(out.location.as_deref(), Some(expected.as_str()));
+    assert_eq!(app.get("/me", Some(&admin)).await.status, 401);
+    let home = app.get("/", Some(&admin)).await;
+    assert!(home.body.contains(r#"id="sign-in""#));
+    // the other user's session is untouched
+    assert_eq!(app.get("/me", Some(&user)).await.status, 200);
+}
+
+#[tokio::test]
+async fn every_refused_callback_answers_4xx_and_makes_no_session() {
+    let port = free_port();
+    let f = fixture(&[port]).await;
+    let app = start_app(&f, port, None);
+
+    // no sign-in cookie: not this browser's sign-in (login CSRF)
+    let (callback, login_cookie) = app.to_callback(&f.user, PASSWORD).await;
+    let foreign = app.get(&callback, None).await;
+    assert_eq!(foreign.status, 400, "{foreign:?}");
+    assert!(!foreign.sets_session());
+    // a forged state
+    let forged_path = format!(
+        "{}&state=forged",
+        callback.split("&state=").next().expect("query")
+    );
+    let forged = app.get(&forged_path, Some(&login_cookie)).await;
+    assert_eq!(forged.status, 403, "{forged:?}");
+    assert!(!forged.sets_session());
+    // the real one works once; the same code again is refused
+    let done = app.get(&callback, Some(&login_cookie)).await;
+    assert_eq!(done.status, 303, "{done:?}");
+    assert!(done.sets_session());
+    let again = app.get(&callback, Some(&login_cookie)).await;
+    assert_eq!(again.status, 400, "{again:?}");
+    assert!(again.body.contains("invalid_grant"), "{again:?}");
+    assert!(!again.sets_session());
+    // Cognito's error answer (a wrong password at the form)
+    let (denied, login_cookie) = app.to_callback(&f.user, "Wrong-Passw0rd").await;
+    assert!(denied.contains("error=access_denied"), "{denied}");
+    let answer = app.get(&denied, Some(&login_cookie)).await;
+    assert_eq!(answer.status, 403, "{answer:?}");
+    assert!(!answer.sets_session());
+    // no state at all
+    let bare = app.get("/callback?code=abc", Some(&login_cookie)).await;
+    assert_eq!(bare.status, 400);
+    assert!(!bare.sets_session());
+}
+
+#[tokio::test]
+async fn two_instances_share_sessions_and_sign_outs_through_one_redis() {
+    let (_redis, redis_url) = start_redis();
+    let (port_a, port_b) = (free_port(), free_port());
+    let f = fixture(&[port_a, port_b]).await;
+    let a = start_app(&f, port_a, Some(&redis_url));
+    let b = start_app(&f, port_b, Some(&redis_url));
+
+    let session = a.sign_in(&f.admin).await;
+    let on_b = b.get("/me", Some(&session)).await;
+    assert_eq!(on_b.status, 200, "{on_b:?}");
+    assert_eq!(b.get("/admin", Some(&session)).await.status, 200);
+
+    let out = b
+        .post("/logout", &session, &[("sec-fetch-site", "same-origin")])
+        .await;
+    assert_eq!(out.status, 303, "{out:?}");
+    // the store no longer holds it: refused on A at once (well within a second)
+    assert_eq!(a.get("/me", Some(&session)).await.status, 401);
+    assert_eq!(b.get("/me", Some(&session)).await.status, 401);
+}
