@@ -42,6 +42,14 @@ for line in "${features[@]}"; do
     run "feature $feature (${selected[*]})" --features "$(IFS=,; echo "${selected[*]}")"
 done
 
+# `client-credentials` is the token endpoint without the AWS SDK: its dependency tree must not
+# hold the SDK (the crate that makes `cognito` heavy).
+printf -- '--- sanctum-core/client-credentials without the AWS SDK\n'
+if cargo tree -p sanctum-core --no-default-features --features client-credentials -e normal --prefix none \
+    | grep -E '^(aws-sdk-cognitoidentityprovider|aws-config) '; then
+    failed+=("sanctum-core/client-credentials pulls the AWS SDK")
+fi
+
 if ((${#failed[@]})); then
     printf 'error: clippy failed with: %s\n' "${failed[@]}" >&2
     exit 1

@@ -106,6 +106,8 @@ def listing():
             names.add(m.group(1))
     out = []
     for module, item in items:
+        if item.endswith(' (mod)') and public.get((module, item[len(module) + 2:-6])) == 'hidden':
+            continue
         if is_public(module, public) or ': pub use ' in item:
             out.append(item)
             continue

@@ -96,6 +96,7 @@
 //! | feature | default | what it adds |
 //! |---|---|---|
 //! | `cognito` | no | `sanctum_core::cognito`: `SanctumClient` for sign-in flows, users, groups and MFA through the AWS SDK |
+//! | `client-credentials` | no | `sanctum_core::client_credentials`: machine-to-machine tokens from the token endpoint, cached, and a tower layer adding them to outgoing requests; no AWS SDK |
 //! | `aws-sso` | no | `cognito`, and AWS credentials from `aws sso login` profiles and `credential_process` commands (`sanctum_core`'s `aws-sso`) |
 //! | `redis` | no | `sanctum_core::revocation::RedisRevocations`: revocations shared by every instance through Redis (`redis://`, or `rediss://` with rustls) |
 //! | `test-util` | no | `sanctum_core::testing`: `TestIssuer`, an in-process issuer with a loopback JWKS server, to test your routes offline (turn it on in `[dev-dependencies]`) |

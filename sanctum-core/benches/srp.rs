@@ -19,7 +19,7 @@ use std::hint::black_box;
 use std::time::{Duration, UNIX_EPOCH};
 
 use criterion::Criterion;
-use sanctum_core::cognito::srp::{SrpChallenge, SrpSecret, cognito_timestamp};
+use sanctum_core::cognito::internals::{SrpChallenge, SrpSecret, cognito_timestamp};
 
 fn main() {
     // a realistic server value: B is itself a 3072-bit power of g

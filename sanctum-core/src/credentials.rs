@@ -211,6 +211,36 @@ impl From<&Username> for Username {
     }
 }
 
+/// An app client secret, kept by the Cognito client and the client-credentials provider. Its
+/// `Debug` output never shows the value. Crate-private: a secret is passed in as a `String`,
+/// once, when the client or provider is built.
+#[cfg(feature = "client-credentials")]
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct ClientSecret(String);
+
+#[cfg(feature = "client-credentials")]
+impl ClientSecret {
+    pub(crate) fn new(secret: impl Into<String>) -> Self {
+        Self(secret.into())
+    }
+
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+
+    #[cfg_attr(not(feature = "cognito"), allow(dead_code))]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+#[cfg(feature = "client-credentials")]
+impl fmt::Debug for ClientSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ClientSecret(<redacted>)")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

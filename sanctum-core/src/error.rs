@@ -104,9 +104,10 @@ pub enum ConfigError {
         /// Another region.
         other: String,
     },
-    /// The HTTP client for JWKS fetches could not be built.
-    #[error("could not build the HTTP client for JWKS fetches: {0}")]
-    HttpClient(#[source] reqwest::Error),
+    /// The HTTP client ([`HttpClient`](crate::HttpClient)) could not be built: its TLS backend
+    /// could not be set up. The source is the HTTP library's error.
+    #[error("could not build the HTTP client: {0}")]
+    HttpClient(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// Which time claim made a token not yet valid.

@@ -26,6 +26,7 @@
 //! | feature | default | what it adds |
 //! |---|---|---|
 //! | `cognito` | no | `cognito::SanctumClient`: sign-in flows and steps, users, groups, devices, MFA, passkeys through the AWS SDK |
+//! | `client-credentials` | no | `client_credentials::ClientCredentials`: machine-to-machine tokens from the token endpoint (client-credentials grant), cached, and `ClientCredentialsLayer`, a tower layer adding them to requests; reqwest only, no AWS SDK (`cognito` enables it and adds `GetClientToken`) |
 //! | `managed-login` | no | `login::ManagedLogin`: browser sign-in through Cognito's managed login (authorization code + PKCE, ID token and `nonce` verified, refresh, revoke, logout URL); reqwest only, no AWS SDK |
 //! | `test-util` | no | [`testing`]: an in-process token issuer with a loopback JWKS server |
 //! | `redis` | no | `revocation::RedisRevocations`: revocations shared across instances through Redis (`redis://`, or `rediss://` with rustls) |
@@ -62,8 +63,10 @@
 //!   the spans around its I/O;
 //! - `cognito` — `SanctumClient`: `auth()` (sign-in and its storable steps), `user(&token)`
 //!   (self-service), `admin()` (users and groups); `TokenSession` (tokens that refresh
-//!   themselves) and `ClientCredentials` (machine-to-machine tokens) (feature `cognito`; its
-//!   items are reached as `sanctum_core::cognito::...` only);
+//!   themselves) (feature `cognito`; its items are reached as `sanctum_core::cognito::...`
+//!   only);
+//! - `client_credentials` — `ClientCredentials`: machine-to-machine tokens, cached, and a
+//!   tower layer adding them to requests (feature `client-credentials`);
 //! - `login` — `ManagedLogin`: browser sign-in through Cognito's managed login (feature
 //!   `managed-login`);
 //! - `testing` — the test kit (feature `test-util`).
@@ -78,11 +81,14 @@ struct ReadmeDoctests;
 pub mod adapter;
 pub mod alb;
 pub mod claims;
+#[cfg(feature = "client-credentials")]
+pub mod client_credentials;
 pub mod clock;
 pub mod config;
 pub mod credentials;
 pub mod error;
 mod extract;
+mod http_client;
 mod jwks;
 pub mod observe;
 pub mod rbac;
@@ -105,6 +111,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::UserPool;
 pub use error::{ConfigError, TimeClaim, VerifyError};
 pub use extract::TokenSource;
+pub use http_client::HttpClient;
 pub use rbac::{AccessError, Denied, DeniedReason, Predicate, Requirement};
 pub use refusal::{Refusal, RejectedRequest};
 pub use token_use::{ExpectedUse, TokenUse};

@@ -116,7 +116,7 @@ fn record_user_on_current_span(claims: &CognitoClaims) {
 
 /// The span of one call to Cognito's OAuth endpoints (`/oauth2/token`, `/oauth2/revoke`):
 /// `endpoint`, `client_id`; `http.status` and `outcome` are recorded by [`token_endpoint_call`].
-#[cfg(any(feature = "cognito", feature = "managed-login"))]
+#[cfg(any(feature = "client-credentials", feature = "managed-login"))]
 pub(crate) fn token_endpoint_span(endpoint: &dyn fmt::Display, client_id: &str) -> tracing::Span {
     tracing::debug_span!(
         "sanctum.token_endpoint",
@@ -129,7 +129,7 @@ pub(crate) fn token_endpoint_span(endpoint: &dyn fmt::Display, client_id: &str) 
 
 /// Runs `call` in `span`, then records its `outcome` (`ok` or `error`) there, with one
 /// `debug` event. The call records `http.status` itself ([`record_status`]).
-#[cfg(any(feature = "cognito", feature = "managed-login"))]
+#[cfg(any(feature = "client-credentials", feature = "managed-login"))]
 pub(crate) async fn token_endpoint_call<T, E: fmt::Display>(
     span: tracing::Span,
     call: impl Future<Output = Result<T, E>>,
@@ -146,7 +146,7 @@ pub(crate) async fn token_endpoint_call<T, E: fmt::Display>(
 }
 
 /// Records the HTTP status of the answer on the current span (the token endpoint's).
-#[cfg(any(feature = "cognito", feature = "managed-login"))]
+#[cfg(any(feature = "client-credentials", feature = "managed-login"))]
 pub(crate) fn record_status(status: u16) {
     tracing::Span::current().record("http.status", status);
 }

@@ -4,6 +4,9 @@
 //! `GetClientToken` (moto has neither), and against a loopback token endpoint in this file
 //! where the test must count requests, hold an answer back or provoke a failure; its tokens
 //! are the test kit issuer's. Time moves on a `ManualClock`.
+//!
+//! `ClientCredentials` itself needs feature `client-credentials` only; the fakecloud test
+//! creates its app client, and calls `GetClientToken`, through the Cognito client.
 #![cfg(all(feature = "cognito", feature = "test-util"))]
 
 mod cognito_support;
@@ -17,7 +20,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use cognito_support::read_http_request;
 use emulators::fakecloud_pool;
-use sanctum_core::cognito::{ClientCredentials, ClientCredentialsError, ClientCredentialsLayer};
+use sanctum_core::client_credentials::{
+    ClientCredentials, ClientCredentialsError, ClientCredentialsLayer,
+};
 use sanctum_core::testing::TestIssuer;
 use sanctum_core::{ExpectedUse, ManualClock, UserPool, Verifier};
 use sanctum_testkit::fakecloud::FakecloudPoolOptions;

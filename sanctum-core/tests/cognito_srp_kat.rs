@@ -8,7 +8,7 @@
 //!
 //! Needs `.venv-pycognito` (run `scripts/setup-pycognito.sh`); without it the test fails — it
 //! never skips. `SANCTUM_PYCOGNITO_PYTHON` may name another Python that has pycognito.
-#![cfg(feature = "cognito")]
+#![cfg(all(feature = "cognito", feature = "test-util"))]
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -18,8 +18,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use aws_lc_rs::digest;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use sanctum_core::cognito::secret_hash;
-use sanctum_core::cognito::srp::{SrpChallenge, SrpSecret, cognito_timestamp};
+use sanctum_core::cognito::internals::{SrpChallenge, SrpSecret, cognito_timestamp, secret_hash};
 use serde_json::{Value, json};
 
 fn python() -> PathBuf {
@@ -299,7 +298,7 @@ fn run_pycognito(script: &str, input: Value) -> Vec<Value> {
 
 #[test]
 fn device_verifier_and_device_password_claim_match_pycognito_byte_for_byte() {
-    use sanctum_core::cognito::srp::DeviceVerifier;
+    use sanctum_core::cognito::internals::DeviceVerifier;
 
     struct DeviceCase {
         group: String,

@@ -12,7 +12,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use aws_sdk_cognitoidentityprovider::config::Credentials;
 use aws_sdk_cognitoidentityprovider::config::retry::RetryConfig;
 use cognito_support::Stub;
-use sanctum_core::cognito::srp::SrpError;
+use sanctum_core::cognito::SrpError;
 use sanctum_core::cognito::{CognitoError, SanctumClient, SignInStep};
 use serde_json::{Value, json};
 

@@ -22,8 +22,10 @@ use cognito_support::Stub;
 use num_bigint::BigUint;
 use sanctum_core::cognito::{
     CodeStep, CognitoError, DeviceSecret, FirstFactor, MfaKind, SanctumClient, SelectFactorStep,
-    SignInFactor, SignInStep, secret_hash,
+    SignInFactor, SignInStep,
 };
+// the SECRET_HASH the stub expects, computed as the client does (feature `test-util`)
+use sanctum_core::cognito::internals::secret_hash;
 use serde_json::{Value, json};
 
 const POOL: &str = "us-east-1_AbC123xyz";

@@ -228,9 +228,8 @@ async fn refused_tokens_leave_no_token_in_the_logs() {
 mod cognito {
     use std::sync::Arc;
 
-    use sanctum_core::cognito::{
-        CognitoError, NewUser, SanctumClient, SignInStep, Tokens, secret_hash,
-    };
+    use sanctum_core::cognito::internals::secret_hash;
+    use sanctum_core::cognito::{CognitoError, NewUser, SanctumClient, SignInStep, Tokens};
     use sanctum_core::credentials::{AccessToken, RefreshToken, Username};
     use sanctum_testkit::moto::{MotoPool, MotoPoolOptions, MotoServer};
 

@@ -63,7 +63,9 @@ async fn the_verifier_its_builder_and_pools_show_no_token_they_have_seen() {
 
     let builder = issuer
         .verifier_builder()
-        .http_client(reqwest::Client::new());
+        .http_client(sanctum_core::HttpClient::from_reqwest(
+            reqwest::Client::new(),
+        ));
     assert_debug_hides("VerifierBuilder", &builder, issuer.pool_id(), &secrets);
     let verifier = builder.build().expect("builds");
     verifier.verify_access(&token).await.expect("valid");
@@ -266,9 +268,10 @@ async fn a_credential_that_holds_no_usable_token_is_refused_without_showing_it()
 mod cognito {
     use aws_sdk_cognitoidentityprovider::config::Credentials;
     use aws_sdk_cognitoidentityprovider::config::retry::RetryConfig;
+    use sanctum_core::client_credentials::ClientCredentials;
+    use sanctum_core::cognito::internals::secret_hash;
     use sanctum_core::cognito::{
-        ClientSecret, CognitoError, NewUser, SanctumClient, SignInFactor, SignInStep, SignUp,
-        Tokens, secret_hash,
+        CognitoError, NewUser, SanctumClient, SignInFactor, SignInStep, SignUp, Tokens,
     };
     use sanctum_core::credentials::{AccessToken, Password, RefreshToken, Username};
     use sanctum_testkit::moto::MotoPoolOptions;
@@ -367,10 +370,27 @@ mod cognito {
             CLIENT_ID,
             &with_token,
         );
+        // the client-credentials provider holds the client secret too
         assert_debug_hides(
-            "ClientSecret",
-            &ClientSecret::new(CLIENT_SECRET),
-            "ClientSecret",
+            "ClientCredentialsBuilder",
+            &ClientCredentials::token_endpoint(
+                "http://127.0.0.1:9/oauth2/token",
+                CLIENT_ID,
+                CLIENT_SECRET,
+            ),
+            "ClientSecret(<redacted>)",
+            &secrets,
+        );
+        assert_debug_hides(
+            "ClientCredentials",
+            &ClientCredentials::token_endpoint(
+                "http://127.0.0.1:9/oauth2/token",
+                CLIENT_ID,
+                CLIENT_SECRET,
+            )
+            .build()
+            .expect("provider"),
+            "ClientSecret(<redacted>)",
             &secrets,
         );
         // the SDK client sanctum hands out: its configuration holds the credentials

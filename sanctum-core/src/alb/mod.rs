@@ -75,6 +75,7 @@ use crate::claims::CognitoClaims;
 use crate::clock::{Clock, SystemClock, unix_seconds};
 use crate::config::{UserPool, check_url};
 use crate::error::{ConfigError, VerifyError};
+use crate::http_client::HttpClient;
 use crate::jwks::{Fetcher, Jwks};
 use crate::refusal::Refusal;
 use crate::token_use::ExpectedUse;
@@ -294,7 +295,7 @@ pub struct AlbVerifierBuilder {
     key_cooldown: Duration,
     key_timeout: Duration,
     clock: Arc<dyn Clock>,
-    http_client: Option<reqwest::Client>,
+    http_client: Option<HttpClient>,
 }
 
 impl Default for AlbVerifierBuilder {
@@ -407,8 +408,8 @@ impl AlbVerifierBuilder {
         self
     }
 
-    /// The HTTP client for key fetches (default: one reqwest client with rustls, built here).
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+    /// The HTTP client for key fetches (default: one with sanctum's defaults, built here).
+    pub fn http_client(mut self, client: HttpClient) -> Self {
         self.http_client = Some(client);
         self
     }
@@ -469,7 +470,7 @@ impl AlbVerifierBuilder {
             None => default_keys_url(region),
         };
         let http = match self.http_client {
-            Some(client) => client,
+            Some(client) => client.into_reqwest(),
             None => default_http_client(self.key_timeout)?,
         };
         let keys = Jwks::per_kid(

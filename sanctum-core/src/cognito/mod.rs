@@ -35,8 +35,10 @@
 //!   token.
 //! - [`TokenSession`] holds one sign-in's tokens and refreshes them ahead of expiry (one
 //!   refresh for concurrent callers, rotated refresh tokens kept, one "sign in again" error);
-//!   [`ClientCredentials`] gets machine-to-machine tokens (client-credentials grant) and
-//!   [`ClientCredentialsLayer`] adds them to outgoing requests.
+//!   [`ClientCredentials::get_client_token`](crate::client_credentials::ClientCredentials::get_client_token)
+//!   gets machine-to-machine tokens through `GetClientToken`; the token endpoint, the token
+//!   cache and the tower layer need no SDK ([`crate::client_credentials`], feature
+//!   `client-credentials`).
 //! - With a revocation store ([`SanctumClientBuilder::revocations`]), global sign-outs,
 //!   disabled and deleted users and revoked sessions ([`Auth::revoke_session`]) are recorded
 //!   for the verifiers sharing the store; and `SanctumClient` is the online check's `GetUser`
@@ -138,18 +140,25 @@
 
 mod admin;
 mod auth;
-pub mod client_credentials;
+mod client_token;
 mod devices;
 mod error;
 mod groups;
+#[cfg(feature = "test-util")]
+#[doc(hidden)]
+pub mod internals;
 mod mfa;
 mod observe;
 mod paging;
 mod passkeys;
 mod revoke;
+// `secret_hash` and `srp` are crate-private; their items are `pub` for the hidden `internals`
+// re-export (feature `test-util`)
+#[cfg_attr(not(feature = "test-util"), allow(unreachable_pub))]
 mod secret_hash;
 pub mod session;
-pub mod srp;
+#[cfg_attr(not(feature = "test-util"), allow(unreachable_pub))]
+mod srp;
 mod user;
 mod users;
 
@@ -167,7 +176,7 @@ use sdk::config::timeout::TimeoutConfig;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::UserPool;
-use crate::credentials::AccessToken;
+use crate::credentials::{AccessToken, ClientSecret};
 use crate::error::ConfigError;
 use crate::revocation::RevocationStore;
 use crate::verify::Verifier;
@@ -178,21 +187,16 @@ pub use self::auth::{
     PasskeyStep, PasswordFlow, PasswordStep, SelectFactorStep, SelectMfaStep, SignInFactor,
     SignInStep, SignUp, SignUpResult, Tokens, TotpSetupStep, UnknownStep,
 };
-pub use self::client_credentials::{
-    BearerRequest, BoxError, ClientCredentials, ClientCredentialsBuilder, ClientCredentialsError,
-    ClientCredentialsLayer, ClientCredentialsService, ClientToken, DEFAULT_TOKEN_MARGIN,
-    DEFAULT_TOKEN_TIMEOUT,
-};
 pub use self::devices::{ConfirmedDevice, Device, DeviceSecret, Devices, NewDevice};
 pub use self::error::{AwsError, CognitoError};
 pub use self::groups::{Group, GroupUpdate, Groups, NewGroup};
 pub use self::mfa::{Mfa, MfaPreference, SoftwareTokenSecret};
 pub use self::passkeys::{AuthFactor, Passkey, Passkeys, UserAuthFactors};
-pub use self::secret_hash::{ClientSecret, secret_hash};
 pub use self::session::{
     DEFAULT_REFRESH_MARGIN, SessionData, SessionEnd, SessionError, TokenSession,
     TokenSessionBuilder,
 };
+pub use self::srp::SrpError;
 pub use self::user::SignedInUser;
 pub use self::users::{CodeDelivery, ListUsers, MessageAction, NewUser, User, Users};
 

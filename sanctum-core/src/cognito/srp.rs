@@ -1,9 +1,9 @@
 //! Cognito's SRP-6a (`USER_SRP_AUTH`): the client side of the password proof.
 //!
 //! [`Auth::user_srp`](super::Auth::user_srp) runs the whole exchange; this module is the
-//! arithmetic, public so that flows sanctum does not run yet can reuse it and so that it can be
-//! checked against other implementations (sanctum's tests compare it byte for byte with
-//! pycognito's `AWSSRP`).
+//! arithmetic, crate-private. Feature `test-util` reaches it through the hidden
+//! `cognito::internals` for sanctum's own known-answer test, which compares it byte for byte
+//! with pycognito's `AWSSRP` (`tests/cognito_srp_kat.rs`), and the SRP bench.
 //!
 //! Cognito's variant, as in AWS's own clients (amazon-cognito-identity-js, the Java sample):
 //! the 3072-bit group of RFC 5054 with `g = 2`; numbers are hashed as big-endian bytes without
@@ -13,19 +13,6 @@
 //! `"Caldera Derived Key"`, cut to 16 bytes; the `PASSWORD_CLAIM_SIGNATURE` is
 //! `base64(HMAC-SHA256(key, poolName ‖ userId ‖ SECRET_BLOCK ‖ TIMESTAMP))` with `TIMESTAMP`
 //! like `Tue Mar 5 09:07:03 UTC 2024` (no leading zero on the day).
-//!
-//! ```
-//! use sanctum_core::cognito::srp::{SrpSecret, cognito_timestamp};
-//! use std::time::{Duration, UNIX_EPOCH};
-//!
-//! let secret = SrpSecret::generate()?; // a new random `a` for every sign-in attempt
-//! assert!(secret.srp_a().len() > 700); // SRP_A, hex
-//! assert_eq!(
-//!     cognito_timestamp(UNIX_EPOCH + Duration::from_secs(1_709_629_623)),
-//!     "Tue Mar 5 09:07:03 UTC 2024"
-//! );
-//! # Ok::<(), sanctum_core::cognito::srp::SrpError>(())
-//! ```
 //!
 //! The modular exponentiations use `num-bigint`, which is not constant-time (neither are the
 //! JavaScript, Java and Python clients AWS and pycognito ship); they run on the signing-in
@@ -174,6 +161,8 @@ impl SrpSecret {
     /// # Errors
     /// [`SrpError::InvalidParameter`] for a malformed salt, `B` or secret block,
     /// [`SrpError::UnsafeServerValue`] when `B` or `u` is 0 modulo N, [`SrpError::InvalidPoolId`].
+    // the sign-in flows use the `_off_workers` forms; the known-answer test and bench this one
+    #[cfg(any(test, feature = "test-util"))]
     pub fn password_claim(
         &self,
         pool_id: &str,
@@ -194,6 +183,8 @@ impl SrpSecret {
     ///
     /// # Errors
     /// As [`password_claim`](Self::password_claim), without the pool id check.
+    // the sign-in flows use the `_off_workers` forms; the known-answer test and bench this one
+    #[cfg(any(test, feature = "test-util"))]
     pub fn device_password_claim(
         &self,
         device_group_key: &str,

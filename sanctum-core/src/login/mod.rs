@@ -98,6 +98,7 @@ use crate::credentials::{AccessToken, IdToken, RefreshToken};
 use crate::error::{ConfigError, VerifyError, clip};
 use crate::token_use::ExpectedUse;
 use crate::verify::Verifier;
+use crate::verify::default_http_client;
 
 /// Default limit on a pending sign-in's age: 10 minutes (Cognito's codes live 5).
 pub const DEFAULT_PENDING_MAX_AGE: Duration = Duration::from_secs(600);
@@ -252,11 +253,7 @@ impl ManagedLoginBuilder {
             })?;
         let http = match verifier.http_client() {
             Some(http) => http.clone(),
-            None => reqwest::Client::builder()
-                .user_agent(concat!("sanctum/", env!("CARGO_PKG_VERSION")))
-                .connect_timeout(self.timeout)
-                .build()
-                .map_err(ConfigError::HttpClient)?,
+            None => default_http_client(self.timeout)?,
         };
         let base = &self.domain.base;
         Ok(ManagedLogin {

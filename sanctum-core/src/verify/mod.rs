@@ -36,6 +36,7 @@ use crate::claims::CognitoClaims;
 use crate::clock::{Clock, SystemClock, unix_seconds};
 use crate::config::UserPool;
 use crate::error::{ConfigError, TimeClaim, VerifyError, clip};
+use crate::http_client::HttpClient;
 use crate::jwks::{Fetcher, Jwks, PreparedKey, parse_jwks};
 use crate::rbac::{AccessError, Requirement};
 use crate::revocation::{OnlineCheck, RevocationCheck, RevocationStore};
@@ -105,11 +106,7 @@ pub(crate) fn check_times(
 /// The HTTP client key fetches use unless the application gives its own: rustls, sanctum's
 /// user agent, `timeout` to connect.
 pub(crate) fn default_http_client(timeout: Duration) -> Result<reqwest::Client, ConfigError> {
-    reqwest::Client::builder()
-        .user_agent(concat!("sanctum/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(timeout)
-        .build()
-        .map_err(ConfigError::HttpClient)
+    HttpClient::with_connect_timeout(timeout).map(HttpClient::into_reqwest)
 }
 
 /// Default limit on a token's length: 8 KiB.
@@ -613,7 +610,7 @@ pub struct VerifierBuilder {
     cache_capacity: u64,
     token_cache: bool,
     clock: Arc<dyn Clock>,
-    http_client: Option<reqwest::Client>,
+    http_client: Option<HttpClient>,
 }
 
 impl Default for VerifierBuilder {
@@ -784,8 +781,10 @@ impl VerifierBuilder {
         self
     }
 
-    /// The HTTP client for JWKS fetches (default: one reqwest client with rustls, built here).
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+    /// The HTTP client for JWKS fetches, and for managed login's endpoints (default: one with
+    /// sanctum's defaults, built here). Give the same [`HttpClient`] to everything that makes
+    /// requests so they share one connection pool.
+    pub fn http_client(mut self, client: HttpClient) -> Self {
         self.http_client = Some(client);
         self
     }
@@ -847,7 +846,7 @@ impl VerifierBuilder {
         let needs_client = self.pools.iter().any(|p| p.jwks_document.is_none());
         let http = match (needs_client, self.http_client) {
             (false, _) => None,
-            (true, Some(client)) => Some(client),
+            (true, Some(client)) => Some(client.into_reqwest()),
             (true, None) => Some(default_http_client(self.jwks_timeout)?),
         };
         let fetcher = http
