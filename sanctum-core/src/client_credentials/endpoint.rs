@@ -108,7 +108,10 @@ impl TokenEndpoint {
 impl TokenFetcher for TokenEndpoint {
     fn fetch<'a>(&'a self, grant: Grant<'a>) -> FetchFuture<'a> {
         let span = crate::observe::token_endpoint_span(&"token", grant.client_id);
-        Box::pin(crate::observe::token_endpoint_call(span, self.request(grant)))
+        Box::pin(crate::observe::token_endpoint_call(
+            span,
+            self.request(grant),
+        ))
     }
 
     fn name(&self) -> &str {
