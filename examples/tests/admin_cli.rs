@@ -280,6 +280,10 @@ async fn admin_cli_manages_users_and_groups_signs_in_and_verifies_against_moto()
     let (code, stderr) = cli.fails(&["verify", "not.a.token"]);
     assert_eq!(code, 1);
     assert!(stderr.contains("token rejected"), "{stderr}");
+    // a secret may begin with '-' (refresh tokens are base64url): a value, not an option
+    let (code, stderr) = cli.fails(&["verify", "-not.a.token"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("token rejected"), "{stderr}");
 }
 
 #[tokio::test]
@@ -339,6 +343,12 @@ async fn admin_cli_reports_usage_and_configuration_errors_on_one_line_with_exit_
     cli.ok(&["create-user", "carol", "--temporary-password", PASSWORD]);
     cli.ok(&["set-password", "carol", PASSWORD, "--permanent"]);
     assert!(cli.ok(&["login", "carol", PASSWORD, "--password-auth"])["access_token"].is_string());
+
+    // passwords and tokens may begin with '-' (a refresh token is base64url): values, not
+    // options (clap read "-pw..." as an unknown option -p before)
+    cli.ok(&["set-password", "carol", "-Hyphen-Pass1!", "--permanent"]);
+    let signed_in = cli.ok(&["login", "carol", "-Hyphen-Pass1!", "--password-auth"]);
+    assert!(signed_in["access_token"].is_string());
 }
 
 #[tokio::test]

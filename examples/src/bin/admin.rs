@@ -161,7 +161,7 @@ enum Command {
         #[arg(value_name = "user")]
         user: String,
         /// The password (`-`: from stdin)
-        #[arg(value_name = "password")]
+        #[arg(value_name = "password", allow_hyphen_values = true)]
         password: Option<String>,
         /// Read the password from stdin
         #[arg(long)]
@@ -256,7 +256,7 @@ enum Command {
     /// Prints fresh tokens (and the new refresh token when rotated)
     Refresh {
         /// The refresh token (`-`: from stdin)
-        #[arg(value_name = "refresh-token")]
+        #[arg(value_name = "refresh-token", allow_hyphen_values = true)]
         refresh_token: String,
         /// The user's `username` claim: needed only for REFRESH_TOKEN_AUTH with a client secret
         #[arg(long, value_name = "U")]
@@ -265,18 +265,18 @@ enum Command {
     /// Revokes a refresh token (and the session's tokens, with SANCTUM_REDIS_URL)
     Revoke {
         /// The refresh token (`-`: from stdin)
-        #[arg(value_name = "refresh-token")]
+        #[arg(value_name = "refresh-token", allow_hyphen_values = true)]
         refresh_token: String,
         /// An access or ID token of that sign-in (`-`: from stdin): names the session to
         /// record in Redis (required with SANCTUM_REDIS_URL)
-        #[arg(long, value_name = "T")]
+        #[arg(long, value_name = "T", allow_hyphen_values = true)]
         token: Option<String>,
     },
     /// Verifies an access or ID token and prints its claims
     #[command(after_long_help = EMULATORS)]
     Verify {
         /// The token (`-`: from stdin)
-        #[arg(value_name = "token")]
+        #[arg(value_name = "token", allow_hyphen_values = true)]
         token: String,
     },
 }
@@ -315,7 +315,7 @@ struct LoginArgs {
     #[arg(value_name = "user")]
     user: String,
     /// The password (`-`: from stdin); optional with --user-auth
-    #[arg(value_name = "password")]
+    #[arg(value_name = "password", allow_hyphen_values = true)]
     password: Option<String>,
     /// Read the password from stdin
     #[arg(long)]
