@@ -374,11 +374,6 @@ pub fn me_json(claims: &CognitoClaims) -> serde_json::Value {
     })
 }
 
-/// The README's examples, compiled as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-pub struct ReadmeDoctests;
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,7 @@
 //! ```no_run
 //! use actix_web::{App, HttpServer, web};
 //! use sanctum_actix::{CognitoAuth, CognitoUser, RequireGroup};
-//! use sanctum_core::{UserPool, Verifier};
+//! use sanctum_actix::{UserPool, Verifier};
 //!
 //! async fn me(user: CognitoUser) -> String {
 //!     format!("hello {}", user.username().unwrap_or(user.sub()))
@@ -71,8 +71,8 @@
 //! ## Feature flags
 //!
 //! Without features the crate needs actix-web only with its default features off (no
-//! compression, no TLS), so it adds nothing to your build that your app did not ask for. Both
-//! features turn on the [`sanctum_core`] feature of the same name, so this crate is the only
+//! compression, no TLS), so it adds nothing to your build that your app did not ask for. Each
+//! feature turns on the [`sanctum_core`] feature of the same name, so this crate is the only
 //! dependency an actix-web service and its tests need.
 //!
 //! | feature | default | what it adds |
@@ -81,7 +81,8 @@
 //! | `client-credentials` | no | `sanctum_core::client_credentials`: machine-to-machine tokens from the token endpoint, cached, and a tower layer adding them to outgoing requests; no AWS SDK |
 //! | `aws-sso` | no | `cognito`, and AWS credentials from `aws sso login` profiles and `credential_process` commands (`sanctum_core`'s `aws-sso`) |
 //! | `redis` | no | `sanctum_core::revocation::RedisRevocations`: revocations shared by every instance through Redis (`redis://`, or `rediss://` with rustls) |
-//! | `test-util` | no | `sanctum_core::testing`: `TestIssuer`, an in-process issuer with a loopback JWKS server, to test your handlers with `actix_web::test` offline (turn it on in `[dev-dependencies]`) |
+//! | `managed-login` | no | `sanctum_core::login::ManagedLogin`: browser sign-in through Cognito's managed login (authorization code + PKCE, ID token and `nonce` verified); reqwest only, no AWS SDK |
+//! | `test-util` | no | `testing` (`sanctum_core::testing` re-exported): `TestIssuer`, an in-process issuer with a loopback JWKS server, to test your handlers with `actix_web::test` offline (turn it on in `[dev-dependencies]`) |
 //!
 //! Minimum Rust version: 1.89 (this crate's `rust-version`) without `cognito`; `cognito` and
 //! `aws-sso` follow the AWS SDK's own minimum (1.94.1 for the SDK versions this release was
@@ -89,14 +90,14 @@
 //!
 //! ## Testing
 //!
-//! Feature `test-util` provides `sanctum_core::testing::TestIssuer`, an in-process issuer that
+//! Feature `test-util` provides `testing::TestIssuer`, an in-process issuer that
 //! mints Cognito-shaped tokens and serves their keys on 127.0.0.1, so your handlers can be
 //! tested with `actix_web::test` offline; `authorization()` gives a ready header value:
 //!
 //! ```
 //! use actix_web::{App, test, web};
 //! use sanctum_actix::{CognitoAuth, CognitoUser, RequireGroup};
-//! use sanctum_actix::sanctum_core::testing::TestIssuer;
+//! use sanctum_actix::testing::TestIssuer;
 //!
 //! # #[actix_web::main]
 //! # async fn main() -> std::io::Result<()> {
@@ -139,6 +140,12 @@ pub use middleware::{AlbAuthService, CognitoAuthService, RequireService};
 pub use rejection::{CognitoRejection, default_response};
 
 pub use sanctum_core;
+/// The test kit (feature `test-util`): [`TestIssuer`](testing::TestIssuer) mints Cognito-shaped
+/// tokens and serves their keys on 127.0.0.1, to test your application offline. It is
+/// `sanctum_core::testing`, re-exported so that `sanctum-actix` is the only sanctum dependency
+/// your tests need; see the [crate docs](crate#testing) for an example.
+#[cfg(feature = "test-util")]
+pub use sanctum_core::testing;
 /// What a route-protecting application needs from `sanctum-core`, so that `sanctum-actix`
 /// alone is enough.
 pub use sanctum_core::{

@@ -59,7 +59,7 @@ pub(crate) fn rejected_request(
 /// ```
 /// use actix_web::ResponseError;
 /// use sanctum_actix::CognitoRejection;
-/// use sanctum_core::Refusal;
+/// use sanctum_actix::Refusal;
 ///
 /// let rejection = CognitoRejection::from(Refusal::MissingToken);
 /// assert_eq!(rejection.status(), 401);

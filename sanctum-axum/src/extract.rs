@@ -81,7 +81,7 @@ fn parts_request(parts: &Parts) -> RejectedRequest {
 /// ```no_run
 /// use axum::{Router, routing::get};
 /// use sanctum_axum::{CognitoAuthLayer, CognitoUser};
-/// # fn app(verifier: sanctum_core::Verifier) -> Router {
+/// # fn app(verifier: sanctum_axum::Verifier) -> Router {
 ///
 /// async fn me(user: CognitoUser) -> String {
 ///     format!("hello {}", user.username().unwrap_or(user.sub()))
@@ -124,7 +124,7 @@ impl CognitoUser {
     /// ```
     /// use sanctum_axum::CognitoUser;
     ///
-    /// let (parts, ()) = http::Request::new(()).into_parts();
+    /// let (parts, ()) = axum::http::Request::new(()).into_parts();
     /// // no layer ran: a wiring mistake, answered with 500
     /// let refused = CognitoUser::of(&parts).unwrap_err();
     /// assert_eq!(refused.status(), 500);
@@ -218,7 +218,7 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for CognitoUser {
 ///     format!("{} belongs to {}", t.sub, t.tenant)
 /// }
 ///
-/// # fn app(verifier: sanctum_core::Verifier) -> Router {
+/// # fn app(verifier: sanctum_axum::Verifier) -> Router {
 /// Router::new()
 ///     .route("/tenant", get(tenant))
 ///     .route_layer(CognitoAuthLayer::new(verifier).expected_use(sanctum_axum::ExpectedUse::Id))

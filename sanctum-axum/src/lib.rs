@@ -9,7 +9,7 @@
 //! ```no_run
 //! use axum::{Router, routing::get};
 //! use sanctum_axum::{CognitoAuthLayer, CognitoUser, RequireGroup};
-//! use sanctum_core::{UserPool, Verifier};
+//! use sanctum_axum::{UserPool, Verifier};
 //!
 //! async fn me(user: CognitoUser) -> String {
 //!     format!("{} is in {:?}", user.sub(), user.groups().collect::<Vec<_>>())
@@ -41,13 +41,13 @@
 //!
 //! ## Testing
 //!
-//! Feature `test-util` provides `sanctum_core::testing::TestIssuer`, an in-process issuer that
+//! Feature `test-util` provides `testing::TestIssuer`, an in-process issuer that
 //! mints Cognito-shaped tokens and serves their keys on 127.0.0.1; test the router itself
 //! with `tower::ServiceExt::oneshot`, offline. `authorization()` gives a ready header value:
 //!
 //! ```
 //! use axum::{Router, body::Body, http::Request, routing::get};
-//! use sanctum_axum::sanctum_core::testing::TestIssuer;
+//! use sanctum_axum::testing::TestIssuer;
 //! use sanctum_axum::{CognitoAuthLayer, CognitoUser, RequireGroup};
 //! use tower::ServiceExt as _;
 //!
@@ -90,7 +90,7 @@
 //! ## Feature flags
 //!
 //! Without features the crate needs only `axum-core`, `http` and tower's traits. Each feature
-//! turn on the [`sanctum_core`] feature of the same name, so this crate is the only dependency
+//! turns on the [`sanctum_core`] feature of the same name, so this crate is the only dependency
 //! an axum service and its tests need.
 //!
 //! | feature | default | what it adds |
@@ -99,7 +99,8 @@
 //! | `client-credentials` | no | `sanctum_core::client_credentials`: machine-to-machine tokens from the token endpoint, cached, and a tower layer adding them to outgoing requests; no AWS SDK |
 //! | `aws-sso` | no | `cognito`, and AWS credentials from `aws sso login` profiles and `credential_process` commands (`sanctum_core`'s `aws-sso`) |
 //! | `redis` | no | `sanctum_core::revocation::RedisRevocations`: revocations shared by every instance through Redis (`redis://`, or `rediss://` with rustls) |
-//! | `test-util` | no | `sanctum_core::testing`: `TestIssuer`, an in-process issuer with a loopback JWKS server, to test your routes offline (turn it on in `[dev-dependencies]`) |
+//! | `managed-login` | no | `sanctum_core::login::ManagedLogin`: browser sign-in through Cognito's managed login (authorization code + PKCE, ID token and `nonce` verified); reqwest only, no AWS SDK |
+//! | `test-util` | no | `testing` (`sanctum_core::testing` re-exported): `TestIssuer`, an in-process issuer with a loopback JWKS server, to test your routes offline (turn it on in `[dev-dependencies]`) |
 //!
 //! Minimum Rust version: 1.88 (this crate's `rust-version`) without `cognito`; `cognito` and
 //! `aws-sso` follow the AWS SDK's own minimum (1.94.1 for the SDK versions this release was
@@ -126,6 +127,12 @@ pub use layer::{
 pub use rejection::{CognitoRejection, default_response};
 
 pub use sanctum_core;
+/// The test kit (feature `test-util`): [`TestIssuer`](testing::TestIssuer) mints Cognito-shaped
+/// tokens and serves their keys on 127.0.0.1, to test your application offline. It is
+/// `sanctum_core::testing`, re-exported so that `sanctum-axum` is the only sanctum dependency
+/// your tests need; see the [crate docs](crate#testing) for an example.
+#[cfg(feature = "test-util")]
+pub use sanctum_core::testing;
 /// What a route-protecting application needs from `sanctum-core`, so that `sanctum-axum`
 /// alone is enough.
 pub use sanctum_core::{

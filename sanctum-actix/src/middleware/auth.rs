@@ -40,7 +40,7 @@ use crate::rejection::{Handler, respond};
 /// ```
 /// use actix_web::{App, HttpResponse, web};
 /// use sanctum_actix::{Refusal, CognitoAuth, default_response};
-/// use sanctum_core::{ExpectedUse, TokenSource, UserPool, Verifier};
+/// use sanctum_actix::{ExpectedUse, TokenSource, UserPool, Verifier};
 ///
 /// # fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let verifier = Verifier::builder()

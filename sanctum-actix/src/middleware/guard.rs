@@ -173,7 +173,7 @@ impl RequireStepUp {
 /// ```
 /// use actix_web::web;
 /// use sanctum_actix::{CognitoAuth, Require};
-/// use sanctum_core::Requirement;
+/// use sanctum_actix::Requirement;
 /// # fn routes(auth: CognitoAuth) {
 /// let rule = Requirement::group("ops")
 ///     .and(Requirement::scope("orders/write"))

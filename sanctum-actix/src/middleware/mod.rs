@@ -10,7 +10,7 @@
 //! ```no_run
 //! use actix_web::{App, HttpServer, web};
 //! use sanctum_actix::{CognitoAuth, CognitoUser, RequireGroup, RequireScope};
-//! use sanctum_core::{UserPool, Verifier};
+//! use sanctum_actix::{UserPool, Verifier};
 //!
 //! async fn hello(user: CognitoUser) -> String {
 //!     format!("hello {}", user.sub())

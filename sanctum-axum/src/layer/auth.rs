@@ -38,9 +38,9 @@ use crate::rejection::{CognitoRejection, OnRejection, rejected_request};
 /// ```no_run
 /// use axum::{Router, routing::get};
 /// use sanctum_axum::{CognitoAuthLayer, CognitoUser, TokenSource};
-/// use sanctum_core::{UserPool, Verifier};
+/// use sanctum_axum::{UserPool, Verifier};
 ///
-/// # fn app() -> Result<Router, sanctum_core::ConfigError> {
+/// # fn app() -> Result<Router, sanctum_axum::ConfigError> {
 /// let verifier = Verifier::builder()
 ///     .pool(UserPool::new("us-east-1_AbC123xyz").client_id("4a1b2c3d4e5f"))
 ///     .build()?;
@@ -112,7 +112,7 @@ impl CognitoAuthLayer {
     /// or `Lax` cookie, or a CSRF check of its own.
     ///
     /// ```
-    /// # fn demo(verifier: sanctum_core::Verifier) {
+    /// # fn demo(verifier: sanctum_axum::Verifier) {
     /// use sanctum_axum::{CognitoAuthLayer, TokenSource};
     ///
     /// let layer = CognitoAuthLayer::new(verifier).token_source(TokenSource::custom(
@@ -135,7 +135,7 @@ impl CognitoAuthLayer {
     /// the request's method, URI and headers ([`RejectedRequest`]).
     ///
     /// ```
-    /// # fn demo(verifier: sanctum_core::Verifier) {
+    /// # fn demo(verifier: sanctum_axum::Verifier) {
     /// use axum::response::{IntoResponse, Redirect};
     /// use sanctum_axum::{CognitoAuthLayer, Refusal, default_response};
     ///

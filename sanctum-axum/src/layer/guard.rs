@@ -27,7 +27,7 @@ pub(crate) const GUARD_HINT: &str = "add sanctum_axum::CognitoAuthLayer in front
 /// ```no_run
 /// use axum::{Router, routing::get};
 /// use sanctum_axum::{CognitoAuthLayer, RequireGroup};
-/// # fn app(verifier: sanctum_core::Verifier) -> Router {
+/// # fn app(verifier: sanctum_axum::Verifier) -> Router {
 ///
 /// Router::new()
 ///     .route("/admin", get(|| async { "welcome, admin" }))
@@ -87,7 +87,7 @@ impl RequireGroup {
 /// ```no_run
 /// use axum::{Router, routing::get};
 /// use sanctum_axum::{CognitoAuthLayer, RequireScope};
-/// # fn app(verifier: sanctum_core::Verifier) -> Router {
+/// # fn app(verifier: sanctum_axum::Verifier) -> Router {
 ///
 /// Router::new()
 ///     .route("/orders", get(|| async { "[]" }))
@@ -138,7 +138,7 @@ impl RequireScope {
 /// use std::time::Duration;
 /// use axum::{Router, routing::post};
 /// use sanctum_axum::{CognitoAuthLayer, RequireStepUp};
-/// # fn app(verifier: sanctum_core::Verifier) -> Router {
+/// # fn app(verifier: sanctum_axum::Verifier) -> Router {
 ///
 /// Router::new()
 ///     .route("/payouts", post(|| async { "sent" }))
@@ -179,7 +179,7 @@ impl RequireStepUp {
 /// ```no_run
 /// use axum::{Router, routing::get};
 /// use sanctum_axum::{CognitoAuthLayer, Require, Requirement};
-/// # fn app(verifier: sanctum_core::Verifier) -> Router {
+/// # fn app(verifier: sanctum_axum::Verifier) -> Router {
 ///
 /// let rule = Requirement::group("admin")
 ///     .or(Requirement::scope("orders/write"))

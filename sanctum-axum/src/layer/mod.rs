@@ -6,7 +6,7 @@
 //! ```no_run
 //! use axum::{Router, routing::get};
 //! use sanctum_axum::{CognitoAuthLayer, RequireGroup};
-//! # fn app(verifier: sanctum_core::Verifier) -> Router {
+//! # fn app(verifier: sanctum_axum::Verifier) -> Router {
 //!
 //! Router::new()
 //!     .route("/admin", get(|| async { "admin" }))
