@@ -100,6 +100,8 @@
 //! | `aws-sso` | no | `cognito`, and AWS credentials from `aws sso login` profiles and `credential_process` commands (`sanctum_core`'s `aws-sso`) |
 //! | `redis` | no | `sanctum_core::revocation::RedisRevocations`: revocations shared by every instance through Redis (`redis://`, or `rediss://` with rustls) |
 //! | `managed-login` | no | `sanctum_core::login::ManagedLogin`: browser sign-in through Cognito's managed login (authorization code + PKCE, ID token and `nonce` verified); reqwest only, no AWS SDK |
+//! | `sessions` | no | `managed-login`, and `session::SessionAuth`: browser sign-in with server-side sessions on tower-sessions (`__Host-` cookies, login / callback / logout answers, the session as a token source of `CognitoAuthLayer` with CSRF checks) |
+//! | `redis-sessions` | no | `sessions` and `redis`, and `session::RedisSessionStore`: the sessions shared by every instance through Redis |
 //! | `test-util` | no | `testing` (`sanctum_core::testing` re-exported): `TestIssuer`, an in-process issuer with a loopback JWKS server, to test your routes offline (turn it on in `[dev-dependencies]`) |
 //!
 //! Minimum Rust version: 1.88 (this crate's `rust-version`) without `cognito`; `cognito` and

@@ -28,8 +28,8 @@ use crate::rejection::{Handler, respond};
 /// ```no_run
 /// use actix_web::{App, web};
 /// use sanctum_actix::{AlbAuth, CognitoUser, RequireGroup};
-/// use sanctum_core::alb::AlbVerifier;
-/// use sanctum_core::{UserPool, Verifier};
+/// use sanctum_actix::sanctum_core::alb::AlbVerifier;
+/// use sanctum_actix::{UserPool, Verifier};
 ///
 /// # fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let pool = UserPool::new("us-east-1_AbC123xyz").client_id("4a1b2c3d4e5f");

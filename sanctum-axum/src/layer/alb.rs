@@ -29,10 +29,10 @@ use crate::rejection::{CognitoRejection, OnRejection, rejected_request};
 /// ```no_run
 /// use axum::{Router, routing::get};
 /// use sanctum_axum::{AlbAuthLayer, CognitoUser, RequireGroup};
-/// use sanctum_core::alb::AlbVerifier;
-/// use sanctum_core::{UserPool, Verifier};
+/// use sanctum_axum::sanctum_core::alb::AlbVerifier;
+/// use sanctum_axum::{UserPool, Verifier};
 ///
-/// # fn app() -> Result<Router, sanctum_core::ConfigError> {
+/// # fn app() -> Result<Router, sanctum_axum::ConfigError> {
 /// let pool = UserPool::new("us-east-1_AbC123xyz").client_id("4a1b2c3d4e5f");
 /// let alb = AlbVerifier::builder()
 ///     .load_balancer_arn(

@@ -30,9 +30,9 @@
 //! use axum::{Router, routing::{get, post}};
 //! use sanctum_axum::session::{Session, SessionAuth};
 //! use sanctum_axum::{CognitoAuthLayer, CognitoUser, RequireGroup};
-//! use sanctum_core::login::{LoginDomain, ManagedLogin};
-//! use sanctum_core::session::CsrfPolicy;
-//! use sanctum_core::{UserPool, Verifier};
+//! use sanctum_axum::sanctum_core::login::{LoginDomain, ManagedLogin};
+//! use sanctum_axum::sanctum_core::session::CsrfPolicy;
+//! use sanctum_axum::{UserPool, Verifier};
 //! use tower_sessions::MemoryStore;
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
