@@ -12,6 +12,7 @@
 //! | `SANCTUM_ADDR` | listen address (default `127.0.0.1:3000`) |
 //! | `SANCTUM_REDIS_URL` | a Redis URL: enforce the revocations shared there (sign-outs, disabled users, revoked refresh tokens) |
 //! | `SANCTUM_ALB_ARN` | behind an Application Load Balancer with Cognito authentication: its ARN(s), comma-separated; `/me` and `/admin` then authenticate by the ALB's `x-amzn-oidc-data` header, `/admin` by the groups of the forwarded `x-amzn-oidc-accesstoken` (verified as usual) |
+//! | `SANCTUM_METRICS` | `1`: serve sanctum's metrics at `GET /metrics` in Prometheus text ([`metrics_from_env`]) |
 //! | `SANCTUM_ALB_KEYS_URL` | override of the ALB key endpoint's base URL (default `https://public-keys.auth.elb.{region}.amazonaws.com`) |
 //!
 //! These are demos. They fail closed: with no `SANCTUM_*` setting at all (but `SANCTUM_ADDR`)
@@ -153,8 +154,9 @@ pub fn client_builder_from_env() -> Result<SanctumClientBuilder, String> {
 }
 
 /// Every `SANCTUM_*` variable the examples read.
-pub const KNOWN_VARIABLES: [&str; 15] = [
+pub const KNOWN_VARIABLES: [&str; 16] = [
     "SANCTUM_ADDR",
+    "SANCTUM_METRICS",
     "SANCTUM_USER_POOL_ID",
     "SANCTUM_CLIENT_ID",
     "SANCTUM_REGION",
@@ -171,7 +173,23 @@ pub const KNOWN_VARIABLES: [&str; 15] = [
     "SANCTUM_APP_URL",
 ];
 
-/// Whether the environment configures a pool (any `SANCTUM_*` variable but `SANCTUM_ADDR`);
+/// With `SANCTUM_METRICS=1`, installs a Prometheus recorder (metrics-exporter-prometheus,
+/// without its HTTP listener) and returns the handle that renders `/metrics`; call it before
+/// the verifier is built, which registers its counters with the recorder installed then.
+///
+/// # Errors
+/// A recorder is already installed.
+pub fn metrics_from_env()
+-> Result<Option<metrics_exporter_prometheus::PrometheusHandle>, Box<dyn Error>> {
+    if std::env::var("SANCTUM_METRICS").as_deref() != Ok("1") {
+        return Ok(None);
+    }
+    let handle = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder()?;
+    Ok(Some(handle))
+}
+
+/// Whether the environment configures a pool (any `SANCTUM_*` variable but `SANCTUM_ADDR`
+/// and `SANCTUM_METRICS`);
 /// when it does, it must do so completely: the error names what is missing or misspelt.
 ///
 /// # Errors
@@ -179,7 +197,7 @@ pub const KNOWN_VARIABLES: [&str; 15] = [
 pub fn configured_pool(vars: &[(String, String)]) -> Result<bool, String> {
     let config: Vec<&(String, String)> = vars
         .iter()
-        .filter(|(k, _)| k.starts_with("SANCTUM_") && k != "SANCTUM_ADDR")
+        .filter(|(k, _)| k.starts_with("SANCTUM_") && k != "SANCTUM_ADDR" && k != "SANCTUM_METRICS")
         .collect();
     if config.is_empty() {
         return Ok(false);

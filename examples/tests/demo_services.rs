@@ -170,6 +170,8 @@ async fn serves_public_me_and_admin_and_stops_on_ctrl_c(exe: &str, framework: &s
     let welcome: serde_json::Value =
         serde_json::from_str(&welcome.text().await.expect("body")).expect("JSON");
     assert_eq!(welcome["username"], "demo-admin");
+    // without SANCTUM_METRICS there is no /metrics
+    assert_eq!(get("/metrics", None).await.status(), 404);
     drop(client);
 
     // Ctrl-C: the service stops by itself and exits successfully
@@ -192,6 +194,47 @@ async fn serves_public_me_and_admin_and_stops_on_ctrl_c(exe: &str, framework: &s
         assert!(ended, "the output ends after Ctrl-C");
         let status = service.child.wait().expect("wait for the demo service");
         assert!(status.success(), "clean exit after Ctrl-C: {status}");
+    }
+}
+
+#[tokio::test]
+async fn with_sanctum_metrics_both_services_serve_prometheus_text() {
+    for (exe, framework) in [
+        (env!("CARGO_BIN_EXE_axum-app"), "axum"),
+        (env!("CARGO_BIN_EXE_actix-app"), "actix-web"),
+    ] {
+        let service = Service::start_with(exe, &[("SANCTUM_METRICS", "1".to_owned())]);
+        let (base, _admin, user) = read_banner(&service, framework);
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .expect("client");
+        for token in [Some(user.as_str()), Some(user.as_str()), None] {
+            let mut request = client.get(format!("{base}/me"));
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            request.send().await.expect("the service answers");
+        }
+        let metrics = client
+            .get(format!("{base}/metrics"))
+            .send()
+            .await
+            .expect("the service answers");
+        assert_eq!(metrics.status(), 200, "{framework}");
+        let text = metrics.text().await.expect("body");
+        for line in [
+            "sanctum_verifications_total{outcome=\"ok\",cache=\"hit\"} 1",
+            "sanctum_refusals_total{reason=\"missing_token\"} 1",
+            "sanctum_jwks_fetches_total{result=\"ok\"} 1",
+        ] {
+            assert!(
+                text.lines().any(|l| l == line),
+                "{framework}: {line:?} in\n{text}"
+            );
+        }
+        assert!(!text.contains(&user), "{framework}: a token in the metrics");
     }
 }
 

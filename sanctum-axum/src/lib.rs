@@ -98,6 +98,7 @@
 //! | `cognito` | no | `sanctum_core::cognito`: `SanctumClient` for sign-in flows, users, groups and MFA through the AWS SDK |
 //! | `client-credentials` | no | `sanctum_core::client_credentials`: machine-to-machine tokens from the token endpoint, cached, and a tower layer adding them to outgoing requests; no AWS SDK |
 //! | `aws-sso` | no | `cognito`, and AWS credentials from `aws sso login` profiles and `credential_process` commands (`sanctum_core`'s `aws-sso`) |
+//! | `metrics` | no | sanctum's counters and gauges through the `metrics` facade (`sanctum_core::observe` lists them): verifications by outcome and cache, refusals by reason, JWKS fetches |
 //! | `redis` | no | `sanctum_core::revocation::RedisRevocations`: revocations shared by every instance through Redis (`redis://`, or `rediss://` with rustls) |
 //! | `managed-login` | no | `sanctum_core::login::ManagedLogin`: browser sign-in through Cognito's managed login (authorization code + PKCE, ID token and `nonce` verified); reqwest only, no AWS SDK |
 //! | `sessions` | no | `managed-login`, and `session::SessionAuth`: browser sign-in with server-side sessions on tower-sessions (`__Host-` cookies, login / callback / logout answers, the session as a token source of `CognitoAuthLayer` with CSRF checks) |

@@ -12,7 +12,11 @@
 //! - `claims_only`: base64url + serde_json of the payload alone — the parsing floor;
 //! - `jwks_key_lookup`: the cached-key lookup a verification makes;
 //! - `unknown_kid_in_cooldown`: a token whose `kid` the fetched JWKS lacks, refused inside the
-//!   refetch cooldown (no fetch, no task, no lock a fetch holds).
+//!   refetch cooldown (no fetch, no task, no lock a fetch holds);
+//! - with `--features metrics`: `sanctum_uncached_metrics` and `sanctum_cache_hit_metrics`, the
+//!   same verifications by verifiers built under a Prometheus recorder (their counters are
+//!   real), for the ratio metrics on / off in one run (off: the verifiers above, built with no
+//!   recorder, whose counters do nothing; with the feature off nothing is compiled at all).
 #![allow(missing_docs)]
 
 use std::future::Future;
@@ -88,7 +92,32 @@ fn main() {
         .token_cache(false)
         .build()
         .expect("verifier");
-    let cached = Verifier::builder().pool(pool).build().expect("verifier");
+    let cached = Verifier::builder()
+        .pool(pool.clone())
+        .build()
+        .expect("verifier");
+    #[cfg(feature = "metrics")]
+    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+    #[cfg(feature = "metrics")]
+    let (uncached_metrics, cached_metrics) = metrics::with_local_recorder(&recorder, || {
+        let uncached = Verifier::builder()
+            .pool(pool.clone())
+            .token_cache(false)
+            .build()
+            .expect("verifier");
+        let cached = Verifier::builder().pool(pool).build().expect("verifier");
+        (uncached, cached)
+    });
+    #[cfg(feature = "metrics")]
+    {
+        now(uncached_metrics.verify(&token, ExpectedUse::Access)).expect("valid");
+        now(cached_metrics.verify(&token, ExpectedUse::Access)).expect("valid");
+        let text = recorder.handle().render();
+        assert!(
+            text.contains("sanctum_verifications_total{outcome=\"ok\",cache=\"miss\"} 2"),
+            "the recorder counts: {text}"
+        );
+    }
     now(uncached.verify(&token, ExpectedUse::Access)).expect("valid");
     now(cached.verify(&token, ExpectedUse::Access)).expect("valid");
     let kid = issuer.active_kid();
@@ -135,6 +164,20 @@ fn main() {
         group.bench_function("sanctum_cache_hit", |b| {
             b.iter(|| now(cached.verify(black_box(&token), ExpectedUse::Access)).expect("ok"))
         });
+        #[cfg(feature = "metrics")]
+        {
+            group.bench_function("sanctum_uncached_metrics", |b| {
+                b.iter(|| {
+                    now(uncached_metrics.verify(black_box(&token), ExpectedUse::Access))
+                        .expect("ok")
+                })
+            });
+            group.bench_function("sanctum_cache_hit_metrics", |b| {
+                b.iter(|| {
+                    now(cached_metrics.verify(black_box(&token), ExpectedUse::Access)).expect("ok")
+                })
+            });
+        }
         group.bench_function("claims_only", |b| {
             b.iter(|| {
                 let bytes = URL_SAFE_NO_PAD.decode(black_box(payload_b64)).expect("b64");
@@ -178,6 +221,8 @@ fn print_ratios() {
         "claims_only",
         "jwks_key_lookup",
         "unknown_kid_in_cooldown",
+        "sanctum_uncached_metrics",
+        "sanctum_cache_hit_metrics",
     ];
     let Some(raw) = median("raw_aws_lc_rs") else {
         println!("(baseline not measured in this run; ratios not printed)");
@@ -207,6 +252,18 @@ fn print_ratios() {
                 "NOT met"
             },
         );
+    }
+    for (on, off) in [
+        ("sanctum_uncached_metrics", "sanctum_uncached"),
+        ("sanctum_cache_hit_metrics", "sanctum_cache_hit"),
+    ] {
+        if let (Some(on), Some(off_median)) = (median(on), median(off)) {
+            let ratio = on / off_median;
+            println!(
+                "metrics on / off, {off}: {ratio:.3}x (target <= 1.02x: {})",
+                if ratio <= 1.02 { "met" } else { "NOT met" }
+            );
+        }
     }
     if let Some(unknown) = median("unknown_kid_in_cooldown") {
         println!(

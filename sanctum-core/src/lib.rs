@@ -28,6 +28,7 @@
 //! | `cognito` | no | `cognito::SanctumClient`: sign-in flows and steps, users, groups, devices, MFA, passkeys through the AWS SDK |
 //! | `client-credentials` | no | `client_credentials::ClientCredentials`: machine-to-machine tokens from the token endpoint (client-credentials grant), cached, and `ClientCredentialsLayer`, a tower layer adding them to requests; reqwest only, no AWS SDK (`cognito` enables it and adds `GetClientToken`) |
 //! | `managed-login` | no | `login::ManagedLogin`: browser sign-in through Cognito's managed login (authorization code + PKCE, ID token and `nonce` verified, refresh, revoke, logout URL); reqwest only, no AWS SDK |
+//! | `metrics` | no | counters, gauges and a histogram through the `metrics` facade (verifications by outcome and cache, refusals, JWKS fetches, revocations, online checks, session refreshes; the table in [`observe`]); off, none of it is compiled |
 //! | `test-util` | no | [`testing`]: an in-process token issuer with a loopback JWKS server |
 //! | `redis` | no | `revocation::RedisRevocations`: revocations shared across instances through Redis (`redis://`, or `rediss://` with rustls) |
 //! | `aws-sso` | no | `cognito`, and AWS credentials from `aws sso login` profiles and `credential_process` commands (aws-config's `sso` and `credentials-process`): without it the client cannot load such a profile's credentials |

@@ -245,6 +245,8 @@ impl Refusal {
     /// unavailable, `error` for a guard without its layer. The adapters call it once per
     /// refused request.
     pub fn log(&self) {
+        #[cfg(feature = "metrics")]
+        crate::observe::metrics::refusal(self.metric_reason());
         match self {
             Self::Misconfigured { hint } => tracing::error!(hint, "sanctum is misconfigured"),
             Self::Verify(err @ VerifyError::KeysUnavailable { .. }) => {
@@ -339,6 +341,25 @@ fn push_step_up_parameters(value: &mut String, reason: &DeniedReason) {
             value.push_str(&format!(", acr_values=\"{}\"", values.join(" ")));
         }
         _ => {}
+    }
+}
+
+impl Refusal {
+    /// The bounded `reason` label of `sanctum_refusals_total`.
+    #[cfg(feature = "metrics")]
+    fn metric_reason(&self) -> &'static str {
+        match self {
+            Self::MissingToken => "missing_token",
+            Self::EmptyToken => "empty_token",
+            Self::UnreadableToken => "unreadable_token",
+            Self::RepeatedCredentials => "repeated_credentials",
+            Self::Verify(err) => crate::observe::metrics::reason(err),
+            Self::Denied(_) => "denied",
+            Self::ClaimsMismatch => "claims_mismatch",
+            Self::Misconfigured { .. } => "misconfigured",
+            Self::SessionUnavailable => "session_unavailable",
+            Self::CrossSiteRequest => "cross_site_request",
+        }
     }
 }
 

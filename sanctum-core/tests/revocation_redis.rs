@@ -705,6 +705,8 @@ async fn rediss_with_a_ca_of_our_own_shares_revocations() {
 async fn catching_up_on_connecting_is_a_span_with_what_was_loaded() {
     let redis = RedisServer::start();
     let logs = sanctum_testkit::logs::LogCapture::start();
+    #[cfg(feature = "metrics")]
+    let metrics = sanctum_testkit::metrics::MetricsCapture::start();
     let first = store(&redis, "t-catch-up-span");
     assert!(connected(&[&first]).await, "the first instance connects");
     first.record(Revocation::signed_out_now(
@@ -729,4 +731,25 @@ async fn catching_up_on_connecting_is_a_span_with_what_was_loaded() {
         "the second loaded the first's revocation: {}",
         caught_up[1]
     );
+    #[cfg(feature = "metrics")]
+    {
+        let recorded = metrics.snapshot();
+        assert_eq!(
+            recorded.counter(
+                "sanctum_revocations_applied_total",
+                &[("source", "catch_up")]
+            ),
+            1,
+            "{recorded:?}"
+        );
+        assert_eq!(
+            recorded.gauge("sanctum_revocation_store_connected"),
+            Some(1.0)
+        );
+        assert_eq!(recorded.gauge("sanctum_revocation_store_outbox"), Some(0.0));
+        assert_eq!(
+            recorded.gauge("sanctum_revocation_store_lag_seconds"),
+            Some(0.0)
+        );
+    }
 }

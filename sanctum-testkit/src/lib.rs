@@ -3,6 +3,8 @@
 //!
 //! - [`conformance`]: the table of HTTP cases both web adapters must pass unchanged.
 //! - [`logs`]: what `tracing` writes during a test, captured on the test's thread.
+//! - [`metrics`]: what sanctum counts during a test (feature `metrics`), recorded on the test's
+//!   thread.
 //! - [`moto`] and [`fakecloud`] (feature `cognito`): start those Cognito-compatible servers on
 //!   127.0.0.1 (installed by `scripts/setup-moto.sh` and `scripts/setup-fakecloud.sh`, pinned
 //!   versions) and create pools in them, for the tests of the Cognito operations.
@@ -15,6 +17,7 @@ pub mod conformance;
 #[cfg(feature = "cognito")]
 pub mod fakecloud;
 pub mod logs;
+pub mod metrics;
 #[cfg(feature = "cognito")]
 pub mod moto;
 pub mod totp;

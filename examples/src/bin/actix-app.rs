@@ -10,8 +10,9 @@
 use std::error::Error;
 
 use actix_web::{App, HttpResponse, HttpServer, web};
+use metrics_exporter_prometheus::PrometheusHandle;
 use sanctum_actix::{AlbAuth, CognitoAuth, CognitoUser, RequireGroup};
-use sanctum_examples::{Demo, demo_from_env, me_json};
+use sanctum_examples::{Demo, demo_from_env, me_json, metrics_from_env};
 use tracing_subscriber::EnvFilter;
 
 async fn public() -> &'static str {
@@ -29,11 +30,19 @@ async fn admin(user: CognitoUser) -> HttpResponse {
     }))
 }
 
-/// The routes behind `$auth` (`CognitoAuth`, or `AlbAuth` behind a load balancer).
+/// The routes behind `$auth` (`CognitoAuth`, or `AlbAuth` behind a load balancer), and
+/// `/metrics` when `$metrics` holds a Prometheus handle.
 macro_rules! routes {
-    ($auth:expr) => {{
+    ($auth:expr, $metrics:expr) => {{
         let auth = $auth;
+        let metrics: Option<PrometheusHandle> = $metrics;
         move |cfg: &mut web::ServiceConfig| {
+            if let Some(handle) = metrics.clone() {
+                cfg.route(
+                    "/metrics",
+                    web::get().to(move || std::future::ready(handle.render())),
+                );
+            }
             cfg.route("/public", web::get().to(public))
                 .service(web::resource("/me").wrap(auth.clone()).get(me))
                 .service(
@@ -56,13 +65,15 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .with_writer(std::io::stderr)
         .init();
 
+    // before the verifier is built: it registers its counters with the recorder of its build
+    let metrics = metrics_from_env()?;
     let demo = demo_from_env().await?;
     // behind an ALB (SANCTUM_ALB_ARN) by its headers, else by bearer tokens
     match demo.alb.clone() {
-        Some(alb) => serve(demo, routes!(AlbAuth::new(alb))).await,
+        Some(alb) => serve(demo, routes!(AlbAuth::new(alb), metrics)).await,
         None => {
             let auth = CognitoAuth::new(demo.verifier.clone());
-            serve(demo, routes!(auth)).await
+            serve(demo, routes!(auth, metrics)).await
         }
     }
 }

@@ -57,6 +57,11 @@ impl SanctumClient {
     pub fn record_revocation(&self, revocation: Revocation) -> bool {
         match &self.inner.revocations {
             Some(store) => {
+                #[cfg(feature = "metrics")]
+                crate::observe::metrics::revocation_recorded(match &revocation {
+                    Revocation::Subject { .. } => "subject",
+                    Revocation::Origin { .. } => "origin",
+                });
                 store.record(revocation);
                 true
             }

@@ -454,6 +454,12 @@ impl TokenSession {
             .auth()
             .refresh(&refresh_token, username.as_ref())
             .await;
+        #[cfg(feature = "metrics")]
+        crate::observe::metrics::session_refresh(match &result {
+            Ok(_) => "ok",
+            Err(err) if is_refusal(err) => "refused",
+            Err(_) => "error",
+        });
         match result {
             Ok(tokens) => {
                 let now = unix_seconds(self.inner.clock.now());

@@ -204,6 +204,8 @@ impl Jwks {
             Ok(guard) => guard.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
         };
+        #[cfg(feature = "metrics")]
+        crate::observe::metrics::unknown_kid_waiting();
         tracing::debug!(
             url = %self.url,
             kid = %clip(kid),
@@ -338,6 +340,8 @@ impl Jwks {
         kid: &str,
     ) -> Result<(), VerifyError> {
         let started = self.clock.monotonic();
+        #[cfg(feature = "metrics")]
+        let timer = std::time::Instant::now();
         let span = tracing::info_span!(
             "sanctum.jwks_fetch",
             url = %self.url,
@@ -364,6 +368,15 @@ impl Jwks {
         };
         span.record("result", outcome);
         span.record("keys", keys);
+        #[cfg(feature = "metrics")]
+        crate::observe::metrics::jwks_fetch(
+            if outcome == "no such key" {
+                "no_such_key"
+            } else {
+                outcome
+            },
+            timer.elapsed().as_secs_f64(),
+        );
         span.in_scope(|| self.fetched(url, result, started, state, kid))
     }
 

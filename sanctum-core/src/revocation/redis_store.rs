@@ -456,6 +456,7 @@ impl RevocationStore for RedisRevocations {
             if outbox.len() < shared.outbox_capacity {
                 outbox.push_back(revocation);
                 drop(outbox);
+                shared.report();
                 shared.outbox_ready.notify_one();
                 return;
             }
@@ -559,6 +560,23 @@ impl Shared {
         }
     }
 
+    /// Sets the gauges (feature `metrics`): connected, how long the local copy has been out
+    /// of sync, what waits to be sent. Takes and releases the health and outbox locks.
+    fn report(&self) {
+        #[cfg(feature = "metrics")]
+        {
+            let connected = lock(&self.health).connected;
+            let since = self.stale_since.load(Ordering::Acquire);
+            let lag_ms = if since == 0 {
+                0
+            } else {
+                (millis(self.clock.monotonic()) + 1).saturating_sub(since)
+            };
+            let outbox = lock(&self.outbox).len();
+            crate::observe::metrics::revocation_store(connected, lag_ms / 1000, outbox);
+        }
+    }
+
     /// Counts one revocation as stored in Redis.
     fn mark_sent(&self) {
         self.sent.fetch_add(1, Ordering::AcqRel);
@@ -584,6 +602,7 @@ async fn run(client: redis::Client, shared: Arc<Shared>) {
             Ordering::AcqRel,
             Ordering::Acquire,
         );
+        shared.report();
         if was_connected {
             wait = Duration::from_millis(100);
         }
@@ -651,6 +670,7 @@ async fn follow(client: &redis::Client, shared: &Shared) -> redis::RedisResult<N
         h.failed_attempts = 0;
         h.syncs += 1;
     });
+    shared.report();
     tracing::info!("revocations in sync with Redis");
     let mut messages = pubsub.into_on_message();
     loop {
@@ -667,6 +687,8 @@ async fn follow(client: &redis::Client, shared: &Shared) -> redis::RedisResult<N
                         let (revocation, changed) = revocation.bounded(unix_seconds(SystemTime::now()));
                         shared.skipped(u64::from(changed), "a revocation time far in the future");
                         shared.local.record(revocation);
+                        #[cfg(feature = "metrics")]
+                        crate::observe::metrics::revocations_applied("subscription", 1);
                     }
                     Err(_) => shared.skipped(1, "a message on the revocation channel that does not parse"),
                 }
@@ -720,7 +742,13 @@ async fn catch_up(
         }
     }
     let entries = loaded.len();
-    skipped += shared.local.record_all(loaded) as u64;
+    let not_applied = shared.local.record_all(loaded);
+    #[cfg(feature = "metrics")]
+    crate::observe::metrics::revocations_applied(
+        "catch_up",
+        entries.saturating_sub(not_applied) as u64,
+    );
+    skipped += not_applied as u64;
     let span = tracing::Span::current();
     span.record("entries", entries);
     span.record("skipped", skipped);
@@ -771,6 +799,7 @@ async fn send_queued(
         };
         let stored = send(conn, shared, &revocation).await?;
         lock(&shared.outbox).pop_front();
+        shared.report();
         shared.mark_sent();
         if !stored {
             shared.set_health(|h| h.not_stored += 1);

@@ -63,6 +63,8 @@ pub(crate) enum NowOrLater<'t> {
 enum Begun<'t> {
     /// Answered: verified (with the time of the checks), or refused.
     Done(Result<Checked, VerifyError>),
+    /// Answered from the verified-token cache.
+    Cached(Result<Checked, VerifyError>),
     /// Parsed, and the key of the issuer at this index must be fetched (boxed: the rare case).
     NeedsKey(Box<Parsed<'t>>, usize),
 }
@@ -152,6 +154,9 @@ struct Inner {
     max_token_size: usize,
     clock: Arc<dyn Clock>,
     cache: Option<TokenCache>,
+    /// The handles of the hot path's counters (feature `metrics`).
+    #[cfg(feature = "metrics")]
+    metrics: crate::observe::metrics::VerifierMetrics,
     /// The JWKS fetches' HTTP client, shared with the managed login.
     #[cfg(feature = "managed-login")]
     http: Option<reqwest::Client>,
@@ -258,15 +263,31 @@ impl Verifier {
         token: &str,
         expected: ExpectedUse,
     ) -> Result<(Arc<CognitoClaims>, u64), VerifyError> {
-        let (claims, now) = match self.begin(token, expected, true) {
-            Begun::Done(result) => result?,
+        let (local, hit) = match self.begin(token, expected, true) {
+            Begun::Done(result) => (result, false),
+            Begun::Cached(result) => (result, true),
             // 3. the key is not cached: fetch it (single flight, cooldown), then go on
             Begun::NeedsKey(parsed, issuer) => {
                 let jwks = &self.inner.issuers[issuer].jwks;
-                let key = jwks.key(&parsed.kid).await?;
-                self.finish(token, *parsed, issuer, &key, expected)?
+                let result = match jwks.key(&parsed.kid).await {
+                    Ok(key) => self.finish(token, *parsed, issuer, &key, expected),
+                    Err(err) => Err(err),
+                };
+                (result, false)
             }
         };
+        let result = self.confirm_online(token, local).await;
+        self.count(&result, hit);
+        result
+    }
+
+    /// Check 10 with the issuer (opt-in) on a token whose local checks passed.
+    async fn confirm_online(
+        &self,
+        token: &str,
+        local: Result<Checked, VerifyError>,
+    ) -> Result<Checked, VerifyError> {
+        let (claims, now) = local?;
         // 10. the online check (opt-in), once every local check passed; the checks' time is
         // read again after it, as the issuer may have taken a while to answer
         if let Some(online) = &self.inner.online {
@@ -289,7 +310,7 @@ impl Verifier {
         }
         // hot path: a token seen before skips 2-4; 5-8 are checked again
         if look_in_cache && let Some(result) = self.cache_lookup(token.as_bytes(), expected) {
-            return Begun::Done(result);
+            return Begun::Cached(result);
         }
         // 2. structure
         let parsed = match token::parse(token) {
@@ -353,6 +374,8 @@ impl Verifier {
             if jwks.has_key_serial(key.serial) || !jwks.fetches() {
                 let entry = Entry::new(Arc::clone(&claims), issuer, key.serial, generation);
                 cache.insert(token, entry, self.now());
+                #[cfg(feature = "metrics")]
+                self.inner.metrics.cached_tokens(cache.entry_count());
             }
         }
         // 6-8
@@ -378,11 +401,24 @@ impl Verifier {
         expected: ExpectedUse,
         look_in_cache: bool,
     ) -> Option<Result<Checked, VerifyError>> {
-        let result = match self.begin(token, expected, look_in_cache) {
-            Begun::Done(result) => result,
+        let (result, hit) = match self.begin(token, expected, look_in_cache) {
+            Begun::Done(result) => (result, false),
+            Begun::Cached(result) => (result, true),
             Begun::NeedsKey(..) => return None,
         };
-        self.confirm_now(token, result)
+        let result = self.confirm_now(token, result)?;
+        self.count(&result, hit);
+        Some(result)
+    }
+
+    /// Counts a verification's outcome (feature `metrics`; nothing without it). `hit`:
+    /// answered from the verified-token cache.
+    #[inline(always)]
+    fn count(&self, result: &Result<Checked, VerifyError>, hit: bool) {
+        #[cfg(feature = "metrics")]
+        self.inner.metrics.verification(result.as_ref().err(), hit);
+        #[cfg(not(feature = "metrics"))]
+        let _ = (result, hit);
     }
 
     /// Check 10, the online check, when configured: its kept answer, or `None` when the issuer
@@ -423,6 +459,7 @@ impl Verifier {
                 }
                 (_, result) => result,
             };
+            self.count(&result, true);
             return NowOrLater::Now(result);
         }
         let Ok(text) = std::str::from_utf8(token) else {
@@ -914,6 +951,8 @@ impl VerifierBuilder {
                 cache: self
                     .token_cache
                     .then(|| TokenCache::new(self.cache_capacity)),
+                #[cfg(feature = "metrics")]
+                metrics: crate::observe::metrics::VerifierMetrics::register(),
                 #[cfg(feature = "managed-login")]
                 http,
             }),

@@ -139,6 +139,15 @@ impl Online {
         } else {
             self.ask(token, claims, now).await
         };
+        #[cfg(feature = "metrics")]
+        crate::observe::metrics::online_check(match (held_off, liveness) {
+            (true, _) => "held_off",
+            (false, Liveness::Live) => "live",
+            (false, Liveness::Revoked) => "revoked",
+            (false, Liveness::Unreachable) => "unreachable",
+            (false, Liveness::Throttled) => "throttled",
+            (false, Liveness::Undecided) => "undecided",
+        });
         match liveness {
             Liveness::Live => Ok(()),
             Liveness::Revoked => {

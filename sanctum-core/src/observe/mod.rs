@@ -56,6 +56,33 @@
 //! | `sanctum.redis_catch_up` (feature `redis`) | debug | `entries` read |
 //!
 //! None of them carries a token, password, secret, code or session.
+//!
+//! ## Metrics (feature `metrics`)
+//!
+//! Through the [`metrics`](https://docs.rs/metrics) facade: your application installs the
+//! recorder (`metrics-exporter-prometheus`, ...) **before building the verifier**, which
+//! registers the handles of its hot path with the recorder installed then (a verification that
+//! passes costs one counter increment). Labels take a few fixed values each: never a user, a
+//! token or a URL. Without the feature none of this is compiled.
+//!
+//! | name | kind | labels | counts |
+//! |---|---|---|---|
+//! | `sanctum_verifications_total` | counter | `outcome` (`ok`, or the refusal: `expired`, `invalid_signature`, `unknown_key`, `issuer_mismatch`, `client_mismatch`, `wrong_token_use`, `revoked`, `keys_unavailable`, `malformed`, ... one per [`VerifyError`](crate::VerifyError) variant), `cache` (`hit`: answered from the verified-token cache; `miss`) | every verification's outcome; cache hits and misses are its `cache` label |
+//! | `sanctum_refusals_total` | counter | `reason` (`missing_token`, `empty_token`, `unreadable_token`, `repeated_credentials`, `denied` (a guard's rule), `claims_mismatch`, `misconfigured`, `session_unavailable`, `cross_site_request`, or a verification's `outcome`) | requests an adapter refused |
+//! | `sanctum_cached_tokens` | gauge | | verified tokens cached, as of the last insert |
+//! | `sanctum_jwks_fetches_total` | counter | `result` (`ok`, `error`, `no_such_key`) | JWKS (and ALB per-`kid` key) fetches |
+//! | `sanctum_jwks_fetch_duration_seconds` | histogram | `result` | the time of each fetch |
+//! | `sanctum_jwks_unknown_kid_waiting_total` | counter | | tokens of an unknown `kid` refused inside the refetch cooldown or backoff (no fetch) |
+//! | `sanctum_revocations_recorded_total` | counter | `kind` (`subject`, `origin`) | revocations recorded through the Cognito client (`cognito`) |
+//! | `sanctum_revocations_applied_total` | counter | `source` (`catch_up`, `subscription`) | revocations other instances recorded, applied here (`redis`) |
+//! | `sanctum_online_checks_total` | counter | `answer` (`live`, `revoked`, `unreachable`, `throttled`, `undecided`, `held_off`) | questions of the online check, by answer |
+//! | `sanctum_session_refreshes_total` | counter | `result` (`ok`, `refused`, `error`) | `TokenSession` refreshes (`cognito`) |
+//! | `sanctum_revocation_store_connected` | gauge | | 1 while Redis is connected and followed, else 0 (`redis`) |
+//! | `sanctum_revocation_store_lag_seconds` | gauge | | how long the local copy has been out of sync with Redis (0 when in sync) (`redis`) |
+//! | `sanctum_revocation_store_outbox` | gauge | | revocations recorded here and not yet sent to Redis (`redis`) |
+
+#[cfg(feature = "metrics")]
+pub(crate) mod metrics;
 
 use std::fmt;
 
