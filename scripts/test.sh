@@ -39,6 +39,9 @@ scripts/module-cycles.py
 step "sanctum-core's public API is the checked-in listing (scripts/public-api.py --check; after a deliberate change: --write)"
 scripts/public-api.py --check
 
+step "every public type, trait and function has an example or a link to one (scripts/doc-examples.py)"
+scripts/doc-examples.py
+
 step "cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 

@@ -146,6 +146,9 @@ impl From<&Password> for Password {
 ///
 /// Operations that take a user name take `impl Into<Username>`, so a `&str` or a `String`
 /// does — but no token does.
+///
+/// Example: [`Users::get`](crate::cognito::Users::get) takes one; the [module docs](self) show
+/// why a token cannot stand in for it.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Username(String);

@@ -111,6 +111,8 @@ pub enum ConfigError {
 }
 
 /// Which time claim made a token not yet valid.
+///
+/// Carried by [`VerifyError::NotYetValid`]; see [`VerifyError`] for an example.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TimeClaim {
@@ -134,6 +136,22 @@ impl fmt::Display for TimeClaim {
 ///
 /// Strings taken from the token (its `alg`, `kid`, `iss`, client id) are cut to 64 characters;
 /// the token itself is never part of an error.
+///
+/// ```no_run
+/// use sanctum_core::{Refusal, Verifier, VerifyError};
+///
+/// # async fn handle(verifier: &Verifier, token: &str) {
+/// match verifier.verify_access(token).await {
+///     Ok(claims) => println!("hello {}", claims.sub()),
+///     Err(VerifyError::Expired { .. }) => println!("the client should refresh its token"),
+///     Err(err) => {
+///         // the HTTP answer the adapters give for it: 401, 403 or 503
+///         let status = Refusal::from(err).status();
+///         println!("refused with {status}");
+///     }
+/// }
+/// # }
+/// ```
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum VerifyError {

@@ -9,6 +9,9 @@ use std::fmt;
 use std::sync::Arc;
 
 /// Read access to a request's headers, implemented by each adapter.
+///
+/// The adapters implement it for their request types; [`TokenSource`] reads through it, and
+/// [`TokenFinder`] shows a custom reader.
 pub trait RequestHeaders {
     /// The first value of header `name` (lower-case), if present and valid UTF-8.
     fn header(&self, name: &str) -> Option<&str>;
@@ -125,6 +128,8 @@ impl RequestHeaders for http::HeaderMap {
 /// a 1.3 KB token, measured with callgrind); the standard library's UTF-8 check is vectorised
 /// and an order of magnitude cheaper. A JWT is ASCII, so both accept the same tokens. Adapters
 /// whose header type is not `http::HeaderMap` use this too.
+///
+/// Used by [`TokenSource`]'s readers; see [`RequestHeaders`].
 #[inline]
 #[must_use]
 pub fn header_text(value: &[u8]) -> Option<&str> {
@@ -132,6 +137,17 @@ pub fn header_text(value: &[u8]) -> Option<&str> {
 }
 
 /// A custom token finder: any `Fn(&dyn RequestHeaders) -> Option<String>`.
+///
+/// ```
+/// use sanctum_core::TokenSource;
+/// use sanctum_core::adapter::RequestHeaders;
+///
+/// // the token from a custom header, for a client that cannot send `Authorization`
+/// let source = TokenSource::custom(|headers: &dyn RequestHeaders| {
+///     headers.header("x-api-token").map(str::to_owned)
+/// });
+/// # let _ = source;
+/// ```
 pub trait TokenFinder: Send + Sync + 'static {
     /// The token, if the request carries one.
     fn find(&self, headers: &dyn RequestHeaders) -> Option<String>;

@@ -51,6 +51,8 @@ enum Rule {
 }
 
 /// A custom check on claims. Closures `Fn(&CognitoClaims) -> bool` implement it.
+///
+/// Example: [`Requirement::custom`] and [`Requirement::custom_predicate`] (the [module docs](self) show requirements in use).
 pub trait Predicate: Send + Sync + 'static {
     /// Whether the claims pass.
     fn test(&self, claims: &CognitoClaims) -> bool;

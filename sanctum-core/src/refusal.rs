@@ -30,6 +30,14 @@ use crate::rbac::{AccessError, Denied, DeniedReason};
 /// Why a request was refused, and the HTTP answer that goes with it (status, challenge, JSON
 /// body); framework-agnostic. Each adapter wraps it in its own response type
 /// (`CognitoRejection`), and hands it to the application's `on_rejection` handler.
+///
+/// ```
+/// use sanctum_core::{Refusal, VerifyError};
+///
+/// let refusal = Refusal::from(VerifyError::InvalidSignature);
+/// assert_eq!(refusal.status(), 401);
+/// assert_eq!(refusal.error_code(), "invalid_token");
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Refusal {
@@ -67,6 +75,9 @@ pub enum Refusal {
 
 /// The request that was refused, as an `on_rejection` handler sees it: method, URI and headers
 /// (to send a browser to a sign-in page with `?next=`, say). Same type in every adapter.
+///
+/// The adapters' `on_rejection` docs (e.g. `sanctum_axum::CognitoAuthLayer::on_rejection`) show
+/// it in use; [`Refusal`] is what was refused.
 #[derive(Clone)]
 pub struct RejectedRequest {
     method: Method,

@@ -5,6 +5,14 @@
 use std::fmt;
 
 /// What a token is for, from its `token_use` claim.
+///
+/// ```
+/// use sanctum_core::TokenUse;
+///
+/// // what `CognitoClaims::token_use` returns, and its claim value
+/// assert_eq!(TokenUse::Access.as_str(), "access");
+/// assert_eq!(TokenUse::Id.as_str(), "id");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TokenUse {
     /// An access token (`token_use: "access"`): `client_id`, `scope`, `username`.
@@ -31,6 +39,8 @@ impl fmt::Display for TokenUse {
 }
 
 /// Which kind of token a verification accepts (check 7).
+///
+/// Example: [`TokenUse`]; a verifier takes one in [`Verifier::verify`](crate::Verifier::verify).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum ExpectedUse {
     /// Only access tokens. The default: APIs are called with access tokens.

@@ -351,20 +351,15 @@ async fn requests_through_the_layer_carry_the_bearer_token_to_a_loopback_server(
     let clock = ManualClock::starting_now();
     let tokens = provider(&endpoint.url, &clock);
 
-    // reqwest::Client is a tower service
-    let mut service = ClientCredentialsLayer::new(tokens.clone()).layer(reqwest::Client::new());
+    // reqwest: the token asked for where the request is built, cached across requests
+    let http = reqwest::Client::new();
     for _ in 0..2 {
-        std::future::poll_fn(|cx| service.poll_ready(cx))
+        let response = http
+            .get(format!("{}/orders", api.url))
+            .bearer_auth(tokens.access_token().await.expect("token"))
+            .send()
             .await
-            .expect("ready");
-        let mut request = reqwest::Request::new(
-            reqwest::Method::GET,
-            format!("{}/orders", api.url).parse().expect("url"),
-        );
-        request
-            .headers_mut()
-            .insert("authorization", "Bearer stale".parse().expect("header"));
-        let response = service.call(request).await.expect("answered");
+            .expect("answered");
         assert_eq!(response.status(), 200);
     }
     let token = tokens.access_token().await.expect("token");
@@ -400,19 +395,44 @@ async fn requests_through_the_layer_carry_the_bearer_token_to_a_loopback_server(
     let header = seen.lock().expect("lock").clone();
     assert_eq!(header, Some(format!("Bearer {token}")));
 
-    // a failed fetch fails the request without sending it
-    let down = provider("http://127.0.0.1:9", &clock);
-    let mut service = ClientCredentialsLayer::new(down).layer(reqwest::Client::new());
-    let request = reqwest::Request::new(
-        reqwest::Method::GET,
-        format!("{}/orders", api.url).parse().expect("url"),
+    // a stale Authorization is replaced; a failed fetch fails the call without sending it
+    let calls = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&calls);
+    let inner = tower::service_fn(move |request: http::Request<()>| {
+        let sink = Arc::clone(&sink);
+        async move {
+            sink.lock().expect("lock").push(
+                request
+                    .headers()
+                    .get_all("authorization")
+                    .iter()
+                    .map(|v| v.to_str().expect("ascii").to_owned())
+                    .collect::<Vec<_>>(),
+            );
+            Ok::<_, std::convert::Infallible>(())
+        }
+    });
+    let mut service = ClientCredentialsLayer::new(tokens.clone()).layer(inner.clone());
+    let stale = http::Request::builder()
+        .header("authorization", "Bearer stale")
+        .body(())
+        .expect("request");
+    service.call(stale).await.expect("called");
+    assert_eq!(
+        calls.lock().expect("lock").as_slice(),
+        [vec![format!("Bearer {token}")]]
     );
-    let err = service.call(request).await.expect_err("no token");
+    let down = provider("http://127.0.0.1:9", &clock);
+    let mut service = ClientCredentialsLayer::new(down).layer(inner);
+    let err = service
+        .call(http::Request::new(()))
+        .await
+        .expect_err("no token");
     assert!(
         err.downcast_ref::<ClientCredentialsError>().is_some(),
         "{err}"
     );
-    assert_eq!(api.received().len(), 2, "not sent");
+    assert_eq!(calls.lock().expect("lock").len(), 1, "not sent");
 }
 
 /// An app client allowed the client_credentials grant, with a secret and two scopes.

@@ -257,6 +257,8 @@ guard_transform!(RequireScope, |this| Check::Scope(this.0));
 guard_transform!(Require, |this| Check::Requirement(this.requirement.clone()));
 
 /// The service a guard wraps around the next one; not used directly.
+///
+/// Made by [`RequireGroup`] and the other guards; see their examples.
 #[doc(hidden)]
 pub struct RequireService<S> {
     service: S,

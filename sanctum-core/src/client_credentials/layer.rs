@@ -14,32 +14,10 @@ use super::{ClientCredentials, ClientCredentialsError};
 /// The error of [`ClientCredentialsService`], as in tower.
 type BoxError = Box<dyn StdError + Send + Sync>;
 
-/// A request whose headers [`ClientCredentialsService`] can set: `http::Request` and
-/// `reqwest::Request`.
-///
-/// The `reqwest::Request` implementation is for the reqwest version sanctum depends on
-/// (0.13): a later sanctum release that moves to another reqwest major version implements it
-/// for that version's `Request` instead: a breaking change, which its changelog will name.
-pub trait BearerRequest {
-    /// The request's headers.
-    fn headers_mut(&mut self) -> &mut http::HeaderMap;
-}
-
-impl<B> BearerRequest for http::Request<B> {
-    fn headers_mut(&mut self) -> &mut http::HeaderMap {
-        http::Request::headers_mut(self)
-    }
-}
-
-impl BearerRequest for reqwest::Request {
-    fn headers_mut(&mut self) -> &mut http::HeaderMap {
-        reqwest::Request::headers_mut(self)
-    }
-}
-
 /// A tower [`Layer`](tower_layer::Layer) that sets `Authorization: Bearer <token>` on every
-/// request, with the token of a [`ClientCredentials`] (replacing any `Authorization` the
-/// request had). See the [module docs](super).
+/// `http::Request` (hyper, tonic, any tower HTTP client), with the token of a
+/// [`ClientCredentials`] (replacing any `Authorization` the request had). See the
+/// [module docs](super) for an example.
 #[derive(Debug, Clone)]
 pub struct ClientCredentialsLayer {
     tokens: ClientCredentials,
@@ -73,12 +51,12 @@ pub struct ClientCredentialsService<S> {
     tokens: ClientCredentials,
 }
 
-impl<S, R> tower_service::Service<R> for ClientCredentialsService<S>
+impl<S, B> tower_service::Service<http::Request<B>> for ClientCredentialsService<S>
 where
-    S: tower_service::Service<R> + Clone + Send + 'static,
+    S: tower_service::Service<http::Request<B>> + Clone + Send + 'static,
     S::Future: Send,
     S::Error: Into<BoxError>,
-    R: BearerRequest + Send + 'static,
+    B: Send + 'static,
 {
     type Response = S::Response;
     type Error = BoxError;
@@ -88,7 +66,7 @@ where
         self.inner.poll_ready(cx).map_err(Into::into)
     }
 
-    fn call(&mut self, mut request: R) -> Self::Future {
+    fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
         // The service that was polled ready handles this request; a clone takes its place.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);

@@ -21,14 +21,12 @@
 //! are typed ([`ClientCredentialsError`]): a wrong client or secret, a scope the client may not
 //! have, the endpoint down or answering nonsense. `Debug` never shows the secret or a token.
 //!
-//! [`ClientCredentialsLayer`] is a tower layer that sets `Authorization: Bearer <token>` on each
-//! request: on `http::Request`s (hyper, tonic, any tower HTTP client) and on `reqwest::Request`s
-//! (`reqwest::Client` is itself a tower service; see [`BearerRequest`]).
+//! With reqwest, ask for the token where the request is built: [`ClientCredentials::access_token`]
+//! hands out the cached one (fetching only when it is near expiry), so calling it per request is
+//! cheap.
 //!
 //! ```no_run
-//! use sanctum_core::client_credentials::{ClientCredentials, ClientCredentialsLayer};
-//! use tower_layer::Layer as _;
-//! use tower_service::Service as _;
+//! use sanctum_core::client_credentials::ClientCredentials;
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 //! let http = reqwest::Client::new();
@@ -37,14 +35,38 @@
 //!     .http_client(sanctum_core::HttpClient::from_reqwest(http.clone()))
 //!     .build()?;
 //!
-//! // every request through `orders` carries the current token
-//! let mut orders = ClientCredentialsLayer::new(tokens).layer(http);
-//! std::future::poll_fn(|cx| orders.poll_ready(cx)).await?;
-//! let request = reqwest::Request::new(
-//!     reqwest::Method::GET,
-//!     "https://orders.internal.example/orders".parse()?,
-//! );
-//! let response = orders.call(request).await?;
+//! let response = http
+//!     .get("https://orders.internal.example/orders")
+//!     .bearer_auth(tokens.access_token().await?)
+//!     .send()
+//!     .await?;
+//! println!("orders answered {}", response.status());
+//! # Ok(()) }
+//! ```
+//!
+//! [`ClientCredentialsLayer`] is a tower layer that sets `Authorization: Bearer <token>` on each
+//! `http::Request` a tower service sends (hyper-util's client, a tonic channel, any tower HTTP
+//! client); a failed token fetch fails the call with a [`ClientCredentialsError`] and the
+//! request is not sent.
+//!
+//! ```no_run
+//! use sanctum_core::client_credentials::{ClientCredentials, ClientCredentialsLayer};
+//! use tower::{Service as _, ServiceExt as _};
+//! use tower_layer::Layer as _;
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+//! let tokens = ClientCredentials::pool_domain("my-company", "us-east-1", "m2m-client-id", "m2m-secret")
+//!     .scopes(["orders/read"])
+//!     .build()?;
+//! // stands in for hyper-util's client or a tonic channel
+//! let client = tower::service_fn(|request: http::Request<String>| async move {
+//!     assert!(request.headers().contains_key("authorization"));
+//!     Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+//! });
+//!
+//! let mut orders = ClientCredentialsLayer::new(tokens).layer(client);
+//! let request = http::Request::get("https://orders.internal.example/orders").body(String::new())?;
+//! let response = orders.ready().await?.call(request).await?;
 //! println!("orders answered {}", response.status());
 //! # Ok(()) }
 //! ```
@@ -62,7 +84,7 @@ mod endpoint;
 mod layer;
 
 pub use self::cache::{ClientCredentials, ClientCredentialsBuilder};
-pub use self::layer::{BearerRequest, ClientCredentialsLayer, ClientCredentialsService};
+pub use self::layer::{ClientCredentialsLayer, ClientCredentialsService};
 
 /// How long a token [`ClientCredentials::token`] returns stays valid at least, by default: 60 s.
 pub const DEFAULT_TOKEN_MARGIN: Duration = Duration::from_secs(60);
@@ -71,6 +93,9 @@ pub const DEFAULT_TOKEN_MARGIN: Duration = Duration::from_secs(60);
 pub const DEFAULT_TOKEN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A machine-to-machine access token. `Debug` shows no token.
+///
+/// Returned by [`ClientCredentials::token`]; the [module docs](self) show the usual way, through
+/// [`ClientCredentials::access_token`].
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ClientToken {
@@ -93,6 +118,8 @@ impl fmt::Debug for ClientToken {
 }
 
 /// Why no machine-to-machine token could be had.
+///
+/// Returned by [`ClientCredentials::token`]; see the [module docs](self) for an example.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ClientCredentialsError {

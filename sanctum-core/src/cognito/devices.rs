@@ -123,6 +123,8 @@ pub struct ConfirmedDevice {
 }
 
 /// A device of a user, as `ListDevices` describes it.
+///
+/// Listed by [`Devices::list_all`] (see [`crate::cognito`] for a client).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Device {

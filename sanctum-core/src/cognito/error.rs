@@ -15,6 +15,8 @@ use super::srp::SrpError;
 use crate::error::VerifyError;
 
 /// The details of an exception answered by Cognito.
+///
+/// Carried by [`CognitoError`](crate::cognito::CognitoError); see its example.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AwsError {
     /// The AWS error code, e.g. `NotAuthorizedException`.

@@ -10,6 +10,8 @@ use super::{CognitoError, SanctumClient, send};
 use crate::credentials::Username;
 
 /// A group as Cognito describes it.
+///
+/// Returned by [`Groups::create`] and [`Groups::get`]; the [`crate::cognito`] docs show them in use.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Group {

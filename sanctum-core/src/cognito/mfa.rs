@@ -11,6 +11,8 @@ use super::{CognitoError, SanctumClient};
 use crate::credentials::AccessToken;
 
 /// The TOTP secret Cognito generated, to put into an authenticator app. `Debug` hides it.
+///
+/// Returned by [`Mfa::associate_software_token`], which shows the whole TOTP set-up.
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SoftwareTokenSecret {

@@ -209,6 +209,8 @@ pub use aws_sdk_cognitoidentityprovider::config::Builder as SdkConfigBuilder;
 pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Attributes as Cognito sends them: name to value (`email`, `custom:tier`, ...).
+///
+/// Example: [`User::attributes`](crate::cognito::User) of a user from [`Users::get`].
 pub type Attributes = HashMap<String, String>;
 
 /// The entry point to Cognito operations for one user pool and one app client. Cheap to clone.

@@ -25,6 +25,8 @@ use crate::credentials::AccessToken;
 const PAGE_SIZE: i32 = 20;
 
 /// A registered passkey, as `ListWebAuthnCredentials` describes it.
+///
+/// Listed by [`Passkeys::list_all`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Passkey {
@@ -58,6 +60,8 @@ impl Passkey {
 }
 
 /// A sign-in factor a user has configured (`ConfiguredUserAuthFactors`).
+///
+/// Part of [`UserAuthFactors`], returned by [`Passkeys::auth_factors`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AuthFactor {
@@ -102,6 +106,8 @@ impl AuthFactor {
 }
 
 /// A user's sign-in factors and MFA settings (`GetUserAuthFactors`).
+///
+/// Returned by [`Passkeys::auth_factors`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct UserAuthFactors {

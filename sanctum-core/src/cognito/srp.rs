@@ -69,6 +69,9 @@ static GROUP: LazyLock<Group> = LazyLock::new(|| {
 });
 
 /// Why an SRP step could not be computed. Values from the server are checked before use.
+///
+/// Carried by [`CognitoError`](crate::cognito::CognitoError) when an SRP sign-in fails; see
+/// [`Auth::sign_in`](crate::cognito::Auth::sign_in).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SrpError {

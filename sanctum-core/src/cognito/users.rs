@@ -18,6 +18,8 @@ use super::{Attributes, CognitoError, SanctumClient, attribute_map, attribute_ty
 use crate::credentials::{Password, Username};
 
 /// A user as Cognito describes it.
+///
+/// Returned by [`Users::get`] and [`Users::create`]; the [`crate::cognito`] docs show them in use.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct User {
@@ -66,6 +68,8 @@ impl User {
 }
 
 /// Where Cognito sent a code.
+///
+/// Returned when Cognito sends a code, e.g. by [`Auth::sign_up`](crate::cognito::Auth::sign_up).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct CodeDelivery {

@@ -18,6 +18,9 @@ use crate::clock::unix_seconds;
 /// login CSRF), or in a server-side store under a key held by such a cookie. Use it once: the
 /// callback removes it whether the sign-in succeeds or not. It serialises with serde; `Debug`
 /// shows none of its values.
+///
+/// Made by [`ManagedLogin::authorize`](crate::login::ManagedLogin::authorize); the
+/// [module docs](crate::login) show the whole sign-in.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingLogin {
     state: String,

@@ -7,6 +7,9 @@ use super::error::{Endpoint, LoginError, OAuthError, OAuthErrorCode};
 
 /// The parameters of a successful callback: the authorization `code` and the `state`. `Debug`
 /// shows neither.
+///
+/// Example: the [module docs](crate::login) (`Callback::from_query` then
+/// [`ManagedLogin::finish`](crate::login::ManagedLogin::finish)).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Callback {
     code: String,

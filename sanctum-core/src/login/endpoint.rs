@@ -13,6 +13,8 @@ const MAX_RESPONSE_BYTES: usize = 64 * 1024;
 
 /// How a confidential app client (one with a secret) authenticates to the token and revoke
 /// endpoints. Cognito takes both.
+///
+/// Set with [`ManagedLoginBuilder::client_auth`](crate::login::ManagedLoginBuilder::client_auth).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum ClientAuth {

@@ -8,6 +8,8 @@ use crate::error::VerifyError;
 /// An OAuth 2.0 `error` code, as Cognito's managed login sends it in the callback's query
 /// (`?error=access_denied&error_description=...`) or the token endpoint's JSON body
 /// (`{"error":"invalid_grant"}`).
+///
+/// Carried by [`OAuthError`]; see [`LoginError`] for an example.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum OAuthErrorCode {
@@ -93,6 +95,8 @@ impl fmt::Display for OAuthErrorCode {
 }
 
 /// Which managed-login endpoint answered with an error.
+///
+/// Part of [`OAuthError`]; see [`LoginError`] for an example.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Endpoint {
@@ -115,6 +119,8 @@ impl fmt::Display for Endpoint {
 }
 
 /// An OAuth error answer from Cognito: its code, its description, and where it came from.
+///
+/// Carried by [`LoginError::OAuth`]; see [`LoginError`] for an example.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct OAuthError {
@@ -154,6 +160,17 @@ impl fmt::Display for OAuthError {
 impl std::error::Error for OAuthError {}
 
 /// Why a managed-login step failed. Nothing here holds a token, a code or a PKCE verifier.
+///
+/// ```
+/// use sanctum_core::login::{Callback, LoginError, OAuthErrorCode};
+///
+/// // the user cancelled on Cognito's page: the callback says so
+/// let err = Callback::from_query("error=access_denied&state=abc").unwrap_err();
+/// match err {
+///     LoginError::OAuth(e) if e.code == OAuthErrorCode::AccessDenied => println!("cancelled"),
+///     other => println!("sign-in failed: {other}"),
+/// }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum LoginError {

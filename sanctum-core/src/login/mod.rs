@@ -107,6 +107,8 @@ pub const DEFAULT_PENDING_MAX_AGE: Duration = Duration::from_secs(600);
 pub const DEFAULT_LOGIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Where a user pool's managed login is served.
+///
+/// Example: the [module docs](self).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoginDomain {
     base: String,

@@ -10,6 +10,9 @@ use crate::credentials::{AccessToken, IdToken, RefreshToken};
 
 /// The tokens of a managed-login sign-in or refresh. `Debug` shows no token; serde writes them
 /// as plain strings, for a **server-side** session store (never a browser-readable cookie).
+///
+/// Part of [`SignedIn`], returned by [`ManagedLogin::finish`](crate::login::ManagedLogin::finish)
+/// (see the [module docs](crate::login)).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct LoginTokens {
@@ -30,6 +33,9 @@ pub struct LoginTokens {
 
 /// A completed sign-in or refresh: the tokens and the verified ID token's claims (the user's
 /// `sub`, `cognito:username`, groups, email, ...).
+///
+/// Returned by [`ManagedLogin::finish`](crate::login::ManagedLogin::finish) and
+/// [`ManagedLogin::refresh`](crate::login::ManagedLogin::refresh); see the [module docs](crate::login).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct SignedIn {

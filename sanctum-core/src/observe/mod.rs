@@ -119,6 +119,8 @@ pub fn request_span(method: &str, path: &str) -> tracing::Span {
 /// `sanctum.client_id`, `sanctum.token_use` (the adapters call it after every successful
 /// verification). Fields the span did not declare are skipped; with no subscriber it costs an
 /// atomic load.
+///
+/// See the [module docs](self) for the span an adapter declares.
 #[inline]
 pub fn record_user(claims: &CognitoClaims) {
     if LevelFilter::current() == LevelFilter::OFF {

@@ -75,6 +75,8 @@ pub const DEFAULT_MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 pub const MAX_AHEAD: Duration = Duration::from_secs(60);
 
 /// One revocation.
+///
+/// Example: the [module docs](self) (`Revocation::signed_out_now` recorded in a store).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[non_exhaustive]

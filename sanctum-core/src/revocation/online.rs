@@ -18,6 +18,8 @@ pub const DEFAULT_THROTTLED_RETRIES: u32 = 2;
 pub const DEFAULT_THROTTLED_WAIT: Duration = Duration::from_millis(50);
 
 /// What the issuer says about an access token.
+///
+/// Answered by a [`LivenessCheck`]; see the [module docs](super) for an online check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Liveness {
@@ -48,6 +50,8 @@ pub type LivenessFuture<'a> = Pin<Box<dyn Future<Output = Liveness> + Send + 'a>
 /// Asks the issuer whether an access token is still live. `SanctumClient` implements it
 /// with `GetUser` (feature `cognito`); so does any `Fn(String) -> impl Future<Output =
 /// Liveness>` (for tests, or another source of truth).
+///
+/// Example: the [module docs](super) and [`OnlineCheck`].
 pub trait LivenessCheck: Send + Sync + 'static {
     /// Whether `access_token` (already verified locally) is still live.
     fn check<'a>(&'a self, access_token: &'a str) -> LivenessFuture<'a>;
@@ -64,6 +68,8 @@ where
 }
 
 /// What the verifier does with a token when the issuer cannot be asked.
+///
+/// Set on an [`OnlineCheck`]; see the [module docs](super).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum WhenUnreachable {

@@ -151,6 +151,8 @@ pub struct RedisHealth {
 }
 
 /// A Redis URL that cannot be used.
+///
+/// Returned by [`RedisRevocations::builder`](super::RedisRevocations::builder).
 #[derive(Debug, thiserror::Error)]
 #[error("invalid Redis URL: {0}")]
 pub struct RedisUrlError(#[source] redis::RedisError);

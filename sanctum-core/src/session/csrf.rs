@@ -28,6 +28,8 @@ pub struct CsrfPolicy {
 }
 
 /// Why a request was taken for a cross-site one.
+///
+/// Returned by [`CsrfPolicy::check`], which has an example.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CrossSite {
@@ -122,6 +124,8 @@ impl CsrfPolicy {
 
 /// Whether `method` is safe (RFC 9110 §9.2.1: `GET`, `HEAD`, `OPTIONS`, `TRACE`): it must not
 /// change anything, so it needs no CSRF check.
+///
+/// Used by [`CsrfPolicy::check`].
 #[must_use]
 pub fn is_safe_method(method: &Method) -> bool {
     matches!(

@@ -20,6 +20,10 @@ pub const DEFAULT_ABSOLUTE_LIFETIME: Duration = Duration::from_secs(12 * 3600);
 /// A signed-in browser's session, kept in a server-side store under the session cookie's id:
 /// the managed-login tokens and who signed in. Serialises with serde (the tokens as plain
 /// strings: never put it in a cookie); `Debug` shows no token.
+///
+/// Made by [`SessionTokens::start`](crate::session::SessionTokens::start) after
+/// [`ManagedLogin::finish`](crate::login::ManagedLogin::finish); the adapters keep it (e.g.
+/// `sanctum_axum::session`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SessionData {
@@ -69,6 +73,8 @@ impl SessionData {
 }
 
 /// How long sessions live and when their tokens are refreshed.
+///
+/// Given to [`SessionTokens::new`](crate::session::SessionTokens::new).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[must_use]
 pub struct SessionPolicy {
@@ -192,6 +198,8 @@ pub enum SessionState {
 }
 
 /// Why a session ended.
+///
+/// Part of [`SessionState`]; see [`SessionPolicy::state`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum EndReason {

@@ -16,6 +16,8 @@ use crate::login::{LoginError, ManagedLogin, OAuthErrorCode, SignedIn};
 const REFRESH_LOCKS: usize = 64;
 
 /// A session store could not be read or written. Its message names no session id or token.
+///
+/// Returned by a [`SessionSlot`]; see [`SessionTokens::current`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("session store unavailable: {message}")]
 pub struct StoreError {
@@ -33,6 +35,8 @@ impl StoreError {
 }
 
 /// Why a session cannot be used now, through no fault of the browser: answer 503.
+///
+/// Returned by [`SessionTokens::current`].
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SessionError {

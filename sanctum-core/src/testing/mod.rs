@@ -69,6 +69,8 @@ fn pem_public_key(der: &[u8]) -> String {
 }
 
 /// How the issuer's JWKS endpoint behaves.
+///
+/// Set with [`TestIssuer::set_jwks_mode`]; see [`TestIssuer`] for an example.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum JwksMode {
@@ -195,6 +197,8 @@ impl Drop for Inner {
 
 /// An in-process token issuer with a JWKS endpoint on 127.0.0.1; clones share it. The server
 /// stops when the last clone is dropped.
+///
+/// Example: the [module docs](self).
 #[derive(Clone)]
 pub struct TestIssuer {
     inner: Arc<Inner>,

@@ -41,6 +41,9 @@ impl std::str::FromStr for PasswordFlow {
 
 /// A first factor of choice-based sign-in (`USER_AUTH`), as Cognito names them in
 /// `PREFERRED_CHALLENGE` and `AvailableChallenges`.
+///
+/// Example: [`Auth::user_auth`](crate::cognito::Auth::user_auth) and the
+/// [`SignInStep`](crate::cognito::SignInStep) docs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]

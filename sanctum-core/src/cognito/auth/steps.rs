@@ -636,6 +636,8 @@ impl SelectFactorStep {
 
 /// `PASSWORD` or `PASSWORD_SRP`: answered with the password (proved by SRP for
 /// `PASSWORD_SRP`).
+///
+/// A variant of [`SignInStep`]; its docs show a step answered, stored and answered later.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct PasswordStep {
@@ -670,6 +672,8 @@ impl PasswordStep {
 }
 
 /// `CUSTOM_CHALLENGE`: answered with what the pool's Lambda trigger checks.
+///
+/// A variant of [`SignInStep`]; its docs show a step answered, stored and answered later.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct CustomChallengeStep {
@@ -744,6 +748,8 @@ impl PasskeyStep {
 
 /// `DEVICE_SRP_AUTH`: answered with the remembered device's secret (sanctum sends `SRP_A` and
 /// answers the `DEVICE_PASSWORD_VERIFIER` that follows in the same call).
+///
+/// A variant of [`SignInStep`]; its docs show a step answered, stored and answered later.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct DeviceStep {
@@ -770,6 +776,8 @@ impl DeviceStep {
 }
 
 /// A challenge sanctum has no type for: answered with raw challenge responses.
+///
+/// A variant of [`SignInStep`]; its docs show a step answered, stored and answered later.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct UnknownStep {
