@@ -65,4 +65,7 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features
 step "cargo package: the crates as published, built from their .crate files (scripts/package-check.sh)"
 scripts/package-check.sh
 
+step "instructions per cached /admin request within 5 % of bench-http/instructions.txt (scripts/bench-http.sh --check; release build kept in ~/.cache/sanctum/bench-http-target, ~8 min of CPU the first time)"
+BENCH_HTTP_TARGET="${BENCH_HTTP_TARGET:-$HOME/.cache/sanctum/bench-http-target}" scripts/bench-http.sh --check
+
 step "all checks passed (target dir: $(du -sh target 2>/dev/null | cut -f1), fuzz/target: $(du -sh fuzz/target 2>/dev/null | cut -f1))"
