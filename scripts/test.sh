@@ -20,6 +20,9 @@ scripts/setup-redis.sh
 step "pycognito for the SRP known-answer test (scripts/setup-pycognito.sh)"
 scripts/setup-pycognito.sh
 
+step "headless Chromium and chromedriver for the real-browser test (scripts/setup-chromium.sh)"
+scripts/setup-chromium.sh
+
 step "fakecloud's Cognito server (scripts/setup-fakecloud.sh; ~30 min the first time)"
 scripts/setup-fakecloud.sh
 

@@ -9,53 +9,19 @@
 //! that second is checked to be refused, then the test waits for the next second and signs in
 //! again (at most three times) — the one wait for a clock the test cannot inject.
 
+mod common;
+
 use std::io::{BufRead as _, BufReader};
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use common::{Process, start_redis};
 use sanctum_core::cognito::{NewUser, SanctumClient};
 use sanctum_core::credentials::AccessToken;
 use sanctum_testkit::moto::{MotoPool, MotoServer};
 
 const PASSWORD: &str = "Revocation-E2e-Passw0rd";
-
-/// A child process killed on drop.
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
-
-/// A `redis-server` on 127.0.0.1 (no persistence), stopped on drop.
-fn start_redis() -> (Process, String) {
-    let port = free_port();
-    let child = Command::new("redis-server")
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-        .args(["--save", "", "--appendonly", "no"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("redis-server runs (scripts/setup-redis.sh installs it)");
-    let process = Process(child);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "redis-server did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    (process, format!("redis://127.0.0.1:{port}/"))
-}
 
 /// The pool configuration every process gets.
 fn configure(command: &mut Command, pool: &MotoPool, redis_url: &str) {
