@@ -769,3 +769,65 @@ async fn a_failed_background_refresh_keeps_the_keys_and_retries() {
     clock.advance(Duration::from_secs(1));
     assert!(eventually(Duration::from_secs(10), || issuer.jwks_requests() == 3).await);
 }
+
+/// A verifier that outlives the runtime its background refresh ran on (built and warmed in one,
+/// serving in another) starts the refresh again on the next verification; before, the task's
+/// "running" flag stayed set and the keys were never refreshed again.
+#[test]
+fn the_background_refresh_restarts_on_a_new_runtime_after_its_own_shut_down() {
+    let server = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("server runtime");
+    let (issuer, clock) = server.block_on(common::issuer_with_clock());
+    let verifier = issuer
+        .verifier_builder()
+        .jwks_refresh_interval(Duration::from_secs(600))
+        .build()
+        .expect("builds");
+    let old_kid = issuer.active_kid();
+    let first = issuer.access_token().expires_in_secs(7200).build();
+    let second = issuer
+        .access_token()
+        .expires_in_secs(7200)
+        .sub("someone-else")
+        .build();
+
+    let warm_up = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("warm-up runtime");
+    warm_up
+        .block_on(verifier.verify_access(&first))
+        .expect("valid");
+    assert_eq!(issuer.jwks_requests(), 1);
+    drop(warm_up); // the refresh task it ran is dropped with it
+
+    let serving = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("serving runtime");
+    serving.block_on(async {
+        // an uncached verification with a cached key (no fetch) restarts the refresh task
+        verifier.verify_access(&second).await.expect("valid");
+        let new_kid = issuer.rotate_key();
+        issuer.retire_key(&old_kid);
+        clock.advance(Duration::from_secs(600));
+        assert!(
+            eventually(Duration::from_secs(10), || {
+                issuer.jwks_requests() == 2 && verifier.has_cached_key(&issuer.issuer(), &new_kid)
+            })
+            .await,
+            "refetched in the background on the serving runtime"
+        );
+        assert!(
+            matches!(
+                verify_now(&verifier, &first, ExpectedUse::Access),
+                Some(Err(VerifyError::UnknownKey { .. }))
+            ),
+            "the retired key stopped verifying"
+        );
+    });
+}

@@ -290,8 +290,10 @@ impl Jwks {
     }
 
     /// Starts the background refresh task, once, when there is a Tokio runtime to run it.
-    /// Called on the paths that fetch (never on the hot path).
-    fn start_refresher(self: &Arc<Self>) {
+    /// Called on the paths that fetch, and on an uncached verification with a cached key, which
+    /// restarts a task whose runtime has shut down (otherwise an atomic load; never on a
+    /// token-cache hit).
+    pub(crate) fn start_refresher(self: &Arc<Self>) {
         let Some(every) = self.refresh_every else {
             return;
         };
@@ -522,6 +524,17 @@ impl fmt::Debug for Jwks {
 /// The background refresh task of one JWKS: wakes every [`REFRESH_TICK`], refetches when
 /// due, ends once the verifier (the last strong reference) is gone.
 async fn refresh_loop(jwks: Weak<Jwks>) {
+    /// Clears the "running" flag when the task ends, also when its runtime shuts down and drops
+    /// it: the next verification on a live runtime starts a new one.
+    struct Running(Weak<Jwks>);
+    impl Drop for Running {
+        fn drop(&mut self) {
+            if let Some(jwks) = self.0.upgrade() {
+                jwks.refresher.store(false, Ordering::Release);
+            }
+        }
+    }
+    let _running = Running(jwks.clone());
     loop {
         tokio::time::sleep(REFRESH_TICK).await;
         let Some(jwks) = jwks.upgrade() else { return };

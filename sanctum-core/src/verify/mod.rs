@@ -327,7 +327,10 @@ impl Verifier {
         // the backoff nothing is fetched either, and the refusal needs no future)
         let jwks = &inner.issuers[issuer].jwks;
         match jwks.cached(&parsed.kid) {
-            Some(key) => Begun::Done(self.finish(token, parsed, issuer, &key, expected)),
+            Some(key) => {
+                jwks.start_refresher();
+                Begun::Done(self.finish(token, parsed, issuer, &key, expected))
+            }
             None if !jwks.fetches() => Begun::Done(Err(VerifyError::UnknownKey {
                 kid: clip(&parsed.kid),
             })),
