@@ -142,6 +142,17 @@ async fn a_user_signs_in_through_managed_login_sees_the_pages_the_guards_allow_a
         (303, Some("/login?next=%2Fadmin"))
     );
     assert_eq!(app.get("/me", None).await.status, 401);
+    // federation: straight to the named provider, through Cognito's authorize endpoint
+    let google = app
+        .get("/login?identity_provider=Google&next=%2Fadmin", None)
+        .await;
+    assert_eq!(google.status, 303, "{google:?}");
+    let to = google.location.as_deref().unwrap_or_default();
+    assert!(
+        to.starts_with(&format!("{}/oauth2/authorize?", f.fakecloud.endpoint()))
+            && to.contains("&identity_provider=Google"),
+        "{to}"
+    );
 
     let admin = app.sign_in(&f.admin).await;
     let home = app.get("/", Some(&admin)).await;

@@ -101,7 +101,7 @@
 //! | `metrics` | no | sanctum's counters and gauges through the `metrics` facade (`sanctum_core::observe` lists them): verifications by outcome and cache, refusals by reason, JWKS fetches |
 //! | `redis` | no | `sanctum_core::revocation::RedisRevocations`: revocations shared by every instance through Redis (`redis://`, or `rediss://` with rustls) |
 //! | `managed-login` | no | `sanctum_core::login::ManagedLogin`: browser sign-in through Cognito's managed login (authorization code + PKCE, ID token and `nonce` verified); reqwest only, no AWS SDK |
-//! | `sessions` | no | `managed-login`, and `session::SessionAuth`: browser sign-in with server-side sessions on tower-sessions (`__Host-` cookies, login / callback / logout answers, the session as a token source of `CognitoAuthLayer` with CSRF checks) |
+//! | `sessions` | no | `managed-login`, and `session::SessionAuth`: browser sign-in with server-side sessions on tower-sessions (`__Host-` cookies, login / callback / logout answers, the session as a token source of `CognitoAuthLayer` with CSRF checks), and `session::MemorySessionStore`, sessions in memory bounded in number and time |
 //! | `redis-sessions` | no | `sessions` and `redis`, and `session::RedisSessionStore`: the sessions shared by every instance through Redis |
 //! | `test-util` | no | `testing` (`sanctum_core::testing` re-exported): `TestIssuer`, an in-process issuer with a loopback JWKS server, to test your routes offline (turn it on in `[dev-dependencies]`) |
 //!

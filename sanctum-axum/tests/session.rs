@@ -17,7 +17,10 @@ use axum::routing::get;
 use base64::Engine as _;
 use common::{Answer, answer};
 use http::Request;
-use sanctum_axum::session::{RedisSessionStore, SESSION_DATA_KEY, SessionAuth};
+use sanctum_axum::session::{
+    DEFAULT_MEMORY_SESSION_CAPACITY, MemorySessionStore, RedisSessionStore, SESSION_DATA_KEY,
+    SessionAuth,
+};
 use sanctum_axum::{CognitoAuthLayer, CognitoUser, RequireGroup};
 use sanctum_core::Verifier;
 use sanctum_core::login::{LoginDomain, ManagedLogin};
@@ -26,8 +29,8 @@ use sanctum_core::session::CsrfPolicy;
 use sanctum_core::testing::TestIssuer;
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
+use tower_sessions::SessionStore;
 use tower_sessions::session::{Id, Record};
-use tower_sessions::{MemoryStore, SessionStore};
 
 const APP: &str = "https://app.example.com";
 const COOKIE: &str = "__Host-sanctum-session";
@@ -40,7 +43,12 @@ fn now() -> u64 {
 }
 
 fn auth_for(verifier: &Verifier, client_id: &str) -> SessionAuth {
-    // never called: no session here is due for a refresh
+    auth_builder(verifier, client_id).build()
+}
+
+/// Sessions whose managed login is at a port nobody listens on: no session here is due for a
+/// refresh, and a revocation at sign-out fails.
+fn auth_builder(verifier: &Verifier, client_id: &str) -> sanctum_axum::session::SessionAuthBuilder {
     let login = ManagedLogin::builder(
         LoginDomain::url("http://127.0.0.1:9"),
         client_id,
@@ -49,14 +57,12 @@ fn auth_for(verifier: &Verifier, client_id: &str) -> SessionAuth {
     .logout_uri(format!("{APP}/"))
     .build(verifier)
     .expect("login");
-    SessionAuth::builder(login)
-        .csrf(
-            CsrfPolicy::new()
-                .app_origin(APP)
-                .expect("origin")
-                .header("x-csrf".parse().expect("name"), "1".parse().expect("value")),
-        )
-        .build()
+    SessionAuth::builder(login).csrf(
+        CsrfPolicy::new()
+            .app_origin(APP)
+            .expect("origin")
+            .header("x-csrf".parse().expect("name"), "1".parse().expect("value")),
+    )
 }
 
 async fn me(user: CognitoUser) -> String {
@@ -107,17 +113,39 @@ fn app<S: SessionStore + Clone>(verifier: &Verifier, auth: &SessionAuth, store: 
                 }
             }),
         )
+        .route(
+            "/logout",
+            axum::routing::post({
+                let auth = auth.clone();
+                move |session: tower_sessions::Session,
+                      method: http::Method,
+                      headers: http::HeaderMap| async move {
+                    auth.logout(&session, &method, &headers).await
+                }
+            }),
+        )
         .layer(auth.layer(store))
 }
 
 /// A session entry for `access_token`, stored; its id (the cookie's value).
 async fn store_session(store: &impl SessionStore, access_token: &str, touched_at: u64) -> String {
+    store_session_of(store, access_token, touched_at, None, None).await
+}
+
+/// [`store_session`] with a refresh token and the tokens' `origin_jti`.
+async fn store_session_of(
+    store: &impl SessionStore,
+    access_token: &str,
+    touched_at: u64,
+    refresh_token: Option<&str>,
+    origin_jti: Option<&str>,
+) -> String {
     let data = json!({
         "tokens": {
-            "access_token": access_token, "id_token": "unused", "refresh_token": null,
+            "access_token": access_token, "id_token": "unused", "refresh_token": refresh_token,
             "expires_at": now() + 3600, "token_type": "Bearer",
         },
-        "sub": "sub-1", "username": "alice", "groups": [], "origin_jti": null,
+        "sub": "sub-1", "username": "alice", "groups": [], "origin_jti": origin_jti,
         "signed_in_at": now(), "touched_at": touched_at,
     });
     let mut record = Record {
@@ -159,13 +187,55 @@ async fn send(
 }
 
 /// The test kit's issuer, a memory store and the app over it.
-async fn memory_app() -> (TestIssuer, MemoryStore, Router) {
+async fn memory_app() -> (TestIssuer, MemorySessionStore, Router) {
     let issuer = TestIssuer::start().await.expect("issuer");
     let verifier = issuer.verifier();
     let auth = auth_for(&verifier, issuer.client_id());
-    let store = MemoryStore::default();
+    let store = MemorySessionStore::new();
     let router = app(&verifier, &auth, store.clone());
     (issuer, store, router)
+}
+
+/// The test kit's issuer and a memory-store app whose verifier checks `revocations` (and whose
+/// sign-outs record there, with `sign_outs`).
+async fn revoking_app(
+    sign_outs: bool,
+) -> (
+    TestIssuer,
+    Arc<InMemoryRevocations>,
+    MemorySessionStore,
+    Router,
+) {
+    let issuer = TestIssuer::start().await.expect("issuer");
+    let revocations = Arc::new(InMemoryRevocations::new());
+    let verifier = issuer
+        .verifier_builder()
+        .revocations(revocations.clone())
+        .build()
+        .expect("verifier");
+    let mut auth = auth_builder(&verifier, issuer.client_id());
+    if sign_outs {
+        auth = auth.revocations(revocations.clone());
+    }
+    let store = MemorySessionStore::new();
+    let router = app(&verifier, &auth.build(), store.clone());
+    (issuer, revocations, store, router)
+}
+
+/// The test kit's issuer and an app whose sessions are in Redis at a port that was free a
+/// moment ago (nothing listens there until a test starts a server on it); the port and store.
+async fn redis_app() -> (TestIssuer, u16, RedisSessionStore, Router) {
+    let issuer = TestIssuer::start().await.expect("issuer");
+    let verifier = issuer.verifier();
+    let auth = auth_for(&verifier, issuer.client_id());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let store = RedisSessionStore::from_url(&format!("redis://127.0.0.1:{port}/")).expect("url");
+    let router = app(&verifier, &auth, store.clone());
+    (issuer, port, store, router)
 }
 
 fn cookie(id: &str) -> String {
@@ -420,16 +490,7 @@ async fn sign_in_starts_with_a_host_cookie_and_a_callback_without_it_or_with_ano
 
 #[tokio::test]
 async fn an_idle_session_or_one_whose_token_was_revoked_ends_and_is_removed() {
-    let issuer = TestIssuer::start().await.expect("issuer");
-    let revocations = Arc::new(InMemoryRevocations::new());
-    let verifier = issuer
-        .verifier_builder()
-        .revocations(revocations.clone())
-        .build()
-        .expect("verifier");
-    let auth = auth_for(&verifier, issuer.client_id());
-    let store = MemoryStore::default();
-    let router = app(&verifier, &auth, store.clone());
+    let (issuer, revocations, store, router) = revoking_app(false).await;
 
     let idle = store_session(&store, &issuer.access_token().build(), now() - 31 * 60).await;
     let (answer, ..) = send(&router, "GET", "/me", &[("cookie", &cookie(&idle))]).await;
@@ -468,17 +529,8 @@ async fn an_idle_session_or_one_whose_token_was_revoked_ends_and_is_removed() {
 #[tokio::test]
 async fn a_store_that_cannot_be_reached_is_503_for_session_requests_and_bearer_routes_keep_working()
 {
-    let issuer = TestIssuer::start().await.expect("issuer");
-    let verifier = issuer.verifier();
-    let auth = auth_for(&verifier, issuer.client_id());
     // a port that was free a moment ago: nothing listens there
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let store = RedisSessionStore::from_url(&format!("redis://127.0.0.1:{port}/")).expect("url");
-    let router = app(&verifier, &auth, store);
+    let (issuer, _port, _store, router) = redis_app().await;
     let session = cookie(&Id::default().to_string());
 
     for path in ["/me", "/admin", "/"] {
@@ -498,4 +550,179 @@ async fn a_store_that_cannot_be_reached_is_503_for_session_requests_and_bearer_r
     // no cookie: the store is not asked
     let (anonymous, ..) = send(&router, "GET", "/me", &[]).await;
     assert_eq!(anonymous.status, 401);
+}
+
+#[tokio::test]
+async fn abandoned_sign_ins_keep_nothing_and_the_memory_store_keeps_at_most_its_capacity() {
+    let (_issuer, store, router) = memory_app().await;
+
+    // 10 000 sign-ins started and never finished: each is a cookie in its browser, nothing here
+    for _ in 0..10_000 {
+        let (start, cookies, _) = send(&router, "GET", "/login", &[]).await;
+        assert_eq!(start.status, 303);
+        assert_eq!(cookies.len(), 1, "{cookies:?}");
+    }
+    assert_eq!(store.entry_count(), 0);
+
+    // 12 000 sessions in a store of the default capacity: the oldest go, the newest stay
+    let token = "unused: never verified here";
+    let mut ids = Vec::new();
+    for _ in 0..12_000 {
+        ids.push(store_session(&store, token, now()).await);
+    }
+    let kept = store.entry_count();
+    assert!(
+        kept <= DEFAULT_MEMORY_SESSION_CAPACITY && kept > DEFAULT_MEMORY_SESSION_CAPACITY / 2,
+        "{kept} sessions kept"
+    );
+    let newest = ids.last().expect("ids").parse().expect("an id");
+    assert!(
+        store.load(&newest).await.expect("load").is_some(),
+        "a new session is always kept"
+    );
+    let oldest = ids[0].parse().expect("an id");
+    assert!(
+        store.load(&oldest).await.expect("load").is_none(),
+        "the oldest went first"
+    );
+
+    // a smaller capacity
+    let small = MemorySessionStore::with_capacity(100);
+    for _ in 0..1_000 {
+        store_session(&small, token, now()).await;
+    }
+    assert!(small.entry_count() <= 100, "{}", small.entry_count());
+}
+
+#[tokio::test]
+async fn sign_out_records_the_origin_jti_for_every_instance_and_reports_a_failed_revoke() {
+    let (issuer, revocations, store, router) = revoking_app(true).await;
+    let token = issuer
+        .access_token()
+        .username("alice")
+        .claim("origin_jti", "origin-7")
+        .build();
+    let id = store_session_of(&store, &token, now(), Some("refresh-7"), Some("origin-7")).await;
+    let session = cookie(&id);
+    let (before, ..) = send(
+        &router,
+        "GET",
+        "/me",
+        &[("authorization", &format!("Bearer {token}"))],
+    )
+    .await;
+    assert_eq!(before.status, 200);
+
+    // Cognito cannot be reached to revoke the refresh token: reported, not a silent success
+    let (out, cookies, location) = send(
+        &router,
+        "POST",
+        "/logout",
+        &[("cookie", &session), ("sec-fetch-site", "same-origin")],
+    )
+    .await;
+    assert_eq!(out.status, 502, "{out:?}");
+    assert!(out.body.contains("revoke_failed"), "{out:?}");
+    assert_eq!(location, None);
+    // the session is over here all the same (the cookie removed, the entry gone) ...
+    assert!(
+        cookies
+            .iter()
+            .any(|c| c.starts_with(&format!("{COOKIE}=;"))),
+        "{cookies:?}"
+    );
+    assert!(
+        store
+            .load(&id.parse().expect("id"))
+            .await
+            .expect("load")
+            .is_none()
+    );
+    // ... and its origin_jti is recorded: its tokens are refused as bearer tokens too
+    assert!(
+        revocations.snapshot(now()).iter().any(
+            |r| matches!(r, Revocation::Origin { origin_jti, .. } if origin_jti == "origin-7")
+        ),
+        "{:?}",
+        revocations.snapshot(now())
+    );
+    let (after, ..) = send(
+        &router,
+        "GET",
+        "/me",
+        &[("authorization", &format!("Bearer {token}"))],
+    )
+    .await;
+    assert_eq!(after.status, 401, "{after:?}");
+}
+
+/// A `redis-server` on 127.0.0.1 at `port` (no persistence), stopped on drop.
+struct Redis(std::process::Child);
+
+impl Redis {
+    fn start(port: u16) -> Self {
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server runs (scripts/setup-redis.sh installs it)");
+        let redis = Self(child);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "redis-server did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        redis
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn a_store_outage_is_one_warning_and_its_end_another() {
+    let logs = sanctum_testkit::logs::LogCapture::start();
+    let (issuer, port, store, router) = redis_app().await;
+    let down = "session unavailable: requests with a session cookie get 503";
+    let up = "session store answers again";
+    let warnings = |needle: &str| {
+        sanctum_testkit::logs::lines_with(&logs.text(), needle)
+            .iter()
+            .filter(|line| line.contains("WARN"))
+            .count()
+    };
+
+    // nobody listens yet: every session request is 503, one warning for the outage
+    let unknown = cookie(&Id::default().to_string());
+    for _ in 0..3 {
+        let (answer, ..) = send(&router, "GET", "/me", &[("cookie", &unknown)]).await;
+        assert_eq!(answer.status, 503);
+    }
+    assert_eq!((warnings(down), warnings(up)), (1, 0), "{}", logs.text());
+
+    // Redis comes up: the next session request is served, and the end of the outage is said once
+    let redis = Redis::start(port);
+    let id = store_session(&store, &issuer.access_token().build(), now()).await;
+    for _ in 0..2 {
+        let (answer, ..) = send(&router, "GET", "/me", &[("cookie", &cookie(&id))]).await;
+        assert_eq!(answer.status, 200, "{answer:?}");
+    }
+    assert_eq!((warnings(down), warnings(up)), (1, 1), "{}", logs.text());
+
+    // down again: one more warning, however many requests
+    drop(redis);
+    for _ in 0..3 {
+        let (answer, ..) = send(&router, "GET", "/me", &[("cookie", &cookie(&id))]).await;
+        assert_eq!(answer.status, 503);
+    }
+    assert_eq!((warnings(down), warnings(up)), (2, 1), "{}", logs.text());
 }

@@ -3,18 +3,24 @@
 //! instead of its HTML form and redirects to the callback with a single-use `code`), the code
 //! exchange with PKCE, the ID token verified with its `nonce`, refresh (with and without
 //! rotation), revoke; and the refusals: a wrong PKCE verifier, a reused code, a forged `state`,
-//! a wrong `nonce`, a wrong password and a scope the client may not have.
+//! a wrong `nonce`, a wrong password and a scope the client may not have. Then sessions'
+//! refreshes with rotation on: two requests of one session due for a refresh refresh it once
+//! and write it back; an instance that loses the refresh race takes the winner's tokens.
 //!
 //! fakecloud 0.51's quirks, probed here: see `FAKECLOUD QUIRKS` below.
 
 mod cognito_support;
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use cognito_support::{PASSWORD, unique};
 use sanctum_core::login::{
     AuthorizeRedirect, Callback, ClientAuth, Endpoint, LoginDomain, LoginError, ManagedLogin,
     OAuthErrorCode, PendingLogin,
+};
+use sanctum_core::session::{
+    Current, SessionData, SessionPolicy, SessionSlot, SessionTokens, StoreError,
 };
 use sanctum_core::{UserPool, Verifier};
 use sanctum_testkit::fakecloud::{FakecloudPoolOptions, FakecloudServer};
@@ -369,4 +375,157 @@ async fn cognitos_error_redirects_are_typed_errors_of_the_callback() {
         Some(&OAuthErrorCode::InvalidScope),
         "{err:?}"
     );
+}
+
+/// A session store holding one session, shared by the "instances" of a test; counts writes.
+#[derive(Clone, Default)]
+struct OneSession {
+    data: Arc<Mutex<Option<SessionData>>>,
+    saves: Arc<AtomicUsize>,
+}
+
+impl OneSession {
+    fn holding(data: &SessionData) -> Self {
+        let store = Self::default();
+        *store.data.lock().expect("lock") = Some(data.clone());
+        store
+    }
+
+    fn stored(&self) -> Option<SessionData> {
+        self.data.lock().expect("lock").clone()
+    }
+
+    fn saves(&self) -> usize {
+        self.saves.load(Ordering::SeqCst)
+    }
+
+    /// A request's view of the store; its first `stale` reads return `old` (what it read
+    /// before another instance's write landed).
+    fn slot(&self, stale: usize, old: &SessionData) -> RequestSlot {
+        RequestSlot {
+            store: self.clone(),
+            stale: vec![old.clone(); stale],
+        }
+    }
+}
+
+struct RequestSlot {
+    store: OneSession,
+    stale: Vec<SessionData>,
+}
+
+impl SessionSlot for RequestSlot {
+    async fn reload(&mut self) -> Result<Option<SessionData>, StoreError> {
+        if let Some(old) = self.stale.pop() {
+            return Ok(Some(old));
+        }
+        Ok(self.store.stored())
+    }
+
+    async fn save(&mut self, data: &SessionData) -> Result<(), StoreError> {
+        *self.store.data.lock().expect("lock") = Some(data.clone());
+        self.store.saves.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+/// Signs `f`'s user in through `login`; the session, its access token said to expire in a
+/// minute (within the default five-minute refresh margin; fakecloud's tokens live an hour).
+async fn session_due_for_refresh(
+    f: &Fixture,
+    login: &ManagedLogin,
+) -> (SessionTokens, SessionData) {
+    let start = login.authorize().build().expect("authorize URL");
+    let callback = sign_in_at(f, &start).await;
+    let signed_in = login
+        .finish(start.pending, &callback)
+        .await
+        .expect("signs in");
+    let tokens = SessionTokens::new(login.clone(), SessionPolicy::new());
+    let mut data = tokens.start(&signed_in);
+    data.tokens.expires_at = tokens.now() + 60;
+    (tokens, data)
+}
+
+fn active(current: Current) -> SessionData {
+    match current {
+        Current::Active(data) => data,
+        other => panic!("the session should go on: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn two_requests_of_one_session_due_for_refresh_refresh_it_once_and_write_it_back() {
+    let f = fixture(false, true).await;
+    let login = f.login();
+    let (tokens, data) = session_due_for_refresh(&f, &login).await;
+    let store = OneSession::holding(&data);
+
+    let (mut one, mut two) = (store.slot(0, &data), store.slot(0, &data));
+    let (first, second) = tokio::join!(
+        tokens.current("session-1", data.clone(), &mut one),
+        tokens.current("session-1", data.clone(), &mut two),
+    );
+    let (first, second) = (
+        active(first.expect("first")),
+        active(second.expect("second")),
+    );
+    assert_eq!(store.saves(), 1, "one refresh, written back once");
+    assert_ne!(
+        first.tokens.access_token, data.tokens.access_token,
+        "refreshed"
+    );
+    assert_ne!(
+        first.tokens.refresh_token, data.tokens.refresh_token,
+        "rotated"
+    );
+    assert_eq!(
+        second.tokens, first.tokens,
+        "the second request took the first one's tokens"
+    );
+    assert_eq!(store.stored().map(|s| s.tokens), Some(first.tokens.clone()));
+    assert!(first.tokens.expires_at > tokens.now() + 3_000);
+    // (with rotation on, a second refresh with the old refresh token would have been refused)
+    let replay = login
+        .refresh(data.tokens.refresh_token.as_ref().expect("a refresh token"))
+        .await;
+    assert!(
+        is_oauth(&replay, &OAuthErrorCode::InvalidGrant),
+        "{replay:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_instance_that_loses_a_refresh_race_takes_the_winners_tokens_instead_of_signing_out() {
+    let f = fixture(false, true).await;
+    let (a, data) = session_due_for_refresh(&f, &f.login()).await;
+    // another instance: its own login client and its own refresh locks
+    let b = SessionTokens::new(f.login(), SessionPolicy::new());
+    let store = OneSession::holding(&data);
+
+    // A refreshes (Cognito rotates the refresh token) and writes back
+    let won = active(
+        a.current("session-1", data.clone(), &mut store.slot(0, &data))
+            .await
+            .expect("A refreshes"),
+    );
+    assert_ne!(won.tokens.refresh_token, data.tokens.refresh_token);
+    // B read the session before A's write: Cognito refuses B's (rotated) refresh token, B
+    // reads the store again and takes A's tokens
+    let lost = active(
+        b.current("session-1", data.clone(), &mut store.slot(1, &data))
+            .await
+            .expect("B goes on"),
+    );
+    assert_eq!(lost.tokens, won.tokens);
+    assert_eq!(store.saves(), 1, "B wrote nothing");
+    // B's second read came before A's write too: B keeps the still-valid access token (the
+    // next request finds A's tokens) — not signed out either
+    let early = active(
+        b.current("session-1", data.clone(), &mut store.slot(2, &data))
+            .await
+            .expect("B goes on"),
+    );
+    assert_eq!(early.tokens, data.tokens);
+    assert_eq!(store.stored().map(|s| s.tokens), Some(won.tokens));
 }

@@ -14,8 +14,9 @@
 //! | `SANCTUM_REDIS_URL` | sessions and revocations shared by every instance through this Redis |
 //!
 //! Routes: `GET /` (a page: signed out, a link `id="sign-in"`; signed in, `id="user"`,
-//! `id="groups"` and the form `id="sign-out"`), `GET /login`, `GET /callback`, `GET /me`
-//! (JSON), `GET /admin` (the `admin` group), `POST /logout`.
+//! `id="groups"` and the form `id="sign-out"`), `GET /login` (`?identity_provider=Google`
+//! goes straight to a federated provider), `GET /callback`, `GET /me` (JSON), `GET /admin`
+//! (the `admin` group), `POST /logout`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -25,7 +26,7 @@ use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{Html, IntoResponse as _, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use sanctum_axum::session::{RedisSessionStore, Session, SessionAuth};
+use sanctum_axum::session::{MemorySessionStore, RedisSessionStore, Session, SessionAuth};
 use sanctum_axum::{CognitoAuthLayer, CognitoUser, RequireGroup};
 use sanctum_core::login::{LoginDomain, ManagedLogin};
 use sanctum_core::revocation::{InMemoryRevocations, RedisRevocations, RevocationStore};
@@ -100,7 +101,7 @@ async fn main() -> Result<(), BoxError> {
     let app = routes(&verifier, &auth);
     let app = match &redis_url {
         Some(url) => app.layer(auth.layer(RedisSessionStore::from_url(url)?)),
-        None => app.layer(auth.layer(tower_sessions::MemoryStore::default())),
+        None => app.layer(auth.layer(MemorySessionStore::new())),
     };
     let listener = tokio::net::TcpListener::bind(addr).await?;
     println!(
@@ -126,10 +127,7 @@ fn routes(verifier: &Verifier, auth: &SessionAuth) -> Router {
                 .route_layer(RequireGroup("admin"))
                 .route_layer(layer.redirect_to_login("/login")),
         )
-        .route(
-            "/login",
-            get(|State(auth): State<SessionAuth>, uri: Uri| async move { auth.login(&uri) }),
-        )
+        .route("/login", get(login))
         .route("/callback", get(callback))
         .route("/logout", post(logout))
         .with_state(auth.clone())
@@ -171,6 +169,21 @@ async fn admin(user: CognitoUser) -> Html<String> {
         "<!doctype html><html><body><h1 id=\"admin\">Administration</h1><p>{}</p></body></html>",
         escape(user.username().unwrap_or(user.sub()))
     ))
+}
+
+/// `GET /login[?next=/path][&identity_provider=Google]`: to Cognito's managed login, or
+/// straight to a federated provider (`Google`, `SignInWithApple`, a SAML or OIDC provider's
+/// name) when one is named.
+async fn login(State(auth): State<SessionAuth>, uri: Uri) -> Response {
+    let provider = uri.query().and_then(|query| {
+        form_urlencoded::parse(query.as_bytes())
+            .find(|(name, _)| name == "identity_provider")
+            .map(|(_, value)| value.into_owned())
+    });
+    match provider {
+        Some(provider) => auth.login_with(&uri, |request| request.identity_provider(provider)),
+        None => auth.login(&uri),
+    }
 }
 
 async fn callback(

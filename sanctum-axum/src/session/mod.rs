@@ -7,8 +7,9 @@
 //! gives
 //! - [`layer`](SessionAuth::layer): the tower-sessions layer with sanctum's cookie policy
 //!   (`__Host-sanctum-session`, `HttpOnly`, `Secure`, `SameSite=Lax`, `Path=/`, the idle
-//!   timeout as `Max-Age`), over any store: tower-sessions' `MemoryStore` for one instance,
-//!   [`RedisSessionStore`] (feature `redis-sessions`) for many;
+//!   timeout as `Max-Age`), over any tower-sessions store: [`MemorySessionStore`] for one
+//!   instance (bounded in number and time; tower-sessions' own `MemoryStore` never drops a
+//!   session), [`RedisSessionStore`] (feature `redis-sessions`) for many;
 //! - the three route answers: [`login`](SessionAuth::login) (303 to Cognito, the pending
 //!   sign-in in a 10-minute `__Host-sanctum-login` cookie that binds `state` to this browser),
 //!   [`callback`](SessionAuth::callback) (the cookie consumed, the code exchanged, the session
@@ -28,12 +29,11 @@
 //! use axum::http::{HeaderMap, Method, Uri};
 //! use axum::response::Response;
 //! use axum::{Router, routing::{get, post}};
-//! use sanctum_axum::session::{Session, SessionAuth};
+//! use sanctum_axum::session::{MemorySessionStore, Session, SessionAuth};
 //! use sanctum_axum::{CognitoAuthLayer, CognitoUser, RequireGroup};
 //! use sanctum_axum::sanctum_core::login::{LoginDomain, ManagedLogin};
 //! use sanctum_axum::sanctum_core::session::CsrfPolicy;
 //! use sanctum_axum::{UserPool, Verifier};
-//! use tower_sessions::MemoryStore;
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let verifier = Verifier::builder()
@@ -72,7 +72,7 @@
 //!         }),
 //!     )
 //!     .with_state(auth.clone())
-//!     .layer(auth.layer(MemoryStore::default()));
+//!     .layer(auth.layer(MemorySessionStore::new()));
 //! # let _: Router = app; Ok(()) }
 //! ```
 //!
@@ -82,6 +82,7 @@
 //! localhost) [`dangerous_plain_http_cookies`](SessionAuthBuilder::dangerous_plain_http_cookies)
 //! drops `Secure` and the `__Host-` prefix: never in production.
 
+mod memory_store;
 #[cfg(feature = "redis-sessions")]
 mod redis_store;
 mod routes;
@@ -99,6 +100,7 @@ use sanctum_core::session::{
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer, SessionStore};
 
+pub use self::memory_store::{DEFAULT_MEMORY_SESSION_CAPACITY, MemorySessionStore};
 #[cfg(feature = "redis-sessions")]
 pub use self::redis_store::{DEFAULT_SESSION_PREFIX, RedisSessionStore};
 /// The tower-sessions session of a request (an extractor), re-exported.

@@ -7,7 +7,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
 use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use sanctum_core::Refusal;
-use sanctum_core::login::{Callback, LoginError, OAuthErrorCode, PendingLogin};
+use sanctum_core::login::{AuthorizeRequest, Callback, LoginError, OAuthErrorCode, PendingLogin};
 use sanctum_core::revocation::Revocation;
 use sanctum_core::session::{SessionData, safe_next};
 use serde::{Deserialize, Serialize};
@@ -47,6 +47,29 @@ impl SessionAuth {
     /// sign-ins cost no memory.
     #[must_use]
     pub fn login(&self, uri: &Uri) -> Response {
+        self.login_with(uri, |request| request)
+    }
+
+    /// [`login`](Self::login) with the authorize request's pass-through parameters set by
+    /// `customize`: `identity_provider` (straight to Google, Apple, a SAML or OIDC provider,
+    /// skipping Cognito's page), `idp_identifier`, `lang`, `prompt`, `login_hint`.
+    ///
+    /// ```
+    /// use axum::http::Uri;
+    /// use axum::response::Response;
+    /// use sanctum_axum::session::SessionAuth;
+    ///
+    /// // GET /login/google: a "Sign in with Google" button
+    /// fn google(auth: &SessionAuth, uri: &Uri) -> Response {
+    ///     auth.login_with(uri, |request| request.identity_provider("Google"))
+    /// }
+    /// ```
+    #[must_use]
+    pub fn login_with(
+        &self,
+        uri: &Uri,
+        customize: impl FnOnce(AuthorizeRequest<'_>) -> AuthorizeRequest<'_>,
+    ) -> Response {
         let next = uri
             .query()
             .and_then(|query| {
@@ -56,7 +79,7 @@ impl SessionAuth {
             })
             .filter(|next| safe_next(next).is_some())
             .unwrap_or_else(|| "/".to_owned());
-        let start = match self.inner.tokens.login().authorize().build() {
+        let start = match customize(self.inner.tokens.login().authorize()).build() {
             Ok(start) => start,
             Err(err) => return error(StatusCode::SERVICE_UNAVAILABLE, "sign_in_unavailable", &err),
         };

@@ -1,0 +1,171 @@
+//! Cost of a session cookie against a bearer token on the same route: an axum router answering
+//! in process, `CognitoAuthLayer` with the session as a token source, `RequireGroup("admin")`
+//! and the session layer, the token already verified (cache hit). The same request by:
+//! - a bearer token (the session layer is there, but the store is never asked);
+//! - the session cookie, sessions in `MemorySessionStore`;
+//! - the session cookie, sessions in `RedisSessionStore` on a `redis-server` this bench starts
+//!   on 127.0.0.1 (left out, with a note, when `redis-server` is not installed).
+//!
+//! `cargo bench -p sanctum-axum --all-features --bench session`
+
+use std::collections::HashMap;
+use std::hint::black_box;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::Body;
+use axum::routing::get;
+use criterion::{Criterion, criterion_group, criterion_main};
+use http::Request;
+use sanctum_axum::session::{MemorySessionStore, RedisSessionStore, SESSION_DATA_KEY, SessionAuth};
+use sanctum_axum::{CognitoAuthLayer, CognitoUser, RequireGroup};
+use sanctum_core::Verifier;
+use sanctum_core::login::{LoginDomain, ManagedLogin};
+use sanctum_core::testing::TestIssuer;
+use serde_json::json;
+use tower::ServiceExt as _;
+use tower_sessions::SessionStore;
+use tower_sessions::session::{Id, Record};
+
+/// A `redis-server` on 127.0.0.1, stopped on drop.
+struct Redis(Child);
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_redis() -> Option<(Redis, String)> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .ok()?
+        .local_addr()
+        .ok()?
+        .port();
+    let child = Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+        .args(["--save", "", "--appendonly", "no"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let redis = Redis(child);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if Instant::now() > deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Some((redis, format!("redis://127.0.0.1:{port}/")))
+}
+
+fn auth_for(verifier: &Verifier, client_id: &str) -> SessionAuth {
+    // never called: the session is not due for a refresh during the bench
+    let login = ManagedLogin::builder(
+        LoginDomain::url("http://127.0.0.1:9"),
+        client_id,
+        "https://app.example.com/callback",
+    )
+    .build(verifier)
+    .expect("login");
+    SessionAuth::builder(login).build()
+}
+
+/// A signed-in session for `access_token` in `store`; its cookie.
+async fn stored_session(store: &impl SessionStore, access_token: &str) -> String {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
+    let data = json!({
+        "tokens": {
+            "access_token": access_token, "id_token": "unused", "refresh_token": null,
+            "expires_at": now + 3600, "token_type": "Bearer",
+        },
+        "sub": "sub-1", "username": "alice", "groups": ["admin"], "origin_jti": null,
+        "signed_in_at": now, "touched_at": now,
+    });
+    let mut record = Record {
+        id: Id::default(),
+        data: HashMap::from([(SESSION_DATA_KEY.to_owned(), data)]),
+        expiry_date: tower_sessions::cookie::time::OffsetDateTime::now_utc()
+            + tower_sessions::cookie::time::Duration::hours(1),
+    };
+    store.create(&mut record).await.expect("stored");
+    format!("__Host-sanctum-session={}", record.id)
+}
+
+fn router<S: SessionStore + Clone>(verifier: &Verifier, auth: &SessionAuth, store: S) -> Router {
+    Router::new()
+        .route("/", get(|_: CognitoUser| async { "ok" }))
+        .route_layer(RequireGroup("admin"))
+        .route_layer(CognitoAuthLayer::new(verifier.clone()).session(auth.clone()))
+        .layer(auth.layer(store))
+}
+
+fn session(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let issuer = rt.block_on(TestIssuer::start()).expect("issuer");
+    let verifier = issuer.verifier();
+    rt.block_on(verifier.prefetch()).expect("keys");
+    let auth = auth_for(&verifier, issuer.client_id());
+    let token = issuer.access_token().groups(["admin"]).build();
+
+    let memory = MemorySessionStore::new();
+    let in_memory = router(&verifier, &auth, memory.clone());
+    let memory_cookie = rt.block_on(stored_session(&memory, &token));
+    let bearer = format!("Bearer {token}");
+
+    let redis = start_redis();
+    let mut cases = vec![
+        (
+            "bearer token",
+            in_memory.clone(),
+            ("authorization", bearer.clone()),
+        ),
+        (
+            "session cookie, memory store",
+            in_memory,
+            ("cookie", memory_cookie),
+        ),
+    ];
+    match &redis {
+        Some((_, url)) => {
+            let store = RedisSessionStore::from_url(url).expect("url");
+            let cookie = rt.block_on(stored_session(&store, &token));
+            cases.push((
+                "session cookie, Redis store",
+                router(&verifier, &auth, store),
+                ("cookie", cookie),
+            ));
+        }
+        None => eprintln!("redis-server is not installed: the Redis store is left out"),
+    }
+
+    for (name, router, (header, value)) in &cases {
+        let request = || {
+            Request::get("/")
+                .header(*header, value.as_str())
+                .body(Body::empty())
+                .expect("request")
+        };
+        // the first call verifies the token; the measured ones hit the verified-token cache
+        let first = rt
+            .block_on(router.clone().oneshot(request()))
+            .expect("infallible");
+        assert_eq!(first.status(), 200, "{name}");
+        c.bench_function(name, |b| {
+            b.iter(|| black_box(rt.block_on(router.clone().oneshot(request()))));
+        });
+    }
+    drop(redis);
+}
+
+criterion_group!(benches, session);
+criterion_main!(benches);
