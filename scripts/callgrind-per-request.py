@@ -85,7 +85,10 @@ def main():
     for name, count in incl_large.items():
         inclusive = (count - incl_small.get(name, 0)) / requests
         own = (self_large.get(name, 0) - self_small.get(name, 0)) / requests
-        if inclusive < 1 or (keep and not keep.search(name)):
+        if keep and not keep.search(name):
+            continue
+        # a filtered function is shown whatever its sign (start-up that differs between runs)
+        if (abs(inclusive) if keep else inclusive) < 1:
             continue
         rows.append((inclusive, own, name))
     rows.sort(key=lambda r: -r[0])

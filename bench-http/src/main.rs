@@ -59,6 +59,14 @@ const VARIANTS: &[&str] = &[
     "actix-admin-noauth",
     "jwt-authorizer",
     "axum07-noauth",
+    #[cfg(feature = "wave3")]
+    "axum-admin-metrics",
+    #[cfg(feature = "wave3")]
+    "actix-admin-metrics",
+    #[cfg(feature = "wave3")]
+    "axum-admin-traced",
+    #[cfg(feature = "wave3")]
+    "axum-admin-noauth-traced",
 ];
 
 /// How many revocations the `axum-layer-revocation` store holds.
@@ -230,9 +238,11 @@ impl Material {
 
 fn serve(variant: &str, addr: SocketAddr, dir: &Path) -> Result<(), BoxError> {
     let material = Material::load(dir)?;
+    #[cfg(feature = "wave3")]
+    wave3::install(variant)?;
     match variant {
         "actix-noauth" | "actix-admin-noauth" => actix(variant, addr, None),
-        "actix-middleware" | "actix-admin" => {
+        "actix-middleware" | "actix-admin" | "actix-admin-metrics" => {
             let verifier = current_thread()?.block_on(material.sanctum_verifier(true))?;
             actix(variant, addr, Some(verifier))
         }
@@ -279,7 +289,7 @@ async fn serve_tokio(variant: &str, addr: SocketAddr, material: &Material) -> Re
     let app = match variant {
         "axum-noauth" => Router::new().route("/hello", get(hello)),
         "axum-admin-noauth" => Router::new().route("/hello", get(axum_admin_noauth)),
-        "axum-admin" => {
+        "axum-admin" | "axum-admin-metrics" => {
             let verifier = material.sanctum_verifier(true).await?;
             Router::new()
                 .route("/hello", get(axum_admin).route_layer(RequireGroup("admin")))
@@ -300,6 +310,19 @@ async fn serve_tokio(variant: &str, addr: SocketAddr, material: &Material) -> Re
             Router::new()
                 .route("/hello", get(hello))
                 .route_layer(CognitoAuthLayer::new(verifier))
+        }
+        #[cfg(feature = "wave3")]
+        "axum-admin-traced" => {
+            let verifier = material.sanctum_verifier(true).await?;
+            wave3::traced(
+                Router::new()
+                    .route("/hello", get(axum_admin).route_layer(RequireGroup("admin")))
+                    .route_layer(CognitoAuthLayer::new(verifier)),
+            )
+        }
+        #[cfg(feature = "wave3")]
+        "axum-admin-noauth-traced" => {
+            wave3::traced(Router::new().route("/hello", get(axum_admin_noauth)))
         }
         "jwt-authorizer" => return serve_jwt_authorizer(addr, material).await,
         "axum07-noauth" => {
@@ -389,7 +412,7 @@ fn actix(variant: &str, addr: SocketAddr, verifier: Option<Verifier>) -> Result<
         }};
     }
 
-    let admin = variant == "actix-admin" || variant == "actix-admin-noauth";
+    let admin = variant.starts_with("actix-admin");
     actix_web::rt::System::new().block_on(async move {
         match (verifier, admin) {
             (None, false) => run!(|| {
@@ -420,4 +443,40 @@ fn actix(variant: &str, addr: SocketAddr, verifier: Option<Verifier>) -> Result<
 
 fn ready(variant: &str, addr: SocketAddr) {
     eprintln!("bench-server {variant} listening on http://{addr}/hello");
+}
+
+/// Wave 3's observability, switched on for the variants that count its cost.
+#[cfg(feature = "wave3")]
+mod wave3 {
+    use super::BoxError;
+
+    /// Before any verifier is built (it registers its counters with the recorder installed
+    /// then): a Prometheus recorder for `*-metrics`, a tracing subscriber that records span
+    /// fields (fmt, to nowhere, spans at INFO) for `*-traced`.
+    pub(super) fn install(variant: &str) -> Result<(), BoxError> {
+        if variant.ends_with("-metrics") {
+            let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+            metrics::set_global_recorder(recorder).map_err(|e| format!("recorder: {e}"))?;
+        }
+        if variant.ends_with("-traced") {
+            let subscriber = tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::INFO)
+                .with_writer(std::io::sink)
+                .finish();
+            tracing::subscriber::set_global_default(subscriber)?;
+        }
+        Ok(())
+    }
+
+    /// The demo's request span (`sanctum_core::observe::request_span`), which declares the
+    /// fields sanctum records after a verification.
+    pub(super) fn traced(app: axum::Router) -> axum::Router {
+        use axum::body::Body;
+        use axum::http::Request;
+        app.layer(
+            tower_http::trace::TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
+                sanctum_core::observe::request_span(req.method().as_str(), req.uri().path())
+            }),
+        )
+    }
 }

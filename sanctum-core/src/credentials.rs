@@ -214,14 +214,15 @@ impl From<&Username> for Username {
     }
 }
 
-/// An app client secret, kept by the Cognito client and the client-credentials provider. Its
+/// An app client secret, kept by the Cognito client, the client-credentials provider and the
+/// managed-login client. Its
 /// `Debug` output never shows the value. Crate-private: a secret is passed in as a `String`,
 /// once, when the client or provider is built.
-#[cfg(feature = "client-credentials")]
+#[cfg(any(feature = "client-credentials", feature = "managed-login"))]
 #[derive(Clone, PartialEq, Eq)]
 pub(crate) struct ClientSecret(String);
 
-#[cfg(feature = "client-credentials")]
+#[cfg(any(feature = "client-credentials", feature = "managed-login"))]
 impl ClientSecret {
     pub(crate) fn new(secret: impl Into<String>) -> Self {
         Self(secret.into())
@@ -231,13 +232,16 @@ impl ClientSecret {
         &self.0
     }
 
-    #[cfg_attr(not(feature = "cognito"), allow(dead_code))]
+    #[cfg_attr(
+        not(any(feature = "cognito", feature = "managed-login")),
+        allow(dead_code)
+    )]
     pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 }
 
-#[cfg(feature = "client-credentials")]
+#[cfg(any(feature = "client-credentials", feature = "managed-login"))]
 impl fmt::Debug for ClientSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("ClientSecret(<redacted>)")

@@ -1,12 +1,12 @@
 //! The managed-login HTTP calls: `POST /oauth2/token` and `POST /oauth2/revoke`, with the app
 //! client's authentication, their answers read into tokens or typed errors.
 
-use std::fmt;
 use std::time::Duration;
 
 use serde::Deserialize;
 
 use super::error::{Endpoint, LoginError, OAuthError, OAuthErrorCode};
+use crate::credentials::ClientSecret;
 
 /// Largest answer read; Cognito's token answers are a few KiB.
 const MAX_RESPONSE_BYTES: usize = 64 * 1024;
@@ -24,26 +24,6 @@ pub enum ClientAuth {
     Basic,
     /// `client_secret_post`: `client_id` and `client_secret` in the form body.
     Post,
-}
-
-/// An app client secret. `Debug` hides it.
-#[derive(Clone)]
-pub(super) struct Secret(String);
-
-impl Secret {
-    pub(super) fn new(secret: String) -> Self {
-        Self(secret)
-    }
-
-    pub(super) fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
 }
 
 /// A token endpoint answer.
@@ -68,7 +48,7 @@ pub(super) struct Endpoints {
     pub(super) token_url: String,
     pub(super) revoke_url: String,
     pub(super) client_id: String,
-    pub(super) secret: Option<Secret>,
+    pub(super) secret: Option<ClientSecret>,
     pub(super) client_auth: ClientAuth,
     pub(super) http: reqwest::Client,
     pub(super) timeout: Duration,
@@ -116,7 +96,7 @@ impl Endpoints {
             (Some(secret), ClientAuth::Basic) => Some(secret),
             (Some(secret), ClientAuth::Post) => {
                 fields.push(("client_id", &self.client_id));
-                fields.push(("client_secret", &secret.0));
+                fields.push(("client_secret", secret.expose()));
                 None
             }
             (None, _) => {
@@ -131,7 +111,7 @@ impl Endpoints {
             .form(&fields)
             .timeout(self.timeout);
         if let Some(secret) = basic {
-            request = request.basic_auth(&self.client_id, Some(&secret.0));
+            request = request.basic_auth(&self.client_id, Some(secret.expose()));
         }
         tracing::debug!(client_id = %self.client_id, %endpoint, "managed-login request");
         let unavailable = |err: reqwest::Error| LoginError::Unavailable {
@@ -264,7 +244,7 @@ mod tests {
 
     #[test]
     fn debug_hides_the_secret() {
-        let shown = format!("{:?}", Secret::new("TOP-SECRET".into()));
+        let shown = format!("{:?}", ClientSecret::new("TOP-SECRET"));
         assert!(!shown.contains("TOP-SECRET"));
     }
 }

@@ -90,10 +90,11 @@ pub use self::endpoint::ClientAuth;
 pub use self::error::{Endpoint, LoginError, OAuthError, OAuthErrorCode};
 pub use self::tokens::{LoginTokens, SignedIn};
 
-use self::endpoint::{Endpoints, Secret, TokenResponse};
+use self::endpoint::{Endpoints, TokenResponse};
 use crate::claims::CognitoClaims;
 use crate::clock::{Clock, unix_seconds};
 use crate::config::{check_url, is_valid_client_id};
+use crate::credentials::ClientSecret;
 use crate::credentials::{AccessToken, IdToken, RefreshToken};
 use crate::error::{ConfigError, VerifyError, clip};
 use crate::token_use::ExpectedUse;
@@ -149,7 +150,7 @@ pub struct ManagedLoginBuilder {
     domain: LoginDomain,
     client_id: String,
     redirect_uri: String,
-    secret: Option<Secret>,
+    secret: Option<ClientSecret>,
     client_auth: ClientAuth,
     scopes: Vec<String>,
     logout_uri: Option<String>,
@@ -160,7 +161,7 @@ pub struct ManagedLoginBuilder {
 impl ManagedLoginBuilder {
     /// The app client's secret, for a confidential client (default: none, a public client).
     pub fn client_secret(mut self, secret: impl Into<String>) -> Self {
-        self.secret = Some(Secret::new(secret.into()));
+        self.secret = Some(ClientSecret::new(secret));
         self
     }
 
@@ -221,7 +222,7 @@ impl ManagedLoginBuilder {
         if !is_valid_client_id(&self.client_id) {
             return invalid("client_id", "must be 1-128 word characters");
         }
-        if self.secret.as_ref().is_some_and(Secret::is_empty) {
+        if self.secret.as_ref().is_some_and(ClientSecret::is_empty) {
             return invalid("client_secret", "must not be empty");
         }
         if !self.scopes.iter().any(|s| s == "openid") {
