@@ -22,6 +22,7 @@ use sanctum_axum::session::{MemorySessionStore, RedisSessionStore, SESSION_DATA_
 use sanctum_axum::{CognitoAuthLayer, CognitoUser, RequireGroup};
 use sanctum_core::Verifier;
 use sanctum_core::login::{LoginDomain, ManagedLogin};
+use sanctum_core::session::SessionData;
 use sanctum_core::testing::TestIssuer;
 use serde_json::json;
 use tower::ServiceExt as _;
@@ -98,6 +99,13 @@ async fn stored_session(store: &impl SessionStore, access_token: &str) -> String
     format!("__Host-sanctum-session={}", record.id)
 }
 
+fn memory_cookie_id(cookie: &str) -> Id {
+    cookie
+        .trim_start_matches("__Host-sanctum-session=")
+        .parse()
+        .expect("an id")
+}
+
 fn router<S: SessionStore + Clone>(verifier: &Verifier, auth: &SessionAuth, store: S) -> Router {
     Router::new()
         .route("/", get(|_: CognitoUser| async { "ok" }))
@@ -147,6 +155,27 @@ fn session(c: &mut Criterion) {
         }
         None => eprintln!("redis-server is not installed: the Redis store is left out"),
     }
+
+    // where a memory-store request's extra time goes (for reference)
+    let id: Id = memory_cookie_id(&cases[1].2.1);
+    c.bench_function("memory store load alone (reference)", |b| {
+        b.iter(|| black_box(rt.block_on(memory.load(black_box(&id)))));
+    });
+    let record = rt
+        .block_on(memory.load(&id))
+        .expect("load")
+        .expect("a record");
+    let value = record.data[SESSION_DATA_KEY].clone();
+    c.bench_function(
+        "SessionData from the record's JSON alone (reference)",
+        |b| {
+            b.iter(|| {
+                black_box(serde_json::from_value::<SessionData>(
+                    black_box(&value).clone(),
+                ))
+            });
+        },
+    );
 
     for (name, router, (header, value)) in &cases {
         let request = || {
