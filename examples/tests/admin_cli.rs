@@ -754,3 +754,70 @@ async fn admin_cli_respond_answers_software_token_mfa_after_srp_against_fakeclou
         "{stderr}"
     );
 }
+
+/// At a terminal, `-` reads the password at a prompt that does not echo it. The terminal is a
+/// pseudo-terminal made by util-linux's `script` (installed with Debian's base system); the
+/// sign-in itself fails (nothing listens on port 9), which is not what this test is about.
+#[test]
+fn admin_cli_prompts_for_a_password_without_echoing_it_at_a_terminal() {
+    use std::io::Read as _;
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    let command = format!("{} login ada -", env!("CARGO_BIN_EXE_admin"));
+    let mut child = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("SANCTUM_USER_POOL_ID", "us-east-1_abc")
+        .env("SANCTUM_CLIENT_ID", "abcdefghijklmnopqrstuvwxyz")
+        .env("SANCTUM_COGNITO_ENDPOINT", "http://127.0.0.1:9")
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("util-linux's script runs");
+    let shown = Arc::new(Mutex::new(Vec::new()));
+    let reader = {
+        let shown = Arc::clone(&shown);
+        let mut stdout = child.stdout.take().expect("stdout");
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 512];
+            while let Ok(n @ 1..) = stdout.read(&mut buf) {
+                shown.lock().expect("lock").extend_from_slice(&buf[..n]);
+            }
+        })
+    };
+    let text =
+        |shown: &Mutex<Vec<u8>>| String::from_utf8_lossy(&shown.lock().expect("lock")).into_owned();
+    // typed once the prompt is up, as a person would (before it, the terminal still echoes)
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !text(&shown).contains("password: ") {
+        assert!(Instant::now() < deadline, "no prompt: {}", text(&shown));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // rpassword turns echo off just after writing its prompt: a moment for that, which no
+    // output shows
+    std::thread::sleep(Duration::from_millis(300));
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(b"hunter2-typed-secret\n").expect("typed");
+    drop(stdin);
+    while child.try_wait().expect("wait").is_none() {
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait().expect("ended");
+    reader.join().expect("reader");
+    let shown = text(&shown);
+    assert!(
+        !shown.contains("hunter2-typed-secret"),
+        "the password was echoed: {shown}"
+    );
+    assert!(
+        shown.contains("InitiateAuth"),
+        "the typed password was used: {shown}"
+    );
+}

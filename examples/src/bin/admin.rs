@@ -488,6 +488,9 @@ impl Secrets {
     /// All of stdin, for `what`.
     fn stdin_all(&mut self, what: &'static str) -> Result<String, Failure> {
         self.claim_stdin(what)?;
+        if std::io::stdin().is_terminal() {
+            eprintln!("{what} (end with Ctrl-D):");
+        }
         let mut text = String::new();
         std::io::stdin()
             .read_to_string(&mut text)
@@ -495,13 +498,20 @@ impl Secrets {
         Ok(text)
     }
 
-    /// Stdin's first line, without its line break, for `what`.
+    /// Stdin's first line, without its line break, for `what`; typed at a prompt that does not
+    /// echo it when stdin is a terminal.
     fn stdin_line(&mut self, what: &'static str) -> Result<String, Failure> {
         self.claim_stdin(what)?;
-        let mut line = String::new();
-        std::io::stdin()
-            .read_line(&mut line)
-            .map_err(|e| usage(format!("cannot read the {what} from stdin: {e}")))?;
+        let line = if std::io::stdin().is_terminal() {
+            rpassword::prompt_password(format!("{what}: "))
+                .map_err(|e| usage(format!("cannot read the {what} at the prompt: {e}")))?
+        } else {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .map_err(|e| usage(format!("cannot read the {what} from stdin: {e}")))?;
+            line
+        };
         let line = line.trim_end_matches(['\n', '\r']).to_owned();
         if line.is_empty() {
             return Err(usage(format!("no {what} on stdin")));
@@ -514,9 +524,6 @@ impl Secrets {
             return Err(usage(format!(
                 "stdin gives one value only: the {first}, so the {what} cannot come from it too"
             )));
-        }
-        if std::io::stdin().is_terminal() {
-            eprint!("{what}: ");
         }
         self.stdin_gave = Some(what);
         Ok(())
