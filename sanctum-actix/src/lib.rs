@@ -66,7 +66,9 @@
 //!   the headers of an Application Load Balancer with Cognito authentication instead
 //!   ([`sanctum_core::alb`]);
 //! - [`extract`]: [`CognitoUser`], [`MaybeCognitoUser`] and [`TypedClaims<T>`](TypedClaims);
-//! - [`rejection`]: [`CognitoRejection`], the actix-web error for refused requests.
+//! - [`rejection`]: [`CognitoRejection`], the actix-web error for refused requests;
+//! - `session` (feature `sessions`): browser sign-in through Cognito's managed login with
+//!   server-side sessions, as a token source of [`CognitoAuth`].
 //!
 //! ## Feature flags
 //!
@@ -83,6 +85,8 @@
 //! | `metrics` | no | sanctum's counters and gauges through the `metrics` facade (`sanctum_core::observe` lists them): verifications by outcome and cache, refusals by reason, JWKS fetches |
 //! | `redis` | no | `sanctum_core::revocation::RedisRevocations`: revocations shared by every instance through Redis (`redis://`, or `rediss://` with rustls) |
 //! | `managed-login` | no | `sanctum_core::login::ManagedLogin`: browser sign-in through Cognito's managed login (authorization code + PKCE, ID token and `nonce` verified); reqwest only, no AWS SDK |
+//! | `sessions` | no | `managed-login`, and `session::SessionAuth`: browser sign-in with server-side sessions (`__Host-` cookies, login / callback / logout answers, the session as a token source of `CognitoAuth` with CSRF checks; a bounded memory store by default) |
+//! | `redis-sessions` | no | `sessions` and `redis`: the sessions shared by every instance through Redis (`sanctum_core::session::RedisSessionStore`) |
 //! | `test-util` | no | `testing` (`sanctum_core::testing` re-exported): `TestIssuer`, an in-process issuer with a loopback JWKS server, to test your handlers with `actix_web::test` offline (turn it on in `[dev-dependencies]`) |
 //!
 //! Minimum Rust version: 1.89 (this crate's `rust-version`) without `cognito`; `cognito` and
@@ -133,6 +137,8 @@ struct ReadmeDoctests;
 pub mod extract;
 pub mod middleware;
 pub mod rejection;
+#[cfg(feature = "sessions")]
+pub mod session;
 
 pub use extract::{CognitoUser, MaybeCognitoUser, TypedClaims};
 pub use middleware::{AlbAuth, CognitoAuth, Require, RequireGroup, RequireScope, RequireStepUp};

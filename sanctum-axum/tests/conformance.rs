@@ -6,22 +6,44 @@ mod conformance_app;
 
 use std::time::Duration;
 
+use axum::body::Body;
+use http::Request;
 use sanctum_testkit::conformance::{ConformanceEnv, Report};
+use tower::ServiceExt as _;
 
-use common::get_with_raw;
-use conformance_app::conformance_router;
+use common::answer;
+use conformance_app::{Sessions, conformance_router};
 
 #[tokio::test]
 async fn every_conformance_case_passes_in_process() {
     let env = ConformanceEnv::start().await.expect("start the issuers");
-    let router = conformance_router(&env);
+    let sessions = Sessions::start(&env).await;
+    let router = conformance_router(&env, &sessions);
     let mut report = Report::default();
     for case in env.cases() {
-        let answer =
-            get_with_raw(&router, case.route.path(), &case.headers, &case.raw_headers).await;
-        report.record(case.check(
+        let mut request = Request::builder().method(case.method).uri(case.uri());
+        for (name, value) in &case.headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        for (name, value) in &case.raw_headers {
+            request = request.header(name.as_str(), value.as_slice());
+        }
+        if let Some(user) = case.session {
+            let (name, value) = sessions.cookie(user);
+            request = request.header(name, value);
+        }
+        let request = request.body(Body::empty()).expect("a valid request");
+        let response = router.clone().oneshot(request).await.expect("infallible");
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let answer = answer(response).await;
+        report.record(case.check_answer(
             answer.status,
             answer.www_authenticate.as_deref(),
+            location.as_deref(),
             &answer.body,
         ));
     }
@@ -31,19 +53,21 @@ async fn every_conformance_case_passes_in_process() {
 #[tokio::test]
 async fn every_conformance_case_passes_over_tcp() {
     let env = ConformanceEnv::start().await.expect("start the issuers");
+    let sessions = Sessions::start(&env).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("local address");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(
-        axum::serve(listener, conformance_router(&env))
+        axum::serve(listener, conformance_router(&env, &sessions))
             .with_graceful_shutdown(async {
                 let _ = stopped.await;
             })
             .into_future(),
     );
     let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(10))
         .build()
         .expect("client");
@@ -51,9 +75,14 @@ async fn every_conformance_case_passes_over_tcp() {
     let run = async {
         let mut report = Report::default();
         for case in env.cases() {
-            let mut request = client.get(format!("http://{addr}{}", case.route.path()));
+            let method = reqwest::Method::from_bytes(case.method.as_bytes()).expect("a method");
+            let mut request = client.request(method, format!("http://{addr}{}", case.uri()));
             for (name, value) in &case.headers {
                 request = request.header(name.as_str(), value.as_str());
+            }
+            if let Some(user) = case.session {
+                let (name, value) = sessions.cookie(user);
+                request = request.header(name, value);
             }
             for (name, value) in &case.raw_headers {
                 request = request.header(name.as_str(), value.as_slice());
@@ -66,8 +95,13 @@ async fn every_conformance_case_passes_over_tcp() {
                         .get("www-authenticate")
                         .and_then(|v| v.to_str().ok())
                         .map(str::to_owned);
+                    let location = response
+                        .headers()
+                        .get("location")
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned);
                     let body = response.text().await.unwrap_or_default();
-                    case.check(status, challenge.as_deref(), &body)
+                    case.check_answer(status, challenge.as_deref(), location.as_deref(), &body)
                 }
                 Err(e) => Err(format!("{}: request failed: {e}", case.name)),
             };

@@ -31,6 +31,27 @@ pub const STEP_UP_ACR: &str = "urn:sanctum:acr:mfa";
 /// The `amr` method [`Route::StepUpAmr`] requires.
 pub const STEP_UP_AMR: &str = "mfa";
 
+/// The application origin of the session routes' CSRF rules ([`ConformanceEnv::session_csrf`]).
+pub const SESSION_APP_ORIGIN: &str = "https://app.example.com";
+/// The header (and its value) the session routes' CSRF rules accept from scripts.
+pub const SESSION_CSRF_HEADER: (&str, &str) = ("x-csrf", "1");
+/// Where [`Route::SessionPage`] sends anonymous browsers.
+pub const SESSION_LOGIN_PATH: &str = "/login";
+
+/// Whose session a [`Case`] sends the cookie of: the adapter's test stores
+/// [`ConformanceEnv::session_json`] in the route's session store and sends that session's
+/// cookie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SessionUser {
+    /// `alice`, no group.
+    Alice,
+    /// `root`, in the `admin` group.
+    Root,
+    /// A well-formed session id the store does not hold.
+    Unknown,
+}
+
 /// The claims type of [`Route::TypedClaims`]: an access token's `username` and its
 /// `custom:tenant` attribute.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
@@ -156,11 +177,22 @@ pub enum Route {
     AlbOptional,
     /// ALB auth layer over [`ConformanceEnv::alb_keys_down_verifier`], whose key endpoint fails.
     AlbKeysDown,
+    /// Auth layer (required) with sessions: the adapter's session machinery over a memory
+    /// store, built with [`ConformanceEnv::session_login`] and
+    /// [`ConformanceEnv::session_csrf`]; `GET` and `POST` answer the user name.
+    Session,
+    /// As `Session`, plus `RequireGroup("admin")`.
+    SessionAdmin,
+    /// As `Session`, with `redirect_to_login(SESSION_LOGIN_PATH)`.
+    SessionPage,
+    /// As `Session`, the sessions in a `RedisSessionStore` on
+    /// [`ConformanceEnv::dead_redis_url`], where nothing listens.
+    SessionStoreDown,
 }
 
 impl Route {
     /// Every route.
-    pub const ALL: [Route; 33] = [
+    pub const ALL: [Route; 37] = [
         Route::Protected,
         Route::Admin,
         Route::AnyGroup,
@@ -194,6 +226,10 @@ impl Route {
         Route::AlbAdmin,
         Route::AlbOptional,
         Route::AlbKeysDown,
+        Route::Session,
+        Route::SessionAdmin,
+        Route::SessionPage,
+        Route::SessionStoreDown,
     ];
 
     /// The route's path.
@@ -233,6 +269,10 @@ impl Route {
             Route::AlbAdmin => "/alb/admin",
             Route::AlbOptional => "/alb/optional",
             Route::AlbKeysDown => "/alb/keys-down",
+            Route::Session => "/session",
+            Route::SessionAdmin => "/session/admin",
+            Route::SessionPage => "/session/page",
+            Route::SessionStoreDown => "/session/store-down",
         }
     }
 }
@@ -270,6 +310,14 @@ pub struct Case {
     pub headers: Vec<(String, String)>,
     /// Request headers whose values are not text (sent as these bytes), after `headers`.
     pub raw_headers: Vec<(String, Vec<u8>)>,
+    /// The method (`GET` but for the CSRF rows).
+    pub method: &'static str,
+    /// A query string for the route's path ([`uri`](Self::uri)).
+    pub query: Option<&'static str>,
+    /// Whose session cookie to send (after `headers`, as a `Cookie` header of its own).
+    pub session: Option<SessionUser>,
+    /// The `Location` the answer must carry (redirects); `None`: none checked.
+    pub location: Option<&'static str>,
     /// Expected status.
     pub status: u16,
     /// Expected challenge.
@@ -284,6 +332,15 @@ pub struct Case {
 }
 
 impl Case {
+    /// Where to send it: the route's path and the case's query.
+    #[must_use]
+    pub fn uri(&self) -> String {
+        match self.query {
+            Some(query) => format!("{}?{query}", self.route.path()),
+            None => self.route.path().to_owned(),
+        }
+    }
+
     /// Compares an answer with the expectation; the error says what differs.
     ///
     /// # Errors
@@ -294,7 +351,27 @@ impl Case {
         www_authenticate: Option<&str>,
         body: &str,
     ) -> Result<(), String> {
+        self.check_answer(status, www_authenticate, None, body)
+    }
+
+    /// [`check`](Self::check), with the answer's `Location` compared with
+    /// [`location`](Self::location).
+    ///
+    /// # Errors
+    /// A description of every difference.
+    pub fn check_answer(
+        &self,
+        status: u16,
+        www_authenticate: Option<&str>,
+        location: Option<&str>,
+        body: &str,
+    ) -> Result<(), String> {
         let mut problems = Vec::new();
+        if let Some(expected) = self.location
+            && location != Some(expected)
+        {
+            problems.push(format!("Location {location:?}, expected {expected:?}"));
+        }
         if status != self.status {
             problems.push(format!("status {status}, expected {}", self.status));
         }
@@ -341,8 +418,8 @@ impl Case {
             Err(format!(
                 "{} ({} {}): {}",
                 self.name,
-                "GET",
-                self.route.path(),
+                self.method,
+                self.uri(),
                 problems.join("; ")
             ))
         }
@@ -402,6 +479,9 @@ pub struct ConformanceEnv {
     pub alb_keys_down: AlbTestIssuer,
     /// A verifier of [`alb_keys_down`](Self::alb_keys_down), nothing cached.
     pub alb_keys_down_verifier: AlbVerifier,
+    /// `redis://127.0.0.1:{port}/` of a port that was free when the table started: the
+    /// [`Route::SessionStoreDown`] store, which cannot be reached.
+    pub dead_redis_url: String,
 }
 
 /// A revocation store that knows of no revocation and can say when its copy cannot be
@@ -557,7 +637,11 @@ impl ConformanceEnv {
         let alb_keys_down = AlbTestIssuer::for_issuer(&issuer).await?;
         alb_keys_down.set_key_mode(JwksMode::Fail);
         let alb_keys_down_verifier = alb_keys_down.verifier();
+        let dead_port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
         Ok(Self {
+            dead_redis_url: format!("redis://127.0.0.1:{dead_port}/"),
             alb,
             alb_verifier,
             alb_access_verifier,
@@ -599,6 +683,68 @@ impl ConformanceEnv {
     #[must_use]
     pub fn fresh_keys_down_verifier(&self) -> Verifier {
         self.keys_down_issuer.verifier()
+    }
+
+    /// The managed login of the session routes: [`issuer`](Self::issuer)'s pool and client,
+    /// on a domain nothing answers (no session of the table is refreshed or signed out).
+    ///
+    /// # Panics
+    /// Never: the test issuer's pool and client are valid.
+    #[must_use]
+    pub fn session_login(&self) -> sanctum_core::login::ManagedLogin {
+        #[allow(clippy::expect_used)]
+        sanctum_core::login::ManagedLogin::builder(
+            sanctum_core::login::LoginDomain::url("http://127.0.0.1:9"),
+            self.issuer.client_id(),
+            format!("{SESSION_APP_ORIGIN}/callback"),
+        )
+        .build(&self.verifier)
+        .expect("the test issuer's client is valid")
+    }
+
+    /// The session routes' CSRF rules: `Sec-Fetch-Site: same-origin`, `Origin`
+    /// [`SESSION_APP_ORIGIN`], or [`SESSION_CSRF_HEADER`].
+    ///
+    /// # Panics
+    /// Never: the constants are valid.
+    pub fn session_csrf(&self) -> sanctum_core::session::CsrfPolicy {
+        #[allow(clippy::expect_used)]
+        sanctum_core::session::CsrfPolicy::new()
+            .app_origin(SESSION_APP_ORIGIN)
+            .expect("a valid origin")
+            .header(
+                http::HeaderName::from_static(SESSION_CSRF_HEADER.0),
+                http::HeaderValue::from_static(SESSION_CSRF_HEADER.1),
+            )
+    }
+
+    /// The stored form of `user`'s session (`sanctum_core::session::SessionData` as JSON, a
+    /// fresh access token of [`issuer`](Self::issuer), signed in and used just now); `None`
+    /// for [`SessionUser::Unknown`].
+    #[must_use]
+    pub fn session_json(&self, user: SessionUser) -> Option<serde_json::Value> {
+        let (name, groups): (&str, &[&str]) = match user {
+            SessionUser::Alice => ("alice", &[]),
+            SessionUser::Root => ("root", &["admin"]),
+            SessionUser::Unknown => return None,
+        };
+        let token = self
+            .issuer
+            .access_token()
+            .username(name)
+            .groups(groups.iter().copied())
+            .build();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Some(serde_json::json!({
+            "tokens": {
+                "access_token": token, "id_token": "unused", "refresh_token": null,
+                "expires_at": now + 3600, "token_type": "Bearer",
+            },
+            "sub": sanctum_core::testing::TEST_SUB, "username": name, "groups": groups,
+            "origin_jti": null, "signed_in_at": now, "touched_at": now,
+        }))
     }
 
     /// The table.
@@ -685,6 +831,10 @@ impl ConformanceEnv {
             route,
             headers,
             raw_headers: Vec::new(),
+            method: "GET",
+            query: None,
+            session: None,
+            location: None,
             status: 200,
             challenge: Challenge::None,
             body: Body::Text(user.to_owned()),
@@ -707,6 +857,10 @@ impl ConformanceEnv {
                 .collect(),
             headers,
             raw_headers: Vec::new(),
+            method: "GET",
+            query: None,
+            session: None,
+            location: None,
             status,
             challenge,
             body: Body::Error(code),
@@ -1329,7 +1483,220 @@ impl ConformanceEnv {
             ),
         ]);
         cases.extend(self.alb_cases());
+        cases.extend(self.session_cases());
         cases
+    }
+
+    /// The session rows: a session cookie meets the guards as a bearer token does; anonymous
+    /// page requests are sent to sign in; unsafe cookie-authenticated requests must come from
+    /// the application (CSRF), bearer requests are exempt; a store that cannot be read is 503.
+    fn session_cases(&self) -> Vec<Case> {
+        use Route as R;
+        let bearer = self.issuer.access_token().username("bea").build();
+        let base = |name, route, session: Option<SessionUser>| Case {
+            name,
+            route,
+            headers: Vec::new(),
+            raw_headers: Vec::new(),
+            method: "GET",
+            query: None,
+            session,
+            location: None,
+            status: 200,
+            challenge: Challenge::None,
+            body: Body::Text(String::new()),
+            reason: None,
+            secrets: Vec::new(),
+        };
+        let ok = |name, route, session, user: &str| Case {
+            body: Body::Text(user.to_owned()),
+            ..base(name, route, Some(session))
+        };
+        let refused = |name, route, session, status, challenge, code, reason| Case {
+            status,
+            challenge,
+            body: Body::Error(code),
+            reason: Some(reason),
+            ..base(name, route, session)
+        };
+        let missing = |name, route, session| {
+            refused(
+                name,
+                route,
+                session,
+                401,
+                Challenge::Bare,
+                "unauthorized",
+                "a bearer token is required",
+            )
+        };
+        let cross_site = |name, headers: &[(&str, &str)]| Case {
+            method: "POST",
+            headers: headers
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            ..refused(
+                name,
+                R::Session,
+                Some(SessionUser::Alice),
+                403,
+                Challenge::None,
+                "cross_site_request",
+                "the request does not come from this application's pages",
+            )
+        };
+        let post = |name, headers: &[(&str, &str)]| Case {
+            method: "POST",
+            headers: headers
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            ..ok(name, R::Session, SessionUser::Alice, "alice")
+        };
+        vec![
+            ok(
+                "session: a session cookie",
+                R::Session,
+                SessionUser::Alice,
+                "alice",
+            ),
+            missing("session: no session cookie", R::Session, None),
+            missing(
+                "session: an id the store does not hold",
+                R::Session,
+                Some(SessionUser::Unknown),
+            ),
+            Case {
+                headers: vec![("authorization".to_owned(), format!("Bearer {bearer}"))],
+                secrets: vec![bearer.clone()],
+                ..ok(
+                    "session: a bearer token is used alone, whatever the cookie",
+                    R::Session,
+                    SessionUser::Alice,
+                    "bea",
+                )
+            },
+            ok(
+                "session: group guard, admin session",
+                R::SessionAdmin,
+                SessionUser::Root,
+                "root",
+            ),
+            refused(
+                "session: group guard, session without the group",
+                R::SessionAdmin,
+                Some(SessionUser::Alice),
+                403,
+                Challenge::Error("insufficient_scope"),
+                "insufficient_scope",
+                "token lacks a required group",
+            ),
+            ok(
+                "session page: signed in",
+                R::SessionPage,
+                SessionUser::Alice,
+                "alice",
+            ),
+            Case {
+                query: Some("tab=users&x=%2F"),
+                status: 303,
+                location: Some("/login?next=%2Fsession%2Fpage%3Ftab%3Dusers%26x%3D%252F"),
+                ..base(
+                    "session page: anonymous, sent to sign in",
+                    R::SessionPage,
+                    None,
+                )
+            },
+            Case {
+                location: Some("/login?next=%2Fsession%2Fpage"),
+                status: 303,
+                ..base(
+                    "session page: unknown session, sent to sign in",
+                    R::SessionPage,
+                    Some(SessionUser::Unknown),
+                )
+            },
+            Case {
+                method: "POST",
+                ..missing(
+                    "session page: anonymous POST is 401, not a redirect",
+                    R::SessionPage,
+                    None,
+                )
+            },
+            cross_site(
+                "csrf: POST from another site (Sec-Fetch-Site)",
+                &[("sec-fetch-site", "cross-site")],
+            ),
+            cross_site(
+                "csrf: POST from a sibling site (Sec-Fetch-Site)",
+                &[("sec-fetch-site", "same-site")],
+            ),
+            cross_site(
+                "csrf: POST with another Origin",
+                &[("origin", "https://evil.example")],
+            ),
+            cross_site("csrf: POST saying nothing of where it comes from", &[]),
+            Case {
+                session: Some(SessionUser::Root),
+                ..cross_site(
+                    "csrf: admin POST from another site",
+                    &[("sec-fetch-site", "cross-site")],
+                )
+            },
+            post(
+                "csrf: POST from the same origin (Sec-Fetch-Site)",
+                &[("sec-fetch-site", "same-origin")],
+            ),
+            post(
+                "csrf: POST with the application's Origin",
+                &[("origin", SESSION_APP_ORIGIN)],
+            ),
+            post(
+                "csrf: POST with the CSRF header, even cross-site",
+                &[SESSION_CSRF_HEADER, ("sec-fetch-site", "cross-site")],
+            ),
+            Case {
+                method: "POST",
+                session: None,
+                headers: vec![
+                    ("authorization".to_owned(), format!("Bearer {bearer}")),
+                    ("sec-fetch-site".to_owned(), "cross-site".to_owned()),
+                ],
+                secrets: vec![bearer.clone()],
+                ..ok(
+                    "csrf: a bearer POST from another site is exempt",
+                    R::Session,
+                    SessionUser::Alice,
+                    "bea",
+                )
+            },
+            refused(
+                "session: the store cannot be reached",
+                R::SessionStoreDown,
+                Some(SessionUser::Unknown),
+                503,
+                Challenge::None,
+                "temporarily_unavailable",
+                "the session cannot be read now",
+            ),
+            Case {
+                headers: vec![("authorization".to_owned(), format!("Bearer {bearer}"))],
+                secrets: vec![bearer.clone()],
+                ..ok(
+                    "session: store down, a bearer request still works",
+                    R::SessionStoreDown,
+                    SessionUser::Unknown,
+                    "bea",
+                )
+            },
+            missing(
+                "session: store down, no cookie: the store is not asked",
+                R::SessionStoreDown,
+                None,
+            ),
+        ]
     }
 
     /// The ALB rows: the same answers as for bearer tokens, from the ALB's headers.
@@ -1351,6 +1718,10 @@ impl ConformanceEnv {
             route,
             headers,
             raw_headers: Vec::new(),
+            method: "GET",
+            query: None,
+            session: None,
+            location: None,
             status: 200,
             challenge: Challenge::None,
             body: Body::Text(user.to_owned()),
@@ -1368,6 +1739,10 @@ impl ConformanceEnv {
                     .collect(),
                 headers,
                 raw_headers: Vec::new(),
+                method: "GET",
+                query: None,
+                session: None,
+                location: None,
                 status,
                 challenge,
                 body: Body::Error(code),

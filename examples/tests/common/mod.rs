@@ -1,9 +1,11 @@
 //! The `web-app` set-up shared by `web_app.rs` (requests over TCP) and `web_app_browser.rs`
 //! (headless Chromium, [`webdriver`]): a fakecloud pool with a managed-login app client and
-//! two users, a running web-app, a redis-server.
+//! two users, a running web-app (axum's `web-app` or `web-app-actix`), a redis-server; the
+//! request-level scenarios both binaries must pass ([`web_app_scenarios`]).
 
 #![allow(dead_code)] // each test file uses its own part of the helpers
 
+pub(crate) mod web_app_scenarios;
 pub(crate) mod webdriver;
 
 use std::io::{BufRead as _, BufReader};
@@ -139,8 +141,14 @@ pub(crate) struct App {
     pub(crate) http: reqwest::Client,
 }
 
+/// The axum `web-app`, started.
 pub(crate) fn start_app(f: &Fixture, port: u16, redis_url: Option<&str>) -> App {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_web-app"));
+    start_app_binary(env!("CARGO_BIN_EXE_web-app"), f, port, redis_url)
+}
+
+/// The web-app binary `bin` (`web-app` or `web-app-actix`: the same contract), started.
+pub(crate) fn start_app_binary(bin: &str, f: &Fixture, port: u16, redis_url: Option<&str>) -> App {
+    let mut command = Command::new(bin);
     command
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())

@@ -69,6 +69,9 @@ pub struct CognitoAuth {
     expected: ExpectedUse,
     optional: bool,
     handler: Option<Handler>,
+    /// Requests without a bearer token are authenticated by their session.
+    #[cfg(feature = "sessions")]
+    session: Option<crate::session::SessionAuth>,
 }
 
 impl CognitoAuth {
@@ -80,6 +83,8 @@ impl CognitoAuth {
             expected: ExpectedUse::Access,
             optional: false,
             handler: None,
+            #[cfg(feature = "sessions")]
+            session: None,
         }
     }
 
@@ -126,6 +131,41 @@ impl CognitoAuth {
     }
 }
 
+#[cfg(feature = "sessions")]
+impl CognitoAuth {
+    /// Authenticates requests without a bearer token by their session (feature `sessions`):
+    /// the session's access token, refreshed when due, verified like a bearer token, so the
+    /// guards and extractors behind the middleware see the same user. An unsafe method must
+    /// pass the session's CSRF rules (403); a session store that cannot be read answers 503.
+    /// A request with a bearer token is authenticated by it alone and never touches the
+    /// store. See [`session`](crate::session).
+    pub fn session(mut self, auth: crate::session::SessionAuth) -> Self {
+        self.session = Some(auth);
+        self
+    }
+
+    /// Sends anonymous browsers to sign in (feature `sessions`): a `GET` or `HEAD` request
+    /// without a token or session is answered 303 to `{login_path}?next={path and query}`
+    /// instead of 401; other refusals are answered as usual. Replaces any
+    /// [`on_rejection`](Self::on_rejection) handler.
+    pub fn redirect_to_login(self, login_path: impl Into<String>) -> Self {
+        let login_path = login_path.into();
+        self.on_rejection(move |refusal, request| match refusal {
+            Refusal::MissingToken
+                if matches!(*request.method(), http::Method::GET | http::Method::HEAD) =>
+            {
+                HttpResponse::SeeOther()
+                    .insert_header((
+                        header::LOCATION,
+                        sanctum_core::session::sign_in_location(&login_path, request.uri()),
+                    ))
+                    .finish()
+            }
+            other => crate::rejection::default_response(&other),
+        })
+    }
+}
+
 impl fmt::Debug for CognitoAuth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CognitoAuth")
@@ -134,7 +174,7 @@ impl fmt::Debug for CognitoAuth {
             .field("expected", &self.expected)
             .field("optional", &self.optional)
             .field("custom_rejection", &self.handler.is_some())
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -244,6 +284,11 @@ where
             &Headers(req.headers()),
             self.auth.expected,
         ) {
+            // no bearer token: the session's, when sessions are on (off the bearer hot path)
+            #[cfg(feature = "sessions")]
+            Authentication::Anonymous if self.auth.session.is_some() => {
+                return self.by_session(req);
+            }
             Authentication::Anonymous if self.auth.optional => Some(Ok(None)),
             Authentication::Anonymous => Some(Err(Refusal::MissingToken)),
             Authentication::Verified(verified) => Some(Ok(Some(verified))),
@@ -292,6 +337,44 @@ where
                 })
             }
         }
+    }
+}
+
+#[cfg(feature = "sessions")]
+impl<S> CognitoAuthService<S> {
+    /// A request without a bearer token, authenticated by its session.
+    fn by_session<B>(&self, req: ServiceRequest) -> AuthFuture<S::Future, B>
+    where
+        S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+        B: MessageBody + 'static,
+    {
+        let service = Rc::clone(&self.service);
+        let auth = Rc::clone(&self.auth);
+        AuthFuture::waiting(async move {
+            let Some(session) = &auth.session else {
+                return Ok(reject(req, &Refusal::MissingToken, &auth));
+            };
+            let outcome = match session.authenticate(&auth.verifier, req.request()).await {
+                Ok(None) if auth.optional => Ok(None),
+                Ok(None) => Err(Refusal::MissingToken),
+                Ok(Some(verified)) => Ok(Some(verified)),
+                Err(refusal) => Err(refusal),
+            };
+            match outcome {
+                Ok(verified) => {
+                    if let Some(verified) = &verified {
+                        record_user(verified.claims());
+                    }
+                    req.extensions_mut()
+                        .insert(AuthState::new(verified, auth.handler.clone()));
+                    service
+                        .call(req)
+                        .await
+                        .map(ServiceResponse::map_into_left_body)
+                }
+                Err(refusal) => Ok(reject(req, &refusal, &auth)),
+            }
+        })
     }
 }
 

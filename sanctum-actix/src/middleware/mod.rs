@@ -55,6 +55,8 @@ mod auth;
 mod guard;
 
 pub use self::alb::{AlbAuth, AlbAuthService};
+#[cfg(feature = "sessions")]
+pub(crate) use self::auth::Headers;
 pub use self::auth::{CognitoAuth, CognitoAuthService};
 pub use self::guard::{Require, RequireGroup, RequireScope, RequireService, RequireStepUp};
 

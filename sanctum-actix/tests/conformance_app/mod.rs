@@ -7,14 +7,16 @@ use actix_web::web::{self, ServiceConfig};
 use std::time::Duration;
 
 use actix_web::HttpResponse;
+use sanctum_actix::session::SessionAuth;
 use sanctum_actix::{
     AlbAuth, CognitoAuth, Refusal, RejectedRequest, Require, RequireGroup, RequireScope,
     RequireStepUp, TypedClaims,
 };
+use sanctum_core::session::{MemorySessionStore, RedisSessionStore, SessionStore as _};
 use sanctum_core::{ExpectedUse, Requirement, TokenSource};
 use sanctum_testkit::conformance::{
-    COOKIE_NAME, CUSTOM_HEADER, ConformanceEnv, Route, STEP_UP_ACR, STEP_UP_AMR, STEP_UP_MAX_AGE,
-    TenantClaims, custom_rejection_body,
+    COOKIE_NAME, CUSTOM_HEADER, ConformanceEnv, Route, SESSION_LOGIN_PATH, STEP_UP_ACR,
+    STEP_UP_AMR, STEP_UP_MAX_AGE, SessionUser, TenantClaims, custom_rejection_body,
 };
 
 use crate::common::{maybe_user_name, user_name};
@@ -31,11 +33,62 @@ pub async fn tenant_body(claims: TypedClaims<TenantClaims>) -> String {
     claims.body()
 }
 
+/// The session routes' sessions: over a memory store holding the table's sessions, and over a
+/// store that cannot be reached.
+#[derive(Clone)]
+pub struct Sessions {
+    auth: SessionAuth,
+    down: SessionAuth,
+    cookies: std::collections::HashMap<SessionUser, String>,
+}
+
+impl Sessions {
+    /// The table's sessions, stored.
+    pub async fn start(env: &ConformanceEnv) -> Self {
+        let store = MemorySessionStore::new();
+        let mut cookies = std::collections::HashMap::new();
+        for user in [SessionUser::Alice, SessionUser::Root, SessionUser::Unknown] {
+            let id = sanctum_core::session::new_session_id().expect("an id");
+            if let Some(json) = env.session_json(user) {
+                let stored = store
+                    .create(&id, &json.to_string(), Duration::from_secs(3600))
+                    .await
+                    .expect("stored");
+                assert!(stored, "a fresh id");
+            }
+            cookies.insert(user, id);
+        }
+        let auth = |store| {
+            SessionAuth::builder(env.session_login())
+                .csrf(env.session_csrf())
+                .store(store)
+        };
+        Self {
+            auth: auth(store).build(),
+            down: SessionAuth::builder(env.session_login())
+                .csrf(env.session_csrf())
+                .store(RedisSessionStore::from_url(&env.dead_redis_url).expect("a Redis URL"))
+                .build(),
+            cookies,
+        }
+    }
+
+    /// The `Cookie` header of `user`'s session.
+    pub fn cookie(&self, user: SessionUser) -> (String, String) {
+        (
+            "cookie".to_owned(),
+            format!("{}={}", self.auth.cookie_name(), self.cookies[&user]),
+        )
+    }
+}
+
 /// Registers one resource per conformance [`Route`], wired as the route's docs say. The
 /// closure is `Clone + Send`, so `HttpServer::new` can call it on every worker.
 pub fn conformance_routes(
     env: &ConformanceEnv,
+    sessions: &Sessions,
 ) -> impl Fn(&mut ServiceConfig) + Clone + Send + 'static {
+    let sessions = sessions.clone();
     let verifier = env.verifier.clone();
     let keys_down = env.keys_down_verifier.clone();
     // one of each for every worker: a fresh verifier's first fetch is the path under test
@@ -204,6 +257,32 @@ pub fn conformance_routes(
                 Route::AlbKeysDown => cfg.service(
                     resource
                         .wrap(AlbAuth::new(alb_keys_down.clone()))
+                        .get(user_name),
+                ),
+                Route::Session => cfg.service(
+                    resource
+                        .wrap(auth.session(sessions.auth.clone()))
+                        .get(user_name)
+                        .post(user_name),
+                ),
+                Route::SessionAdmin => cfg.service(
+                    resource
+                        .wrap(RequireGroup("admin"))
+                        .wrap(auth.session(sessions.auth.clone()))
+                        .get(user_name),
+                ),
+                Route::SessionPage => cfg.service(
+                    resource
+                        .wrap(
+                            auth.session(sessions.auth.clone())
+                                .redirect_to_login(SESSION_LOGIN_PATH),
+                        )
+                        .get(user_name)
+                        .post(user_name),
+                ),
+                Route::SessionStoreDown => cfg.service(
+                    resource
+                        .wrap(auth.session(sessions.down.clone()))
                         .get(user_name),
                 ),
                 other => panic!("conformance route {other:?} is not wired in the actix test app"),

@@ -181,15 +181,9 @@ impl CognitoAuthLayer {
             Refusal::MissingToken
                 if matches!(*request.method(), http::Method::GET | http::Method::HEAD) =>
             {
-                let next = request
-                    .uri()
-                    .path_and_query()
-                    .map_or("/", http::uri::PathAndQuery::as_str);
-                let next: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
+                let location = sanctum_core::session::sign_in_location(&login_path, request.uri());
                 let mut response = http::StatusCode::SEE_OTHER.into_response();
-                if let Ok(location) =
-                    http::HeaderValue::try_from(format!("{login_path}?next={next}"))
-                {
+                if let Ok(location) = http::HeaderValue::try_from(location) {
                     response
                         .headers_mut()
                         .insert(http::header::LOCATION, location);

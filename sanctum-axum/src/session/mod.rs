@@ -89,13 +89,12 @@ mod routes;
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use sanctum_core::login::ManagedLogin;
 use sanctum_core::revocation::RevocationStore;
 use sanctum_core::session::{
     CsrfPolicy, Current, SessionData, SessionError, SessionPolicy, SessionSlot, SessionTokens,
-    StoreError,
+    StoreError, StoreOutage, session_cookie_name,
 };
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer, SessionStore};
@@ -124,8 +123,8 @@ struct Inner {
     csrf: CsrfPolicy,
     revocations: Option<Arc<dyn RevocationStore>>,
     secure_cookies: bool,
-    /// The store failed and has not answered since: warn once per outage.
-    store_down: AtomicBool,
+    /// Warns once per outage of the store.
+    outage: StoreOutage,
 }
 
 impl fmt::Debug for SessionAuth {
@@ -196,7 +195,7 @@ impl SessionAuthBuilder {
                 csrf: self.csrf,
                 revocations: self.revocations,
                 secure_cookies: self.secure_cookies,
-                store_down: AtomicBool::new(false),
+                outage: StoreOutage::new(),
             }),
         }
     }
@@ -229,11 +228,7 @@ impl SessionAuth {
     /// [`dangerous_plain_http_cookies`](SessionAuthBuilder::dangerous_plain_http_cookies)).
     #[must_use]
     pub fn cookie_name(&self) -> &'static str {
-        if self.inner.secure_cookies {
-            "__Host-sanctum-session"
-        } else {
-            "sanctum-session"
-        }
+        session_cookie_name(self.inner.secure_cookies)
     }
 
     /// The tower-sessions layer for `store`, with sanctum's cookie policy: the
@@ -291,17 +286,11 @@ impl SessionAuth {
     }
 
     fn store_failed(&self, err: &SessionError) {
-        if self.inner.store_down.swap(true, Ordering::AcqRel) {
-            tracing::debug!(error = %err, "session unavailable (outage already reported)");
-        } else {
-            tracing::warn!(error = %err, "session unavailable: requests with a session cookie get 503 until it answers");
-        }
+        self.inner.outage.failed(err);
     }
 
     fn store_answered(&self) {
-        if self.inner.store_down.swap(false, Ordering::AcqRel) {
-            tracing::warn!("session store answers again");
-        }
+        self.inner.outage.answered();
     }
 
     /// Ends `session` after its token failed verification (revoked, say).

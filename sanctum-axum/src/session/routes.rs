@@ -2,42 +2,23 @@
 
 use axum_core::body::Body;
 use axum_core::response::{IntoResponse, Response};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use http::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+use http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE};
 use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use sanctum_core::Refusal;
-use sanctum_core::login::{AuthorizeRequest, Callback, LoginError, OAuthErrorCode, PendingLogin};
-use sanctum_core::revocation::Revocation;
-use sanctum_core::session::{SessionData, safe_next};
-use serde::{Deserialize, Serialize};
+use sanctum_core::login::AuthorizeRequest;
+use sanctum_core::session::{
+    LOGIN_COOKIE_MAX_AGE, SessionData, SignInRefused, cookie_value, login_cookie_name, set_cookie,
+};
 
 use super::{SESSION_DATA_KEY, Session, SessionAuth};
 use crate::rejection::default_response;
-
-/// How long a pending sign-in's cookie lives (Cognito's codes live 5 minutes).
-const LOGIN_COOKIE_MAX_AGE: u64 = 600;
-
-/// Largest pending sign-in cookie read.
-const MAX_LOGIN_COOKIE: usize = 4096;
-
-/// What the sign-in cookie holds: the pending sign-in and where to go afterwards.
-#[derive(Serialize, Deserialize)]
-struct LoginCookie {
-    pending: PendingLogin,
-    next: String,
-}
 
 impl SessionAuth {
     /// The pending sign-in cookie's name: `__Host-sanctum-login` (`sanctum-login` with
     /// [`dangerous_plain_http_cookies`](super::SessionAuthBuilder::dangerous_plain_http_cookies)).
     #[must_use]
     pub fn login_cookie_name(&self) -> &'static str {
-        if self.inner.secure_cookies {
-            "__Host-sanctum-login"
-        } else {
-            "sanctum-login"
-        }
+        login_cookie_name(self.inner.secure_cookies)
     }
 
     /// The answer of `GET /login`: 303 to Cognito's authorize URL, with the pending sign-in
@@ -70,30 +51,14 @@ impl SessionAuth {
         uri: &Uri,
         customize: impl FnOnce(AuthorizeRequest<'_>) -> AuthorizeRequest<'_>,
     ) -> Response {
-        let next = uri
-            .query()
-            .and_then(|query| {
-                form_urlencoded::parse(query.as_bytes())
-                    .find(|(name, _)| name == "next")
-                    .map(|(_, value)| value.into_owned())
-            })
-            .filter(|next| safe_next(next).is_some())
-            .unwrap_or_else(|| "/".to_owned());
-        let start = match customize(self.inner.tokens.login().authorize()).build() {
-            Ok(start) => start,
-            Err(err) => return error(StatusCode::SERVICE_UNAVAILABLE, "sign_in_unavailable", &err),
-        };
-        let cookie = LoginCookie {
-            pending: start.pending,
-            next,
-        };
-        let value = match serde_json::to_vec(&cookie) {
-            Ok(json) => URL_SAFE_NO_PAD.encode(json),
-            Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-        };
-        let mut response = see_other(&start.url);
-        self.set_login_cookie(&mut response, &value, LOGIN_COOKIE_MAX_AGE);
-        response
+        match self.inner.tokens.begin_sign_in_with(uri.query(), customize) {
+            Ok((url, cookie)) => {
+                let mut response = see_other(&url);
+                self.set_login_cookie(&mut response, &cookie, LOGIN_COOKIE_MAX_AGE);
+                response
+            }
+            Err(err) => error(StatusCode::SERVICE_UNAVAILABLE, "sign_in_unavailable", &err),
+        }
     }
 
     /// The answer of `GET /callback`: takes this browser's pending sign-in from its cookie
@@ -120,41 +85,23 @@ impl SessionAuth {
         headers: &HeaderMap,
         query: Option<&str>,
     ) -> Response {
-        let Some(cookie) = self.read_login_cookie(headers) else {
-            return message(
-                StatusCode::BAD_REQUEST,
-                "no_sign_in",
-                "no sign-in is in progress in this browser",
-            );
+        let cookie = cookie_value(headers, self.login_cookie_name());
+        let done = match self.inner.tokens.finish_sign_in(cookie, query).await {
+            Ok(done) => done,
+            Err(refused) => return refused_sign_in(&refused),
         };
-        let callback = match Callback::from_query(query.unwrap_or_default()) {
-            Ok(callback) => callback,
-            Err(err) => return refused_sign_in(&err),
-        };
-        let signed_in = match self
-            .inner
-            .tokens
-            .login()
-            .finish(cookie.pending, &callback)
-            .await
-        {
-            Ok(signed_in) => signed_in,
-            Err(err) => return refused_sign_in(&err),
-        };
-        let data = self.inner.tokens.start(&signed_in);
         // a fresh id: a session id planted before sign-in is worth nothing after it
         let stored = async {
             session.cycle_id().await?;
-            session.insert(SESSION_DATA_KEY, &data).await?;
+            session.insert(SESSION_DATA_KEY, &done.data).await?;
             session.save().await
         };
         if let Err(err) = stored.await {
             tracing::warn!(error = %err, "sign-in not stored: session store unavailable");
             return default_response(&Refusal::SessionUnavailable);
         }
-        tracing::debug!(sub = %data.sub, "signed in");
-        let next = safe_next(&cookie.next).unwrap_or("/");
-        see_other(next)
+        tracing::debug!(sub = %done.data.sub, "signed in");
+        see_other(&done.next)
     }
 
     /// The answer of `POST /logout`: refused with 403 unless the request comes from the
@@ -188,57 +135,30 @@ impl SessionAuth {
                 return default_response(&Refusal::SessionUnavailable);
             }
         };
-        if let Some(data) = data {
-            if let (Some(store), Some(origin_jti)) = (&self.inner.revocations, &data.origin_jti) {
-                store.record(Revocation::refresh_token_revoked(origin_jti.as_str()));
-            }
-            if let Some(refresh_token) = &data.tokens.refresh_token
-                && let Err(err) = self.inner.tokens.login().revoke(refresh_token).await
-            {
-                tracing::warn!(sub = %data.sub, error = %err, "signed out, but Cognito did not revoke the refresh token");
-                return error(StatusCode::BAD_GATEWAY, "revoke_failed", &err);
-            }
-            tracing::debug!(sub = %data.sub, "signed out");
+        if let Some(data) = data
+            && let Err(err) = self
+                .inner
+                .tokens
+                .sign_out(&data, self.inner.revocations.as_deref())
+                .await
+        {
+            return error(StatusCode::BAD_GATEWAY, "revoke_failed", &err);
         }
         let target = self.inner.tokens.login().logout_url();
         see_other(target.as_deref().unwrap_or("/"))
     }
 
-    fn read_login_cookie(&self, headers: &HeaderMap) -> Option<LoginCookie> {
-        let value = cookie_value(headers, self.login_cookie_name())?;
-        if value.len() > MAX_LOGIN_COOKIE {
-            return None;
-        }
-        let json = URL_SAFE_NO_PAD.decode(value).ok()?;
-        serde_json::from_slice(&json).ok()
-    }
-
     fn set_login_cookie(&self, response: &mut Response, value: &str, max_age: u64) {
-        let secure = if self.inner.secure_cookies {
-            "; Secure"
-        } else {
-            ""
-        };
-        let cookie = format!(
-            "{}={value}; Max-Age={max_age}; Path=/; HttpOnly; SameSite=Lax{secure}",
-            self.login_cookie_name()
+        let cookie = set_cookie(
+            self.login_cookie_name(),
+            value,
+            max_age,
+            self.inner.secure_cookies,
         );
         if let Ok(cookie) = HeaderValue::try_from(cookie) {
             response.headers_mut().append(SET_COOKIE, cookie);
         }
     }
-}
-
-/// The value of the first cookie named `name`.
-fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v.trim_matches('"'))
 }
 
 fn see_other(location: &str) -> Response {
@@ -252,20 +172,8 @@ fn see_other(location: &str) -> Response {
     response
 }
 
-fn refused_sign_in(err: &LoginError) -> Response {
-    let status = match err {
-        LoginError::Unavailable { .. } | LoginError::BadResponse { .. } => {
-            StatusCode::SERVICE_UNAVAILABLE
-        }
-        LoginError::OAuth(oauth) if oauth.code.is_server_side() => StatusCode::SERVICE_UNAVAILABLE,
-        LoginError::OAuth(oauth) if oauth.code == OAuthErrorCode::AccessDenied => {
-            StatusCode::FORBIDDEN
-        }
-        LoginError::StateMismatch => StatusCode::FORBIDDEN,
-        _ => StatusCode::BAD_REQUEST,
-    };
-    tracing::debug!(error = %err, "sign-in refused");
-    error(status, "sign_in_refused", err)
+fn refused_sign_in(refused: &SignInRefused) -> Response {
+    message(refused.status, refused.error, &refused.description)
 }
 
 fn error(status: StatusCode, code: &str, err: &dyn std::fmt::Display) -> Response {
@@ -280,19 +188,4 @@ fn message(status: StatusCode, code: &str, description: &str) -> Response {
         .headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_first_cookie_of_a_name_is_read() {
-        let mut headers = HeaderMap::new();
-        headers.append(COOKIE, HeaderValue::from_static("a=1; __Host-x=two ; b=3"));
-        headers.append(COOKIE, HeaderValue::from_static("__Host-x=later"));
-        assert_eq!(cookie_value(&headers, "__Host-x"), Some("two"));
-        assert_eq!(cookie_value(&headers, "b"), Some("3"));
-        assert_eq!(cookie_value(&headers, "x"), None);
-    }
 }

@@ -7,15 +7,18 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::{MethodRouter, get};
+use sanctum_axum::session::{RedisSessionStore, SESSION_DATA_KEY, SessionAuth};
 use sanctum_axum::{
     AlbAuthLayer, CognitoAuthLayer, CognitoUser, ExpectedUse, Refusal, RejectedRequest, Require,
     RequireGroup, RequireScope, RequireStepUp, TokenSource, TypedClaims,
 };
 use sanctum_core::Requirement;
 use sanctum_testkit::conformance::{
-    ANONYMOUS, COOKIE_NAME, CUSTOM_HEADER, ConformanceEnv, Route, STEP_UP_ACR, STEP_UP_AMR,
-    STEP_UP_MAX_AGE, TenantClaims, custom_rejection_body,
+    ANONYMOUS, COOKIE_NAME, CUSTOM_HEADER, ConformanceEnv, Route, SESSION_LOGIN_PATH, STEP_UP_ACR,
+    STEP_UP_AMR, STEP_UP_MAX_AGE, SessionUser, TenantClaims, custom_rejection_body,
 };
+use tower_sessions::session::{Id, Record};
+use tower_sessions::{MemoryStore, SessionStore as _};
 
 use crate::common::user_name;
 
@@ -43,8 +46,56 @@ pub(crate) async fn maybe_user_name(user: Option<CognitoUser>) -> String {
     )
 }
 
+/// The session routes' sessions: a memory store holding the table's sessions.
+#[derive(Clone)]
+pub(crate) struct Sessions {
+    auth: SessionAuth,
+    store: MemoryStore,
+    cookies: std::collections::HashMap<SessionUser, String>,
+}
+
+impl Sessions {
+    /// The table's sessions, stored.
+    pub(crate) async fn start(env: &ConformanceEnv) -> Self {
+        let store = MemoryStore::default();
+        let mut cookies = std::collections::HashMap::new();
+        for user in [SessionUser::Alice, SessionUser::Root, SessionUser::Unknown] {
+            let mut record = Record {
+                id: Id::default(),
+                data: std::collections::HashMap::new(),
+                expiry_date: tower_sessions::cookie::time::OffsetDateTime::now_utc()
+                    + tower_sessions::cookie::time::Duration::hours(1),
+            };
+            if let Some(json) = env.session_json(user) {
+                record.data.insert(SESSION_DATA_KEY.to_owned(), json);
+                store.create(&mut record).await.expect("stored");
+            }
+            cookies.insert(user, record.id.to_string());
+        }
+        Self {
+            auth: SessionAuth::builder(env.session_login())
+                .csrf(env.session_csrf())
+                .build(),
+            store,
+            cookies,
+        }
+    }
+
+    /// The `Cookie` header of `user`'s session.
+    pub(crate) fn cookie(&self, user: SessionUser) -> (String, String) {
+        (
+            "cookie".to_owned(),
+            format!("{}={}", self.auth.cookie_name(), self.cookies[&user]),
+        )
+    }
+}
+
 /// The route wired exactly as the variant's docs say.
-pub(crate) fn conformance_route(env: &ConformanceEnv, route: Route) -> MethodRouter {
+pub(crate) fn conformance_route(
+    env: &ConformanceEnv,
+    sessions: &Sessions,
+    route: Route,
+) -> MethodRouter {
     let auth = CognitoAuthLayer::new(env.verifier.clone());
     let guarded = |guard: Require| get(user_name).route_layer(guard).route_layer(auth.clone());
     match route {
@@ -122,13 +173,35 @@ pub(crate) fn conformance_route(env: &ConformanceEnv, route: Route) -> MethodRou
         Route::AlbKeysDown => {
             get(user_name).route_layer(AlbAuthLayer::new(env.alb_keys_down_verifier.clone()))
         }
+        Route::Session => get(user_name)
+            .post(user_name)
+            .route_layer(auth.session(sessions.auth.clone()))
+            .route_layer(sessions.auth.layer(sessions.store.clone())),
+        Route::SessionAdmin => get(user_name)
+            .route_layer(RequireGroup("admin"))
+            .route_layer(auth.session(sessions.auth.clone()))
+            .route_layer(sessions.auth.layer(sessions.store.clone())),
+        Route::SessionPage => get(user_name)
+            .post(user_name)
+            .route_layer(
+                auth.session(sessions.auth.clone())
+                    .redirect_to_login(SESSION_LOGIN_PATH),
+            )
+            .route_layer(sessions.auth.layer(sessions.store.clone())),
+        Route::SessionStoreDown => get(user_name)
+            .route_layer(auth.session(sessions.auth.clone()))
+            .route_layer(
+                sessions
+                    .auth
+                    .layer(RedisSessionStore::from_url(&env.dead_redis_url).expect("a Redis URL")),
+            ),
         other => panic!("conformance route {other:?} is not wired in this test yet"),
     }
 }
 
 /// One router with every conformance route.
-pub(crate) fn conformance_router(env: &ConformanceEnv) -> Router {
+pub(crate) fn conformance_router(env: &ConformanceEnv, sessions: &Sessions) -> Router {
     Route::ALL.into_iter().fold(Router::new(), |router, route| {
-        router.route(route.path(), conformance_route(env, route))
+        router.route(route.path(), conformance_route(env, sessions, route))
     })
 }

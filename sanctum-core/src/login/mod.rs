@@ -91,6 +91,7 @@ pub use self::error::{Endpoint, LoginError, OAuthError, OAuthErrorCode};
 pub use self::tokens::{LoginTokens, SignedIn};
 
 use self::endpoint::{Endpoints, TokenResponse};
+pub(crate) use self::pkce::random_value;
 use crate::claims::CognitoClaims;
 use crate::clock::{Clock, unix_seconds};
 use crate::config::{check_url, is_valid_client_id};

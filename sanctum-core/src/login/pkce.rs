@@ -12,7 +12,7 @@ use super::error::LoginError;
 const RANDOM_BYTES: usize = 32;
 
 /// A fresh base64url value of [`RANDOM_BYTES`] from the system's CSPRNG.
-pub(super) fn random_value() -> Result<String, LoginError> {
+pub(crate) fn random_value() -> Result<String, LoginError> {
     let mut bytes = [0_u8; RANDOM_BYTES];
     aws_lc_rs::rand::fill(&mut bytes).map_err(|_| LoginError::Random)?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))

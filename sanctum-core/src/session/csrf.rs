@@ -6,6 +6,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method};
 
 use crate::config::check_url;
 use crate::error::ConfigError;
+use crate::extract::RequestHeaders;
 
 /// Which cookie-authenticated requests with an unsafe method (anything but `GET`, `HEAD`,
 /// `OPTIONS`, `TRACE`) are the application's own. One of:
@@ -99,23 +100,39 @@ impl CsrfPolicy {
     /// # Errors
     /// [`CrossSite`]: why the request is taken for a cross-site one.
     pub fn check(&self, method: &Method, headers: &HeaderMap) -> Result<(), CrossSite> {
-        if is_safe_method(method) {
+        self.check_request(method.as_str(), headers)
+    }
+
+    /// [`check`](Self::check) for any framework's request: its method's name and its headers
+    /// as [`RequestHeaders`].
+    ///
+    /// # Errors
+    /// [`CrossSite`]: why the request is taken for a cross-site one.
+    pub fn check_request(
+        &self,
+        method: &str,
+        headers: &dyn RequestHeaders,
+    ) -> Result<(), CrossSite> {
+        if is_safe_method_name(method) {
             return Ok(());
         }
         if let Some((name, value)) = &self.header
-            && headers.get_all(name).iter().any(|v| v == value)
+            && headers
+                .header_all(name.as_str())
+                .into_iter()
+                .any(|v| v.as_bytes() == value.as_bytes())
         {
             return Ok(());
         }
-        if let Some(site) = headers.get("sec-fetch-site") {
-            return if site.as_bytes() == b"same-origin" {
+        if let Some(site) = headers.header_bytes("sec-fetch-site") {
+            return if site == b"same-origin" {
                 Ok(())
             } else {
                 Err(CrossSite::FetchSite)
             };
         }
-        match (headers.get(http::header::ORIGIN), &self.app_origin) {
-            (Some(origin), Some(app)) if origin.as_bytes() == app.as_bytes() => Ok(()),
+        match (headers.header_bytes("origin"), &self.app_origin) {
+            (Some(origin), Some(app)) if origin == app.as_bytes() => Ok(()),
             (Some(_), _) => Err(CrossSite::Origin),
             (None, _) => Err(CrossSite::Unknown),
         }
@@ -128,10 +145,11 @@ impl CsrfPolicy {
 /// Used by [`CsrfPolicy::check`].
 #[must_use]
 pub fn is_safe_method(method: &Method) -> bool {
-    matches!(
-        *method,
-        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
-    )
+    is_safe_method_name(method.as_str())
+}
+
+fn is_safe_method_name(method: &str) -> bool {
+    matches!(method, "GET" | "HEAD" | "OPTIONS" | "TRACE")
 }
 
 /// `next` when it is a path of this application (`/orders?page=2`), else `None`: where to send

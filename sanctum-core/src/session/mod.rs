@@ -14,13 +14,27 @@
 //! 3. sign-out: the entry removed, the refresh token revoked, its `origin_jti` recorded as a
 //!    [`Revocation`](crate::revocation::Revocation), the browser sent to Cognito's `/logout`.
 
+mod browser;
 mod csrf;
 mod data;
+#[cfg(feature = "redis")]
+mod redis_store;
 mod refresh;
+mod store;
 
+pub use self::browser::{
+    LOGIN_COOKIE_MAX_AGE, LoginCookie, SignInDone, SignInRefused, StoreOutage, cookie_value,
+    login_cookie_name, session_cookie_name, set_cookie, sign_in_location,
+};
 pub use self::csrf::{CrossSite, CsrfPolicy, is_safe_method, safe_next};
 pub use self::data::{
     DEFAULT_ABSOLUTE_LIFETIME, DEFAULT_IDLE_TIMEOUT, DEFAULT_REFRESH_AHEAD, EndReason, SessionData,
     SessionPolicy, SessionState,
 };
+#[cfg(feature = "redis")]
+pub use self::redis_store::{DEFAULT_SESSION_PREFIX, RedisSessionStore};
 pub use self::refresh::{Current, SessionError, SessionSlot, SessionTokens, StoreError};
+pub use self::store::{
+    DEFAULT_MEMORY_CAPACITY, MemorySessionStore, SessionStore, StoreFuture, StoredSessions,
+    new_session_id,
+};

@@ -1,0 +1,488 @@
+//! Browser sessions (feature `sessions`): Cognito's managed login with server-side sessions, as
+//! a token source of [`CognitoAuth`](crate::CognitoAuth) — the guards and extractors behave the
+//! same for a session cookie as for a bearer token, and answer as `sanctum-axum`'s do.
+//!
+//! [`SessionAuth`] holds the managed login, the session store, the sessions' lifetimes and the
+//! CSRF rules. It gives the three route answers:
+//! - [`login`](SessionAuth::login): 303 to Cognito, the pending sign-in in a 10-minute
+//!   `__Host-sanctum-login` cookie that binds `state` to this browser (nothing stored
+//!   server-side: abandoned sign-ins cost no memory);
+//! - [`callback`](SessionAuth::callback): the cookie consumed, the code exchanged, the
+//!   session stored under a fresh id (any id the browser had before is dropped) and the
+//!   `__Host-sanctum-session` cookie set (`HttpOnly`, `Secure`, `SameSite=Lax`, `Path=/`, no
+//!   `Domain`); any refusal is 4xx and stores nothing;
+//! - [`logout`](SessionAuth::logout) (CSRF-checked): the session removed, its `origin_jti`
+//!   recorded as revoked, its refresh token revoked, 303 to Cognito's `/logout`.
+//!
+//! With [`CognitoAuth::session`](crate::CognitoAuth::session), a request without a bearer
+//! token is authenticated by its session: the tokens refreshed ahead of expiry (one refresh per
+//! session at a time, written straight back to the store), the access token verified like a
+//! bearer token; an unsafe method must pass the [`CsrfPolicy`] (403 otherwise); a store that
+//! cannot be read answers 503 (one warning per outage), never an anonymous pass. Requests with
+//! a bearer token never touch the store.
+//!
+//! Sessions live in a [`SessionStore`]:
+//! [`MemorySessionStore`] (the default; bounded) for one instance,
+//! [`RedisSessionStore`](sanctum_core::session::RedisSessionStore) (feature `redis-sessions`)
+//! for many. Each entry lives for the idle timeout, pushed on as the session is used, and never
+//! past the absolute lifetime; the cookie lives for the absolute lifetime.
+//!
+//! **Why not actix-session.** actix-session's middleware reads the store before every request
+//! that carries its cookie (bearer requests included), writes after the response, and answers
+//! any store failure with an opaque 500; it needs a cookie key shared by every instance, has no
+//! memory store, and its Redis store is built on an older redis-rs major than sanctum's. The
+//! sessions here are read only when a request needs one, written back at once (another instance
+//! sees refreshed tokens immediately), and a store failure is 503. Keep using actix-session for
+//! your application's own session data if you like: its cookie has another name.
+//!
+//! ```no_run
+//! use actix_web::{App, HttpRequest, HttpServer, web};
+//! use sanctum_actix::session::SessionAuth;
+//! use sanctum_actix::{CognitoAuth, CognitoUser, RequireGroup};
+//! use sanctum_actix::sanctum_core::login::{LoginDomain, ManagedLogin};
+//! use sanctum_actix::sanctum_core::session::{CsrfPolicy, MemorySessionStore};
+//! use sanctum_actix::{UserPool, Verifier};
+//!
+//! #[actix_web::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let verifier = Verifier::builder()
+//!         .pool(UserPool::new("eu-west-1_AbC123xyz").client_id("4a1b2c3d4e5f"))
+//!         .build()?;
+//!     let login = ManagedLogin::builder(
+//!         LoginDomain::cognito("my-app", "eu-west-1"),
+//!         "4a1b2c3d4e5f",
+//!         "https://app.example.com/callback",
+//!     )
+//!     .logout_uri("https://app.example.com/")
+//!     .build(&verifier)?;
+//!     let auth = SessionAuth::builder(login)
+//!         .store(MemorySessionStore::new())
+//!         .csrf(CsrfPolicy::new().app_origin("https://app.example.com")?)
+//!         .build();
+//!
+//!     HttpServer::new(move || {
+//!         let pages = CognitoAuth::new(verifier.clone())
+//!             .session(auth.clone())
+//!             .redirect_to_login("/login");
+//!         App::new()
+//!             .app_data(web::Data::new(auth.clone()))
+//!             .service(
+//!                 web::resource("/admin")
+//!                     .wrap(RequireGroup("admin"))
+//!                     .wrap(pages)
+//!                     .get(|user: CognitoUser| async move { format!("hi {}", user.sub()) }),
+//!             )
+//!             .route("/login", web::get().to(|auth: web::Data<SessionAuth>, req: HttpRequest| async move {
+//!                 auth.login(&req)
+//!             }))
+//!             .route("/callback", web::get().to(|auth: web::Data<SessionAuth>, req: HttpRequest| async move {
+//!                 auth.callback(&req).await
+//!             }))
+//!             .route("/logout", web::post().to(|auth: web::Data<SessionAuth>, req: HttpRequest| async move {
+//!                 auth.logout(&req).await
+//!             }))
+//!     })
+//!     .bind(("127.0.0.1", 8080))?
+//!     .run()
+//!     .await?;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! **Plain-http development.** `__Host-` cookies must be `Secure`; Chrome and Firefox accept
+//! `Secure` cookies from `http://localhost` and `http://127.0.0.1`, so local development over
+//! plain http works as is there. For other plain-http hosts
+//! [`dangerous_plain_http_cookies`](SessionAuthBuilder::dangerous_plain_http_cookies) drops
+//! `Secure` and the `__Host-` prefix: never in production.
+
+use std::fmt;
+use std::sync::Arc;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, ContentType};
+use actix_web::{HttpRequest, HttpResponse};
+use sanctum_core::adapter::{Verified, verify};
+use sanctum_core::login::{AuthorizeRequest, ManagedLogin};
+use sanctum_core::revocation::RevocationStore;
+use sanctum_core::session::{
+    CsrfPolicy, LOGIN_COOKIE_MAX_AGE, MemorySessionStore, SessionData, SessionError, SessionPolicy,
+    SessionStore, SessionTokens, StoredSessions, cookie_value, login_cookie_name,
+    session_cookie_name, set_cookie,
+};
+use sanctum_core::{ExpectedUse, Refusal, Verifier, VerifyError};
+
+use crate::middleware::Headers;
+use crate::rejection::default_response;
+
+/// Managed-login browser sessions for actix-web; see the [module docs](self). Cheap to clone.
+#[derive(Clone)]
+pub struct SessionAuth {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    sessions: StoredSessions,
+    csrf: CsrfPolicy,
+    revocations: Option<Arc<dyn RevocationStore>>,
+    secure_cookies: bool,
+}
+
+impl fmt::Debug for SessionAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionAuth")
+            .field("sessions", &self.inner.sessions)
+            .field("csrf", &self.inner.csrf)
+            .field("revocations", &self.inner.revocations.is_some())
+            .field("secure_cookies", &self.inner.secure_cookies)
+            .finish()
+    }
+}
+
+/// Configures a [`SessionAuth`]; from [`SessionAuth::builder`].
+#[must_use]
+pub struct SessionAuthBuilder {
+    login: ManagedLogin,
+    store: Option<Arc<dyn SessionStore>>,
+    policy: SessionPolicy,
+    csrf: CsrfPolicy,
+    revocations: Option<Arc<dyn RevocationStore>>,
+    secure_cookies: bool,
+}
+
+impl fmt::Debug for SessionAuthBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionAuthBuilder")
+            .field("store", &self.store)
+            .field("policy", &self.policy)
+            .field("csrf", &self.csrf)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SessionAuthBuilder {
+    /// Where sessions live (default: a [`MemorySessionStore`] of this process; a
+    /// [`RedisSessionStore`](sanctum_core::session::RedisSessionStore) to share them between
+    /// instances).
+    pub fn store(mut self, store: impl SessionStore) -> Self {
+        self.store = Some(Arc::new(store));
+        self
+    }
+
+    /// The sessions' lifetimes and refresh margin (default [`SessionPolicy::new`]).
+    pub fn policy(mut self, policy: SessionPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Which cookie-authenticated unsafe requests are the application's own (default:
+    /// `Sec-Fetch-Site: same-origin` only; add the application's origin and a header).
+    pub fn csrf(mut self, csrf: CsrfPolicy) -> Self {
+        self.csrf = csrf;
+        self
+    }
+
+    /// Where sign-outs record the session's `origin_jti` as revoked (the verifier's store, a
+    /// [`RedisRevocations`](sanctum_core::revocation::RevocationStore) to reach every
+    /// instance): the session's tokens then stop working as bearer tokens too.
+    pub fn revocations(mut self, store: Arc<dyn RevocationStore>) -> Self {
+        self.revocations = Some(store);
+        self
+    }
+
+    /// Cookies without `Secure` and without the `__Host-` prefix, for plain-http development
+    /// on a host browsers do not treat as secure. Never in production: the session cookie
+    /// would travel in clear text.
+    pub fn dangerous_plain_http_cookies(mut self) -> Self {
+        self.secure_cookies = false;
+        self
+    }
+
+    /// The sessions.
+    pub fn build(self) -> SessionAuth {
+        let store = self
+            .store
+            .unwrap_or_else(|| Arc::new(MemorySessionStore::new()));
+        SessionAuth {
+            inner: Arc::new(Inner {
+                sessions: StoredSessions::new(SessionTokens::new(self.login, self.policy), store),
+                csrf: self.csrf,
+                revocations: self.revocations,
+                secure_cookies: self.secure_cookies,
+            }),
+        }
+    }
+}
+
+impl SessionAuth {
+    /// Sessions of `login`'s sign-ins.
+    pub fn builder(login: ManagedLogin) -> SessionAuthBuilder {
+        SessionAuthBuilder {
+            login,
+            store: None,
+            policy: SessionPolicy::new(),
+            csrf: CsrfPolicy::new(),
+            revocations: None,
+            secure_cookies: true,
+        }
+    }
+
+    /// The sessions over their store.
+    #[must_use]
+    pub fn sessions(&self) -> &StoredSessions {
+        &self.inner.sessions
+    }
+
+    /// The tokens' keeper (managed login and lifetimes).
+    #[must_use]
+    pub fn tokens(&self) -> &SessionTokens {
+        self.inner.sessions.tokens()
+    }
+
+    /// The CSRF rules.
+    pub fn csrf_policy(&self) -> &CsrfPolicy {
+        &self.inner.csrf
+    }
+
+    /// The session cookie's name: `__Host-sanctum-session` (`sanctum-session` with
+    /// [`dangerous_plain_http_cookies`](SessionAuthBuilder::dangerous_plain_http_cookies)).
+    #[must_use]
+    pub fn cookie_name(&self) -> &'static str {
+        session_cookie_name(self.inner.secure_cookies)
+    }
+
+    /// The pending sign-in cookie's name: `__Host-sanctum-login` (`sanctum-login` with
+    /// [`dangerous_plain_http_cookies`](SessionAuthBuilder::dangerous_plain_http_cookies)).
+    #[must_use]
+    pub fn login_cookie_name(&self) -> &'static str {
+        login_cookie_name(self.inner.secure_cookies)
+    }
+
+    fn session_id<'a>(&self, headers: &'a Headers<'a>) -> Option<&'a str> {
+        cookie_value(headers, self.cookie_name())
+    }
+
+    /// The request's session when it is signed in, refreshed first when due (and written
+    /// back); `None` without a session cookie, or when the session is unknown or ended (an
+    /// ended session is removed).
+    ///
+    /// # Errors
+    /// The store cannot be read or written, or the expired tokens cannot be refreshed now
+    /// (answer 503); logged at `warn` once per outage.
+    pub async fn active(&self, req: &HttpRequest) -> Result<Option<SessionData>, SessionError> {
+        let headers = Headers(req.headers());
+        match self.session_id(&headers) {
+            Some(id) => self.inner.sessions.active(id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// The auth middleware's session path for a request without a bearer token: the
+    /// session's verified access token, `None` when anonymous, or the refusal.
+    pub(crate) async fn authenticate(
+        &self,
+        verifier: &Verifier,
+        req: &HttpRequest,
+    ) -> Result<Option<Verified>, Refusal> {
+        let headers = Headers(req.headers());
+        let Some(id) = self.session_id(&headers) else {
+            return Ok(None);
+        };
+        let data = match self.inner.sessions.active(id).await {
+            Ok(Some(data)) => data,
+            Ok(None) => return Ok(None),
+            Err(_) => return Err(Refusal::SessionUnavailable),
+        };
+        if let Err(cross_site) = self
+            .inner
+            .csrf
+            .check_request(req.method().as_str(), &headers)
+        {
+            tracing::debug!(reason = %cross_site, "cookie-authenticated request refused");
+            return Err(Refusal::CrossSiteRequest);
+        }
+        let token = data.tokens.access_token.secret();
+        match verify(verifier, token, ExpectedUse::Access).await {
+            Ok(verified) => Ok(Some(verified)),
+            Err(
+                err @ (VerifyError::KeysUnavailable { .. }
+                | VerifyError::RevocationCheckUnavailable),
+            ) => Err(Refusal::Verify(err)),
+            Err(err) => {
+                // revoked (signed out elsewhere), or no longer acceptable: the session is over
+                tracing::debug!(error = %err, "session token refused; session ended");
+                self.inner.sessions.remove(id).await;
+                Ok(None)
+            }
+        }
+    }
+
+    /// The answer of `GET /login`: 303 to Cognito's authorize URL, with the pending sign-in
+    /// (`state`, `nonce`, PKCE verifier, and `next` from the request's query when it is a path
+    /// of this application, else `/`) in a 10-minute `HttpOnly` `__Host-` cookie that only
+    /// this browser's callback can present. Nothing is stored server-side.
+    #[must_use]
+    pub fn login(&self, req: &HttpRequest) -> HttpResponse {
+        self.login_with(req, |request| request)
+    }
+
+    /// [`login`](Self::login) with the authorize request's pass-through parameters set by
+    /// `customize`: `identity_provider` (straight to Google, Apple, a SAML or OIDC provider,
+    /// skipping Cognito's page), `idp_identifier`, `lang`, `prompt`, `login_hint`.
+    ///
+    /// ```
+    /// use actix_web::{HttpRequest, HttpResponse};
+    /// use sanctum_actix::session::SessionAuth;
+    ///
+    /// // GET /login/google: a "Sign in with Google" button
+    /// fn google(auth: &SessionAuth, req: &HttpRequest) -> HttpResponse {
+    ///     auth.login_with(req, |request| request.identity_provider("Google"))
+    /// }
+    /// ```
+    #[must_use]
+    pub fn login_with(
+        &self,
+        req: &HttpRequest,
+        customize: impl FnOnce(AuthorizeRequest<'_>) -> AuthorizeRequest<'_>,
+    ) -> HttpResponse {
+        match self
+            .tokens()
+            .begin_sign_in_with(Some(req.query_string()), customize)
+        {
+            Ok((url, cookie)) => {
+                let mut response = see_other(&url);
+                self.set_cookie(
+                    &mut response,
+                    self.login_cookie_name(),
+                    &cookie,
+                    LOGIN_COOKIE_MAX_AGE,
+                );
+                response
+            }
+            Err(err) => message(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "sign_in_unavailable",
+                &err.to_string(),
+            ),
+        }
+    }
+
+    /// The answer of `GET /callback`: takes this browser's pending sign-in from its cookie
+    /// (and removes the cookie, whatever happens), checks the `state`, exchanges the code and
+    /// verifies the ID token; then stores the session under a fresh id (dropping the
+    /// browser's previous one), sets the session cookie and answers 303 to the sign-in's
+    /// `next`. Refused without a session: no pending sign-in in this browser (400), Cognito's
+    /// `error=` (`access_denied` 403, others 400), a forged `state` (403), an old pending
+    /// sign-in, a used or unknown code, a bad ID token (400); Cognito or the store
+    /// unreachable (503).
+    pub async fn callback(&self, req: &HttpRequest) -> HttpResponse {
+        let mut response = self.finish(req).await;
+        self.set_cookie(&mut response, self.login_cookie_name(), "", 0);
+        response
+    }
+
+    async fn finish(&self, req: &HttpRequest) -> HttpResponse {
+        let headers = Headers(req.headers());
+        let cookie = cookie_value(&headers, self.login_cookie_name());
+        let done = match self
+            .tokens()
+            .finish_sign_in(cookie, Some(req.query_string()))
+            .await
+        {
+            Ok(done) => done,
+            Err(refused) => {
+                return message(status(refused.status), refused.error, &refused.description);
+            }
+        };
+        let old = self.session_id(&headers);
+        let id = match self.inner.sessions.sign_in(old, &done.data).await {
+            Ok(id) => id,
+            Err(err) => {
+                tracing::warn!(error = %err, "sign-in not stored: session store unavailable");
+                return default_response(&Refusal::SessionUnavailable);
+            }
+        };
+        tracing::debug!(sub = %done.data.sub, "signed in");
+        let mut response = see_other(&done.next);
+        let lifetime = self.tokens().policy().lifetime().as_secs();
+        self.set_cookie(&mut response, self.cookie_name(), &id, lifetime);
+        response
+    }
+
+    /// The answer of `POST /logout`: refused with 403 unless the request comes from the
+    /// application's pages (the [`CsrfPolicy`]). Ends the session in the store, records its
+    /// `origin_jti` as revoked when a revocation store is configured (every instance then
+    /// refuses its tokens), revokes its refresh token at Cognito, removes the session cookie
+    /// and answers 303 to Cognito's `/logout` (or `/` without a logout URI), which ends the
+    /// managed-login session too. A revocation Cognito refuses or cannot take is reported: 502
+    /// with the reason (the session is over here all the same). 503 when the store cannot be
+    /// reached (nothing changed).
+    pub async fn logout(&self, req: &HttpRequest) -> HttpResponse {
+        let headers = Headers(req.headers());
+        if self
+            .inner
+            .csrf
+            .check_request(req.method().as_str(), &headers)
+            .is_err()
+        {
+            let refusal = Refusal::CrossSiteRequest;
+            refusal.log();
+            return default_response(&refusal);
+        }
+        let data = match self.session_id(&headers) {
+            None => None,
+            Some(id) => match self.inner.sessions.end(id).await {
+                Ok(data) => data,
+                Err(err) => {
+                    tracing::warn!(error = %err, "sign-out refused: session store unavailable");
+                    return default_response(&Refusal::SessionUnavailable);
+                }
+            },
+        };
+        let mut response = match data {
+            Some(data) => match self
+                .tokens()
+                .sign_out(&data, self.inner.revocations.as_deref())
+                .await
+            {
+                Ok(()) => None,
+                Err(err) => Some(message(
+                    StatusCode::BAD_GATEWAY,
+                    "revoke_failed",
+                    &err.to_string(),
+                )),
+            },
+            None => None,
+        }
+        .unwrap_or_else(|| {
+            let target = self.tokens().login().logout_url();
+            see_other(target.as_deref().unwrap_or("/"))
+        });
+        self.set_cookie(&mut response, self.cookie_name(), "", 0);
+        response
+    }
+
+    fn set_cookie(&self, response: &mut HttpResponse, name: &str, value: &str, max_age: u64) {
+        let cookie = set_cookie(name, value, max_age, self.inner.secure_cookies);
+        if let Ok(cookie) = header::HeaderValue::try_from(cookie) {
+            response.headers_mut().append(header::SET_COOKIE, cookie);
+        }
+    }
+}
+
+/// The core's status (`http` 1) as actix-web's (`http` 0.2).
+fn status(status: http::StatusCode) -> StatusCode {
+    StatusCode::from_u16(status.as_u16()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish()
+}
+
+fn message(status: StatusCode, code: &str, description: &str) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header(ContentType::json())
+        .body(serde_json::json!({"error": code, "error_description": description}).to_string())
+}
