@@ -20,7 +20,8 @@ use sanctum_core::login::{
     OAuthErrorCode, PendingLogin,
 };
 use sanctum_core::session::{
-    Current, SessionData, SessionPolicy, SessionSlot, SessionTokens, StoreError,
+    Current, MemorySessionStore, SessionData, SessionPolicy, SessionSlot, SessionStore as _,
+    SessionTokens, StoreError, StoredSessions,
 };
 use sanctum_core::{UserPool, Verifier};
 use sanctum_testkit::fakecloud::{FakecloudPoolOptions, FakecloudServer};
@@ -528,4 +529,58 @@ async fn an_instance_that_loses_a_refresh_race_takes_the_winners_tokens_instead_
     );
     assert_eq!(early.tokens, data.tokens);
     assert_eq!(store.stored().map(|s| s.tokens), Some(won.tokens));
+}
+
+#[tokio::test]
+async fn stored_sessions_refresh_once_through_the_shared_store_and_another_instance_reads_the_result()
+ {
+    // StoredSessions: sanctum-actix's sessions, over a store both "instances" share
+    let f = fixture(false, true).await;
+    let login = f.login();
+    let (tokens, data) = session_due_for_refresh(&f, &login).await;
+    let store = MemorySessionStore::new();
+    let json = serde_json::to_string(&data).expect("JSON");
+    assert!(
+        store
+            .create("s-1", &json, std::time::Duration::from_secs(3600))
+            .await
+            .expect("stored")
+    );
+    let a = StoredSessions::new(tokens, Arc::new(store.clone()));
+    // another instance: its own login client and its own refresh locks
+    let b = StoredSessions::new(
+        SessionTokens::new(f.login(), SessionPolicy::new()),
+        Arc::new(store.clone()),
+    );
+
+    // two requests on A at once: one refresh, written straight back; both go on with it
+    let (first, second) = tokio::join!(a.active("s-1"), a.active("s-1"));
+    let first = first.expect("first").expect("signed in");
+    let second = second.expect("second").expect("signed in");
+    assert_ne!(
+        first.tokens.access_token, data.tokens.access_token,
+        "refreshed"
+    );
+    assert_ne!(
+        first.tokens.refresh_token, data.tokens.refresh_token,
+        "rotated"
+    );
+    assert_eq!(second.tokens, first.tokens, "refreshed once");
+    let stored: SessionData =
+        serde_json::from_str(&store.load("s-1").await.expect("load").expect("kept")).expect("JSON");
+    assert_eq!(stored.tokens, first.tokens, "written back");
+    // B reads A's tokens from the store: no refresh of its own
+    let on_b = b.active("s-1").await.expect("B").expect("signed in");
+    assert_eq!(on_b.tokens, first.tokens);
+    // (a second refresh with the old, rotated refresh token would have been refused)
+    let replay = login
+        .refresh(data.tokens.refresh_token.as_ref().expect("a refresh token"))
+        .await;
+    assert!(
+        is_oauth(&replay, &OAuthErrorCode::InvalidGrant),
+        "{replay:?}"
+    );
+    // ended on B: gone on A at once
+    assert!(b.end("s-1").await.expect("ends").is_some());
+    assert_eq!(a.active("s-1").await.expect("A"), None);
 }
