@@ -87,6 +87,7 @@
 //! | `managed-login` | no | `sanctum_core::login::ManagedLogin`: browser sign-in through Cognito's managed login (authorization code + PKCE, ID token and `nonce` verified); reqwest only, no AWS SDK |
 //! | `sessions` | no | `managed-login`, and `session::SessionAuth`: browser sign-in with server-side sessions (`__Host-` cookies, login / callback / logout answers, the session as a token source of `CognitoAuth` with CSRF checks; a bounded memory store by default) |
 //! | `redis-sessions` | no | `sessions` and `redis`: the sessions shared by every instance through Redis (`sanctum_core::session::RedisSessionStore`) |
+//! | `utoipa` | no | [`openapi`]: `wrap_guard` / `wrap_auth` on utoipa-actix-web's `Scope` wrap it in a guard or [`CognitoAuth`] and write its security requirement into the document (groups, scopes; see `sanctum_core::openapi`); `openapi::CognitoSecurity` (a utoipa `Modify`) adds the bearer and managed-login OAuth2 schemes |
 //! | `test-util` | no | `testing` (`sanctum_core::testing` re-exported): `TestIssuer`, an in-process issuer with a loopback JWKS server, to test your handlers with `actix_web::test` offline (turn it on in `[dev-dependencies]`) |
 //!
 //! Minimum Rust version: 1.89 (this crate's `rust-version`) without `cognito`; `cognito` and
@@ -136,6 +137,8 @@ struct ReadmeDoctests;
 
 pub mod extract;
 pub mod middleware;
+#[cfg(feature = "utoipa")]
+pub mod openapi;
 pub mod rejection;
 #[cfg(feature = "sessions")]
 pub mod session;

@@ -103,6 +103,8 @@
 //! | `managed-login` | no | `sanctum_core::login::ManagedLogin`: browser sign-in through Cognito's managed login (authorization code + PKCE, ID token and `nonce` verified); reqwest only, no AWS SDK |
 //! | `sessions` | no | `managed-login`, and `session::SessionAuth`: browser sign-in with server-side sessions on tower-sessions (`__Host-` cookies, login / callback / logout answers, the session as a token source of `CognitoAuthLayer` with CSRF checks), and `session::MemorySessionStore`, sessions in memory bounded in number and time |
 //! | `redis-sessions` | no | `sessions` and `redis`, and `session::RedisSessionStore`: the sessions shared by every instance through Redis |
+//! | `utoipa` | no | `openapi::utoipa`: `route_guard` / `route_auth` on utoipa-axum's `OpenApiRouter` add a guard or the layer and write its security requirement into the document (groups, scopes; see `sanctum_core::openapi`); `openapi::CognitoSecurity` (a utoipa `Modify`) adds the bearer and managed-login OAuth2 schemes |
+//! | `aide` | no | `openapi::aide`: the same on aide's `ApiRouter`, `apply` for the schemes; `CognitoUser` and `TypedClaims<T>` are aide `OperationInput`s (the token's requirement and the 401 response) |
 //! | `test-util` | no | `testing` (`sanctum_core::testing` re-exported): `TestIssuer`, an in-process issuer with a loopback JWKS server, to test your routes offline (turn it on in `[dev-dependencies]`) |
 //!
 //! Minimum Rust version: 1.88 (this crate's `rust-version`) without `cognito`; `cognito` and
@@ -118,6 +120,8 @@ struct ReadmeDoctests;
 
 pub mod extract;
 pub mod layer;
+#[cfg(any(feature = "utoipa", feature = "aide"))]
+pub mod openapi;
 pub mod rejection;
 #[cfg(feature = "sessions")]
 pub mod session;

@@ -29,6 +29,7 @@
 //! | `client-credentials` | no | `client_credentials::ClientCredentials`: machine-to-machine tokens from the token endpoint (client-credentials grant), cached, and `ClientCredentialsLayer`, a tower layer adding them to requests; reqwest only, no AWS SDK (`cognito` enables it and adds `GetClientToken`) |
 //! | `managed-login` | no | `login::ManagedLogin`: browser sign-in through Cognito's managed login (authorization code + PKCE, ID token and `nonce` verified, refresh, revoke, logout URL); reqwest only, no AWS SDK |
 //! | `metrics` | no | counters, gauges and a histogram through the `metrics` facade (verifications by outcome and cache, refusals, JWKS fetches, revocations, online checks, session refreshes; the table in [`observe`]); off, none of it is compiled |
+//! | `utoipa` | no | `openapi::utoipa`: the guards' security written into utoipa's document types, and [`CognitoSecurity`](openapi::CognitoSecurity) as a utoipa `Modify` (what the adapters' `utoipa` features use); the framework-free part, [`openapi`], needs no feature |
 //! | `test-util` | no | [`testing`]: an in-process token issuer with a loopback JWKS server |
 //! | `redis` | no | `revocation::RedisRevocations`: revocations shared across instances through Redis (`redis://`, or `rediss://` with rustls) |
 //! | `aws-sso` | no | `cognito`, and AWS credentials from `aws sso login` profiles and `credential_process` commands (aws-config's `sso` and `credentials-process`): without it the client cannot load such a profile's credentials |
@@ -60,6 +61,9 @@
 //!   Cognito authentication, the ALB's signed `x-amzn-oidc-data` header (ES256) and the access
 //!   token it forwards;
 //! - [`error`] — [`ConfigError`] and [`VerifyError`] ([`AccessError`] adds the requirement);
+//! - [`openapi`] — what a guard's [`Requirement`] asks for, in OpenAPI terms (security
+//!   requirement objects, groups and scopes, the Cognito schemes), for the adapters' `utoipa`
+//!   and `aide` features;
 //! - [`observe`] — what sanctum records on the request's span (`enduser.id`, ...), logs, and
 //!   the spans around its I/O;
 //! - `cognito` — `SanctumClient`: `auth()` (sign-in and its storable steps), `user(&token)`
@@ -92,6 +96,7 @@ mod extract;
 mod http_client;
 mod jwks;
 pub mod observe;
+pub mod openapi;
 pub mod rbac;
 pub mod refusal;
 pub mod revocation;

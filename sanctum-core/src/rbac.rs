@@ -35,7 +35,7 @@ use crate::error::{ConfigError, VerifyError};
 pub struct Requirement(Rule);
 
 #[derive(Clone)]
-enum Rule {
+pub(crate) enum Rule {
     AnyGroup(Arc<[String]>),
     AllGroups(Arc<[String]>),
     NoneOfGroups(Arc<[String]>),
@@ -234,6 +234,11 @@ impl Requirement {
     /// A custom condition from any [`Predicate`] (a type of your own implementing it).
     pub fn custom_predicate(name: impl Into<String>, predicate: impl Predicate) -> Self {
         Self(Rule::Custom(Arc::from(name.into()), Arc::new(predicate)))
+    }
+
+    /// The rule, for [`openapi`](crate::openapi) to describe.
+    pub(crate) fn rule(&self) -> &Rule {
+        &self.0
     }
 
     /// Both this and `other`.

@@ -8,6 +8,7 @@
 //! - [`moto`] and [`fakecloud`] (feature `cognito`): start those Cognito-compatible servers on
 //!   127.0.0.1 (installed by `scripts/setup-moto.sh` and `scripts/setup-fakecloud.sh`, pinned
 //!   versions) and create pools in them, for the tests of the Cognito operations.
+//! - [`openapi`]: the OpenAPI documents' checks (parsed with `oas3`, security references).
 //! - [`totp`]: authenticator-app codes, for software-token MFA against fakecloud.
 //!
 //! The token issuer users' tests need, [`TestIssuer`](sanctum_core::testing::TestIssuer), stays
@@ -20,4 +21,5 @@ pub mod logs;
 pub mod metrics;
 #[cfg(feature = "cognito")]
 pub mod moto;
+pub mod openapi;
 pub mod totp;

@@ -88,6 +88,12 @@ impl CognitoAuth {
         }
     }
 
+    /// Whether requests without a token pass (for the OpenAPI document).
+    #[cfg(feature = "utoipa")]
+    pub(crate) fn is_optional(&self) -> bool {
+        self.optional
+    }
+
     /// Optional mode: a request without a token passes anonymously (guards behind answer 401,
     /// `Option<CognitoUser>` is `None`). A request with an empty or invalid token is still
     /// refused.

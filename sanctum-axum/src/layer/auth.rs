@@ -96,6 +96,12 @@ impl CognitoAuthLayer {
         self
     }
 
+    /// Whether the layer lets requests without a token through (for the OpenAPI document).
+    #[cfg(any(feature = "utoipa", feature = "aide"))]
+    pub(crate) fn is_optional(&self) -> bool {
+        self.shared.optional
+    }
+
     /// Optional mode: a request without a token passes through anonymously (handlers see
     /// `Option<CognitoUser>` as `None`; guards still answer 401). A token that is present
     /// but empty or invalid is still refused.

@@ -142,6 +142,18 @@ impl LoginDomain {
     pub fn as_str(&self) -> &str {
         &self.base
     }
+
+    /// The authorization endpoint: `{base}/oauth2/authorize`.
+    #[must_use]
+    pub fn authorize_url(&self) -> String {
+        format!("{}/oauth2/authorize", self.base)
+    }
+
+    /// The token endpoint: `{base}/oauth2/token`.
+    #[must_use]
+    pub fn token_url(&self) -> String {
+        format!("{}/oauth2/token", self.base)
+    }
 }
 
 /// Configures a [`ManagedLogin`]; from [`ManagedLogin::builder`].
@@ -250,11 +262,12 @@ impl ManagedLoginBuilder {
                 "no pool of the verifier accepts this app client's ID tokens",
             );
         }
-        let authorize_url = reqwest::Url::parse(&format!("{}/oauth2/authorize", self.domain.base))
-            .map_err(|_| ConfigError::InvalidUrl {
+        let authorize_url = reqwest::Url::parse(&self.domain.authorize_url()).map_err(|_| {
+            ConfigError::InvalidUrl {
                 what: "login_domain",
                 value: self.domain.base.clone(),
-            })?;
+            }
+        })?;
         let http = match verifier.http_client() {
             Some(http) => http.clone(),
             None => default_http_client(self.timeout)?,
@@ -263,7 +276,7 @@ impl ManagedLoginBuilder {
         Ok(ManagedLogin {
             inner: Arc::new(Inner {
                 endpoints: Endpoints {
-                    token_url: format!("{base}/oauth2/token"),
+                    token_url: self.domain.token_url(),
                     revoke_url: format!("{base}/oauth2/revoke"),
                     client_id: self.client_id.clone(),
                     secret: self.secret,

@@ -1,0 +1,96 @@
+//! utoipa-axum (feature `utoipa`): [`OpenApiRouterExt`] on `OpenApiRouter` and on the
+//! `routes!(...)` tuple.
+//!
+//! ```
+//! use sanctum_axum::openapi::CognitoSecurity;
+//! use sanctum_axum::openapi::utoipa::OpenApiRouterExt as _;
+//! use sanctum_axum::{CognitoAuthLayer, RequireGroup};
+//! use utoipa::Modify as _;
+//! use utoipa_axum::{router::OpenApiRouter, routes};
+//!
+//! /// The admin page.
+//! #[utoipa::path(get, path = "/admin", responses((status = 200, body = String)))]
+//! async fn admin() -> &'static str {
+//!     "welcome, admin"
+//! }
+//!
+//! /// Liveness.
+//! #[utoipa::path(get, path = "/health", responses((status = 200, body = String)))]
+//! async fn health() -> &'static str {
+//!     "ok"
+//! }
+//!
+//! # fn app(verifier: sanctum_axum::Verifier) -> Result<(), serde_json::Error> {
+//! let (router, mut doc): (axum::Router, _) = OpenApiRouter::new()
+//!     .routes(routes!(admin))
+//!     .route_guard(RequireGroup("admin")) // route_layer + the requirement in the document
+//!     .route_auth(CognitoAuthLayer::new(verifier))
+//!     .routes(routes!(health)) // added after the layers: public
+//!     .split_for_parts();
+//! CognitoSecurity::new().modify(&mut doc); // the security schemes
+//!
+//! let json = serde_json::to_value(&doc)?;
+//! assert_eq!(json["paths"]["/admin"]["get"]["security"][0]["cognito"][0], "admin");
+//! assert!(json["paths"]["/health"]["get"].get("security").is_none());
+//! # let _ = router; Ok(()) }
+//! ```
+
+use sanctum_core::openapi::SecurityRequirements;
+use sanctum_core::openapi::utoipa::{document_authentication, document_guard};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
+
+use crate::{CognitoAuthLayer, Require};
+
+/// Guards and the authentication layer that document themselves: each method is
+/// `route_layer` plus the security requirement of the routes it covers (those added before).
+pub trait OpenApiRouterExt: Sized {
+    /// Adds `guard` ([`RequireGroup`](crate::RequireGroup), [`RequireScope`](crate::RequireScope)
+    /// or any [`Require`]) as a route layer, and its security requirement, `x-sanctum-groups`
+    /// and the 401 / 403 responses to the operations it covers.
+    #[must_use]
+    fn route_guard(self, guard: impl Into<Require>) -> Self;
+
+    /// Adds `layer` as a route layer, and to the operations it covers a Cognito token's
+    /// requirement where no guard wrote one (optional layer: anonymous requests too) and the
+    /// 401 response.
+    #[must_use]
+    fn route_auth(self, layer: CognitoAuthLayer) -> Self;
+}
+
+impl<S> OpenApiRouterExt for OpenApiRouter<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    fn route_guard(self, guard: impl Into<Require>) -> Self {
+        let guard = guard.into();
+        let security = SecurityRequirements::of(guard.requirement());
+        let mut router = self.route_layer(guard);
+        document_guard(&mut router.get_openapi_mut().paths, &security);
+        router
+    }
+
+    fn route_auth(self, layer: CognitoAuthLayer) -> Self {
+        let optional = layer.is_optional();
+        let mut router = self.route_layer(layer);
+        document_authentication(&mut router.get_openapi_mut().paths, optional);
+        router
+    }
+}
+
+impl<S> OpenApiRouterExt for UtoipaMethodRouter<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    fn route_guard(self, guard: impl Into<Require>) -> Self {
+        let guard = guard.into();
+        let (schemas, mut paths, method_router) = self;
+        document_guard(&mut paths, &SecurityRequirements::of(guard.requirement()));
+        (schemas, paths, method_router.route_layer(guard))
+    }
+
+    fn route_auth(self, layer: CognitoAuthLayer) -> Self {
+        let (schemas, mut paths, method_router) = self;
+        document_authentication(&mut paths, layer.is_optional());
+        (schemas, paths, method_router.route_layer(layer))
+    }
+}
