@@ -8,9 +8,9 @@ use axum::Router;
 use axum::body::Body;
 use axum::routing::get;
 use http::Request;
-use sanctum_axum::{CognitoAuthLayer, RequireGroup};
+use sanctum_axum::{AlbAuthLayer, CognitoAuthLayer, RequireGroup};
 use sanctum_core::observe::request_span;
-use sanctum_core::testing::TestIssuer;
+use sanctum_core::testing::{AlbTestIssuer, TestIssuer};
 use sanctum_testkit::logs::{
     LogCapture, assert_no_token, assert_one_refusal, assert_user_fields, lines_with,
 };
@@ -106,4 +106,49 @@ async fn a_span_without_the_fields_is_left_alone() {
     );
     assert!(!captured.contains("enduser.id"), "{captured}");
     assert!(!captured.contains("5f2c-undeclared"), "{captured}");
+}
+
+#[tokio::test]
+async fn an_alb_request_records_the_same_user_fields_as_a_bearer_request() {
+    let logs = LogCapture::start();
+    let issuer = TestIssuer::start().await.expect("issuer");
+    let alb = AlbTestIssuer::for_issuer(&issuer)
+        .await
+        .expect("load balancer");
+    let verifier = alb
+        .verifier_builder()
+        .access_token(issuer.verifier())
+        .build()
+        .expect("ALB verifier");
+    let app = Router::new()
+        .route("/me", get(handled))
+        .route_layer(AlbAuthLayer::new(verifier))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
+                request_span(req.method().as_str(), req.uri().path())
+            }),
+        );
+    let data = alb.data_token().sub("9c3e-alb-user").build();
+    let access = issuer
+        .access_token()
+        .sub("9c3e-alb-user")
+        .scopes(["openid", "orders/read"])
+        .build();
+    let headers = vec![
+        ("x-amzn-oidc-data".to_owned(), data.clone()),
+        ("x-amzn-oidc-accesstoken".to_owned(), access.clone()),
+    ];
+
+    let mark = logs.mark();
+    assert_eq!(get_with(&app, "/me", &headers).await.status, 200);
+    let captured = logs.since(mark);
+    let handled = lines_with(&captured, "handled");
+    assert_eq!(handled.len(), 1, "{captured}");
+    assert_user_fields(
+        handled[0],
+        "9c3e-alb-user",
+        "openid orders/read",
+        issuer.client_id(),
+    );
+    assert_no_token(&logs.text(), &[&data, &access]);
 }

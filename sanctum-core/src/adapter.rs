@@ -19,10 +19,13 @@
 //! ```
 
 use std::borrow::Cow;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 pub use crate::extract::{
-    ExtractError, Extracted, HeaderOnce, RequestHeaders, TokenFinder, header_text,
+    ExtractError, Extracted, HeaderOnce, RequestHeaders, RequestView, TokenFinder, header_text,
+    without_query_params,
 };
 
 use crate::claims::CognitoClaims;
@@ -32,6 +35,34 @@ use crate::rbac::{Denied, Requirement};
 use crate::refusal::Refusal;
 use crate::token_use::ExpectedUse;
 use crate::verify::{NowOrLater, Verifier};
+
+/// The token an [`AsyncTokenFinder`] finds: `None` when the request carries none, or the
+/// refusal (say [`Refusal::SessionUnavailable`](Refusal) when the store it asks is
+/// down).
+pub type TokenFuture =
+    Pin<Box<dyn Future<Output = Result<Option<String>, Refusal>> + Send + 'static>>;
+
+/// A custom token source that may wait: it reads what it needs from the request now (headers,
+/// query) and returns a future giving the token — say, a one-time ticket in the query of a
+/// WebSocket upgrade exchanged for the user's token in a store. Any
+/// `Fn(&dyn RequestHeaders) -> impl Future<Output = Result<Option<String>, Refusal>>` whose
+/// future owns what it uses is one.
+///
+/// The token found is verified like any other; an empty one is refused (401).
+pub trait AsyncTokenFinder: Send + Sync + 'static {
+    /// Starts looking for the token of the request `request` describes.
+    fn find(&self, request: &dyn RequestHeaders) -> TokenFuture;
+}
+
+impl<F, Fut> AsyncTokenFinder for F
+where
+    F: Fn(&dyn RequestHeaders) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Option<String>, Refusal>> + Send + 'static,
+{
+    fn find(&self, request: &dyn RequestHeaders) -> TokenFuture {
+        Box::pin(self(request))
+    }
+}
 
 /// A verified token: its claims, and when (the verifier's clock) they were checked.
 ///

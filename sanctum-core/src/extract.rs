@@ -1,5 +1,6 @@
 //! Where a request carries its token: the `Authorization: Bearer` header (default), a cookie,
-//! or anything a custom function finds in the headers.
+//! a query parameter, or anything a custom function finds in the headers and query (an
+//! [`AsyncTokenFinder`](crate::adapter::AsyncTokenFinder) may wait for it).
 //!
 //! Framework-agnostic: adapters implement [`RequestHeaders`] for their header map and call
 //! [`TokenSource::extract`], so axum and actix-web read tokens the same way.
@@ -46,6 +47,64 @@ pub trait RequestHeaders {
             Some(_) if self.header_count(name) > 1 => HeaderOnce::Repeated,
             Some(value) => HeaderOnce::Once(value),
         }
+    }
+
+    /// The request's query string (after `?`, still percent-encoded), read by
+    /// [`TokenSource::query`]. The default has none: a header map alone knows no URI;
+    /// adapters pass a [`RequestView`] of the whole request.
+    fn query(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// A request's headers (any [`RequestHeaders`]) and its query string, as one
+/// [`RequestHeaders`]: what an adapter hands to [`TokenSource::extract`] so that
+/// [`TokenSource::query`] finds the query.
+#[derive(Clone, Copy, Debug)]
+pub struct RequestView<'a, H: ?Sized> {
+    headers: &'a H,
+    query: Option<&'a str>,
+}
+
+impl<'a, H: RequestHeaders + ?Sized> RequestView<'a, H> {
+    /// The view of these headers and this query string (after `?`, still percent-encoded).
+    #[must_use]
+    pub fn new(headers: &'a H, query: Option<&'a str>) -> Self {
+        Self { headers, query }
+    }
+}
+
+impl<'a> RequestView<'a, http::HeaderMap> {
+    /// The view of an `http` request.
+    #[must_use]
+    pub fn of<B>(request: &'a http::Request<B>) -> Self {
+        Self::new(request.headers(), request.uri().query())
+    }
+}
+
+impl<H: RequestHeaders + ?Sized> RequestHeaders for RequestView<'_, H> {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.header(name)
+    }
+
+    fn header_bytes(&self, name: &str) -> Option<&[u8]> {
+        self.headers.header_bytes(name)
+    }
+
+    fn header_all(&self, name: &str) -> Vec<&str> {
+        self.headers.header_all(name)
+    }
+
+    fn header_count(&self, name: &str) -> usize {
+        self.headers.header_count(name)
+    }
+
+    fn header_once(&self, name: &str) -> HeaderOnce<'_> {
+        self.headers.header_once(name)
+    }
+
+    fn query(&self) -> Option<&str> {
+        self.query
     }
 }
 
@@ -195,6 +254,8 @@ pub enum TokenSource {
     Custom(Arc<dyn TokenFinder>),
     /// Each of these sources, in order; exactly one may carry a credential.
     OneOf(Arc<[TokenSource]>),
+    /// The query parameter with this name (see [`query`](Self::query)).
+    Query(String),
 }
 
 /// What [`TokenSource::extract`] found. `Debug` shows no token.
@@ -305,6 +366,40 @@ impl TokenSource {
         Self::OneOf(sources.into_iter().collect())
     }
 
+    /// A source reading the query parameter `name` (percent-decoded), for the browser APIs
+    /// that cannot set a header: `WebSocket` upgrades and `EventSource` (server-sent events).
+    /// Opt in per route: a token in a URL is easily leaked (server and proxy logs, the
+    /// browser's history, `Referer`), so give such routes short-lived tokens.
+    ///
+    /// The adapters remove the parameter from the request's URI before the handler — and
+    /// anything else behind the auth layer, a request log included — sees it, and never log it
+    /// themselves; a request log placed *in front of* the auth layer still sees it.
+    /// The parameter twice is refused (400), empty (401).
+    ///
+    /// ```
+    /// use sanctum_core::TokenSource;
+    /// use sanctum_core::adapter::{Extracted, RequestView};
+    ///
+    /// let request = http::Request::get("/events?topic=a&access_token=abc.def.ghi").body(()).unwrap();
+    /// let source = TokenSource::query("access_token");
+    /// assert_eq!(source.extract(&RequestView::of(&request)), Extracted::Token("abc.def.ghi".into()));
+    /// assert_eq!(source.query_names(), ["access_token"]);
+    /// ```
+    pub fn query(name: impl Into<String>) -> Self {
+        Self::Query(name.into())
+    }
+
+    /// The query parameters this source reads, which the adapters remove from the request's
+    /// URI ([`without_query_params`]).
+    #[must_use]
+    pub fn query_names(&self) -> Vec<&str> {
+        match self {
+            Self::Query(name) => vec![name.as_str()],
+            Self::OneOf(sources) => sources.iter().flat_map(Self::query_names).collect(),
+            Self::Bearer | Self::Cookie(_) | Self::Custom(_) => Vec::new(),
+        }
+    }
+
     /// Looks for the token in `headers`.
     pub fn extract<'a>(&self, headers: &'a dyn RequestHeaders) -> Extracted<'a> {
         match self.find(headers) {
@@ -329,6 +424,9 @@ impl TokenSource {
                 HeaderOnce::Once(value) => bearer(value),
             },
             Self::Cookie(name) => cookie(headers, name),
+            Self::Query(name) => headers
+                .query()
+                .map_or(Found::Missing, |query| query_param(query, name)),
             Self::Custom(finder) => match finder.find(headers) {
                 None => Found::Missing,
                 Some(t) if t.trim().is_empty() => Found::Empty,
@@ -384,6 +482,55 @@ fn cookie<'a>(headers: &'a dyn RequestHeaders, name: &str) -> Found<'a> {
     found
 }
 
+/// The parameter `name` of `query`, percent-decoded; the same name twice is ambiguous.
+fn query_param<'a>(query: &'a str, name: &str) -> Found<'a> {
+    let mut found = Found::Missing;
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        if key != name {
+            continue;
+        }
+        if !matches!(found, Found::Missing) {
+            return Found::Repeated;
+        }
+        let value = value.trim();
+        found = if value.is_empty() {
+            Found::Empty
+        } else {
+            Found::Text(Cow::Owned(value.to_owned()))
+        };
+    }
+    found
+}
+
+/// `query` without the parameters `names` (compared percent-decoded); the other parameters
+/// are kept as they were, in order. `None` when none of `names` is in it (nothing to change);
+/// `Some("")` when nothing is left.
+///
+/// ```
+/// use sanctum_core::adapter::without_query_params;
+///
+/// assert_eq!(without_query_params("a=1&access_token=t.t.t&b=2", &["access_token"]), Some("a=1&b=2".into()));
+/// assert_eq!(without_query_params("access%5Ftoken=t.t.t", &["access_token"]), Some(String::new()));
+/// assert_eq!(without_query_params("a=1", &["access_token"]), None);
+/// ```
+#[must_use]
+pub fn without_query_params<N: AsRef<str>>(query: &str, names: &[N]) -> Option<String> {
+    let named = |pair: &str| {
+        let key = pair.split_once('=').map_or(pair, |(key, _)| key);
+        form_urlencoded::parse(key.as_bytes())
+            .next()
+            .is_some_and(|(key, _)| names.iter().any(|name| name.as_ref() == key))
+    };
+    if !query.split('&').any(named) {
+        return None;
+    }
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| !pair.is_empty() && !named(pair))
+        .collect();
+    Some(kept.join("&"))
+}
+
 /// Reads `<scheme> <token>` from the bytes of an `Authorization` value: the scheme matched
 /// case-insensitively, spaces and tabs around the token ignored.
 fn bearer(value: &[u8]) -> Found<'_> {
@@ -409,6 +556,7 @@ impl fmt::Debug for TokenSource {
             Self::Cookie(name) => f.debug_tuple("Cookie").field(name).finish(),
             Self::Custom(_) => f.write_str("Custom(..)"),
             Self::OneOf(sources) => f.debug_tuple("OneOf").field(sources).finish(),
+            Self::Query(name) => f.debug_tuple("Query").field(name).finish(),
         }
     }
 }
@@ -538,6 +686,76 @@ mod tests {
             Extracted::Repeated.into_token(),
             Err(ExtractError::Repeated)
         ));
+    }
+
+    #[test]
+    fn a_query_token_is_read_percent_decoded_and_must_be_unambiguous() {
+        let source = TokenSource::query("access_token");
+        let extract = |uri: &str| {
+            let request = http::Request::get(uri).body(()).unwrap();
+            source
+                .extract(&RequestView::of(&request))
+                .into_token()
+                .map(|t| t.map(|t| t.into_owned()))
+        };
+        assert_eq!(
+            extract("/ws?a=1&access_token=t.t.t"),
+            Ok(Some("t.t.t".to_owned()))
+        );
+        assert_eq!(
+            extract("/ws?access%5Ftoken=t%2Et.t"),
+            Ok(Some("t.t.t".to_owned()))
+        );
+        assert_eq!(extract("/ws?a=1"), Ok(None));
+        assert_eq!(extract("/ws"), Ok(None));
+        assert_eq!(extract("/ws?access_token="), Err(ExtractError::Empty));
+        assert_eq!(
+            extract("/ws?access_token=a.a.a&access_token=b.b.b"),
+            Err(ExtractError::Repeated)
+        );
+        // a header map alone has no query
+        assert_eq!(source.extract(&headers(&[])), Extracted::Missing);
+        // in one_of, a token in the header and the query is ambiguous
+        let both = TokenSource::one_of([TokenSource::Bearer, source.clone()]);
+        let mut request = http::Request::get("/ws?access_token=b.b.b")
+            .body(())
+            .unwrap();
+        assert_eq!(
+            both.extract(&RequestView::of(&request)),
+            Extracted::Token("b.b.b".into())
+        );
+        request
+            .headers_mut()
+            .insert("authorization", "Bearer a.a.a".parse().unwrap());
+        assert_eq!(
+            both.extract(&RequestView::of(&request)),
+            Extracted::Repeated
+        );
+        assert_eq!(both.query_names(), ["access_token"]);
+        assert!(TokenSource::Bearer.query_names().is_empty());
+        assert_eq!(format!("{source:?}"), "Query(\"access_token\")");
+    }
+
+    #[test]
+    fn query_params_are_removed_and_the_rest_kept_as_it_was() {
+        let names = ["access_token"];
+        for (query, expected) in [
+            ("access_token=t", Some("")),
+            ("a=%20x&access_token=t&b=2", Some("a=%20x&b=2")),
+            ("access_token=t&access_token=u&b", Some("b")),
+            ("access%5Ftoken=t", Some("")),
+            ("access_token", Some("")),
+            ("a=1&&access_token=t", Some("a=1")),
+            ("a=access_token", None),
+            ("xaccess_token=t", None),
+            ("", None),
+        ] {
+            assert_eq!(
+                without_query_params(query, &names).as_deref(),
+                expected,
+                "{query}"
+            );
+        }
     }
 
     #[test]

@@ -52,6 +52,16 @@ pub enum SessionUser {
     Unknown,
 }
 
+/// The query parameter the [`Route::Query`] routes read their token from.
+pub const QUERY_PARAM: &str = "access_token";
+
+/// What the [`Route::Query`] handlers answer: `<user name> <path and query>`, the URI as the
+/// handler sees it (without the token).
+#[must_use]
+pub fn user_and_uri(user: &str, path_and_query: &str) -> String {
+    format!("{user} {path_and_query}")
+}
+
 /// The claims type of [`Route::TypedClaims`]: an access token's `username` and its
 /// `custom:tenant` attribute.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
@@ -188,11 +198,21 @@ pub enum Route {
     /// As `Session`, the sessions in a `RedisSessionStore` on
     /// [`ConformanceEnv::dead_redis_url`], where nothing listens.
     SessionStoreDown,
+
+    // The query-parameter token source (WebSocket and SSE routes).
+    /// Auth layer reading `TokenSource::query(QUERY_PARAM)` only; the handler answers
+    /// [`user_and_uri`]: the user name and the path and query it sees.
+    Query,
+    /// As `Query`, plus `RequireGroup("admin")`.
+    QueryAdmin,
+    /// As `Query`, with the `on_rejection` handler of `ColdKeysCustomRejection` (whose body
+    /// shows the URI the handler got).
+    QueryCustomRejection,
 }
 
 impl Route {
     /// Every route.
-    pub const ALL: [Route; 37] = [
+    pub const ALL: [Route; 40] = [
         Route::Protected,
         Route::Admin,
         Route::AnyGroup,
@@ -230,6 +250,10 @@ impl Route {
         Route::SessionAdmin,
         Route::SessionPage,
         Route::SessionStoreDown,
+        // the query-parameter token source
+        Route::Query,
+        Route::QueryAdmin,
+        Route::QueryCustomRejection,
     ];
 
     /// The route's path.
@@ -273,6 +297,9 @@ impl Route {
             Route::SessionAdmin => "/session/admin",
             Route::SessionPage => "/session/page",
             Route::SessionStoreDown => "/session/store-down",
+            Route::Query => "/query",
+            Route::QueryAdmin => "/query/admin",
+            Route::QueryCustomRejection => "/query/custom-rejection",
         }
     }
 }
@@ -313,7 +340,7 @@ pub struct Case {
     /// The method (`GET` but for the CSRF rows).
     pub method: &'static str,
     /// A query string for the route's path ([`uri`](Self::uri)).
-    pub query: Option<&'static str>,
+    pub query: Option<String>,
     /// Whose session cookie to send (after `headers`, as a `Cookie` header of its own).
     pub session: Option<SessionUser>,
     /// The `Location` the answer must carry (redirects); `None`: none checked.
@@ -335,7 +362,7 @@ impl Case {
     /// Where to send it: the route's path and the case's query.
     #[must_use]
     pub fn uri(&self) -> String {
-        match self.query {
+        match &self.query {
             Some(query) => format!("{}?{query}", self.route.path()),
             None => self.route.path().to_owned(),
         }
@@ -1484,7 +1511,144 @@ impl ConformanceEnv {
         ]);
         cases.extend(self.alb_cases());
         cases.extend(self.session_cases());
+        cases.extend(self.query_cases());
         cases
+    }
+
+    /// The query-parameter rows: a token in the query answered as in a header, the guards
+    /// after it, and the token gone from the URI the handler (or a rejection handler) sees.
+    fn query_cases(&self) -> Vec<Case> {
+        let i = &self.issuer;
+        let alice = i.access_token().username("alice").build();
+        let root = i.access_token().username("root").groups(["admin"]).build();
+        let expired = i.access_token().expires_in_secs(-120).build();
+        let case = |name, route: Route, query: String, status, challenge, body, reason| Case {
+            name,
+            route,
+            headers: Vec::new(),
+            raw_headers: Vec::new(),
+            method: "GET",
+            secrets: [&alice, &root, &expired]
+                .into_iter()
+                .filter(|token| query.contains(token.as_str()))
+                .cloned()
+                .collect(),
+            query: Some(query),
+            session: None,
+            location: None,
+            status,
+            challenge,
+            body,
+            reason,
+        };
+        let ok = |name, route: Route, query, user: &str, seen: &str| {
+            let body = Body::Text(user_and_uri(user, &format!("{}{seen}", route.path())));
+            case(name, route, query, 200, Challenge::None, body, None)
+        };
+        let refused = |name, route, query, status, challenge, code, reason| {
+            case(
+                name,
+                route,
+                query,
+                status,
+                challenge,
+                Body::Error(code),
+                Some(reason),
+            )
+        };
+        let invalid = |name, query, reason| {
+            let challenge = Challenge::Error("invalid_token");
+            refused(
+                name,
+                Route::Query,
+                query,
+                401,
+                challenge,
+                "invalid_token",
+                reason,
+            )
+        };
+        let q = QUERY_PARAM;
+        use Route as R;
+        vec![
+            ok(
+                "query: the token in the query, removed before the handler",
+                R::Query,
+                format!("topic=news&{q}={alice}&since=5"),
+                "alice",
+                "?topic=news&since=5",
+            ),
+            ok(
+                "query: the token the only parameter (a verified-token cache hit)",
+                R::Query,
+                format!("{q}={alice}"),
+                "alice",
+                "",
+            ),
+            ok(
+                "query: the parameter's name percent-encoded",
+                R::Query,
+                format!("access%5Ftoken={alice}"),
+                "alice",
+                "",
+            ),
+            refused(
+                "query: no token",
+                R::Query,
+                "topic=news".to_owned(),
+                401,
+                Challenge::Bare,
+                "unauthorized",
+                "a bearer token is required",
+            ),
+            invalid(
+                "query: an empty token",
+                format!("{q}=&topic=news"),
+                "the bearer token is empty",
+            ),
+            invalid(
+                "query: an expired token",
+                format!("{q}={expired}"),
+                "token has expired",
+            ),
+            refused(
+                "query: the token twice",
+                R::Query,
+                format!("{q}={alice}&{q}={root}"),
+                400,
+                Challenge::Error("invalid_request"),
+                "invalid_request",
+                "the request carries more than one credential",
+            ),
+            ok(
+                "query: the guard after it lets an admin through",
+                R::QueryAdmin,
+                format!("{q}={root}"),
+                "root",
+                "",
+            ),
+            refused(
+                "query: the guard after it refuses a non-admin",
+                R::QueryAdmin,
+                format!("{q}={alice}"),
+                403,
+                Challenge::Error("insufficient_scope"),
+                "insufficient_scope",
+                "token lacks a required group",
+            ),
+            case(
+                "query: on_rejection sees the URI without the token",
+                R::QueryCustomRejection,
+                format!("topic=news&{q}={expired}"),
+                401,
+                Challenge::None,
+                Body::Text(format!(
+                    "custom invalid_token GET {}?topic=news",
+                    R::QueryCustomRejection.path()
+                )),
+                None,
+            ),
+        ]
     }
 
     /// The session rows: a session cookie meets the guards as a bearer token does; anonymous
@@ -1599,7 +1763,7 @@ impl ConformanceEnv {
                 "alice",
             ),
             Case {
-                query: Some("tab=users&x=%2F"),
+                query: Some("tab=users&x=%2F".to_owned()),
                 status: 303,
                 location: Some("/login?next=%2Fsession%2Fpage%3Ftab%3Dusers%26x%3D%252F"),
                 ..base(

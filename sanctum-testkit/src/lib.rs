@@ -10,6 +10,7 @@
 //!   versions) and create pools in them, for the tests of the Cognito operations.
 //! - [`openapi`]: the OpenAPI documents' checks (parsed with `oas3`, security references).
 //! - [`totp`]: authenticator-app codes, for software-token MFA against fakecloud.
+//! - [`websocket`]: the WebSocket scenario of both adapters (query and async token sources).
 //!
 //! The token issuer users' tests need, [`TestIssuer`](sanctum_core::testing::TestIssuer), stays
 //! in `sanctum-core`'s feature `test-util`.
@@ -23,3 +24,4 @@ pub mod metrics;
 pub mod moto;
 pub mod openapi;
 pub mod totp;
+pub mod websocket;

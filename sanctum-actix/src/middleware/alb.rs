@@ -7,13 +7,14 @@ use std::sync::Arc;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
-use actix_web::{Error, HttpMessage as _, HttpResponse};
+use actix_web::{Error, HttpResponse};
+use sanctum_core::adapter::Verified;
 use sanctum_core::alb::{AlbCredentials, AlbVerifier};
 use sanctum_core::{Refusal, RejectedRequest};
 
-use super::auth::{AuthFuture, Headers};
-use crate::extract::AuthState;
-use crate::rejection::{Handler, respond};
+use super::auth::Headers;
+use super::request::{self, Auth, AuthFuture, Credentials, Step};
+use crate::rejection::Handler;
 
 /// The middleware authenticating requests by the ALB's `x-amzn-oidc-data` header (and, when
 /// the [`AlbVerifier`] is built with `access_token`, the forwarded access token), in place of
@@ -53,25 +54,41 @@ use crate::rejection::{Handler, respond};
 #[derive(Clone)]
 #[must_use]
 pub struct AlbAuth {
-    verifier: AlbVerifier,
-    optional: bool,
-    handler: Option<Handler>,
+    auth: Auth<AlbVerifier>,
+}
+
+/// The ALB headers as a credential source.
+impl Credentials for AlbVerifier {
+    type Pending = AlbCredentials;
+
+    fn now(&self, req: &mut ServiceRequest) -> Step<AlbCredentials> {
+        match AlbCredentials::from_headers(&Headers(req.headers())) {
+            Ok(Some(credentials)) => Step::Later(credentials),
+            Ok(None) => Step::Anonymous,
+            Err(refusal) => Step::Refused(refusal),
+        }
+    }
+
+    async fn later(&self, credentials: AlbCredentials) -> Result<Option<Verified>, Refusal> {
+        self.verify(&credentials)
+            .await
+            .map(Some)
+            .map_err(Refusal::Verify)
+    }
 }
 
 impl AlbAuth {
     /// Requires a valid `x-amzn-oidc-data` on every request.
     pub fn new(verifier: AlbVerifier) -> Self {
         Self {
-            verifier,
-            optional: false,
-            handler: None,
+            auth: Auth::new(verifier),
         }
     }
 
     /// Optional mode: a request without `x-amzn-oidc-data` passes anonymously (guards behind
     /// answer 401); an invalid one is still refused.
     pub fn optional(mut self) -> Self {
-        self.optional = true;
+        self.auth.optional = true;
         self
     }
 
@@ -85,18 +102,14 @@ impl AlbAuth {
         let handler: Handler = Arc::new(move |rejection: Refusal, request: RejectedRequest| {
             handler(rejection, request).into()
         });
-        self.handler = Some(handler);
+        self.auth.handler = Some(handler);
         self
     }
 }
 
 impl fmt::Debug for AlbAuth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AlbAuth")
-            .field("verifier", &self.verifier)
-            .field("optional", &self.optional)
-            .field("custom_rejection", &self.handler.is_some())
-            .finish()
+        f.debug_tuple("AlbAuth").field(&self.auth).finish()
     }
 }
 
@@ -114,7 +127,7 @@ where
     fn new_transform(&self, service: S) -> Self::Future {
         std::future::ready(Ok(AlbAuthService {
             service: Rc::new(service),
-            auth: Rc::new(self.clone()),
+            auth: Rc::new(self.auth.clone()),
         }))
     }
 }
@@ -123,7 +136,7 @@ where
 #[doc(hidden)]
 pub struct AlbAuthService<S> {
     service: Rc<S>,
-    auth: Rc<AlbAuth>,
+    auth: Rc<Auth<AlbVerifier>>,
 }
 
 impl<S> fmt::Debug for AlbAuthService<S> {
@@ -146,49 +159,6 @@ where
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        let credentials = match AlbCredentials::from_headers(&Headers(req.headers())) {
-            Ok(Some(credentials)) => credentials,
-            Ok(None) if self.auth.optional => {
-                req.extensions_mut()
-                    .insert(AuthState::new(None, self.auth.handler.clone()));
-                return AuthFuture::Inner {
-                    future: self.service.call(req),
-                };
-            }
-            Ok(None) => return refused(req, &Refusal::MissingToken, &self.auth),
-            Err(refusal) => return refused(req, &refusal, &self.auth),
-        };
-        let service = Rc::clone(&self.service);
-        let auth = Rc::clone(&self.auth);
-        AuthFuture::waiting(async move {
-            match auth.verifier.verify(&credentials).await {
-                Ok(verified) => {
-                    req.extensions_mut()
-                        .insert(AuthState::new(Some(verified), auth.handler.clone()));
-                    service
-                        .call(req)
-                        .await
-                        .map(ServiceResponse::map_into_left_body)
-                }
-                Err(err) => Ok(reject(req, &Refusal::Verify(err), &auth)),
-            }
-        })
+        request::call(&self.auth, &self.service, req)
     }
-}
-
-fn refused<F, B>(req: ServiceRequest, refusal: &Refusal, auth: &AlbAuth) -> AuthFuture<F, B> {
-    AuthFuture::Refused {
-        response: Some(reject(req, refusal, auth)),
-    }
-}
-
-/// Logs the refusal and answers it (with the application's handler when there is one).
-fn reject<B>(
-    req: ServiceRequest,
-    refusal: &Refusal,
-    auth: &AlbAuth,
-) -> ServiceResponse<EitherBody<B>> {
-    refusal.log();
-    let response = respond(refusal, auth.handler.as_ref(), req.request());
-    req.into_response(response).map_into_right_body()
 }

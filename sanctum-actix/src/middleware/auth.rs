@@ -1,25 +1,21 @@
 //! [`CognitoAuth`]: token extraction and verification.
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
-use actix_web::{Error, HttpMessage as _, HttpResponse};
-use futures_util::future::LocalBoxFuture;
+use actix_web::{Error, HttpResponse};
 use sanctum_core::adapter::{
-    Authentication, HeaderOnce, RequestHeaders, authenticate_now, header_text, verify,
+    AsyncTokenFinder, Authentication, HeaderOnce, RequestHeaders, RequestView, TokenFuture,
+    Verified, authenticate_now, header_text, verify,
 };
-use sanctum_core::observe::record_user;
 use sanctum_core::{ExpectedUse, Refusal, RejectedRequest, TokenSource, Verifier};
 
-use crate::extract::AuthState;
-use crate::rejection::{Handler, respond};
+use super::request::{self, Auth, AuthFuture, Credentials, Step};
+use crate::rejection::Handler;
 
 /// The authentication middleware: finds the request's token, verifies it with a
 /// [`Verifier`], records the user on the current span (`enduser.id`, ...: see
@@ -64,41 +60,145 @@ use crate::rejection::{Handler, respond};
 #[derive(Clone)]
 #[must_use]
 pub struct CognitoAuth {
+    auth: Auth<Tokens>,
+}
+
+/// The credential source of [`CognitoAuth`]: a token where the [`TokenSource`] (or an
+/// [`AsyncTokenFinder`]) says, else (feature `sessions`) the request's session.
+#[derive(Clone, Debug)]
+pub(crate) struct Tokens {
     verifier: Verifier,
-    source: TokenSource,
+    source: Source,
+    /// The query parameters the source reads, removed from the request's URI.
+    hidden: Arc<[String]>,
     expected: ExpectedUse,
-    optional: bool,
-    handler: Option<Handler>,
-    /// Requests without a bearer token are authenticated by their session.
+    /// Requests without a token are authenticated by their session.
     #[cfg(feature = "sessions")]
     session: Option<crate::session::SessionAuth>,
+}
+
+/// Where [`Tokens`] finds the token.
+#[derive(Clone)]
+enum Source {
+    /// Without waiting (headers, cookies, query).
+    Now(TokenSource),
+    /// A custom source that may wait.
+    Async(Arc<dyn AsyncTokenFinder>),
+}
+
+impl fmt::Debug for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Now(source) => fmt::Debug::fmt(source, f),
+            Self::Async(_) => f.write_str("Async(..)"),
+        }
+    }
+}
+
+/// What [`Tokens`] finishes later.
+pub(crate) enum Pending {
+    /// A token whose keys must be fetched (or the issuer asked) first, copied out of the
+    /// request so the future owns it.
+    Token(String),
+    /// The request's session, to read.
+    #[cfg(feature = "sessions")]
+    Session(crate::session::SessionAuth, actix_web::HttpRequest),
+    /// The token an [`AsyncTokenFinder`] is looking for, then (no token) the session.
+    Async(TokenFuture, Option<Box<Pending>>),
+}
+
+impl Tokens {
+    fn find(&self, req: &ServiceRequest) -> Step<Pending> {
+        let headers = Headers(req.headers());
+        let request = RequestView::new(&headers, req.uri().query());
+        let source = match &self.source {
+            Source::Now(source) => source,
+            Source::Async(finder) => {
+                return Step::Later(Pending::Async(finder.find(&request), None));
+            }
+        };
+        match authenticate_now(&self.verifier, source, &request, self.expected) {
+            Authentication::Verified(verified) => Step::Verified(verified),
+            Authentication::Anonymous => Step::Anonymous,
+            Authentication::Refused(refusal) => Step::Refused(refusal),
+            Authentication::Later(token) => Step::Later(Pending::Token(token.into_owned())),
+        }
+    }
+}
+
+impl Credentials for Tokens {
+    type Pending = Pending;
+
+    fn now(&self, req: &mut ServiceRequest) -> Step<Pending> {
+        let step = self.find(req);
+        if !self.hidden.is_empty() {
+            request::remove_query_params(req, &self.hidden);
+        }
+        // no token: the session's, when sessions are on (off the bearer hot path); the
+        // request is shared with the session's read only once its URI is final
+        #[cfg(feature = "sessions")]
+        if let Some(session) = &self.session {
+            let by_session = || Pending::Session(session.clone(), req.request().clone());
+            return match step {
+                Step::Anonymous => Step::Later(by_session()),
+                Step::Later(Pending::Async(token, None)) => {
+                    Step::Later(Pending::Async(token, Some(Box::new(by_session()))))
+                }
+                step => step,
+            };
+        }
+        step
+    }
+
+    async fn later(&self, pending: Pending) -> Result<Option<Verified>, Refusal> {
+        let pending = match pending {
+            Pending::Async(token, then) => match (token.await?, then) {
+                (Some(token), _) if token.trim().is_empty() => return Err(Refusal::EmptyToken),
+                (Some(token), _) => Pending::Token(token),
+                (None, Some(then)) => *then,
+                (None, None) => return Ok(None),
+            },
+            pending => pending,
+        };
+        match pending {
+            Pending::Token(token) => verify(&self.verifier, &token, self.expected)
+                .await
+                .map(Some)
+                .map_err(Refusal::Verify),
+            #[cfg(feature = "sessions")]
+            Pending::Session(session, req) => session.authenticate(&self.verifier, &req).await,
+            // `then` is never another finder's
+            Pending::Async(..) => Ok(None),
+        }
+    }
 }
 
 impl CognitoAuth {
     /// Required mode, `Authorization: Bearer` tokens, access tokens only, the default responses.
     pub fn new(verifier: Verifier) -> Self {
         Self {
-            verifier,
-            source: TokenSource::Bearer,
-            expected: ExpectedUse::Access,
-            optional: false,
-            handler: None,
-            #[cfg(feature = "sessions")]
-            session: None,
+            auth: Auth::new(Tokens {
+                verifier,
+                source: Source::Now(TokenSource::Bearer),
+                hidden: Arc::new([]),
+                expected: ExpectedUse::Access,
+                #[cfg(feature = "sessions")]
+                session: None,
+            }),
         }
     }
 
     /// Whether requests without a token pass (for the OpenAPI document).
     #[cfg(feature = "utoipa")]
     pub(crate) fn is_optional(&self) -> bool {
-        self.optional
+        self.auth.optional
     }
 
     /// Optional mode: a request without a token passes anonymously (guards behind answer 401,
     /// `Option<CognitoUser>` is `None`). A request with an empty or invalid token is still
     /// refused.
     pub fn optional(mut self) -> Self {
-        self.optional = true;
+        self.auth.optional = true;
         self
     }
 
@@ -106,17 +206,52 @@ impl CognitoAuth {
     /// [`TokenSource::cookie`], [`TokenSource::custom`], and several in order with
     /// [`TokenSource::one_of`], where a token in two of them is refused with 400).
     ///
+    /// **WebSockets and server-sent events:** browsers cannot set a header on those requests;
+    /// [`TokenSource::query`] reads the token from a query parameter. The middleware removes
+    /// the parameter from the request's URI before anything behind it sees the request; a
+    /// `Logger` wrapped *outside* it would still log it, so wrap request logs inside it (or
+    /// log only the path).
+    ///
     /// **CSRF:** a cookie is sent by the browser on its own, cross-site requests included. A
     /// route that takes its token from a cookie and changes state needs a `SameSite=Strict`
     /// or `Lax` cookie, or a CSRF check of its own.
     pub fn token_source(mut self, source: TokenSource) -> Self {
-        self.source = source;
+        self.auth.source.hidden = source
+            .query_names()
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        self.auth.source.source = Source::Now(source);
+        self
+    }
+
+    /// Finds the token with your own [`AsyncTokenFinder`], in place of the
+    /// [`token_source`](Self::token_source): a closure that reads what it needs from the
+    /// request's headers and query now and returns a future giving the token (`None`: no
+    /// token; `Err`: the refusal to answer). The token is then verified like any other.
+    ///
+    /// ```
+    /// # fn demo(verifier: sanctum_actix::Verifier, tickets: std::sync::Arc<std::collections::HashMap<String, String>>) {
+    /// use sanctum_actix::CognitoAuth;
+    /// use sanctum_actix::sanctum_core::adapter::RequestHeaders;
+    ///
+    /// // a WebSocket client sends a one-time ticket; the ticket store holds the user's token
+    /// let auth = CognitoAuth::new(verifier).token_source_async(move |request: &dyn RequestHeaders| {
+    ///     let ticket = request.header("sec-websocket-protocol").map(str::to_owned);
+    ///     let tickets = tickets.clone();
+    ///     async move { Ok(ticket.and_then(|ticket| tickets.get(&ticket).cloned())) }
+    /// });
+    /// # let _ = auth; }
+    /// ```
+    pub fn token_source_async(mut self, finder: impl AsyncTokenFinder) -> Self {
+        self.auth.source.source = Source::Async(Arc::new(finder));
+        self.auth.source.hidden = Arc::new([]);
         self
     }
 
     /// Which kind of token to accept (default [`ExpectedUse::Access`]).
     pub fn expected_use(mut self, expected: ExpectedUse) -> Self {
-        self.expected = expected;
+        self.auth.source.expected = expected;
         self
     }
 
@@ -132,7 +267,7 @@ impl CognitoAuth {
         let handler: Handler = Arc::new(move |rejection: Refusal, request: RejectedRequest| {
             handler(rejection, request).into()
         });
-        self.handler = Some(handler);
+        self.auth.handler = Some(handler);
         self
     }
 }
@@ -146,7 +281,7 @@ impl CognitoAuth {
     /// A request with a bearer token is authenticated by it alone and never touches the
     /// store. See [`session`](crate::session).
     pub fn session(mut self, auth: crate::session::SessionAuth) -> Self {
-        self.session = Some(auth);
+        self.auth.source.session = Some(auth);
         self
     }
 
@@ -174,13 +309,7 @@ impl CognitoAuth {
 
 impl fmt::Debug for CognitoAuth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CognitoAuth")
-            .field("verifier", &self.verifier)
-            .field("source", &self.source)
-            .field("expected", &self.expected)
-            .field("optional", &self.optional)
-            .field("custom_rejection", &self.handler.is_some())
-            .finish_non_exhaustive()
+        f.debug_tuple("CognitoAuth").field(&self.auth).finish()
     }
 }
 
@@ -198,7 +327,7 @@ where
     fn new_transform(&self, service: S) -> Self::Future {
         std::future::ready(Ok(CognitoAuthService {
             service: Rc::new(service),
-            auth: Rc::new(self.clone()),
+            auth: Rc::new(self.auth.clone()),
         }))
     }
 }
@@ -207,7 +336,7 @@ where
 #[doc(hidden)]
 pub struct CognitoAuthService<S> {
     service: Rc<S>,
-    auth: Rc<CognitoAuth>,
+    auth: Rc<Auth<Tokens>>,
 }
 
 impl<S> fmt::Debug for CognitoAuthService<S> {
@@ -281,177 +410,8 @@ where
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        // Answered without waiting when it can be: no token, an empty one, or a token whose
-        // key is cached (verified now, or found in the verified-token cache: no box, the
-        // future is the inner call's). Only a token whose key must be fetched waits.
-        let ready = match authenticate_now(
-            &self.auth.verifier,
-            &self.auth.source,
-            &Headers(req.headers()),
-            self.auth.expected,
-        ) {
-            // no bearer token: the session's, when sessions are on (off the bearer hot path)
-            #[cfg(feature = "sessions")]
-            Authentication::Anonymous if self.auth.session.is_some() => {
-                return self.by_session(req);
-            }
-            Authentication::Anonymous if self.auth.optional => Some(Ok(None)),
-            Authentication::Anonymous => Some(Err(Refusal::MissingToken)),
-            Authentication::Verified(verified) => Some(Ok(Some(verified))),
-            Authentication::Refused(refusal) => Some(Err(refusal)),
-            Authentication::Later(_) => None,
-        };
-        match ready {
-            Some(Ok(verified)) => {
-                if let Some(verified) = &verified {
-                    record_user(verified.claims());
-                }
-                req.extensions_mut()
-                    .insert(AuthState::new(verified, self.auth.handler.clone()));
-                AuthFuture::Inner {
-                    future: self.service.call(req),
-                }
-            }
-            Some(Err(rejection)) => AuthFuture::Refused {
-                response: Some(reject(req, &rejection, &self.auth)),
-            },
-            None => {
-                let service = Rc::clone(&self.service);
-                let auth = Rc::clone(&self.auth);
-                AuthFuture::waiting(async move {
-                    // The token is borrowed from the request's headers, not copied.
-                    let outcome = match auth.source.extract(&Headers(req.headers())).into_token() {
-                        Ok(Some(token)) => verify(&auth.verifier, &token, auth.expected)
-                            .await
-                            .map_err(Refusal::Verify),
-                        // found in these very headers a moment ago; kept total all the same
-                        Ok(None) => Err(Refusal::MissingToken),
-                        Err(err) => Err(Refusal::from(err)),
-                    };
-                    match outcome {
-                        Ok(verified) => {
-                            record_user(verified.claims());
-                            req.extensions_mut()
-                                .insert(AuthState::new(Some(verified), auth.handler.clone()));
-                            service
-                                .call(req)
-                                .await
-                                .map(ServiceResponse::map_into_left_body)
-                        }
-                        Err(rejection) => Ok(reject(req, &rejection, &auth)),
-                    }
-                })
-            }
-        }
+        request::call(&self.auth, &self.service, req)
     }
-}
-
-#[cfg(feature = "sessions")]
-impl<S> CognitoAuthService<S> {
-    /// A request without a bearer token, authenticated by its session.
-    fn by_session<B>(&self, req: ServiceRequest) -> AuthFuture<S::Future, B>
-    where
-        S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
-        B: MessageBody + 'static,
-    {
-        let service = Rc::clone(&self.service);
-        let auth = Rc::clone(&self.auth);
-        AuthFuture::waiting(async move {
-            let Some(session) = &auth.session else {
-                return Ok(reject(req, &Refusal::MissingToken, &auth));
-            };
-            let outcome = match session.authenticate(&auth.verifier, req.request()).await {
-                Ok(None) if auth.optional => Ok(None),
-                Ok(None) => Err(Refusal::MissingToken),
-                Ok(Some(verified)) => Ok(Some(verified)),
-                Err(refusal) => Err(refusal),
-            };
-            match outcome {
-                Ok(verified) => {
-                    if let Some(verified) = &verified {
-                        record_user(verified.claims());
-                    }
-                    req.extensions_mut()
-                        .insert(AuthState::new(verified, auth.handler.clone()));
-                    service
-                        .call(req)
-                        .await
-                        .map(ServiceResponse::map_into_left_body)
-                }
-                Err(refusal) => Ok(reject(req, &refusal, &auth)),
-            }
-        })
-    }
-}
-
-/// The outcome a verification that waited for keys resolves to.
-type Waiting<B> = LocalBoxFuture<'static, Result<ServiceResponse<EitherBody<B>>, Error>>;
-
-pin_project_lite::pin_project! {
-    /// The response future of [`CognitoAuthService`]: the next service's call (the token
-    /// verified without waiting, or none needed), a refusal, or (boxed) a verification that
-    /// waits for the JWKS first. Not used directly.
-    #[doc(hidden)]
-    #[project = AuthFutureProj]
-    pub enum AuthFuture<F, B> {
-        /// The next service's call.
-        Inner { #[pin] future: F },
-        /// The refusal, taken when polled.
-        Refused { response: Option<ServiceResponse<EitherBody<B>>> },
-        /// A verification waiting for keys, then the next service's call.
-        Waiting { future: Waiting<B> },
-    }
-}
-
-impl<F, B> AuthFuture<F, B> {
-    pub(crate) fn waiting(
-        future: impl Future<Output = Result<ServiceResponse<EitherBody<B>>, Error>> + 'static,
-    ) -> Self {
-        Self::Waiting {
-            future: Box::pin(future),
-        }
-    }
-}
-
-impl<F, B> Future for AuthFuture<F, B>
-where
-    F: Future<Output = Result<ServiceResponse<B>, Error>>,
-{
-    type Output = Result<ServiceResponse<EitherBody<B>>, Error>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.project() {
-            AuthFutureProj::Inner { future } => {
-                future.poll(cx).map_ok(ServiceResponse::map_into_left_body)
-            }
-            // Polled again after completion: an error rather than a panic.
-            AuthFutureProj::Refused { response } => Poll::Ready(response.take().ok_or_else(|| {
-                actix_web::error::ErrorInternalServerError("response already taken")
-            })),
-            AuthFutureProj::Waiting { future } => future.as_mut().poll(cx),
-        }
-    }
-}
-
-impl<F, B> fmt::Debug for AuthFuture<F, B> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Inner { .. } => "AuthFuture::Inner",
-            Self::Refused { .. } => "AuthFuture::Refused",
-            Self::Waiting { .. } => "AuthFuture::Waiting",
-        })
-    }
-}
-
-/// Logs the refusal and answers it (with the application's handler when there is one).
-fn reject<B>(
-    req: ServiceRequest,
-    rejection: &Refusal,
-    auth: &CognitoAuth,
-) -> ServiceResponse<EitherBody<B>> {
-    rejection.log();
-    let response = respond(rejection, auth.handler.as_ref(), req.request());
-    req.into_response(response).map_into_right_body()
 }
 
 #[cfg(test)]

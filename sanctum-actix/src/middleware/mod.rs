@@ -53,6 +53,7 @@
 mod alb;
 mod auth;
 mod guard;
+mod request;
 
 pub use self::alb::{AlbAuth, AlbAuthService};
 #[cfg(feature = "sessions")]

@@ -6,17 +6,17 @@
 use actix_web::web::{self, ServiceConfig};
 use std::time::Duration;
 
-use actix_web::HttpResponse;
+use actix_web::{HttpRequest, HttpResponse};
 use sanctum_actix::session::SessionAuth;
 use sanctum_actix::{
-    AlbAuth, CognitoAuth, Refusal, RejectedRequest, Require, RequireGroup, RequireScope,
-    RequireStepUp, TypedClaims,
+    AlbAuth, CognitoAuth, CognitoUser, Refusal, RejectedRequest, Require, RequireGroup,
+    RequireScope, RequireStepUp, TypedClaims,
 };
 use sanctum_core::session::{MemorySessionStore, RedisSessionStore, SessionStore as _};
 use sanctum_core::{ExpectedUse, Requirement, TokenSource};
 use sanctum_testkit::conformance::{
-    COOKIE_NAME, CUSTOM_HEADER, ConformanceEnv, Route, SESSION_LOGIN_PATH, STEP_UP_ACR,
-    STEP_UP_AMR, STEP_UP_MAX_AGE, SessionUser, TenantClaims, custom_rejection_body,
+    self, COOKIE_NAME, CUSTOM_HEADER, ConformanceEnv, QUERY_PARAM, Route, SESSION_LOGIN_PATH,
+    STEP_UP_ACR, STEP_UP_AMR, STEP_UP_MAX_AGE, SessionUser, TenantClaims, custom_rejection_body,
 };
 
 use crate::common::{maybe_user_name, user_name};
@@ -80,6 +80,16 @@ impl Sessions {
             format!("{}={}", self.auth.cookie_name(), self.cookies[&user]),
         )
     }
+}
+
+/// The query routes' middleware: `auth` reading the token from the query only.
+fn query(auth: &CognitoAuth) -> CognitoAuth {
+    auth.clone().token_source(TokenSource::query(QUERY_PARAM))
+}
+
+/// The query routes' answer: the user name and the URI the handler sees.
+pub async fn user_and_uri(user: CognitoUser, req: HttpRequest) -> String {
+    conformance::user_and_uri(user.username().unwrap_or_default(), &req.uri().to_string())
 }
 
 /// Registers one resource per conformance [`Route`], wired as the route's docs say. The
@@ -284,6 +294,19 @@ pub fn conformance_routes(
                     resource
                         .wrap(auth.session(sessions.down.clone()))
                         .get(user_name),
+                ),
+                // the query-parameter token source
+                Route::Query => cfg.service(resource.wrap(query(&auth)).get(user_and_uri)),
+                Route::QueryAdmin => cfg.service(
+                    resource
+                        .wrap(RequireGroup("admin"))
+                        .wrap(query(&auth))
+                        .get(user_and_uri),
+                ),
+                Route::QueryCustomRejection => cfg.service(
+                    resource
+                        .wrap(query(&auth).on_rejection(custom_rejection))
+                        .get(user_and_uri),
                 ),
                 other => panic!("conformance route {other:?} is not wired in the actix test app"),
             };

@@ -6,14 +6,15 @@ use std::task::{Context, Poll};
 
 use axum_core::response::{IntoResponse, Response};
 use http::Request;
+use sanctum_core::adapter::Verified;
 use sanctum_core::alb::{AlbCredentials, AlbVerifier};
 use sanctum_core::{Refusal, RejectedRequest};
 use tower_layer::Layer;
 use tower_service::Service;
 
 use super::future::ResponseFuture;
-use crate::extract::AuthContext;
-use crate::rejection::{CognitoRejection, OnRejection, rejected_request};
+use super::request::{self, Credentials, Shared, Step};
+use crate::rejection::OnRejection;
 
 /// Authenticates requests by the ALB's `x-amzn-oidc-data` header (and, when the
 /// [`AlbVerifier`] is built with `access_token`, the forwarded access token), in place of a
@@ -51,25 +52,34 @@ use crate::rejection::{CognitoRejection, OnRejection, rejected_request};
 #[derive(Clone, Debug)]
 #[must_use]
 pub struct AlbAuthLayer {
-    shared: Arc<Shared>,
+    shared: Arc<Shared<AlbVerifier>>,
 }
 
-#[derive(Clone, Debug)]
-struct Shared {
-    verifier: AlbVerifier,
-    optional: bool,
-    on_rejection: Option<OnRejection>,
+/// The ALB headers as a credential source.
+impl Credentials for AlbVerifier {
+    type Pending = AlbCredentials;
+
+    fn now<B>(&self, req: &mut Request<B>) -> Step<AlbCredentials> {
+        match AlbCredentials::from_headers(req.headers()) {
+            Ok(Some(credentials)) => Step::Later(credentials),
+            Ok(None) => Step::Anonymous,
+            Err(refusal) => Step::Refused(refusal),
+        }
+    }
+
+    async fn later(&self, credentials: AlbCredentials) -> Result<Option<Verified>, Refusal> {
+        self.verify(&credentials)
+            .await
+            .map(Some)
+            .map_err(Refusal::Verify)
+    }
 }
 
 impl AlbAuthLayer {
     /// A layer requiring a valid `x-amzn-oidc-data` on every request.
     pub fn new(verifier: AlbVerifier) -> Self {
         Self {
-            shared: Arc::new(Shared {
-                verifier,
-                optional: false,
-                on_rejection: None,
-            }),
+            shared: Arc::new(Shared::new(verifier)),
         }
     }
 
@@ -107,7 +117,7 @@ impl<S> Layer<S> for AlbAuthLayer {
 #[derive(Clone, Debug)]
 pub struct AlbAuthService<S> {
     inner: S,
-    shared: Arc<Shared>,
+    shared: Arc<Shared<AlbVerifier>>,
 }
 
 impl<S, B> Service<Request<B>> for AlbAuthService<S>
@@ -125,45 +135,7 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut req: Request<B>) -> Self::Future {
-        let shared = Arc::clone(&self.shared);
-        let credentials = match AlbCredentials::from_headers(req.headers()) {
-            Ok(Some(credentials)) => credentials,
-            Ok(None) if shared.optional => {
-                req.extensions_mut().insert(AuthContext {
-                    user: None,
-                    checked_at: 0,
-                    on_rejection: shared.on_rejection.clone(),
-                });
-                return ResponseFuture::inner(self.inner.call(req));
-            }
-            Ok(None) => return reject(&shared, Refusal::MissingToken, &req),
-            Err(refusal) => return reject(&shared, refusal, &req),
-        };
-        // The ready service goes into the future; a fresh clone waits for the next poll_ready.
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
-        ResponseFuture::verifying(Box::pin(async move {
-            match shared.verifier.verify(&credentials).await {
-                Ok(verified) => {
-                    req.extensions_mut()
-                        .insert(AuthContext::verified(verified, shared.on_rejection.clone()));
-                    drop((shared, credentials));
-                    Ok(inner.call(req).await?.into_response())
-                }
-                Err(err) => Ok(rejection(&shared, Refusal::Verify(err), &req)),
-            }
-        }))
+    fn call(&mut self, req: Request<B>) -> Self::Future {
+        request::call(&self.shared, &mut self.inner, req)
     }
-}
-
-fn rejection<B>(shared: &Shared, refusal: Refusal, req: &Request<B>) -> Response {
-    CognitoRejection::new(refusal, shared.on_rejection.clone(), || {
-        rejected_request(req)
-    })
-    .into_response()
-}
-
-fn reject<F, E, B>(shared: &Shared, refusal: Refusal, req: &Request<B>) -> ResponseFuture<F, E> {
-    ResponseFuture::rejected(rejection(shared, refusal, req))
 }

@@ -1,19 +1,22 @@
 //! [`CognitoAuthLayer`] and its service [`CognitoAuthService`].
 
+use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum_core::response::{IntoResponse, Response};
 use http::Request;
-use sanctum_core::adapter::{Authentication, Verified, authenticate_now, verify};
-use sanctum_core::observe::record_user;
+use sanctum_core::adapter::{
+    AsyncTokenFinder, Authentication, RequestView, TokenFuture, Verified, authenticate_now, verify,
+};
 use sanctum_core::{ExpectedUse, Refusal, RejectedRequest, TokenSource, Verifier};
 use tower_layer::Layer;
 use tower_service::Service;
 
 use super::future::ResponseFuture;
-use crate::extract::AuthContext;
-use crate::rejection::{CognitoRejection, OnRejection, rejected_request};
+use super::request::{self, Credentials, Shared, Step};
+use crate::rejection::OnRejection;
 
 /// Verifies the Cognito token of every request and hands the claims to what runs behind it.
 ///
@@ -59,19 +62,128 @@ use crate::rejection::{CognitoRejection, OnRejection, rejected_request};
 #[derive(Clone, Debug)]
 #[must_use]
 pub struct CognitoAuthLayer {
-    shared: Arc<Shared>,
+    shared: Arc<Shared<Tokens>>,
 }
 
+/// The credential source of [`CognitoAuthLayer`]: a token where the [`TokenSource`] (or an
+/// [`AsyncTokenFinder`]) says, else (feature `sessions`) the request's session.
 #[derive(Clone, Debug)]
-struct Shared {
+pub(crate) struct Tokens {
     verifier: Verifier,
-    source: TokenSource,
+    source: Source,
+    /// The query parameters the source reads, removed from the request's URI.
+    hidden: Arc<[String]>,
     expected: ExpectedUse,
-    optional: bool,
-    on_rejection: Option<OnRejection>,
-    /// Requests without a bearer token are authenticated by their session.
+    /// Requests without a token are authenticated by their session.
     #[cfg(feature = "sessions")]
     session: Option<crate::session::SessionAuth>,
+}
+
+/// Where [`Tokens`] finds the token.
+#[derive(Clone)]
+enum Source {
+    /// Without waiting (headers, cookies, query).
+    Now(TokenSource),
+    /// A custom source that may wait.
+    Async(Arc<dyn AsyncTokenFinder>),
+}
+
+impl fmt::Debug for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Now(source) => fmt::Debug::fmt(source, f),
+            Self::Async(_) => f.write_str("Async(..)"),
+        }
+    }
+}
+
+/// What [`Tokens`] finishes later.
+pub(crate) enum Pending {
+    /// A token whose keys must be fetched (or the issuer asked) first, copied out of the
+    /// request: cheaper than finding it again (header values are re-validated on every read)
+    /// and lets the future own the request.
+    Token(String),
+    /// The request's session, to read.
+    #[cfg(feature = "sessions")]
+    Session(crate::session::PendingSession),
+    /// The token an [`AsyncTokenFinder`] is looking for, then (no token) the session.
+    Async(TokenFuture, Option<Box<Pending>>),
+}
+
+impl Tokens {
+    /// No token: the session's, when sessions are on (off the bearer hot path).
+    fn without_token<B>(&self, req: &Request<B>) -> Option<Result<Pending, Refusal>> {
+        #[cfg(feature = "sessions")]
+        if let Some(session) = &self.session {
+            return Some(session.pending(req).map(Pending::Session));
+        }
+        let _ = req;
+        None
+    }
+
+    fn find<B>(&self, req: &Request<B>) -> Step<Pending> {
+        let source = match &self.source {
+            Source::Now(source) => source,
+            Source::Async(finder) => {
+                let token = finder.find(&RequestView::of(req));
+                return match self.without_token(req).transpose() {
+                    Ok(then) => Step::Later(Pending::Async(token, then.map(Box::new))),
+                    Err(refusal) => Step::Refused(refusal),
+                };
+            }
+        };
+        match authenticate_now(&self.verifier, source, &RequestView::of(req), self.expected) {
+            Authentication::Verified(verified) => Step::Verified(verified),
+            Authentication::Anonymous => match self.without_token(req) {
+                None => Step::Anonymous,
+                Some(Ok(pending)) => Step::Later(pending),
+                Some(Err(refusal)) => Step::Refused(refusal),
+            },
+            Authentication::Refused(refusal) => Step::Refused(refusal),
+            Authentication::Later(token) => Step::Later(Pending::Token(token.into_owned())),
+        }
+    }
+
+    async fn finish(&self, pending: Pending) -> Result<Option<Verified>, Refusal> {
+        let pending = match pending {
+            Pending::Async(token, then) => match (token.await?, then) {
+                (Some(token), _) if token.trim().is_empty() => return Err(Refusal::EmptyToken),
+                (Some(token), _) => Pending::Token(token),
+                (None, Some(then)) => *then,
+                (None, None) => return Ok(None),
+            },
+            pending => pending,
+        };
+        match pending {
+            Pending::Token(token) => verify(&self.verifier, &token, self.expected)
+                .await
+                .map(Some)
+                .map_err(Refusal::Verify),
+            #[cfg(feature = "sessions")]
+            Pending::Session(pending) => pending.authenticate(&self.verifier).await,
+            // `then` is never another finder's
+            Pending::Async(..) => Ok(None),
+        }
+    }
+}
+
+impl Credentials for Tokens {
+    type Pending = Pending;
+
+    fn now<B>(&self, req: &mut Request<B>) -> Step<Pending> {
+        let step = self.find(req);
+        if !self.hidden.is_empty() {
+            request::remove_query_params(req, &self.hidden);
+        }
+        step
+    }
+
+    fn later(
+        &self,
+        pending: Pending,
+    ) -> impl Future<Output = Result<Option<Verified>, Refusal>> + Send + '_ {
+        self.finish(pending)
+    }
 }
 
 impl CognitoAuthLayer {
@@ -79,19 +191,18 @@ impl CognitoAuthLayer {
     /// request must carry one.
     pub fn new(verifier: Verifier) -> Self {
         Self {
-            shared: Arc::new(Shared {
+            shared: Arc::new(Shared::new(Tokens {
                 verifier,
-                source: TokenSource::Bearer,
+                source: Source::Now(TokenSource::Bearer),
+                hidden: Arc::new([]),
                 expected: ExpectedUse::Access,
-                optional: false,
-                on_rejection: None,
                 #[cfg(feature = "sessions")]
                 session: None,
-            }),
+            })),
         }
     }
 
-    fn with(mut self, change: impl FnOnce(&mut Shared)) -> Self {
+    fn with(mut self, change: impl FnOnce(&mut Shared<Tokens>)) -> Self {
         change(Arc::make_mut(&mut self.shared));
         self
     }
@@ -113,6 +224,26 @@ impl CognitoAuthLayer {
     /// [`TokenSource::cookie`], [`TokenSource::custom`], or several in order with
     /// [`TokenSource::one_of`] (a token in two of them is refused with 400).
     ///
+    /// **WebSockets and server-sent events:** browsers cannot set a header on those requests;
+    /// [`TokenSource::query`] reads the token from a query parameter. The layer removes the
+    /// parameter from the request's URI (and axum's `OriginalUri`) before anything behind it
+    /// sees the request; a `TraceLayer` *in front of* the layer would still log it, so add
+    /// request logs after this layer (or record only the path).
+    ///
+    /// ```
+    /// # fn demo(verifier: sanctum_axum::Verifier) {
+    /// use axum::{Router, extract::ws::WebSocketUpgrade, routing::get};
+    /// use sanctum_axum::{CognitoAuthLayer, CognitoUser, TokenSource};
+    ///
+    /// let app: Router = Router::new()
+    ///     .route("/ws", get(|ws: WebSocketUpgrade, user: CognitoUser| async move {
+    ///         ws.on_upgrade(move |socket| async move { let _ = (socket, user); })
+    ///     }))
+    ///     // `new WebSocket("wss://api.example.com/ws?access_token=...")`
+    ///     .route_layer(CognitoAuthLayer::new(verifier).token_source(TokenSource::query("access_token")));
+    /// # }
+    /// ```
+    ///
     /// **CSRF:** a cookie is sent by the browser on its own, cross-site requests included. A
     /// route that takes its token from a cookie and changes state needs a `SameSite=Strict`
     /// or `Lax` cookie, or a CSRF check of its own.
@@ -127,13 +258,47 @@ impl CognitoAuthLayer {
     /// # let _ = layer; }
     /// ```
     pub fn token_source(self, source: TokenSource) -> Self {
-        self.with(|s| s.source = source)
+        let hidden = source
+            .query_names()
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        self.with(|s| {
+            s.source.source = Source::Now(source);
+            s.source.hidden = hidden;
+        })
+    }
+
+    /// Finds the token with your own [`AsyncTokenFinder`], in place of the
+    /// [`token_source`](Self::token_source): a closure that reads what it needs from the
+    /// request's headers and query now and returns a future giving the token (`None`: no
+    /// token; `Err`: the refusal to answer). The token is then verified like any other.
+    ///
+    /// ```
+    /// # fn demo(verifier: sanctum_axum::Verifier, tickets: std::sync::Arc<std::collections::HashMap<String, String>>) {
+    /// use sanctum_axum::CognitoAuthLayer;
+    /// use sanctum_axum::sanctum_core::adapter::RequestHeaders;
+    ///
+    /// // a WebSocket client sends a one-time ticket; the ticket store holds the user's token
+    /// let layer = CognitoAuthLayer::new(verifier).token_source_async(move |request: &dyn RequestHeaders| {
+    ///     let ticket = request.header("sec-websocket-protocol").map(str::to_owned);
+    ///     let tickets = tickets.clone();
+    ///     async move { Ok(ticket.and_then(|ticket| tickets.get(&ticket).cloned())) }
+    /// });
+    /// # let _ = layer; }
+    /// ```
+    pub fn token_source_async(self, finder: impl AsyncTokenFinder) -> Self {
+        let finder: Arc<dyn AsyncTokenFinder> = Arc::new(finder);
+        self.with(|s| {
+            s.source.source = Source::Async(finder);
+            s.source.hidden = Arc::new([]);
+        })
     }
 
     /// Which kind of token to accept: [`ExpectedUse::Access`] (default), [`ExpectedUse::Id`]
     /// or [`ExpectedUse::Either`].
     pub fn expected_use(self, expected: ExpectedUse) -> Self {
-        self.with(|s| s.expected = expected)
+        self.with(|s| s.source.expected = expected)
     }
 
     /// Answers refusals with your own response instead of the default one; the handler also
@@ -174,7 +339,7 @@ impl CognitoAuthLayer {
     /// [`SessionAuth::layer`](crate::session::SessionAuth::layer) around the routes; see
     /// [`session`](crate::session).
     pub fn session(self, auth: crate::session::SessionAuth) -> Self {
-        self.with(|s| s.session = Some(auth))
+        self.with(|s| s.source.session = Some(auth))
     }
 
     /// Sends anonymous browsers to sign in (feature `sessions`): a `GET` or `HEAD` request
@@ -216,19 +381,7 @@ impl<S> Layer<S> for CognitoAuthLayer {
 #[derive(Clone, Debug)]
 pub struct CognitoAuthService<S> {
     inner: S,
-    shared: Arc<Shared>,
-}
-
-/// What `call` found, without holding on to the request's headers.
-enum Found {
-    Missing,
-    /// Answered without waiting (the key was cached, or the token was in the verified-token
-    /// cache): no future, no copy of the token.
-    Ready(Result<Verified, Refusal>),
-    /// The token, whose key must be fetched first, copied out of the headers: cheaper than
-    /// finding it again (header values are re-validated on every read) and lets the future
-    /// own the request.
-    Token(String),
+    shared: Arc<Shared<Tokens>>,
 }
 
 impl<S, B> Service<Request<B>> for CognitoAuthService<S>
@@ -246,100 +399,7 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut req: Request<B>) -> Self::Future {
-        let shared = &*self.shared;
-        let found = match authenticate_now(
-            &shared.verifier,
-            &shared.source,
-            req.headers(),
-            shared.expected,
-        ) {
-            Authentication::Anonymous => Found::Missing,
-            Authentication::Verified(verified) => Found::Ready(Ok(verified)),
-            Authentication::Refused(refusal) => Found::Ready(Err(refusal)),
-            Authentication::Later(token) => Found::Token(token.into_owned()),
-        };
-        let token = match found {
-            // no bearer token: the session's, when sessions are on (off the bearer hot path)
-            #[cfg(feature = "sessions")]
-            Found::Missing if shared.session.is_some() => {
-                let clone = self.inner.clone();
-                let inner = std::mem::replace(&mut self.inner, clone);
-                return ResponseFuture::verifying(Box::pin(crate::session::authenticate(
-                    shared.session.clone().unwrap_or_else(|| unreachable!()),
-                    shared.verifier.clone(),
-                    shared.optional,
-                    shared.on_rejection.clone(),
-                    inner,
-                    req,
-                )));
-            }
-            Found::Missing if shared.optional => {
-                req.extensions_mut().insert(AuthContext {
-                    user: None,
-                    checked_at: 0,
-                    on_rejection: shared.on_rejection.clone(),
-                });
-                return ResponseFuture::inner(self.inner.call(req));
-            }
-            Found::Missing => return self.reject(Refusal::MissingToken, &req),
-            // hot path: a token whose key is cached is answered without boxing a future
-            Found::Ready(Ok(verified)) => {
-                record_user(verified.claims());
-                req.extensions_mut()
-                    .insert(AuthContext::verified(verified, shared.on_rejection.clone()));
-                return ResponseFuture::inner(self.inner.call(req));
-            }
-            Found::Ready(Err(refusal)) => return self.reject(refusal, &req),
-            Found::Token(token) => token,
-        };
-        // The ready service goes into the future; a fresh clone waits for the next poll_ready.
-        let clone = self.inner.clone();
-        let inner = std::mem::replace(&mut self.inner, clone);
-        ResponseFuture::verifying(Box::pin(authenticate(
-            Arc::clone(&self.shared),
-            inner,
-            req,
-            token,
-        )))
-    }
-}
-
-impl<S> CognitoAuthService<S> {
-    fn reject<F, E, B>(&self, rejection: Refusal, req: &Request<B>) -> ResponseFuture<F, E> {
-        let rejection = CognitoRejection::new(rejection, self.shared.on_rejection.clone(), || {
-            rejected_request(req)
-        });
-        ResponseFuture::rejected(rejection.into_response())
-    }
-}
-
-/// Verifies the token, then calls `inner` with the claims in the extensions.
-async fn authenticate<S, B>(
-    shared: Arc<Shared>,
-    mut inner: S,
-    mut req: Request<B>,
-    token: String,
-) -> Result<Response, S::Error>
-where
-    S: Service<Request<B>>,
-    S::Response: IntoResponse,
-{
-    match verify(&shared.verifier, &token, shared.expected).await {
-        Ok(verified) => {
-            record_user(verified.claims());
-            req.extensions_mut()
-                .insert(AuthContext::verified(verified, shared.on_rejection.clone()));
-            drop((shared, token));
-            let response = inner.call(req).await?;
-            Ok(response.into_response())
-        }
-        Err(err) => {
-            let rejection =
-                CognitoRejection::new(Refusal::Verify(err), shared.on_rejection.clone(), || {
-                    rejected_request(&req)
-                });
-            Ok(rejection.into_response())
-        }
+    fn call(&mut self, req: Request<B>) -> Self::Future {
+        request::call(&self.shared, &mut self.inner, req)
     }
 }

@@ -326,75 +326,72 @@ fn store_error(err: tower_sessions::session::Error) -> SessionError {
     SessionError::Store(StoreError::new(err))
 }
 
-/// The auth layer's session path: a request without a bearer token, authenticated by its
-/// session (see [`CognitoAuthLayer::session`](crate::CognitoAuthLayer::session)).
-pub(crate) async fn authenticate<S, B>(
+/// The auth layer's session path, for a request without a bearer token (see
+/// [`CognitoAuthLayer::session`](crate::CognitoAuthLayer::session)): what the request told,
+/// to read the session with.
+pub(crate) struct PendingSession {
     auth: SessionAuth,
-    verifier: sanctum_core::Verifier,
-    optional: bool,
-    on_rejection: Option<crate::rejection::OnRejection>,
-    mut inner: S,
-    mut req: http::Request<B>,
-) -> Result<axum_core::response::Response, S::Error>
-where
-    S: tower_service::Service<http::Request<B>>,
-    S::Response: axum_core::response::IntoResponse,
-{
-    use axum_core::response::IntoResponse as _;
-    use sanctum_core::{ExpectedUse, Refusal, VerifyError};
+    session: Session,
+    /// Whether the request may use the session for its method (CSRF), checked when it has one.
+    csrf: Result<(), sanctum_core::session::CrossSite>,
+}
 
-    use crate::extract::AuthContext;
-    use crate::rejection::{CognitoRejection, rejected_request};
+impl SessionAuth {
+    /// The session of `req`, to read; without the tower-sessions layer, the 500 saying to add it.
+    pub(crate) fn pending<B>(
+        &self,
+        req: &http::Request<B>,
+    ) -> Result<PendingSession, sanctum_core::Refusal> {
+        let Some(session) = req.extensions().get::<Session>().cloned() else {
+            return Err(sanctum_core::Refusal::Misconfigured { hint: SESSION_HINT });
+        };
+        Ok(PendingSession {
+            auth: self.clone(),
+            session,
+            csrf: self.inner.csrf.check(req.method(), req.headers()),
+        })
+    }
+}
 
-    let reject = |refusal: Refusal, req: &http::Request<B>| {
-        CognitoRejection::new(refusal, on_rejection.clone(), || rejected_request(req))
-            .into_response()
-    };
-    let Some(session) = req.extensions().get::<Session>().cloned() else {
-        return Ok(reject(Refusal::Misconfigured { hint: SESSION_HINT }, &req));
-    };
-    let data = match auth.active(&session).await {
-        Ok(data) => data,
-        Err(_) => return Ok(reject(Refusal::SessionUnavailable, &req)),
-    };
-    let verified = match data {
-        None => None,
-        Some(data) => {
-            if let Err(cross_site) = auth.inner.csrf.check(req.method(), req.headers()) {
-                tracing::debug!(reason = %cross_site, "cookie-authenticated request refused");
-                return Ok(reject(Refusal::CrossSiteRequest, &req));
-            }
-            let token = data.tokens.access_token.secret();
-            match sanctum_core::adapter::verify(&verifier, token, ExpectedUse::Access).await {
-                Ok(verified) => Some(verified),
-                Err(
-                    err @ (VerifyError::KeysUnavailable { .. }
-                    | VerifyError::RevocationCheckUnavailable),
-                ) => {
-                    return Ok(reject(Refusal::Verify(err), &req));
-                }
-                Err(err) => {
-                    // revoked (signed out elsewhere), or no longer acceptable: the session is over
-                    tracing::debug!(error = %err, "session token refused; session ended");
-                    auth.end(&session).await;
-                    None
-                }
+impl PendingSession {
+    /// The session's user (its access token refreshed when due and verified by `verifier`),
+    /// `None` when the session is anonymous or over, or the refusal: 503 when the store or the
+    /// keys are unavailable, 403 for an unsafe cross-site request.
+    pub(crate) async fn authenticate(
+        self,
+        verifier: &sanctum_core::Verifier,
+    ) -> Result<Option<sanctum_core::adapter::Verified>, sanctum_core::Refusal> {
+        use sanctum_core::{ExpectedUse, Refusal, VerifyError};
+
+        let Self {
+            auth,
+            session,
+            csrf,
+        } = self;
+        let Some(data) = auth
+            .active(&session)
+            .await
+            .map_err(|_| Refusal::SessionUnavailable)?
+        else {
+            return Ok(None);
+        };
+        if let Err(cross_site) = csrf {
+            tracing::debug!(reason = %cross_site, "cookie-authenticated request refused");
+            return Err(Refusal::CrossSiteRequest);
+        }
+        let token = data.tokens.access_token.secret();
+        match sanctum_core::adapter::verify(verifier, token, ExpectedUse::Access).await {
+            Ok(verified) => Ok(Some(verified)),
+            Err(
+                err @ (VerifyError::KeysUnavailable { .. }
+                | VerifyError::RevocationCheckUnavailable),
+            ) => Err(Refusal::Verify(err)),
+            Err(err) => {
+                // revoked (signed out elsewhere), or no longer acceptable: the session is over
+                tracing::debug!(error = %err, "session token refused; session ended");
+                auth.end(&session).await;
+                Ok(None)
             }
         }
-    };
-    let context = match verified {
-        Some(verified) => {
-            sanctum_core::observe::record_user(verified.claims());
-            AuthContext::verified(verified, on_rejection.clone())
-        }
-        None if optional => AuthContext {
-            user: None,
-            checked_at: 0,
-            on_rejection: on_rejection.clone(),
-        },
-        None => return Ok(reject(Refusal::MissingToken, &req)),
-    };
-    req.extensions_mut().insert(context);
-    drop((auth, verifier, session));
-    Ok(inner.call(req).await?.into_response())
+    }
 }

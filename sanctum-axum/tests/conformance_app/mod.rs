@@ -14,8 +14,9 @@ use sanctum_axum::{
 };
 use sanctum_core::Requirement;
 use sanctum_testkit::conformance::{
-    ANONYMOUS, COOKIE_NAME, CUSTOM_HEADER, ConformanceEnv, Route, SESSION_LOGIN_PATH, STEP_UP_ACR,
-    STEP_UP_AMR, STEP_UP_MAX_AGE, SessionUser, TenantClaims, custom_rejection_body,
+    self, ANONYMOUS, COOKIE_NAME, CUSTOM_HEADER, ConformanceEnv, QUERY_PARAM, Route,
+    SESSION_LOGIN_PATH, STEP_UP_ACR, STEP_UP_AMR, STEP_UP_MAX_AGE, SessionUser, TenantClaims,
+    custom_rejection_body,
 };
 use tower_sessions::session::{Id, Record};
 use tower_sessions::{MemoryStore, SessionStore as _};
@@ -88,6 +89,16 @@ impl Sessions {
             format!("{}={}", self.auth.cookie_name(), self.cookies[&user]),
         )
     }
+}
+
+/// The query routes' layer: `auth` reading the token from the query only.
+fn query(auth: CognitoAuthLayer) -> CognitoAuthLayer {
+    auth.token_source(TokenSource::query(QUERY_PARAM))
+}
+
+/// The query routes' answer: the user name and the URI the handler sees.
+pub(crate) async fn user_and_uri(user: CognitoUser, uri: http::Uri) -> String {
+    conformance::user_and_uri(user.username().unwrap_or_default(), &uri.to_string())
 }
 
 /// The route wired exactly as the variant's docs say.
@@ -195,6 +206,14 @@ pub(crate) fn conformance_route(
                     .auth
                     .layer(RedisSessionStore::from_url(&env.dead_redis_url).expect("a Redis URL")),
             ),
+        // the query-parameter token source
+        Route::Query => get(user_and_uri).route_layer(query(auth)),
+        Route::QueryAdmin => get(user_and_uri)
+            .route_layer(RequireGroup("admin"))
+            .route_layer(query(auth)),
+        Route::QueryCustomRejection => {
+            get(user_and_uri).route_layer(query(auth).on_rejection(custom_rejection))
+        }
         other => panic!("conformance route {other:?} is not wired in this test yet"),
     }
 }
