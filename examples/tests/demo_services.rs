@@ -172,6 +172,23 @@ async fn serves_public_me_and_admin_and_stops_on_ctrl_c(exe: &str, framework: &s
     assert_eq!(welcome["username"], "demo-admin");
     // without SANCTUM_METRICS there is no /metrics
     assert_eq!(get("/metrics", None).await.status(), 404);
+
+    if framework == "axum" {
+        // the document the guards wrote: /admin needs the admin group, /me a token, /public nothing
+        let doc = get("/openapi.json", None).await;
+        assert_eq!(doc.status(), 200);
+        let json = doc.text().await.expect("body");
+        sanctum_testkit::openapi::validate(&json);
+        let doc: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+        let security = |path| sanctum_testkit::openapi::security(&doc, path, "get");
+        let object = sanctum_testkit::openapi::object;
+        assert_eq!(
+            security("/admin"),
+            Some(vec![object(&[("cognito", &["admin"])])])
+        );
+        assert_eq!(security("/me"), Some(vec![object(&[("cognito", &[])])]));
+        assert_eq!(security("/public"), None);
+    }
     drop(client);
 
     // Ctrl-C: the service stops by itself and exits successfully

@@ -7,7 +7,8 @@
 //! Application Load Balancer with Cognito authentication instead of bearer tokens. Stops cleanly on Ctrl-C.
 //! With `SANCTUM_METRICS=1`, `GET /metrics` serves sanctum's metrics in Prometheus text. Each
 //! request runs in a span that declares sanctum's fields (`enduser.id`, ...: `RUST_LOG=debug`
-//! shows them).
+//! shows them). `GET /openapi.json` is the OpenAPI document, whose security requirements the
+//! guards wrote themselves (sanctum-axum's `utoipa` feature).
 
 use std::error::Error;
 
@@ -15,20 +16,31 @@ use axum::body::Body;
 use axum::http::Request;
 use axum::routing::get;
 use axum::{Json, Router};
+use sanctum_axum::openapi::CognitoSecurity;
+use sanctum_axum::openapi::utoipa::OpenApiRouterExt as _;
 use sanctum_axum::{AlbAuthLayer, CognitoAuthLayer, CognitoUser, RequireGroup};
 use sanctum_core::observe::request_span;
 use sanctum_examples::{demo_from_env, me_json, metrics_from_env};
 use tower_http::trace::TraceLayer;
 use tracing_subscriber::EnvFilter;
+use utoipa::Modify as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+/// No token needed.
+#[utoipa::path(get, path = "/public", responses((status = 200, description = "a greeting", body = String)))]
 async fn public() -> &'static str {
     "public: no token needed\n"
 }
 
+/// The caller's claims.
+#[utoipa::path(get, path = "/me", responses((status = 200, description = "the caller's claims")))]
 async fn me(user: CognitoUser) -> Json<serde_json::Value> {
     Json(me_json(&user))
 }
 
+/// Members of the `admin` group.
+#[utoipa::path(get, path = "/admin", responses((status = 200, description = "a welcome")))]
 async fn admin(user: CognitoUser) -> Json<serde_json::Value> {
     Json(serde_json::json!({
         "message": "welcome to the admin area",
@@ -36,11 +48,12 @@ async fn admin(user: CognitoUser) -> Json<serde_json::Value> {
     }))
 }
 
-/// `/me` and `/admin`, before the authentication layer.
-fn protected() -> Router {
-    Router::new()
-        .route("/me", get(me))
-        .route("/admin", get(admin).route_layer(RequireGroup("admin")))
+/// `/me` and `/admin`, before the authentication layer; the guard writes its requirement
+/// into the document.
+fn protected() -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(me))
+        .routes(routes!(admin).route_guard(RequireGroup("admin")))
 }
 
 #[tokio::main]
@@ -61,11 +74,18 @@ async fn main() -> Result<(), Box<dyn Error>> {
     demo.print_banner("axum");
 
     // behind an ALB (SANCTUM_ALB_ARN) by its headers, else by bearer tokens
-    let app = match demo.alb.clone() {
+    let (app, mut doc): (Router, _) = match demo.alb.clone() {
         Some(alb) => protected().route_layer(AlbAuthLayer::new(alb)),
-        None => protected().route_layer(CognitoAuthLayer::new(demo.verifier.clone())),
+        None => protected().route_auth(CognitoAuthLayer::new(demo.verifier.clone())),
     }
-    .route("/public", get(public));
+    .routes(routes!(public))
+    .split_for_parts();
+    CognitoSecurity::new().modify(&mut doc);
+    let doc = Json(doc);
+    let app = app.route(
+        "/openapi.json",
+        get(move || std::future::ready(doc.clone())),
+    );
     let app = match metrics {
         Some(handle) => app.route("/metrics", get(move || std::future::ready(handle.render()))),
         None => app,
