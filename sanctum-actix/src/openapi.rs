@@ -92,6 +92,8 @@ enum Step {
 
 /// A utoipa-actix-web scope wrapped in sanctum middleware that documents itself: register it
 /// with `UtoipaApp::service`.
+///
+/// Made by [`ScopeExt`]'s methods; the [module docs](self) show one.
 pub struct Documented<T> {
     scope: Scope<T>,
     /// In the order the middleware were wrapped (innermost first).

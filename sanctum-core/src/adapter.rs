@@ -49,6 +49,10 @@ pub type TokenFuture =
 /// future owns what it uses is one.
 ///
 /// The token found is verified like any other; an empty one is refused (401).
+///
+/// Given to the adapters' `token_source_async` (e.g.
+/// `sanctum_axum::CognitoAuthLayer::token_source_async`, whose docs show one); the synchronous
+/// counterpart is [`TokenSource`].
 pub trait AsyncTokenFinder: Send + Sync + 'static {
     /// Starts looking for the token of the request `request` describes.
     fn find(&self, request: &dyn RequestHeaders) -> TokenFuture;

@@ -52,6 +52,8 @@ const FORBIDDEN: &str = "The token lacks a required group or scope (`insufficien
 
 /// Guards and the authentication layer that document themselves: each method is
 /// `route_layer` plus the security requirement of the routes it covers (those added before).
+///
+/// See the [module docs](self) for an example.
 pub trait ApiRouterExt: Sized {
     /// Adds `guard` ([`RequireGroup`](crate::RequireGroup), [`RequireScope`](crate::RequireScope)
     /// or any [`Require`]) as a route layer, and its security requirement, `x-sanctum-groups`
@@ -93,6 +95,8 @@ where
 /// Adds the security schemes of `security` to `api` (the bearer scheme; the OAuth2 scheme
 /// declaring every scope an operation asks for when its URLs are configured, else the objects
 /// naming it are removed). Call it on the finished document (after `finish_api`).
+///
+/// See the [module docs](self) for an example.
 pub fn apply(security: &CognitoSecurity, api: &mut OpenApi) {
     let mut scopes = BTreeSet::new();
     for item in api.paths.iter_mut().flat_map(|p| p.paths.values_mut()) {

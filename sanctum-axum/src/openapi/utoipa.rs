@@ -43,6 +43,8 @@ use crate::{CognitoAuthLayer, Require};
 
 /// Guards and the authentication layer that document themselves: each method is
 /// `route_layer` plus the security requirement of the routes it covers (those added before).
+///
+/// See the [module docs](self) for an example.
 pub trait OpenApiRouterExt: Sized {
     /// Adds `guard` ([`RequireGroup`](crate::RequireGroup), [`RequireScope`](crate::RequireScope)
     /// or any [`Require`]) as a route layer, and its security requirement, `x-sanctum-groups`

@@ -78,9 +78,13 @@ pub const SCOPE_DESCRIPTION: &str = "required by a route's guard";
 const MAX_ALTERNATIVES: usize = 64;
 
 /// One Security Requirement Object: scheme name to the scopes (or role names) it needs.
+///
+/// Written by [`SecurityRequirements::requirement_objects`].
 pub type RequirementObject = BTreeMap<String, Vec<String>>;
 
 /// One way to pass a guard: a token with all of these groups and scopes.
+///
+/// Listed by [`SecurityRequirements::alternatives`]; the [module docs](self) show the whole.
 #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Alternative {
     groups: BTreeSet<String>,

@@ -38,6 +38,9 @@ use super::{
 };
 
 /// Every operation of a path item.
+///
+/// Used with [`SecurityRequirements::conjoin`](super::SecurityRequirements::conjoin); the
+/// [module docs](super) show a document built from guards.
 pub fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
     [
         &mut item.get,
