@@ -23,7 +23,9 @@
 # per variant). With BENCH_HTTP_BASELINE=<commit>, the same harness is also built against the
 # libraries of <commit> (in a git worktree and a target dir of its own, under the target dir)
 # and each variant is counted at both, one after the other, in the same run
-# (BENCH_HTTP_BASELINE_FEATURES: bench-http features for that build, e.g. wave1-api).
+# (BENCH_HTTP_BASELINE_FEATURES: bench-http features for that build, e.g. wave1-api). The load
+# mode takes BENCH_HTTP_BASELINE too: each variant is then measured at both builds, one right
+# after the other in every round (`<variant>@baseline` in the figures).
 # BENCH_HTTP_FEATURES: bench-http features of the main build, e.g. wave3 (the variants that
 # count metrics and tracing: *-metrics, *-traced).
 #
@@ -131,7 +133,7 @@ build "$CRATE" "$TARGET" "${BENCH_HTTP_FEATURES:-}"
 
 # BENCH_HTTP_BASELINE: this harness, built against the libraries of an older commit.
 BASE_BIN=""
-if [ -n "${BENCH_HTTP_BASELINE:-}" ] && [ "$MODE" = instructions ]; then
+if [ -n "${BENCH_HTTP_BASELINE:-}" ] && { [ "$MODE" = instructions ] || [ "$MODE" = load ]; }; then
     base_commit="$(git -C "$ROOT" rev-parse --verify "${BENCH_HTTP_BASELINE}^{commit}")" ||
         die "BENCH_HTTP_BASELINE: no commit ${BENCH_HTTP_BASELINE}"
     base_tree="$TARGET/baseline/${base_commit:0:12}"
@@ -143,9 +145,15 @@ if [ -n "${BENCH_HTTP_BASELINE:-}" ] && [ "$MODE" = instructions ]; then
     # the current harness (sources and lock file), over the baseline's own copy (left as it
     # is when it is the same, so that it is not rebuilt)
     if ! diff -rq "$CRATE/src" "$base_tree/bench-http/src" >/dev/null 2>&1 ||
-        ! cmp -s "$CRATE/Cargo.toml" "$base_tree/bench-http/Cargo.toml"; then
+        ! cmp -s "$CRATE/Cargo.lock" "$base_tree/bench-http/Cargo.lock" ||
+        ! cmp -s <(grep -v '^wave3 *=' "$CRATE/Cargo.toml") <(grep -v '^wave3 *=' "$base_tree/bench-http/Cargo.toml"); then
         rm -rf "$base_tree/bench-http/src"
         cp -r "$CRATE/src" "$CRATE/Cargo.toml" "$CRATE/Cargo.lock" "$base_tree/bench-http/"
+    fi
+    # the baseline's libraries predate wave 3's features: cargo refuses a feature that names
+    # one they lack, so the baseline's copy of the harness goes without `wave3`
+    if ! grep -q '^metrics *=' "$base_tree/sanctum-axum/Cargo.toml"; then
+        sed -i '/^wave3 *=/d' "$base_tree/bench-http/Cargo.toml"
     fi
     base_target="$TARGET/baseline-target"
     if [ ! -d "$base_target/release" ] && [ -d "$TARGET/release/deps" ]; then
@@ -202,10 +210,10 @@ wait_up() { # url log tries pause: until the server at $SERVER_PID answers; its 
     done
 }
 
-measure() { # variant port round
-    local variant="$1" port="$2" round="$3"
-    local url="http://127.0.0.1:$port/hello" log_file="$OUT/$variant.r$round"
-    "${PIN_SERVER[@]}" "$BIN" "$variant" "127.0.0.1:$port" "$KEYS" >"$log_file.server" 2>&1 &
+measure() { # variant port round [bin tag]: tag (default: the variant) names the figures
+    local variant="$1" port="$2" round="$3" bin="${4:-$BIN}" tag="${5:-$1}"
+    local url="http://127.0.0.1:$port/hello" log_file="$OUT/$tag.r$round"
+    "${PIN_SERVER[@]}" "$bin" "$variant" "127.0.0.1:$port" "$KEYS" >"$log_file.server" 2>&1 &
     SERVER_PID=$!
     local code
     wait_up "$url" "$log_file.server" 100 0.1 # up to ~10 s to come up
@@ -230,8 +238,8 @@ measure() { # variant port round
     rps="$(awk '/^Requests\/sec:/ { print $2 }' "$log_file.wrk")"
     p99="$(p99_ms "$log_file.wrk")"
     [ -n "$rps" ] && [ -n "$p99" ] || die "$variant: cannot read wrk's output: $(cat "$log_file.wrk")"
-    printf '%s %s %s %s\n' "$variant" "$round" "$rps" "$p99" >>"$OUT/results.txt"
-    log "$(printf 'round %d  %-20s %12.0f req/s   p99 %8.3f ms' "$round" "$variant" "$rps" "$p99")"
+    printf '%s %s %s %s\n' "$tag" "$round" "$rps" "$p99" >>"$OUT/results.txt"
+    log "$(printf 'round %d  %-28s %12.0f req/s   p99 %8.3f ms' "$round" "$tag" "$rps" "$p99")"
 }
 
 # --- instruction counts (--instructions, --check, --record) ------------------------------
@@ -379,13 +387,22 @@ for round in $(seq "$ROUNDS"); do
     i=0
     for variant in "${VARIANTS[@]}"; do
         measure "$variant" $((BASE_PORT + i)) "$round"
+        # the same variant built against the baseline's libraries, right after it
+        if [ -n "$BASE_BIN" ] && [[ "$BASE_VARIANTS" == *" $variant "* ]]; then
+            measure "$variant" $((BASE_PORT + 100 + i)) "$round" "$BASE_BIN" "$variant@baseline"
+        fi
         i=$((i + 1))
     done
+done
+ORDER=""
+for variant in "${VARIANTS[@]}"; do
+    ORDER="$ORDER $variant"
+    [ -n "$BASE_BIN" ] && [[ "$BASE_VARIANTS" == *" $variant "* ]] && ORDER="$ORDER $variant@baseline"
 done
 
 # --- summary -----------------------------------------------------------------------------
 summary() {
-    awk -v order="${VARIANTS[*]}" '
+    awk -v order="$ORDER" '
     function sort(a, n,   i, j, t) { for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t } }
     function median(a, n) { sort(a, n); return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2 }
     { n[$1]++; r[$1, n[$1]] = $3; p[$1, n[$1]] = $4 }
@@ -404,6 +421,11 @@ summary() {
         ratio("axum-layer", "axum-noauth", 0.90)
         ratio("axum-layer-revocation", "axum-noauth", 0.90)
         ratio("actix-middleware", "actix-noauth", 0.90)
+        # issue 22: the same bytes (guard + JSON handler against the same app without auth)
+        ratio("axum-admin", "axum-admin-noauth", 0.90)
+        ratio("actix-admin", "actix-admin-noauth", 0.90)
+        ratio("axum-admin@baseline", "axum-admin-noauth@baseline", 0.90)
+        ratio("actix-admin@baseline", "actix-admin-noauth@baseline", 0.90)
         ratio("axum-layer-nocache", "jwt-authorizer", 1.25)
         info("jwt-authorizer", "axum07-noauth")
         info("axum-layer-nocache", "axum-noauth")
