@@ -68,6 +68,105 @@ where
     }
 }
 
+/// Where an adapter finds a request's token: a [`TokenSource`] read without waiting, or an
+/// [`AsyncTokenFinder`] that may wait. What the adapters' `token_source` and
+/// `token_source_async` set; [`authenticate`](Self::authenticate) starts the lookup.
+///
+/// ```
+/// use sanctum_core::adapter::{Authentication, CredentialSource, Lookup, RequestView};
+/// use sanctum_core::{ExpectedUse, TokenSource, UserPool, Verifier};
+///
+/// # fn run() -> Result<(), sanctum_core::ConfigError> {
+/// let verifier = Verifier::builder().pool(UserPool::new("us-east-1_AbC123xyz")).build()?;
+/// let source = CredentialSource::from(TokenSource::Bearer);
+/// let headers = http::HeaderMap::new();
+/// let request = RequestView::new(&headers, None);
+/// match source.authenticate(&verifier, &request, ExpectedUse::Access) {
+///     Lookup::Now(Authentication::Anonymous) => {} // no `Authorization` header
+///     Lookup::Now(other) => unreachable!("{other:?}"),
+///     Lookup::Finding(_) => unreachable!("a token source never waits"),
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub enum CredentialSource {
+    /// Read without waiting (headers, cookies, query).
+    Now(TokenSource),
+    /// A custom source that may wait.
+    Async(Arc<dyn AsyncTokenFinder>),
+}
+
+/// How far [`CredentialSource::authenticate`] gets without waiting.
+pub enum Lookup<'a> {
+    /// A [`TokenSource`]'s answer, as [`authenticate_now`] gives it.
+    Now(Authentication<'a>),
+    /// An [`AsyncTokenFinder`] is looking: finish with [`found_token`], then [`verify`].
+    Finding(TokenFuture),
+}
+
+impl CredentialSource {
+    /// Reads the request's credential and verifies it without waiting when the source is a
+    /// [`TokenSource`] ([`authenticate_now`]); starts the finder when it is an
+    /// [`AsyncTokenFinder`].
+    pub fn authenticate<'a>(
+        &self,
+        verifier: &Verifier,
+        request: &'a dyn RequestHeaders,
+        expected: ExpectedUse,
+    ) -> Lookup<'a> {
+        match self {
+            Self::Now(source) => Lookup::Now(authenticate_now(verifier, source, request, expected)),
+            Self::Async(finder) => Lookup::Finding(finder.find(request)),
+        }
+    }
+}
+
+impl From<TokenSource> for CredentialSource {
+    fn from(source: TokenSource) -> Self {
+        Self::Now(source)
+    }
+}
+
+impl std::fmt::Debug for CredentialSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Now(source) => std::fmt::Debug::fmt(source, f),
+            Self::Async(_) => f.write_str("Async(..)"),
+        }
+    }
+}
+
+impl std::fmt::Debug for Lookup<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Now(authentication) => f.debug_tuple("Now").field(authentication).finish(),
+            Self::Finding(_) => f.write_str("Finding(..)"),
+        }
+    }
+}
+
+/// The token an [`AsyncTokenFinder`] found, refused as a header's would be when it is empty
+/// ([`Refusal::EmptyToken`]); `None` when the request carries none.
+///
+/// ```
+/// use sanctum_core::Refusal;
+/// use sanctum_core::adapter::{TokenFuture, found_token};
+///
+/// # async fn run() {
+/// let blank: TokenFuture = Box::pin(async { Ok(Some(" ".to_owned())) });
+/// assert!(matches!(found_token(blank).await, Err(Refusal::EmptyToken)));
+/// # }
+/// ```
+///
+/// # Errors
+/// The finder's refusal, or [`Refusal::EmptyToken`].
+pub async fn found_token(future: TokenFuture) -> Result<Option<String>, Refusal> {
+    match future.await? {
+        Some(token) if token.trim().is_empty() => Err(Refusal::EmptyToken),
+        found => Ok(found),
+    }
+}
+
 /// A verified token: its claims, and when (the verifier's clock) they were checked.
 ///
 /// A route's [`Requirement`] is checked against the same instant

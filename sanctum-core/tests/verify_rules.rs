@@ -980,3 +980,42 @@ async fn a_cached_token_is_refused_once_revoked_without_asking_anyone() {
         .await
         .expect("signed in again");
 }
+
+/// The verified-token cache keeps no timers: a token found expired on a hit is refused and
+/// dropped, and the cache never holds more tokens than its capacity.
+#[tokio::test]
+async fn the_token_cache_drops_expired_tokens_and_keeps_to_its_capacity() {
+    let issuer = TestIssuer::start().await.expect("issuer starts");
+    let clock = ManualClock::starting_now();
+    let verifier = issuer
+        .verifier_builder()
+        .clock(clock.clone())
+        .cache_capacity(64)
+        .build()
+        .expect("builds");
+    // 500 distinct tokens into a cache of 64
+    for n in 0..500 {
+        let token = issuer.access_token().sub(&format!("user-{n}")).build();
+        verifier.verify_access(&token).await.expect("valid");
+        assert!(verifier.cached_tokens() <= 64, "bounded at token {n}");
+    }
+    let token = issuer.access_token().sub("alice").build();
+    verifier.verify_access(&token).await.expect("valid");
+    verifier.verify_access(&token).await.expect("a cache hit");
+    let cached = verifier.cached_tokens();
+    assert!(cached > 0);
+
+    clock.advance(Duration::from_secs(2 * 3600));
+    let err = verifier.verify_access(&token).await.expect_err("expired");
+    assert!(matches!(err, VerifyError::Expired { .. }), "{err:?}");
+    assert_eq!(
+        verifier.cached_tokens(),
+        cached - 1,
+        "the expired token left the cache"
+    );
+    let err = verifier
+        .verify_access(&token)
+        .await
+        .expect_err("still expired");
+    assert!(matches!(err, VerifyError::Expired { .. }), "{err:?}");
+}

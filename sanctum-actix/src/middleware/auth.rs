@@ -9,8 +9,8 @@ use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forwar
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::{Error, HttpResponse};
 use sanctum_core::adapter::{
-    AsyncTokenFinder, Authentication, HeaderOnce, RequestHeaders, RequestView, TokenFuture,
-    Verified, authenticate_now, header_text, verify,
+    AsyncTokenFinder, Authentication, CredentialSource, HeaderOnce, Lookup, RequestHeaders,
+    RequestView, TokenFuture, Verified, found_token, header_text, verify,
 };
 use sanctum_core::{ExpectedUse, Refusal, RejectedRequest, TokenSource, Verifier};
 
@@ -68,31 +68,13 @@ pub struct CognitoAuth {
 #[derive(Clone, Debug)]
 pub(crate) struct Tokens {
     verifier: Verifier,
-    source: Source,
+    source: CredentialSource,
     /// The query parameters the source reads, removed from the request's URI.
     hidden: Arc<[String]>,
     expected: ExpectedUse,
     /// Requests without a token are authenticated by their session.
     #[cfg(feature = "sessions")]
     session: Option<crate::session::SessionAuth>,
-}
-
-/// Where [`Tokens`] finds the token.
-#[derive(Clone)]
-enum Source {
-    /// Without waiting (headers, cookies, query).
-    Now(TokenSource),
-    /// A custom source that may wait.
-    Async(Arc<dyn AsyncTokenFinder>),
-}
-
-impl fmt::Debug for Source {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Now(source) => fmt::Debug::fmt(source, f),
-            Self::Async(_) => f.write_str("Async(..)"),
-        }
-    }
 }
 
 /// What [`Tokens`] finishes later.
@@ -111,17 +93,17 @@ impl Tokens {
     fn find(&self, req: &ServiceRequest) -> Step<Pending> {
         let headers = Headers(req.headers());
         let request = RequestView::new(&headers, req.uri().query());
-        let source = match &self.source {
-            Source::Now(source) => source,
-            Source::Async(finder) => {
-                return Step::Later(Pending::Async(finder.find(&request), None));
+        match self
+            .source
+            .authenticate(&self.verifier, &request, self.expected)
+        {
+            Lookup::Finding(token) => Step::Later(Pending::Async(token, None)),
+            Lookup::Now(Authentication::Verified(verified)) => Step::Verified(verified),
+            Lookup::Now(Authentication::Anonymous) => Step::Anonymous,
+            Lookup::Now(Authentication::Refused(refusal)) => Step::Refused(refusal),
+            Lookup::Now(Authentication::Later(token)) => {
+                Step::Later(Pending::Token(token.into_owned()))
             }
-        };
-        match authenticate_now(&self.verifier, source, &request, self.expected) {
-            Authentication::Verified(verified) => Step::Verified(verified),
-            Authentication::Anonymous => Step::Anonymous,
-            Authentication::Refused(refusal) => Step::Refused(refusal),
-            Authentication::Later(token) => Step::Later(Pending::Token(token.into_owned())),
         }
     }
 }
@@ -152,8 +134,7 @@ impl Credentials for Tokens {
 
     async fn later(&self, pending: Pending) -> Result<Option<Verified>, Refusal> {
         let pending = match pending {
-            Pending::Async(token, then) => match (token.await?, then) {
-                (Some(token), _) if token.trim().is_empty() => return Err(Refusal::EmptyToken),
+            Pending::Async(token, then) => match (found_token(token).await?, then) {
                 (Some(token), _) => Pending::Token(token),
                 (None, Some(then)) => *then,
                 (None, None) => return Ok(None),
@@ -179,7 +160,7 @@ impl CognitoAuth {
         Self {
             auth: Auth::new(Tokens {
                 verifier,
-                source: Source::Now(TokenSource::Bearer),
+                source: CredentialSource::Now(TokenSource::Bearer),
                 hidden: Arc::new([]),
                 expected: ExpectedUse::Access,
                 #[cfg(feature = "sessions")]
@@ -221,7 +202,7 @@ impl CognitoAuth {
             .into_iter()
             .map(str::to_owned)
             .collect();
-        self.auth.source.source = Source::Now(source);
+        self.auth.source.source = CredentialSource::Now(source);
         self
     }
 
@@ -244,7 +225,7 @@ impl CognitoAuth {
     /// # let _ = auth; }
     /// ```
     pub fn token_source_async(mut self, finder: impl AsyncTokenFinder) -> Self {
-        self.auth.source.source = Source::Async(Arc::new(finder));
+        self.auth.source.source = CredentialSource::Async(Arc::new(finder));
         self.auth.source.hidden = Arc::new([]);
         self
     }

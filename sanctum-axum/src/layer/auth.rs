@@ -1,6 +1,5 @@
 //! [`CognitoAuthLayer`] and its service [`CognitoAuthService`].
 
-use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -8,7 +7,8 @@ use std::task::{Context, Poll};
 use axum_core::response::{IntoResponse, Response};
 use http::Request;
 use sanctum_core::adapter::{
-    AsyncTokenFinder, Authentication, RequestView, TokenFuture, Verified, authenticate_now, verify,
+    AsyncTokenFinder, Authentication, CredentialSource, Lookup, RequestView, TokenFuture, Verified,
+    found_token, verify,
 };
 use sanctum_core::{ExpectedUse, Refusal, RejectedRequest, TokenSource, Verifier};
 use tower_layer::Layer;
@@ -70,31 +70,13 @@ pub struct CognitoAuthLayer {
 #[derive(Clone, Debug)]
 pub(crate) struct Tokens {
     verifier: Verifier,
-    source: Source,
+    source: CredentialSource,
     /// The query parameters the source reads, removed from the request's URI.
     hidden: Arc<[String]>,
     expected: ExpectedUse,
     /// Requests without a token are authenticated by their session.
     #[cfg(feature = "sessions")]
     session: Option<crate::session::SessionAuth>,
-}
-
-/// Where [`Tokens`] finds the token.
-#[derive(Clone)]
-enum Source {
-    /// Without waiting (headers, cookies, query).
-    Now(TokenSource),
-    /// A custom source that may wait.
-    Async(Arc<dyn AsyncTokenFinder>),
-}
-
-impl fmt::Debug for Source {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Now(source) => fmt::Debug::fmt(source, f),
-            Self::Async(_) => f.write_str("Async(..)"),
-        }
-    }
 }
 
 /// What [`Tokens`] finishes later.
@@ -122,17 +104,20 @@ impl Tokens {
     }
 
     fn find<B>(&self, req: &Request<B>) -> Step<Pending> {
-        let source = match &self.source {
-            Source::Now(source) => source,
-            Source::Async(finder) => {
-                let token = finder.find(&RequestView::of(req));
+        let request = RequestView::of(req);
+        let authentication = match self
+            .source
+            .authenticate(&self.verifier, &request, self.expected)
+        {
+            Lookup::Now(authentication) => authentication,
+            Lookup::Finding(token) => {
                 return match self.without_token(req).transpose() {
                     Ok(then) => Step::Later(Pending::Async(token, then.map(Box::new))),
                     Err(refusal) => Step::Refused(refusal),
                 };
             }
         };
-        match authenticate_now(&self.verifier, source, &RequestView::of(req), self.expected) {
+        match authentication {
             Authentication::Verified(verified) => Step::Verified(verified),
             Authentication::Anonymous => match self.without_token(req) {
                 None => Step::Anonymous,
@@ -146,8 +131,7 @@ impl Tokens {
 
     async fn finish(&self, pending: Pending) -> Result<Option<Verified>, Refusal> {
         let pending = match pending {
-            Pending::Async(token, then) => match (token.await?, then) {
-                (Some(token), _) if token.trim().is_empty() => return Err(Refusal::EmptyToken),
+            Pending::Async(token, then) => match (found_token(token).await?, then) {
                 (Some(token), _) => Pending::Token(token),
                 (None, Some(then)) => *then,
                 (None, None) => return Ok(None),
@@ -193,7 +177,7 @@ impl CognitoAuthLayer {
         Self {
             shared: Arc::new(Shared::new(Tokens {
                 verifier,
-                source: Source::Now(TokenSource::Bearer),
+                source: CredentialSource::Now(TokenSource::Bearer),
                 hidden: Arc::new([]),
                 expected: ExpectedUse::Access,
                 #[cfg(feature = "sessions")]
@@ -264,7 +248,7 @@ impl CognitoAuthLayer {
             .map(str::to_owned)
             .collect();
         self.with(|s| {
-            s.source.source = Source::Now(source);
+            s.source.source = CredentialSource::Now(source);
             s.source.hidden = hidden;
         })
     }
@@ -290,7 +274,7 @@ impl CognitoAuthLayer {
     pub fn token_source_async(self, finder: impl AsyncTokenFinder) -> Self {
         let finder: Arc<dyn AsyncTokenFinder> = Arc::new(finder);
         self.with(|s| {
-            s.source.source = Source::Async(finder);
+            s.source.source = CredentialSource::Async(finder);
             s.source.hidden = Arc::new([]);
         })
     }

@@ -496,10 +496,14 @@ impl Verifier {
                 kid: kid.map(|kid| clip(&kid)).unwrap_or_default(),
             }));
         }
-        Some(
-            self.check_claims(&hit.claims, hit.issuer, expected)
-                .map(|now| (hit.claims, now)),
-        )
+        let checked = self.check_claims(&hit.claims, hit.issuer, expected);
+        if let Err(VerifyError::Expired { .. }) = checked
+            && let Some(cache) = &self.inner.cache
+        {
+            // the cache keeps no timers: an expired token goes when it is next seen
+            cache.remove(token);
+        }
+        Some(checked.map(|now| (hit.claims, now)))
     }
 
     /// Checks 6–8 (and 10) on claims whose issuer and signature are verified; the time they
