@@ -21,11 +21,12 @@
 //! cannot be read answers 503 (one warning per outage), never an anonymous pass. Requests with
 //! a bearer token never touch the store.
 //!
-//! Sessions live in a [`SessionStore`]:
+//! Sessions live in a [`SessionStore`](sanctum_core::session::SessionStore):
 //! [`MemorySessionStore`] (the default; bounded) for one instance,
 //! [`RedisSessionStore`](sanctum_core::session::RedisSessionStore) (feature `redis-sessions`)
 //! for many. Each entry lives for the idle timeout, pushed on as the session is used, and never
-//! past the absolute lifetime; the cookie lives for the absolute lifetime.
+//! past the absolute lifetime; the cookie lives as long (`Max-Age`, sent again with the response
+//! whenever a request wrote the session back), as in sanctum-axum.
 //!
 //! **Why not actix-session.** actix-session's middleware reads the store before every request
 //! that carries its cookie (bearer requests included), writes after the response, and answers
@@ -92,7 +93,7 @@
 //! **Plain-http development.** `__Host-` cookies must be `Secure`; Chrome and Firefox accept
 //! `Secure` cookies from `http://localhost` and `http://127.0.0.1`, so local development over
 //! plain http works as is there. For other plain-http hosts
-//! [`dangerous_plain_http_cookies`](SessionAuthBuilder::dangerous_plain_http_cookies) drops
+//! [`dangerous_plain_http_cookies`](sanctum_core::session::SessionAuthBuilder::dangerous_plain_http_cookies) drops
 //! `Secure` and the `__Host-` prefix: never in production.
 
 use std::fmt;
@@ -100,14 +101,14 @@ use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpMessage as _, HttpRequest, HttpResponse};
 use sanctum_core::adapter::{Verified, verify};
 use sanctum_core::login::{AuthorizeRequest, ManagedLogin};
 use sanctum_core::revocation::RevocationStore;
 use sanctum_core::session::{
-    CsrfPolicy, LOGIN_COOKIE_MAX_AGE, MemorySessionStore, SessionData, SessionError, SessionPolicy,
-    SessionStore, SessionTokens, StoredSessions, cookie_value, login_cookie_name,
-    session_cookie_name, set_cookie,
+    CsrfPolicy, FromSessionSettings, InSessionStore, LOGIN_COOKIE_MAX_AGE, MemorySessionStore,
+    SessionData, SessionError, SessionSettings, SessionTokens, StoredSessions, cookie_value,
+    login_cookie_name, session_cookie_name, set_cookie,
 };
 use sanctum_core::{ExpectedUse, Refusal, Verifier, VerifyError};
 
@@ -138,92 +139,37 @@ impl fmt::Debug for SessionAuth {
     }
 }
 
-/// Configures a [`SessionAuth`]; from [`SessionAuth::builder`].
-#[must_use]
-pub struct SessionAuthBuilder {
-    login: ManagedLogin,
-    store: Option<Arc<dyn SessionStore>>,
-    policy: SessionPolicy,
-    csrf: CsrfPolicy,
-    revocations: Option<Arc<dyn RevocationStore>>,
-    secure_cookies: bool,
-}
+/// Configures a [`SessionAuth`]; from [`SessionAuth::builder`]. The knobs are
+/// [`sanctum_core::session::SessionAuthBuilder`]'s, the same as sanctum-axum's, and
+/// [`store`](sanctum_core::session::SessionAuthBuilder::store): where sessions live (default: a
+/// [`MemorySessionStore`] of this process; a
+/// [`RedisSessionStore`](sanctum_core::session::RedisSessionStore) to share them between
+/// instances).
+pub type SessionAuthBuilder = sanctum_core::session::SessionAuthBuilder<SessionAuth>;
 
-impl fmt::Debug for SessionAuthBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SessionAuthBuilder")
-            .field("store", &self.store)
-            .field("policy", &self.policy)
-            .field("csrf", &self.csrf)
-            .finish_non_exhaustive()
-    }
-}
-
-impl SessionAuthBuilder {
-    /// Where sessions live (default: a [`MemorySessionStore`] of this process; a
-    /// [`RedisSessionStore`](sanctum_core::session::RedisSessionStore) to share them between
-    /// instances).
-    pub fn store(mut self, store: impl SessionStore) -> Self {
-        self.store = Some(Arc::new(store));
-        self
-    }
-
-    /// The sessions' lifetimes and refresh margin (default [`SessionPolicy::new`]).
-    pub fn policy(mut self, policy: SessionPolicy) -> Self {
-        self.policy = policy;
-        self
-    }
-
-    /// Which cookie-authenticated unsafe requests are the application's own (default:
-    /// `Sec-Fetch-Site: same-origin` only; add the application's origin and a header).
-    pub fn csrf(mut self, csrf: CsrfPolicy) -> Self {
-        self.csrf = csrf;
-        self
-    }
-
-    /// Where sign-outs record the session's `origin_jti` as revoked (the verifier's store, a
-    /// [`RedisRevocations`](sanctum_core::revocation::RevocationStore) to reach every
-    /// instance): the session's tokens then stop working as bearer tokens too.
-    pub fn revocations(mut self, store: Arc<dyn RevocationStore>) -> Self {
-        self.revocations = Some(store);
-        self
-    }
-
-    /// Cookies without `Secure` and without the `__Host-` prefix, for plain-http development
-    /// on a host browsers do not treat as secure. Never in production: the session cookie
-    /// would travel in clear text.
-    pub fn dangerous_plain_http_cookies(mut self) -> Self {
-        self.secure_cookies = false;
-        self
-    }
-
-    /// The sessions.
-    pub fn build(self) -> SessionAuth {
-        let store = self
+impl FromSessionSettings for SessionAuth {
+    fn from_settings(settings: SessionSettings) -> Self {
+        let store = settings
             .store
             .unwrap_or_else(|| Arc::new(MemorySessionStore::new()));
-        SessionAuth {
+        Self {
             inner: Arc::new(Inner {
-                sessions: StoredSessions::new(SessionTokens::new(self.login, self.policy), store),
-                csrf: self.csrf,
-                revocations: self.revocations,
-                secure_cookies: self.secure_cookies,
+                sessions: StoredSessions::new(settings.tokens, store),
+                csrf: settings.csrf,
+                revocations: settings.revocations,
+                secure_cookies: settings.secure_cookies,
             }),
         }
     }
 }
 
+/// Sessions in a sanctum [`SessionStore`](sanctum_core::session::SessionStore): [`SessionAuthBuilder`] takes one.
+impl InSessionStore for SessionAuth {}
+
 impl SessionAuth {
     /// Sessions of `login`'s sign-ins.
     pub fn builder(login: ManagedLogin) -> SessionAuthBuilder {
-        SessionAuthBuilder {
-            login,
-            store: None,
-            policy: SessionPolicy::new(),
-            csrf: CsrfPolicy::new(),
-            revocations: None,
-            secure_cookies: true,
-        }
+        SessionAuthBuilder::new(login)
     }
 
     /// The sessions over their store.
@@ -244,14 +190,14 @@ impl SessionAuth {
     }
 
     /// The session cookie's name: `__Host-sanctum-session` (`sanctum-session` with
-    /// [`dangerous_plain_http_cookies`](SessionAuthBuilder::dangerous_plain_http_cookies)).
+    /// [`dangerous_plain_http_cookies`](sanctum_core::session::SessionAuthBuilder::dangerous_plain_http_cookies)).
     #[must_use]
     pub fn cookie_name(&self) -> &'static str {
         session_cookie_name(self.inner.secure_cookies)
     }
 
     /// The pending sign-in cookie's name: `__Host-sanctum-login` (`sanctum-login` with
-    /// [`dangerous_plain_http_cookies`](SessionAuthBuilder::dangerous_plain_http_cookies)).
+    /// [`dangerous_plain_http_cookies`](sanctum_core::session::SessionAuthBuilder::dangerous_plain_http_cookies)).
     #[must_use]
     pub fn login_cookie_name(&self) -> &'static str {
         login_cookie_name(self.inner.secure_cookies)
@@ -268,7 +214,10 @@ impl SessionAuth {
     /// # Errors
     /// The store cannot be read or written, or the expired tokens cannot be refreshed now
     /// (answer 503); logged at `warn` once per outage.
-    pub async fn active(&self, req: &HttpRequest) -> Result<Option<SessionData>, SessionError> {
+    pub async fn active(
+        &self,
+        req: &HttpRequest,
+    ) -> Result<Option<Arc<SessionData>>, SessionError> {
         let headers = Headers(req.headers());
         match self.session_id(&headers) {
             Some(id) => self.inner.sessions.active(id).await,
@@ -287,11 +236,12 @@ impl SessionAuth {
         let Some(id) = self.session_id(&headers) else {
             return Ok(None);
         };
-        let data = match self.inner.sessions.active(id).await {
-            Ok(Some(data)) => data,
+        let active = match self.inner.sessions.read_session(id).await {
+            Ok(Some(active)) => active,
             Ok(None) => return Ok(None),
             Err(_) => return Err(Refusal::SessionUnavailable),
         };
+        let data = active.data;
         if let Err(cross_site) = self
             .inner
             .csrf
@@ -302,7 +252,19 @@ impl SessionAuth {
         }
         let token = data.tokens.access_token.secret();
         match verify(verifier, token, ExpectedUse::Access).await {
-            Ok(verified) => Ok(Some(verified)),
+            Ok(verified) => {
+                if let Some(ttl) = active.renewed {
+                    // written back: the cookie lives on as long as the stored session
+                    let cookie = set_cookie(
+                        self.cookie_name(),
+                        id,
+                        ttl.as_secs(),
+                        self.inner.secure_cookies,
+                    );
+                    req.extensions_mut().insert(RenewedCookie(cookie));
+                }
+                Ok(Some(verified))
+            }
             Err(
                 err @ (VerifyError::KeysUnavailable { .. }
                 | VerifyError::RevocationCheckUnavailable),
@@ -403,8 +365,8 @@ impl SessionAuth {
         };
         tracing::debug!(sub = %done.data.sub, "signed in");
         let mut response = see_other(&done.next);
-        let lifetime = self.tokens().policy().lifetime().as_secs();
-        self.set_cookie(&mut response, self.cookie_name(), &id, lifetime);
+        let ttl = self.tokens().time_to_live(&done.data).as_secs();
+        self.set_cookie(&mut response, self.cookie_name(), &id, ttl);
         response
     }
 
@@ -467,6 +429,28 @@ impl SessionAuth {
             response.headers_mut().append(header::SET_COOKIE, cookie);
         }
     }
+}
+
+/// The session cookie to send again with the response, its session having been written back
+/// while the request was authenticated (see [`with_renewed_cookie`]).
+struct RenewedCookie(String);
+
+/// `response` with the session cookie of its request sent again when the auth middleware
+/// wrote the session back (its idle clock pushed on, its tokens refreshed): the browser keeps
+/// the cookie as long as the store keeps the session.
+pub(crate) fn with_renewed_cookie<B>(
+    mut response: actix_web::dev::ServiceResponse<B>,
+) -> actix_web::dev::ServiceResponse<B> {
+    let renewed = response
+        .request()
+        .extensions_mut()
+        .remove::<RenewedCookie>();
+    if let Some(RenewedCookie(cookie)) = renewed
+        && let Ok(cookie) = header::HeaderValue::try_from(cookie)
+    {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
 }
 
 /// The core's status (`http` 1) as actix-web's (`http` 0.2).

@@ -20,6 +20,7 @@ use sanctum_core::login::{LoginDomain, ManagedLogin};
 use sanctum_core::revocation::{InMemoryRevocations, Revocation, RevocationStore as _};
 use sanctum_core::session::{CsrfPolicy, MemorySessionStore, RedisSessionStore, SessionStore};
 use sanctum_core::testing::TestIssuer;
+use sanctum_testkit::session as scenarios;
 use serde_json::{Value, json};
 
 const APP: &str = "https://app.example.com";
@@ -121,6 +122,11 @@ async fn store_session(
         "sub": "sub-1", "username": "alice", "groups": [], "origin_jti": origin_jti,
         "signed_in_at": now(), "touched_at": touched_at,
     });
+    store_value(store, &data).await
+}
+
+/// The session `data` stored under a new id, living an hour; the id.
+async fn store_value(store: &impl SessionStore, data: &Value) -> String {
     let id = sanctum_core::session::new_session_id().expect("id");
     assert!(
         store
@@ -177,6 +183,73 @@ where
 
 fn cookie(id: &str) -> String {
     format!("{COOKIE}={id}")
+}
+
+/// The memory-store app as the shared scenarios' driver.
+struct Driver<S> {
+    store: MemorySessionStore,
+    app: S,
+}
+
+async fn driver() -> (
+    TestIssuer,
+    Driver<impl Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>>,
+) {
+    let issuer = TestIssuer::start().await.expect("issuer");
+    let store = MemorySessionStore::new();
+    let auth = auth_for(&issuer.verifier(), issuer.client_id(), store.clone(), None);
+    let app = test::init_service(App::new().configure(routes(issuer.verifier(), auth))).await;
+    (issuer, Driver { store, app })
+}
+
+impl<S> scenarios::SessionDriver for Driver<S>
+where
+    S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+{
+    async fn store(&self, data: &Value) -> String {
+        store_value(&self.store, data).await
+    }
+
+    async fn replace(&self, id: &str, data: &Value) {
+        let ttl = Duration::from_secs(3600);
+        self.store
+            .save(id, &data.to_string(), ttl)
+            .await
+            .expect("saved");
+    }
+
+    async fn remove(&self, id: &str) {
+        self.store.delete(id).await.expect("deleted");
+    }
+
+    async fn get_me(&self, id: &str) -> scenarios::Reply {
+        let answer = send(&self.app, "GET", "/me", &[("cookie", &cookie(id))]).await;
+        scenarios::Reply {
+            status: answer.status,
+            body: answer.body,
+            cookies: answer.cookies,
+        }
+    }
+}
+
+#[actix_web::test]
+async fn a_session_follows_every_write_to_the_store() {
+    let (issuer, driver) = driver().await;
+    scenarios::a_session_follows_every_write_to_the_store(&driver, &issuer).await;
+}
+
+#[actix_web::test]
+async fn a_written_back_session_sends_its_cookie_again() {
+    let (issuer, driver) = driver().await;
+    scenarios::a_written_back_session_sends_its_cookie_again(&driver, &issuer).await;
+}
+
+#[cfg(feature = "metrics")]
+#[actix_web::test]
+async fn a_due_refresh_is_counted() {
+    let metrics = sanctum_testkit::metrics::MetricsCapture::start();
+    let (issuer, driver) = driver().await;
+    scenarios::a_due_refresh_is_counted(&driver, &issuer, &metrics).await;
 }
 
 #[actix_web::test]

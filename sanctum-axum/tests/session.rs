@@ -27,6 +27,7 @@ use sanctum_core::login::{LoginDomain, ManagedLogin};
 use sanctum_core::revocation::{InMemoryRevocations, Revocation, RevocationStore as _};
 use sanctum_core::session::CsrfPolicy;
 use sanctum_core::testing::TestIssuer;
+use sanctum_testkit::session as scenarios;
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
 use tower_sessions::SessionStore;
@@ -148,14 +149,82 @@ async fn store_session_of(
         "sub": "sub-1", "username": "alice", "groups": [], "origin_jti": origin_jti,
         "signed_in_at": now(), "touched_at": touched_at,
     });
+    store_value(store, &data).await
+}
+
+/// The session `data` stored under a new id, its record living an hour; the id.
+async fn store_value(store: &impl SessionStore, data: &Value) -> String {
     let mut record = Record {
         id: Id::default(),
-        data: HashMap::from([(SESSION_DATA_KEY.to_owned(), data)]),
+        data: HashMap::from([(SESSION_DATA_KEY.to_owned(), data.clone())]),
         expiry_date: tower_sessions::cookie::time::OffsetDateTime::now_utc()
             + tower_sessions::cookie::time::Duration::hours(1),
     };
     store.create(&mut record).await.expect("stored");
     record.id.to_string()
+}
+
+/// The memory-store app as the shared scenarios' driver.
+struct Driver {
+    store: MemorySessionStore,
+    router: Router,
+}
+
+impl Driver {
+    async fn new() -> (TestIssuer, Self) {
+        let (issuer, store, router) = memory_app().await;
+        (issuer, Self { store, router })
+    }
+}
+
+impl scenarios::SessionDriver for Driver {
+    async fn store(&self, data: &Value) -> String {
+        store_value(&self.store, data).await
+    }
+
+    async fn replace(&self, id: &str, data: &Value) {
+        let id: Id = id.parse().expect("an id");
+        let mut record = self.store.load(&id).await.expect("load").expect("kept");
+        record
+            .data
+            .insert(SESSION_DATA_KEY.to_owned(), data.clone());
+        self.store.save(&record).await.expect("saved");
+    }
+
+    async fn remove(&self, id: &str) {
+        let id: Id = id.parse().expect("an id");
+        self.store.delete(&id).await.expect("deleted");
+    }
+
+    async fn get_me(&self, id: &str) -> scenarios::Reply {
+        let (answer, cookies, _) =
+            send(&self.router, "GET", "/me", &[("cookie", &cookie(id))]).await;
+        scenarios::Reply {
+            status: answer.status,
+            body: answer.body,
+            cookies,
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_session_follows_every_write_to_the_store() {
+    let (issuer, driver) = Driver::new().await;
+    scenarios::a_session_follows_every_write_to_the_store(&driver, &issuer).await;
+}
+
+#[tokio::test]
+async fn a_written_back_session_sends_its_cookie_again() {
+    let (issuer, driver) = Driver::new().await;
+    scenarios::a_written_back_session_sends_its_cookie_again(&driver, &issuer).await;
+}
+
+#[cfg(feature = "metrics")]
+#[tokio::test]
+async fn a_due_refresh_is_counted() {
+    let metrics = sanctum_testkit::metrics::MetricsCapture::start();
+    let (issuer, driver) = Driver::new().await;
+    scenarios::a_due_refresh_is_counted(&driver, &issuer, &metrics).await;
 }
 
 async fn send(

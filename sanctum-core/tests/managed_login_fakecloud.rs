@@ -416,11 +416,11 @@ struct RequestSlot {
 }
 
 impl SessionSlot for RequestSlot {
-    async fn reload(&mut self) -> Result<Option<SessionData>, StoreError> {
+    async fn reload(&mut self) -> Result<Option<Arc<SessionData>>, StoreError> {
         if let Some(old) = self.stale.pop() {
-            return Ok(Some(old));
+            return Ok(Some(Arc::new(old)));
         }
-        Ok(self.store.stored())
+        Ok(self.store.stored().map(Arc::new))
     }
 
     async fn save(&mut self, data: &SessionData) -> Result<(), StoreError> {
@@ -448,7 +448,7 @@ async fn session_due_for_refresh(
     (tokens, data)
 }
 
-fn active(current: Current) -> SessionData {
+fn active(current: Current) -> Arc<SessionData> {
     match current {
         Current::Active(data) => data,
         other => panic!("the session should go on: {other:?}"),
@@ -457,6 +457,8 @@ fn active(current: Current) -> SessionData {
 
 #[tokio::test]
 async fn two_requests_of_one_session_due_for_refresh_refresh_it_once_and_write_it_back() {
+    #[cfg(feature = "metrics")]
+    let metrics = sanctum_testkit::metrics::MetricsCapture::start();
     let f = fixture(false, true).await;
     let login = f.login();
     let (tokens, data) = session_due_for_refresh(&f, &login).await;
@@ -464,8 +466,8 @@ async fn two_requests_of_one_session_due_for_refresh_refresh_it_once_and_write_i
 
     let (mut one, mut two) = (store.slot(0, &data), store.slot(0, &data));
     let (first, second) = tokio::join!(
-        tokens.current("session-1", data.clone(), &mut one),
-        tokens.current("session-1", data.clone(), &mut two),
+        tokens.current(b"session-1", Arc::new(data.clone()), &mut one),
+        tokens.current(b"session-1", Arc::new(data.clone()), &mut two),
     );
     let (first, second) = (
         active(first.expect("first")),
@@ -486,6 +488,14 @@ async fn two_requests_of_one_session_due_for_refresh_refresh_it_once_and_write_i
     );
     assert_eq!(store.stored().map(|s| s.tokens), Some(first.tokens.clone()));
     assert!(first.tokens.expires_at > tokens.now() + 3_000);
+    #[cfg(feature = "metrics")]
+    {
+        let all = metrics.snapshot();
+        let refreshes = "sanctum_browser_session_refreshes_total";
+        let count = |outcome| all.counter(refreshes, &[("outcome", outcome)]);
+        assert_eq!((count("refreshed"), count("lost_race")), (1, 1), "{all:?}");
+        assert_eq!(all.counter(refreshes, &[]), 2, "{all:?}");
+    }
     // (with rotation on, a second refresh with the old refresh token would have been refused)
     let replay = login
         .refresh(data.tokens.refresh_token.as_ref().expect("a refresh token"))
@@ -506,29 +516,41 @@ async fn an_instance_that_loses_a_refresh_race_takes_the_winners_tokens_instead_
 
     // A refreshes (Cognito rotates the refresh token) and writes back
     let won = active(
-        a.current("session-1", data.clone(), &mut store.slot(0, &data))
-            .await
-            .expect("A refreshes"),
+        a.current(
+            b"session-1",
+            Arc::new(data.clone()),
+            &mut store.slot(0, &data),
+        )
+        .await
+        .expect("A refreshes"),
     );
     assert_ne!(won.tokens.refresh_token, data.tokens.refresh_token);
     // B read the session before A's write: Cognito refuses B's (rotated) refresh token, B
     // reads the store again and takes A's tokens
     let lost = active(
-        b.current("session-1", data.clone(), &mut store.slot(1, &data))
-            .await
-            .expect("B goes on"),
+        b.current(
+            b"session-1",
+            Arc::new(data.clone()),
+            &mut store.slot(1, &data),
+        )
+        .await
+        .expect("B goes on"),
     );
     assert_eq!(lost.tokens, won.tokens);
     assert_eq!(store.saves(), 1, "B wrote nothing");
     // B's second read came before A's write too: B keeps the still-valid access token (the
     // next request finds A's tokens) — not signed out either
     let early = active(
-        b.current("session-1", data.clone(), &mut store.slot(2, &data))
-            .await
-            .expect("B goes on"),
+        b.current(
+            b"session-1",
+            Arc::new(data.clone()),
+            &mut store.slot(2, &data),
+        )
+        .await
+        .expect("B goes on"),
     );
     assert_eq!(early.tokens, data.tokens);
-    assert_eq!(store.stored().map(|s| s.tokens), Some(won.tokens));
+    assert_eq!(store.stored().map(|s| s.tokens), Some(won.tokens.clone()));
 }
 
 #[tokio::test]

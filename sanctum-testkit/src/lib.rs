@@ -9,6 +9,7 @@
 //!   127.0.0.1 (installed by `scripts/setup-moto.sh` and `scripts/setup-fakecloud.sh`, pinned
 //!   versions) and create pools in them, for the tests of the Cognito operations.
 //! - [`openapi`]: the OpenAPI documents' checks (parsed with `oas3`, security references).
+//! - [`session`]: browser-session scenarios of both adapters, through a short driver each.
 //! - [`totp`]: authenticator-app codes, for software-token MFA against fakecloud.
 //! - [`websocket`]: the WebSocket scenario of both adapters (query and async token sources).
 //!
@@ -23,5 +24,6 @@ pub mod metrics;
 #[cfg(feature = "cognito")]
 pub mod moto;
 pub mod openapi;
+pub mod session;
 pub mod totp;
 pub mod websocket;

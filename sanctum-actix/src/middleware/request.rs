@@ -128,10 +128,12 @@ where
                     Err(refusal) => Err(refusal),
                 };
                 match admitted {
-                    Ok(()) => service
-                        .call(req)
-                        .await
-                        .map(ServiceResponse::map_into_left_body),
+                    Ok(()) => {
+                        let response = service.call(req).await?;
+                        #[cfg(feature = "sessions")]
+                        let response = crate::session::with_renewed_cookie(response);
+                        Ok(response.map_into_left_body())
+                    }
                     Err(refusal) => Ok(auth.reject(req, &refusal)),
                 }
             });

@@ -2,12 +2,15 @@
 //! instance (tower-sessions' own `MemoryStore` is a `HashMap` that never drops a session).
 
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use moka::Expiry;
 use moka::policy::EvictionPolicy;
 use moka::sync::Cache;
+use sanctum_core::session::SessionData;
+use serde::Deserialize as _;
 use tower_sessions::SessionStore;
 use tower_sessions::cookie::time::OffsetDateTime;
 use tower_sessions::session::{Id, Record};
@@ -21,8 +24,11 @@ pub const DEFAULT_MEMORY_SESSION_CAPACITY: u64 = 10_000;
 /// its session's expiry (the idle timeout, pushed on as the session is used; the absolute
 /// lifetime is enforced when the session is read) and at most
 /// [`capacity`](Self::with_capacity) sessions are kept — past that, the least recently used
-/// sessions are dropped (their users sign in again; a new session is always kept). For one
-/// instance; several instances share sessions through
+/// sessions are dropped (their users sign in again; a new session is always kept). Each
+/// record keeps its sanctum session decoded: with [`SessionAuth::layer`](super::SessionAuth::layer)
+/// the auth layer reads it straight from here, without copying the record or decoding the
+/// tokens (a record written anew is decoded again). For one instance; several instances share
+/// sessions through
 #[cfg_attr(
     feature = "redis-sessions",
     doc = "[`RedisSessionStore`](super::RedisSessionStore)."
@@ -42,7 +48,22 @@ pub const DEFAULT_MEMORY_SESSION_CAPACITY: u64 = 10_000;
 /// ```
 #[derive(Clone)]
 pub struct MemorySessionStore {
-    sessions: Cache<Id, Record>,
+    sessions: Cache<Id, Arc<Stored>>,
+}
+
+/// A record and, decoded on first use, its sanctum session: they live and go together.
+struct Stored {
+    record: Record,
+    session: OnceLock<Option<Arc<SessionData>>>,
+}
+
+impl Stored {
+    fn new(record: &Record) -> Arc<Self> {
+        Arc::new(Self {
+            record: record.clone(),
+            session: OnceLock::new(),
+        })
+    }
 }
 
 impl fmt::Debug for MemorySessionStore {
@@ -86,6 +107,20 @@ impl MemorySessionStore {
         self.sessions.run_pending_tasks();
         self.sessions.entry_count()
     }
+
+    /// The sanctum session of the record `id` (under
+    /// [`SESSION_DATA_KEY`](super::SESSION_DATA_KEY)), decoded once per record written; `None`
+    /// when there is no such record, it expired, or it holds no session of this version.
+    pub(crate) fn load_session(&self, id: &Id) -> Option<Arc<SessionData>> {
+        let stored = self.sessions.get(id).filter(|s| !is_over(&s.record))?;
+        stored
+            .session
+            .get_or_init(|| {
+                let value = stored.record.data.get(super::SESSION_DATA_KEY)?;
+                SessionData::deserialize(value).ok().map(Arc::new)
+            })
+            .clone()
+    }
 }
 
 /// Whether `record`'s session has expired: it is not kept.
@@ -101,19 +136,25 @@ fn time_to_live(expiry_date: OffsetDateTime, now: OffsetDateTime) -> Duration {
     Duration::try_from(expiry_date - now).unwrap_or(Duration::ZERO)
 }
 
-impl Expiry<Id, Record> for UntilSessionExpiry {
-    fn expire_after_create(&self, _: &Id, record: &Record, _: Instant) -> Option<Duration> {
-        Some(time_to_live(record.expiry_date, OffsetDateTime::now_utc()))
+impl Expiry<Id, Arc<Stored>> for UntilSessionExpiry {
+    fn expire_after_create(&self, _: &Id, stored: &Arc<Stored>, _: Instant) -> Option<Duration> {
+        Some(time_to_live(
+            stored.record.expiry_date,
+            OffsetDateTime::now_utc(),
+        ))
     }
 
     fn expire_after_update(
         &self,
         _: &Id,
-        record: &Record,
+        stored: &Arc<Stored>,
         _: Instant,
         _: Option<Duration>,
     ) -> Option<Duration> {
-        Some(time_to_live(record.expiry_date, OffsetDateTime::now_utc()))
+        Some(time_to_live(
+            stored.record.expiry_date,
+            OffsetDateTime::now_utc(),
+        ))
     }
 }
 
@@ -128,7 +169,7 @@ impl SessionStore for MemorySessionStore {
             let entry = self
                 .sessions
                 .entry(record.id)
-                .or_insert_with(|| record.clone());
+                .or_insert_with(|| Stored::new(record));
             if entry.is_fresh() {
                 return Ok(());
             }
@@ -141,13 +182,17 @@ impl SessionStore for MemorySessionStore {
         if is_over(record) {
             self.sessions.invalidate(&record.id);
         } else {
-            self.sessions.insert(record.id, record.clone());
+            self.sessions.insert(record.id, Stored::new(record));
         }
         Ok(())
     }
 
     async fn load(&self, id: &Id) -> Result<Option<Record>> {
-        Ok(self.sessions.get(id).filter(|record| !is_over(record)))
+        Ok(self
+            .sessions
+            .get(id)
+            .filter(|stored| !is_over(&stored.record))
+            .map(|stored| stored.record.clone()))
     }
 
     async fn delete(&self, id: &Id) -> Result<()> {
@@ -211,6 +256,40 @@ mod tests {
         store.create(&mut other).await.expect("create");
         store.delete(&other.id).await.expect("delete");
         assert_eq!(store.load(&other.id).await.expect("load"), None);
+    }
+
+    #[tokio::test]
+    async fn a_records_session_is_decoded_once_and_a_new_records_again() {
+        let store = MemorySessionStore::new();
+        let session = |touched_at: u64| {
+            serde_json::json!({
+                "tokens": {
+                    "access_token": "a", "id_token": "i", "refresh_token": null,
+                    "expires_at": 5_000, "token_type": "Bearer",
+                },
+                "sub": "s", "username": null, "groups": [], "origin_jti": null,
+                "signed_in_at": 1_000, "touched_at": touched_at,
+            })
+        };
+        let mut stored = record(TimeDuration::hours(1));
+        stored.data = HashMap::from([(super::super::SESSION_DATA_KEY.to_owned(), session(1_000))]);
+        store.create(&mut stored).await.expect("create");
+        let first = store.load_session(&stored.id).expect("a session");
+        let again = store.load_session(&stored.id).expect("a session");
+        assert!(Arc::ptr_eq(&first, &again), "decoded once, shared");
+        assert_eq!(first.touched_at, 1_000);
+
+        stored.data = HashMap::from([(super::super::SESSION_DATA_KEY.to_owned(), session(1_060))]);
+        store.save(&stored).await.expect("save");
+        let touched = store.load_session(&stored.id).expect("a session");
+        assert_eq!(touched.touched_at, 1_060, "the new record is read");
+
+        // no session in the record, or none of this version: none
+        let mut other = record(TimeDuration::hours(1));
+        store.create(&mut other).await.expect("create");
+        assert!(store.load_session(&other.id).is_none());
+        store.delete(&stored.id).await.expect("delete");
+        assert!(store.load_session(&stored.id).is_none());
     }
 
     #[tokio::test]

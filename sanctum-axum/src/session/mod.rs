@@ -6,8 +6,9 @@
 //! [`SessionAuth`] holds the managed login, the sessions' lifetimes and the CSRF rules. It
 //! gives
 //! - [`layer`](SessionAuth::layer): the tower-sessions layer with sanctum's cookie policy
-//!   (`__Host-sanctum-session`, `HttpOnly`, `Secure`, `SameSite=Lax`, `Path=/`, the idle
-//!   timeout as `Max-Age`), over any tower-sessions store: [`MemorySessionStore`] for one
+//!   (`__Host-sanctum-session`, `HttpOnly`, `Secure`, `SameSite=Lax`, `Path=/`, `Max-Age` the
+//!   idle timeout cut at the absolute lifetime, sent again whenever the session is written
+//!   back, as in sanctum-actix), over any tower-sessions store: [`MemorySessionStore`] for one
 //!   instance (bounded in number and time; tower-sessions' own `MemoryStore` never drops a
 //!   session), [`RedisSessionStore`] (feature `redis-sessions`) for many;
 //! - the three route answers: [`login`](SessionAuth::login) (303 to Cognito, the pending
@@ -79,9 +80,10 @@
 //! **Plain-http development.** `__Host-` cookies must be `Secure`; Chrome and Firefox accept
 //! `Secure` cookies from `http://localhost` and `http://127.0.0.1`, so local development over
 //! plain http works as is there. For other plain-http hosts (a container's name, Safari on
-//! localhost) [`dangerous_plain_http_cookies`](SessionAuthBuilder::dangerous_plain_http_cookies)
+//! localhost) [`dangerous_plain_http_cookies`](sanctum_core::session::SessionAuthBuilder::dangerous_plain_http_cookies)
 //! drops `Secure` and the `__Host-` prefix: never in production.
 
+mod layer;
 mod memory_store;
 #[cfg(feature = "redis-sessions")]
 mod redis_store;
@@ -93,12 +95,13 @@ use std::sync::Arc;
 use sanctum_core::login::ManagedLogin;
 use sanctum_core::revocation::RevocationStore;
 use sanctum_core::session::{
-    CsrfPolicy, Current, SessionData, SessionError, SessionPolicy, SessionSlot, SessionTokens,
-    StoreError, StoreOutage, session_cookie_name,
+    CsrfPolicy, Current, FromSessionSettings, SessionData, SessionError, SessionSettings,
+    SessionSlot, SessionTokens, StoreError, StoreOutage, session_cookie_name,
 };
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer, SessionStore};
 
+pub use self::layer::{DirectRead, SessionLayer};
 pub use self::memory_store::{DEFAULT_MEMORY_SESSION_CAPACITY, MemorySessionStore};
 #[cfg(feature = "redis-sessions")]
 pub use self::redis_store::{DEFAULT_SESSION_PREFIX, RedisSessionStore};
@@ -138,63 +141,18 @@ impl fmt::Debug for SessionAuth {
     }
 }
 
-/// Configures a [`SessionAuth`]; from [`SessionAuth::builder`].
-#[must_use]
-pub struct SessionAuthBuilder {
-    login: ManagedLogin,
-    policy: SessionPolicy,
-    csrf: CsrfPolicy,
-    revocations: Option<Arc<dyn RevocationStore>>,
-    secure_cookies: bool,
-}
+/// Configures a [`SessionAuth`]; from [`SessionAuth::builder`]. The knobs are
+/// [`sanctum_core::session::SessionAuthBuilder`]'s, the same as sanctum-actix's.
+pub type SessionAuthBuilder = sanctum_core::session::SessionAuthBuilder<SessionAuth>;
 
-impl fmt::Debug for SessionAuthBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SessionAuthBuilder")
-            .field("policy", &self.policy)
-            .field("csrf", &self.csrf)
-            .finish_non_exhaustive()
-    }
-}
-
-impl SessionAuthBuilder {
-    /// The sessions' lifetimes and refresh margin (default [`SessionPolicy::new`]).
-    pub fn policy(mut self, policy: SessionPolicy) -> Self {
-        self.policy = policy;
-        self
-    }
-
-    /// Which cookie-authenticated unsafe requests are the application's own (default:
-    /// `Sec-Fetch-Site: same-origin` only; add the application's origin and a header).
-    pub fn csrf(mut self, csrf: CsrfPolicy) -> Self {
-        self.csrf = csrf;
-        self
-    }
-
-    /// Where sign-outs record the session's `origin_jti` as revoked (the verifier's store, a
-    /// [`RedisRevocations`](sanctum_core::revocation::RevocationStore) to reach every
-    /// instance): the session's tokens then stop working as bearer tokens too.
-    pub fn revocations(mut self, store: Arc<dyn RevocationStore>) -> Self {
-        self.revocations = Some(store);
-        self
-    }
-
-    /// Cookies without `Secure` and without the `__Host-` prefix, for plain-http development
-    /// on a host browsers do not treat as secure. Never in production: the session cookie
-    /// would travel in clear text.
-    pub fn dangerous_plain_http_cookies(mut self) -> Self {
-        self.secure_cookies = false;
-        self
-    }
-
-    /// The sessions.
-    pub fn build(self) -> SessionAuth {
-        SessionAuth {
+impl FromSessionSettings for SessionAuth {
+    fn from_settings(settings: SessionSettings) -> Self {
+        Self {
             inner: Arc::new(Inner {
-                tokens: SessionTokens::new(self.login, self.policy),
-                csrf: self.csrf,
-                revocations: self.revocations,
-                secure_cookies: self.secure_cookies,
+                tokens: settings.tokens,
+                csrf: settings.csrf,
+                revocations: settings.revocations,
+                secure_cookies: settings.secure_cookies,
                 outage: StoreOutage::new(),
             }),
         }
@@ -204,13 +162,7 @@ impl SessionAuthBuilder {
 impl SessionAuth {
     /// Sessions of `login`'s sign-ins.
     pub fn builder(login: ManagedLogin) -> SessionAuthBuilder {
-        SessionAuthBuilder {
-            login,
-            policy: SessionPolicy::new(),
-            csrf: CsrfPolicy::new(),
-            revocations: None,
-            secure_cookies: true,
-        }
+        SessionAuthBuilder::new(login)
     }
 
     /// The tokens' keeper (managed login and lifetimes).
@@ -225,7 +177,7 @@ impl SessionAuth {
     }
 
     /// The session cookie's name: `__Host-sanctum-session` (`sanctum-session` with
-    /// [`dangerous_plain_http_cookies`](SessionAuthBuilder::dangerous_plain_http_cookies)).
+    /// [`dangerous_plain_http_cookies`](sanctum_core::session::SessionAuthBuilder::dangerous_plain_http_cookies)).
     #[must_use]
     pub fn cookie_name(&self) -> &'static str {
         session_cookie_name(self.inner.secure_cookies)
@@ -233,9 +185,19 @@ impl SessionAuth {
 
     /// The tower-sessions layer for `store`, with sanctum's cookie policy: the
     /// [`cookie_name`](Self::cookie_name), `HttpOnly`, `Secure`, `SameSite=Lax`, `Path=/`, no
-    /// `Domain`, expiring after the idle timeout. Add it around every route that reads the
-    /// session (`Router::layer`).
-    pub fn layer<S: SessionStore>(&self, store: S) -> SessionManagerLayer<S> {
+    /// `Domain`; a signed-in session's record and cookie (`Max-Age`) expire after
+    /// [`SessionTokens::time_to_live`] (the idle timeout cut at the absolute lifetime), set at
+    /// sign-in and again whenever the session is written back. Add it around every route that reads the
+    /// session (`Router::layer`). Over a [`MemorySessionStore`] the auth layer reads sessions
+    /// straight from the store (see [`SessionLayer`]).
+    pub fn layer<S: SessionStore>(&self, store: S) -> SessionLayer<S> {
+        let memory = (&store as &dyn std::any::Any)
+            .downcast_ref::<MemorySessionStore>()
+            .cloned();
+        SessionLayer::new(self.manager_layer(store), memory)
+    }
+
+    fn manager_layer<S: SessionStore>(&self, store: S) -> SessionManagerLayer<S> {
         let idle = self.inner.tokens.policy().idle();
         SessionManagerLayer::new(store)
             .with_name(self.cookie_name())
@@ -255,8 +217,20 @@ impl SessionAuth {
     /// # Errors
     /// The store cannot be read or written, or the expired tokens cannot be refreshed now
     /// (answer 503); logged at `warn` once per outage.
-    pub async fn active(&self, session: &Session) -> Result<Option<SessionData>, SessionError> {
-        let result = self.read(session).await;
+    pub async fn active(
+        &self,
+        session: &Session,
+    ) -> Result<Option<Arc<SessionData>>, SessionError> {
+        self.active_in(session, None).await
+    }
+
+    /// [`active`](Self::active), reading the session straight from `memory` when it is there.
+    async fn active_in(
+        &self,
+        session: &Session,
+        memory: Option<&MemorySessionStore>,
+    ) -> Result<Option<Arc<SessionData>>, SessionError> {
+        let result = self.read(session, memory).await;
         match &result {
             Err(err) => self.store_failed(err),
             Ok(_) if session.id().is_some() => self.store_answered(),
@@ -265,16 +239,33 @@ impl SessionAuth {
         result
     }
 
-    async fn read(&self, session: &Session) -> Result<Option<SessionData>, SessionError> {
-        let Some(data) = session
-            .get::<SessionData>(SESSION_DATA_KEY)
-            .await
-            .map_err(store_error)?
-        else {
-            return Ok(None);
+    async fn read(
+        &self,
+        session: &Session,
+        memory: Option<&MemorySessionStore>,
+    ) -> Result<Option<Arc<SessionData>>, SessionError> {
+        let id = session.id();
+        // straight from the memory store: no copy of the record, decoded once per write
+        let direct = memory
+            .zip(id)
+            .and_then(|(store, id)| store.load_session(&id));
+        let data = match direct {
+            Some(data) => data,
+            // through tower-sessions (which also forgets an unknown id and its cookie)
+            None => match session
+                .get::<SessionData>(SESSION_DATA_KEY)
+                .await
+                .map_err(store_error)?
+            {
+                Some(data) => Arc::new(data),
+                None => return Ok(None),
+            },
         };
-        let key = session.id().map(|id| id.to_string()).unwrap_or_default();
-        let mut slot = Slot(session);
+        let key = id.map_or(0, |id| id.0).to_le_bytes();
+        let mut slot = Slot {
+            session,
+            auth: self,
+        };
         match self.inner.tokens.current(&key, data, &mut slot).await? {
             Current::Active(data) => Ok(Some(data)),
             other => {
@@ -301,24 +292,42 @@ impl SessionAuth {
     }
 }
 
+impl SessionAuth {
+    /// When the session `data`, written now, expires in the store and in the browser
+    /// ([`SessionTokens::time_to_live`]: the idle timeout cut at the absolute lifetime).
+    pub(crate) fn expiry(&self, data: &SessionData) -> Expiry {
+        let ttl = self.inner.tokens.time_to_live(data);
+        let ttl = tower_sessions::cookie::time::Duration::try_from(ttl)
+            .unwrap_or(tower_sessions::cookie::time::Duration::MAX);
+        Expiry::AtDateTime(tower_sessions::cookie::time::OffsetDateTime::now_utc() + ttl)
+    }
+}
+
 /// A tower-sessions session as the core's [`SessionSlot`].
-struct Slot<'a>(&'a Session);
+struct Slot<'a> {
+    session: &'a Session,
+    auth: &'a SessionAuth,
+}
 
 impl SessionSlot for Slot<'_> {
-    async fn reload(&mut self) -> Result<Option<SessionData>, StoreError> {
-        self.0.load().await.map_err(StoreError::new)?;
-        self.0
+    async fn reload(&mut self) -> Result<Option<Arc<SessionData>>, StoreError> {
+        self.session.load().await.map_err(StoreError::new)?;
+        let data = self
+            .session
             .get::<SessionData>(SESSION_DATA_KEY)
             .await
-            .map_err(StoreError::new)
+            .map_err(StoreError::new)?;
+        Ok(data.map(Arc::new))
     }
 
     async fn save(&mut self, data: &SessionData) -> Result<(), StoreError> {
-        self.0
+        // the record and the cookie (sent again with the response) live on together
+        self.session.set_expiry(Some(self.auth.expiry(data)));
+        self.session
             .insert(SESSION_DATA_KEY, data)
             .await
             .map_err(StoreError::new)?;
-        self.0.save().await.map_err(StoreError::new)
+        self.session.save().await.map_err(StoreError::new)
     }
 }
 
@@ -332,6 +341,8 @@ fn store_error(err: tower_sessions::session::Error) -> SessionError {
 pub(crate) struct PendingSession {
     auth: SessionAuth,
     session: Session,
+    /// The memory store the sessions live in, from [`SessionLayer`], to read them directly.
+    memory: Option<MemorySessionStore>,
     /// Whether the request may use the session for its method (CSRF), checked when it has one.
     csrf: Result<(), sanctum_core::session::CrossSite>,
 }
@@ -345,9 +356,14 @@ impl SessionAuth {
         let Some(session) = req.extensions().get::<Session>().cloned() else {
             return Err(sanctum_core::Refusal::Misconfigured { hint: SESSION_HINT });
         };
+        let memory = req
+            .extensions()
+            .get::<layer::MemorySessions>()
+            .map(|memory| memory.0.clone());
         Ok(PendingSession {
             auth: self.clone(),
             session,
+            memory,
             csrf: self.inner.csrf.check(req.method(), req.headers()),
         })
     }
@@ -366,10 +382,11 @@ impl PendingSession {
         let Self {
             auth,
             session,
+            memory,
             csrf,
         } = self;
         let Some(data) = auth
-            .active(&session)
+            .active_in(&session, memory.as_ref())
             .await
             .map_err(|_| Refusal::SessionUnavailable)?
         else {

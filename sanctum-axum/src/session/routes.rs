@@ -15,7 +15,7 @@ use crate::rejection::default_response;
 
 impl SessionAuth {
     /// The pending sign-in cookie's name: `__Host-sanctum-login` (`sanctum-login` with
-    /// [`dangerous_plain_http_cookies`](super::SessionAuthBuilder::dangerous_plain_http_cookies)).
+    /// [`dangerous_plain_http_cookies`](sanctum_core::session::SessionAuthBuilder::dangerous_plain_http_cookies)).
     #[must_use]
     pub fn login_cookie_name(&self) -> &'static str {
         login_cookie_name(self.inner.secure_cookies)
@@ -93,6 +93,7 @@ impl SessionAuth {
         // a fresh id: a session id planted before sign-in is worth nothing after it
         let stored = async {
             session.cycle_id().await?;
+            session.set_expiry(Some(self.expiry(&done.data)));
             session.insert(SESSION_DATA_KEY, &done.data).await?;
             session.save().await
         };

@@ -31,6 +31,9 @@ pub(crate) const ONLINE_CHECKS: &str = "sanctum_online_checks_total";
 /// `sanctum_session_refreshes_total{result}`.
 #[cfg(feature = "cognito")]
 pub(crate) const SESSION_REFRESHES: &str = "sanctum_session_refreshes_total";
+/// `sanctum_browser_session_refreshes_total{outcome}`.
+#[cfg(feature = "managed-login")]
+pub(crate) const BROWSER_SESSION_REFRESHES: &str = "sanctum_browser_session_refreshes_total";
 /// `sanctum_revocation_store_connected`.
 #[cfg(feature = "redis")]
 pub(crate) const STORE_CONNECTED: &str = "sanctum_revocation_store_connected";
@@ -133,6 +136,14 @@ pub(crate) fn jwks_fetch(result: &'static str, seconds: f64) {
 #[cold]
 pub(crate) fn unknown_kid_waiting() {
     counter!(UNKNOWN_KID_WAITING).increment(1);
+}
+
+/// Counts a browser session's due refresh by its `outcome` (`refreshed`, `lost_race`,
+/// `refused`, `failed`).
+#[cfg(feature = "managed-login")]
+#[cold]
+pub(crate) fn browser_session_refresh(outcome: &'static str) {
+    counter!(BROWSER_SESSION_REFRESHES, "outcome" => outcome).increment(1);
 }
 
 /// Counts a revocation recorded through this instance.

@@ -77,6 +77,7 @@
 //! | `sanctum_revocations_applied_total` | counter | `source` (`catch_up`, `subscription`) | revocations other instances recorded, applied here (`redis`) |
 //! | `sanctum_online_checks_total` | counter | `answer` (`live`, `revoked`, `unreachable`, `throttled`, `undecided`, `held_off`) | questions of the online check, by answer |
 //! | `sanctum_session_refreshes_total` | counter | `result` (`ok`, `refused`, `error`) | `TokenSession` refreshes (`cognito`) |
+//! | `sanctum_browser_session_refreshes_total` | counter | `outcome` (`refreshed`; `lost_race`: another request or instance refreshed or ended it first, its tokens taken from the store; `refused`: Cognito refused the refresh token; `failed`: Cognito or the store unreachable) | browser sessions' due refreshes (`managed-login`, both adapters) |
 //! | `sanctum_revocation_store_connected` | gauge | | 1 while Redis is connected and followed, else 0 (`redis`) |
 //! | `sanctum_revocation_store_lag_seconds` | gauge | | how long the local copy has been out of sync with Redis (0 when in sync) (`redis`) |
 //! | `sanctum_revocation_store_outbox` | gauge | | revocations recorded here and not yet sent to Redis (`redis`) |

@@ -327,7 +327,10 @@ impl StoreOutage {
 
     /// The store answered.
     pub fn answered(&self) {
-        if self.down.swap(false, std::sync::atomic::Ordering::AcqRel) {
+        // a load first: no write to a shared line on every request while the store is up
+        if self.down.load(std::sync::atomic::Ordering::Relaxed)
+            && self.down.swap(false, std::sync::atomic::Ordering::AcqRel)
+        {
             tracing::warn!("session store answers again");
         }
     }

@@ -20,6 +20,7 @@ mod data;
 #[cfg(feature = "redis")]
 mod redis_store;
 mod refresh;
+mod settings;
 mod store;
 
 pub use self::browser::{
@@ -34,7 +35,10 @@ pub use self::data::{
 #[cfg(feature = "redis")]
 pub use self::redis_store::{DEFAULT_SESSION_PREFIX, RedisSessionStore};
 pub use self::refresh::{Current, SessionError, SessionSlot, SessionTokens, StoreError};
+pub use self::settings::{
+    FromSessionSettings, InSessionStore, SessionAuthBuilder, SessionSettings,
+};
 pub use self::store::{
-    DEFAULT_MEMORY_CAPACITY, MemorySessionStore, SessionStore, StoreFuture, StoredSessions,
-    new_session_id,
+    ActiveSession, DEFAULT_MEMORY_CAPACITY, MemorySessionStore, SessionStore, StoreFuture,
+    StoredSessions, new_session_id,
 };

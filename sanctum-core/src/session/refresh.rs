@@ -6,6 +6,7 @@ use std::fmt;
 use std::future::Future;
 use std::hash::{BuildHasher as _, Hasher as _};
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::data::{EndReason, SessionData, SessionPolicy, SessionState};
 use crate::clock::unix_seconds;
@@ -53,7 +54,9 @@ pub enum SessionError {
 pub trait SessionSlot: Send {
     /// Reads the entry from the store again (not from a copy held by the request): what
     /// another request or instance wrote meanwhile. `None` when it is gone (signed out).
-    fn reload(&mut self) -> impl Future<Output = Result<Option<SessionData>, StoreError>> + Send;
+    fn reload(
+        &mut self,
+    ) -> impl Future<Output = Result<Option<Arc<SessionData>>, StoreError>> + Send;
 
     /// Writes `data` back to the store.
     fn save(&mut self, data: &SessionData) -> impl Future<Output = Result<(), StoreError>> + Send;
@@ -62,10 +65,10 @@ pub trait SessionSlot: Send {
 /// What a session comes to for a request; from [`SessionTokens::current`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-#[allow(clippy::large_enum_variant)] // one value per request, moved once: no box needed
 pub enum Current {
-    /// Signed in: use these tokens (written back already when they changed).
-    Active(SessionData),
+    /// Signed in: use these tokens (written back already when they changed). Shared with the
+    /// store's copy when the store keeps sessions decoded (no token copied per request).
+    Active(Arc<SessionData>),
     /// Over: remove the session; the request is anonymous.
     Ended(EndReason),
     /// The store no longer holds the session (signed out on another instance).
@@ -138,15 +141,40 @@ impl SessionTokens {
         unix_seconds(self.inner.login.clock().now())
     }
 
+    /// How long the session `data`, written now, lives in the store and in the browser's
+    /// cookie (`Max-Age`): the idle timeout, cut at what is left of the absolute lifetime; at
+    /// least a second. Both adapters give the session cookie this lifetime at sign-in and
+    /// again whenever the session is written back (its idle clock pushed on, its tokens
+    /// refreshed), so the browser forgets it when the server does.
+    ///
+    /// ```
+    /// # fn demo(tokens: &sanctum_core::session::SessionTokens, data: &sanctum_core::session::SessionData) {
+    /// let ttl = tokens.time_to_live(data);
+    /// assert!(ttl <= tokens.policy().idle());
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn time_to_live(&self, data: &SessionData) -> Duration {
+        let policy = self.policy();
+        let end = data
+            .signed_in_at
+            .saturating_add(policy.lifetime().as_secs());
+        let left = end.saturating_sub(self.now());
+        policy
+            .idle()
+            .min(Duration::from_secs(left))
+            .max(Duration::from_secs(1))
+    }
+
     /// The session of a completed sign-in, to store under a freshly cycled session id.
     #[must_use]
     pub fn start(&self, signed_in: &SignedIn) -> SessionData {
         SessionData::new(signed_in, self.now())
     }
 
-    /// What the session `data` (just read from the store under `key`, the session id) comes
-    /// to now: ended (lifetime, idle), active with its tokens, or active with refreshed ones
-    /// (written back through `slot`). The idle clock is written back at most every
+    /// What the session `data` (just read from the store under `key`, the session id's bytes)
+    /// comes to now: ended (lifetime, idle), active with its tokens, or active with refreshed
+    /// ones (written back through `slot`). The idle clock is written back at most every
     /// [`SessionPolicy::touch_every`].
     ///
     /// # Errors
@@ -154,45 +182,61 @@ impl SessionTokens {
     /// token expired and Cognito could not be reached (or failed) to refresh it.
     pub async fn current<S: SessionSlot>(
         &self,
-        key: &str,
-        mut data: SessionData,
+        key: &[u8],
+        data: Arc<SessionData>,
         slot: &mut S,
     ) -> Result<Current, SessionError> {
         let now = self.now();
         match self.inner.policy.state(&data, now) {
             SessionState::Ended(reason) => Ok(Current::Ended(reason)),
-            SessionState::Fresh { touch } => {
-                if touch {
-                    data.touched_at = now;
-                    slot.save(&data).await?;
-                }
-                Ok(Current::Active(data))
+            SessionState::Fresh { touch: false } => Ok(Current::Active(data)),
+            SessionState::Fresh { touch: true } => {
+                let mut touched = SessionData::clone(&data);
+                touched.touched_at = now;
+                slot.save(&touched).await?;
+                Ok(Current::Active(Arc::new(touched)))
             }
-            SessionState::RefreshDue => self.refresh(key, data, slot).await,
+            SessionState::RefreshDue => {
+                let (outcome, current) = self.refresh(key, &data, slot).await;
+                outcome.count();
+                current
+            }
         }
     }
 
     async fn refresh<S: SessionSlot>(
         &self,
-        key: &str,
-        data: SessionData,
+        key: &[u8],
+        data: &SessionData,
         slot: &mut S,
-    ) -> Result<Current, SessionError> {
+    ) -> (RefreshOutcome, Result<Current, SessionError>) {
         let _one_at_a_time = self.lock_for(key).lock().await;
+        match self.refresh_locked(data, slot).await {
+            Ok((outcome, current)) => (outcome, Ok(current)),
+            Err(err) => (RefreshOutcome::Failed, Err(err)),
+        }
+    }
+
+    async fn refresh_locked<S: SessionSlot>(
+        &self,
+        data: &SessionData,
+        slot: &mut S,
+    ) -> Result<(RefreshOutcome, Current), SessionError> {
+        use RefreshOutcome::{Failed, LostRace, Refreshed, Refused};
         // another request (or instance) may have refreshed it meanwhile
         let Some(stored) = slot.reload().await? else {
-            return Ok(Current::Gone);
+            return Ok((LostRace, Current::Gone));
         };
         let now = self.now();
         if stored.tokens != data.tokens {
             match self.inner.policy.state(&stored, now) {
                 SessionState::RefreshDue => {}
-                SessionState::Ended(reason) => return Ok(Current::Ended(reason)),
-                SessionState::Fresh { .. } => return Ok(Current::Active(stored)),
+                SessionState::Ended(reason) => return Ok((LostRace, Current::Ended(reason))),
+                SessionState::Fresh { .. } => return Ok((LostRace, Current::Active(stored))),
             }
         }
         let Some(refresh_token) = stored.tokens.refresh_token.clone() else {
-            return Ok(Current::Ended(EndReason::Expired));
+            return Ok((Refused, Current::Ended(EndReason::Expired)));
         };
         match self.inner.login.refresh(&refresh_token).await {
             Ok(refreshed) => {
@@ -200,42 +244,71 @@ impl SessionTokens {
                 next.touched_at = now;
                 slot.save(&next).await?;
                 tracing::debug!(sub = %next.sub, "session tokens refreshed");
-                Ok(Current::Active(next))
+                Ok((Refreshed, Current::Active(Arc::new(next))))
             }
             Err(LoginError::OAuth(err)) if err.code == OAuthErrorCode::InvalidGrant => {
                 // Lost a rotation race? The winner's tokens are in the store by now.
                 match slot.reload().await? {
-                    None => Ok(Current::Gone),
+                    None => Ok((LostRace, Current::Gone)),
                     Some(latest)
                         if latest.tokens.refresh_token.as_ref() != Some(&refresh_token) =>
                     {
                         tracing::debug!(sub = %latest.sub, "session refreshed by another instance");
-                        Ok(Current::Active(latest))
+                        Ok((LostRace, Current::Active(latest)))
                     }
-                    Some(latest) if now < latest.tokens.expires_at => Ok(Current::Active(latest)),
+                    Some(latest) if now < latest.tokens.expires_at => {
+                        Ok((Refused, Current::Active(latest)))
+                    }
                     Some(_) => {
                         tracing::debug!(sub = %stored.sub, "session refresh token refused");
-                        Ok(Current::Ended(EndReason::RefreshRefused))
+                        Ok((Refused, Current::Ended(EndReason::RefreshRefused)))
                     }
                 }
             }
             Err(err) if now < stored.tokens.expires_at => {
                 tracing::warn!(error = %err, "session refresh failed; its access token is still valid");
-                Ok(Current::Active(stored))
+                Ok((Failed, Current::Active(stored)))
             }
             Err(err) if is_server_side(&err) => Err(SessionError::Refresh(err)),
             Err(err) => {
                 tracing::debug!(error = %err, "session refresh refused");
-                Ok(Current::Ended(EndReason::RefreshRefused))
+                Ok((Refused, Current::Ended(EndReason::RefreshRefused)))
             }
         }
     }
 
-    fn lock_for(&self, key: &str) -> &tokio::sync::Mutex<()> {
+    fn lock_for(&self, key: &[u8]) -> &tokio::sync::Mutex<()> {
         let mut hasher = self.inner.hasher.build_hasher();
-        hasher.write(key.as_bytes());
+        hasher.write(key);
         let index = usize::try_from(hasher.finish() % REFRESH_LOCKS as u64).unwrap_or(0);
         &self.inner.locks[index]
+    }
+}
+
+/// How a due refresh went, counted as `sanctum_browser_session_refreshes_total{outcome}`
+/// (feature `metrics`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RefreshOutcome {
+    /// Cognito issued new tokens, written back.
+    Refreshed,
+    /// Another request or instance refreshed (or ended) the session first: its tokens taken
+    /// from the store.
+    LostRace,
+    /// Cognito refused the refresh token (or the session had none).
+    Refused,
+    /// Cognito or the store could not be reached (or answered wrongly).
+    Failed,
+}
+
+impl RefreshOutcome {
+    fn count(self) {
+        #[cfg(feature = "metrics")]
+        crate::observe::metrics::browser_session_refresh(match self {
+            Self::Refreshed => "refreshed",
+            Self::LostRace => "lost_race",
+            Self::Refused => "refused",
+            Self::Failed => "failed",
+        });
     }
 }
 

@@ -6,7 +6,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use super::browser::StoreOutage;
@@ -31,6 +31,26 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
 
     /// Removes `id`'s value (nothing when there is none).
     fn delete<'a>(&'a self, id: &'a str) -> StoreFuture<'a, ()>;
+
+    /// The session stored under `id`, decoded; `None` when there is none or its value is not a
+    /// session of this version. The default [loads](Self::load) and decodes the value on every
+    /// call; a store that keeps its values in memory keeps each one's decoding with it
+    /// ([`MemorySessionStore`] does), so that a request reads its session without copying or
+    /// decoding the tokens, and a new value is decoded again.
+    fn load_session<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Arc<SessionData>>> {
+        Box::pin(async move {
+            let value = self.load(id).await?;
+            Ok(value.as_deref().and_then(decode_session).map(Arc::new))
+        })
+    }
+}
+
+/// A stored value read back as a session; `None` (logged at `debug`) when it is not a session
+/// of this version.
+fn decode_session(value: &str) -> Option<SessionData> {
+    serde_json::from_str(value)
+        .map_err(|err| tracing::debug!(error = %err, "unreadable session entry ignored"))
+        .ok()
 }
 
 /// Default for [`MemorySessionStore::with_capacity`]: 10 000 sessions (as sanctum-axum's
@@ -39,26 +59,39 @@ pub const DEFAULT_MEMORY_CAPACITY: u64 = 10_000;
 
 /// Sessions in this process's memory: for one instance (use a shared store such as
 /// `RedisSessionStore` for several). Bounded: entries expire with their time to live, and past
-/// the [capacity](Self::with_capacity) the least used ones are dropped (their users sign in
-/// again), so abandoned sessions never pile up. Cheap to clone (clones share the entries).
+/// the [capacity](Self::with_capacity) the least recently used ones are dropped (their users
+/// sign in again; a new session is always kept), so abandoned sessions never pile up. Each
+/// value keeps its session decoded ([`SessionStore::load_session`]): a request reads its
+/// session without copying or decoding the tokens. Cheap to clone (clones share the entries).
 #[derive(Clone)]
 pub struct MemorySessionStore {
-    entries: moka::sync::Cache<Arc<str>, Entry>,
+    entries: moka::sync::Cache<Arc<str>, Arc<Entry>>,
 }
 
-#[derive(Clone)]
 struct Entry {
     value: Arc<str>,
     ttl: Duration,
+    /// `value` as a session, decoded on first use: it lives and goes with the value.
+    session: OnceLock<Option<Arc<SessionData>>>,
+}
+
+impl Entry {
+    fn new(value: &str, ttl: Duration) -> Arc<Self> {
+        Arc::new(Self {
+            value: Arc::from(value),
+            ttl,
+            session: OnceLock::new(),
+        })
+    }
 }
 
 struct UntilTtl;
 
-impl moka::Expiry<Arc<str>, Entry> for UntilTtl {
+impl moka::Expiry<Arc<str>, Arc<Entry>> for UntilTtl {
     fn expire_after_create(
         &self,
         _key: &Arc<str>,
-        value: &Entry,
+        value: &Arc<Entry>,
         _at: Instant,
     ) -> Option<Duration> {
         Some(value.ttl)
@@ -67,7 +100,7 @@ impl moka::Expiry<Arc<str>, Entry> for UntilTtl {
     fn expire_after_update(
         &self,
         _key: &Arc<str>,
-        value: &Entry,
+        value: &Arc<Entry>,
         _at: Instant,
         _left: Option<Duration>,
     ) -> Option<Duration> {
@@ -102,6 +135,9 @@ impl MemorySessionStore {
         Self {
             entries: moka::sync::Cache::builder()
                 .max_capacity(capacity)
+                // least recently used out: a new sign-in is never refused its place (moka's
+                // default admission would turn a new session away when the store is full)
+                .eviction_policy(moka::policy::EvictionPolicy::lru())
                 .expire_after(UntilTtl)
                 .build(),
         }
@@ -128,27 +164,31 @@ impl SessionStore for MemorySessionStore {
     }
 
     fn create<'a>(&'a self, id: &'a str, value: &'a str, ttl: Duration) -> StoreFuture<'a, bool> {
-        let entry = self.entries.entry(Arc::from(id)).or_insert_with(|| Entry {
-            value: Arc::from(value),
-            ttl,
-        });
+        let entry = self
+            .entries
+            .entry(Arc::from(id))
+            .or_insert_with(|| Entry::new(value, ttl));
         Box::pin(std::future::ready(Ok(entry.is_fresh())))
     }
 
     fn save<'a>(&'a self, id: &'a str, value: &'a str, ttl: Duration) -> StoreFuture<'a, ()> {
-        self.entries.insert(
-            Arc::from(id),
-            Entry {
-                value: Arc::from(value),
-                ttl,
-            },
-        );
+        self.entries.insert(Arc::from(id), Entry::new(value, ttl));
         Box::pin(std::future::ready(Ok(())))
     }
 
     fn delete<'a>(&'a self, id: &'a str) -> StoreFuture<'a, ()> {
         self.entries.invalidate(id);
         Box::pin(std::future::ready(Ok(())))
+    }
+
+    fn load_session<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Arc<SessionData>>> {
+        let session = self.entries.get(id).and_then(|entry| {
+            entry
+                .session
+                .get_or_init(|| decode_session(&entry.value).map(Arc::new))
+                .clone()
+        });
+        Box::pin(std::future::ready(Ok(session)))
     }
 }
 
@@ -191,6 +231,18 @@ impl fmt::Debug for StoredSessions {
     }
 }
 
+/// A signed-in session as a request reads it; from [`StoredSessions::read_session`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ActiveSession {
+    /// The session.
+    pub data: Arc<SessionData>,
+    /// Written back by this read (its idle clock pushed on, or its tokens refreshed), to live
+    /// this long ([`SessionTokens::time_to_live`]): send the session cookie again with this
+    /// `Max-Age`.
+    pub renewed: Option<Duration>,
+}
+
 /// Session ids are at most this long (a cookie holding more is not one of ours).
 const MAX_ID: usize = 128;
 
@@ -219,18 +271,9 @@ impl StoredSessions {
         &self.inner.store
     }
 
-    /// How long an entry written now for `data` lives: the idle timeout, cut at the absolute
-    /// lifetime; at least a second.
+    /// How long an entry written now for `data` lives: [`SessionTokens::time_to_live`].
     fn ttl(&self, data: &SessionData) -> Duration {
-        let policy = self.inner.tokens.policy();
-        let end = data
-            .signed_in_at
-            .saturating_add(policy.lifetime().as_secs());
-        let left = end.saturating_sub(self.inner.tokens.now());
-        policy
-            .idle()
-            .min(Duration::from_secs(left))
-            .max(Duration::from_secs(1))
+        self.inner.tokens.time_to_live(data)
     }
 
     /// The session `id` when it is signed in, refreshed first when due (and written back);
@@ -239,7 +282,16 @@ impl StoredSessions {
     /// # Errors
     /// The store cannot be read or written, or the expired tokens cannot be refreshed now
     /// (answer 503); logged at `warn` once per outage.
-    pub async fn active(&self, id: &str) -> Result<Option<SessionData>, SessionError> {
+    pub async fn active(&self, id: &str) -> Result<Option<Arc<SessionData>>, SessionError> {
+        Ok(self.read_session(id).await?.map(|active| active.data))
+    }
+
+    /// [`active`](Self::active), saying also whether this read wrote the session back: the
+    /// session cookie's new `Max-Age` to send, when it did.
+    ///
+    /// # Errors
+    /// As [`active`](Self::active).
+    pub async fn read_session(&self, id: &str) -> Result<Option<ActiveSession>, SessionError> {
         let result = self.read(id).await;
         match &result {
             Err(err) => self.inner.outage.failed(err),
@@ -248,33 +300,31 @@ impl StoredSessions {
         result
     }
 
-    async fn read(&self, id: &str) -> Result<Option<SessionData>, SessionError> {
+    async fn read(&self, id: &str) -> Result<Option<ActiveSession>, SessionError> {
         if id.is_empty() || id.len() > MAX_ID {
             return Ok(None);
         }
-        let Some(data) = self.load(id).await? else {
+        let Some(data) = self.inner.store.load_session(id).await? else {
             return Ok(None);
         };
-        let mut slot = Slot { sessions: self, id };
-        match self.inner.tokens.current(id, data, &mut slot).await? {
-            Current::Active(data) => Ok(Some(data)),
+        let mut slot = Slot {
+            sessions: self,
+            id,
+            written: None,
+        };
+        match self
+            .inner
+            .tokens
+            .current(id.as_bytes(), data, &mut slot)
+            .await?
+        {
+            Current::Active(data) => Ok(Some(ActiveSession {
+                data,
+                renewed: slot.written,
+            })),
             other => {
                 tracing::debug!(state = ?other, "session over");
                 self.inner.store.delete(id).await?;
-                Ok(None)
-            }
-        }
-    }
-
-    async fn load(&self, id: &str) -> Result<Option<SessionData>, StoreError> {
-        let Some(json) = self.inner.store.load(id).await? else {
-            return Ok(None);
-        };
-        match serde_json::from_str(&json) {
-            Ok(data) => Ok(Some(data)),
-            Err(err) => {
-                // not a session of this version: no session
-                tracing::debug!(error = %err, "unreadable session entry ignored");
                 Ok(None)
             }
         }
@@ -324,12 +374,12 @@ impl StoredSessions {
     ///
     /// # Errors
     /// The store cannot be reached (answer 503; nothing changed).
-    pub async fn end(&self, id: &str) -> Result<Option<SessionData>, StoreError> {
+    pub async fn end(&self, id: &str) -> Result<Option<Arc<SessionData>>, StoreError> {
         if id.is_empty() || id.len() > MAX_ID {
             return Ok(None);
         }
         let result = async {
-            let data = self.load(id).await?;
+            let data = self.inner.store.load_session(id).await?;
             self.inner.store.delete(id).await?;
             Ok(data)
         }
@@ -355,15 +405,19 @@ impl StoredSessions {
 struct Slot<'a> {
     sessions: &'a StoredSessions,
     id: &'a str,
+    /// The time to live of the last write.
+    written: Option<Duration>,
 }
 
 impl SessionSlot for Slot<'_> {
-    async fn reload(&mut self) -> Result<Option<SessionData>, StoreError> {
-        self.sessions.load(self.id).await
+    async fn reload(&mut self) -> Result<Option<Arc<SessionData>>, StoreError> {
+        self.sessions.inner.store.load_session(self.id).await
     }
 
     async fn save(&mut self, data: &SessionData) -> Result<(), StoreError> {
-        self.sessions.save(self.id, data).await
+        self.sessions.save(self.id, data).await?;
+        self.written = Some(self.sessions.ttl(data));
+        Ok(())
     }
 }
 
@@ -396,6 +450,60 @@ mod tests {
         });
     }
 
+    fn session(touched_at: u64) -> SessionData {
+        serde_json::from_value(serde_json::json!({
+            "tokens": {
+                "access_token": "a", "id_token": "i", "refresh_token": "r",
+                "expires_at": 5_000, "token_type": "Bearer",
+            },
+            "sub": "s", "username": null, "groups": ["admin"], "origin_jti": null,
+            "signed_in_at": 1_000, "touched_at": touched_at,
+        }))
+        .expect("a session")
+    }
+
+    #[test]
+    fn the_memory_store_decodes_a_value_once_and_a_new_value_again() {
+        let store = MemorySessionStore::new();
+        let hour = Duration::from_secs(3600);
+        let json = |data: &SessionData| serde_json::to_string(data).expect("JSON");
+        block(async {
+            store
+                .save("a", &json(&session(1_000)), hour)
+                .await
+                .expect("save");
+            let first = store
+                .load_session("a")
+                .await
+                .expect("load")
+                .expect("a session");
+            let again = store
+                .load_session("a")
+                .await
+                .expect("load")
+                .expect("a session");
+            assert!(Arc::ptr_eq(&first, &again), "decoded once, shared");
+            assert_eq!(*first, session(1_000));
+
+            // a value written anew (another request's touch or refresh) is what is read next
+            store
+                .save("a", &json(&session(1_060)), hour)
+                .await
+                .expect("save");
+            let touched = store
+                .load_session("a")
+                .await
+                .expect("load")
+                .expect("a session");
+            assert_eq!(touched.touched_at, 1_060);
+
+            store.delete("a").await.expect("delete");
+            assert_eq!(store.load_session("a").await.expect("load"), None);
+            store.save("b", "not a session", hour).await.expect("save");
+            assert_eq!(store.load_session("b").await.expect("load"), None);
+        });
+    }
+
     #[test]
     fn the_memory_store_is_bounded() {
         let store = MemorySessionStore::with_capacity(100);
@@ -409,6 +517,13 @@ mod tests {
             }
         });
         assert!(store.len() <= 100, "{} sessions kept", store.len());
+        block(async {
+            for i in 990..1_000 {
+                let id = format!("s{i}");
+                let kept = store.load(&id).await.expect("load");
+                assert!(kept.is_some(), "the newest session {id} is kept");
+            }
+        });
     }
 
     #[test]
