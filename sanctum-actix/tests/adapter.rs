@@ -372,3 +372,50 @@ const _: () = {
     shareable::<sanctum_actix::CognitoRejection>();
     shareable::<CognitoUser>();
 };
+
+#[actix_web::test]
+async fn a_verifier_of_pools_added_at_run_time_serves_the_middleware() {
+    let issuer = TestIssuer::start().await.expect("issuer starts");
+    let tenants = sanctum_actix::PoolRegistry::new();
+    let verifier = sanctum_actix::Verifier::builder()
+        .pool_registry(tenants.clone())
+        .build()
+        .expect("builds");
+    let app = test::init_service(
+        App::new().service(
+            web::resource("/me")
+                .wrap(CognitoAuth::new(verifier))
+                .get(common::user_name),
+        ),
+    )
+    .await;
+    let (a, b) = ("eu-west-1_TenantA", "us-east-2_TenantB");
+    let token = |pool: &str| {
+        issuer
+            .access_token()
+            .issuer(&issuer.tenant_issuer(pool))
+            .build()
+    };
+    let (token_a, token_b) = (token(a), token(b));
+    tenants.insert(issuer.tenant_pool(a)).expect("valid pool");
+
+    let got = answer(test::call_service(&app, get("/me", Some(&token_a)).to_request()).await).await;
+    assert_eq!((got.status, got.body.as_str()), (200, "alice"));
+    let got = answer(test::call_service(&app, get("/me", Some(&token_b)).to_request()).await).await;
+    assert_eq!(got.status, 401);
+
+    tenants.insert(issuer.tenant_pool(b)).expect("valid pool");
+    let got = answer(test::call_service(&app, get("/me", Some(&token_b)).to_request()).await).await;
+    assert_eq!(got.status, 200);
+
+    // removed: its (cached) token is refused at once
+    tenants.remove(a);
+    let got = answer(test::call_service(&app, get("/me", Some(&token_a)).to_request()).await).await;
+    assert_eq!(got.status, 401);
+    assert!(
+        got.challenge.is_some_and(|c| c.contains("invalid_token")),
+        "an unknown issuer"
+    );
+    let got = answer(test::call_service(&app, get("/me", Some(&token_b)).to_request()).await).await;
+    assert_eq!(got.status, 200);
+}

@@ -143,6 +143,6 @@ pub use sanctum_core::testing;
 /// What a route-protecting application needs from `sanctum-core`, so that `sanctum-axum`
 /// alone is enough.
 pub use sanctum_core::{
-    AccessError, CognitoClaims, ConfigError, Denied, ExpectedUse, Refusal, RejectedRequest,
-    Requirement, TokenSource, UserPool, Verifier, VerifierBuilder, VerifyError,
+    AccessError, CognitoClaims, ConfigError, Denied, ExpectedUse, PoolRegistry, Refusal,
+    RejectedRequest, Requirement, TokenSource, UserPool, Verifier, VerifierBuilder, VerifyError,
 };

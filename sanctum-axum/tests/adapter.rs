@@ -276,3 +276,43 @@ async fn a_guard_behind_an_optional_layer_still_needs_a_token() {
         .build();
     assert_eq!(get_with(&app, "/admin", &bearer(&admin)).await.body, "root");
 }
+
+#[tokio::test]
+async fn a_verifier_of_pools_added_at_run_time_serves_the_layer() {
+    let issuer = TestIssuer::start().await.expect("issuer");
+    let tenants = sanctum_axum::PoolRegistry::new();
+    let verifier = sanctum_axum::Verifier::builder()
+        .pool_registry(tenants.clone())
+        .build()
+        .expect("builds");
+    let app = Router::new()
+        .route("/me", get(user_name))
+        .route_layer(CognitoAuthLayer::new(verifier));
+    let (a, b) = ("eu-west-1_TenantA", "us-east-2_TenantB");
+    let token = |pool: &str| {
+        issuer
+            .access_token()
+            .issuer(&issuer.tenant_issuer(pool))
+            .build()
+    };
+    tenants.insert(issuer.tenant_pool(a)).expect("valid pool");
+
+    let ok = get_with(&app, "/me", &bearer(&token(a))).await;
+    assert_eq!((ok.status, ok.body.as_str()), (200, "alice"));
+    assert_eq!(get_with(&app, "/me", &bearer(&token(b))).await.status, 401);
+
+    tenants.insert(issuer.tenant_pool(b)).expect("valid pool");
+    assert_eq!(get_with(&app, "/me", &bearer(&token(b))).await.status, 200);
+
+    // removed: its (cached) token is refused at once
+    tenants.remove(a);
+    let refused = get_with(&app, "/me", &bearer(&token(a))).await;
+    assert_eq!(refused.status, 401);
+    assert!(
+        refused
+            .www_authenticate
+            .is_some_and(|c| c.contains("invalid_token")),
+        "an unknown issuer"
+    );
+    assert_eq!(get_with(&app, "/me", &bearer(&token(b))).await.status, 200);
+}

@@ -13,6 +13,10 @@
 //! - `jwks_key_lookup`: the cached-key lookup a verification makes;
 //! - `unknown_kid_in_cooldown`: a token whose `kid` the fetched JWKS lacks, refused inside the
 //!   refetch cooldown (no fetch, no task, no lock a fetch holds);
+//! - `pools_1_cache_hit` / `pools_1000_cache_hit` and `pools_1_uncached` /
+//!   `pools_1000_uncached`: a known pool's token verified by a verifier whose `PoolRegistry`
+//!   holds 1 pool or 1 000 (every pool's keys fetched over loopback and held), from the
+//!   verified-token cache and with the cache off; the ratios 1 000 / 1 are printed;
 //! - with `--features metrics`: `sanctum_uncached_metrics` and `sanctum_cache_hit_metrics`, the
 //!   same verifications by verifiers built under a Prometheus recorder (their counters are
 //!   real), for the ratio metrics on / off in one run (off: the verifiers above, built with no
@@ -31,8 +35,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use std::hint::black_box;
 
 use criterion::Criterion;
-use sanctum_core::testing::TestIssuer;
-use sanctum_core::{ExpectedUse, Verifier};
+use sanctum_core::testing::{TestIssuer, TokenBuilder};
+use sanctum_core::{ExpectedUse, PoolRegistry, Verifier};
 
 /// Polls a future that never waits (every key is cached) to completion without a runtime.
 fn now<F: Future>(future: F) -> F::Output {
@@ -51,24 +55,26 @@ fn main() {
         .expect("runtime");
     let issuer = runtime.block_on(TestIssuer::start()).expect("issuer");
     // A realistic Cognito access token: ~1.2 KB.
-    let token = issuer
-        .access_token()
-        .username("4d7f2a4e-8f0a-4c0e-9a57-2b7c1a0e5f11")
-        .groups(["admin", "us-east-1_SanctumTest_Google", "billing-readers"])
-        .scopes([
-            "aws.cognito.signin.user.admin",
-            "phone",
-            "openid",
-            "profile",
-            "email",
-            "https://api.example.com/orders.read",
-        ])
-        .claim(
-            "device_key",
-            "us-east-1_2b1e8c4d-6f0a-4b3c-9d8e-7f6a5b4c3d2e",
-        )
-        .claim("version", 2)
-        .build();
+    let realistic = |token: TokenBuilder| {
+        token
+            .username("4d7f2a4e-8f0a-4c0e-9a57-2b7c1a0e5f11")
+            .groups(["admin", "us-east-1_SanctumTest_Google", "billing-readers"])
+            .scopes([
+                "aws.cognito.signin.user.admin",
+                "phone",
+                "openid",
+                "profile",
+                "email",
+                "https://api.example.com/orders.read",
+            ])
+            .claim(
+                "device_key",
+                "us-east-1_2b1e8c4d-6f0a-4b3c-9d8e-7f6a5b4c3d2e",
+            )
+            .claim("version", 2)
+            .build()
+    };
+    let token = realistic(issuer.access_token());
     println!("token length: {} bytes", token.len());
 
     let jwks: serde_json::Value = serde_json::from_str(&issuer.jwks_json()).expect("jwks");
@@ -135,6 +141,49 @@ fn main() {
         Err(sanctum_core::VerifyError::UnknownKey { .. })
     ));
 
+    // 1 pool or 1 000 in a registry, every pool's keys fetched (and held: the default cap is
+    // 1 000 key sets); the known pool is the first
+    let tenant = |i: usize| format!("us-east-1_Tenant{i:04}");
+    let known = realistic(
+        issuer
+            .access_token()
+            .issuer(&issuer.tenant_issuer(&tenant(0))),
+    );
+    let others: Vec<String> = (1..1000)
+        .map(|i| {
+            issuer
+                .access_token()
+                .issuer(&issuer.tenant_issuer(&tenant(i)))
+                .build()
+        })
+        .collect();
+    let registry_verifier = |pools: usize, cache: bool| {
+        let registry = PoolRegistry::new();
+        let verifier = Verifier::builder()
+            .pool_registry(registry.clone())
+            .token_cache(cache)
+            .jwks_cooldown(Duration::from_secs(3600))
+            .build()
+            .expect("verifier");
+        for i in 0..pools {
+            registry
+                .insert(issuer.tenant_pool(&tenant(i)))
+                .expect("pool");
+        }
+        runtime.block_on(async {
+            verifier.verify_access(&known).await.expect("valid");
+            for token in &others[..pools - 1] {
+                verifier.verify_access(token).await.expect("valid");
+            }
+        });
+        assert_eq!(registry.cached_key_sets(), pools);
+        verifier
+    };
+    let pools_1_hit = registry_verifier(1, true);
+    let pools_1000_hit = registry_verifier(1000, true);
+    let pools_1_uncached = registry_verifier(1, false);
+    let pools_1000_uncached = registry_verifier(1000, false);
+
     let jwt_key = jsonwebtoken::DecodingKey::from_rsa_raw_components(&n, &e);
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
     validation.set_issuer(&[iss.as_str()]);
@@ -194,6 +243,16 @@ fn main() {
                     .expect_err("unknown")
             })
         });
+        for (name, verifier) in [
+            ("pools_1_cache_hit", &pools_1_hit),
+            ("pools_1000_cache_hit", &pools_1000_hit),
+            ("pools_1_uncached", &pools_1_uncached),
+            ("pools_1000_uncached", &pools_1000_uncached),
+        ] {
+            group.bench_function(name, |b| {
+                b.iter(|| now(verifier.verify(black_box(&known), ExpectedUse::Access)).expect("ok"))
+            });
+        }
         group.finish();
     }
     c.final_summary();
@@ -203,7 +262,6 @@ fn main() {
     // CPU drifts between criterion's benches (one after the other, seconds each) by more than
     // the differences measured, so each round times every contender back to back, in an order
     // that rotates, and the ratios are taken round by round.
-    #[cfg_attr(not(feature = "metrics"), allow(unused_mut))]
     let mut contenders: Vec<Contender<'_>> = vec![
         (
             "raw_aws_lc_rs",
@@ -243,6 +301,21 @@ fn main() {
             10_000,
             Box::new(|| {
                 now(cached_metrics.verify(black_box(&token), ExpectedUse::Access)).expect("ok");
+            }),
+        ));
+    }
+    for (name, iterations, verifier) in [
+        ("pools_1_cache_hit", 10_000, &pools_1_hit),
+        ("pools_1000_cache_hit", 10_000, &pools_1000_hit),
+        ("pools_1_uncached", 200, &pools_1_uncached),
+        ("pools_1000_uncached", 200, &pools_1000_uncached),
+    ] {
+        let known = &known;
+        contenders.push((
+            name,
+            iterations,
+            Box::new(move || {
+                now(verifier.verify(black_box(known), ExpectedUse::Access)).expect("ok");
             }),
         ));
     }
@@ -295,6 +368,8 @@ fn print_interleaved(contenders: &[Contender<'_>]) {
         ("sanctum_uncached", "raw_aws_lc_rs", 1.10),
         ("sanctum_uncached_metrics", "sanctum_uncached", 1.02),
         ("sanctum_cache_hit_metrics", "sanctum_cache_hit", 1.02),
+        ("pools_1000_cache_hit", "pools_1_cache_hit", 1.05),
+        ("pools_1000_uncached", "pools_1_uncached", 1.05),
     ];
     for (a, b, target) in pairs {
         if let (Some(x), Some(y)) = (index_of(a), index_of(b)) {
@@ -337,6 +412,10 @@ fn print_ratios() {
         "unknown_kid_in_cooldown",
         "sanctum_uncached_metrics",
         "sanctum_cache_hit_metrics",
+        "pools_1_cache_hit",
+        "pools_1000_cache_hit",
+        "pools_1_uncached",
+        "pools_1000_uncached",
     ];
     let Some(raw) = median("raw_aws_lc_rs") else {
         println!("(baseline not measured in this run; ratios not printed)");
@@ -376,6 +455,18 @@ fn print_ratios() {
             println!(
                 "metrics on / off, {off}: {ratio:.3}x (target <= 1.02x: {})",
                 if ratio <= 1.02 { "met" } else { "NOT met" }
+            );
+        }
+    }
+    for (many, one) in [
+        ("pools_1000_cache_hit", "pools_1_cache_hit"),
+        ("pools_1000_uncached", "pools_1_uncached"),
+    ] {
+        if let (Some(many_median), Some(one_median)) = (median(many), median(one)) {
+            let ratio = many_median / one_median;
+            println!(
+                "a known pool's token, 1 000 pools / 1 pool, {one}: {ratio:.3}x (target <= 1.05x: {})",
+                if ratio <= 1.05 { "met" } else { "NOT met" }
             );
         }
     }

@@ -12,7 +12,7 @@ use std::fmt;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
-    /// No user pool was added to the builder.
+    /// No user pool was added to the builder, nor a [`PoolRegistry`](crate::PoolRegistry).
     #[error("no user pool configured: add one with VerifierBuilder::pool")]
     NoPools,
     /// The region is not of the AWS form (`us-east-1`, `eu-west-2`, ...).

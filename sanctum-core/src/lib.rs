@@ -121,4 +121,4 @@ pub use http_client::HttpClient;
 pub use rbac::{AccessError, Denied, DeniedReason, Predicate, Requirement};
 pub use refusal::{Refusal, RejectedRequest};
 pub use token_use::{ExpectedUse, TokenUse};
-pub use verify::{Verifier, VerifierBuilder};
+pub use verify::{PoolRegistry, Verifier, VerifierBuilder};

@@ -27,7 +27,13 @@
 //! and arms no cooldown (it says nothing about other `kid`s), while an answer that there is no
 //! such key (404) arms the cooldown, so made-up `kid`s cost at most one fetch per cooldown.
 //! Keys by `kid` never change there, so nothing is refetched in the background.
+//!
+//! The key sets of a [`PoolRegistry`](crate::PoolRegistry)'s pools share a [`KeySetBudget`]:
+//! at most so many hold keys at once, the least recently used one is evicted (its keys
+//! dropped, refetched on its next use under the rules above, cooldown included), and a removed
+//! pool's key set is retired (its keys dropped, never fetched again).
 
+mod budget;
 mod fetch;
 mod key;
 
@@ -38,6 +44,7 @@ use std::time::Duration;
 
 use tracing::Instrument as _;
 
+pub(crate) use budget::KeySetBudget;
 pub(crate) use fetch::Fetcher;
 pub(crate) use key::{KeySet, PreparedKey, parse_jwks};
 
@@ -83,6 +90,14 @@ pub(crate) struct Jwks {
     /// Whether the background refresh task runs.
     refresher: AtomicBool,
     clock: Arc<dyn Clock>,
+    /// The cap this key set counts against, and its own weak handle (a registry's pools).
+    budget: Option<(Arc<KeySetBudget>, Weak<Jwks>)>,
+    /// The budget's epoch when the keys were last used.
+    last_used: AtomicU64,
+    /// The generation the latest eviction moved the key set to (0: never evicted).
+    last_eviction: AtomicU64,
+    /// Its pool was removed: the keys are gone and nothing is fetched again.
+    retired: AtomicBool,
 }
 
 #[derive(Default)]
@@ -124,7 +139,27 @@ impl Jwks {
             refresh_at_ms: AtomicU64::new(0),
             refresher: AtomicBool::new(false),
             clock,
+            budget: None,
+            last_used: AtomicU64::new(0),
+            last_eviction: AtomicU64::new(0),
+            retired: AtomicBool::new(false),
         }
+    }
+
+    /// As [`remote`](Self::remote), counted against `budget`; built with
+    /// [`Arc::new_cyclic`], which gives `me`.
+    pub(crate) fn remote_budgeted(
+        url: String,
+        fetcher: Fetcher,
+        cooldown: Duration,
+        refresh_every: Duration,
+        clock: Arc<dyn Clock>,
+        budget: Arc<KeySetBudget>,
+        me: Weak<Jwks>,
+    ) -> Self {
+        let mut jwks = Self::remote(url, fetcher, cooldown, refresh_every, clock);
+        jwks.budget = Some((budget, me));
+        jwks
     }
 
     /// A fixed key set that is never refetched (offline use).
@@ -143,6 +178,10 @@ impl Jwks {
             refresh_at_ms: AtomicU64::new(0),
             refresher: AtomicBool::new(false),
             clock,
+            budget: None,
+            last_used: AtomicU64::new(0),
+            last_eviction: AtomicU64::new(0),
+            retired: AtomicBool::new(false),
         }
     }
 
@@ -171,6 +210,11 @@ impl Jwks {
         keys.get(kid).cloned()
     }
 
+    /// Where the keys are fetched from (a label for a fixed set).
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+
     /// Whether this JWKS is fetched from a URL (rather than fixed at build time).
     pub(crate) fn fetches(&self) -> bool {
         self.fetcher.is_some()
@@ -180,6 +224,66 @@ impl Jwks {
     #[inline]
     pub(crate) fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
+    }
+
+    /// Marks the keys as used now (key sets counted against a budget; otherwise nothing).
+    #[inline]
+    pub(crate) fn touch(&self) {
+        if let Some((budget, _)) = &self.budget {
+            let epoch = budget.epoch();
+            if self.last_used.load(Ordering::Relaxed) != epoch {
+                self.last_used.store(epoch, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Whether the keys were evicted (dropped for the budget, not by the issuer) after the
+    /// key set was at `generation`: a verification cached then is checked again in full.
+    pub(crate) fn evicted_since(&self, generation: u64) -> bool {
+        self.last_eviction.load(Ordering::Acquire) > generation
+    }
+
+    /// Drops the keys to make room for another key set (see [`KeySetBudget`]). The next use
+    /// fetches them again under the usual rules; the background task waits for that fetch.
+    fn evict(&self) {
+        {
+            // all under the lock, so a cached verification that finds its key gone (reading
+            // the keys after this) also finds the eviction recorded
+            let mut slot = match self.keys.write() {
+                Ok(guard) => guard,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            *slot = Arc::new(KeySet::new());
+            let generation = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
+            self.last_eviction.store(generation, Ordering::Release);
+        }
+        self.refresh_at_ms.store(0, Ordering::Release);
+        tracing::debug!(url = %self.url, "JWKS evicted: more key sets than the cap; refetched on next use");
+    }
+
+    /// Drops the keys for good: their pool was removed. Nothing is fetched again, and the
+    /// background task ends.
+    pub(crate) fn retire(&self) {
+        {
+            let mut slot = match self.keys.write() {
+                Ok(guard) => guard,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            self.retired.store(true, Ordering::Release);
+            *slot = Arc::new(KeySet::new());
+        }
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        if let Some((budget, _)) = &self.budget {
+            budget.forget(self);
+        }
+    }
+
+    fn is_retired(&self) -> bool {
+        self.retired.load(Ordering::Acquire)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Whether the key with this serial is still in the current key set.
@@ -231,7 +335,7 @@ impl Jwks {
         if let Some(key) = self.cached(kid) {
             return Ok(key);
         }
-        if self.fetcher.is_none() {
+        if self.fetcher.is_none() || self.is_retired() {
             return Err(VerifyError::UnknownKey { kid: clip(kid) });
         }
         if let Some(refusal) = self.refusal_while_waiting(kid) {
@@ -478,10 +582,22 @@ impl Jwks {
     /// Replaces the key set. A key published again with the same `kid` and material stays the
     /// same key (same serial); the generation moves only when the set really changed.
     fn install(&self, fetched: KeySet) {
-        let mut slot = match self.keys.write() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        {
+            let mut slot = match self.keys.write() {
+                Ok(guard) => guard,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            if self.is_retired() {
+                return;
+            }
+            self.install_locked(&mut slot, fetched);
+        }
+        if let Some((budget, me)) = &self.budget {
+            budget.loaded(me, self);
+        }
+    }
+
+    fn install_locked(&self, slot: &mut Arc<KeySet>, fetched: KeySet) {
         let mut changed = fetched.len() != slot.len();
         let merged: KeySet = fetched
             .into_iter()
@@ -538,6 +654,9 @@ async fn refresh_loop(jwks: Weak<Jwks>) {
     loop {
         tokio::time::sleep(REFRESH_TICK).await;
         let Some(jwks) = jwks.upgrade() else { return };
+        if jwks.is_retired() {
+            return;
+        }
         jwks.refresh_if_due().await;
     }
 }

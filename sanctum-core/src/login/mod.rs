@@ -253,9 +253,11 @@ impl ManagedLoginBuilder {
         if self.pending_max_age.is_zero() {
             return invalid("pending_max_age", "must be above zero");
         }
-        if !verifier
-            .pools()
-            .any(|p| p.any_client || p.client_ids.contains(&self.client_id))
+        // (a registry's pools come and go: the app client's may be added later)
+        if verifier.pool_registry().is_none()
+            && !verifier
+                .pools()
+                .any(|p| p.any_client || p.client_ids.contains(&self.client_id))
         {
             return invalid(
                 "verifier",

@@ -363,6 +363,55 @@ impl TestIssuer {
             .with_jwks_url(self.jwks_url())
     }
 
+    /// A [`UserPool`] `pool_id` (of any region) whose keys this issuer serves, at
+    /// [`tenant_jwks_url`](Self::tenant_jwks_url): many pools from one issuer, as a service with
+    /// one pool per tenant sees them (for a [`PoolRegistry`](crate::PoolRegistry)). Its tokens
+    /// carry `iss` [`tenant_issuer`](Self::tenant_issuer) and this issuer's client id; every
+    /// pool's JWKS request counts in [`jwks_requests`](Self::jwks_requests).
+    ///
+    /// ```
+    /// use sanctum_core::PoolRegistry;
+    /// use sanctum_core::testing::TestIssuer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let issuer = TestIssuer::start().await?;
+    /// let tenants = PoolRegistry::new();
+    /// let verifier = sanctum_core::Verifier::builder().pool_registry(tenants.clone()).build()?;
+    ///
+    /// tenants.insert(issuer.tenant_pool("eu-west-1_TenantA"))?;
+    /// let token = issuer.access_token().issuer(&issuer.tenant_issuer("eu-west-1_TenantA")).build();
+    /// assert!(verifier.verify_access(&token).await.is_ok());
+    ///
+    /// tenants.remove("eu-west-1_TenantA");
+    /// assert!(verifier.verify_access(&token).await.is_err());
+    /// # Ok(()) }
+    /// ```
+    pub fn tenant_pool(&self, pool_id: &str) -> UserPool {
+        UserPool::new(pool_id)
+            .client_id(&self.inner.client_id)
+            .with_jwks_url(self.tenant_jwks_url(pool_id))
+    }
+
+    /// The `iss` of the pool `pool_id`'s tokens (ORIGINAL form, the region its id names); see
+    /// [`tenant_pool`](Self::tenant_pool).
+    #[must_use]
+    pub fn tenant_issuer(&self, pool_id: &str) -> String {
+        let region = crate::config::pool_id_region(pool_id).unwrap_or(&self.inner.region);
+        format!("https://cognito-idp.{region}.amazonaws.com/{pool_id}")
+    }
+
+    /// Where this issuer serves the keys of the pool `pool_id`:
+    /// `http://127.0.0.1:{port}/tenants/{pool}/.well-known/jwks.json` (the same keys for every
+    /// pool); see [`tenant_pool`](Self::tenant_pool).
+    #[must_use]
+    pub fn tenant_jwks_url(&self, pool_id: &str) -> String {
+        format!(
+            "http://{}/tenants/{pool_id}/.well-known/jwks.json",
+            self.inner.addr
+        )
+    }
+
     /// A verifier builder preset with [`user_pool`](Self::user_pool) and this issuer's clock
     /// (a [`ManualClock`](crate::ManualClock) given to the issuer drives the verifier's time
     /// checks and its JWKS cooldown alike).

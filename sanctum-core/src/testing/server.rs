@@ -40,7 +40,7 @@ async fn handle(mut stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<(
     let Some((method, path)) = request_line(&mut stream).await? else {
         return Ok(());
     };
-    if method != "GET" || path != shared.jwks_path {
+    if method != "GET" || (path != shared.jwks_path && !is_tenant_path(&path)) {
         return respond(&mut stream, "404 Not Found", "text/plain", b"not found").await;
     }
     shared.requests.fetch_add(1, Ordering::SeqCst);
@@ -59,6 +59,14 @@ async fn handle(mut stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<(
             .await
         }
     }
+}
+
+/// Whether `path` is `/tenants/{pool}/.well-known/jwks.json`, where the issuer serves its keys
+/// for any pool ([`TestIssuer::tenant_pool`](super::TestIssuer::tenant_pool)).
+fn is_tenant_path(path: &str) -> bool {
+    path.strip_prefix("/tenants/")
+        .and_then(|rest| rest.strip_suffix("/.well-known/jwks.json"))
+        .is_some_and(|pool| !pool.is_empty() && !pool.contains('/'))
 }
 
 /// Answers as a failing `mode` says: 500, 403, `garbage` with 200, or nothing for

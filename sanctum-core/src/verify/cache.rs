@@ -19,14 +19,16 @@ use std::sync::Arc;
 use quick_cache::sync::{Cache, DefaultLifecycle};
 use quick_cache::{OptionsBuilder, UnitWeighter};
 
+use super::pools::Issuer;
 use crate::claims::CognitoClaims;
 
 /// A verified token: its claims, the issuer that picked its keys, and which key verified it.
 #[derive(Clone)]
 pub(crate) struct Entry {
     pub(crate) claims: Arc<CognitoClaims>,
-    /// Index of the verifier's issuer.
-    pub(crate) issuer: usize,
+    /// The issuer that picked the keys, and through it the pool (whose removal refuses the
+    /// entry).
+    pub(crate) issuer: Arc<Issuer>,
     /// The serial of the key that verified the signature.
     pub(crate) key_serial: u64,
     /// The issuer's key-set generation when that key was current.
@@ -36,7 +38,7 @@ pub(crate) struct Entry {
 impl Entry {
     pub(crate) fn new(
         claims: Arc<CognitoClaims>,
-        issuer: usize,
+        issuer: Arc<Issuer>,
         key_serial: u64,
         generation: u64,
     ) -> Self {
@@ -177,7 +179,11 @@ mod tests {
             )
             .unwrap(),
         );
-        cache.insert(&a, Entry::new(Arc::clone(&claims), 0, 1, 0), 10);
+        cache.insert(
+            &a,
+            Entry::new(Arc::clone(&claims), Issuer::detached(), 1, 0),
+            10,
+        );
         assert!(cache.get(a.as_bytes()).is_some());
         assert!(
             cache.get(b.as_bytes()).is_none(),

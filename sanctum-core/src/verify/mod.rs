@@ -4,8 +4,10 @@
 //!    any decoding;
 //! 2. three base64url segments, a JSON header with `alg` `RS256` and a `kid`, a JSON payload
 //!    whose Cognito claims have the right types;
-//! 3. `iss` exactly one of the configured issuers ([`UserPool::issuers`]): this picks the pool
-//!    and the JWKS, so a token of an unknown issuer costs no key lookup, fetch or RSA work;
+//! 3. `iss` exactly one of the configured issuers ([`UserPool::issuers`]) of the pools given
+//!    to the builder or held by its [`PoolRegistry`] now: this picks the pool and the JWKS, so
+//!    a token of an unknown issuer costs no key lookup, fetch or RSA work (and a removed
+//!    pool's tokens are refused, cached ones included);
 //! 4. the key for `kid` in that issuer's **current** key set (fetched on demand: once per
 //!    unknown `kid`, at most once per [cooldown](VerifierBuilder::jwks_cooldown), a failed
 //!    fetch retried after a backoff of 1 s doubling up to the cooldown, concurrent requests
@@ -25,7 +27,10 @@
 
 mod cache;
 mod online;
+mod pools;
 mod token;
+
+pub use self::pools::{DEFAULT_MAX_KEY_SETS, PoolRegistry};
 
 use std::collections::HashMap;
 use std::fmt;
@@ -37,13 +42,14 @@ use crate::clock::{Clock, SystemClock, unix_seconds};
 use crate::config::UserPool;
 use crate::error::{ConfigError, TimeClaim, VerifyError, clip};
 use crate::http_client::HttpClient;
-use crate::jwks::{Fetcher, Jwks, PreparedKey, parse_jwks};
+use crate::jwks::{Fetcher, Jwks, PreparedKey};
 use crate::rbac::{AccessError, Requirement};
 use crate::revocation::{OnlineCheck, RevocationCheck, RevocationStore};
 use crate::token_use::ExpectedUse;
 
 use self::cache::{Entry, TokenCache};
 use self::online::Online;
+use self::pools::{Issuer, JwksSettings, Pool};
 use self::token::{Parsed, RS256};
 
 /// Verified claims and the time (seconds since the epoch, verifier clock) of the checks.
@@ -65,8 +71,8 @@ enum Begun<'t> {
     Done(Result<Checked, VerifyError>),
     /// Answered from the verified-token cache.
     Cached(Result<Checked, VerifyError>),
-    /// Parsed, and the key of the issuer at this index must be fetched (boxed: the rare case).
-    NeedsKey(Box<Parsed<'t>>, usize),
+    /// Parsed, and the key of this issuer must be fetched (boxed: the rare case).
+    NeedsKey(Box<Parsed<'t>>, Arc<Issuer>),
 }
 
 /// Logs a refusal (one event at debug: refusals are routine) and passes the result on. Only
@@ -147,9 +153,12 @@ pub struct Verifier {
 struct Inner {
     revocations: Option<Arc<dyn RevocationStore>>,
     online: Option<Online>,
-    pools: Vec<UserPool>,
-    /// Every accepted `iss`, of every pool.
-    issuers: Vec<Issuer>,
+    /// The pools given to the builder.
+    pools: Vec<Arc<Pool>>,
+    /// Every accepted `iss` of those pools.
+    issuers: Vec<Arc<Issuer>>,
+    /// Pools added and removed at run time.
+    registry: Option<PoolRegistry>,
     leeway: u64,
     max_token_size: usize,
     clock: Arc<dyn Clock>,
@@ -160,13 +169,6 @@ struct Inner {
     /// The JWKS fetches' HTTP client, shared with the managed login.
     #[cfg(feature = "managed-login")]
     http: Option<reqwest::Client>,
-}
-
-/// One accepted `iss`: its pool and its keys.
-struct Issuer {
-    iss: String,
-    pool: usize,
-    jwks: Arc<Jwks>,
 }
 
 impl Verifier {
@@ -268,9 +270,8 @@ impl Verifier {
             Begun::Cached(result) => (result, true),
             // 3. the key is not cached: fetch it (single flight, cooldown), then go on
             Begun::NeedsKey(parsed, issuer) => {
-                let jwks = &self.inner.issuers[issuer].jwks;
-                let result = match jwks.key(&parsed.kid).await {
-                    Ok(key) => self.finish(token, *parsed, issuer, &key, expected),
+                let result = match issuer.jwks.key(&parsed.kid).await {
+                    Ok(key) => self.finish(token, *parsed, &issuer, &key, expected),
                     Err(err) => Err(err),
                 };
                 (result, false)
@@ -318,18 +319,19 @@ impl Verifier {
             Err(err) => return Begun::Done(Err(err)),
         };
         // 3. issuer: it picks the pool and the keys
-        let Some(issuer) = self.issuer_index(parsed.claims.iss()) else {
+        let Some(issuer) = self.issuer(parsed.claims.iss()) else {
             return Begun::Done(Err(VerifyError::IssuerMismatch {
                 iss: clip(parsed.claims.iss()),
             }));
         };
         // 4. key, when cached (a fixed JWKS has nothing more to fetch; inside the cooldown or
         // the backoff nothing is fetched either, and the refusal needs no future)
-        let jwks = &inner.issuers[issuer].jwks;
+        let jwks = &issuer.jwks;
         match jwks.cached(&parsed.kid) {
             Some(key) => {
                 jwks.start_refresher();
-                Begun::Done(self.finish(token, parsed, issuer, &key, expected))
+                jwks.touch();
+                Begun::Done(self.finish(token, parsed, &issuer, &key, expected))
             }
             None if !jwks.fetches() => Begun::Done(Err(VerifyError::UnknownKey {
                 kid: clip(&parsed.kid),
@@ -341,10 +343,15 @@ impl Verifier {
         }
     }
 
-    /// The index of the issuer `iss` names, by exact match.
+    /// The issuer `iss` names, by exact match: of a pool given to the builder, or of one the
+    /// registry holds now.
     #[inline]
-    fn issuer_index(&self, iss: &str) -> Option<usize> {
-        self.inner.issuers.iter().position(|i| i.iss == iss)
+    fn issuer(&self, iss: &str) -> Option<Arc<Issuer>> {
+        let inner = &*self.inner;
+        match inner.issuers.iter().find(|i| i.iss == iss) {
+            Some(issuer) => Some(Arc::clone(issuer)),
+            None => inner.registry.as_ref()?.issuer(iss),
+        }
     }
 
     /// Checks 4 (the key's own `alg`) to 8 once the key is there; caches the verified claims.
@@ -352,10 +359,16 @@ impl Verifier {
         &self,
         token: &str,
         parsed: Parsed<'_>,
-        issuer: usize,
+        issuer: &Arc<Issuer>,
         key: &PreparedKey,
         expected: ExpectedUse,
     ) -> Result<Checked, VerifyError> {
+        // (the pool removed while its key was fetched)
+        if issuer.pool.is_removed() {
+            return Err(VerifyError::IssuerMismatch {
+                iss: clip(parsed.claims.iss()),
+            });
+        }
         if let Some(key_alg) = &key.alg
             && key_alg != RS256
         {
@@ -372,17 +385,22 @@ impl Verifier {
         if let Some(cache) = &self.inner.cache {
             // The generation is read before the key is confirmed current: if a refetch drops
             // the key in between, the entry's generation is already stale and every hit checks.
-            let jwks = &self.inner.issuers[issuer].jwks;
+            let jwks = &issuer.jwks;
             let generation = jwks.generation();
             if jwks.has_key_serial(key.serial) || !jwks.fetches() {
-                let entry = Entry::new(Arc::clone(&claims), issuer, key.serial, generation);
+                let entry = Entry::new(
+                    Arc::clone(&claims),
+                    Arc::clone(issuer),
+                    key.serial,
+                    generation,
+                );
                 cache.insert(token, entry, self.now());
                 #[cfg(feature = "metrics")]
                 self.inner.metrics.cached_tokens(cache.entry_count());
             }
         }
         // 6-8
-        let now = self.check_claims(&claims, issuer, expected)?;
+        let now = self.check_claims(&claims, &issuer.pool, expected)?;
         Ok((claims, now))
     }
 
@@ -488,15 +506,29 @@ impl Verifier {
         expected: ExpectedUse,
     ) -> Option<Result<Checked, VerifyError>> {
         let hit = self.inner.cache.as_ref()?.get(token)?;
+        // 3. the pool is still accepted: a removed pool's token goes the whole way again (and
+        // is refused there, or checked against the pool that replaced it)
+        let pool = &hit.issuer.pool;
+        if pool.is_removed() {
+            if let Some(cache) = &self.inner.cache {
+                cache.remove(token);
+            }
+            return None;
+        }
         // 4. the key that verified it is still published (cheap while the set is unchanged)
-        let jwks = &self.inner.issuers[hit.issuer].jwks;
+        let jwks = &hit.issuer.jwks;
+        jwks.touch();
         if jwks.generation() != hit.generation && !jwks.has_key_serial(hit.key_serial) {
+            // keys evicted to make room for another pool's: fetched again on the whole way
+            if jwks.evicted_since(hit.generation) {
+                return None;
+            }
             let kid = std::str::from_utf8(token).ok().and_then(token::kid);
             return Some(Err(VerifyError::UnknownKey {
                 kid: kid.map(|kid| clip(&kid)).unwrap_or_default(),
             }));
         }
-        let checked = self.check_claims(&hit.claims, hit.issuer, expected);
+        let checked = self.check_claims(&hit.claims, pool, expected);
         if let Err(VerifyError::Expired { .. }) = checked
             && let Some(cache) = &self.inner.cache
         {
@@ -511,11 +543,11 @@ impl Verifier {
     fn check_claims(
         &self,
         claims: &CognitoClaims,
-        issuer: usize,
+        pool: &Pool,
         expected: ExpectedUse,
     ) -> Result<u64, VerifyError> {
         let inner = &*self.inner;
-        let pool = &inner.pools[inner.issuers[issuer].pool];
+        let pool = &pool.config;
         // 6. times
         let now = self.now();
         check_times(claims, now, inner.leeway)?;
@@ -549,9 +581,9 @@ impl Verifier {
         unix_seconds(self.inner.clock.now())
     }
 
-    /// Fetches the keys of every issuer of every pool now, concurrently (ignoring the
-    /// cooldown), so the first request does not wait for them. Fixed JWKS documents need
-    /// nothing.
+    /// Fetches the keys of every issuer of every pool given to the builder now, concurrently
+    /// (ignoring the cooldown), so the first request does not wait for them. Fixed JWKS
+    /// documents need nothing; a [`PoolRegistry`]'s pools fetch theirs on their first token.
     ///
     /// A pool is ready when at least one of its issuers' keys could be fetched: a pool whose
     /// UPDATED-issuer host fails (or answers 403) still serves its ORIGINAL-issuer tokens, and
@@ -576,10 +608,10 @@ impl Verifier {
                 .position(|j| Arc::ptr_eq(j, jwks))
                 .and_then(|i| results.get(i))
         };
-        for pool in 0..inner.pools.len() {
+        for pool in &inner.pools {
             let mut first_error = None;
             let mut any_ok = false;
-            for issuer in inner.issuers.iter().filter(|i| i.pool == pool) {
+            for issuer in inner.issuers.iter().filter(|i| Arc::ptr_eq(&i.pool, pool)) {
                 match result_of(&issuer.jwks) {
                     Some(Ok(())) | None => any_ok = true,
                     Some(Err(err)) => {
@@ -598,13 +630,21 @@ impl Verifier {
     /// waits for a fetch: the same lookup a verification makes (useful for readiness checks).
     #[must_use]
     pub fn has_cached_key(&self, iss: &str, kid: &str) -> bool {
-        self.issuer_index(iss)
-            .is_some_and(|i| self.inner.issuers[i].jwks.cached(kid).is_some())
+        self.issuer(iss)
+            .is_some_and(|issuer| issuer.jwks.cached(kid).is_some())
     }
 
-    /// The configured user pools.
+    /// The user pools given to the builder (those of its [`PoolRegistry`] come and go: see
+    /// [`pool_registry`](Self::pool_registry)).
     pub fn pools(&self) -> impl Iterator<Item = &UserPool> {
-        self.inner.pools.iter()
+        self.inner.pools.iter().map(|pool| &pool.config)
+    }
+
+    /// The registry of pools added and removed at run time, when the verifier was built with
+    /// one ([`VerifierBuilder::pool_registry`]).
+    #[must_use]
+    pub fn pool_registry(&self) -> Option<&PoolRegistry> {
+        self.inner.registry.as_ref()
     }
 
     /// The verifier's clock, for what shares it (the managed login).
@@ -630,7 +670,8 @@ impl fmt::Debug for Verifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let inner = &*self.inner;
         f.debug_struct("Verifier")
-            .field("pools", &inner.pools)
+            .field("pools", &self.pools().collect::<Vec<_>>())
+            .field("pool_registry", &inner.registry)
             .field("leeway_secs", &inner.leeway)
             .field("max_token_size", &inner.max_token_size)
             .field("token_cache", &inner.cache.is_some())
@@ -646,6 +687,7 @@ pub struct VerifierBuilder {
     revocations: Option<Arc<dyn RevocationStore>>,
     online: Option<OnlineCheck>,
     pools: Vec<UserPool>,
+    registry: Option<PoolRegistry>,
     leeway: Duration,
     max_token_size: usize,
     jwks_cooldown: Duration,
@@ -663,6 +705,7 @@ impl Default for VerifierBuilder {
             revocations: None,
             online: None,
             pools: Vec::new(),
+            registry: None,
             leeway: Duration::ZERO,
             max_token_size: DEFAULT_MAX_TOKEN_SIZE,
             jwks_cooldown: DEFAULT_JWKS_COOLDOWN,
@@ -680,6 +723,16 @@ impl VerifierBuilder {
     /// Accepts tokens of this user pool. Call once per pool; the pool is chosen by `iss`.
     pub fn pool(mut self, pool: UserPool) -> Self {
         self.pools.push(pool);
+        self
+    }
+
+    /// Also accepts the pools `registry` holds, which can be added and removed while the
+    /// verifier serves (one pool per tenant). The pools given to [`pool`](Self::pool) stay
+    /// fixed beside them; a verifier may have a registry and no fixed pool.
+    ///
+    /// Example: [`PoolRegistry`].
+    pub fn pool_registry(mut self, registry: PoolRegistry) -> Self {
+        self.registry = Some(registry);
         self
     }
 
@@ -838,7 +891,7 @@ impl VerifierBuilder {
     /// # Errors
     /// A [`ConfigError`] naming the first bad setting.
     pub fn build(self) -> Result<Verifier, ConfigError> {
-        if self.pools.is_empty() {
+        if self.pools.is_empty() && self.registry.is_none() {
             return Err(ConfigError::NoPools);
         }
         if self.max_token_size == 0 {
@@ -887,62 +940,31 @@ impl VerifierBuilder {
                 seen.push(issuer);
             }
         }
-        let needs_client = self.pools.iter().any(|p| p.jwks_document.is_none());
+        let needs_client =
+            self.registry.is_some() || self.pools.iter().any(|p| p.jwks_document.is_none());
         let http = match (needs_client, self.http_client) {
             (false, _) => None,
             (true, Some(client)) => Some(client.into_reqwest()),
             (true, None) => Some(default_http_client(self.jwks_timeout)?),
         };
-        let fetcher = http
-            .as_ref()
-            .map(|client| Fetcher::new(client.clone(), self.jwks_timeout));
+        let settings = JwksSettings {
+            fetcher: http
+                .as_ref()
+                .map(|client| Fetcher::new(client.clone(), self.jwks_timeout)),
+            cooldown: self.jwks_cooldown,
+            refresh_every: self.jwks_refresh_interval,
+            clock: Arc::clone(&self.clock),
+        };
         let mut by_url: HashMap<String, Arc<Jwks>> = HashMap::new();
+        let mut pools = Vec::with_capacity(self.pools.len());
         let mut issuers = Vec::new();
-        for (pool_index, config) in self.pools.iter().enumerate() {
-            let fixed = match &config.jwks_document {
-                Some(doc) => {
-                    let keys = parse_jwks(doc.as_bytes())
-                        .map_err(|reason| ConfigError::InvalidJwks { reason })?;
-                    if keys.is_empty() {
-                        return Err(ConfigError::InvalidJwks {
-                            reason: "no usable RS256 key in the document".to_owned(),
-                        });
-                    }
-                    Some(Arc::new(Jwks::fixed(
-                        format!("fixed JWKS of {}", config.pool_id),
-                        keys,
-                        Arc::clone(&self.clock),
-                    )))
-                }
-                None => None,
-            };
-            for spec in config.issuer_specs() {
-                let jwks = match (&fixed, &fetcher) {
-                    (Some(fixed), _) => Arc::clone(fixed),
-                    (None, Some(fetcher)) => {
-                        Arc::clone(by_url.entry(spec.jwks_url.clone()).or_insert_with(|| {
-                            Arc::new(Jwks::remote(
-                                spec.jwks_url,
-                                fetcher.clone(),
-                                self.jwks_cooldown,
-                                self.jwks_refresh_interval,
-                                Arc::clone(&self.clock),
-                            ))
-                        }))
-                    }
-                    (None, None) => {
-                        return Err(ConfigError::InvalidSetting {
-                            what: "jwks_url",
-                            reason: "no HTTP client for a pool without a fixed JWKS",
-                        });
-                    }
-                };
-                issuers.push(Issuer {
-                    iss: spec.iss,
-                    pool: pool_index,
-                    jwks,
-                });
-            }
+        for config in self.pools {
+            let (pool, pool_issuers) = settings.pool(config, &mut by_url, None)?;
+            pools.push(pool);
+            issuers.extend(pool_issuers);
+        }
+        if let Some(registry) = &self.registry {
+            registry.bind(settings, seen)?;
         }
         Ok(Verifier {
             inner: Arc::new(Inner {
@@ -950,8 +972,9 @@ impl VerifierBuilder {
                 online: self
                     .online
                     .map(|check| Online::new(check, Arc::clone(&self.clock))),
-                pools: self.pools,
+                pools,
                 issuers,
+                registry: self.registry,
                 leeway: self.leeway.as_secs(),
                 max_token_size: self.max_token_size,
                 clock: self.clock,
@@ -971,6 +994,7 @@ impl fmt::Debug for VerifierBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("VerifierBuilder")
             .field("pools", &self.pools)
+            .field("pool_registry", &self.registry)
             .field("leeway", &self.leeway)
             .field("max_token_size", &self.max_token_size)
             .field("jwks_cooldown", &self.jwks_cooldown)
