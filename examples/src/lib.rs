@@ -28,6 +28,7 @@
 //! or `user-password` for `USER_PASSWORD_AUTH`: moto's SRP answers are not real SRP)
 //! ([`client_builder_from_env`]); AWS credentials come from the usual AWS chain.
 
+pub mod grpc;
 pub mod web_app;
 
 use std::error::Error;

@@ -139,7 +139,10 @@ impl CognitoUser {
                 user: Some(user), ..
             }) => Ok(user.clone()),
             Some(context) => Err(context.rejection(Refusal::MissingToken, || parts_request(parts))),
-            None => Err(misconfigured()),
+            None => Err(CognitoRejection::misconfigured(
+                EXTRACTOR_HINT,
+                &parts.headers,
+            )),
         }
     }
 
@@ -151,15 +154,12 @@ impl CognitoUser {
     pub fn optional_of(parts: &Parts) -> Result<Option<Self>, CognitoRejection> {
         match parts.extensions.get::<AuthContext>() {
             Some(context) => Ok(context.user.clone()),
-            None => Err(misconfigured()),
+            None => Err(CognitoRejection::misconfigured(
+                EXTRACTOR_HINT,
+                &parts.headers,
+            )),
         }
     }
-}
-
-fn misconfigured() -> CognitoRejection {
-    CognitoRejection::from(Refusal::Misconfigured {
-        hint: EXTRACTOR_HINT,
-    })
 }
 
 impl Deref for CognitoUser {

@@ -37,7 +37,9 @@
 //! without a token, 401 `invalid_token` for a bad one, 403 `insufficient_scope` when a guard's
 //! rule is not met, 503 when the signing keys cannot be fetched, 500 when a guard or extractor
 //! has no [`CognitoAuthLayer`] in front; JSON bodies never echo the token. See [`rejection`]
-//! to replace these answers.
+//! to replace these answers. tonic gRPC services take the same layer and guards, which then
+//! answer gRPC statuses (`Unauthenticated`, `PermissionDenied`, ...): feature `tonic`, module
+//! `grpc`.
 //!
 //! ## Testing
 //!
@@ -78,6 +80,7 @@
 //! | [`RequireGroup`] | guard: `RequireGroup("admin")`, [`RequireGroup::any`], [`RequireGroup::all`] |
 //! | [`RequireScope`] | guard: `RequireScope("orders/read")` |
 //! | [`Require`] | guard checking any core [`Requirement`] |
+//! | `grpc::CognitoRequestExt` (feature `tonic`) | the verified user in a tonic handler, refusals as gRPC statuses; `CognitoAuthLayer::grpc` makes the layer and guards answer gRPC statuses |
 //! | [`CognitoUser`] | extractor of the verified claims; `Option<CognitoUser>` for optional auth |
 //! | [`TypedClaims`] | extractor decoding the claims into your own type (403 if they do not fit) |
 //! | [`CognitoRejection`] | why a request was refused, `IntoResponse` |
@@ -105,6 +108,7 @@
 //! | `redis-sessions` | no | `sessions` and `redis`, and `session::RedisSessionStore`: the sessions shared by every instance through Redis |
 //! | `utoipa` | no | `openapi::utoipa`: `route_guard` / `route_auth` on utoipa-axum's `OpenApiRouter` add a guard or the layer and write its security requirement into the document (groups, scopes; see `sanctum_core::openapi`); `openapi::CognitoSecurity` (a utoipa `Modify`) adds the bearer and managed-login OAuth2 schemes |
 //! | `aide` | no | `openapi::aide`: the same on aide's `ApiRouter`, `apply` for the schemes; `CognitoUser` and `TypedClaims<T>` are aide `OperationInput`s (the token's requirement and the 401 response) |
+//! | `tonic` | no | `grpc`: tonic services behind the same layer and guards, refusals as gRPC statuses (`CognitoAuthLayer::grpc`: `Unauthenticated`, `PermissionDenied`, `Unavailable`, ...), and `grpc::CognitoRequestExt` to read the user in a tonic handler; tonic 0.14 without its transport |
 //! | `test-util` | no | `testing` (`sanctum_core::testing` re-exported): `TestIssuer`, an in-process issuer with a loopback JWKS server, to test your routes offline (turn it on in `[dev-dependencies]`) |
 //!
 //! Minimum Rust version: 1.88 (this crate's `rust-version`) without `cognito`; `cognito` and
@@ -119,6 +123,8 @@
 struct ReadmeDoctests;
 
 pub mod extract;
+#[cfg(feature = "tonic")]
+pub mod grpc;
 pub mod layer;
 #[cfg(any(feature = "utoipa", feature = "aide"))]
 pub mod openapi;

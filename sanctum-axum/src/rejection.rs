@@ -14,6 +14,9 @@
 //! with a JSON body `{"error": "...", "error_description": "..."}` that never contains the
 //! token. [`CognitoAuthLayer::on_rejection`](crate::CognitoAuthLayer::on_rejection) replaces
 //! that response for the layer, the guards behind it and the extractors alike.
+//!
+//! For tonic services, `CognitoAuthLayer::grpc` (feature `tonic`) answers the same refusals
+//! with gRPC statuses instead (`Unauthenticated`, `PermissionDenied`, ...: module `grpc`).
 
 use std::fmt;
 use std::sync::Arc;
@@ -41,8 +44,19 @@ use sanctum_core::{Refusal, RejectedRequest};
 #[derive(Debug, Clone)]
 pub struct CognitoRejection {
     rejection: Refusal,
+    answer: Answer,
+}
+
+/// How a [`CognitoRejection`] becomes a response.
+#[derive(Debug, Clone)]
+enum Answer {
+    /// [`default_response`].
+    Default,
     /// The application's handler, with the request it answers.
-    on_rejection: Option<(OnRejection, Arc<RejectedRequest>)>,
+    Handler(Handler, Arc<RejectedRequest>),
+    /// A gRPC status ([`crate::grpc::grpc_response`]).
+    #[cfg(feature = "tonic")]
+    Grpc,
 }
 
 /// The refused request's parts, for the application's handler.
@@ -55,17 +69,35 @@ pub(crate) fn rejected_request<B>(req: &http::Request<B>) -> RejectedRequest {
 }
 
 impl CognitoRejection {
-    /// A refusal answered by `on_rejection` (when the application set one); `request` is
-    /// only called then.
+    /// A refusal answered as `on_rejection` says (the default response when `None`);
+    /// `request` is only called for an application's handler.
     pub(crate) fn new(
         rejection: Refusal,
         on_rejection: Option<OnRejection>,
         request: impl FnOnce() -> RejectedRequest,
     ) -> Self {
-        Self {
-            rejection,
-            on_rejection: on_rejection.map(|handler| (handler, Arc::new(request()))),
+        let answer = match on_rejection {
+            None => Answer::Default,
+            Some(OnRejection::Handler(handler)) => Answer::Handler(handler, Arc::new(request())),
+            #[cfg(feature = "tonic")]
+            Some(OnRejection::Grpc) => Answer::Grpc,
+        };
+        Self { rejection, answer }
+    }
+
+    /// A guard or extractor without the layer in front: 500, or (feature `tonic`) gRPC
+    /// `Internal` when the request is a gRPC call (`content-type: application/grpc...`).
+    pub(crate) fn misconfigured(hint: &'static str, headers: &http::HeaderMap) -> Self {
+        let rejection = Refusal::Misconfigured { hint };
+        #[cfg(feature = "tonic")]
+        if crate::grpc::is_grpc(headers) {
+            return Self {
+                rejection,
+                answer: Answer::Grpc,
+            };
         }
+        let _ = headers;
+        Self::from(rejection)
     }
 
     /// The status code of the default response.
@@ -91,7 +123,7 @@ impl From<Refusal> for CognitoRejection {
     fn from(rejection: Refusal) -> Self {
         Self {
             rejection,
-            on_rejection: None,
+            answer: Answer::Default,
         }
     }
 }
@@ -111,9 +143,13 @@ impl std::error::Error for CognitoRejection {
 impl IntoResponse for CognitoRejection {
     fn into_response(self) -> Response {
         self.rejection.log();
-        match self.on_rejection {
-            Some((handler, request)) => (handler.0)(self.rejection, Arc::unwrap_or_clone(request)),
-            None => default_response(&self.rejection),
+        match self.answer {
+            Answer::Default => default_response(&self.rejection),
+            Answer::Handler(handler, request) => {
+                (handler.0)(self.rejection, Arc::unwrap_or_clone(request))
+            }
+            #[cfg(feature = "tonic")]
+            Answer::Grpc => crate::grpc::grpc_response(&self.rejection),
         }
     }
 }
@@ -149,10 +185,17 @@ pub fn default_response(rejection: &Refusal) -> Response {
     response
 }
 
-/// An application's replacement for the default rejection response; see
-/// [`CognitoAuthLayer::on_rejection`](crate::CognitoAuthLayer::on_rejection).
-#[derive(Clone)]
-pub(crate) struct OnRejection(Arc<dyn Fn(Refusal, RejectedRequest) -> Response + Send + Sync>);
+/// How a layer answers refusals in place of the default response: an application's handler
+/// ([`CognitoAuthLayer::on_rejection`](crate::CognitoAuthLayer::on_rejection)) or gRPC
+/// statuses (`CognitoAuthLayer::grpc`, feature `tonic`).
+#[derive(Clone, Debug)]
+pub(crate) enum OnRejection {
+    /// The application's handler.
+    Handler(Handler),
+    /// gRPC statuses.
+    #[cfg(feature = "tonic")]
+    Grpc,
+}
 
 impl OnRejection {
     pub(crate) fn new<F, R>(handler: F) -> Self
@@ -160,15 +203,19 @@ impl OnRejection {
         F: Fn(Refusal, RejectedRequest) -> R + Send + Sync + 'static,
         R: IntoResponse,
     {
-        Self(Arc::new(move |rejection, request| {
+        Self::Handler(Handler(Arc::new(move |rejection, request| {
             handler(rejection, request).into_response()
-        }))
+        })))
     }
 }
 
-impl fmt::Debug for OnRejection {
+/// An application's rejection handler.
+#[derive(Clone)]
+pub(crate) struct Handler(Arc<dyn Fn(Refusal, RejectedRequest) -> Response + Send + Sync>);
+
+impl fmt::Debug for Handler {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("OnRejection(..)")
+        f.write_str("Handler(..)")
     }
 }
 

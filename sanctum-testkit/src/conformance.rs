@@ -256,6 +256,19 @@ impl Route {
         Route::QueryCustomRejection,
     ];
 
+    /// Whether the route answers refusals with an application's handler (`on_rejection`,
+    /// `redirect_to_login`), which replaces the adapter's answers, gRPC ones included.
+    #[must_use]
+    pub fn has_own_rejection_handler(self) -> bool {
+        matches!(
+            self,
+            Route::ColdKeysCustomRejection
+                | Route::KeysDownCustomRejection
+                | Route::QueryCustomRejection
+                | Route::SessionPage
+        )
+    }
+
     /// The route's path.
     #[must_use]
     pub fn path(self) -> &'static str {
@@ -402,20 +415,7 @@ impl Case {
         if status != self.status {
             problems.push(format!("status {status}, expected {}", self.status));
         }
-        match (self.challenge, www_authenticate) {
-            (Challenge::None, None) => {}
-            (Challenge::Bare, Some("Bearer")) => {}
-            (Challenge::Error(code), Some(value))
-                if value.starts_with(&format!(
-                    "Bearer error=\"{code}\", error_description=\"{}",
-                    self.reason
-                        .map_or(String::new(), |reason| format!("{reason}\""))
-                )) => {}
-            (Challenge::Exact(expected), Some(value)) if value == expected => {}
-            (expected, got) => {
-                problems.push(format!("WWW-Authenticate {got:?}, expected {expected:?}"))
-            }
-        }
+        problems.extend(self.challenge_problem(www_authenticate));
         match &self.body {
             Body::Text(text) if body == text => {}
             Body::Text(text) => problems.push(format!("body {body:?}, expected {text:?}")),
@@ -432,13 +432,122 @@ impl Case {
                 )),
             },
         }
-        for secret in &self.secrets {
-            if body.contains(secret.as_str())
-                || www_authenticate.is_some_and(|w| w.contains(secret.as_str()))
-            {
-                problems.push("the answer echoes the token".to_owned());
-            }
+        if self.echoes_a_secret(&[body, www_authenticate.unwrap_or_default()]) {
+            problems.push("the answer echoes the token".to_owned());
         }
+        self.verdict(problems)
+    }
+
+    /// The gRPC status code a layer answering gRPC statuses (sanctum-axum's
+    /// `CognitoAuthLayer::grpc`) refuses this case with: `None` when the case is not refused
+    /// (2xx, 3xx) or its route answers refusals with an application's handler
+    /// ([`Route::has_own_rejection_handler`]). The codes of gRPC's `statuscodes.md`: 3
+    /// `INVALID_ARGUMENT` for 400, 16 `UNAUTHENTICATED` for 401, 7 `PERMISSION_DENIED` for 403
+    /// and for the step-up 401s (`insufficient_user_authentication`: the caller is known), 14
+    /// `UNAVAILABLE` for 503, 13 `INTERNAL` for 500.
+    #[must_use]
+    pub fn grpc_code(&self) -> Option<u8> {
+        if self.route.has_own_rejection_handler() || self.status < 400 {
+            return None;
+        }
+        Some(match (self.status, &self.body) {
+            (400, _) => 3,
+            (401, Body::Error("insufficient_user_authentication")) => 7,
+            (401, _) => 16,
+            (403, _) => 7,
+            (503, _) => 14,
+            _ => 13,
+        })
+    }
+
+    /// Compares the answer of the case's route with its layers answering gRPC statuses
+    /// (sanctum-axum's `CognitoAuthLayer::grpc`): where [`grpc_code`](Self::grpc_code) is
+    /// `None`, the answer of the HTTP table ([`check_answer`](Self::check_answer)); else a
+    /// trailers-only gRPC answer: HTTP 200, `content-type: application/grpc`, `grpc-status`
+    /// the code, `grpc-message` (`message`, percent-decoded) the case's reason, the same
+    /// `WWW-Authenticate` challenge as the HTTP answer (as metadata), no body, no token
+    /// anywhere. The request must be a gRPC call (`content-type: application/grpc`), so that
+    /// guards and extractors without a layer answer in gRPC too.
+    ///
+    /// # Errors
+    /// A description of every difference.
+    #[allow(clippy::too_many_arguments)]
+    pub fn check_grpc_answer(
+        &self,
+        status: u16,
+        content_type: Option<&str>,
+        grpc_status: Option<&str>,
+        message: Option<&str>,
+        www_authenticate: Option<&str>,
+        location: Option<&str>,
+        body: &str,
+    ) -> Result<(), String> {
+        let Some(code) = self.grpc_code() else {
+            return self.check_answer(status, www_authenticate, location, body);
+        };
+        let mut problems = Vec::new();
+        if status != 200 {
+            problems.push(format!("status {status}, expected 200 (a gRPC answer)"));
+        }
+        if content_type != Some("application/grpc") {
+            problems.push(format!(
+                "content-type {content_type:?}, expected \"application/grpc\""
+            ));
+        }
+        let expected_code = code.to_string();
+        if grpc_status != Some(expected_code.as_str()) {
+            problems.push(format!("grpc-status {grpc_status:?}, expected {code}"));
+        }
+        match (self.reason, message) {
+            (Some(reason), Some(message)) if message == reason => {}
+            (None, Some(message)) if !message.is_empty() => {}
+            (reason, message) => problems.push(format!(
+                "grpc-message {message:?}, expected {}",
+                reason.map_or("a reason".to_owned(), |r| format!("{r:?}"))
+            )),
+        }
+        problems.extend(self.challenge_problem(www_authenticate));
+        if !body.is_empty() {
+            problems.push(format!("body {body:?}, expected none (trailers only)"));
+        }
+        if self.echoes_a_secret(&[
+            body,
+            message.unwrap_or_default(),
+            www_authenticate.unwrap_or_default(),
+        ]) {
+            problems.push("the answer echoes the token".to_owned());
+        }
+        self.verdict(problems)
+    }
+
+    /// What is wrong with the answer's `WWW-Authenticate`, if anything.
+    fn challenge_problem(&self, www_authenticate: Option<&str>) -> Option<String> {
+        match (self.challenge, www_authenticate) {
+            (Challenge::None, None) => None,
+            (Challenge::Bare, Some("Bearer")) => None,
+            (Challenge::Error(code), Some(value))
+                if value.starts_with(&format!(
+                    "Bearer error=\"{code}\", error_description=\"{}",
+                    self.reason
+                        .map_or(String::new(), |reason| format!("{reason}\""))
+                )) =>
+            {
+                None
+            }
+            (Challenge::Exact(expected), Some(value)) if value == expected => None,
+            (expected, got) => Some(format!("WWW-Authenticate {got:?}, expected {expected:?}")),
+        }
+    }
+
+    /// Whether any of `parts` of an answer contains the case's token.
+    fn echoes_a_secret(&self, parts: &[&str]) -> bool {
+        self.secrets
+            .iter()
+            .any(|secret| parts.iter().any(|part| part.contains(secret.as_str())))
+    }
+
+    /// `Ok` without problems, else the case's name and request with them.
+    fn verdict(&self, problems: Vec<String>) -> Result<(), String> {
         if problems.is_empty() {
             Ok(())
         } else {

@@ -100,6 +100,14 @@ impl AlbAuthLayer {
         Arc::make_mut(&mut self.shared).on_rejection = Some(OnRejection::new(handler));
         self
     }
+
+    /// Answers refusals with gRPC statuses (feature `tonic`), as
+    /// [`CognitoAuthLayer::grpc`](crate::CognitoAuthLayer::grpc).
+    #[cfg(feature = "tonic")]
+    pub fn grpc(mut self) -> Self {
+        Arc::make_mut(&mut self.shared).on_rejection = Some(OnRejection::Grpc);
+        self
+    }
 }
 
 impl<S> Layer<S> for AlbAuthLayer {

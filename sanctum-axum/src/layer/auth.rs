@@ -311,6 +311,26 @@ impl CognitoAuthLayer {
         let handler = OnRejection::new(handler);
         self.with(|s| s.on_rejection = Some(handler))
     }
+
+    /// Answers refusals with gRPC statuses (feature `tonic`), for tonic services: the layer, the
+    /// guards behind it and the extractors answer `Unauthenticated`, `PermissionDenied`,
+    /// `Unavailable`, ... with the refusal's reason as `grpc-message`, instead of a JSON
+    /// 401/403 ([`grpc`](crate::grpc) lists them). Replaces any
+    /// [`on_rejection`](Self::on_rejection) handler (one that only adjusts the gRPC answer
+    /// can call [`grpc_response`](crate::grpc::grpc_response)).
+    ///
+    /// ```
+    /// # fn demo(verifier: sanctum_axum::Verifier) {
+    /// use sanctum_axum::CognitoAuthLayer;
+    ///
+    /// // tonic::transport::Server::builder().layer(auth).add_service(...)
+    /// let auth = CognitoAuthLayer::new(verifier).grpc();
+    /// # let _ = auth; }
+    /// ```
+    #[cfg(feature = "tonic")]
+    pub fn grpc(self) -> Self {
+        self.with(|s| s.on_rejection = Some(OnRejection::Grpc))
+    }
 }
 
 #[cfg(feature = "sessions")]

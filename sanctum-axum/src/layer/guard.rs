@@ -262,9 +262,7 @@ impl<S> RequireService<S> {
     /// Why `req` does not pass, if it does not.
     fn refusal<B>(&self, req: &Request<B>) -> Option<CognitoRejection> {
         let Some(context) = req.extensions().get::<AuthContext>() else {
-            return Some(CognitoRejection::from(Refusal::Misconfigured {
-                hint: GUARD_HINT,
-            }));
+            return Some(CognitoRejection::misconfigured(GUARD_HINT, req.headers()));
         };
         let rejection = match &context.user {
             None => Refusal::MissingToken,

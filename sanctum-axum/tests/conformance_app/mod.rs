@@ -12,7 +12,8 @@ use sanctum_axum::{
     AlbAuthLayer, CognitoAuthLayer, CognitoUser, ExpectedUse, Refusal, RejectedRequest, Require,
     RequireGroup, RequireScope, RequireStepUp, TokenSource, TypedClaims,
 };
-use sanctum_core::Requirement;
+use sanctum_core::alb::AlbVerifier;
+use sanctum_core::{Requirement, Verifier};
 use sanctum_testkit::conformance::{
     self, ANONYMOUS, COOKIE_NAME, CUSTOM_HEADER, ConformanceEnv, QUERY_PARAM, Route,
     SESSION_LOGIN_PATH, STEP_UP_ACR, STEP_UP_AMR, STEP_UP_MAX_AGE, SessionUser, TenantClaims,
@@ -101,13 +102,56 @@ pub(crate) async fn user_and_uri(user: CognitoUser, uri: http::Uri) -> String {
     conformance::user_and_uri(user.username().unwrap_or_default(), &uri.to_string())
 }
 
+/// How the routes' layers answer refusals: the HTTP table's answers, or (feature `tonic`) gRPC
+/// statuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Answers {
+    /// JSON bodies and `WWW-Authenticate` (the default).
+    Http,
+    /// `CognitoAuthLayer::grpc` / `AlbAuthLayer::grpc`.
+    #[cfg(feature = "tonic")]
+    Grpc,
+}
+
+impl Answers {
+    fn cognito(self, verifier: Verifier) -> CognitoAuthLayer {
+        let layer = CognitoAuthLayer::new(verifier);
+        match self {
+            Self::Http => layer,
+            #[cfg(feature = "tonic")]
+            Self::Grpc => layer.grpc(),
+        }
+    }
+
+    fn alb(self, verifier: AlbVerifier) -> AlbAuthLayer {
+        let layer = AlbAuthLayer::new(verifier);
+        match self {
+            Self::Http => layer,
+            #[cfg(feature = "tonic")]
+            Self::Grpc => layer.grpc(),
+        }
+    }
+}
+
 /// The route wired exactly as the variant's docs say.
 pub(crate) fn conformance_route(
     env: &ConformanceEnv,
     sessions: &Sessions,
     route: Route,
 ) -> MethodRouter {
-    let auth = CognitoAuthLayer::new(env.verifier.clone());
+    conformance_route_answering(env, sessions, route, Answers::Http)
+}
+
+/// [`conformance_route`], its layers answering refusals as `answers` says.
+pub(crate) fn conformance_route_answering(
+    env: &ConformanceEnv,
+    sessions: &Sessions,
+    route: Route,
+    answers: Answers,
+) -> MethodRouter {
+    let cognito = |verifier: Verifier| answers.cognito(verifier);
+    let alb = |verifier: AlbVerifier| answers.alb(verifier);
+    let auth = cognito(env.verifier.clone());
     let guarded = |guard: Require| get(user_name).route_layer(guard).route_layer(auth.clone());
     match route {
         Route::Protected => get(user_name).route_layer(auth.clone()),
@@ -130,9 +174,7 @@ pub(crate) fn conformance_route(
             })))
         }
         Route::IdToken => get(user_name).route_layer(auth.expected_use(ExpectedUse::Id)),
-        Route::KeysDown => {
-            get(user_name).route_layer(CognitoAuthLayer::new(env.keys_down_verifier.clone()))
-        }
+        Route::KeysDown => get(user_name).route_layer(cognito(env.keys_down_verifier.clone())),
         Route::GuardWithoutLayer => get(user_name).route_layer(RequireGroup("admin")),
         Route::ExtractorWithoutLayer => get(user_name),
         Route::StepUpMaxAge => {
@@ -146,44 +188,35 @@ pub(crate) fn conformance_route(
                 TokenSource::cookie(COOKIE_NAME),
             ])))
         }
-        Route::ColdKeys => get(user_name).route_layer(CognitoAuthLayer::new(env.fresh_verifier())),
-        Route::ColdKeysCustomRejection => get(user_name).route_layer(
-            CognitoAuthLayer::new(env.fresh_verifier()).on_rejection(custom_rejection),
-        ),
-        Route::KeysDownCustomRejection => get(user_name).route_layer(
-            CognitoAuthLayer::new(env.fresh_keys_down_verifier()).on_rejection(custom_rejection),
-        ),
+        Route::ColdKeys => get(user_name).route_layer(cognito(env.fresh_verifier())),
+        Route::ColdKeysCustomRejection => {
+            get(user_name).route_layer(cognito(env.fresh_verifier()).on_rejection(custom_rejection))
+        }
+        Route::KeysDownCustomRejection => get(user_name)
+            .route_layer(cognito(env.fresh_keys_down_verifier()).on_rejection(custom_rejection)),
         Route::OptionalExtractorWithoutLayer => get(maybe_user_name),
         Route::TypedClaims => get(tenant_body).route_layer(auth.clone()),
         Route::TypedClaimsWithoutLayer => get(tenant_body),
-        Route::Revocation => {
-            get(user_name).route_layer(CognitoAuthLayer::new(env.revoking_verifier.clone()))
-        }
-        Route::RetiredKey => {
-            get(user_name).route_layer(CognitoAuthLayer::new(env.retiring_verifier.clone()))
-        }
-        Route::OnlineCheck => {
-            get(user_name).route_layer(CognitoAuthLayer::new(env.online_verifier.clone()))
-        }
+        Route::Revocation => get(user_name).route_layer(cognito(env.revoking_verifier.clone())),
+        Route::RetiredKey => get(user_name).route_layer(cognito(env.retiring_verifier.clone())),
+        Route::OnlineCheck => get(user_name).route_layer(cognito(env.online_verifier.clone())),
         Route::OnlineCheckDown => {
-            get(user_name).route_layer(CognitoAuthLayer::new(env.online_down_verifier.clone()))
+            get(user_name).route_layer(cognito(env.online_down_verifier.clone()))
         }
-        Route::OnlineCheckDownAllowing => get(user_name).route_layer(CognitoAuthLayer::new(
-            env.online_down_allowing_verifier.clone(),
-        )),
+        Route::OnlineCheckDownAllowing => {
+            get(user_name).route_layer(cognito(env.online_down_allowing_verifier.clone()))
+        }
         Route::RevocationStoreStale => {
-            get(user_name).route_layer(CognitoAuthLayer::new(env.stale_store_verifier.clone()))
+            get(user_name).route_layer(cognito(env.stale_store_verifier.clone()))
         }
-        Route::Alb => get(user_name).route_layer(AlbAuthLayer::new(env.alb_verifier.clone())),
+        Route::Alb => get(user_name).route_layer(alb(env.alb_verifier.clone())),
         Route::AlbAdmin => get(user_name)
             .route_layer(RequireGroup("admin"))
-            .route_layer(AlbAuthLayer::new(env.alb_access_verifier.clone())),
+            .route_layer(alb(env.alb_access_verifier.clone())),
         Route::AlbOptional => {
-            get(maybe_user_name).route_layer(AlbAuthLayer::new(env.alb_verifier.clone()).optional())
+            get(maybe_user_name).route_layer(alb(env.alb_verifier.clone()).optional())
         }
-        Route::AlbKeysDown => {
-            get(user_name).route_layer(AlbAuthLayer::new(env.alb_keys_down_verifier.clone()))
-        }
+        Route::AlbKeysDown => get(user_name).route_layer(alb(env.alb_keys_down_verifier.clone())),
         Route::Session => get(user_name)
             .post(user_name)
             .route_layer(auth.session(sessions.auth.clone()))
@@ -220,7 +253,19 @@ pub(crate) fn conformance_route(
 
 /// One router with every conformance route.
 pub(crate) fn conformance_router(env: &ConformanceEnv, sessions: &Sessions) -> Router {
+    conformance_router_answering(env, sessions, Answers::Http)
+}
+
+/// [`conformance_router`], its layers answering refusals as `answers` says.
+pub(crate) fn conformance_router_answering(
+    env: &ConformanceEnv,
+    sessions: &Sessions,
+    answers: Answers,
+) -> Router {
     Route::ALL.into_iter().fold(Router::new(), |router, route| {
-        router.route(route.path(), conformance_route(env, sessions, route))
+        router.route(
+            route.path(),
+            conformance_route_answering(env, sessions, route, answers),
+        )
     })
 }
