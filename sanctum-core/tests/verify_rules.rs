@@ -985,8 +985,14 @@ async fn a_cached_token_is_refused_once_revoked_without_asking_anyone() {
 /// dropped, and the cache never holds more tokens than its capacity.
 #[tokio::test]
 async fn the_token_cache_drops_expired_tokens_and_keeps_to_its_capacity() {
-    let issuer = TestIssuer::start().await.expect("issuer starts");
+    // one clock for the tokens' times and the verifier's checks: signing 500 tokens takes
+    // seconds on a loaded machine
     let clock = ManualClock::starting_now();
+    let issuer = TestIssuer::builder()
+        .clock(clock.clone())
+        .start()
+        .await
+        .expect("issuer starts");
     let verifier = issuer
         .verifier_builder()
         .clock(clock.clone())
