@@ -191,6 +191,14 @@ pub fn metrics_from_env()
     Ok(Some(handle))
 }
 
+/// The body of `GET /metrics`: the verified-token cache hits each thread has counted handed to
+/// the recorder first ([`sanctum_core::observe::flush_metrics`], so the count is exact), then
+/// the recorder's Prometheus text.
+pub fn render_metrics(handle: &metrics_exporter_prometheus::PrometheusHandle) -> String {
+    sanctum_core::observe::flush_metrics();
+    handle.render()
+}
+
 /// Whether the environment configures a pool (any `SANCTUM_*` variable but `SANCTUM_ADDR`
 /// and `SANCTUM_METRICS`);
 /// when it does, it must do so completely: the error names what is missing or misspelt.

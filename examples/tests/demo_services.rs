@@ -173,22 +173,25 @@ async fn serves_public_me_and_admin_and_stops_on_ctrl_c(exe: &str, framework: &s
     // without SANCTUM_METRICS there is no /metrics
     assert_eq!(get("/metrics", None).await.status(), 404);
 
-    if framework == "axum" {
-        // the document the guards wrote: /admin needs the admin group, /me a token, /public nothing
-        let doc = get("/openapi.json", None).await;
-        assert_eq!(doc.status(), 200);
-        let json = doc.text().await.expect("body");
-        sanctum_testkit::openapi::validate(&json);
-        let doc: serde_json::Value = serde_json::from_str(&json).expect("JSON");
-        let security = |path| sanctum_testkit::openapi::security(&doc, path, "get");
-        let object = sanctum_testkit::openapi::object;
-        assert_eq!(
-            security("/admin"),
-            Some(vec![object(&[("cognito", &["admin"])])])
-        );
-        assert_eq!(security("/me"), Some(vec![object(&[("cognito", &[])])]));
-        assert_eq!(security("/public"), None);
-    }
+    // the document the guards wrote: /admin needs the admin group, /me a token, /public nothing
+    let doc = get("/openapi.json", None).await;
+    assert_eq!(doc.status(), 200, "{framework}");
+    let json = doc.text().await.expect("body");
+    sanctum_testkit::openapi::validate(&json);
+    let doc: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    let security = |path| sanctum_testkit::openapi::security(&doc, path, "get");
+    let object = sanctum_testkit::openapi::object;
+    assert_eq!(
+        security("/admin"),
+        Some(vec![object(&[("cognito", &["admin"])])]),
+        "{framework}: {json}"
+    );
+    assert_eq!(
+        security("/me"),
+        Some(vec![object(&[("cognito", &[])])]),
+        "{framework}: {json}"
+    );
+    assert_eq!(security("/public"), None, "{framework}: {json}");
     drop(client);
 
     // Ctrl-C: the service stops by itself and exits successfully
@@ -242,6 +245,7 @@ async fn with_sanctum_metrics_both_services_serve_prometheus_text() {
         assert_eq!(metrics.status(), 200, "{framework}");
         let text = metrics.text().await.expect("body");
         for line in [
+            // exact: /metrics first hands on the cache hits each worker thread counted
             "sanctum_verifications_total{outcome=\"ok\",cache=\"hit\"} 1",
             "sanctum_refusals_total{reason=\"missing_token\"} 1",
             "sanctum_jwks_fetches_total{result=\"ok\"} 1",

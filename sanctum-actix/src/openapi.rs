@@ -181,6 +181,68 @@ pub trait ScopeExt<T>: Sized + Into<Documented<T>> {
 
 impl<T> ScopeExt<T> for Scope<T> {}
 
+impl<T> Documented<T> {
+    /// Wraps the scope in `middleware` that adds nothing to the document (an [`AlbAuth`]
+    /// behind a load balancer, whose headers no client sends; logging, ...), keeping what the
+    /// sanctum middleware already wrapped documented. As `.wrap`, it runs before them.
+    ///
+    /// ```
+    /// use actix_web::{App, get};
+    /// use sanctum_actix::openapi::ScopeExt as _;
+    /// use sanctum_actix::{AlbAuth, RequireGroup};
+    /// use utoipa_actix_web::{AppExt as _, scope};
+    ///
+    /// /// The admin page.
+    /// #[utoipa::path(responses((status = 200, body = String)))]
+    /// #[get("/admin")]
+    /// async fn admin() -> &'static str {
+    ///     "welcome, admin"
+    /// }
+    ///
+    /// # fn app(alb: sanctum_core::alb::AlbVerifier) {
+    /// let (app, doc) = App::new()
+    ///     .into_utoipa_app()
+    ///     .service(
+    ///         scope::scope("/api")
+    ///             .service(admin)
+    ///             .wrap_guard(RequireGroup("admin"))
+    ///             .wrap(AlbAuth::new(alb)),
+    ///     )
+    ///     .split_for_parts();
+    /// # let _ = (app, doc); }
+    /// ```
+    ///
+    /// [`AlbAuth`]: crate::AlbAuth
+    pub fn wrap<M, B>(
+        self,
+        middleware: M,
+    ) -> Documented<
+        impl ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<B>,
+            Error = Error,
+            InitError = (),
+        >,
+    >
+    where
+        T: ServiceFactory<ServiceRequest, Config = (), Error = Error, InitError = ()>,
+        M: Transform<
+                T::Service,
+                ServiceRequest,
+                Response = ServiceResponse<B>,
+                Error = Error,
+                InitError = (),
+            > + 'static,
+        B: MessageBody,
+    {
+        Documented {
+            scope: self.scope.wrap(middleware),
+            steps: self.steps,
+        }
+    }
+}
+
 impl<T> ScopeExt<T> for Documented<T> {}
 
 impl<T> fmt::Debug for Documented<T> {

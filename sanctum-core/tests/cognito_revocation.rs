@@ -611,6 +611,8 @@ fn operations(stub: &cognito_support::Stub) -> Vec<String> {
 /// client's clock (here an hour behind).
 #[tokio::test]
 async fn the_revoking_operation_runs_before_admin_get_user_and_its_answers_date_is_the_time() {
+    #[cfg(feature = "metrics")]
+    let metrics = sanctum_testkit::metrics::MetricsCapture::start();
     let stub = cognito_support::Stub::start(admin_answers(user_with_sub())).await;
     // Sun, 06 Dec 2026 01:00:00 GMT
     const COGNITO_NOW: u64 = 1_796_518_800;
@@ -653,7 +655,19 @@ async fn the_revoking_operation_runs_before_admin_get_user_and_its_answers_date_
             "{operation}: Cognito's second, covered whole"
         );
     }
+    // feature `metrics`: one per operation, by kind, with no user in a label
+    #[cfg(feature = "metrics")]
+    {
+        let all = metrics.snapshot();
+        let recorded = |kind| all.counter(REVOCATIONS_RECORDED, &[("kind", kind)]);
+        assert_eq!((recorded("subject"), recorded("origin")), (3, 0), "{all:?}");
+        sanctum_testkit::metrics::assert_bounded_labels(&all, &[STUB_SUB, "alice"]);
+    }
 }
+
+/// `sanctum_revocations_recorded_total` (feature `metrics`).
+#[cfg(feature = "metrics")]
+const REVOCATIONS_RECORDED: &str = "sanctum_revocations_recorded_total";
 
 /// When `AdminGetUser` is throttled, the user is disabled all the same and the caller is told
 /// that the revocation was not recorded (never swallowed).
@@ -663,6 +677,8 @@ async fn a_throttled_admin_get_user_neither_delays_the_disabling_nor_goes_unrepo
         400,
         serde_json::json!({"__type": "TooManyRequestsException", "message": "Rate exceeded"}),
     );
+    #[cfg(feature = "metrics")]
+    let metrics = sanctum_testkit::metrics::MetricsCapture::start();
     let stub = cognito_support::Stub::start(admin_answers(throttled)).await;
     let store = Arc::new(InMemoryRevocations::new());
     let client = stub_client(&stub.endpoint, store.clone(), &ManualClock::starting_now()).await;
@@ -689,6 +705,14 @@ async fn a_throttled_admin_get_user_neither_delays_the_disabling_nor_goes_unrepo
         "{err:?}"
     );
     assert_eq!(operations(&stub), ["AdminDisableUser", "AdminGetUser"]);
+    // feature `metrics`: nothing recorded, nothing counted
+    #[cfg(feature = "metrics")]
+    assert_eq!(
+        metrics.snapshot().counter(REVOCATIONS_RECORDED, &[]),
+        0,
+        "{:?}",
+        metrics.snapshot()
+    );
 }
 
 /// The "before" comes from moto's own `Date` (the clock that stamps `iat`): a client whose
@@ -767,6 +791,8 @@ async fn the_clients_own_verifier_refuses_what_the_client_recorded() {
 /// plays `RevokeToken`, which moto lacks.
 #[tokio::test]
 async fn session_revoke_records_the_sessions_origin_jti_and_reports_when_it_cannot() {
+    #[cfg(feature = "metrics")]
+    let metrics = sanctum_testkit::metrics::MetricsCapture::start();
     let RevokeTokenSetup {
         _moto,
         stub,
@@ -813,6 +839,18 @@ async fn session_revoke_records_the_sessions_origin_jti_and_reports_when_it_cann
     );
     assert_eq!(operations(&stub), ["RevokeToken", "RevokeToken"]);
     assert!(session.ended().is_some());
+    // feature `metrics`: the one origin recorded, none for the session that names none
+    #[cfg(feature = "metrics")]
+    {
+        let all = metrics.snapshot();
+        let recorded = |kind| all.counter(REVOCATIONS_RECORDED, &[("kind", kind)]);
+        assert_eq!((recorded("origin"), recorded("subject")), (1, 0), "{all:?}");
+        let origin_jti = claim(tokens.access_token.secret(), "origin_jti");
+        sanctum_testkit::metrics::assert_bounded_labels(
+            &all,
+            &[origin_jti.as_str().expect("origin_jti")],
+        );
+    }
 }
 
 /// `token` with its payload's `origin_jti` removed (its signature no longer matches: the

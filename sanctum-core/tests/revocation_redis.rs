@@ -753,3 +753,83 @@ async fn catching_up_on_connecting_is_a_span_with_what_was_loaded() {
         );
     }
 }
+
+/// Feature `metrics`: revocations arriving by the subscription are counted (each instance
+/// applies every published revocation, its own included), and the store's gauges follow an
+/// outage: connected 1 then 0 then 1; the outbox holds what was recorded meanwhile; the lag is
+/// the time out of sync on the store's clock; both back to 0 once Redis returns.
+#[cfg(feature = "metrics")]
+#[tokio::test]
+async fn the_store_gauges_follow_an_outage_and_subscribed_revocations_are_counted() {
+    const CONNECTED: &str = "sanctum_revocation_store_connected";
+    const OUTBOX: &str = "sanctum_revocation_store_outbox";
+    const LAG: &str = "sanctum_revocation_store_lag_seconds";
+    let metrics = sanctum_testkit::metrics::MetricsCapture::start();
+    let mut redis = RedisServer::start();
+    let clock = sanctum_core::ManualClock::starting_now();
+    let a = RedisRevocations::builder(&redis.url())
+        .prefix("t-gauges")
+        .clock(clock.clone())
+        .start()
+        .expect("a URL");
+    let b = store(&redis, "t-gauges");
+    assert!(connected(&[&a, &b]).await);
+    let applied = || {
+        metrics.snapshot().counter(
+            "sanctum_revocations_applied_total",
+            &[("source", "subscription")],
+        )
+    };
+    assert_eq!(applied(), 0);
+    b.record(Revocation::signed_out_now("sub-by-subscription"));
+    assert!(
+        eventually(Duration::from_secs(10), || a.local().len() == 1
+            && b.local().len() == 1
+            && applied() == 2)
+        .await,
+        "applied by both: {:?}",
+        metrics.snapshot()
+    );
+    // b's own report of its sent revocation done, then b gone: the gauges are a's alone
+    assert!(b.flush(Duration::from_secs(5)).await);
+    drop(b);
+    let gauges = || {
+        let all = metrics.snapshot();
+        (all.gauge(CONNECTED), all.gauge(OUTBOX), all.gauge(LAG))
+    };
+    assert_eq!(gauges(), (Some(1.0), Some(0.0), Some(0.0)));
+
+    redis.stop();
+    assert!(
+        eventually(Duration::from_secs(10), || gauges().0 == Some(0.0)).await,
+        "{:?}",
+        gauges()
+    );
+    a.record(Revocation::signed_out_now("sub-recorded-during-the-outage"));
+    assert_eq!(gauges().1, Some(1.0), "one waits to be sent");
+    clock.advance(Duration::from_secs(30));
+    a.record(Revocation::refresh_token_revoked(
+        "origin-recorded-during-the-outage",
+    ));
+    let (connected_now, outbox, lag) = gauges();
+    assert_eq!((connected_now, outbox), (Some(0.0), Some(2.0)));
+    assert!(
+        lag.is_some_and(|lag| (30.0..=31.0).contains(&lag)),
+        "out of sync for the 30 s the clock moved: {lag:?}"
+    );
+
+    redis.restart();
+    assert!(
+        eventually(Duration::from_secs(15), || gauges()
+            == (Some(1.0), Some(0.0), Some(0.0)))
+        .await,
+        "{:?}",
+        gauges()
+    );
+    assert!(a.flush(Duration::from_secs(5)).await);
+    let all = metrics.snapshot();
+    sanctum_testkit::metrics::assert_bounded_labels(
+        &all,
+        &["sub-by-subscription", "during-the-outage", "t-gauges"],
+    );
+}

@@ -20,7 +20,7 @@ use sanctum_axum::openapi::CognitoSecurity;
 use sanctum_axum::openapi::utoipa::OpenApiRouterExt as _;
 use sanctum_axum::{AlbAuthLayer, CognitoAuthLayer, CognitoUser, RequireGroup};
 use sanctum_core::observe::request_span;
-use sanctum_examples::{demo_from_env, me_json, metrics_from_env};
+use sanctum_examples::{demo_from_env, me_json, metrics_from_env, render_metrics};
 use tower_http::trace::TraceLayer;
 use tracing_subscriber::EnvFilter;
 use utoipa::Modify as _;
@@ -87,7 +87,10 @@ async fn main() -> Result<(), Box<dyn Error>> {
         get(move || std::future::ready(doc.clone())),
     );
     let app = match metrics {
-        Some(handle) => app.route("/metrics", get(move || std::future::ready(handle.render()))),
+        Some(handle) => app.route(
+            "/metrics",
+            get(move || std::future::ready(render_metrics(&handle))),
+        ),
         None => app,
     }
     .layer(
