@@ -199,7 +199,7 @@ impl<T> Documented<T> {
     ///     "welcome, admin"
     /// }
     ///
-    /// # fn app(alb: sanctum_core::alb::AlbVerifier) {
+    /// # fn app(alb: sanctum_actix::sanctum_core::alb::AlbVerifier) {
     /// let (app, doc) = App::new()
     ///     .into_utoipa_app()
     ///     .service(
