@@ -190,21 +190,18 @@ impl Online {
     async fn ask(&self, token: &str, claims: &CognitoClaims, now: u64) -> Liveness {
         let flight = {
             let mut flights = self.flights.lock().unwrap_or_else(PoisonError::into_inner);
-            // a question that completed since this request looked for a kept answer kept its
-            // answer before it left `flights`: asking again would be a second question
-            let kept = match flights.get(token) {
-                Some(_) => None,
-                None => self.cached(token, claims, now),
-            };
-            if let Some(answer) = kept {
-                return match answer {
-                    Ok(()) => Liveness::Live,
-                    Err(_) => Liveness::Revoked,
-                };
-            }
             match flights.get(token) {
                 Some(flight) => flight.clone(),
                 None => {
+                    // a question that completed since this request looked for a kept answer
+                    // kept its answer before it left `flights`: asking again would be a second
+                    // question
+                    if let Some(answer) = self.cached(token, claims, now) {
+                        return match answer {
+                            Ok(()) => Liveness::Live,
+                            Err(_) => Liveness::Revoked,
+                        };
+                    }
                     let checker = Arc::clone(&self.checker);
                     let kept = Arc::clone(&self.kept);
                     let exp = claims.exp();
