@@ -17,6 +17,9 @@
 //!   `pools_1000_uncached`: a known pool's token verified by a verifier whose `PoolRegistry`
 //!   holds 1 pool or 1 000 (every pool's keys fetched over loopback and held), from the
 //!   verified-token cache and with the cache off; the ratios 1 000 / 1 are printed;
+//! - interleaved only, `sanctum_cache_hit_control`: a second verifier built as the cache-hit
+//!   one, timed as one more contender: the A/A ratio printed shows what the measurement itself
+//!   resolves;
 //! - with `--features metrics`: `sanctum_uncached_metrics` and `sanctum_cache_hit_metrics`, the
 //!   same verifications by verifiers built under a Prometheus recorder (their counters are
 //!   real), for the ratio metrics on / off in one run (off: the verifiers above, built with no
@@ -46,6 +49,14 @@ fn now<F: Future>(future: F) -> F::Output {
         Poll::Ready(output) => output,
         Poll::Pending => panic!("a verification with cached keys must not wait"),
     }
+}
+
+/// One verification that cannot wait, through one function for every verifier: the contenders
+/// compared with each other (metrics on / off, 1 pool / 1 000) run the same machine code, so a
+/// ratio measures their data, not where the compiler placed each closure's inlined copy.
+#[inline(never)]
+fn verify_once(verifier: &Verifier, token: &str) {
+    now(verifier.verify(black_box(token), ExpectedUse::Access)).expect("ok");
 }
 
 fn main() {
@@ -102,6 +113,11 @@ fn main() {
         .pool(pool.clone())
         .build()
         .expect("verifier");
+    // the A/A control of the interleaved measurement: a second verifier built as `cached`
+    let cached_control = Verifier::builder()
+        .pool(pool.clone())
+        .build()
+        .expect("verifier");
     #[cfg(feature = "metrics")]
     let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
     #[cfg(feature = "metrics")]
@@ -126,6 +142,7 @@ fn main() {
     }
     now(uncached.verify(&token, ExpectedUse::Access)).expect("valid");
     now(cached.verify(&token, ExpectedUse::Access)).expect("valid");
+    now(cached_control.verify(&token, ExpectedUse::Access)).expect("valid");
     let kid = issuer.active_kid();
     let iss = issuer.issuer();
     // keys fetched over loopback once; the cooldown outlasts the run, so nothing is refetched
@@ -202,7 +219,7 @@ fn main() {
             })
         });
         group.bench_function("sanctum_uncached", |b| {
-            b.iter(|| now(uncached.verify(black_box(&token), ExpectedUse::Access)).expect("ok"))
+            b.iter(|| verify_once(&uncached, &token))
         });
         group.bench_function("jsonwebtoken_decode", |b| {
             b.iter(|| {
@@ -211,20 +228,15 @@ fn main() {
             })
         });
         group.bench_function("sanctum_cache_hit", |b| {
-            b.iter(|| now(cached.verify(black_box(&token), ExpectedUse::Access)).expect("ok"))
+            b.iter(|| verify_once(&cached, &token))
         });
         #[cfg(feature = "metrics")]
         {
             group.bench_function("sanctum_uncached_metrics", |b| {
-                b.iter(|| {
-                    now(uncached_metrics.verify(black_box(&token), ExpectedUse::Access))
-                        .expect("ok")
-                })
+                b.iter(|| verify_once(&uncached_metrics, &token))
             });
             group.bench_function("sanctum_cache_hit_metrics", |b| {
-                b.iter(|| {
-                    now(cached_metrics.verify(black_box(&token), ExpectedUse::Access)).expect("ok")
-                })
+                b.iter(|| verify_once(&cached_metrics, &token))
             });
         }
         group.bench_function("claims_only", |b| {
@@ -249,9 +261,7 @@ fn main() {
             ("pools_1_uncached", &pools_1_uncached),
             ("pools_1000_uncached", &pools_1000_uncached),
         ] {
-            group.bench_function(name, |b| {
-                b.iter(|| now(verifier.verify(black_box(&known), ExpectedUse::Access)).expect("ok"))
-            });
+            group.bench_function(name, |b| b.iter(|| verify_once(verifier, &known)));
         }
         group.finish();
     }
@@ -276,14 +286,21 @@ fn main() {
             "sanctum_uncached",
             200,
             Box::new(|| {
-                now(uncached.verify(black_box(&token), ExpectedUse::Access)).expect("ok");
+                verify_once(&uncached, &token);
             }),
         ),
         (
             "sanctum_cache_hit",
             10_000,
             Box::new(|| {
-                now(cached.verify(black_box(&token), ExpectedUse::Access)).expect("ok");
+                verify_once(&cached, &token);
+            }),
+        ),
+        (
+            "sanctum_cache_hit_control",
+            10_000,
+            Box::new(|| {
+                verify_once(&cached_control, &token);
             }),
         ),
     ];
@@ -293,14 +310,14 @@ fn main() {
             "sanctum_uncached_metrics",
             200,
             Box::new(|| {
-                now(uncached_metrics.verify(black_box(&token), ExpectedUse::Access)).expect("ok");
+                verify_once(&uncached_metrics, &token);
             }),
         ));
         contenders.push((
             "sanctum_cache_hit_metrics",
             10_000,
             Box::new(|| {
-                now(cached_metrics.verify(black_box(&token), ExpectedUse::Access)).expect("ok");
+                verify_once(&cached_metrics, &token);
             }),
         ));
     }
@@ -315,7 +332,7 @@ fn main() {
             name,
             iterations,
             Box::new(move || {
-                now(verifier.verify(black_box(known), ExpectedUse::Access)).expect("ok");
+                verify_once(verifier, known);
             }),
         ));
     }
@@ -379,6 +396,15 @@ fn print_interleaved(contenders: &[Contender<'_>]) {
                 if m <= target { "met" } else { "NOT met" }
             );
         }
+    }
+    if let (Some(control), Some(hit)) = (
+        index_of("sanctum_cache_hit_control"),
+        index_of("sanctum_cache_hit"),
+    ) {
+        let (m, q1, q3) = ratio(control, hit);
+        println!(
+            "  A/A control, two identical verifiers, sanctum_cache_hit_control / sanctum_cache_hit: {m:.3}x (quartiles {q1:.3}-{q3:.3}; the measurement's own resolution, 1.000 ideally)"
+        );
     }
     if let (Some(hit), Some(raw)) = (index_of("sanctum_cache_hit"), index_of("raw_aws_lc_rs")) {
         let (m, q1, q3) = ratio(hit, raw);
