@@ -259,3 +259,37 @@ async fn cache_hits_of_every_thread_are_exact_after_a_flush_and_when_the_verifie
     );
     assert_bounded_labels(&all, &[]);
 }
+
+/// A verifier that fetches its keys hands its cache hits on about once a second (its JWKS
+/// refresh task's tick), so a scrape that never calls `flush_metrics` (an exporter's own
+/// listener) still sees them: 10 hits, fewer than a batch, reach the recorder unflushed.
+#[tokio::test]
+async fn cache_hits_reach_the_recorder_within_a_few_seconds_without_a_flush() {
+    let metrics = MetricsCapture::start();
+    let (issuer, _clock) = common::issuer_with_clock().await;
+    let verifier = issuer.verifier_builder().build().expect("builds");
+    let token = issuer.access_token().build();
+    verifier.verify_access(&token).await.expect("valid, cached");
+    for _ in 0..10 {
+        verifier.verify_access(&token).await.expect("a hit");
+    }
+    // bounded: 100 looks, 50 ms apart (the refresh task ticks every second)
+    let mut seen = 0;
+    for _ in 0..100 {
+        seen = hits(&metrics);
+        if seen == 10 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        seen, 10,
+        "the ten hits, handed on by the refresh task's tick"
+    );
+    drop(verifier);
+    assert_eq!(
+        hits(&metrics),
+        10,
+        "nothing counted twice when the verifier goes"
+    );
+}

@@ -653,6 +653,9 @@ async fn refresh_loop(jwks: Weak<Jwks>) {
     let _running = Running(jwks.clone());
     loop {
         tokio::time::sleep(REFRESH_TICK).await;
+        // cache hits counted per thread reach the recorder within about a second
+        #[cfg(feature = "metrics")]
+        crate::observe::metrics::flush_each_second();
         let Some(jwks) = jwks.upgrade() else { return };
         if jwks.is_retired() {
             return;

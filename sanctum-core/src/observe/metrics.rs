@@ -9,12 +9,14 @@
 //! that path): each thread counts the hits of each verifier in a slot of its own, with a plain
 //! load and store (one writer, so no count is lost), and hands them to the recorder's counter
 //! every [`HITS_FLUSHED_EVERY`] hits, on [`flush`] (what `observe::flush_metrics` calls before a
-//! scrape) and when the verifier is dropped. The exported count is exact after a flush and at
-//! most `HITS_FLUSHED_EVERY - 1` behind per thread before one.
+//! scrape), about once a second from the JWKS refresh tasks ([`flush_each_second`]) and when
+//! the verifier is dropped. The exported count is exact after a flush and at most
+//! `HITS_FLUSHED_EVERY - 1` behind per thread before one.
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
+use std::time::Instant;
 
 use metrics::{Counter, Gauge, counter, gauge, histogram};
 
@@ -228,6 +230,25 @@ impl Slot {
     }
 }
 
+/// [`flush`], at most once a second however many callers: the JWKS refresh tasks call it on
+/// every tick (one task per key set, each waking every second), so hits reach the recorder
+/// within about a second while any verifier fetches its keys, without a scrape calling
+/// `observe::flush_metrics` (e.g. metrics-exporter-prometheus's own HTTP listener).
+pub(crate) fn flush_each_second() {
+    static STARTED: OnceLock<Instant> = OnceLock::new();
+    /// The second (since `STARTED`, plus one) of the last flush.
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    let second = STARTED.get_or_init(Instant::now).elapsed().as_secs() + 1;
+    let last = LAST.load(Ordering::Relaxed);
+    if second != last
+        && LAST
+            .compare_exchange(last, second, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+    {
+        flush();
+    }
+}
+
 /// Hands the cache hits every thread counted for every live verifier to the recorder.
 pub(crate) fn flush() {
     let live: Vec<Arc<Hits>> = lock(&LIVE).iter().filter_map(Weak::upgrade).collect();
@@ -340,10 +361,17 @@ mod tests {
     use super::*;
 
     /// A `Hits` whose counter is an atomic the test reads (what a recorder's counter holds).
+    /// Not listed in `LIVE`: a global flush from another test's JWKS refresh task (they run
+    /// in parallel in this binary) must not hand its hits on behind the test's back.
     fn new_hits() -> (Arc<Hits>, Arc<AtomicU64>) {
         let total = Arc::new(AtomicU64::new(0));
         let counter = Counter::from_arc(Arc::clone(&total));
-        (Hits::register(counter), total)
+        let hits = Arc::new(Hits {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            counter,
+            slots: Mutex::new(Vec::new()),
+        });
+        (hits, total)
     }
 
     fn exported(total: &AtomicU64) -> u64 {

@@ -69,10 +69,13 @@
 //! and the recorder's counter (two atomic read-modify-writes with
 //! metrics-exporter-prometheus) would be several per cent of it, so each thread counts its hits
 //! locally and adds them to `sanctum_verifications_total{outcome="ok",cache="hit"}` every 64
-//! hits, when the verifier is dropped, and when [`flush_metrics`] is called. Call it before
-//! rendering the metrics (the demo services' `/metrics` do) and the count is exact; without it
-//! the count lags by at most 63 hits per thread and verifier. Every other metric is recorded
-//! as it happens.
+//! hits, when the verifier is dropped, when [`flush_metrics`] is called, and about once a
+//! second while a verifier fetches keys (its JWKS refresh task hands every thread's hits on).
+//! Call [`flush_metrics`] before rendering the metrics (the demo services' `/metrics` do) and
+//! the count is exact; without it (metrics-exporter-prometheus's own HTTP listener, say) the
+//! count lags by at most a second, or, for verifiers that fetch nothing (keys given as a
+//! document), by at most 63 hits per thread and verifier. Every other metric is recorded as it
+//! happens.
 //!
 //! | name | kind | labels | counts |
 //! |---|---|---|---|
