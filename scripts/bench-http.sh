@@ -27,7 +27,8 @@
 # mode takes BENCH_HTTP_BASELINE too: each variant is then measured at both builds, one right
 # after the other in every round (`<variant>@baseline` in the figures).
 # BENCH_HTTP_FEATURES: bench-http features of the main build, e.g. wave3 (the variants that
-# count metrics and tracing: *-metrics, *-traced).
+# count metrics and tracing: *-metrics, *-traced) or sessions (*-session-cookie against
+# *-session-bearer: one app, the same route, by session cookie or bearer token).
 #
 #   scripts/bench-http.sh --check                          (the regression guard)
 #   scripts/bench-http.sh --record
@@ -78,7 +79,7 @@ OUT="$OUT_ROOT/$(date -u +%Y%m%dT%H%M%SZ)-$MODE"
 KEYS="$OUT/keys"
 BASE_PORT="${BENCH_HTTP_PORT:-18480}"
 DEFAULT_VARIANTS="axum-noauth axum-layer axum-layer-nocache axum-layer-revocation axum-admin-noauth axum-admin actix-noauth actix-middleware actix-admin-noauth actix-admin jwt-authorizer axum07-noauth"
-AUTHENTICATED=" axum-layer axum-layer-nocache axum-layer-revocation axum-admin actix-middleware actix-admin jwt-authorizer axum-admin-metrics actix-admin-metrics axum-admin-traced "
+AUTHENTICATED=" axum-layer axum-layer-nocache axum-layer-revocation axum-admin actix-middleware actix-admin jwt-authorizer axum-admin-metrics actix-admin-metrics axum-admin-traced axum-session-bearer axum-session-cookie actix-session-bearer actix-session-cookie "
 # What a feature costs: "variant:the same without it", for --instructions.
 PAIRS="${BENCH_HTTP_PAIRS:-axum-layer:axum-noauth axum-admin:axum-admin-noauth axum-layer-revocation:axum-layer actix-middleware:actix-noauth actix-admin:actix-admin-noauth axum-admin-metrics:axum-admin actix-admin-metrics:actix-admin axum-admin-traced:axum-admin-noauth-traced}"
 
@@ -191,6 +192,17 @@ status_of() { # url [bearer-token] -> HTTP status, 000 when there is no answer
     curl "${args[@]}" "$1" 2>/dev/null || true
 }
 
+# The credential a variant's requests carry: the session cookie its server wrote at start for
+# `*-session-cookie` (feature `sessions`), else the bearer token.
+auth_header() { # variant -> the header line
+    if [[ "$1" == *-session-cookie ]]; then
+        [ -s "$KEYS/$1.cookie" ] || die "$1 wrote no session cookie to $KEYS/$1.cookie"
+        echo "Cookie: $(cat "$KEYS/$1.cookie")"
+    else
+        echo "Authorization: Bearer $TOKEN"
+    fi
+}
+
 # p99 from wrk's latency distribution, in ms.
 p99_ms() {
     awk '$1 == "99%" {
@@ -224,8 +236,12 @@ measure() { # variant port round [bin tag]: tag (default: the variant) names the
         code="$(status_of "$url" "$FORGED")"
         [ "$code" = "401" ] || die "$variant answers $code to a forged token (want 401): not measured"
     fi
+    local header
+    header="$(auth_header "$variant")"
+    code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 -H "$header" "$url" 2>/dev/null || true)"
+    [ "$code" = "200" ] || die "$variant answers $code to the credential it is measured with (want 200)"
     timeout $((SECS + 30)) "${PIN_LOAD[@]}" wrk -t1 -c32 -d"${SECS}s" --latency \
-        -H "Authorization: Bearer $TOKEN" "$url" >"$log_file.wrk" 2>&1 || die "wrk failed on $variant: $(cat "$log_file.wrk")"
+        -H "$header" "$url" >"$log_file.wrk" 2>&1 || die "wrk failed on $variant: $(cat "$log_file.wrk")"
     stop_server
     if grep -q 'Non-2xx' "$log_file.wrk"; then
         die "$variant: wrk saw refused requests, not a valid measurement: $(grep 'Non-2xx' "$log_file.wrk")"
@@ -254,7 +270,7 @@ count_instructions() { # bin tag variant port requests: the server's total instr
     [ "$code" = "200" ] || die "$variant answers $code with the token under valgrind (want 200)"
     local urls=()
     for _ in $(seq "$n"); do urls+=("$url"); done
-    timeout 600 curl -s -H "Authorization: Bearer $TOKEN" "${urls[@]}" >/dev/null || die "curl failed on $variant"
+    timeout 600 curl -s -H "$(auth_header "$variant")" "${urls[@]}" >/dev/null || die "curl failed on $variant"
     stop_server
     awk '/Collected :/ { gsub(/,/, "", $NF); print $NF }' "$base.log" >"$base.total"
 }
@@ -426,15 +442,21 @@ summary() {
         ratio("actix-admin", "actix-admin-noauth", 0.90)
         ratio("axum-admin@baseline", "axum-admin-noauth@baseline", 0.90)
         ratio("actix-admin@baseline", "actix-admin-noauth@baseline", 0.90)
+        # issue 23: a session cookie against a bearer token, the same app and route
+        ratio("axum-session-cookie", "axum-session-bearer", 0.90)
+        ratio("actix-session-cookie", "actix-session-bearer", 0.90)
         ratio("axum-layer-nocache", "jwt-authorizer", 1.25)
         info("jwt-authorizer", "axum07-noauth")
         info("axum-layer-nocache", "axum-noauth")
         info("axum07-noauth", "axum-noauth")
     }
-    function ratio(x, y, target,   q) {
+    function ratio(x, y, target,   q, i, c, rr) {
         if (!(x in med) || !(y in med) || med[y] == 0) return
         q = med[x] / med[y]
-        printf "  %-40s %6.3f   target >= %.2f: %s\n", x " / " y, q, target, (q >= target ? "MET" : "NOT MET")
+        # and the median of the per-round ratios (the two measured seconds apart in each round)
+        c = 0; delete rr
+        for (i = 1; i <= n[x] && i <= n[y]; i++) if (r[y, i] > 0) rr[++c] = r[x, i] / r[y, i]
+        printf "  %-40s %6.3f   target >= %.2f: %s   (median of %d per-round ratios: %.3f)\n", x " / " y, q, target, (q >= target ? "MET" : "NOT MET"), c, (c ? median(rr, c) : 0)
     }
     function info(x, y) {
         if (!(x in med) || !(y in med) || med[y] == 0) return

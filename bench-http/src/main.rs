@@ -27,6 +27,15 @@
 //! - `jwt-authorizer` (jwt-authorizer 0.15 on axum 0.7, keys from the same JWKS file);
 //! - `axum07-noauth`: axum 0.7 without auth, the baseline jwt-authorizer runs on.
 //!
+//! - with feature `sessions` (issue 23): `axum-session-bearer` / `axum-session-cookie` and
+//!   `actix-session-bearer` / `actix-session-cookie`, one server each pair: the `/admin` route
+//!   (`RequireGroup("admin")`, the JSON handler) behind the auth layer with the browser session
+//!   as a token source (`CognitoAuthLayer::session` / `CognitoAuth::session`; axum also the
+//!   session layer) over the in-memory session store, which holds one signed-in session for the
+//!   minted token. The server writes that session's `Cookie` header value to
+//!   `<dir>/<variant>.cookie` before it listens; the script sends it for `*-session-cookie` and
+//!   the bearer token for `*-session-bearer`: the same route, app and token, by cookie or header.
+//!
 //! Feature `wave1-api` builds the same servers against the library API of the end of wave 1
 //! (commit cc3565c: `UserPool::new(region, pool)`, no revocation store), so that
 //! `scripts/bench-http.sh` can measure an old build with this very harness
@@ -67,6 +76,14 @@ const VARIANTS: &[&str] = &[
     "axum-admin-traced",
     #[cfg(feature = "wave3")]
     "axum-admin-noauth-traced",
+    #[cfg(feature = "sessions")]
+    "axum-session-bearer",
+    #[cfg(feature = "sessions")]
+    "axum-session-cookie",
+    #[cfg(feature = "sessions")]
+    "actix-session-bearer",
+    #[cfg(feature = "sessions")]
+    "actix-session-cookie",
 ];
 
 /// How many revocations the `axum-layer-revocation` store holds.
@@ -219,14 +236,20 @@ impl Material {
     /// one sign-out of the token's own user from before it was issued): none covers the token.
     #[cfg(not(feature = "wave1-api"))]
     async fn revocations(&self) -> Result<Arc<InMemoryRevocations>, BoxError> {
-        let claims = self.sanctum_verifier(false).await?.verify_access(&self.token).await?;
+        let claims = self
+            .sanctum_verifier(false)
+            .await?
+            .verify_access(&self.token)
+            .await?;
         let store = Arc::new(InMemoryRevocations::new());
         let now = std::time::SystemTime::now();
         for i in 1..REVOCATIONS / 2 {
             store.record(Revocation::signed_out_at(format!("other-user-{i}"), now));
         }
         for i in 0..REVOCATIONS / 2 {
-            store.record(Revocation::refresh_token_revoked(format!("other-session-{i}")));
+            store.record(Revocation::refresh_token_revoked(format!(
+                "other-session-{i}"
+            )));
         }
         store.record(Revocation::Subject {
             sub: claims.sub().to_owned(),
@@ -241,12 +264,16 @@ fn serve(variant: &str, addr: SocketAddr, dir: &Path) -> Result<(), BoxError> {
     #[cfg(feature = "wave3")]
     wave3::install(variant)?;
     match variant {
+        #[cfg(feature = "sessions")]
+        "actix-session-bearer" | "actix-session-cookie" => {
+            sessions::actix(variant, addr, dir, &material)
+        }
         "actix-noauth" | "actix-admin-noauth" => actix(variant, addr, None),
         "actix-middleware" | "actix-admin" | "actix-admin-metrics" => {
             let verifier = current_thread()?.block_on(material.sanctum_verifier(true))?;
             actix(variant, addr, Some(verifier))
         }
-        _ => current_thread()?.block_on(serve_tokio(variant, addr, &material)),
+        _ => current_thread()?.block_on(serve_tokio(variant, addr, dir, &material)),
     }
 }
 
@@ -281,7 +308,12 @@ async fn actix_admin_noauth() -> actix_web::HttpResponse {
     actix_web::HttpResponse::Ok().json(admin_json(Some(USERNAME)))
 }
 
-async fn serve_tokio(variant: &str, addr: SocketAddr, material: &Material) -> Result<(), BoxError> {
+async fn serve_tokio(
+    variant: &str,
+    addr: SocketAddr,
+    #[cfg_attr(not(feature = "sessions"), allow(unused_variables))] dir: &Path,
+    material: &Material,
+) -> Result<(), BoxError> {
     use axum::Router;
     use axum::routing::get;
     use sanctum_axum::{CognitoAuthLayer, RequireGroup};
@@ -323,6 +355,10 @@ async fn serve_tokio(variant: &str, addr: SocketAddr, material: &Material) -> Re
         #[cfg(feature = "wave3")]
         "axum-admin-noauth-traced" => {
             wave3::traced(Router::new().route("/hello", get(axum_admin_noauth)))
+        }
+        #[cfg(feature = "sessions")]
+        "axum-session-bearer" | "axum-session-cookie" => {
+            sessions::axum_router(variant, dir, material).await?
         }
         "jwt-authorizer" => return serve_jwt_authorizer(addr, material).await,
         "axum07-noauth" => {
@@ -415,9 +451,9 @@ fn actix(variant: &str, addr: SocketAddr, verifier: Option<Verifier>) -> Result<
     let admin = variant.starts_with("actix-admin");
     actix_web::rt::System::new().block_on(async move {
         match (verifier, admin) {
-            (None, false) => run!(|| {
-                App::new().service(web::resource("/hello").route(web::get().to(hello)))
-            }),
+            (None, false) => {
+                run!(|| { App::new().service(web::resource("/hello").route(web::get().to(hello))) })
+            }
             (None, true) => run!(|| {
                 App::new().service(web::resource("/hello").route(web::get().to(actix_admin_noauth)))
             }),
@@ -478,5 +514,137 @@ mod wave3 {
                 sanctum_core::observe::request_span(req.method().as_str(), req.uri().path())
             }),
         )
+    }
+}
+
+/// Issue 23's browser sessions: the `/admin` route reached by a session cookie or a bearer
+/// token, sessions in memory.
+#[cfg(feature = "sessions")]
+mod sessions {
+    use std::net::SocketAddr;
+    use std::path::Path;
+
+    use sanctum_core::Verifier;
+    use sanctum_core::login::{LoginDomain, ManagedLogin};
+    use sanctum_core::session::SessionData;
+    use sanctum_core::testing::TEST_CLIENT_ID;
+
+    use super::{BoxError, Material};
+
+    /// The managed login the session settings need; never called (no session is due for a
+    /// refresh during a run: the session's tokens are good for an hour).
+    fn login(verifier: &Verifier) -> Result<ManagedLogin, BoxError> {
+        Ok(ManagedLogin::builder(
+            LoginDomain::url("http://127.0.0.1:9"),
+            TEST_CLIENT_ID,
+            "https://app.example.com/callback",
+        )
+        .build(verifier)?)
+    }
+
+    /// A signed-in session of the minted token's user, an admin, as the sign-in stores it.
+    fn data(material: &Material, now: u64) -> Result<SessionData, BoxError> {
+        Ok(serde_json::from_value(serde_json::json!({
+            "tokens": {
+                "access_token": material.token, "id_token": "unused", "refresh_token": null,
+                "expires_at": now + 3600, "token_type": "Bearer",
+            },
+            "sub": "sub-1", "username": super::USERNAME, "groups": ["admin"], "origin_jti": null,
+            "signed_in_at": now, "touched_at": now,
+        }))?)
+    }
+
+    fn unix_now() -> Result<u64, BoxError> {
+        Ok(std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)?
+            .as_secs())
+    }
+
+    /// Writes the session's `Cookie` header value where the script reads it.
+    fn write_cookie(dir: &Path, variant: &str, cookie: &str) -> Result<(), BoxError> {
+        let path = dir.join(format!("{variant}.cookie"));
+        std::fs::write(&path, cookie).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(())
+    }
+
+    pub(super) async fn axum_router(
+        variant: &str,
+        dir: &Path,
+        material: &Material,
+    ) -> Result<axum::Router, BoxError> {
+        use axum::Router;
+        use axum::routing::get;
+        use sanctum_axum::session::{MemorySessionStore, SESSION_DATA_KEY, SessionAuth};
+        use sanctum_axum::{CognitoAuthLayer, RequireGroup};
+        use tower_sessions::SessionStore as _;
+        use tower_sessions::cookie::time::{Duration, OffsetDateTime};
+        use tower_sessions::session::{Id, Record};
+
+        let verifier = material.sanctum_verifier(true).await?;
+        let auth = SessionAuth::builder(login(&verifier)?).build();
+        let store = MemorySessionStore::new();
+        let mut record = Record {
+            id: Id::default(),
+            data: [(
+                SESSION_DATA_KEY.to_owned(),
+                serde_json::to_value(data(material, unix_now()?)?)?,
+            )]
+            .into(),
+            expiry_date: OffsetDateTime::now_utc() + Duration::hours(1),
+        };
+        store.create(&mut record).await?;
+        write_cookie(
+            dir,
+            variant,
+            &format!("{}={}", auth.cookie_name(), record.id),
+        )?;
+        Ok(Router::new()
+            .route(
+                "/hello",
+                get(super::axum_admin).route_layer(RequireGroup("admin")),
+            )
+            .route_layer(CognitoAuthLayer::new(verifier).session(auth.clone()))
+            .layer(auth.layer(store)))
+    }
+
+    pub(super) fn actix(
+        variant: &str,
+        addr: SocketAddr,
+        dir: &Path,
+        material: &Material,
+    ) -> Result<(), BoxError> {
+        use actix_web::{App, HttpServer, web};
+        use sanctum_actix::session::SessionAuth;
+        use sanctum_actix::{CognitoAuth, RequireGroup};
+        use sanctum_core::session::MemorySessionStore;
+
+        actix_web::rt::System::new().block_on(async move {
+            let verifier = material.sanctum_verifier(true).await?;
+            let auth = SessionAuth::builder(login(&verifier)?)
+                .store(MemorySessionStore::new())
+                .build();
+            let id = auth
+                .sessions()
+                .sign_in(None, &data(material, unix_now()?)?)
+                .await?;
+            write_cookie(dir, variant, &format!("{}={id}", auth.cookie_name()))?;
+            // the same server settings as the other actix variants
+            let server = HttpServer::new(move || {
+                App::new().service(
+                    web::resource("/hello")
+                        .wrap(RequireGroup("admin"))
+                        .wrap(CognitoAuth::new(verifier.clone()).session(auth.clone()))
+                        .route(web::get().to(super::actix_admin)),
+                )
+            })
+            .workers(1)
+            .backlog(1024)
+            .disable_signals()
+            .bind(addr)?
+            .run();
+            super::ready(variant, addr);
+            server.await?;
+            Ok::<(), BoxError>(())
+        })
     }
 }
