@@ -21,14 +21,16 @@
 //! (a typo) is refused, so a deployment with one variable misspelt never runs open to the
 //! embedded issuer's tokens.
 //!
-//! The `admin` CLI and `bff-app` read `SANCTUM_REGION`, `SANCTUM_USER_POOL_ID` and
+//! The `admin` CLI and `bff-app` ([`bff`]) read `SANCTUM_REGION`, `SANCTUM_USER_POOL_ID` and
 //! `SANCTUM_CLIENT_ID` too, plus `SANCTUM_CLIENT_SECRET` (when the app client has a secret),
 //! `SANCTUM_COGNITO_ENDPOINT` (an emulator such as moto), `SANCTUM_JWKS_URL` /
 //! `SANCTUM_ISSUER` for the tokens' verifier, and `SANCTUM_PASSWORD_FLOW` (`srp`, the default,
 //! or `user-password` for `USER_PASSWORD_AUTH`: moto's SRP answers are not real SRP)
 //! ([`client_builder_from_env`]); AWS credentials come from the usual AWS chain.
 
+pub mod bff;
 pub mod grpc;
+pub mod sessions;
 pub mod web_app;
 
 use std::error::Error;

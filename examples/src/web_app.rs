@@ -22,12 +22,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use sanctum_core::login::{LoginDomain, ManagedLogin};
-use sanctum_core::revocation::{InMemoryRevocations, RedisRevocations, RevocationStore};
+use sanctum_core::revocation::RevocationStore;
 use sanctum_core::session::CsrfPolicy;
 use sanctum_core::{CognitoClaims, UserPool, Verifier};
 
-/// An error of the set-up.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+pub use crate::sessions::BoxError;
 
 /// The web app's configuration, read from the environment ([`WebApp::from_env`]).
 #[derive(Debug)]
@@ -70,10 +69,7 @@ impl WebApp {
             .parse()?;
         let redis_url = env("SANCTUM_REDIS_URL");
 
-        let revocations: Arc<dyn RevocationStore> = match &redis_url {
-            Some(url) => RedisRevocations::start(url)?,
-            None => Arc::new(InMemoryRevocations::new()),
-        };
+        let revocations = crate::sessions::revocations(redis_url.as_deref())?;
         let mut pool = UserPool::new(&pool_id).client_id(&client_id);
         let jwks_url = env("SANCTUM_JWKS_URL").or_else(|| {
             env("SANCTUM_COGNITO_ENDPOINT").map(|endpoint| {
@@ -101,10 +97,7 @@ impl WebApp {
             login = login.client_secret(secret);
         }
         let login = login.build(&verifier)?;
-        let csrf = CsrfPolicy::new().app_origin(app_url)?.header(
-            "x-csrf".parse().map_err(|_| "header name")?,
-            "1".parse().map_err(|_| "header value")?,
-        );
+        let csrf = crate::sessions::csrf_policy(Some(app_url))?;
         Ok(Self {
             verifier,
             login,

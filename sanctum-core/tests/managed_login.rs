@@ -15,7 +15,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use cognito_support::{header, read_http_request};
 use common::issuer_with_clock;
-use sanctum_core::credentials::RefreshToken;
+use sanctum_core::credentials::{AccessToken, IdToken, RefreshToken};
 use sanctum_core::login::{
     Callback, ClientAuth, Endpoint, LoginDomain, LoginError, ManagedLogin, ManagedLoginBuilder,
     OAuthErrorCode,
@@ -541,6 +541,68 @@ async fn a_refresh_keeps_the_refresh_token_unless_a_rotated_one_comes_back() {
     s.endpoint.reply(200, &answer);
     assert!(matches!(
         login.refresh(&old).await,
+        Err(LoginError::AccessTokenHashMismatch)
+    ));
+}
+
+#[tokio::test]
+async fn tokens_of_an_api_sign_in_are_adopted_once_their_id_token_is_verified() {
+    let s = setup().await;
+    let login = s.login();
+    let access = s.issuer.access_token().username("alice").build();
+    let id_token = |builder: sanctum_core::testing::TokenBuilder| {
+        builder
+            .username("alice")
+            .claim("at_hash", at_hash(&access))
+            .build()
+    };
+    let adopt = |id: String, access: &str| {
+        login.adopt(
+            AccessToken::new(access),
+            IdToken::new(id),
+            Some(RefreshToken::new("refresh-api")),
+            3600,
+        )
+    };
+
+    // an SRP or USER_AUTH sign-in's tokens: no nonce, no request to the token endpoint
+    let adopted = adopt(id_token(s.issuer.id_token()), &access)
+        .await
+        .expect("adopted");
+    assert_eq!(adopted.claims.username(), Some("alice"));
+    assert_eq!(
+        adopted.tokens.refresh_token,
+        Some(RefreshToken::new("refresh-api"))
+    );
+    assert_eq!(
+        adopted.tokens.expires_at,
+        s.clock
+            .now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("after the epoch")
+            .as_secs()
+            + 3600
+    );
+    assert!(s.endpoint.received().is_empty(), "nothing asked of Cognito");
+
+    // the ID token is checked as at the callback: signature, client, token use, at_hash
+    let forged = id_token(s.issuer.id_token().signed_with_unpublished_key());
+    assert!(matches!(
+        adopt(forged, &access).await,
+        Err(LoginError::IdToken(VerifyError::InvalidSignature))
+    ));
+    let other_client = id_token(s.issuer.id_token().client_id("otherclient"));
+    assert!(matches!(
+        adopt(other_client, &access).await,
+        Err(LoginError::IdToken(VerifyError::ClientMismatch { .. }))
+    ));
+    assert!(matches!(
+        adopt(access.clone(), &access).await,
+        Err(LoginError::IdToken(VerifyError::WrongTokenUse { .. }))
+    ));
+    let mallory = s.issuer.access_token().username("mallory").build();
+    assert!(matches!(
+        adopt(id_token(s.issuer.id_token()), &mallory).await,
         Err(LoginError::AccessTokenHashMismatch)
     ));
 }

@@ -13,9 +13,10 @@ use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{Html, IntoResponse as _, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use sanctum_axum::session::{MemorySessionStore, RedisSessionStore, Session, SessionAuth};
+use sanctum_axum::session::{Session, SessionAuth};
 use sanctum_axum::{CognitoAuthLayer, CognitoUser, RequireGroup};
 use sanctum_core::Verifier;
+use sanctum_examples::sessions::with_sessions;
 use sanctum_examples::web_app::{
     BoxError, WebApp, admin_page, banner, home_page, identity_provider,
 };
@@ -31,11 +32,11 @@ async fn main() -> Result<(), BoxError> {
         .revocations(config.revocations)
         .build();
 
-    let app = routes(&config.verifier, &auth);
-    let app = match &config.redis_url {
-        Some(url) => app.layer(auth.layer(RedisSessionStore::from_url(url)?)),
-        None => app.layer(auth.layer(MemorySessionStore::new())),
-    };
+    let app = with_sessions(
+        routes(&config.verifier, &auth),
+        &auth,
+        config.redis_url.as_deref(),
+    )?;
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
     println!("{}", banner(listener.local_addr()?));
     axum::serve(listener, app)

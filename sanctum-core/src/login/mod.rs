@@ -447,6 +447,54 @@ impl ManagedLogin {
         Ok(SignedIn { tokens, claims })
     }
 
+    /// Takes the tokens of a sign-in made through Cognito's API rather than the managed login
+    /// (`USER_SRP_AUTH`, `USER_PASSWORD_AUTH`, choice-based `USER_AUTH`, an answered challenge:
+    /// `sanctum_core::cognito`'s `Tokens`), so that a server-side session keeps them
+    /// ([`SessionTokens::start`](crate::session::SessionTokens::start)) and this login refreshes
+    /// and revokes them at the pool's domain (the app client must allow OAuth flows,
+    /// `AllowedOAuthFlowsUserPoolClient`, for its refresh tokens to be taken there). The ID
+    /// token is checked as [`finish`](Self::finish) checks it — the verifier's checks, this app
+    /// client, `at_hash` when present — but for the `nonce`, which an API sign-in has none of.
+    /// `expires_in`: the access token's lifetime in seconds (Cognito's `ExpiresIn`), counted
+    /// from now on the login's clock.
+    ///
+    /// ```no_run
+    /// use sanctum_core::credentials::{AccessToken, IdToken, RefreshToken};
+    /// use sanctum_core::login::ManagedLogin;
+    /// use sanctum_core::session::SessionTokens;
+    ///
+    /// # async fn run(sessions: SessionTokens, access: String, id: String, refresh: String) -> Result<(), Box<dyn std::error::Error>> {
+    /// // the tokens of an SRP sign-in, say
+    /// let signed_in = sessions
+    ///     .login()
+    ///     .adopt(AccessToken::new(access), IdToken::new(id), Some(RefreshToken::new(refresh)), 3600)
+    ///     .await?;
+    /// let session = sessions.start(&signed_in); // to store under a freshly cycled session id
+    /// println!("{} signed in", session.username.as_deref().unwrap_or(&session.sub));
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`LoginError::IdToken`] (not a valid ID token of this app client),
+    /// [`LoginError::AccessTokenHashMismatch`], [`LoginError::BadResponse`] (an empty token).
+    pub async fn adopt(
+        &self,
+        access_token: AccessToken,
+        id_token: IdToken,
+        refresh_token: Option<RefreshToken>,
+        expires_in: u64,
+    ) -> Result<SignedIn, LoginError> {
+        let answer = TokenResponse {
+            access_token: Some(access_token.secret().to_owned()),
+            id_token: Some(id_token.secret().to_owned()),
+            refresh_token: None,
+            expires_in: Some(expires_in),
+            token_type: Some("Bearer".to_owned()),
+        };
+        let (tokens, claims) = self.accept(answer, refresh_token.as_ref()).await?;
+        Ok(SignedIn { tokens, claims })
+    }
+
     /// Revokes `refresh_token` at `/oauth2/revoke`: it no longer refreshes, and Cognito refuses
     /// the access tokens issued from it in its own calls (an API verifying locally accepts
     /// them until they expire, unless it checks revocations).
