@@ -5,7 +5,9 @@
 //! Cognito; a wrong password 401; an admin creates a user who then exists in Cognito; a
 //! non-admin gets 403; a challenge waits in the session and the session id is cycled when it
 //! is answered; a cross-site `POST` with the cookie is 403 and changes nothing; a tampered or
-//! unknown cookie is 401; the upstream call carries the user's token. Against moto, which has
+//! unknown cookie is 401; the upstream call carries the user's token; a session whose access
+//! token is due refreshes it at the pool's domain; two instances share sessions through one
+//! redis-server; the memory store bounds abandoned sign-ins and sessions. Against moto, which has
 //! no `/oauth2/revoke`: logout falls back to `GlobalSignOut`, and the signed-out session's
 //! token is refused afterwards even as a bearer token (the revocation recorded).
 
@@ -163,6 +165,13 @@ impl Bff {
             request = request.header(*name, *value);
         }
         request.send().await.expect("bff answers")
+    }
+
+    /// The claims `GET /me` answers for the session `cookie`.
+    async fn me(&self, cookie: &str) -> Value {
+        let me = self.get("/me", Some(cookie)).await;
+        assert_eq!(me.status(), 200);
+        me.json().await.expect("claims")
     }
 
     /// The status of `GET path` with `Authorization: Bearer token`.
@@ -467,12 +476,7 @@ async fn an_admin_creates_a_user_who_exists_in_cognito_and_a_non_admin_gets_403_
         .await;
     assert_eq!(response.status(), 200);
     let (carol_cookie, _) = session_cookie_and_body(response).await;
-    let me: Value = bff
-        .get("/me", Some(&carol_cookie))
-        .await
-        .json()
-        .await
-        .expect("claims");
+    let me = bff.me(&carol_cookie).await;
     assert_eq!(me["username"], "carol");
 
     // the session id was cycled at sign-in: the id the browser held before is worth nothing,
@@ -646,12 +650,7 @@ async fn a_tampered_or_unknown_session_cookie_is_401_against_fakecloud() {
         assert_eq!(post.status(), 401, "{forged}");
     }
     // the genuine cookie is untouched
-    let me: Value = bff
-        .get("/me", Some(&cookie))
-        .await
-        .json()
-        .await
-        .expect("claims");
+    let me = bff.me(&cookie).await;
     assert_eq!(me["username"], "alice");
 }
 
@@ -745,4 +744,50 @@ async fn two_instances_share_sessions_and_sign_outs_through_one_redis_against_fa
     // the shared store no longer holds it: refused on A at once
     assert_eq!(a.get("/me", Some(&session)).await.status(), 401);
     assert_eq!(b.get("/me", Some(&session)).await.status(), 401);
+}
+
+#[tokio::test]
+async fn a_session_whose_access_token_is_due_refreshes_it_at_the_pools_domain_against_fakecloud() {
+    let (fakecloud, pool, _client) = pool_with_users(false).await;
+    // an app client whose access tokens live 5 minutes, the sessions' refresh margin: every
+    // request with the session finds its token due and refreshes it (`/oauth2/token`,
+    // `grant_type=refresh_token`, with the SRP sign-in's refresh token)
+    let short = fakecloud
+        .call(
+            "CreateUserPoolClient",
+            json!({
+                "UserPoolId": pool.pool_id, "ClientName": "bff-short-lived",
+                "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+                "AccessTokenValidity": 5, "IdTokenValidity": 5,
+                "TokenValidityUnits": {"AccessToken": "minutes", "IdToken": "minutes"},
+            }),
+        )
+        .await
+        .expect("client");
+    let client_id = short["UserPoolClient"]["ClientId"]
+        .as_str()
+        .expect("client id");
+    let (upstream, relayed) = recording_upstream().await;
+    let bff = Bff::start_with(
+        Target {
+            client_id,
+            ..Target::from(&pool)
+        },
+        &[("SANCTUM_UPSTREAM_URL", &upstream)],
+    );
+    let cookie = bff.login("alice", PASSWORD).await;
+
+    for _ in 0..2 {
+        assert_eq!(bff.get("/api/upstream", Some(&cookie)).await.status(), 200);
+    }
+    let tokens = relayed.lock().expect("lock").clone();
+    assert_eq!(tokens.len(), 2);
+    assert!(tokens[0] != tokens[1], "each request refreshed the tokens");
+    for token in &tokens {
+        // Cognito's (fakecloud's) access tokens of this app client, for alice
+        assert_eq!(bff.get_bearer("/upstream/whoami", token).await, 200);
+    }
+    let me = bff.me(&cookie).await;
+    assert_eq!(me["username"], "alice");
+    assert_eq!(me["client_id"], client_id);
 }
