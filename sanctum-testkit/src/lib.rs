@@ -9,7 +9,8 @@
 //!   127.0.0.1 (installed by `scripts/setup-moto.sh` and `scripts/setup-fakecloud.sh`, pinned
 //!   versions) and create pools in them, for the tests of the Cognito operations.
 //! - [`openapi`]: the OpenAPI documents' checks (parsed with `oas3`, security references).
-//! - [`session`]: browser-session scenarios of both adapters, through a short driver each.
+//! - [`session`]: the browser-session scenarios of both adapters, written once and run in each
+//!   through a short driver ([`session_scenarios!`]).
 //! - [`totp`]: authenticator-app codes, for software-token MFA against fakecloud.
 //! - [`websocket`]: the WebSocket scenario of both adapters (query and async token sources).
 //!
