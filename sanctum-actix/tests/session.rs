@@ -171,8 +171,3 @@ sanctum_testkit::session_scenarios!(
     #[actix_web::test]
     Actix
 );
-
-#[actix_web::test]
-async fn sign_out_is_csrf_checked_ends_the_session_records_its_revocation_and_goes_to_cognito() {
-    sanctum_testkit::session::sign_out_is_csrf_checked_ends_the_session_records_its_revocation_and_goes_to_cognito(&Actix).await;
-}

@@ -200,18 +200,3 @@ sanctum_testkit::session_scenarios!(
     #[tokio::test]
     Axum
 );
-
-#[tokio::test]
-async fn a_store_outage_is_one_warning_and_its_end_another() {
-    sanctum_testkit::session::a_store_outage_is_one_warning_and_its_end_another(&Axum).await;
-}
-
-#[tokio::test]
-async fn abandoned_sign_ins_keep_nothing_and_the_memory_store_keeps_at_most_its_capacity() {
-    sanctum_testkit::session::abandoned_sign_ins_keep_nothing_and_the_memory_store_keeps_at_most_its_capacity(&Axum).await;
-}
-
-#[tokio::test]
-async fn sign_out_records_the_origin_jti_for_every_instance_and_reports_a_failed_revoke() {
-    sanctum_testkit::session::sign_out_records_the_origin_jti_for_every_instance_and_reports_a_failed_revoke(&Axum).await;
-}

@@ -182,6 +182,10 @@ macro_rules! session_scenarios {
             sign_in_starts_with_a_host_cookie_and_a_callback_without_it_or_with_another_state_stores_nothing,
             an_idle_session_or_one_whose_token_was_revoked_ends_and_is_removed,
             a_store_that_cannot_be_reached_is_503_for_session_requests_and_bearer_routes_keep_working,
+            a_store_outage_is_one_warning_and_its_end_another,
+            abandoned_sign_ins_keep_nothing_and_the_memory_store_keeps_at_most_its_capacity,
+            sign_out_is_csrf_checked_ends_the_session_records_its_revocation_and_goes_to_cognito,
+            sign_out_records_the_origin_jti_for_every_instance_and_reports_a_failed_revoke,
         );
         #[cfg(feature = "metrics")]
         $crate::session_scenarios!(@each #[$test] $app; a_due_refresh_is_counted,);
