@@ -181,6 +181,7 @@ macro_rules! session_scenarios {
             anonymous_page_requests_are_sent_to_sign_in_with_where_they_were_going,
             sign_in_starts_with_a_host_cookie_and_a_callback_without_it_or_with_another_state_stores_nothing,
             an_idle_session_or_one_whose_token_was_revoked_ends_and_is_removed,
+            a_session_past_its_absolute_lifetime_ends_and_is_removed,
             a_store_that_cannot_be_reached_is_503_for_session_requests_and_bearer_routes_keep_working,
             a_store_outage_is_one_warning_and_its_end_another,
             abandoned_sign_ins_keep_nothing_and_the_memory_store_keeps_at_most_its_capacity,
@@ -703,6 +704,29 @@ pub async fn an_idle_session_or_one_whose_token_was_revoked_ends_and_is_removed(
     let home = driver.send("GET", "/", &[("cookie", &cookie(&id))]).await;
     assert_eq!((home.status, home.body.as_str()), (200, "anonymous"));
     assert!(!driver.holds(&id).await, "removed");
+}
+
+/// A session signed in longer ago than the absolute lifetime (12 hours by default) ends
+/// however recently it was used and however valid its token: anonymous, and removed.
+///
+/// # Panics
+/// When an answer differs.
+pub async fn a_session_past_its_absolute_lifetime_ends_and_is_removed(app: &impl SessionApp) {
+    let (issuer, driver) = memory_app(app).await;
+    let token = issuer.access_token().username("alice").build();
+    let mut data = session_json(&token, now(), None, 3600);
+    data["signed_in_at"] = json!(now() - (12 * 3600 + 60));
+    let old = driver.store(&data).await;
+    // the same session signed in within the lifetime is served
+    data["signed_in_at"] = json!(now() - (12 * 3600 - 600));
+    let young = driver.store(&data).await;
+    assert_eq!(get_me(&driver, &young).await.status, 200);
+
+    let answer = get_me(&driver, &old).await;
+    assert_eq!(answer.status, 401, "{answer:?}");
+    let home = driver.send("GET", "/", &[("cookie", &cookie(&old))]).await;
+    assert_eq!((home.status, home.body.as_str()), (200, "anonymous"));
+    assert!(!driver.holds(&old).await, "removed");
 }
 
 /// A store that cannot be reached (a Redis port nobody listens on) is 503
