@@ -11,9 +11,10 @@ pub(crate) mod webdriver;
 use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use sanctum_testkit::fakecloud::{FakecloudPoolOptions, FakecloudServer};
+use sanctum_testkit::session::RedisServer;
 use serde_json::json;
 
 /// Every test user's password.
@@ -37,23 +38,13 @@ pub(crate) fn free_port() -> u16 {
         .port()
 }
 
-/// A `redis-server` on 127.0.0.1 (no persistence), stopped on drop.
-pub(crate) fn start_redis() -> (Process, String) {
+/// A `redis-server` on 127.0.0.1 (no persistence), stopped on drop, and its URL.
+pub(crate) fn start_redis() -> (RedisServer, String) {
     let port = free_port();
-    let child = Command::new("redis-server")
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-        .args(["--save", "", "--appendonly", "no"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("redis-server runs (scripts/setup-redis.sh installs it)");
-    let process = Process(child);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "redis-server did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    (process, format!("redis://127.0.0.1:{port}/"))
+    (
+        RedisServer::start(port),
+        format!("redis://127.0.0.1:{port}/"),
+    )
 }
 
 /// A pool with an app client for managed login whose callback and sign-out URLs are those of
