@@ -707,7 +707,7 @@ async fn pending_sign_ins_and_sessions_live_in_the_bounded_session_store_against
         assert!(cookie.starts_with(&format!("{SESSION}=")), "{cookie}");
         assert!(cookie.contains("Max-Age=300"), "{cookie}");
     }
-    assert!(store.entry_count() <= CAPACITY, "{}", store.entry_count());
+    assert!(store.len() <= CAPACITY, "{}", store.len());
 
     // signed-in sessions: bounded the same way, the newest kept
     let mut newest = String::new();
@@ -716,7 +716,7 @@ async fn pending_sign_ins_and_sessions_live_in_the_bounded_session_store_against
         assert_eq!(response.status(), 200);
         newest = session_cookie_and_body(response).await.0;
     }
-    assert!(store.entry_count() <= CAPACITY, "{}", store.entry_count());
+    assert!(store.len() <= CAPACITY, "{}", store.len());
     let me = http
         .get(format!("{base}/me"))
         .header("cookie", &newest)

@@ -102,15 +102,14 @@ use std::sync::Arc;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpMessage as _, HttpRequest, HttpResponse};
-use sanctum_core::adapter::{Verified, verify};
+use sanctum_core::adapter::Verified;
 use sanctum_core::login::{AuthorizeRequest, ManagedLogin};
-use sanctum_core::revocation::RevocationStore;
 use sanctum_core::session::{
     CsrfPolicy, FromSessionSettings, InSessionStore, LOGIN_COOKIE_MAX_AGE, MemorySessionStore,
-    SessionData, SessionError, SessionSettings, SessionTokens, StoredSessions, cookie_value,
-    login_cookie_name, session_cookie_name, set_cookie,
+    SessionData, SessionError, SessionNow, SessionSettings, SessionTokens, StoredSessions,
+    cookie_value, set_cookie,
 };
-use sanctum_core::{ExpectedUse, Refusal, Verifier, VerifyError};
+use sanctum_core::{Refusal, Verifier};
 
 use crate::middleware::Headers;
 use crate::rejection::default_response;
@@ -122,20 +121,16 @@ pub struct SessionAuth {
 }
 
 struct Inner {
+    settings: SessionSettings,
+    /// The sessions over `settings`' store.
     sessions: StoredSessions,
-    csrf: CsrfPolicy,
-    revocations: Option<Arc<dyn RevocationStore>>,
-    secure_cookies: bool,
 }
 
 impl fmt::Debug for SessionAuth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionAuth")
-            .field("sessions", &self.inner.sessions)
-            .field("csrf", &self.inner.csrf)
-            .field("revocations", &self.inner.revocations.is_some())
-            .field("secure_cookies", &self.inner.secure_cookies)
-            .finish()
+            .field("settings", &self.inner.settings)
+            .finish_non_exhaustive()
     }
 }
 
@@ -148,16 +143,15 @@ impl fmt::Debug for SessionAuth {
 pub type SessionAuthBuilder = sanctum_core::session::SessionAuthBuilder<SessionAuth>;
 
 impl FromSessionSettings for SessionAuth {
-    fn from_settings(settings: SessionSettings) -> Self {
+    fn from_settings(mut settings: SessionSettings) -> Self {
         let store = settings
             .store
-            .unwrap_or_else(|| Arc::new(MemorySessionStore::new()));
+            .get_or_insert_with(|| Arc::new(MemorySessionStore::new()))
+            .clone();
         Self {
             inner: Arc::new(Inner {
-                sessions: StoredSessions::new(settings.tokens, store),
-                csrf: settings.csrf,
-                revocations: settings.revocations,
-                secure_cookies: settings.secure_cookies,
+                sessions: StoredSessions::new(settings.tokens.clone(), store),
+                settings,
             }),
         }
     }
@@ -166,10 +160,37 @@ impl FromSessionSettings for SessionAuth {
 /// Sessions in a sanctum [`SessionStore`](sanctum_core::session::SessionStore): [`SessionAuthBuilder`] takes one.
 impl InSessionStore for SessionAuth {}
 
+/// What the auth middleware's session path comes to without waiting; from
+/// [`SessionAuth::authenticate_now`].
+pub(crate) enum SessionStep {
+    /// No session: the request is anonymous.
+    Anonymous,
+    /// The request's user.
+    Verified(Verified),
+    /// The refusal to answer.
+    Refused(Refusal),
+    /// The session to read the waiting way.
+    Later(PendingSession),
+}
+
+/// The auth middleware's session path when it must wait: the request, to read its session.
+pub(crate) struct PendingSession {
+    auth: SessionAuth,
+    req: HttpRequest,
+    /// The session's token was refused for good already: end the session.
+    end: bool,
+}
+
 impl SessionAuth {
     /// Sessions of `login`'s sign-ins.
     pub fn builder(login: ManagedLogin) -> SessionAuthBuilder {
         SessionAuthBuilder::new(login)
+    }
+
+    /// What it was built with.
+    #[must_use]
+    pub fn settings(&self) -> &SessionSettings {
+        &self.inner.settings
     }
 
     /// The sessions over their store.
@@ -181,26 +202,26 @@ impl SessionAuth {
     /// The tokens' keeper (managed login and lifetimes).
     #[must_use]
     pub fn tokens(&self) -> &SessionTokens {
-        self.inner.sessions.tokens()
+        &self.inner.settings.tokens
     }
 
     /// The CSRF rules.
     pub fn csrf_policy(&self) -> &CsrfPolicy {
-        &self.inner.csrf
+        &self.inner.settings.csrf
     }
 
     /// The session cookie's name: `__Host-sanctum-session` (`sanctum-session` with
     /// [`dangerous_plain_http_cookies`](sanctum_core::session::SessionAuthBuilder::dangerous_plain_http_cookies)).
     #[must_use]
     pub fn cookie_name(&self) -> &'static str {
-        session_cookie_name(self.inner.secure_cookies)
+        self.inner.settings.cookie_name()
     }
 
     /// The pending sign-in cookie's name: `__Host-sanctum-login` (`sanctum-login` with
     /// [`dangerous_plain_http_cookies`](sanctum_core::session::SessionAuthBuilder::dangerous_plain_http_cookies)).
     #[must_use]
     pub fn login_cookie_name(&self) -> &'static str {
-        login_cookie_name(self.inner.secure_cookies)
+        self.inner.settings.login_cookie_name()
     }
 
     fn session_id<'a>(&self, headers: &'a Headers<'a>) -> Option<&'a str> {
@@ -225,56 +246,44 @@ impl SessionAuth {
         }
     }
 
-    /// The auth middleware's session path for a request without a bearer token: the
-    /// session's verified access token, `None` when anonymous, or the refusal.
-    pub(crate) async fn authenticate(
-        &self,
-        verifier: &Verifier,
-        req: &HttpRequest,
-    ) -> Result<Option<Verified>, Refusal> {
+    /// The session of `req`, to read the waiting way.
+    pub(crate) fn pending(&self, req: &HttpRequest) -> PendingSession {
+        PendingSession {
+            auth: self.clone(),
+            req: req.clone(),
+            end: false,
+        }
+    }
+
+    /// The auth middleware's session path for a request without a bearer token, without
+    /// waiting when it can be (the hot path: no session cookie, or the session read now from a
+    /// [`MemorySessionStore`], used as it is, its token verified now; see
+    /// [`SessionSettings::authenticate_now`]), else what to read the waiting way.
+    pub(crate) fn authenticate_now(&self, verifier: &Verifier, req: &HttpRequest) -> SessionStep {
         let headers = Headers(req.headers());
         let Some(id) = self.session_id(&headers) else {
-            return Ok(None);
+            return SessionStep::Anonymous;
         };
-        let active = match self.inner.sessions.read_session(id).await {
-            Ok(Some(active)) => active,
-            Ok(None) => return Ok(None),
-            Err(_) => return Err(Refusal::SessionUnavailable),
+        let later = |end| {
+            let mut pending = self.pending(req);
+            pending.end = end;
+            SessionStep::Later(pending)
         };
-        let data = active.data;
-        if let Err(cross_site) = self
+        let data = match self.inner.sessions.session_now(id) {
+            None => return later(false),
+            Some(None) => return SessionStep::Anonymous,
+            Some(Some(data)) => data,
+        };
+        let method = req.method().as_str();
+        match self
             .inner
-            .csrf
-            .check_request(req.method().as_str(), &headers)
+            .settings
+            .authenticate_now(verifier, &data, method, &headers)
         {
-            tracing::debug!(reason = %cross_site, "cookie-authenticated request refused");
-            return Err(Refusal::CrossSiteRequest);
-        }
-        let token = data.tokens.access_token.secret();
-        match verify(verifier, token, ExpectedUse::Access).await {
-            Ok(verified) => {
-                if let Some(ttl) = active.renewed {
-                    // written back: the cookie lives on as long as the stored session
-                    let cookie = set_cookie(
-                        self.cookie_name(),
-                        id,
-                        ttl.as_secs(),
-                        self.inner.secure_cookies,
-                    );
-                    req.extensions_mut().insert(RenewedCookie(cookie));
-                }
-                Ok(Some(verified))
-            }
-            Err(
-                err @ (VerifyError::KeysUnavailable { .. }
-                | VerifyError::RevocationCheckUnavailable),
-            ) => Err(Refusal::Verify(err)),
-            Err(err) => {
-                // revoked (signed out elsewhere), or no longer acceptable: the session is over
-                tracing::debug!(error = %err, "session token refused; session ended");
-                self.inner.sessions.remove(id).await;
-                Ok(None)
-            }
+            SessionNow::Verified(verified) => SessionStep::Verified(verified),
+            SessionNow::Refused(refusal) => SessionStep::Refused(refusal),
+            SessionNow::End(_) => later(true),
+            _ => later(false),
         }
     }
 
@@ -381,8 +390,7 @@ impl SessionAuth {
     pub async fn logout(&self, req: &HttpRequest) -> HttpResponse {
         let headers = Headers(req.headers());
         if self
-            .inner
-            .csrf
+            .csrf_policy()
             .check_request(req.method().as_str(), &headers)
             .is_err()
         {
@@ -403,7 +411,7 @@ impl SessionAuth {
         let mut response = match data {
             Some(data) => match self
                 .tokens()
-                .sign_out(&data, self.inner.revocations.as_deref())
+                .sign_out(&data, self.inner.settings.revocations.as_deref())
                 .await
             {
                 Ok(()) => None,
@@ -424,9 +432,64 @@ impl SessionAuth {
     }
 
     fn set_cookie(&self, response: &mut HttpResponse, name: &str, value: &str, max_age: u64) {
-        let cookie = set_cookie(name, value, max_age, self.inner.secure_cookies);
+        let cookie = set_cookie(name, value, max_age, self.inner.settings.secure_cookies);
         if let Ok(cookie) = header::HeaderValue::try_from(cookie) {
             response.headers_mut().append(header::SET_COOKIE, cookie);
+        }
+    }
+}
+
+impl PendingSession {
+    /// The session's user (its access token refreshed when due and verified by `verifier`),
+    /// `None` when the session is anonymous or over, or the refusal: 503 when the store or the
+    /// keys are unavailable, 403 for an unsafe cross-site request.
+    pub(crate) async fn authenticate(
+        self,
+        verifier: &Verifier,
+    ) -> Result<Option<Verified>, Refusal> {
+        let Self { auth, req, end } = self;
+        let headers = Headers(req.headers());
+        let Some(id) = auth.session_id(&headers) else {
+            return Ok(None);
+        };
+        let sessions = &auth.inner.sessions;
+        if end {
+            sessions.remove(id).await;
+            return Ok(None);
+        }
+        let active = match sessions.read_session(id).await {
+            Ok(Some(active)) => active,
+            Ok(None) => return Ok(None),
+            Err(_) => return Err(Refusal::SessionUnavailable),
+        };
+        let csrf = auth
+            .csrf_policy()
+            .check_request(req.method().as_str(), &headers);
+        match auth
+            .inner
+            .settings
+            .verify_session(verifier, &active.data, csrf)
+            .await
+        {
+            SessionNow::Verified(verified) => {
+                if let Some(ttl) = active.renewed {
+                    // written back: the cookie lives on as long as the stored session
+                    let cookie = set_cookie(
+                        auth.cookie_name(),
+                        id,
+                        ttl.as_secs(),
+                        auth.inner.settings.secure_cookies,
+                    );
+                    req.extensions_mut().insert(RenewedCookie(cookie));
+                }
+                Ok(Some(verified))
+            }
+            SessionNow::Refused(refusal) => Err(refusal),
+            _ => {
+                // revoked (signed out elsewhere), or no longer acceptable: the session is over
+                sessions.remove(id).await;
+                Ok(None)
+            }
         }
     }
 }
@@ -469,4 +532,154 @@ fn message(status: StatusCode, code: &str, description: &str) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header(ContentType::json())
         .body(serde_json::json!({"error": code, "error_description": description}).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use actix_web::{App, test, web};
+    use sanctum_core::login::LoginDomain;
+    use sanctum_core::session::{SessionStore, StoreFuture};
+    use sanctum_core::testing::TestIssuer;
+
+    use super::*;
+    use crate::{CognitoAuth, CognitoUser};
+
+    /// A memory store that counts the reads that wait and the writes.
+    #[derive(Debug, Clone, Default)]
+    struct Counting {
+        store: MemorySessionStore,
+        waited: Arc<AtomicUsize>,
+        written: Arc<AtomicUsize>,
+    }
+
+    impl SessionStore for Counting {
+        fn load<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<String>> {
+            self.waited.fetch_add(1, Ordering::Relaxed);
+            self.store.load(id)
+        }
+
+        fn create<'a>(
+            &'a self,
+            id: &'a str,
+            value: &'a str,
+            ttl: Duration,
+        ) -> StoreFuture<'a, bool> {
+            self.store.create(id, value, ttl)
+        }
+
+        fn save<'a>(&'a self, id: &'a str, value: &'a str, ttl: Duration) -> StoreFuture<'a, ()> {
+            self.written.fetch_add(1, Ordering::Relaxed);
+            self.store.save(id, value, ttl)
+        }
+
+        fn delete<'a>(&'a self, id: &'a str) -> StoreFuture<'a, ()> {
+            self.written.fetch_add(1, Ordering::Relaxed);
+            self.store.delete(id)
+        }
+
+        fn load_session<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Arc<SessionData>>> {
+            self.waited.fetch_add(1, Ordering::Relaxed);
+            self.store.load_session(id)
+        }
+
+        fn load_session_now(&self, id: &str) -> Option<Option<Arc<SessionData>>> {
+            self.store.load_session_now(id)
+        }
+    }
+
+    fn session(access_token: &str, touched_at: u64) -> SessionData {
+        serde_json::from_value(serde_json::json!({
+            "tokens": {
+                "access_token": access_token, "id_token": "unused", "refresh_token": null,
+                "expires_at": touched_at + 3600, "token_type": "Bearer",
+            },
+            "sub": "sub-1", "username": "alice", "groups": [], "origin_jti": null,
+            "signed_in_at": touched_at, "touched_at": touched_at,
+        }))
+        .expect("a session")
+    }
+
+    #[actix_web::test]
+    async fn a_session_used_as_it_is_is_read_without_waiting_and_written_only_when_due() {
+        let issuer = TestIssuer::start().await.expect("issuer");
+        let verifier = issuer.verifier();
+        verifier.prefetch().await.expect("keys");
+        let login = ManagedLogin::builder(
+            LoginDomain::url("http://127.0.0.1:9"),
+            issuer.client_id(),
+            "https://app.example.com/callback",
+        )
+        .build(&verifier)
+        .expect("login");
+        let store = Counting::default();
+        let auth = SessionAuth::builder(login).store(store.clone()).build();
+        let app = test::init_service(
+            App::new()
+                .wrap(CognitoAuth::new(verifier).session(auth.clone()))
+                .route(
+                    "/",
+                    web::get().to(|user: CognitoUser| async move { user.sub().to_owned() }),
+                )
+                .route("/", web::post().to(|_: CognitoUser| async { "changed" })),
+        )
+        .await;
+        let token = issuer.access_token().build();
+        let now = auth.tokens().now();
+        let fresh = auth
+            .sessions()
+            .sign_in(None, &session(&token, now))
+            .await
+            .expect("stored");
+        let cookie = |id: &str| (header::COOKIE, format!("{}={id}", auth.cookie_name()));
+        let counts = || {
+            (
+                store.waited.load(Ordering::Relaxed),
+                store.written.load(Ordering::Relaxed),
+            )
+        };
+
+        // a GET of a session used as it is: read without waiting, nothing written
+        let get = test::TestRequest::get()
+            .uri("/")
+            .insert_header(cookie(&fresh));
+        let response = test::call_service(&app, get.to_request()).await;
+        assert_eq!(response.status(), 200);
+        assert!(response.headers().get(header::SET_COOKIE).is_none());
+        assert_eq!(counts(), (0, 0), "(reads that waited, writes)");
+
+        // an unsafe cross-site request: 403 without waiting, nothing written
+        let post = test::TestRequest::post()
+            .uri("/")
+            .insert_header(cookie(&fresh))
+            .insert_header(("sec-fetch-site", "cross-site"));
+        let response = test::call_service(&app, post.to_request()).await;
+        assert_eq!(response.status(), 403);
+        assert_eq!(counts(), (0, 0));
+
+        // the idle clock due to be written back: the waiting path writes it once and sends the
+        // cookie again
+        let idle = auth
+            .sessions()
+            .sign_in(None, &session(&token, now - 120))
+            .await
+            .expect("stored");
+        let get = test::TestRequest::get()
+            .uri("/")
+            .insert_header(cookie(&idle));
+        let response = test::call_service(&app, get.to_request()).await;
+        assert_eq!(response.status(), 200);
+        assert!(response.headers().get(header::SET_COOKIE).is_some());
+        assert_eq!(counts(), (1, 1));
+        let touched = store.store.session_now(&idle).expect("kept");
+        assert!(touched.touched_at >= now, "the idle clock written back");
+
+        // what it holds is core's settings, shown as they are
+        assert_eq!(
+            format!("{auth:?}"),
+            format!("SessionAuth {{ settings: {:?}, .. }}", auth.settings())
+        );
+    }
 }

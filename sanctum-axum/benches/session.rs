@@ -7,6 +7,13 @@
 //!   on 127.0.0.1 (left out, with a note, when `redis-server` is not installed).
 //!
 //! `cargo bench -p sanctum-axum --all-features --bench session`
+//!
+//! Instruction counts: with `SESSION_BENCH_REQUESTS=N` (and `SESSION_BENCH_CASE=` a case's
+//! name, default the memory-store cookie) the bench sends that case's request N times and
+//! exits, without criterion: two runs under `valgrind --tool=callgrind --collect-atstart=no
+//! --toggle-collect='*send_requests*'`, N and 2N requests, give a request's instructions by
+//! difference (`scripts/callgrind-per-request.py`), which a shared machine's load does not
+//! move.
 
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -16,7 +23,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use axum::Router;
 use axum::body::Body;
 use axum::routing::get;
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use http::Request;
 use sanctum_axum::session::{MemorySessionStore, RedisSessionStore, SESSION_DATA_KEY, SessionAuth};
 use sanctum_axum::{CognitoAuthLayer, CognitoUser, RequireGroup};
@@ -114,7 +121,19 @@ fn router<S: SessionStore + Clone>(verifier: &Verifier, auth: &SessionAuth, stor
         .layer(auth.layer(store))
 }
 
-fn session(c: &mut Criterion) {
+/// A case: its name, the router, and the header that authenticates its request.
+type Case = (&'static str, Router, (&'static str, String));
+
+/// The bench's world: the runtime, the memory store and the cases (Redis's when installed).
+struct Setup {
+    rt: tokio::runtime::Runtime,
+    memory: MemorySessionStore,
+    cases: Vec<Case>,
+    redis: Option<(Redis, String)>,
+    _issuer: TestIssuer,
+}
+
+fn setup() -> Setup {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -155,6 +174,30 @@ fn session(c: &mut Criterion) {
         }
         None => eprintln!("redis-server is not installed: the Redis store is left out"),
     }
+    Setup {
+        rt,
+        memory,
+        cases,
+        redis,
+        _issuer: issuer,
+    }
+}
+
+fn get_root(header: &str, value: &str) -> Request<Body> {
+    Request::get("/")
+        .header(header, value)
+        .body(Body::empty())
+        .expect("request")
+}
+
+fn session(c: &mut Criterion) {
+    let Setup {
+        rt,
+        memory,
+        cases,
+        redis,
+        _issuer,
+    } = setup();
 
     // where a memory-store request's extra time goes (for reference)
     let id: Id = memory_cookie_id(&cases[1].2.1);
@@ -178,12 +221,7 @@ fn session(c: &mut Criterion) {
     );
 
     for (name, router, (header, value)) in &cases {
-        let request = || {
-            Request::get("/")
-                .header(*header, value.as_str())
-                .body(Body::empty())
-                .expect("request")
-        };
+        let request = || get_root(header, value);
         // the first call verifies the token; the measured ones hit the verified-token cache
         let first = rt
             .block_on(router.clone().oneshot(request()))
@@ -196,5 +234,49 @@ fn session(c: &mut Criterion) {
     drop(redis);
 }
 
+/// `SESSION_BENCH_REQUESTS` requests of the case `SESSION_BENCH_CASE`, for callgrind.
+fn count(requests: u64) {
+    let Setup { rt, cases, .. } = setup();
+    let wanted = std::env::var("SESSION_BENCH_CASE")
+        .unwrap_or_else(|_| "session cookie, memory store".to_owned());
+    let (name, router, (header, value)) = cases
+        .iter()
+        .find(|(name, ..)| *name == wanted)
+        .unwrap_or_else(|| panic!("no case {wanted:?}"));
+    send_requests(&rt, requests, || async move {
+        let response = router
+            .clone()
+            .oneshot(get_root(header, value))
+            .await
+            .expect("infallible");
+        assert_eq!(response.status(), 200, "{name}");
+    });
+}
+
+/// `requests` calls of `request` on `rt`: the only code counted with `valgrind --tool=callgrind
+/// --collect-atstart=no --toggle-collect='*send_requests*'` (start-up, with the test issuer's
+/// key generation, is left out).
+#[inline(never)]
+fn send_requests<F: std::future::Future<Output = ()>>(
+    rt: &tokio::runtime::Runtime,
+    requests: u64,
+    request: impl Fn() -> F,
+) {
+    rt.block_on(async {
+        for _ in 0..requests {
+            request().await;
+        }
+    });
+}
+
 criterion_group!(benches, session);
-criterion_main!(benches);
+
+fn main() {
+    match std::env::var("SESSION_BENCH_REQUESTS") {
+        Ok(n) => count(n.parse().expect("SESSION_BENCH_REQUESTS: a number")),
+        Err(_) => {
+            benches();
+            Criterion::default().configure_from_args().final_summary();
+        }
+    }
+}

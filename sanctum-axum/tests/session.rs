@@ -160,7 +160,7 @@ impl SessionDriver for Driver {
 
     fn stored(&self) -> u64 {
         match &self.sessions {
-            Sessions::Memory(store) => store.entry_count(),
+            Sessions::Memory(store) => store.len(),
             Sessions::Redis(_) => unreachable!("asked of memory stores only"),
         }
     }

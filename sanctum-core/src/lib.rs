@@ -28,6 +28,7 @@
 //! | `cognito` | no | `cognito::SanctumClient`: sign-in flows and steps, users, groups, devices, MFA, passkeys through the AWS SDK |
 //! | `client-credentials` | no | `client_credentials::ClientCredentials`: machine-to-machine tokens from the token endpoint (client-credentials grant), cached, and `ClientCredentialsLayer`, a tower layer adding them to requests; reqwest only, no AWS SDK (`cognito` enables it and adds `GetClientToken`) |
 //! | `managed-login` | no | `login::ManagedLogin`: browser sign-in through Cognito's managed login (authorization code + PKCE, ID token and `nonce` verified, refresh, revoke, logout URL); reqwest only, no AWS SDK |
+//! | `tower-sessions` | no | `managed-login`, and `session::MemorySessionStore` as a tower-sessions store too (what `sanctum-axum`'s `sessions` feature uses: one memory store for both adapters) |
 //! | `metrics` | no | counters, gauges and a histogram through the `metrics` facade (verifications by outcome and cache, refusals, JWKS fetches, revocations, online checks, session refreshes; the table in [`observe`]); off, none of it is compiled |
 //! | `utoipa` | no | `openapi::utoipa`: the guards' security written into utoipa's document types, and [`CognitoSecurity`](openapi::CognitoSecurity) as a utoipa `Modify` (what the adapters' `utoipa` features use); the framework-free part, [`openapi`], needs no feature |
 //! | `test-util` | no | [`testing`]: an in-process token issuer with a loopback JWKS server |

@@ -84,7 +84,7 @@ pub(crate) enum Pending {
     Token(String),
     /// The request's session, to read.
     #[cfg(feature = "sessions")]
-    Session(crate::session::SessionAuth, actix_web::HttpRequest),
+    Session(crate::session::PendingSession),
     /// The token an [`AsyncTokenFinder`] is looking for, then (no token) the session.
     Async(TokenFuture, Option<Box<Pending>>),
 }
@@ -120,11 +120,18 @@ impl Credentials for Tokens {
         // request is shared with the session's read only once its URI is final
         #[cfg(feature = "sessions")]
         if let Some(session) = &self.session {
-            let by_session = || Pending::Session(session.clone(), req.request().clone());
+            use crate::session::SessionStep;
             return match step {
-                Step::Anonymous => Step::Later(by_session()),
+                // answered without waiting when it can be (the session in memory, used as it is)
+                Step::Anonymous => match session.authenticate_now(&self.verifier, req.request()) {
+                    SessionStep::Anonymous => Step::Anonymous,
+                    SessionStep::Verified(verified) => Step::Verified(verified),
+                    SessionStep::Refused(refusal) => Step::Refused(refusal),
+                    SessionStep::Later(pending) => Step::Later(Pending::Session(pending)),
+                },
                 Step::Later(Pending::Async(token, None)) => {
-                    Step::Later(Pending::Async(token, Some(Box::new(by_session()))))
+                    let then = Pending::Session(session.pending(req.request()));
+                    Step::Later(Pending::Async(token, Some(Box::new(then))))
                 }
                 step => step,
             };
@@ -147,7 +154,7 @@ impl Credentials for Tokens {
                 .map(Some)
                 .map_err(Refusal::Verify),
             #[cfg(feature = "sessions")]
-            Pending::Session(session, req) => session.authenticate(&self.verifier, &req).await,
+            Pending::Session(pending) => pending.authenticate(&self.verifier).await,
             // `then` is never another finder's
             Pending::Async(..) => Ok(None),
         }

@@ -103,6 +103,22 @@ impl Tokens {
         None
     }
 
+    /// No token: the session's, when sessions are on, answered without waiting when it can be
+    /// (the session in memory, used as it is, its token verified now).
+    fn session_now<B>(&self, req: &Request<B>) -> Step<Pending> {
+        #[cfg(feature = "sessions")]
+        if let Some(session) = &self.session {
+            use crate::session::SessionStep;
+            return match session.authenticate_now(&self.verifier, req) {
+                SessionStep::Verified(verified) => Step::Verified(verified),
+                SessionStep::Refused(refusal) => Step::Refused(refusal),
+                SessionStep::Later(pending) => Step::Later(Pending::Session(pending)),
+            };
+        }
+        let _ = req;
+        Step::Anonymous
+    }
+
     fn find<B>(&self, req: &Request<B>) -> Step<Pending> {
         let request = RequestView::of(req);
         let authentication = match self
@@ -119,11 +135,7 @@ impl Tokens {
         };
         match authentication {
             Authentication::Verified(verified) => Step::Verified(verified),
-            Authentication::Anonymous => match self.without_token(req) {
-                None => Step::Anonymous,
-                Some(Ok(pending)) => Step::Later(pending),
-                Some(Err(refusal)) => Step::Refused(refusal),
-            },
+            Authentication::Anonymous => self.session_now(req),
             Authentication::Refused(refusal) => Step::Refused(refusal),
             Authentication::Later(token) => Step::Later(Pending::Token(token.into_owned())),
         }

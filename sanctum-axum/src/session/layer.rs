@@ -13,7 +13,8 @@ use super::MemorySessionStore;
 /// [`SessionManagerLayer`] with sanctum's cookie policy. Over a [`MemorySessionStore`] it also
 /// hands the store to [`CognitoAuthLayer::session`](crate::CognitoAuthLayer::session), which
 /// then reads a request's session straight from it (decoded once per record written, no copy
-/// of the tokens); over other stores the session is read through tower-sessions' `Session`.
+/// of the tokens), and answers a request whose session needs no write without waiting; over
+/// other stores the session is read through tower-sessions' `Session`.
 #[derive(Debug, Clone)]
 pub struct SessionLayer<S: SessionStore> {
     manager: SessionManagerLayer<S>,

@@ -84,7 +84,6 @@
 //! drops `Secure` and the `__Host-` prefix: never in production.
 
 mod layer;
-mod memory_store;
 #[cfg(feature = "redis-sessions")]
 mod redis_store;
 mod routes;
@@ -92,24 +91,25 @@ mod routes;
 use std::fmt;
 use std::sync::Arc;
 
+use sanctum_core::adapter::Verified;
 use sanctum_core::login::ManagedLogin;
-use sanctum_core::revocation::RevocationStore;
 use sanctum_core::session::{
-    CsrfPolicy, Current, FromSessionSettings, SessionData, SessionError, SessionSettings,
-    SessionSlot, SessionTokens, StoreError, StoreOutage, session_cookie_name,
+    CrossSite, CsrfPolicy, Current, FromSessionSettings, SessionData, SessionError, SessionNow,
+    SessionSettings, SessionSlot, SessionTokens, StoreError, StoreOutage,
 };
+use sanctum_core::{Refusal, Verifier};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer, SessionStore};
 
 pub use self::layer::{DirectRead, SessionLayer};
-pub use self::memory_store::{DEFAULT_MEMORY_SESSION_CAPACITY, MemorySessionStore};
 #[cfg(feature = "redis-sessions")]
 pub use self::redis_store::{DEFAULT_SESSION_PREFIX, RedisSessionStore};
+/// Sessions in this process's memory, bounded (sanctum-core's, a tower-sessions store here):
+/// over it the auth layer reads a request's session straight from the store, decoded once
+/// per write. Re-exported.
+pub use sanctum_core::session::{DEFAULT_MEMORY_CAPACITY, MemorySessionStore, SESSION_DATA_KEY};
 /// The tower-sessions session of a request (an extractor), re-exported.
 pub use tower_sessions::Session;
-
-/// The key of [`SessionData`] in a tower-sessions session.
-pub const SESSION_DATA_KEY: &str = "sanctum.session";
 
 /// The hint of the 500 answer when the session layer is missing.
 pub(crate) const SESSION_HINT: &str = "add SessionAuth::layer(store) around the routes \
@@ -122,10 +122,7 @@ pub struct SessionAuth {
 }
 
 struct Inner {
-    tokens: SessionTokens,
-    csrf: CsrfPolicy,
-    revocations: Option<Arc<dyn RevocationStore>>,
-    secure_cookies: bool,
+    settings: SessionSettings,
     /// Warns once per outage of the store.
     outage: StoreOutage,
 }
@@ -133,10 +130,7 @@ struct Inner {
 impl fmt::Debug for SessionAuth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionAuth")
-            .field("tokens", &self.inner.tokens)
-            .field("csrf", &self.inner.csrf)
-            .field("revocations", &self.inner.revocations.is_some())
-            .field("secure_cookies", &self.inner.secure_cookies)
+            .field("settings", &self.inner.settings)
             .finish_non_exhaustive()
     }
 }
@@ -149,10 +143,7 @@ impl FromSessionSettings for SessionAuth {
     fn from_settings(settings: SessionSettings) -> Self {
         Self {
             inner: Arc::new(Inner {
-                tokens: settings.tokens,
-                csrf: settings.csrf,
-                revocations: settings.revocations,
-                secure_cookies: settings.secure_cookies,
+                settings,
                 outage: StoreOutage::new(),
             }),
         }
@@ -165,22 +156,28 @@ impl SessionAuth {
         SessionAuthBuilder::new(login)
     }
 
+    /// What it was built with.
+    #[must_use]
+    pub fn settings(&self) -> &SessionSettings {
+        &self.inner.settings
+    }
+
     /// The tokens' keeper (managed login and lifetimes).
     #[must_use]
     pub fn tokens(&self) -> &SessionTokens {
-        &self.inner.tokens
+        &self.inner.settings.tokens
     }
 
     /// The CSRF rules.
     pub fn csrf_policy(&self) -> &CsrfPolicy {
-        &self.inner.csrf
+        &self.inner.settings.csrf
     }
 
     /// The session cookie's name: `__Host-sanctum-session` (`sanctum-session` with
     /// [`dangerous_plain_http_cookies`](sanctum_core::session::SessionAuthBuilder::dangerous_plain_http_cookies)).
     #[must_use]
     pub fn cookie_name(&self) -> &'static str {
-        session_cookie_name(self.inner.secure_cookies)
+        self.inner.settings.cookie_name()
     }
 
     /// The tower-sessions layer for `store`, with sanctum's cookie policy: the
@@ -198,11 +195,11 @@ impl SessionAuth {
     }
 
     fn manager_layer<S: SessionStore>(&self, store: S) -> SessionManagerLayer<S> {
-        let idle = self.inner.tokens.policy().idle();
+        let idle = self.tokens().policy().idle();
         SessionManagerLayer::new(store)
             .with_name(self.cookie_name())
             .with_http_only(true)
-            .with_secure(self.inner.secure_cookies)
+            .with_secure(self.inner.settings.secure_cookies)
             .with_same_site(SameSite::Lax)
             .with_path("/")
             .with_expiry(Expiry::OnInactivity(
@@ -248,7 +245,7 @@ impl SessionAuth {
         // straight from the memory store: no copy of the record, decoded once per write
         let direct = memory
             .zip(id)
-            .and_then(|(store, id)| store.load_session(&id));
+            .and_then(|(store, id)| store.record_session(&id));
         let data = match direct {
             Some(data) => data,
             // through tower-sessions (which also forgets an unknown id and its cookie)
@@ -266,7 +263,7 @@ impl SessionAuth {
             session,
             auth: self,
         };
-        match self.inner.tokens.current(&key, data, &mut slot).await? {
+        match self.tokens().current(&key, data, &mut slot).await? {
             Current::Active(data) => Ok(Some(data)),
             other => {
                 tracing::debug!(state = ?other, "session over");
@@ -296,7 +293,7 @@ impl SessionAuth {
     /// When the session `data`, written now, expires in the store and in the browser
     /// ([`SessionTokens::time_to_live`]: the idle timeout cut at the absolute lifetime).
     pub(crate) fn expiry(&self, data: &SessionData) -> Expiry {
-        let ttl = self.inner.tokens.time_to_live(data);
+        let ttl = self.tokens().time_to_live(data);
         let ttl = tower_sessions::cookie::time::Duration::try_from(ttl)
             .unwrap_or(tower_sessions::cookie::time::Duration::MAX);
         Expiry::AtDateTime(tower_sessions::cookie::time::OffsetDateTime::now_utc() + ttl)
@@ -335,37 +332,97 @@ fn store_error(err: tower_sessions::session::Error) -> SessionError {
     SessionError::Store(StoreError::new(err))
 }
 
+/// What the auth layer's session path comes to without waiting; from
+/// [`SessionAuth::authenticate_now`].
+pub(crate) enum SessionStep {
+    /// The request's user.
+    Verified(Verified),
+    /// The refusal to answer.
+    Refused(Refusal),
+    /// The session to read the waiting way.
+    Later(PendingSession),
+}
+
 /// The auth layer's session path, for a request without a bearer token (see
-/// [`CognitoAuthLayer::session`](crate::CognitoAuthLayer::session)): what the request told,
-/// to read the session with.
+/// [`CognitoAuthLayer::session`](crate::CognitoAuthLayer::session)), when it must wait: what
+/// the request told, to read the session with.
 pub(crate) struct PendingSession {
     auth: SessionAuth,
     session: Session,
     /// The memory store the sessions live in, from [`SessionLayer`], to read them directly.
     memory: Option<MemorySessionStore>,
     /// Whether the request may use the session for its method (CSRF), checked when it has one.
-    csrf: Result<(), sanctum_core::session::CrossSite>,
+    csrf: Result<(), CrossSite>,
+    /// The session's token was refused for good already: end the session.
+    end: bool,
 }
 
 impl SessionAuth {
     /// The session of `req`, to read; without the tower-sessions layer, the 500 saying to add it.
-    pub(crate) fn pending<B>(
+    pub(crate) fn pending<B>(&self, req: &http::Request<B>) -> Result<PendingSession, Refusal> {
+        let Some(session) = req.extensions().get::<Session>() else {
+            return Err(Refusal::Misconfigured { hint: SESSION_HINT });
+        };
+        let memory = req.extensions().get::<layer::MemorySessions>();
+        Ok(self.pending_in(req, session, memory.map(|memory| &memory.0)))
+    }
+
+    fn pending_in<B>(
         &self,
         req: &http::Request<B>,
-    ) -> Result<PendingSession, sanctum_core::Refusal> {
-        let Some(session) = req.extensions().get::<Session>().cloned() else {
-            return Err(sanctum_core::Refusal::Misconfigured { hint: SESSION_HINT });
+        session: &Session,
+        memory: Option<&MemorySessionStore>,
+    ) -> PendingSession {
+        PendingSession {
+            auth: self.clone(),
+            session: session.clone(),
+            memory: memory.cloned(),
+            csrf: self.csrf_policy().check(req.method(), req.headers()),
+            end: false,
+        }
+    }
+
+    /// The session path of `req` without waiting when it can be (the hot path: the session in
+    /// a [`MemorySessionStore`], used as it is, its token verified now; see
+    /// [`SessionSettings::authenticate_now`]), else what to read the waiting way.
+    pub(crate) fn authenticate_now<B>(
+        &self,
+        verifier: &Verifier,
+        req: &http::Request<B>,
+    ) -> SessionStep {
+        let Some(session) = req.extensions().get::<Session>() else {
+            return SessionStep::Refused(Refusal::Misconfigured { hint: SESSION_HINT });
         };
         let memory = req
             .extensions()
             .get::<layer::MemorySessions>()
-            .map(|memory| memory.0.clone());
-        Ok(PendingSession {
-            auth: self.clone(),
-            session,
-            memory,
-            csrf: self.inner.csrf.check(req.method(), req.headers()),
-        })
+            .map(|memory| &memory.0);
+        let data = memory
+            .zip(session.id())
+            .and_then(|(store, id)| store.record_session(&id));
+        let mut end = false;
+        if let Some(data) = data {
+            let method = req.method().as_str();
+            match self
+                .inner
+                .settings
+                .authenticate_now(verifier, &data, method, req.headers())
+            {
+                SessionNow::Verified(verified) => {
+                    self.store_answered();
+                    return SessionStep::Verified(verified);
+                }
+                SessionNow::Refused(refusal) => {
+                    self.store_answered();
+                    return SessionStep::Refused(refusal);
+                }
+                SessionNow::End(_) => end = true,
+                _ => {}
+            }
+        }
+        let mut pending = self.pending_in(req, session, memory);
+        pending.end = end;
+        SessionStep::Later(pending)
     }
 }
 
@@ -375,16 +432,19 @@ impl PendingSession {
     /// keys are unavailable, 403 for an unsafe cross-site request.
     pub(crate) async fn authenticate(
         self,
-        verifier: &sanctum_core::Verifier,
-    ) -> Result<Option<sanctum_core::adapter::Verified>, sanctum_core::Refusal> {
-        use sanctum_core::{ExpectedUse, Refusal, VerifyError};
-
+        verifier: &Verifier,
+    ) -> Result<Option<Verified>, Refusal> {
         let Self {
             auth,
             session,
             memory,
             csrf,
+            end,
         } = self;
+        if end {
+            auth.end(&session).await;
+            return Ok(None);
+        }
         let Some(data) = auth
             .active_in(&session, memory.as_ref())
             .await
@@ -392,23 +452,157 @@ impl PendingSession {
         else {
             return Ok(None);
         };
-        if let Err(cross_site) = csrf {
-            tracing::debug!(reason = %cross_site, "cookie-authenticated request refused");
-            return Err(Refusal::CrossSiteRequest);
-        }
-        let token = data.tokens.access_token.secret();
-        match sanctum_core::adapter::verify(verifier, token, ExpectedUse::Access).await {
-            Ok(verified) => Ok(Some(verified)),
-            Err(
-                err @ (VerifyError::KeysUnavailable { .. }
-                | VerifyError::RevocationCheckUnavailable),
-            ) => Err(Refusal::Verify(err)),
-            Err(err) => {
+        match auth
+            .inner
+            .settings
+            .verify_session(verifier, &data, csrf)
+            .await
+        {
+            SessionNow::Verified(verified) => Ok(Some(verified)),
+            SessionNow::Refused(refusal) => Err(refusal),
+            _ => {
                 // revoked (signed out elsewhere), or no longer acceptable: the session is over
-                tracing::debug!(error = %err, "session token refused; session ended");
                 auth.end(&session).await;
                 Ok(None)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use sanctum_core::login::{LoginDomain, ManagedLogin};
+    use sanctum_core::testing::TestIssuer;
+    use tower_sessions::cookie::time::{Duration, OffsetDateTime};
+    use tower_sessions::session::{Id, Record};
+
+    use super::*;
+
+    /// A signed-in session's record in `store` (`access_token`, last used at `touched_at`, its
+    /// token expiring at `expires_at`); its id.
+    async fn stored(
+        store: &MemorySessionStore,
+        access_token: &str,
+        touched_at: u64,
+        expires_at: u64,
+    ) -> Id {
+        let data = serde_json::json!({
+            "tokens": {
+                "access_token": access_token, "id_token": "unused", "refresh_token": "r",
+                "expires_at": expires_at, "token_type": "Bearer",
+            },
+            "sub": "sub-1", "username": "alice", "groups": [], "origin_jti": null,
+            "signed_in_at": touched_at, "touched_at": touched_at,
+        });
+        let mut record = Record {
+            id: Id::default(),
+            data: HashMap::from([(SESSION_DATA_KEY.to_owned(), data)]),
+            expiry_date: OffsetDateTime::now_utc() + Duration::hours(1),
+        };
+        store.create(&mut record).await.expect("stored");
+        record.id
+    }
+
+    /// A request with `id`'s session, as `SessionLayer` hands it to the auth layer.
+    fn request(
+        method: &str,
+        store: &MemorySessionStore,
+        id: Id,
+        header: Option<(&str, &str)>,
+    ) -> http::Request<()> {
+        let mut req = http::Request::builder().method(method).uri("/");
+        if let Some((name, value)) = header {
+            req = req.header(name, value);
+        }
+        let mut req = req.body(()).expect("request");
+        let session = Session::new(Some(id), Arc::new(store.clone()), None);
+        req.extensions_mut().insert(session);
+        req.extensions_mut()
+            .insert(layer::MemorySessions(store.clone()));
+        req
+    }
+
+    fn describe(step: &SessionStep) -> &'static str {
+        match step {
+            SessionStep::Verified(_) => "verified",
+            SessionStep::Refused(Refusal::CrossSiteRequest) => "cross-site",
+            SessionStep::Refused(_) => "refused",
+            SessionStep::Later(pending) if pending.end => "end, later",
+            SessionStep::Later(_) => "later",
+        }
+    }
+
+    #[tokio::test]
+    async fn only_a_session_used_as_it_is_is_answered_without_waiting() {
+        let issuer = TestIssuer::start().await.expect("issuer");
+        let verifier = issuer.verifier();
+        verifier.prefetch().await.expect("keys");
+        let login = ManagedLogin::builder(
+            LoginDomain::url("http://127.0.0.1:9"),
+            issuer.client_id(),
+            "https://app.example.com/callback",
+        )
+        .build(&verifier)
+        .expect("login");
+        let auth = SessionAuth::builder(login).build();
+        let store = MemorySessionStore::new();
+        let token = issuer.access_token().build();
+        let now = auth.tokens().now();
+        let fresh = stored(&store, &token, now, now + 3600).await;
+        let same_origin = Some(("sec-fetch-site", "same-origin"));
+        let cross_site = Some(("sec-fetch-site", "cross-site"));
+        let cases = [
+            ("GET", fresh, None, "verified"),
+            ("POST", fresh, same_origin, "verified"),
+            // an unsafe cross-site request: refused without waiting, nothing written
+            ("POST", fresh, cross_site, "cross-site"),
+            ("DELETE", fresh, None, "cross-site"),
+            // the idle clock to write back, a refresh due, the idle timeout passed: the
+            // waiting path writes, refreshes or ends the session
+            (
+                "GET",
+                stored(&store, &token, now - 120, now + 3600).await,
+                None,
+                "later",
+            ),
+            (
+                "GET",
+                stored(&store, &token, now, now + 60).await,
+                None,
+                "later",
+            ),
+            (
+                "GET",
+                stored(&store, &token, now - 3 * 3600, now + 3600).await,
+                None,
+                "later",
+            ),
+            // a token the verifier refuses: the session is to end
+            (
+                "GET",
+                stored(&store, "not.a.token", now, now + 3600).await,
+                None,
+                "end, later",
+            ),
+            // no such session: tower-sessions forgets the id (and its cookie) the waiting way
+            ("GET", Id::default(), None, "later"),
+        ];
+        for (method, id, header, expected) in cases {
+            let step = auth.authenticate_now(&verifier, &request(method, &store, id, header));
+            assert_eq!(describe(&step), expected, "{method} {header:?}");
+        }
+        let step = auth.authenticate_now(&verifier, &request("GET", &store, fresh, None));
+        let SessionStep::Verified(verified) = step else {
+            panic!("not verified");
+        };
+        assert_eq!(verified.claims().sub(), sanctum_core::testing::TEST_SUB);
+
+        // what it holds is core's settings, shown as they are
+        assert_eq!(
+            format!("{auth:?}"),
+            format!("SessionAuth {{ settings: {:?}, .. }}", auth.settings())
+        );
     }
 }

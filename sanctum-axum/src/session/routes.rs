@@ -7,7 +7,7 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use sanctum_core::Refusal;
 use sanctum_core::login::AuthorizeRequest;
 use sanctum_core::session::{
-    LOGIN_COOKIE_MAX_AGE, SessionData, SignInRefused, cookie_value, login_cookie_name, set_cookie,
+    LOGIN_COOKIE_MAX_AGE, SessionData, SignInRefused, cookie_value, set_cookie,
 };
 
 use super::{SESSION_DATA_KEY, Session, SessionAuth};
@@ -18,7 +18,7 @@ impl SessionAuth {
     /// [`dangerous_plain_http_cookies`](sanctum_core::session::SessionAuthBuilder::dangerous_plain_http_cookies)).
     #[must_use]
     pub fn login_cookie_name(&self) -> &'static str {
-        login_cookie_name(self.inner.secure_cookies)
+        self.inner.settings.login_cookie_name()
     }
 
     /// The answer of `GET /login`: 303 to Cognito's authorize URL, with the pending sign-in
@@ -51,7 +51,7 @@ impl SessionAuth {
         uri: &Uri,
         customize: impl FnOnce(AuthorizeRequest<'_>) -> AuthorizeRequest<'_>,
     ) -> Response {
-        match self.inner.tokens.begin_sign_in_with(uri.query(), customize) {
+        match self.tokens().begin_sign_in_with(uri.query(), customize) {
             Ok((url, cookie)) => {
                 let mut response = see_other(&url);
                 self.set_login_cookie(&mut response, &cookie, LOGIN_COOKIE_MAX_AGE);
@@ -86,7 +86,7 @@ impl SessionAuth {
         query: Option<&str>,
     ) -> Response {
         let cookie = cookie_value(headers, self.login_cookie_name());
-        let done = match self.inner.tokens.finish_sign_in(cookie, query).await {
+        let done = match self.tokens().finish_sign_in(cookie, query).await {
             Ok(done) => done,
             Err(refused) => return refused_sign_in(&refused),
         };
@@ -119,7 +119,7 @@ impl SessionAuth {
         method: &Method,
         headers: &HeaderMap,
     ) -> Response {
-        if self.inner.csrf.check(method, headers).is_err() {
+        if self.csrf_policy().check(method, headers).is_err() {
             let refusal = Refusal::CrossSiteRequest;
             refusal.log();
             return default_response(&refusal);
@@ -138,14 +138,13 @@ impl SessionAuth {
         };
         if let Some(data) = data
             && let Err(err) = self
-                .inner
-                .tokens
-                .sign_out(&data, self.inner.revocations.as_deref())
+                .tokens()
+                .sign_out(&data, self.inner.settings.revocations.as_deref())
                 .await
         {
             return error(StatusCode::BAD_GATEWAY, "revoke_failed", &err);
         }
-        let target = self.inner.tokens.login().logout_url();
+        let target = self.tokens().login().logout_url();
         see_other(target.as_deref().unwrap_or("/"))
     }
 
@@ -154,7 +153,7 @@ impl SessionAuth {
             self.login_cookie_name(),
             value,
             max_age,
-            self.inner.secure_cookies,
+            self.inner.settings.secure_cookies,
         );
         if let Ok(cookie) = HeaderValue::try_from(cookie) {
             response.headers_mut().append(SET_COOKIE, cookie);

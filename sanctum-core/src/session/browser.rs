@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::csrf::safe_next;
 use super::data::SessionData;
 use super::refresh::SessionTokens;
-use crate::extract::RequestHeaders;
+use crate::extract::{HeaderOnce, RequestHeaders, header_text};
 use crate::login::{AuthorizeRequest, Callback, LoginError, OAuthErrorCode, PendingLogin};
 use crate::revocation::{Revocation, RevocationStore};
 
@@ -84,13 +84,19 @@ pub fn set_cookie(name: &str, value: &str, max_age: u64, secure: bool) -> String
 /// ```
 #[must_use]
 pub fn cookie_value<'a>(headers: &'a dyn RequestHeaders, name: &str) -> Option<&'a str> {
-    headers
-        .header_all("cookie")
-        .into_iter()
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v.trim_matches('"'))
+    let in_header = |value: &'a str| {
+        value
+            .split(';')
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.trim_matches('"'))
+    };
+    match headers.header_once("cookie") {
+        HeaderOnce::Absent => None,
+        // one header (HTTP/1.1 browsers send one): read in place, no list of the values
+        HeaderOnce::Once(value) => header_text(value).and_then(in_header),
+        HeaderOnce::Repeated => headers.header_all("cookie").into_iter().find_map(in_header),
+    }
 }
 
 /// Where an anonymous browser asking for `uri` is sent to sign in: `{login_path}?next=` and

@@ -17,6 +17,7 @@
 mod browser;
 mod csrf;
 mod data;
+mod memory_store;
 #[cfg(feature = "redis")]
 mod redis_store;
 mod refresh;
@@ -32,13 +33,11 @@ pub use self::data::{
     DEFAULT_ABSOLUTE_LIFETIME, DEFAULT_IDLE_TIMEOUT, DEFAULT_REFRESH_AHEAD, EndReason, SessionData,
     SessionPolicy, SessionState,
 };
+pub use self::memory_store::{DEFAULT_MEMORY_CAPACITY, MemorySessionStore, SESSION_DATA_KEY};
 #[cfg(feature = "redis")]
 pub use self::redis_store::{DEFAULT_SESSION_PREFIX, RedisSessionStore};
 pub use self::refresh::{Current, SessionError, SessionSlot, SessionTokens, StoreError};
 pub use self::settings::{
-    FromSessionSettings, InSessionStore, SessionAuthBuilder, SessionSettings,
+    FromSessionSettings, InSessionStore, SessionAuthBuilder, SessionNow, SessionSettings,
 };
-pub use self::store::{
-    ActiveSession, DEFAULT_MEMORY_CAPACITY, MemorySessionStore, SessionStore, StoreFuture,
-    StoredSessions, new_session_id,
-};
+pub use self::store::{ActiveSession, SessionStore, StoreFuture, StoredSessions, new_session_id};

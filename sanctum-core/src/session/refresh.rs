@@ -166,6 +166,26 @@ impl SessionTokens {
             .max(Duration::from_secs(1))
     }
 
+    /// Whether the session `data` is used now as it is: within its lifetimes, no refresh due
+    /// and no idle clock to write back — [`current`](Self::current) would answer it
+    /// [active](Current::Active) without a write. The adapters' hot path answers such a
+    /// request without waiting ([`SessionSettings::authenticate_now`](super::SessionSettings::authenticate_now)).
+    ///
+    /// ```
+    /// # fn demo(tokens: &sanctum_core::session::SessionTokens, data: &sanctum_core::session::SessionData) {
+    /// if tokens.usable_now(data) {
+    ///     // no store write, no refresh: the session's access token is what to verify
+    /// }
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn usable_now(&self, data: &SessionData) -> bool {
+        matches!(
+            self.inner.policy.state(data, self.now()),
+            SessionState::Fresh { touch: false }
+        )
+    }
+
     /// The session of a completed sign-in, to store under a freshly cycled session id.
     #[must_use]
     pub fn start(&self, signed_in: &SignedIn) -> SessionData {

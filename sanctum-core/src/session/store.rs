@@ -1,13 +1,14 @@
 //! Server-side sessions keyed by a cookie's random id, for adapters without a session framework
 //! of their own (`sanctum-actix`): the [`SessionStore`] trait (a value per id, with a time to
-//! live), a bounded [`MemorySessionStore`], `RedisSessionStore` (feature `redis`), and
+//! live), a bounded [`MemorySessionStore`](super::MemorySessionStore), `RedisSessionStore`
+//! (feature `redis`), and
 //! [`StoredSessions`], the sessions' life over a store.
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use super::browser::StoreOutage;
 use super::data::SessionData;
@@ -35,7 +36,7 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
     /// The session stored under `id`, decoded; `None` when there is none or its value is not a
     /// session of this version. The default [loads](Self::load) and decodes the value on every
     /// call; a store that keeps its values in memory keeps each one's decoding with it
-    /// ([`MemorySessionStore`] does), so that a request reads its session without copying or
+    /// ([`MemorySessionStore`](super::MemorySessionStore) does), so that a request reads its session without copying or
     /// decoding the tokens, and a new value is decoded again.
     fn load_session<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Arc<SessionData>>> {
         Box::pin(async move {
@@ -43,153 +44,23 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
             Ok(value.as_deref().and_then(decode_session).map(Arc::new))
         })
     }
+
+    /// [`load_session`](Self::load_session) without waiting, for a store that can answer so
+    /// ([`MemorySessionStore`](super::MemorySessionStore) can): `Some` with the answer, `None` (the default) when the
+    /// store must be asked. The adapters' hot path: a request whose session is read now and
+    /// needs no write is answered without a future.
+    fn load_session_now(&self, id: &str) -> Option<Option<Arc<SessionData>>> {
+        let _ = id;
+        None
+    }
 }
 
 /// A stored value read back as a session; `None` (logged at `debug`) when it is not a session
 /// of this version.
-fn decode_session(value: &str) -> Option<SessionData> {
+pub(super) fn decode_session(value: &str) -> Option<SessionData> {
     serde_json::from_str(value)
         .map_err(|err| tracing::debug!(error = %err, "unreadable session entry ignored"))
         .ok()
-}
-
-/// Default for [`MemorySessionStore::with_capacity`]: 10 000 sessions (as sanctum-axum's
-/// memory store).
-pub const DEFAULT_MEMORY_CAPACITY: u64 = 10_000;
-
-/// Sessions in this process's memory: for one instance (use a shared store such as
-/// `RedisSessionStore` for several). Bounded: entries expire with their time to live, and past
-/// the [capacity](Self::with_capacity) the least recently used ones are dropped (their users
-/// sign in again; a new session is always kept), so abandoned sessions never pile up. Each
-/// value keeps its session decoded ([`SessionStore::load_session`]): a request reads its
-/// session without copying or decoding the tokens. Cheap to clone (clones share the entries).
-#[derive(Clone)]
-pub struct MemorySessionStore {
-    entries: moka::sync::Cache<Arc<str>, Arc<Entry>>,
-}
-
-struct Entry {
-    value: Arc<str>,
-    ttl: Duration,
-    /// `value` as a session, decoded on first use: it lives and goes with the value.
-    session: OnceLock<Option<Arc<SessionData>>>,
-}
-
-impl Entry {
-    fn new(value: &str, ttl: Duration) -> Arc<Self> {
-        Arc::new(Self {
-            value: Arc::from(value),
-            ttl,
-            session: OnceLock::new(),
-        })
-    }
-}
-
-struct UntilTtl;
-
-impl moka::Expiry<Arc<str>, Arc<Entry>> for UntilTtl {
-    fn expire_after_create(
-        &self,
-        _key: &Arc<str>,
-        value: &Arc<Entry>,
-        _at: Instant,
-    ) -> Option<Duration> {
-        Some(value.ttl)
-    }
-
-    fn expire_after_update(
-        &self,
-        _key: &Arc<str>,
-        value: &Arc<Entry>,
-        _at: Instant,
-        _left: Option<Duration>,
-    ) -> Option<Duration> {
-        Some(value.ttl)
-    }
-}
-
-impl fmt::Debug for MemorySessionStore {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MemorySessionStore")
-            .field("sessions", &self.entries.entry_count())
-            .finish()
-    }
-}
-
-impl Default for MemorySessionStore {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl MemorySessionStore {
-    /// A store of at most [`DEFAULT_MEMORY_CAPACITY`] sessions.
-    #[must_use]
-    pub fn new() -> Self {
-        Self::with_capacity(DEFAULT_MEMORY_CAPACITY)
-    }
-
-    /// A store of at most `capacity` sessions.
-    #[must_use]
-    pub fn with_capacity(capacity: u64) -> Self {
-        Self {
-            entries: moka::sync::Cache::builder()
-                .max_capacity(capacity)
-                // least recently used out: a new sign-in is never refused its place (moka's
-                // default admission would turn a new session away when the store is full)
-                .eviction_policy(moka::policy::EvictionPolicy::lru())
-                .expire_after(UntilTtl)
-                .build(),
-        }
-    }
-
-    /// How many sessions it holds (approximately: expired entries go in the background).
-    #[must_use]
-    pub fn len(&self) -> u64 {
-        self.entries.run_pending_tasks();
-        self.entries.entry_count()
-    }
-
-    /// Whether it holds no session.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
-impl SessionStore for MemorySessionStore {
-    fn load<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<String>> {
-        let value = self.entries.get(id).map(|entry| entry.value.to_string());
-        Box::pin(std::future::ready(Ok(value)))
-    }
-
-    fn create<'a>(&'a self, id: &'a str, value: &'a str, ttl: Duration) -> StoreFuture<'a, bool> {
-        let entry = self
-            .entries
-            .entry(Arc::from(id))
-            .or_insert_with(|| Entry::new(value, ttl));
-        Box::pin(std::future::ready(Ok(entry.is_fresh())))
-    }
-
-    fn save<'a>(&'a self, id: &'a str, value: &'a str, ttl: Duration) -> StoreFuture<'a, ()> {
-        self.entries.insert(Arc::from(id), Entry::new(value, ttl));
-        Box::pin(std::future::ready(Ok(())))
-    }
-
-    fn delete<'a>(&'a self, id: &'a str) -> StoreFuture<'a, ()> {
-        self.entries.invalidate(id);
-        Box::pin(std::future::ready(Ok(())))
-    }
-
-    fn load_session<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Arc<SessionData>>> {
-        let session = self.entries.get(id).and_then(|entry| {
-            entry
-                .session
-                .get_or_init(|| decode_session(&entry.value).map(Arc::new))
-                .clone()
-        });
-        Box::pin(std::future::ready(Ok(session)))
-    }
 }
 
 /// A fresh session id: 256 random bits from the system's CSPRNG, base64url (43 characters).
@@ -298,6 +169,31 @@ impl StoredSessions {
             Ok(_) => self.inner.outage.answered(),
         }
         result
+    }
+
+    /// The session `id` read without waiting, when the store can answer so
+    /// ([`SessionStore::load_session_now`]; a [`MemorySessionStore`](super::MemorySessionStore)
+    /// can): `Some(None)` when there is no such session, `None` when the store must be asked
+    /// ([`read_session`](Self::read_session)). Nothing is checked or written: see
+    /// [`SessionSettings::authenticate_now`](super::SessionSettings::authenticate_now).
+    ///
+    /// ```
+    /// # fn demo(sessions: &sanctum_core::session::StoredSessions) {
+    /// match sessions.session_now("the-cookie's-value") {
+    ///     Some(Some(data)) => { /* the session, as stored */ }
+    ///     Some(None) => { /* no such session */ }
+    ///     None => { /* ask the store: read_session(id).await */ }
+    /// }
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn session_now(&self, id: &str) -> Option<Option<Arc<SessionData>>> {
+        if id.is_empty() || id.len() > MAX_ID {
+            return Some(None);
+        }
+        let found = self.inner.store.load_session_now(id)?;
+        self.inner.outage.answered();
+        Some(found)
     }
 
     async fn read(&self, id: &str) -> Result<Option<ActiveSession>, SessionError> {
@@ -424,107 +320,6 @@ impl SessionSlot for Slot<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn block<T>(future: impl Future<Output = T>) -> T {
-        tokio::runtime::Builder::new_current_thread()
-            .build()
-            .expect("runtime")
-            .block_on(future)
-    }
-
-    #[test]
-    fn the_memory_store_claims_ids_once_and_forgets_deleted_sessions() {
-        let store = MemorySessionStore::new();
-        let hour = Duration::from_secs(3600);
-        block(async {
-            assert!(store.create("a", "1", hour).await.expect("create"));
-            assert!(
-                !store.create("a", "2", hour).await.expect("create"),
-                "taken"
-            );
-            assert_eq!(store.load("a").await.expect("load").as_deref(), Some("1"));
-            store.save("a", "3", hour).await.expect("save");
-            assert_eq!(store.load("a").await.expect("load").as_deref(), Some("3"));
-            store.delete("a").await.expect("delete");
-            assert_eq!(store.load("a").await.expect("load"), None);
-        });
-    }
-
-    fn session(touched_at: u64) -> SessionData {
-        serde_json::from_value(serde_json::json!({
-            "tokens": {
-                "access_token": "a", "id_token": "i", "refresh_token": "r",
-                "expires_at": 5_000, "token_type": "Bearer",
-            },
-            "sub": "s", "username": null, "groups": ["admin"], "origin_jti": null,
-            "signed_in_at": 1_000, "touched_at": touched_at,
-        }))
-        .expect("a session")
-    }
-
-    #[test]
-    fn the_memory_store_decodes_a_value_once_and_a_new_value_again() {
-        let store = MemorySessionStore::new();
-        let hour = Duration::from_secs(3600);
-        let json = |data: &SessionData| serde_json::to_string(data).expect("JSON");
-        block(async {
-            store
-                .save("a", &json(&session(1_000)), hour)
-                .await
-                .expect("save");
-            let first = store
-                .load_session("a")
-                .await
-                .expect("load")
-                .expect("a session");
-            let again = store
-                .load_session("a")
-                .await
-                .expect("load")
-                .expect("a session");
-            assert!(Arc::ptr_eq(&first, &again), "decoded once, shared");
-            assert_eq!(*first, session(1_000));
-
-            // a value written anew (another request's touch or refresh) is what is read next
-            store
-                .save("a", &json(&session(1_060)), hour)
-                .await
-                .expect("save");
-            let touched = store
-                .load_session("a")
-                .await
-                .expect("load")
-                .expect("a session");
-            assert_eq!(touched.touched_at, 1_060);
-
-            store.delete("a").await.expect("delete");
-            assert_eq!(store.load_session("a").await.expect("load"), None);
-            store.save("b", "not a session", hour).await.expect("save");
-            assert_eq!(store.load_session("b").await.expect("load"), None);
-        });
-    }
-
-    #[test]
-    fn the_memory_store_is_bounded() {
-        let store = MemorySessionStore::with_capacity(100);
-        block(async {
-            for i in 0..1_000 {
-                let id = format!("s{i}");
-                store
-                    .save(&id, "{}", Duration::from_secs(3600))
-                    .await
-                    .expect("save");
-            }
-        });
-        assert!(store.len() <= 100, "{} sessions kept", store.len());
-        block(async {
-            for i in 990..1_000 {
-                let id = format!("s{i}");
-                let kept = store.load(&id).await.expect("load");
-                assert!(kept.is_some(), "the newest session {id} is kept");
-            }
-        });
-    }
 
     #[test]
     fn session_ids_are_long_random_and_distinct() {
