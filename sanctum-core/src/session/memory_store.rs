@@ -45,7 +45,9 @@ pub const SESSION_DATA_KEY: &str = "sanctum.session";
 /// ```
 #[derive(Clone)]
 pub struct MemorySessionStore {
-    entries: moka::sync::Cache<Arc<str>, Arc<Entry>>,
+    /// Keyed by random ids; hashed with foldhash (seeded per store), a fifth of SipHash's
+    /// instructions on the request path. Only the store's own fresh ids are ever inserted.
+    entries: moka::sync::Cache<Arc<str>, Arc<Entry>, foldhash::quality::RandomState>,
 }
 
 /// A stored value and, decoded on first use, its session: they live and go together.
@@ -159,7 +161,7 @@ impl MemorySessionStore {
                 // default admission would turn a new session away when the store is full)
                 .eviction_policy(moka::policy::EvictionPolicy::lru())
                 .expire_after(UntilTtl)
-                .build(),
+                .build_with_hasher(foldhash::quality::RandomState::default()),
         }
     }
 
