@@ -156,6 +156,10 @@ if [ -n "${BENCH_HTTP_BASELINE:-}" ] && { [ "$MODE" = instructions ] || [ "$MODE
     if ! grep -q '^metrics *=' "$base_tree/sanctum-axum/Cargo.toml"; then
         sed -i '/^wave3 *=/d' "$base_tree/bench-http/Cargo.toml"
     fi
+    # nor the browser sessions: the copy goes without `sessions` too
+    if ! grep -q '^sessions *=' "$base_tree/sanctum-actix/Cargo.toml"; then
+        sed -i '/^sessions *=/d' "$base_tree/bench-http/Cargo.toml"
+    fi
     base_target="$TARGET/baseline-target"
     if [ ! -d "$base_target/release" ] && [ -d "$TARGET/release/deps" ]; then
         # start from this build's dependencies: only what differs is rebuilt
