@@ -362,11 +362,16 @@ async fn admin_session(issuer: &TestIssuer, driver: &impl SessionDriver) -> Stri
     store_session(driver, &token, now()).await
 }
 
-/// Whether `cookies` remove the session cookie.
+/// Whether `cookies` remove the session cookie, with the attributes a browser requires of a
+/// `__Host-` cookie (`Secure`, `Path=/`): without them it ignores the removal and keeps the
+/// cookie.
 fn removes_the_session(cookies: &[String]) -> bool {
-    cookies
-        .iter()
-        .any(|c| c.starts_with(&format!("{COOKIE}=;")) && c.contains("Max-Age=0"))
+    cookies.iter().any(|c| {
+        c.starts_with(&format!("{COOKIE}=;"))
+            && c.contains("Max-Age=0")
+            && c.contains("; Secure")
+            && c.contains("Path=/")
+    })
 }
 
 /// A session read from the store (decoded once, kept with the stored value) follows every

@@ -101,7 +101,7 @@ use sanctum_core::{Refusal, Verifier};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer, SessionStore};
 
-pub use self::layer::{DirectRead, SessionLayer};
+pub use self::layer::{DirectRead, RemovalCookie, RemovalFuture, SessionLayer};
 #[cfg(feature = "redis-sessions")]
 pub use self::redis_store::{DEFAULT_SESSION_PREFIX, RedisSessionStore};
 /// Sessions in this process's memory, bounded (sanctum-core's, a tower-sessions store here):
@@ -191,7 +191,12 @@ impl SessionAuth {
         let memory = (&store as &dyn std::any::Any)
             .downcast_ref::<MemorySessionStore>()
             .cloned();
-        SessionLayer::new(self.manager_layer(store), memory)
+        SessionLayer::new(
+            self.manager_layer(store),
+            memory,
+            self.cookie_name(),
+            self.inner.settings.secure_cookies,
+        )
     }
 
     fn manager_layer<S: SessionStore>(&self, store: S) -> SessionManagerLayer<S> {
