@@ -146,6 +146,10 @@ impl Removal {
     /// Replaces tower-sessions' removal of the session cookie in `headers`, if there is one.
     fn rewrite(&self, headers: &mut http::HeaderMap) {
         let Some(header) = &self.header else { return };
+        // most responses set no cookie: `entry` alone could grow a full map
+        if !headers.contains_key(SET_COOKIE) {
+            return;
+        }
         if let http::header::Entry::Occupied(mut cookies) = headers.entry(SET_COOKIE) {
             for value in cookies.iter_mut() {
                 if value.as_bytes().starts_with(self.prefix.as_bytes()) {
