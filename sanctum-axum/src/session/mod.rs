@@ -5,7 +5,8 @@
 //!
 //! [`SessionAuth`] holds the managed login, the sessions' lifetimes and the CSRF rules. It
 //! gives
-//! - [`layer`](SessionAuth::layer): the tower-sessions layer with sanctum's cookie policy
+//! - [`layer`](SessionAuth::layer): the session layer (a tower-sessions [`Session`] for every
+//!   request, over any tower-sessions store) with sanctum's cookie policy
 //!   (`__Host-sanctum-session`, `HttpOnly`, `Secure`, `SameSite=Lax`, `Path=/`, `Max-Age` the
 //!   idle timeout cut at the absolute lifetime, sent again whenever the session is written
 //!   back, as in sanctum-actix), over any tower-sessions store: [`MemorySessionStore`] for one
@@ -98,10 +99,9 @@ use sanctum_core::session::{
     SessionSettings, SessionSlot, SessionTokens, StoreError, StoreOutage,
 };
 use sanctum_core::{Refusal, Verifier};
-use tower_sessions::cookie::SameSite;
-use tower_sessions::{Expiry, SessionManagerLayer, SessionStore};
+use tower_sessions_core::{Expiry, SessionStore};
 
-pub use self::layer::{DirectRead, RemovalCookie, RemovalFuture, SessionLayer};
+pub use self::layer::{SessionFuture, SessionLayer, SessionService};
 #[cfg(feature = "redis-sessions")]
 pub use self::redis_store::{DEFAULT_SESSION_PREFIX, RedisSessionStore};
 /// Sessions in this process's memory, bounded (sanctum-core's, a tower-sessions store here):
@@ -109,7 +109,7 @@ pub use self::redis_store::{DEFAULT_SESSION_PREFIX, RedisSessionStore};
 /// per write. Re-exported.
 pub use sanctum_core::session::{DEFAULT_MEMORY_CAPACITY, MemorySessionStore, SESSION_DATA_KEY};
 /// The tower-sessions session of a request (an extractor), re-exported.
-pub use tower_sessions::Session;
+pub use tower_sessions_core::Session;
 
 /// The hint of the 500 answer when the session layer is missing.
 pub(crate) const SESSION_HINT: &str = "add SessionAuth::layer(store) around the routes \
@@ -180,7 +180,7 @@ impl SessionAuth {
         self.inner.settings.cookie_name()
     }
 
-    /// The tower-sessions layer for `store`, with sanctum's cookie policy: the
+    /// The session layer for `store` (any tower-sessions store), with sanctum's cookie policy: the
     /// [`cookie_name`](Self::cookie_name), `HttpOnly`, `Secure`, `SameSite=Lax`, `Path=/`, no
     /// `Domain`; a signed-in session's record and cookie (`Max-Age`) expire after
     /// [`SessionTokens::time_to_live`] (the idle timeout cut at the absolute lifetime), set at
@@ -191,26 +191,7 @@ impl SessionAuth {
         let memory = (&store as &dyn std::any::Any)
             .downcast_ref::<MemorySessionStore>()
             .cloned();
-        SessionLayer::new(
-            self.manager_layer(store),
-            memory,
-            self.cookie_name(),
-            self.inner.settings.secure_cookies,
-        )
-    }
-
-    fn manager_layer<S: SessionStore>(&self, store: S) -> SessionManagerLayer<S> {
-        let idle = self.tokens().policy().idle();
-        SessionManagerLayer::new(store)
-            .with_name(self.cookie_name())
-            .with_http_only(true)
-            .with_secure(self.inner.settings.secure_cookies)
-            .with_same_site(SameSite::Lax)
-            .with_path("/")
-            .with_expiry(Expiry::OnInactivity(
-                tower_sessions::cookie::time::Duration::try_from(idle)
-                    .unwrap_or(tower_sessions::cookie::time::Duration::MAX),
-            ))
+        SessionLayer::new(self.clone(), store, memory)
     }
 
     /// The session's data when it is signed in, refreshed first when due (and written back);
@@ -299,9 +280,8 @@ impl SessionAuth {
     /// ([`SessionTokens::time_to_live`]: the idle timeout cut at the absolute lifetime).
     pub(crate) fn expiry(&self, data: &SessionData) -> Expiry {
         let ttl = self.tokens().time_to_live(data);
-        let ttl = tower_sessions::cookie::time::Duration::try_from(ttl)
-            .unwrap_or(tower_sessions::cookie::time::Duration::MAX);
-        Expiry::AtDateTime(tower_sessions::cookie::time::OffsetDateTime::now_utc() + ttl)
+        let ttl = time::Duration::try_from(ttl).unwrap_or(time::Duration::MAX);
+        Expiry::AtDateTime(time::OffsetDateTime::now_utc() + ttl)
     }
 }
 
@@ -333,7 +313,7 @@ impl SessionSlot for Slot<'_> {
     }
 }
 
-fn store_error(err: tower_sessions::session::Error) -> SessionError {
+fn store_error(err: tower_sessions_core::session::Error) -> SessionError {
     SessionError::Store(StoreError::new(err))
 }
 
@@ -480,8 +460,8 @@ mod tests {
 
     use sanctum_core::login::{LoginDomain, ManagedLogin};
     use sanctum_core::testing::TestIssuer;
-    use tower_sessions::cookie::time::{Duration, OffsetDateTime};
-    use tower_sessions::session::{Id, Record};
+    use time::{Duration, OffsetDateTime};
+    use tower_sessions_core::session::{Id, Record};
 
     use super::*;
 

@@ -8,10 +8,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use sanctum_core::revocation::redis;
 use sanctum_core::session::{RedisSessionStore as Sessions, SessionStore as _, StoreError};
-use tower_sessions::SessionStore;
-use tower_sessions::cookie::time::OffsetDateTime;
-use tower_sessions::session::{Id, Record};
-use tower_sessions::session_store::{Error, Result};
+use time::OffsetDateTime;
+use tower_sessions_core::SessionStore;
+use tower_sessions_core::session::{Id, Record};
+use tower_sessions_core::session_store::{Error, Result};
 
 pub use sanctum_core::session::DEFAULT_SESSION_PREFIX;
 

@@ -127,7 +127,7 @@ impl SessionAuth {
         let ended = async {
             let data = session.get::<SessionData>(SESSION_DATA_KEY).await?;
             session.flush().await?;
-            Ok::<_, tower_sessions::session::Error>(data)
+            Ok::<_, tower_sessions_core::session::Error>(data)
         };
         let data = match ended.await {
             Ok(data) => data,
