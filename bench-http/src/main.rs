@@ -24,6 +24,9 @@
 //!   baseline that leaves only sanctum's share in the difference);
 //! - `actix-noauth`, `actix-middleware` (sanctum-actix `CognitoAuth`, cache on);
 //! - `actix-admin`, `actix-admin-noauth`: the `/admin` route and its baseline in actix-web;
+//! - `axum-admin-one-layer`, `actix-admin-one-layer`: the same `/admin` route with the group
+//!   checked by the auth layer itself (`CognitoAuthLayer::new(v).require(RequireGroup("admin"))`,
+//!   `CognitoAuth::new(v).require(RequireGroup("admin"))`): one layer instead of two;
 //! - `jwt-authorizer` (jwt-authorizer 0.15 on axum 0.7, keys from the same JWKS file);
 //! - `axum07-noauth`: axum 0.7 without auth, the baseline jwt-authorizer runs on.
 //!
@@ -62,10 +65,14 @@ const VARIANTS: &[&str] = &[
     "axum-layer-revocation",
     "axum-admin",
     "axum-admin-noauth",
+    #[cfg(not(feature = "wave1-api"))]
+    "axum-admin-one-layer",
     "actix-noauth",
     "actix-middleware",
     "actix-admin",
     "actix-admin-noauth",
+    #[cfg(not(feature = "wave1-api"))]
+    "actix-admin-one-layer",
     "jwt-authorizer",
     "axum07-noauth",
     #[cfg(feature = "wave3")]
@@ -269,7 +276,7 @@ fn serve(variant: &str, addr: SocketAddr, dir: &Path) -> Result<(), BoxError> {
             sessions::actix(variant, addr, dir, &material)
         }
         "actix-noauth" | "actix-admin-noauth" => actix(variant, addr, None),
-        "actix-middleware" | "actix-admin" | "actix-admin-metrics" => {
+        "actix-middleware" | "actix-admin" | "actix-admin-metrics" | "actix-admin-one-layer" => {
             let verifier = current_thread()?.block_on(material.sanctum_verifier(true))?;
             actix(variant, addr, Some(verifier))
         }
@@ -326,6 +333,13 @@ async fn serve_tokio(
             Router::new()
                 .route("/hello", get(axum_admin).route_layer(RequireGroup("admin")))
                 .route_layer(CognitoAuthLayer::new(verifier))
+        }
+        #[cfg(not(feature = "wave1-api"))]
+        "axum-admin-one-layer" => {
+            let verifier = material.sanctum_verifier(true).await?;
+            Router::new()
+                .route("/hello", get(axum_admin))
+                .route_layer(CognitoAuthLayer::new(verifier).require(RequireGroup("admin")))
         }
         "axum-layer" | "axum-layer-nocache" => {
             let verifier = material.sanctum_verifier(variant == "axum-layer").await?;
@@ -462,6 +476,14 @@ fn actix(variant: &str, addr: SocketAddr, verifier: Option<Verifier>) -> Result<
                     web::resource("/hello")
                         .wrap(CognitoAuth::new(verifier.clone()))
                         .route(web::get().to(hello)),
+                )
+            }),
+            #[cfg(not(feature = "wave1-api"))]
+            (Some(verifier), true) if variant == "actix-admin-one-layer" => run!(move || {
+                App::new().service(
+                    web::resource("/hello")
+                        .wrap(CognitoAuth::new(verifier.clone()).require(RequireGroup("admin")))
+                        .route(web::get().to(actix_admin)),
                 )
             }),
             (Some(verifier), true) => run!(move || {

@@ -144,7 +144,8 @@ pub trait ScopeExt<T>: Sized + Into<Documented<T>> {
     }
 
     /// Wraps the scope in `auth` and documents a Cognito token's requirement where no guard
-    /// wrote one (optional middleware: anonymous requests too) and the 401 response.
+    /// wrote one (optional middleware: anonymous requests too) and the 401 response; the rule
+    /// of its [`require`](CognitoAuth::require) is documented as a guard's.
     fn wrap_auth<B>(
         self,
         auth: CognitoAuth,
@@ -169,8 +170,10 @@ pub trait ScopeExt<T>: Sized + Into<Documented<T>> {
         B: MessageBody + 'static,
     {
         let Documented { scope, mut steps } = self.into();
+        let requirement = auth.requirement();
+        steps.extend(requirement.map(|r| Step::Guard(SecurityRequirements::of(r))));
         steps.push(Step::Auth {
-            optional: auth.is_optional(),
+            optional: auth.is_optional() && requirement.is_none(),
         });
         Documented {
             scope: scope.wrap(auth),

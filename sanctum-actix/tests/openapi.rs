@@ -136,3 +136,43 @@ async fn each_scope_is_documented_with_the_requirement_of_its_guard() {
     };
     check_routes_with_oauth2(&doc, &routes);
 }
+
+/// `wrap_auth` of a middleware with a requirement (`require`) documents it as the guard
+/// would: the same operation as `wrap_guard` then `wrap_auth`, an optional middleware
+/// included (its requirement refuses anonymous requests).
+#[actix_web::test]
+async fn a_middleware_requirement_is_documented_as_its_guard() {
+    let issuer = TestIssuer::start().await.expect("issuer");
+    let auth = CognitoAuth::new(issuer.verifier());
+    let admin_path = |doc: utoipa::openapi::OpenApi| {
+        serde_json::to_value(&doc.paths.paths["/admin/admin"]).expect("json")
+    };
+    let (_, doc) = App::new()
+        .into_utoipa_app()
+        .service(
+            scope::scope("/admin")
+                .service(admin)
+                .wrap_guard(RequireGroup("admin"))
+                .wrap_auth(auth.clone()),
+        )
+        .split_for_parts();
+    let guarded = admin_path(doc);
+    assert_eq!(
+        guarded["get"]["security"][0],
+        serde_json::json!({ "cognito": ["admin"] })
+    );
+    for middleware in [
+        auth.clone().require(RequireGroup("admin")),
+        auth.clone().optional().require(RequireGroup("admin")),
+    ] {
+        let (_, doc) = App::new()
+            .into_utoipa_app()
+            .service(
+                scope::scope("/admin")
+                    .service(admin)
+                    .wrap_auth(middleware.clone()),
+            )
+            .split_for_parts();
+        assert_eq!(admin_path(doc), guarded, "{middleware:?}");
+    }
+}

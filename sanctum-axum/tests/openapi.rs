@@ -216,3 +216,71 @@ async fn aide_documents_each_route_with_the_requirement_of_its_guard() {
     validate(&json);
     check_with_oauth2(&serde_json::from_str(&json).expect("json"));
 }
+
+/// `route_auth` of a layer with a requirement (`require`) documents it as the guard would:
+/// the same operation as `route_guard` then `route_auth`, an optional layer included (its
+/// requirement refuses anonymous requests).
+#[tokio::test]
+async fn a_layer_requirement_is_documented_as_its_guard() {
+    use sanctum_axum::CognitoUser;
+    use sanctum_axum::openapi::aide::ApiRouterExt as _;
+    use sanctum_axum::openapi::utoipa::OpenApiRouterExt as _;
+    use utoipa_axum::router::OpenApiRouter;
+    use utoipa_axum::routes;
+
+    let issuer = TestIssuer::start().await.expect("issuer");
+    let auth = CognitoAuthLayer::new(issuer.verifier());
+    let utoipa_admin = |router: OpenApiRouter| {
+        let (_, doc) = router.split_for_parts();
+        serde_json::to_value(&doc.paths.paths["/admin"]).expect("json")
+    };
+    let guarded = utoipa_admin(
+        OpenApiRouter::new().routes(
+            routes!(with_utoipa::admin)
+                .route_guard(RequireGroup("admin"))
+                .route_auth(auth.clone()),
+        ),
+    );
+    assert_eq!(
+        guarded["get"]["security"][0],
+        serde_json::json!({ "cognito": ["admin"] })
+    );
+    for layer in [
+        auth.clone().require(RequireGroup("admin")),
+        auth.clone().optional().require(RequireGroup("admin")),
+    ] {
+        let in_layer = utoipa_admin(
+            OpenApiRouter::new().routes(routes!(with_utoipa::admin).route_auth(layer.clone())),
+        );
+        assert_eq!(in_layer, guarded, "utoipa, method router: {layer:?}");
+        let in_layer = utoipa_admin(
+            OpenApiRouter::new()
+                .routes(routes!(with_utoipa::admin))
+                .route_auth(layer),
+        );
+        assert_eq!(in_layer, guarded, "utoipa, router");
+    }
+
+    async fn admin(user: CognitoUser) -> String {
+        user.sub().to_owned()
+    }
+    let aide_admin = |router: aide::axum::ApiRouter| {
+        let mut doc = aide::openapi::OpenApi::default();
+        let _ = router.finish_api(&mut doc);
+        serde_json::to_value(&doc.paths.expect("paths").paths["/admin"]).expect("json")
+    };
+    let route =
+        || aide::axum::ApiRouter::new().api_route("/admin", aide::axum::routing::get(admin));
+    let guarded = aide_admin(
+        route()
+            .route_guard(RequireGroup("admin"))
+            .route_auth(auth.clone()),
+    );
+    assert!(guarded["get"]["security"].is_array(), "{guarded}");
+    for layer in [
+        auth.clone().require(RequireGroup("admin")),
+        auth.optional().require(RequireGroup("admin")),
+    ] {
+        assert_eq!(aide_admin(route().route_auth(layer)), guarded, "aide");
+    }
+}

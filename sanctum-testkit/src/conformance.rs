@@ -208,11 +208,20 @@ pub enum Route {
     /// As `Query`, with the `on_rejection` handler of `ColdKeysCustomRejection` (whose body
     /// shows the URI the handler got).
     QueryCustomRejection,
+
+    // Requirements checked by the auth layer itself (`require`), no guard behind it.
+    /// Auth layer with `.require(RequireGroup("admin"))`: answers as [`Route::Admin`].
+    LayerRequire,
+    /// Auth layer in optional mode with `.require(RequireGroup::any(["admin", "ops"]))` and
+    /// `.require(RequireStepUp::max_age(..))` of [`STEP_UP_MAX_AGE`] seconds: both must
+    /// hold, checked in that order, and a request without a token is refused (401) as a
+    /// guard behind an optional layer refuses it.
+    LayerRequireOptional,
 }
 
 impl Route {
     /// Every route.
-    pub const ALL: [Route; 40] = [
+    pub const ALL: [Route; 42] = [
         Route::Protected,
         Route::Admin,
         Route::AnyGroup,
@@ -254,6 +263,9 @@ impl Route {
         Route::Query,
         Route::QueryAdmin,
         Route::QueryCustomRejection,
+        // requirements checked by the auth layer
+        Route::LayerRequire,
+        Route::LayerRequireOptional,
     ];
 
     /// Whether the route answers refusals with an application's handler (`on_rejection`,
@@ -313,6 +325,8 @@ impl Route {
             Route::Query => "/query",
             Route::QueryAdmin => "/query/admin",
             Route::QueryCustomRejection => "/query/custom-rejection",
+            Route::LayerRequire => "/layer-require",
+            Route::LayerRequireOptional => "/layer-require/optional",
         }
     }
 }
@@ -958,6 +972,12 @@ impl ConformanceEnv {
             .claim("custom:tenant", "acme")
             .build();
         let new_key_token = self.retiring_issuer.access_token().username("nina").build();
+        let stale_ops = i
+            .access_token()
+            .username("otto")
+            .groups(["ops"])
+            .auth_time_in_secs(-3600)
+            .build();
 
         let bearer = |t: &str| vec![("authorization".to_owned(), format!("Bearer {t}"))];
         let header = |k: &str, v: &str| vec![(k.to_owned(), v.to_owned())];
@@ -1457,6 +1477,61 @@ impl ConformanceEnv {
                 R::Admin,
                 bearer(&expired_admin),
                 EXPIRED,
+            ),
+            // requirements checked by the auth layer itself: the guards' answers
+            missing("layer requirement, no token", R::LayerRequire, vec![]),
+            forbidden(
+                "layer requirement: not in group admin",
+                R::LayerRequire,
+                bearer(&alice),
+                GROUP,
+            ),
+            ok(
+                "layer requirement: in group admin",
+                R::LayerRequire,
+                bearer(&root),
+                "root",
+            ),
+            invalid(
+                "layer requirement: expired admin token is 401, not 403",
+                R::LayerRequire,
+                bearer(&expired_admin),
+                EXPIRED,
+            ),
+            bad_request(
+                "layer requirement: two Authorization headers",
+                R::LayerRequire,
+                twice(&root, &root),
+            ),
+            missing(
+                "optional layer with a requirement: no token is refused",
+                R::LayerRequireOptional,
+                vec![],
+            ),
+            ok(
+                "layer requirements: a group of the list, fresh sign-in",
+                R::LayerRequireOptional,
+                bearer(&ops),
+                "olga",
+            ),
+            forbidden(
+                "layer requirements: no group of the list",
+                R::LayerRequireOptional,
+                bearer(&alice),
+                GROUP,
+            ),
+            step_up(
+                "layer requirements: the group, sign-in too old",
+                R::LayerRequireOptional,
+                bearer(&stale_ops),
+                "Bearer error=\"insufficient_user_authentication\", error_description=\"a more recent sign-in is required\", max_age=\"300\"",
+                Some("a more recent sign-in is required"),
+            ),
+            forbidden(
+                "layer requirements: checked in order, the group first",
+                R::LayerRequireOptional,
+                bearer(&stale_sign_in),
+                GROUP,
             ),
             ok("any group: ops", R::AnyGroup, bearer(&ops), "olga"),
             forbidden("any group: none", R::AnyGroup, bearer(&alice), GROUP),

@@ -14,6 +14,7 @@ use sanctum_core::adapter::{
 };
 use sanctum_core::{ExpectedUse, Refusal, RejectedRequest, TokenSource, Verifier};
 
+use super::Require;
 use super::request::{self, Auth, AuthFuture, Credentials, Step};
 use crate::rejection::Handler;
 
@@ -188,6 +189,41 @@ impl CognitoAuth {
     pub fn optional(mut self) -> Self {
         self.auth.optional = true;
         self
+    }
+
+    /// Lets through only users meeting `guard`'s rule — [`RequireGroup`](crate::RequireGroup),
+    /// [`RequireScope`](crate::RequireScope), [`RequireStepUp`](crate::RequireStepUp) or any
+    /// [`Require`] — checked by this middleware right after the token is verified, with the
+    /// answers of the same guard wrapped behind it: 403 `insufficient_scope` (or the step-up
+    /// 401), and 401 for a request without a token, in [`optional`](Self::optional) mode too.
+    /// Called again, every rule must hold, checked in the order added.
+    ///
+    /// One middleware instead of two, as `CognitoAuthLayer::require` in sanctum-axum (where it
+    /// saves a route layer's per-request cost, BENCHMARKS.md, issue 22). Guards wrapped behind
+    /// it still work, for the routes that need more.
+    ///
+    /// ```
+    /// use actix_web::web;
+    /// use sanctum_actix::{CognitoAuth, CognitoUser, RequireGroup, RequireScope};
+    /// # fn routes(verifier: sanctum_actix::Verifier) {
+    /// let admin = web::resource("/admin")
+    ///     .wrap(
+    ///         CognitoAuth::new(verifier)
+    ///             .require(RequireGroup("admin"))
+    ///             .require(RequireScope("admin/write")),
+    ///     )
+    ///     .get(|user: CognitoUser| async move { user.sub().to_owned() });
+    /// # let _ = admin; }
+    /// ```
+    pub fn require(mut self, guard: impl Into<Require>) -> Self {
+        self.auth.require(guard.into().requirement().clone());
+        self
+    }
+
+    /// The rule [`require`](Self::require) set (for the OpenAPI document).
+    #[cfg(feature = "utoipa")]
+    pub(crate) fn requirement(&self) -> Option<&sanctum_core::Requirement> {
+        self.auth.requirement.as_ref()
     }
 
     /// Where to find the token (default [`TokenSource::Bearer`]; also

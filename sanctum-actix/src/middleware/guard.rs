@@ -206,6 +206,18 @@ impl From<Requirement> for Require {
     }
 }
 
+impl From<RequireGroup> for Require {
+    fn from(RequireGroup(group): RequireGroup) -> Self {
+        Self::new(Requirement::group(group))
+    }
+}
+
+impl From<RequireScope> for Require {
+    fn from(RequireScope(scope): RequireScope) -> Self {
+        Self::new(Requirement::scope(scope))
+    }
+}
+
 /// What a guard checks. The single-name guards avoid the `Requirement` machinery (no
 /// allocation until a request is refused).
 #[derive(Debug, Clone)]

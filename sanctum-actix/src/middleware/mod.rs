@@ -44,6 +44,10 @@
 //! }
 //! ```
 //!
+//! A resource that needs one rule can have `CognitoAuth` check it
+//! ([`CognitoAuth::require`]), one middleware instead of two, with the same answers as the
+//! guard: `.wrap(CognitoAuth::new(verifier).require(RequireGroup("admin")))`.
+//!
 //! A guard that runs without `CognitoAuth` in front of it answers 500 with a body saying so.
 //!
 //! Wrapped around a whole `App`, the middleware also stands in front of its default service:

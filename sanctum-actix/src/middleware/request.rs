@@ -15,9 +15,9 @@ use actix_web::http::Uri;
 use actix_web::http::uri::PathAndQuery;
 use actix_web::{Error, HttpMessage as _};
 use futures_util::future::LocalBoxFuture;
-use sanctum_core::Refusal;
-use sanctum_core::adapter::{Verified, without_query_params};
+use sanctum_core::adapter::{Verified, check_requirement, without_query_params};
 use sanctum_core::observe::record_user;
+use sanctum_core::{Refusal, Requirement};
 
 use crate::extract::AuthState;
 use crate::rejection::{Handler, respond};
@@ -59,6 +59,10 @@ pub(crate) struct Auth<C> {
     /// A request without a credential passes anonymously.
     pub(crate) optional: bool,
     pub(crate) handler: Option<Handler>,
+    /// What the verified user must meet (`require`), checked as a guard behind the
+    /// middleware would: refused with 401 for an anonymous request, 403 (or the step-up 401)
+    /// when unmet.
+    pub(crate) requirement: Option<Requirement>,
 }
 
 impl<C> Auth<C> {
@@ -67,7 +71,16 @@ impl<C> Auth<C> {
             source,
             optional: false,
             handler: None,
+            requirement: None,
         }
+    }
+
+    /// Adds `requirement` to what the user must meet, after the ones added before.
+    pub(crate) fn require(&mut self, requirement: Requirement) {
+        self.requirement = Some(match self.requirement.take() {
+            Some(before) => before.and(requirement),
+            None => requirement,
+        });
     }
 
     /// Logs the refusal and answers it (with the application's handler when there is one).
@@ -78,11 +91,17 @@ impl<C> Auth<C> {
     }
 
     /// Hands the verified user (`None`: anonymous) to what runs behind the middleware,
-    /// recording it on the span; refuses an anonymous request outside optional mode.
+    /// recording it on the span; refuses an anonymous request outside optional mode and a
+    /// user who does not meet the middleware's requirement.
     fn admit(&self, req: &ServiceRequest, verified: Option<Verified>) -> Result<(), Refusal> {
         match &verified {
-            Some(verified) => record_user(verified.claims()),
-            None if self.optional => {}
+            Some(verified) => {
+                record_user(verified.claims());
+                if let Some(requirement) = &self.requirement {
+                    check_requirement(requirement, verified.claims(), verified.checked_at())?;
+                }
+            }
+            None if self.optional && self.requirement.is_none() => {}
             None => return Err(Refusal::MissingToken),
         }
         req.extensions_mut()
@@ -97,6 +116,7 @@ impl<C: fmt::Debug> fmt::Debug for Auth<C> {
             .field("source", &self.source)
             .field("optional", &self.optional)
             .field("custom_rejection", &self.handler.is_some())
+            .field("requirement", &self.requirement)
             .finish()
     }
 }

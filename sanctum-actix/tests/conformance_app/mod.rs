@@ -308,6 +308,23 @@ pub fn conformance_routes(
                         .wrap(query(&auth).on_rejection(custom_rejection))
                         .get(user_and_uri),
                 ),
+                // requirements checked by the middleware itself
+                Route::LayerRequire => cfg.service(
+                    resource
+                        .wrap(auth.require(RequireGroup("admin")))
+                        .get(user_name),
+                ),
+                Route::LayerRequireOptional => cfg.service(
+                    resource
+                        .wrap(
+                            auth.optional()
+                                .require(RequireGroup::any(["admin", "ops"]))
+                                .require(RequireStepUp::max_age(Duration::from_secs(
+                                    STEP_UP_MAX_AGE,
+                                ))),
+                        )
+                        .get(maybe_user_name),
+                ),
                 other => panic!("conformance route {other:?} is not wired in the actix test app"),
             };
         }

@@ -16,6 +16,7 @@ use tower_service::Service;
 
 use super::future::ResponseFuture;
 use super::request::{self, Credentials, Shared, Step};
+use crate::Require;
 use crate::rejection::OnRejection;
 
 /// Verifies the Cognito token of every request and hands the claims to what runs behind it.
@@ -32,7 +33,8 @@ use crate::rejection::OnRejection;
 ///    (default: access tokens) and refuses it with 401, or 503 when the signing keys cannot
 ///    be fetched;
 /// 4. records the user on the current span (`enduser.id`, ...: see
-///    [`sanctum_core::observe`]) and stores the result in the request extensions, where [`CognitoUser`](crate::CognitoUser), [`TypedClaims`](crate::TypedClaims)
+///    [`sanctum_core::observe`]), checks the rules of [`require`](Self::require) if any, and
+///    stores the result in the request extensions, where [`CognitoUser`](crate::CognitoUser), [`TypedClaims`](crate::TypedClaims)
 ///    and the guards ([`RequireGroup`](crate::RequireGroup), ...) find it.
 ///
 /// Refusals are answered as in [`rejection`](crate::rejection), or by the
@@ -214,6 +216,43 @@ impl CognitoAuthLayer {
     /// but empty or invalid is still refused.
     pub fn optional(self) -> Self {
         self.with(|s| s.optional = true)
+    }
+
+    /// Lets through only users meeting `guard`'s rule — [`RequireGroup`](crate::RequireGroup),
+    /// [`RequireScope`](crate::RequireScope), [`RequireStepUp`](crate::RequireStepUp) or any
+    /// [`Require`] — checked by this layer right after the token is verified, with the answers
+    /// of the same guard added as a route layer behind it: 403 `insufficient_scope` (or the
+    /// step-up 401), and 401 for a request without a token, in [`optional`](Self::optional)
+    /// mode too. Called again, every rule must hold, checked in the order added.
+    ///
+    /// One layer instead of two: in axum each `route_layer` costs every request a boxed
+    /// service clone and a future of its own, so a route guarded this way is cheaper than with
+    /// `.route_layer(RequireGroup("admin"))` (BENCHMARKS.md, issue 22). Guards as route
+    /// layers still work behind it, for the routes that need more.
+    ///
+    /// ```no_run
+    /// use axum::{Router, routing::get};
+    /// use sanctum_axum::{CognitoAuthLayer, CognitoUser, RequireGroup, RequireScope};
+    /// # fn app(verifier: sanctum_axum::Verifier) -> Router {
+    ///
+    /// Router::new()
+    ///     .route("/admin", get(|user: CognitoUser| async move { user.sub().to_owned() }))
+    ///     .route_layer(
+    ///         CognitoAuthLayer::new(verifier)
+    ///             .require(RequireGroup("admin"))
+    ///             .require(RequireScope("admin/write")),
+    ///     )
+    /// # }
+    /// ```
+    pub fn require(self, guard: impl Into<Require>) -> Self {
+        let guard = guard.into();
+        self.with(|s| s.require(guard.requirement().clone()))
+    }
+
+    /// The rule [`require`](Self::require) set (for the OpenAPI document).
+    #[cfg(any(feature = "utoipa", feature = "aide"))]
+    pub(crate) fn requirement(&self) -> Option<&sanctum_core::Requirement> {
+        self.shared.requirement.as_ref()
     }
 
     /// Where to find the token: [`TokenSource::Bearer`] (default),

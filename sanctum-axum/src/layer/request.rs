@@ -10,9 +10,9 @@ use axum::extract::OriginalUri;
 use axum_core::response::{IntoResponse, Response};
 use http::uri::PathAndQuery;
 use http::{Request, Uri};
-use sanctum_core::Refusal;
-use sanctum_core::adapter::{Verified, without_query_params};
+use sanctum_core::adapter::{Verified, check_requirement, without_query_params};
 use sanctum_core::observe::record_user;
+use sanctum_core::{Refusal, Requirement};
 use tower_service::Service;
 
 use super::future::ResponseFuture;
@@ -56,6 +56,9 @@ pub(crate) struct Shared<C> {
     /// A request without a credential passes anonymously.
     pub(crate) optional: bool,
     pub(crate) on_rejection: Option<OnRejection>,
+    /// What the verified user must meet (`require`), checked as a guard behind the layer
+    /// would: refused with 401 for an anonymous request, 403 (or the step-up 401) when unmet.
+    pub(crate) requirement: Option<Requirement>,
 }
 
 impl<C> Shared<C> {
@@ -64,29 +67,45 @@ impl<C> Shared<C> {
             source,
             optional: false,
             on_rejection: None,
+            requirement: None,
         }
     }
 
-    /// The extensions' record of an anonymous request (optional mode).
-    fn anonymous(&self) -> AuthContext {
-        AuthContext {
-            user: None,
-            checked_at: 0,
-            on_rejection: self.on_rejection.clone(),
-        }
+    /// Adds `requirement` to what the user must meet, after the ones added before.
+    pub(crate) fn require(&mut self, requirement: Requirement) {
+        self.requirement = Some(match self.requirement.take() {
+            Some(before) => before.and(requirement),
+            None => requirement,
+        });
+    }
+
+    /// Hands the verified user (`None`: anonymous, optional mode) to what runs behind the
+    /// layer, recording it on the span; refuses an anonymous request outside optional mode
+    /// and a user who does not meet the layer's requirement.
+    fn admit<B>(&self, verified: Option<Verified>, req: &mut Request<B>) -> Result<(), Refusal> {
+        let context = match verified {
+            Some(verified) => {
+                record_user(verified.claims());
+                if let Some(requirement) = &self.requirement {
+                    check_requirement(requirement, verified.claims(), verified.checked_at())?;
+                }
+                AuthContext::verified(verified, self.on_rejection.clone())
+            }
+            None if self.optional && self.requirement.is_none() => AuthContext {
+                user: None,
+                checked_at: 0,
+                on_rejection: self.on_rejection.clone(),
+            },
+            None => return Err(Refusal::MissingToken),
+        };
+        req.extensions_mut().insert(context);
+        Ok(())
     }
 
     fn rejection<B>(&self, refusal: Refusal, req: &Request<B>) -> Response {
         CognitoRejection::new(refusal, self.on_rejection.clone(), || rejected_request(req))
             .into_response()
     }
-}
-
-/// Records the verified user on the span and hands it to what runs behind the layer.
-fn admit<C, B>(shared: &Shared<C>, verified: Verified, req: &mut Request<B>) {
-    record_user(verified.claims());
-    req.extensions_mut()
-        .insert(AuthContext::verified(verified, shared.on_rejection.clone()));
 }
 
 /// Authenticates `req` by `shared`'s source, then calls `inner` (a fresh clone of it stays in
@@ -103,38 +122,34 @@ where
     S::Future: Send,
     B: Send + 'static,
 {
-    let pending = match shared.source.now(&mut req) {
+    let verified = match shared.source.now(&mut req) {
         // hot path: a token whose key is cached is answered without boxing a future
-        Step::Verified(verified) => {
-            admit(shared, verified, &mut req);
-            return ResponseFuture::inner(inner.call(req));
-        }
-        Step::Anonymous if shared.optional => {
-            req.extensions_mut().insert(shared.anonymous());
-            return ResponseFuture::inner(inner.call(req));
-        }
-        Step::Anonymous => {
-            return ResponseFuture::rejected(shared.rejection(Refusal::MissingToken, &req));
-        }
+        Step::Verified(verified) => Some(verified),
+        Step::Anonymous => None,
         Step::Refused(refusal) => return ResponseFuture::rejected(shared.rejection(refusal, &req)),
-        Step::Later(pending) => pending,
-    };
-    // The ready service goes into the future; a fresh clone waits for the next poll_ready.
-    let clone = inner.clone();
-    let mut inner = std::mem::replace(inner, clone);
-    let shared = Arc::clone(shared);
-    ResponseFuture::verifying(Box::pin(async move {
-        match shared.source.later(pending).await {
-            Ok(Some(verified)) => admit(&shared, verified, &mut req),
-            Ok(None) if shared.optional => {
-                req.extensions_mut().insert(shared.anonymous());
-            }
-            Ok(None) => return Ok(shared.rejection(Refusal::MissingToken, &req)),
-            Err(refusal) => return Ok(shared.rejection(refusal, &req)),
+        Step::Later(pending) => {
+            // The ready service goes into the future; a fresh clone waits for the next
+            // poll_ready.
+            let clone = inner.clone();
+            let mut inner = std::mem::replace(inner, clone);
+            let shared = Arc::clone(shared);
+            return ResponseFuture::verifying(Box::pin(async move {
+                let admitted = match shared.source.later(pending).await {
+                    Ok(verified) => shared.admit(verified, &mut req),
+                    Err(refusal) => Err(refusal),
+                };
+                if let Err(refusal) = admitted {
+                    return Ok(shared.rejection(refusal, &req));
+                }
+                drop(shared);
+                Ok(inner.call(req).await?.into_response())
+            }));
         }
-        drop(shared);
-        Ok(inner.call(req).await?.into_response())
-    }))
+    };
+    match shared.admit(verified, &mut req) {
+        Ok(()) => ResponseFuture::inner(inner.call(req)),
+        Err(refusal) => ResponseFuture::rejected(shared.rejection(refusal, &req)),
+    }
 }
 
 /// Removes the query parameters `names` from the request's URI, and from axum's

@@ -63,7 +63,8 @@ pub trait ApiRouterExt: Sized {
 
     /// Adds `layer` as a route layer, and to the operations it covers a Cognito token's
     /// requirement where no guard wrote one (optional layer: anonymous requests too) and the
-    /// 401 response.
+    /// 401 response; the rule of its [`require`](CognitoAuthLayer::require) is documented as a
+    /// guard's.
     #[must_use]
     fn route_auth(self, layer: CognitoAuthLayer) -> Self;
 }
@@ -82,9 +83,12 @@ where
     }
 
     fn route_auth(self, layer: CognitoAuthLayer) -> Self {
-        let optional = layer.is_optional();
+        let (security, optional) = super::layer_security(&layer);
         self.route_layer(layer).with_path_items(|mut item| {
             for operation in operations(item.inner_mut()) {
+                if let Some(security) = &security {
+                    document_guard(operation, security);
+                }
                 document_authentication(operation, optional);
             }
             item

@@ -23,3 +23,14 @@ pub use sanctum_core::openapi::{
 pub mod aide;
 #[cfg(feature = "utoipa")]
 pub mod utoipa;
+
+/// What `route_auth` documents for `layer`: the security of its requirement
+/// ([`require`](crate::CognitoAuthLayer::require)), if any, and whether anonymous requests
+/// pass (optional mode without a requirement).
+fn layer_security(layer: &crate::CognitoAuthLayer) -> (Option<SecurityRequirements>, bool) {
+    let requirement = layer.requirement();
+    (
+        requirement.map(SecurityRequirements::of),
+        layer.is_optional() && requirement.is_none(),
+    )
+}

@@ -39,6 +39,7 @@ use sanctum_core::openapi::SecurityRequirements;
 use sanctum_core::openapi::utoipa::{document_authentication, document_guard};
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
 
+use super::layer_security;
 use crate::{CognitoAuthLayer, Require};
 
 /// Guards and the authentication layer that document themselves: each method is
@@ -54,7 +55,8 @@ pub trait OpenApiRouterExt: Sized {
 
     /// Adds `layer` as a route layer, and to the operations it covers a Cognito token's
     /// requirement where no guard wrote one (optional layer: anonymous requests too) and the
-    /// 401 response.
+    /// 401 response; the rule of its [`require`](CognitoAuthLayer::require) is documented as a
+    /// guard's.
     #[must_use]
     fn route_auth(self, layer: CognitoAuthLayer) -> Self;
 }
@@ -72,9 +74,13 @@ where
     }
 
     fn route_auth(self, layer: CognitoAuthLayer) -> Self {
-        let optional = layer.is_optional();
+        let (security, optional) = layer_security(&layer);
         let mut router = self.route_layer(layer);
-        document_authentication(&mut router.get_openapi_mut().paths, optional);
+        let paths = &mut router.get_openapi_mut().paths;
+        if let Some(security) = &security {
+            document_guard(paths, security);
+        }
+        document_authentication(paths, optional);
         router
     }
 }
@@ -92,7 +98,11 @@ where
 
     fn route_auth(self, layer: CognitoAuthLayer) -> Self {
         let (schemas, mut paths, method_router) = self;
-        document_authentication(&mut paths, layer.is_optional());
+        let (security, optional) = layer_security(&layer);
+        if let Some(security) = &security {
+            document_guard(&mut paths, security);
+        }
+        document_authentication(&mut paths, optional);
         (schemas, paths, method_router.route_layer(layer))
     }
 }

@@ -247,6 +247,13 @@ pub(crate) fn conformance_route_answering(
         Route::QueryCustomRejection => {
             get(user_and_uri).route_layer(query(auth).on_rejection(custom_rejection))
         }
+        // requirements checked by the auth layer itself
+        Route::LayerRequire => get(user_name).route_layer(auth.require(RequireGroup("admin"))),
+        Route::LayerRequireOptional => get(maybe_user_name).route_layer(
+            auth.optional()
+                .require(RequireGroup::any(["admin", "ops"]))
+                .require(RequireStepUp::max_age(Duration::from_secs(STEP_UP_MAX_AGE))),
+        ),
         other => panic!("conformance route {other:?} is not wired in this test yet"),
     }
 }
