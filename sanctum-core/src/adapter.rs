@@ -108,6 +108,7 @@ impl CredentialSource {
     /// Reads the request's credential and verifies it without waiting when the source is a
     /// [`TokenSource`] ([`authenticate_now`]); starts the finder when it is an
     /// [`AsyncTokenFinder`].
+    #[inline]
     pub fn authenticate<'a>(
         &self,
         verifier: &Verifier,
@@ -240,6 +241,7 @@ pub enum Authentication<'a> {
 /// };
 /// # let _ = verified; }
 /// ```
+#[inline]
 pub fn authenticate_now<'a>(
     verifier: &Verifier,
     source: &TokenSource,
@@ -267,6 +269,7 @@ pub fn authenticate_now<'a>(
     }
 }
 
+#[inline]
 fn answered(result: Result<(Arc<CognitoClaims>, u64), VerifyError>) -> Authentication<'static> {
     match result {
         Ok((claims, checked_at)) => Authentication::Verified(Verified { claims, checked_at }),
@@ -295,12 +298,60 @@ pub async fn verify(
 ///
 /// # Errors
 /// [`Denied`] naming the first unmet part.
+#[inline]
 pub fn check_requirement(
     requirement: &Requirement,
     claims: &CognitoClaims,
     checked_at: u64,
 ) -> Result<(), Denied> {
     requirement.check_at(claims, checked_at)
+}
+
+/// What a guard checks: one group or one scope named by a `&'static str` (the adapters'
+/// `RequireGroup("admin")` and `RequireScope("orders/read")`), or any [`Requirement`]. The
+/// single-name forms skip the `Requirement` machinery: nothing to clone but the name when a
+/// framework clones the guard's service (axum does, for every request), no allocation until a
+/// request is refused.
+///
+/// ```
+/// use sanctum_core::adapter::{GuardCheck, Verified};
+/// use sanctum_core::{Denied, Requirement};
+///
+/// // what the adapters' `RequireGroup("admin")` does with a request's verified token
+/// fn admin(verified: &Verified) -> Result<(), Denied> {
+///     GuardCheck::Group("admin").check(verified.claims(), verified.checked_at())
+/// }
+/// // and `Require::new(Requirement::none_of_groups(["suspended"]))`
+/// let not_suspended = GuardCheck::Requirement(Requirement::none_of_groups(["suspended"]));
+/// # let _ = (admin, not_suspended);
+/// ```
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum GuardCheck {
+    /// Membership of this group.
+    Group(&'static str),
+    /// This OAuth scope granted.
+    Scope(&'static str),
+    /// Any requirement, checked with [`check_requirement`].
+    Requirement(Requirement),
+}
+
+impl GuardCheck {
+    /// Checks `claims`, verified at `checked_at` ([`Verified::checked_at`]: the time rules'
+    /// instant), as [`check_requirement`] does.
+    ///
+    /// # Errors
+    /// [`Denied`] naming the first unmet part.
+    #[inline]
+    pub fn check(&self, claims: &CognitoClaims, checked_at: u64) -> Result<(), Denied> {
+        match self {
+            Self::Group(group) if claims.has_group(group) => Ok(()),
+            Self::Group(group) => Err(Denied::missing_group([*group])),
+            Self::Scope(scope) if claims.has_scope(scope) => Ok(()),
+            Self::Scope(scope) => Err(Denied::missing_scope([*scope])),
+            Self::Requirement(requirement) => check_requirement(requirement, claims, checked_at),
+        }
+    }
 }
 
 /// Verifies `token` now, without waiting: `None` only when its key is not cached yet (then

@@ -9,8 +9,8 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use futures_util::TryFutureExt as _;
 use futures_util::future::{Either, MapOk, Ready, ready};
-use sanctum_core::adapter::check_requirement;
-use sanctum_core::{CognitoClaims, Denied, Refusal, Requirement};
+use sanctum_core::adapter::GuardCheck;
+use sanctum_core::{Refusal, Requirement};
 
 use crate::extract::AuthState;
 use crate::rejection::respond;
@@ -218,28 +218,6 @@ impl From<RequireScope> for Require {
     }
 }
 
-/// What a guard checks. The single-name guards avoid the `Requirement` machinery (no
-/// allocation until a request is refused).
-#[derive(Debug, Clone)]
-enum Check {
-    Group(&'static str),
-    Scope(&'static str),
-    Requirement(Requirement),
-}
-
-impl Check {
-    /// Checks `claims`, verified at `checked_at` (the time rules' instant).
-    fn check(&self, claims: &CognitoClaims, checked_at: u64) -> Result<(), Denied> {
-        match self {
-            Self::Group(group) if claims.has_group(group) => Ok(()),
-            Self::Group(group) => Err(Denied::missing_group([*group])),
-            Self::Scope(scope) if claims.has_scope(scope) => Ok(()),
-            Self::Scope(scope) => Err(Denied::missing_scope([*scope])),
-            Self::Requirement(requirement) => check_requirement(requirement, claims, checked_at),
-        }
-    }
-}
-
 macro_rules! guard_transform {
     ($guard:ty, |$this:ident| $check:expr) => {
         impl<S, B> Transform<S, ServiceRequest> for $guard
@@ -264,9 +242,11 @@ macro_rules! guard_transform {
     };
 }
 
-guard_transform!(RequireGroup, |this| Check::Group(this.0));
-guard_transform!(RequireScope, |this| Check::Scope(this.0));
-guard_transform!(Require, |this| Check::Requirement(this.requirement.clone()));
+guard_transform!(RequireGroup, |this| GuardCheck::Group(this.0));
+guard_transform!(RequireScope, |this| GuardCheck::Scope(this.0));
+guard_transform!(Require, |this| GuardCheck::Requirement(
+    this.requirement.clone()
+));
 
 /// The service a guard wraps around the next one; not used directly.
 ///
@@ -274,7 +254,7 @@ guard_transform!(Require, |this| Check::Requirement(this.requirement.clone()));
 #[doc(hidden)]
 pub struct RequireService<S> {
     service: S,
-    check: Check,
+    check: GuardCheck,
 }
 
 impl<S> fmt::Debug for RequireService<S> {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use axum_core::response::{IntoResponse, Response};
 use http::Request;
-use sanctum_core::adapter::check_requirement;
+use sanctum_core::adapter::GuardCheck;
 use sanctum_core::{Refusal, Requirement};
 use tower_layer::Layer;
 use tower_service::Service;
@@ -230,7 +230,7 @@ impl<S> Layer<S> for Require {
     fn layer(&self, inner: S) -> RequireService<S> {
         RequireService {
             inner,
-            requirement: self.0.clone(),
+            check: GuardCheck::Requirement(self.0.clone()),
         }
     }
 }
@@ -239,7 +239,10 @@ impl<S> Layer<S> for RequireGroup {
     type Service = RequireService<S>;
 
     fn layer(&self, inner: S) -> RequireService<S> {
-        Require::from(*self).layer(inner)
+        RequireService {
+            inner,
+            check: GuardCheck::Group(self.0),
+        }
     }
 }
 
@@ -247,7 +250,10 @@ impl<S> Layer<S> for RequireScope {
     type Service = RequireService<S>;
 
     fn layer(&self, inner: S) -> RequireService<S> {
-        Require::from(*self).layer(inner)
+        RequireService {
+            inner,
+            check: GuardCheck::Scope(self.0),
+        }
     }
 }
 
@@ -255,7 +261,7 @@ impl<S> Layer<S> for RequireScope {
 #[derive(Clone, Debug)]
 pub struct RequireService<S> {
     inner: S,
-    requirement: Requirement,
+    check: GuardCheck,
 }
 
 impl<S> RequireService<S> {
@@ -266,9 +272,7 @@ impl<S> RequireService<S> {
         };
         let rejection = match &context.user {
             None => Refusal::MissingToken,
-            Some(user) => {
-                Refusal::from(check_requirement(&self.requirement, user, context.checked_at).err()?)
-            }
+            Some(user) => Refusal::from(self.check.check(user, context.checked_at).err()?),
         };
         Some(context.rejection(rejection, || rejected_request(req)))
     }
