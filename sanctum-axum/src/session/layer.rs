@@ -132,7 +132,8 @@ impl<I: fmt::Debug, S> fmt::Debug for SessionService<I, S> {
     }
 }
 
-/// The request extension [`SessionService`] adds over a [`MemorySessionStore`].
+/// The request extension [`SessionService`] adds over a [`MemorySessionStore`], to a request
+/// with a session id.
 #[derive(Clone)]
 pub(crate) struct MemorySessions(pub(crate) MemorySessionStore);
 
@@ -165,7 +166,9 @@ where
         let session = Session::new(id, Arc::clone(&self.store), Some(shared.expiry));
         let extensions = req.extensions_mut();
         extensions.insert(session.clone());
-        if let Some(memory) = &shared.memory {
+        // the auth layer reads the memory store by the request's session id: without one
+        // (a bearer request, a first visit) it has nothing to read there
+        if let Some(memory) = shared.memory.as_ref().filter(|_| id.is_some()) {
             extensions.insert(MemorySessions(memory.clone()));
         }
         SessionFuture {
