@@ -81,7 +81,7 @@ BASE_PORT="${BENCH_HTTP_PORT:-18480}"
 DEFAULT_VARIANTS="axum-noauth axum-layer axum-layer-nocache axum-layer-revocation axum-admin-noauth axum-admin actix-noauth actix-middleware actix-admin-noauth actix-admin jwt-authorizer axum07-noauth"
 AUTHENTICATED=" axum-layer axum-layer-nocache axum-layer-revocation axum-admin actix-middleware actix-admin jwt-authorizer axum-admin-metrics actix-admin-metrics axum-admin-traced axum-session-bearer axum-session-cookie actix-session-bearer actix-session-cookie "
 # What a feature costs: "variant:the same without it", for --instructions.
-PAIRS="${BENCH_HTTP_PAIRS:-axum-layer:axum-noauth axum-admin:axum-admin-noauth axum-layer-revocation:axum-layer actix-middleware:actix-noauth actix-admin:actix-admin-noauth axum-admin-one-layer:axum-admin-noauth actix-admin-one-layer:actix-admin-noauth axum-admin-metrics:axum-admin actix-admin-metrics:actix-admin axum-admin-traced:axum-admin-noauth-traced}"
+PAIRS="${BENCH_HTTP_PAIRS:-axum-layer:axum-noauth axum-admin:axum-admin-noauth axum-layer-revocation:axum-layer actix-middleware:actix-noauth actix-admin:actix-admin-noauth axum-admin-one-layer:axum-admin-noauth actix-admin-one-layer:actix-admin-noauth axum-admin-handler-layers:axum-admin-noauth axum-admin-handler-one-layer:axum-admin-noauth axum-admin-metrics:axum-admin actix-admin-metrics:actix-admin axum-admin-traced:axum-admin-noauth-traced}"
 
 if [ "$MODE" = check ] || [ "$MODE" = record ]; then
     [ -f "$RECORD" ] || { echo "no record: $RECORD" >&2; exit 1; }
@@ -447,6 +447,10 @@ summary() {
         # the same route with the group checked by the auth layer (`require`): one layer
         ratio("axum-admin-one-layer", "axum-admin-noauth", 0.90)
         ratio("actix-admin-one-layer", "actix-admin-noauth", 0.90)
+        # axum: the guard and the auth layer on the handler (`Handler::layer`), no route layer
+        ratio("axum-admin-handler-layers", "axum-admin-noauth", 0.90)
+        ratio("axum-admin-handler-one-layer", "axum-admin-noauth", 0.90)
+        ratio("axum-admin-handler-layers@baseline", "axum-admin-noauth@baseline", 0.90)
         ratio("axum-admin@baseline", "axum-admin-noauth@baseline", 0.90)
         ratio("actix-admin@baseline", "actix-admin-noauth@baseline", 0.90)
         # issue 23: a session cookie against a bearer token, the same app and route

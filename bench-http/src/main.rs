@@ -27,6 +27,10 @@
 //! - `axum-admin-one-layer`, `actix-admin-one-layer`: the same `/admin` route with the group
 //!   checked by the auth layer itself (`CognitoAuthLayer::new(v).require(RequireGroup("admin"))`,
 //!   `CognitoAuth::new(v).require(RequireGroup("admin"))`): one layer instead of two;
+//! - `axum-admin-handler-layers`: `axum-admin`'s guard and auth layer on the handler
+//!   (`Handler::layer`) instead of `route_layer` (axum builds the layered service per request,
+//!   with no boxed clone of the route per layer; also built against the wave-1 libraries);
+//!   `axum-admin-handler-one-layer`: the same with `require` (one handler layer);
 //! - `jwt-authorizer` (jwt-authorizer 0.15 on axum 0.7, keys from the same JWKS file);
 //! - `axum07-noauth`: axum 0.7 without auth, the baseline jwt-authorizer runs on.
 //!
@@ -67,6 +71,9 @@ const VARIANTS: &[&str] = &[
     "axum-admin-noauth",
     #[cfg(not(feature = "wave1-api"))]
     "axum-admin-one-layer",
+    "axum-admin-handler-layers",
+    #[cfg(not(feature = "wave1-api"))]
+    "axum-admin-handler-one-layer",
     "actix-noauth",
     "actix-middleware",
     "actix-admin",
@@ -340,6 +347,27 @@ async fn serve_tokio(
             Router::new()
                 .route("/hello", get(axum_admin))
                 .route_layer(CognitoAuthLayer::new(verifier).require(RequireGroup("admin")))
+        }
+        // the guard and the auth layer on the handler (`Handler::layer`) rather than on the route
+        "axum-admin-handler-layers" => {
+            use axum::handler::Handler as _;
+            let verifier = material.sanctum_verifier(true).await?;
+            Router::new().route(
+                "/hello",
+                get(axum_admin
+                    .layer(RequireGroup("admin"))
+                    .layer(CognitoAuthLayer::new(verifier))),
+            )
+        }
+        #[cfg(not(feature = "wave1-api"))]
+        "axum-admin-handler-one-layer" => {
+            use axum::handler::Handler as _;
+            let verifier = material.sanctum_verifier(true).await?;
+            Router::new().route(
+                "/hello",
+                get(axum_admin
+                    .layer(CognitoAuthLayer::new(verifier).require(RequireGroup("admin")))),
+            )
         }
         "axum-layer" | "axum-layer-nocache" => {
             let verifier = material.sanctum_verifier(variant == "axum-layer").await?;
