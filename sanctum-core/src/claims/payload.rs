@@ -171,6 +171,7 @@ struct Texts<'r> {
 }
 
 impl Texts<'_> {
+    #[inline]
     fn add(&mut self, text: Cow<'_, str>) -> Result<Text, VerifyError> {
         if let Cow::Borrowed(part) = text
             && let Some(start) = part
@@ -192,6 +193,7 @@ impl Texts<'_> {
         })
     }
 
+    #[inline]
     fn add_option(&mut self, text: Option<Cow<'_, str>>) -> Result<Option<Text>, VerifyError> {
         text.map(|t| self.add(t)).transpose()
     }
