@@ -129,7 +129,7 @@ impl Jwks {
             url,
             fetcher: Some(fetcher),
             per_kid: false,
-            keys: RwLock::new(Arc::new(KeySet::new())),
+            keys: RwLock::new(Arc::new(KeySet::default())),
             generation: AtomicU64::new(0),
             retry_at_ms: AtomicU64::new(0),
             last_error: RwLock::new(None),
@@ -253,7 +253,7 @@ impl Jwks {
                 Ok(guard) => guard,
                 Err(poisoned) => poisoned.into_inner(),
             };
-            *slot = Arc::new(KeySet::new());
+            *slot = Arc::new(KeySet::default());
             let generation = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
             self.last_eviction.store(generation, Ordering::Release);
         }
@@ -270,7 +270,7 @@ impl Jwks {
                 Err(poisoned) => poisoned.into_inner(),
             };
             self.retired.store(true, Ordering::Release);
-            *slot = Arc::new(KeySet::new());
+            *slot = Arc::new(KeySet::default());
         }
         self.generation.fetch_add(1, Ordering::AcqRel);
         if let Some((budget, _)) = &self.budget {
@@ -562,7 +562,7 @@ impl Jwks {
             Err(poisoned) => poisoned.into_inner(),
         };
         let mut keys = if slot.len() >= MAX_PER_KID_KEYS {
-            KeySet::new()
+            KeySet::default()
         } else {
             KeySet::clone(&slot)
         };

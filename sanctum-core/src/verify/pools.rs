@@ -491,7 +491,7 @@ impl Issuer {
             iss: config.issuer(),
             jwks: Arc::new(Jwks::fixed(
                 "none".to_owned(),
-                KeySet::new(),
+                KeySet::default(),
                 Arc::new(crate::clock::SystemClock),
             )),
             pool: Arc::new(Pool::new(config)),
