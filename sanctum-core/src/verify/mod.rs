@@ -381,7 +381,7 @@ impl Verifier {
         if !parsed.verify_with(key) {
             return Err(VerifyError::InvalidSignature);
         }
-        let claims = Arc::new(parsed.claims);
+        let claims = parsed.claims;
         if let Some(cache) = &self.inner.cache {
             // The generation is read before the key is confirmed current: if a refetch drops
             // the key in between, the entry's generation is already stale and every hit checks.
@@ -496,7 +496,7 @@ impl Verifier {
     /// another party has authenticated, or whose signature an earlier check confirmed.
     #[cfg(feature = "cognito")]
     pub(crate) fn unverified_claims(token: &str) -> Result<CognitoClaims, VerifyError> {
-        token::parse(token).map(|parsed| parsed.claims)
+        token::parse(token).map(|parsed| Arc::unwrap_or_clone(parsed.claims))
     }
 
     #[inline]

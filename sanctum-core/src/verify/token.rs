@@ -1,6 +1,7 @@
 //! Taking a compact JWS apart (check 2), before any key is looked at.
 
 use std::mem::MaybeUninit;
+use std::sync::Arc;
 
 use base64_simd::AsOut as _;
 use serde::Deserialize;
@@ -25,7 +26,8 @@ pub(crate) struct Parsed<'a> {
     pub(crate) kid: String,
     /// The signature segment, checked to be base64url; decoded by [`Parsed::verify_with`].
     signature_b64: &'a str,
-    pub(crate) claims: CognitoClaims,
+    /// Shared from the start: a parsed token is moved as a pointer, not as its claims.
+    pub(crate) claims: Arc<CognitoClaims>,
 }
 
 impl Parsed<'_> {
@@ -185,7 +187,7 @@ pub(crate) fn parse(token: &str) -> Result<Parsed<'_>, VerifyError> {
     BASE64URL
         .check(signature_b64.as_bytes())
         .map_err(|_| malformed("signature is not base64url"))?;
-    let claims = CognitoClaims::from_payload(payload)?;
+    let claims = Arc::new(CognitoClaims::from_payload(payload)?);
     let signing_input = &token.as_bytes()[..header_b64.len() + 1 + payload_b64.len()];
     Ok(Parsed {
         signing_input,
