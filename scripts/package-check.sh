@@ -29,6 +29,21 @@ for crate in "${crates[@]}"; do
     rm -rf "$cargo_home"/registry/src/-*/"$crate"-[0-9]* "$cargo_home"/registry/cache/-*/"$crate"-[0-9]*
 done
 
+# cargo also treats what it built from a registry as immutable: a sanctum-core built from an
+# earlier run's overlay (same name, version and source) would be reused as it was then, so an
+# adapter using a newer core API fails to build against it. Remove those builds (found by their
+# dep-info, which names the unpacked registry sources); a clean target dir has none.
+target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+for crate in "${crates[@]}"; do
+    stem="${crate//-/_}"
+    for info in "$target_dir"/debug/deps/"$stem"-*.d; do
+        [ -e "$info" ] && grep -q '/registry/src/' "$info" || continue
+        hash="${info##*/"$stem"-}"
+        hash="${hash%.d}"
+        rm -rf "$target_dir/debug/.fingerprint/$crate-$hash" "$target_dir"/debug/deps/*"$stem-$hash".*
+    done
+done
+
 cargo package --allow-dirty "${args[@]}"
 
 # What a packaged test may not use: moto's or fakecloud's server, Node.js, pycognito, files
