@@ -8,8 +8,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use http::HeaderValue;
 use http::header::SET_COOKIE;
-use http::{HeaderValue, StatusCode};
+use sanctum_core::Refusal;
 use sanctum_core::session::{SessionError, StoreError, cookie_value, set_cookie};
 use time::OffsetDateTime;
 use tower_layer::Layer;
@@ -31,8 +32,8 @@ use super::{MemorySessionStore, SessionAuth};
 ///   session's expiry; the removal cookie carries the same attributes (tower-sessions wrote it
 ///   with the path alone, which a browser ignores for a `__Host-` cookie);
 /// - a request whose session needs no write (most of them) costs no allocation after the
-///   response; a session that cannot be saved answers 503 (logged once per outage of the
-///   store), not 500.
+///   response; a session that cannot be saved answers 503 with
+///   [`Refusal::SessionUnavailable`]'s JSON body (logged once per outage of the store), not 500.
 ///
 /// Over a [`MemorySessionStore`] it also hands the store to
 /// [`CognitoAuthLayer::session`](crate::CognitoAuthLayer::session), which then reads a
@@ -142,7 +143,7 @@ where
     I: Service<http::Request<B>, Response = http::Response<R>>,
     I::Error: Send + 'static,
     S: SessionStore,
-    R: Default + Send + 'static,
+    R: From<String> + Send + 'static,
 {
     type Response = I::Response;
     type Error = I::Error;
@@ -215,7 +216,7 @@ impl<F, R, E> fmt::Debug for SessionFuture<F, R, E> {
 impl<F, R, E> Future for SessionFuture<F, R, E>
 where
     F: Future<Output = Result<http::Response<R>, E>>,
-    R: Default + Send + 'static,
+    R: From<String> + Send + 'static,
     E: Send + 'static,
 {
     type Output = F::Output;
@@ -252,7 +253,7 @@ impl After {
 
     /// tower-sessions' `SessionManager` after the response: removes the cookie of a session
     /// that is over, saves a changed one (not after a server error) and sends its cookie.
-    async fn write<R: Default>(self, mut response: http::Response<R>) -> http::Response<R> {
+    async fn write<R: From<String>>(self, mut response: http::Response<R>) -> http::Response<R> {
         let Self {
             session,
             had_cookie,
@@ -308,10 +309,16 @@ fn session_cookie(auth: &SessionAuth, id: Id, expiry: Option<Expiry>) -> Option<
     HeaderValue::try_from(cookie).ok()
 }
 
-/// The answer when the session cannot be saved: 503, nothing of the handler's answer.
-fn unavailable<R: Default>() -> http::Response<R> {
-    let mut response = http::Response::new(R::default());
-    *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+/// The answer when the session cannot be saved: [`Refusal::SessionUnavailable`]'s (503, its
+/// JSON body, as the auth layer answers a session it cannot read), nothing of the handler's.
+fn unavailable<R: From<String>>() -> http::Response<R> {
+    let refusal = Refusal::SessionUnavailable;
+    let mut response = http::Response::new(R::from(refusal.body()));
+    *response.status_mut() = refusal.status();
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     response
 }
 
@@ -325,6 +332,8 @@ mod tests {
     use tower::ServiceExt as _;
     use tower_sessions_core::session::Record;
     use tower_sessions_core::session_store;
+
+    use http::StatusCode;
 
     use super::*;
 
@@ -361,6 +370,16 @@ mod tests {
         cookie: Option<&str>,
         handler: Handler,
     ) -> (StatusCode, Vec<String>, Option<Id>) {
+        let (status, cookies, body) = answer(store, cookie, handler).await;
+        (status, cookies, body.parse().ok())
+    }
+
+    /// [`send`], with the answer's body as it is.
+    async fn answer<S: SessionStore>(
+        store: S,
+        cookie: Option<&str>,
+        handler: Handler,
+    ) -> (StatusCode, Vec<String>, String) {
         let service = auth().layer(store).layer(tower::service_fn(
             move |req: http::Request<()>| async move {
                 let session = req.extensions().get::<Session>().expect("session").clone();
@@ -387,8 +406,7 @@ mod tests {
             .iter()
             .map(|value| value.to_str().expect("text").to_owned())
             .collect();
-        let id = response.body().parse().ok();
-        (response.status(), cookies, id)
+        (response.status(), cookies, response.into_body())
     }
 
     /// A stored session's id.
@@ -482,7 +500,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_session_that_cannot_be_saved_is_503_and_sends_no_cookie() {
-        let (status, cookies, _) = send(Down, None, Handler::Insert).await;
+        let (status, cookies, body) = answer(Down, None, Handler::Insert).await;
         assert_eq!((status, cookies), (StatusCode::SERVICE_UNAVAILABLE, vec![]));
+        // the auth layer's answer to a session it cannot read, not the handler's
+        assert_eq!(body, Refusal::SessionUnavailable.body());
     }
 }
