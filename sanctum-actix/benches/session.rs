@@ -20,7 +20,6 @@ use actix_web::{App, test, web};
 use criterion::{Criterion, criterion_group};
 use sanctum_actix::session::SessionAuth;
 use sanctum_actix::{CognitoAuth, CognitoUser, RequireGroup};
-use sanctum_core::login::{LoginDomain, ManagedLogin};
 use sanctum_core::session::{MemorySessionStore, SessionData};
 use sanctum_core::testing::TestIssuer;
 
@@ -64,14 +63,7 @@ fn setup() -> Setup<
     let verifier = issuer.verifier();
     system.block_on(verifier.prefetch()).expect("keys");
     // never called: the session is not due for a refresh during the bench
-    let login = ManagedLogin::builder(
-        LoginDomain::url("http://127.0.0.1:9"),
-        issuer.client_id(),
-        "https://app.example.com/callback",
-    )
-    .build(&verifier)
-    .expect("login");
-    let auth = SessionAuth::builder(login)
+    let auth = SessionAuth::builder(issuer.managed_login(&verifier))
         .store(MemorySessionStore::new())
         .build();
     let token = issuer.access_token().groups(["admin"]).build();

@@ -540,7 +540,6 @@ mod tests {
     use std::time::Duration;
 
     use actix_web::{App, test, web};
-    use sanctum_core::login::LoginDomain;
     use sanctum_core::session::{SessionStore, StoreFuture};
     use sanctum_core::testing::TestIssuer;
 
@@ -607,15 +606,10 @@ mod tests {
         let issuer = TestIssuer::start().await.expect("issuer");
         let verifier = issuer.verifier();
         verifier.prefetch().await.expect("keys");
-        let login = ManagedLogin::builder(
-            LoginDomain::url("http://127.0.0.1:9"),
-            issuer.client_id(),
-            "https://app.example.com/callback",
-        )
-        .build(&verifier)
-        .expect("login");
         let store = Counting::default();
-        let auth = SessionAuth::builder(login).store(store.clone()).build();
+        let auth = SessionAuth::builder(issuer.managed_login(&verifier))
+            .store(store.clone())
+            .build();
         let app = test::init_service(
             App::new()
                 .wrap(CognitoAuth::new(verifier).session(auth.clone()))

@@ -28,7 +28,6 @@ use http::Request;
 use sanctum_axum::session::{MemorySessionStore, RedisSessionStore, SESSION_DATA_KEY, SessionAuth};
 use sanctum_axum::{CognitoAuthLayer, CognitoUser, RequireGroup};
 use sanctum_core::Verifier;
-use sanctum_core::login::{LoginDomain, ManagedLogin};
 use sanctum_core::session::SessionData;
 use sanctum_core::testing::TestIssuer;
 use serde_json::json;
@@ -68,18 +67,6 @@ fn start_redis() -> Option<(Redis, String)> {
         std::thread::sleep(Duration::from_millis(20));
     }
     Some((redis, format!("redis://127.0.0.1:{port}/")))
-}
-
-fn auth_for(verifier: &Verifier, client_id: &str) -> SessionAuth {
-    // never called: the session is not due for a refresh during the bench
-    let login = ManagedLogin::builder(
-        LoginDomain::url("http://127.0.0.1:9"),
-        client_id,
-        "https://app.example.com/callback",
-    )
-    .build(verifier)
-    .expect("login");
-    SessionAuth::builder(login).build()
 }
 
 /// A signed-in session for `access_token` in `store`; its cookie.
@@ -141,7 +128,8 @@ fn setup() -> Setup {
     let issuer = rt.block_on(TestIssuer::start()).expect("issuer");
     let verifier = issuer.verifier();
     rt.block_on(verifier.prefetch()).expect("keys");
-    let auth = auth_for(&verifier, issuer.client_id());
+    // its managed login never called: the session is not due for a refresh during the bench
+    let auth = SessionAuth::builder(issuer.managed_login(&verifier)).build();
     let token = issuer.access_token().groups(["admin"]).build();
 
     let memory = MemorySessionStore::new();

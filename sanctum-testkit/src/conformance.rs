@@ -842,14 +842,7 @@ impl ConformanceEnv {
     /// Never: the test issuer's pool and client are valid.
     #[must_use]
     pub fn session_login(&self) -> sanctum_core::login::ManagedLogin {
-        #[allow(clippy::expect_used)]
-        sanctum_core::login::ManagedLogin::builder(
-            sanctum_core::login::LoginDomain::url("http://127.0.0.1:9"),
-            self.issuer.client_id(),
-            format!("{SESSION_APP_ORIGIN}/callback"),
-        )
-        .build(&self.verifier)
-        .expect("the test issuer's client is valid")
+        self.issuer.managed_login(&self.verifier)
     }
 
     /// The session routes' CSRF rules: `Sec-Fetch-Site: same-origin`, `Origin`

@@ -327,8 +327,7 @@ mod tests {
     use std::convert::Infallible;
 
     use async_trait::async_trait;
-    use sanctum_core::login::{LoginDomain, ManagedLogin};
-    use sanctum_core::{UserPool, Verifier};
+    use sanctum_core::testing::TestIssuer;
     use tower::ServiceExt as _;
     use tower_sessions_core::session::Record;
     use tower_sessions_core::session_store;
@@ -337,19 +336,9 @@ mod tests {
 
     use super::*;
 
-    fn auth() -> SessionAuth {
-        let verifier = Verifier::builder()
-            .pool(UserPool::new("eu-west-1_AbC123xyz").client_id("4a1b2c3d4e5f"))
-            .build()
-            .expect("verifier");
-        let login = ManagedLogin::builder(
-            LoginDomain::url("http://127.0.0.1:9"),
-            "4a1b2c3d4e5f",
-            "https://app.example.com/callback",
-        )
-        .build(&verifier)
-        .expect("login");
-        SessionAuth::builder(login).build()
+    async fn auth() -> SessionAuth {
+        let issuer = TestIssuer::start().await.expect("issuer");
+        SessionAuth::builder(issuer.managed_login(&issuer.verifier())).build()
     }
 
     /// What the handler does with the request's session.
@@ -380,7 +369,7 @@ mod tests {
         cookie: Option<&str>,
         handler: Handler,
     ) -> (StatusCode, Vec<String>, String) {
-        let service = auth().layer(store).layer(tower::service_fn(
+        let service = auth().await.layer(store).layer(tower::service_fn(
             move |req: http::Request<()>| async move {
                 let session = req.extensions().get::<Session>().expect("session").clone();
                 match handler {

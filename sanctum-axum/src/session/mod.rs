@@ -458,7 +458,6 @@ impl PendingSession {
 mod tests {
     use std::collections::HashMap;
 
-    use sanctum_core::login::{LoginDomain, ManagedLogin};
     use sanctum_core::testing::TestIssuer;
     use time::{Duration, OffsetDateTime};
     use tower_sessions_core::session::{Id, Record};
@@ -524,14 +523,7 @@ mod tests {
         let issuer = TestIssuer::start().await.expect("issuer");
         let verifier = issuer.verifier();
         verifier.prefetch().await.expect("keys");
-        let login = ManagedLogin::builder(
-            LoginDomain::url("http://127.0.0.1:9"),
-            issuer.client_id(),
-            "https://app.example.com/callback",
-        )
-        .build(&verifier)
-        .expect("login");
-        let auth = SessionAuth::builder(login).build();
+        let auth = SessionAuth::builder(issuer.managed_login(&verifier)).build();
         let store = MemorySessionStore::new();
         let token = issuer.access_token().build();
         let now = auth.tokens().now();

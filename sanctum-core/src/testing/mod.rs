@@ -46,6 +46,8 @@ use crate::clock::{Clock, SystemClock, unix_seconds};
 use crate::config::UserPool;
 use crate::verify::{Verifier, VerifierBuilder};
 
+/// The callback URL of [`TestIssuer::managed_login`].
+pub const TEST_CALLBACK: &str = "https://app.example.com/callback";
 /// The default region of a [`TestIssuer`].
 pub const TEST_REGION: &str = "us-east-1";
 /// The default user pool id of a [`TestIssuer`].
@@ -419,6 +421,35 @@ impl TestIssuer {
         Verifier::builder()
             .pool(self.user_pool())
             .shared_clock(Arc::clone(&self.inner.clock))
+    }
+
+    /// A managed login of this issuer's app client, callback [`TEST_CALLBACK`], on a domain
+    /// nothing answers (`http://127.0.0.1:9`): for tests and benches whose sessions are never
+    /// refreshed or signed out at Cognito. `verifier` checks its ID tokens.
+    ///
+    /// ```
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use sanctum_core::testing::TestIssuer;
+    ///
+    /// let issuer = TestIssuer::start().await?;
+    /// let login = issuer.managed_login(&issuer.verifier());
+    /// assert_eq!(login.client_id(), issuer.client_id());
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Panics
+    /// Never: the issuer's client id and the callback are valid.
+    #[cfg(feature = "managed-login")]
+    #[must_use]
+    pub fn managed_login(&self, verifier: &Verifier) -> crate::login::ManagedLogin {
+        #[allow(clippy::expect_used)]
+        crate::login::ManagedLogin::builder(
+            crate::login::LoginDomain::url("http://127.0.0.1:9"),
+            self.client_id(),
+            TEST_CALLBACK,
+        )
+        .build(verifier)
+        .expect("the test issuer's client and callback are valid")
     }
 
     /// A verifier with default settings for this issuer.
