@@ -30,6 +30,21 @@
 # count metrics and tracing: *-metrics, *-traced) or sessions (*-session-cookie against
 # *-session-bearer: one app, the same route, by session cookie or bearer token).
 #
+#   scripts/bench-http.sh --paired [seconds-per-round] [rounds]   (defaults: 5 s x 6 rounds)
+#
+# Two servers measured at the same time, to cancel the machine's noise out of a ratio: for each
+# pair A:B (BENCH_HTTP_PAIRED, default the issue-22 same-bytes pairs and a control pair of two
+# identical servers), both servers run pinned to core 0 and two wrk (`-t1 -c32`, pinned to core
+# 1) load them at once for each round. The scheduler shares core 0 between the two processes,
+# so whatever slows the machine down in a round (on a shared VM, rounds of one variant measured
+# one after the other spread by 1.5x) slows both alike, and A's requests/s over B's in a round
+# is the ratio of their costs per request. Each server's CPU time in the round is read from the
+# kernel (/proc/PID/task/*/schedstat, nanoseconds), and the ratio of requests per CPU-second is
+# printed beside it (it corrects for an unequal share of the core); the control pair (the same
+# variant twice) shows how far from 1.00 an equal pair lands. A variant written
+# `<variant>@baseline` runs the BENCH_HTTP_BASELINE build. Prints, per pair, the median,
+# min and max of the per-round ratios and core 0's use.
+#
 #   scripts/bench-http.sh --check                          (the regression guard)
 #   scripts/bench-http.sh --record
 #
@@ -52,6 +67,10 @@ case "${1:-}" in
         MODE=instructions
         REQUESTS="${2:-1000}"
         ;;
+    --paired)
+        MODE=paired
+        shift
+        ;;
     --check | --record)
         MODE="${1#--}"
         [ $# -eq 1 ] || { echo "usage: $0 $1" >&2; exit 2; }
@@ -60,10 +79,13 @@ esac
 if [ "$MODE" = load ]; then
     SECS="${1:-5}"
     ROUNDS="${2:-3}"
+elif [ "$MODE" = paired ]; then
+    SECS="${1:-5}"
+    ROUNDS="${2:-6}"
 else
     SECS=1; ROUNDS=1
 fi
-case "$SECS$ROUNDS" in *[!0-9]*) echo "usage: $0 [seconds-per-round] [rounds] | --instructions [requests] | --check | --record" >&2; exit 2 ;; esac
+case "$SECS$ROUNDS" in *[!0-9]*) echo "usage: $0 [seconds-per-round] [rounds] | --paired [seconds-per-round] [rounds] | --instructions [requests] | --check | --record" >&2; exit 2 ;; esac
 [ "$SECS" -ge 1 ] && [ "$SECS" -le 60 ] || { echo "seconds-per-round must be 1..60" >&2; exit 2; }
 [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 20 ] || { echo "rounds must be 1..20" >&2; exit 2; }
 
@@ -104,7 +126,7 @@ apt_install() { # package
     timeout 300 $sudo apt-get update -qq >/dev/null
     DEBIAN_FRONTEND=noninteractive timeout 300 $sudo apt-get install -y -qq "$1" >/dev/null
 }
-if [ "$MODE" = load ]; then
+if [ "$MODE" = load ] || [ "$MODE" = paired ]; then
     command -v wrk >/dev/null 2>&1 || apt_install wrk
     TOOLS="wrk curl taskset cargo"
 else
@@ -134,7 +156,7 @@ build "$CRATE" "$TARGET" "${BENCH_HTTP_FEATURES:-}"
 
 # BENCH_HTTP_BASELINE: this harness, built against the libraries of an older commit.
 BASE_BIN=""
-if [ -n "${BENCH_HTTP_BASELINE:-}" ] && { [ "$MODE" = instructions ] || [ "$MODE" = load ]; }; then
+if [ -n "${BENCH_HTTP_BASELINE:-}" ] && { [ "$MODE" = instructions ] || [ "$MODE" = load ] || [ "$MODE" = paired ]; }; then
     base_commit="$(git -C "$ROOT" rev-parse --verify "${BENCH_HTTP_BASELINE}^{commit}")" ||
         die "BENCH_HTTP_BASELINE: no commit ${BENCH_HTTP_BASELINE}"
     base_tree="$TARGET/baseline/${base_commit:0:12}"
@@ -307,7 +329,7 @@ per_request() { # bin tag variant port: instructions per request into $OUT/instr
     log "$(printf '%-28s %10d instructions/request (user space)' "$tag" "$per")"
 }
 
-if [ "$MODE" != load ]; then
+if [ "$MODE" != load ] && [ "$MODE" != paired ]; then
     : >"$OUT/instructions.txt"
     i=0
     for variant in "${VARIANTS[@]}"; do
@@ -398,6 +420,133 @@ if [ "$MODE" = check ]; then
         echo "scripts/bench-http.sh --record and say why in BENCHMARKS.md."
         exit 1
     fi
+    exit 0
+fi
+
+# --- paired load (--paired) ---------------------------------------------------------------
+# Every server process started here, stopped on exit.
+PAIRED_PIDS=()
+stop_paired() {
+    local pid
+    for pid in "${PAIRED_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${PAIRED_PIDS[@]}"; do
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    PAIRED_PIDS=()
+}
+
+start_checked() { # tag port: starts the tag's server (`<variant>[@baseline]`) pinned to core 0, checked, into $started_pid
+    local tag="$1" port="$2" variant="${1%@baseline}" bin="$BIN"
+    local url="http://127.0.0.1:$port/hello" log_file="$OUT/$tag.$port"
+    if [ "$tag" != "$variant" ]; then
+        [ -n "$BASE_BIN" ] || die "$tag: no BENCH_HTTP_BASELINE build"
+        [[ "$BASE_VARIANTS" == *" $variant "* ]] || die "$tag: the baseline build has no $variant"
+        bin="$BASE_BIN"
+    fi
+    "${PIN_SERVER[@]}" "$bin" "$variant" "127.0.0.1:$port" "$KEYS" >"$log_file.server" 2>&1 &
+    SERVER_PID=$!
+    PAIRED_PIDS+=("$SERVER_PID")
+    local code
+    wait_up "$url" "$log_file.server" 100 0.1
+    [ "$code" = "200" ] || die "$tag answers $code with the token (want 200)"
+    if [[ "$AUTHENTICATED" == *" $variant "* ]]; then
+        code="$(status_of "$url")"
+        [ "$code" = "401" ] || die "$tag answers $code without a token (want 401): not measured"
+        code="$(status_of "$url" "$FORGED")"
+        [ "$code" = "401" ] || die "$tag answers $code to a forged token (want 401): not measured"
+    fi
+    code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 -H "$(auth_header "$variant")" "$url" 2>/dev/null || true)"
+    [ "$code" = "200" ] || die "$tag answers $code to the credential it is measured with (want 200)"
+    started_pid="$SERVER_PID"
+    SERVER_PID=""
+}
+
+cpu_ns() { # pid: nanoseconds on a CPU so far, all the process's threads
+    cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ t += $1 } END { printf "%d\n", t }'
+}
+
+paired_round() { # pair-index round tag-a pid-a port-a tag-b pid-b port-b
+    local k="$1" round="$2" ta="$3" pa="$4" porta="$5" tb="$6" pb="$7" portb="$8"
+    local wa="$OUT/pair$k.r$round.a.wrk" wb="$OUT/pair$k.r$round.b.wrk"
+    local a0 b0 a1 b1 t0 t1 wpa wpb
+    a0="$(cpu_ns "$pa")"; b0="$(cpu_ns "$pb")"; t0="$(date +%s%N)"
+    timeout $((SECS + 30)) "${PIN_LOAD[@]}" wrk -t1 -c32 -d"${SECS}s" -H "$(auth_header "${ta%@baseline}")" \
+        "http://127.0.0.1:$porta/hello" >"$wa" 2>&1 &
+    wpa=$!
+    timeout $((SECS + 30)) "${PIN_LOAD[@]}" wrk -t1 -c32 -d"${SECS}s" -H "$(auth_header "${tb%@baseline}")" \
+        "http://127.0.0.1:$portb/hello" >"$wb" 2>&1 &
+    wpb=$!
+    wait "$wpa" || die "wrk failed on $ta: $(cat "$wa")"
+    wait "$wpb" || die "wrk failed on $tb: $(cat "$wb")"
+    a1="$(cpu_ns "$pa")"; b1="$(cpu_ns "$pb")"; t1="$(date +%s%N)"
+    local f
+    for f in "$wa" "$wb"; do
+        grep -q 'Non-2xx' "$f" && die "pair $k round $round: wrk saw refused requests: $(grep 'Non-2xx' "$f")"
+        if grep -q 'Socket errors' "$f"; then
+            echo "pair $k round $round: $(grep 'Socket errors' "$f")" >>"$OUT/warnings.txt"
+        fi
+    done
+    local ra rb
+    ra="$(awk '/^Requests\/sec:/ { print $2 }' "$wa")"; rb="$(awk '/^Requests\/sec:/ { print $2 }' "$wb")"
+    [ -n "$ra" ] && [ -n "$rb" ] || die "pair $k: cannot read wrk's output"
+    # pair round tag-a tag-b req/s-a req/s-b cpu-ns-a cpu-ns-b wall-ns
+    printf '%s %s %s %s %s %s %s %s %s\n' "$k" "$round" "$ta" "$tb" "$ra" "$rb" $((a1 - a0)) $((b1 - b0)) $((t1 - t0)) >>"$OUT/paired.txt"
+    log "$(awk -v k="$k" -v r="$round" -v ta="$ta" -v tb="$tb" -v ra="$ra" -v rb="$rb" -v ca=$((a1 - a0)) -v cb=$((b1 - b0)) -v w=$((t1 - t0)) 'BEGIN {
+        printf "pair %d round %d  %s %.0f / %s %.0f req/s = %.3f   per CPU-second %.3f   core 0 %.0f%%", k, r, ta, ra, tb, rb, ra / rb, (ra / ca) / (rb / cb), 100 * (ca + cb) / w }')"
+}
+
+if [ "$MODE" = paired ]; then
+    read -r -a PAIRS_LIST <<<"${BENCH_HTTP_PAIRED:-axum-admin:axum-admin-noauth actix-admin:actix-admin-noauth axum-admin-one-layer:axum-admin-noauth axum-admin-noauth:axum-admin-noauth}"
+    : >"$OUT/paired.txt"
+    trap 'stop_paired; stop_server' EXIT INT TERM
+    LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
+    log "token: ${#TOKEN} bytes; ${#PAIRS_LIST[@]} pair(s) x $ROUNDS round(s) x ${SECS} s, both servers of a pair at once on core 0; load: two wrk -t1 -c32 on core 1; loadavg before: $LOAD_BEFORE"
+    k=0
+    for pair in "${PAIRS_LIST[@]}"; do
+        k=$((k + 1))
+        [[ "$pair" == *:* ]] || die "BENCH_HTTP_PAIRED: \"$pair\" is not A:B"
+        ta="${pair%%:*}"; tb="${pair#*:}"
+        start_checked "$ta" $((BASE_PORT + 2 * k)); pa="$started_pid"
+        start_checked "$tb" $((BASE_PORT + 2 * k + 1)); pb="$started_pid"
+        # warm-up: both loaded for a second, not counted
+        timeout 30 "${PIN_LOAD[@]}" wrk -t1 -c32 -d1s -H "$(auth_header "${ta%@baseline}")" "http://127.0.0.1:$((BASE_PORT + 2 * k))/hello" >/dev/null 2>&1 &
+        warm_a=$!
+        timeout 30 "${PIN_LOAD[@]}" wrk -t1 -c32 -d1s -H "$(auth_header "${tb%@baseline}")" "http://127.0.0.1:$((BASE_PORT + 2 * k + 1))/hello" >/dev/null 2>&1 &
+        warm_b=$!
+        wait "$warm_a" "$warm_b" || true
+        for round in $(seq "$ROUNDS"); do
+            paired_round "$k" "$round" "$ta" "$pa" $((BASE_PORT + 2 * k)) "$tb" "$pb" $((BASE_PORT + 2 * k + 1))
+        done
+        stop_paired
+    done
+    echo
+    echo "bench-http --paired: $(date -u '+%Y-%m-%d %H:%M UTC'), $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- sanctum-core sanctum-axum sanctum-actix 2>/dev/null || echo ' (library sources modified)'), ${SECS} s x $ROUNDS rounds, token ${#TOKEN} bytes${BASE_BIN:+, baseline ${BENCH_HTTP_BASELINE}}"
+    echo "cpu: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), $CORES cores; loadavg before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg)"
+    awk '
+    function sort(a, n,   i, j, t) { for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t } }
+    function median(a, n) { sort(a, n); return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2 }
+    { k = $1; if (!(k in name)) { order[++m] = k; name[k] = $3 " / " $4 }
+      j = ++n[k]; q[k, j] = $5 / $6; u[k, j] = ($5 / $7) / ($6 / $8); w[k, j] = ($7 + $8) / $9 }
+    END {
+        printf "%-48s %7s %7s %7s   %s   %s\n", "pair (requests/s at the same time)", "median", "min", "max", "per CPU-second: median", "core 0 use"
+        for (i = 1; i <= m; i++) {
+            k = order[i]; delete a; delete b; delete use
+            for (j = 1; j <= n[k]; j++) { a[j] = q[k, j]; b[j] = u[k, j]; use[j] = w[k, j] }
+            med = median(a, n[k]); lo = a[1]; hi = a[n[k]]; busy = median(use, n[k])
+            split(name[k], ab, " / ")
+            if (ab[1] == ab[2]) verdict = "control: the same server twice, want 1.00"
+            else if (ab[2] ~ /-noauth(@baseline)?$|-session-bearer$/) verdict = sprintf("target >= 0.90: %s", med >= 0.90 ? "MET" : "NOT MET")
+            else verdict = ""
+            if (busy < 0.9 && verdict != "") verdict = "core 0 not kept busy: no verdict"
+            printf "%-48s %7.3f %7.3f %7.3f   %22.3f   %9.0f%%   (%d rounds)  %s\n", name[k], med, lo, hi, median(b, n[k]), 100 * busy, n[k], verdict
+            if (busy < 0.9) low = 1
+        }
+        if (low) print "warning: core 0 was not kept busy (< 90 %): the load generator, not the servers, set the pace of some pair; its requests/s ratio says little (the per-CPU-second ratio still holds): measure on a quiet machine"
+    }' "$OUT/paired.txt" | tee "$OUT/summary.txt"
+    if [ -s "$OUT/warnings.txt" ]; then echo "warnings:"; cat "$OUT/warnings.txt"; fi
+    echo "raw wrk output and server logs: $OUT"
     exit 0
 fi
 
