@@ -105,9 +105,9 @@ use actix_web::{HttpMessage as _, HttpRequest, HttpResponse};
 use sanctum_core::adapter::Verified;
 use sanctum_core::login::{AuthorizeRequest, ManagedLogin};
 use sanctum_core::session::{
-    CsrfPolicy, FromSessionSettings, InSessionStore, LOGIN_COOKIE_MAX_AGE, MemorySessionStore,
-    SessionData, SessionError, SessionNow, SessionSettings, SessionTokens, StoredSessions,
-    cookie_value, set_cookie,
+    CookieAge, CsrfPolicy, FromSessionSettings, InSessionStore, LOGIN_COOKIE_MAX_AGE,
+    MemorySessionStore, SessionData, SessionError, SessionNow, SessionSettings, SessionTokens,
+    StoredSessions, cookie_value, set_cookie,
 };
 use sanctum_core::{Refusal, Verifier};
 
@@ -325,7 +325,7 @@ impl SessionAuth {
                     &mut response,
                     self.login_cookie_name(),
                     &cookie,
-                    LOGIN_COOKIE_MAX_AGE,
+                    CookieAge::Seconds(LOGIN_COOKIE_MAX_AGE),
                 );
                 response
             }
@@ -347,7 +347,12 @@ impl SessionAuth {
     /// unreachable (503).
     pub async fn callback(&self, req: &HttpRequest) -> HttpResponse {
         let mut response = self.finish(req).await;
-        self.set_cookie(&mut response, self.login_cookie_name(), "", 0);
+        self.set_cookie(
+            &mut response,
+            self.login_cookie_name(),
+            "",
+            CookieAge::Remove,
+        );
         response
     }
 
@@ -375,7 +380,12 @@ impl SessionAuth {
         tracing::debug!(sub = %done.data.sub, "signed in");
         let mut response = see_other(&done.next);
         let ttl = self.tokens().time_to_live(&done.data).as_secs();
-        self.set_cookie(&mut response, self.cookie_name(), &id, ttl);
+        self.set_cookie(
+            &mut response,
+            self.cookie_name(),
+            &id,
+            CookieAge::Seconds(ttl),
+        );
         response
     }
 
@@ -427,12 +437,12 @@ impl SessionAuth {
             let target = self.tokens().login().logout_url();
             see_other(target.as_deref().unwrap_or("/"))
         });
-        self.set_cookie(&mut response, self.cookie_name(), "", 0);
+        self.set_cookie(&mut response, self.cookie_name(), "", CookieAge::Remove);
         response
     }
 
-    fn set_cookie(&self, response: &mut HttpResponse, name: &str, value: &str, max_age: u64) {
-        let cookie = set_cookie(name, value, max_age, self.inner.settings.secure_cookies);
+    fn set_cookie(&self, response: &mut HttpResponse, name: &str, value: &str, age: CookieAge) {
+        let cookie = set_cookie(name, value, age, self.inner.settings.secure_cookies);
         if let Ok(cookie) = header::HeaderValue::try_from(cookie) {
             response.headers_mut().append(header::SET_COOKIE, cookie);
         }
@@ -477,7 +487,7 @@ impl PendingSession {
                     let cookie = set_cookie(
                         auth.cookie_name(),
                         id,
-                        ttl.as_secs(),
+                        CookieAge::Seconds(ttl.as_secs()),
                         auth.inner.settings.secure_cookies,
                     );
                     req.extensions_mut().insert(RenewedCookie(cookie));

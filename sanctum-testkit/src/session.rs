@@ -362,16 +362,12 @@ async fn admin_session(issuer: &TestIssuer, driver: &impl SessionDriver) -> Stri
     store_session(driver, &token, now()).await
 }
 
-/// Whether `cookies` remove the session cookie, with the attributes a browser requires of a
-/// `__Host-` cookie (`Secure`, `Path=/`): without them it ignores the removal and keeps the
-/// cookie.
+/// Whether `cookies` remove the session cookie with exactly the attributes of the cookie
+/// (both adapters write it through `sanctum_core::session::set_cookie`): a browser ignores
+/// the removal of a `__Host-` cookie without `Secure` and `Path=/`, and keeps the cookie.
 fn removes_the_session(cookies: &[String]) -> bool {
-    cookies.iter().any(|c| {
-        c.starts_with(&format!("{COOKIE}=;"))
-            && c.contains("Max-Age=0")
-            && c.contains("; Secure")
-            && c.contains("Path=/")
-    })
+    let removal = format!("{COOKIE}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax; Secure");
+    cookies.contains(&removal)
 }
 
 /// A session read from the store (decoded once, kept with the stored value) follows every
@@ -642,16 +638,14 @@ pub async fn sign_in_starts_with_a_host_cookie_and_a_callback_without_it_or_with
     }
 
     let login_cookie = set.split(';').next().expect("name=value").to_owned();
+    let removal = format!("{LOGIN_COOKIE}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax; Secure");
     let refused = |answer: &Reply| {
         assert!(
             answer.cookies.iter().all(|c| !c.starts_with(COOKIE)),
             "no session: {answer:?}"
         );
         assert!(
-            answer
-                .cookies
-                .iter()
-                .any(|c| c.starts_with(&format!("{LOGIN_COOKIE}=;")) && c.contains("Max-Age=0")),
+            answer.cookies.contains(&removal),
             "the sign-in cookie is removed: {answer:?}"
         );
         assert!(answer.body.contains("\"error\""), "{answer:?}");

@@ -11,7 +11,7 @@ use std::task::{Context, Poll};
 use http::HeaderValue;
 use http::header::SET_COOKIE;
 use sanctum_core::Refusal;
-use sanctum_core::session::{SessionError, StoreError, cookie_value, set_cookie};
+use sanctum_core::session::{CookieAge, SessionError, StoreError, cookie_value, set_cookie};
 use time::OffsetDateTime;
 use tower_layer::Layer;
 use tower_service::Service;
@@ -80,7 +80,12 @@ impl fmt::Debug for Shared {
 impl<S: SessionStore> SessionLayer<S> {
     pub(crate) fn new(auth: SessionAuth, store: S, memory: Option<MemorySessionStore>) -> Self {
         let idle = auth.tokens().policy().idle();
-        let removal = set_cookie(auth.cookie_name(), "", 0, auth.settings().secure_cookies);
+        let removal = set_cookie(
+            auth.cookie_name(),
+            "",
+            CookieAge::Remove,
+            auth.settings().secure_cookies,
+        );
         Self {
             store: Arc::new(store),
             shared: Arc::new(Shared {
@@ -291,21 +296,16 @@ impl After {
 fn session_cookie(auth: &SessionAuth, id: Id, expiry: Option<Expiry>) -> Option<HeaderValue> {
     let name = auth.cookie_name();
     let secure = auth.settings().secure_cookies;
-    let seconds = |duration: time::Duration| u64::try_from(duration.whole_seconds()).unwrap_or(0);
-    let value = id.to_string();
-    let cookie = match expiry {
-        Some(Expiry::OnInactivity(idle)) => set_cookie(name, &value, seconds(idle), secure),
-        Some(Expiry::AtDateTime(at)) => set_cookie(
-            name,
-            &value,
-            seconds(at - OffsetDateTime::now_utc()),
-            secure,
-        ),
-        // a cookie for the browser's session: `set_cookie`'s without `Max-Age`
-        Some(Expiry::OnSessionEnd) | None => {
-            set_cookie(name, &value, 0, secure).replacen("; Max-Age=0", "", 1)
-        }
+    let seconds = |duration: time::Duration| {
+        CookieAge::Seconds(u64::try_from(duration.whole_seconds()).unwrap_or(0))
     };
+    let age = match expiry {
+        Some(Expiry::OnInactivity(idle)) => seconds(idle),
+        Some(Expiry::AtDateTime(at)) => seconds(at - OffsetDateTime::now_utc()),
+        // a cookie for the browser's session
+        Some(Expiry::OnSessionEnd) | None => CookieAge::BrowserSession,
+    };
+    let cookie = set_cookie(name, &id.to_string(), age, secure);
     HeaderValue::try_from(cookie).ok()
 }
 
@@ -350,6 +350,8 @@ mod tests {
         Insert,
         /// Reads it (tower-sessions loads the record, forgetting an unknown id).
         Read,
+        /// Writes a value in a session that ends with the browser's.
+        InsertUntilBrowserCloses,
     }
 
     /// Sends `cookie` through the layer over `store` to a handler doing `handler`; the
@@ -376,6 +378,10 @@ mod tests {
                     Handler::Nothing => {}
                     Handler::Insert => session.insert("k", 1).await.expect("insert"),
                     Handler::Read => drop(session.get::<u8>("k").await),
+                    Handler::InsertUntilBrowserCloses => {
+                        session.set_expiry(Some(Expiry::OnSessionEnd));
+                        session.insert("k", 1).await.expect("insert");
+                    }
                 }
                 let id = session.id().map(|id| id.to_string());
                 Ok::<_, Infallible>(http::Response::new(id.unwrap_or_default()))
@@ -409,6 +415,15 @@ mod tests {
         record.id
     }
 
+    /// The session id a `Set-Cookie` value sends.
+    fn cookie_id(cookie: &str) -> Id {
+        cookie
+            .strip_prefix("__Host-sanctum-session=")
+            .and_then(|rest| rest.split(';').next())
+            .and_then(|id| id.parse().ok())
+            .expect("an id")
+    }
+
     #[tokio::test]
     async fn a_request_whose_session_needs_no_write_gets_no_cookie() {
         let store = MemorySessionStore::new();
@@ -427,16 +442,29 @@ mod tests {
         let (status, cookies, seen) = send(store.clone(), None, Handler::Insert).await;
         // a new session has its id once saved, after the handler
         assert_eq!((status, seen), (StatusCode::OK, None));
-        let id: Id = cookies[0]
-            .strip_prefix("__Host-sanctum-session=")
-            .and_then(|rest| rest.split(';').next())
-            .and_then(|id| id.parse().ok())
-            .expect("an id");
+        let id = cookie_id(&cookies[0]);
         // the idle timeout (30 minutes) as Max-Age
         assert_eq!(
             cookies,
             [format!(
                 "__Host-sanctum-session={id}; Max-Age=1800; Path=/; HttpOnly; SameSite=Lax; Secure"
+            )]
+        );
+        assert!(store.load(&id).await.expect("load").is_some(), "saved");
+    }
+
+    #[tokio::test]
+    async fn a_session_that_ends_with_the_browsers_gets_a_cookie_without_max_age() {
+        let store = MemorySessionStore::new();
+        let (status, cookies, _) =
+            send(store.clone(), None, Handler::InsertUntilBrowserCloses).await;
+        assert_eq!(status, StatusCode::OK);
+        let id = cookie_id(&cookies[0]);
+        // the same attributes as every cookie of sanctum's, no `Max-Age`
+        assert_eq!(
+            cookies,
+            [format!(
+                "__Host-sanctum-session={id}; Path=/; HttpOnly; SameSite=Lax; Secure"
             )]
         );
         assert!(store.load(&id).await.expect("load").is_some(), "saved");

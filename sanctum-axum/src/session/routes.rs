@@ -7,7 +7,7 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use sanctum_core::Refusal;
 use sanctum_core::login::AuthorizeRequest;
 use sanctum_core::session::{
-    LOGIN_COOKIE_MAX_AGE, SessionData, SignInRefused, cookie_value, set_cookie,
+    CookieAge, LOGIN_COOKIE_MAX_AGE, SessionData, SignInRefused, cookie_value, set_cookie,
 };
 
 use super::{SESSION_DATA_KEY, Session, SessionAuth};
@@ -54,7 +54,11 @@ impl SessionAuth {
         match self.tokens().begin_sign_in_with(uri.query(), customize) {
             Ok((url, cookie)) => {
                 let mut response = see_other(&url);
-                self.set_login_cookie(&mut response, &cookie, LOGIN_COOKIE_MAX_AGE);
+                self.set_login_cookie(
+                    &mut response,
+                    &cookie,
+                    CookieAge::Seconds(LOGIN_COOKIE_MAX_AGE),
+                );
                 response
             }
             Err(err) => error(StatusCode::SERVICE_UNAVAILABLE, "sign_in_unavailable", &err),
@@ -75,7 +79,7 @@ impl SessionAuth {
         query: Option<&str>,
     ) -> Response {
         let mut response = self.finish(session, headers, query).await;
-        self.set_login_cookie(&mut response, "", 0);
+        self.set_login_cookie(&mut response, "", CookieAge::Remove);
         response
     }
 
@@ -148,11 +152,11 @@ impl SessionAuth {
         see_other(target.as_deref().unwrap_or("/"))
     }
 
-    fn set_login_cookie(&self, response: &mut Response, value: &str, max_age: u64) {
+    fn set_login_cookie(&self, response: &mut Response, value: &str, age: CookieAge) {
         let cookie = set_cookie(
             self.login_cookie_name(),
             value,
-            max_age,
+            age,
             self.inner.settings.secure_cookies,
         );
         if let Ok(cookie) = HeaderValue::try_from(cookie) {

@@ -55,22 +55,55 @@ pub fn login_cookie_name(secure: bool) -> &'static str {
     }
 }
 
-/// A `Set-Cookie` value with sanctum's cookie attributes: `Max-Age`, `Path=/`, `HttpOnly`,
-/// `SameSite=Lax`, `Secure` when `secure`, never a `Domain` (a `__Host-` cookie must not
-/// have one). `max_age` 0 removes the cookie.
+/// How long a cookie written by [`set_cookie`] lives: its `Max-Age`, or none.
 ///
 /// ```
-/// use sanctum_core::session::set_cookie;
+/// use sanctum_core::session::{CookieAge, set_cookie};
+///
+/// // the session ends when the browser closes: no `Max-Age`
+/// assert_eq!(
+///     set_cookie("__Host-sanctum-session", "id", CookieAge::BrowserSession, true),
+///     "__Host-sanctum-session=id; Path=/; HttpOnly; SameSite=Lax; Secure"
+/// );
+/// // `Max-Age=0` removes the cookie
+/// assert_eq!(
+///     set_cookie("sanctum-session", "", CookieAge::Remove, false),
+///     "sanctum-session=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax"
+/// );
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CookieAge {
+    /// `Max-Age` this many seconds (0 removes the cookie, as [`Remove`](Self::Remove)).
+    Seconds(u64),
+    /// `Max-Age=0`: the browser removes the cookie.
+    Remove,
+    /// No `Max-Age`: the browser keeps the cookie until it closes.
+    BrowserSession,
+}
+
+/// A `Set-Cookie` value with sanctum's cookie attributes: `Max-Age` as `age` says, `Path=/`,
+/// `HttpOnly`, `SameSite=Lax`, `Secure` when `secure`, never a `Domain` (a `__Host-` cookie
+/// must not have one). Both adapters write every cookie of theirs through it.
+///
+/// ```
+/// use sanctum_core::session::{CookieAge, set_cookie};
 ///
 /// assert_eq!(
-///     set_cookie("__Host-sanctum-session", "id", 3600, true),
+///     set_cookie("__Host-sanctum-session", "id", CookieAge::Seconds(3600), true),
 ///     "__Host-sanctum-session=id; Max-Age=3600; Path=/; HttpOnly; SameSite=Lax; Secure"
 /// );
 /// ```
 #[must_use]
-pub fn set_cookie(name: &str, value: &str, max_age: u64, secure: bool) -> String {
+pub fn set_cookie(name: &str, value: &str, age: CookieAge, secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
-    format!("{name}={value}; Max-Age={max_age}; Path=/; HttpOnly; SameSite=Lax{secure}")
+    let seconds = match age {
+        CookieAge::Seconds(seconds) => seconds,
+        CookieAge::Remove => 0,
+        CookieAge::BrowserSession => {
+            return format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax{secure}");
+        }
+    };
+    format!("{name}={value}; Max-Age={seconds}; Path=/; HttpOnly; SameSite=Lax{secure}")
 }
 
 /// The value of the first cookie named `name` across every `Cookie` header.
@@ -359,12 +392,21 @@ mod tests {
     #[test]
     fn cookies_carry_sanctums_attributes() {
         assert_eq!(
-            set_cookie("__Host-a", "v", 600, true),
+            set_cookie("__Host-a", "v", CookieAge::Seconds(600), true),
             "__Host-a=v; Max-Age=600; Path=/; HttpOnly; SameSite=Lax; Secure"
         );
         assert_eq!(
-            set_cookie("a", "", 0, false),
+            set_cookie("a", "", CookieAge::Remove, false),
             "a=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax"
+        );
+        assert_eq!(
+            set_cookie("a", "", CookieAge::Seconds(0), false),
+            set_cookie("a", "", CookieAge::Remove, false)
+        );
+        // a cookie for the browser's session: the same attributes, no `Max-Age`
+        assert_eq!(
+            set_cookie("__Host-a", "v", CookieAge::BrowserSession, true),
+            "__Host-a=v; Path=/; HttpOnly; SameSite=Lax; Secure"
         );
     }
 

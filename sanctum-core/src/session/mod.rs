@@ -25,8 +25,8 @@ mod settings;
 mod store;
 
 pub use self::browser::{
-    LOGIN_COOKIE_MAX_AGE, LoginCookie, SignInDone, SignInRefused, StoreOutage, cookie_value,
-    login_cookie_name, session_cookie_name, set_cookie, sign_in_location,
+    CookieAge, LOGIN_COOKIE_MAX_AGE, LoginCookie, SignInDone, SignInRefused, StoreOutage,
+    cookie_value, login_cookie_name, session_cookie_name, set_cookie, sign_in_location,
 };
 pub use self::csrf::{CrossSite, CsrfPolicy, is_safe_method, safe_next};
 pub use self::data::{
