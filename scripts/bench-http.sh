@@ -101,9 +101,9 @@ OUT="$OUT_ROOT/$(date -u +%Y%m%dT%H%M%SZ)-$MODE"
 KEYS="$OUT/keys"
 BASE_PORT="${BENCH_HTTP_PORT:-18480}"
 DEFAULT_VARIANTS="axum-noauth axum-layer axum-layer-nocache axum-layer-revocation axum-admin-noauth axum-admin actix-noauth actix-middleware actix-admin-noauth actix-admin jwt-authorizer axum07-noauth"
-AUTHENTICATED=" axum-layer axum-layer-nocache axum-layer-revocation axum-admin actix-middleware actix-admin jwt-authorizer axum-admin-metrics actix-admin-metrics axum-admin-traced axum-session-bearer axum-session-cookie actix-session-bearer actix-session-cookie "
+AUTHENTICATED=" axum-layer axum-layer-nocache axum-layer-revocation axum-admin actix-middleware actix-admin jwt-authorizer axum-admin-metrics actix-admin-metrics axum-admin-traced axum-session-bearer axum-session-cookie actix-session-bearer actix-session-cookie axum-alb actix-alb "
 # What a feature costs: "variant:the same without it", for --instructions.
-PAIRS="${BENCH_HTTP_PAIRS:-axum-layer:axum-noauth axum-admin:axum-admin-noauth axum-layer-revocation:axum-layer actix-middleware:actix-noauth actix-admin:actix-admin-noauth axum-admin-one-layer:axum-admin-noauth actix-admin-one-layer:actix-admin-noauth axum-admin-handler-layers:axum-admin-noauth axum-admin-handler-one-layer:axum-admin-noauth axum-admin-metrics:axum-admin actix-admin-metrics:actix-admin axum-admin-traced:axum-admin-noauth-traced}"
+PAIRS="${BENCH_HTTP_PAIRS:-axum-layer:axum-noauth axum-admin:axum-admin-noauth axum-layer-revocation:axum-layer actix-middleware:actix-noauth actix-admin:actix-admin-noauth axum-admin-one-layer:axum-admin-noauth actix-admin-one-layer:actix-admin-noauth axum-admin-handler-layers:axum-admin-noauth axum-admin-handler-one-layer:axum-admin-noauth axum-admin-metrics:axum-admin actix-admin-metrics:actix-admin axum-admin-traced:axum-admin-noauth-traced axum-alb:axum-alb-noauth actix-alb:actix-alb-noauth axum-alb:axum-admin actix-alb:actix-admin}"
 
 if [ "$MODE" = check ] || [ "$MODE" = record ]; then
     [ -f "$RECORD" ] || { echo "no record: $RECORD" >&2; exit 1; }
@@ -178,6 +178,10 @@ if [ -n "${BENCH_HTTP_BASELINE:-}" ] && { [ "$MODE" = instructions ] || [ "$MODE
     if ! grep -q '^metrics *=' "$base_tree/sanctum-axum/Cargo.toml"; then
         sed -i '/^wave3 *=/d' "$base_tree/bench-http/Cargo.toml"
     fi
+    # nor the ALB front: without `alb`
+    if [ ! -d "$base_tree/sanctum-core/src/alb" ]; then
+        sed -i '/^alb *=/d' "$base_tree/bench-http/Cargo.toml"
+    fi
     # nor the browser sessions: the copy goes without `sessions` too
     if ! grep -q '^sessions *=' "$base_tree/sanctum-actix/Cargo.toml"; then
         sed -i '/^sessions *=/d' "$base_tree/bench-http/Cargo.toml"
@@ -212,20 +216,40 @@ stop_server() {
 }
 trap stop_server EXIT INT TERM
 
-status_of() { # url [bearer-token] -> HTTP status, 000 when there is no answer
-    local args=(-s -o /dev/null -w '%{http_code}' --max-time 2)
-    [ -n "${2:-}" ] && args+=(-H "Authorization: Bearer $2")
-    curl "${args[@]}" "$1" 2>/dev/null || true
+status_of() { # url [curl arguments, e.g. -H header]... -> HTTP status, 000 when there is no answer
+    local url="$1"
+    shift
+    curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$@" "$url" 2>/dev/null || true
 }
 
-# The credential a variant's requests carry: the session cookie its server wrote at start for
-# `*-session-cookie` (feature `sessions`), else the bearer token.
-auth_header() { # variant -> the header line
-    if [[ "$1" == *-session-cookie ]]; then
-        [ -s "$KEYS/$1.cookie" ] || die "$1 wrote no session cookie to $KEYS/$1.cookie"
-        echo "Cookie: $(cat "$KEYS/$1.cookie")"
+# The credential a variant's requests carry, as `-H header` arguments in CRED: the session
+# cookie its server wrote at start for `*-session-cookie` (feature `sessions`), the ALB headers
+# it wrote for `*-alb` and `*-alb-noauth` (feature `alb`), else the bearer token. FORGED_CRED:
+# the same with the signature of its token changed (the bearer token's, or the ALB's
+# `x-amzn-oidc-data`).
+cred_args() { # variant (or <variant>@baseline)
+    local variant="${1%@baseline}" line data sig
+    CRED=(); FORGED_CRED=()
+    if [[ "$variant" == *-session-cookie ]]; then
+        [ -s "$KEYS/$variant.cookie" ] || die "$variant wrote no session cookie to $KEYS/$variant.cookie"
+        CRED=(-H "Cookie: $(cat "$KEYS/$variant.cookie")")
+        FORGED_CRED=(-H "Authorization: Bearer $FORGED")
+    elif [[ "$variant" == *-alb || "$variant" == *-alb-noauth ]]; then
+        [ -s "$KEYS/$variant.alb" ] || die "$variant wrote no ALB headers to $KEYS/$variant.alb"
+        while IFS= read -r line; do
+            [ -n "$line" ] || continue
+            CRED+=(-H "$line")
+            if [[ "$line" == x-amzn-oidc-data:* ]]; then
+                data="${line#x-amzn-oidc-data: }"; sig="${data##*.}"
+                if [ "${sig:0:1}" = "A" ]; then sig="B${sig:1}"; else sig="A${sig:1}"; fi
+                FORGED_CRED+=(-H "x-amzn-oidc-data: ${data%.*}.$sig")
+            else
+                FORGED_CRED+=(-H "$line")
+            fi
+        done <"$KEYS/$variant.alb"
     else
-        echo "Authorization: Bearer $TOKEN"
+        CRED=(-H "Authorization: Bearer $TOKEN")
+        FORGED_CRED=(-H "Authorization: Bearer $FORGED")
     fi
 }
 
@@ -237,37 +261,51 @@ p99_ms() {
         printf "%.3f", v }' "$1"
 }
 
-wait_up() { # url log tries pause: until the server at $SERVER_PID answers; its last status in $code
-    local url="$1" log_file="$2" tries="$3" pause="$4"
-    code="000"
+wait_up() { # url log tries pause: until the server at $SERVER_PID answers (any status)
+    local url="$1" log_file="$2" tries="$3" pause="$4" code="000"
     for _ in $(seq "$tries"); do
         kill -0 "$SERVER_PID" 2>/dev/null || die "$variant exited at start: $(cat "$log_file")"
-        code="$(status_of "$url" "$TOKEN")"
-        [ "$code" != "000" ] && break
+        code="$(status_of "$url")"
+        [ "$code" != "000" ] && return 0
         sleep "$pause"
     done
+    die "$variant does not answer at $url: $(cat "$log_file")"
 }
 
-measure() { # variant port round [bin tag]: tag (default: the variant) names the figures
-    local variant="$1" port="$2" round="$3" bin="${4:-$BIN}" tag="${5:-$1}"
-    local url="http://127.0.0.1:$port/hello" log_file="$OUT/$tag.r$round"
-    "${PIN_SERVER[@]}" "$bin" "$variant" "127.0.0.1:$port" "$KEYS" >"$log_file.server" 2>&1 &
-    SERVER_PID=$!
-    local code
-    wait_up "$url" "$log_file.server" 100 0.1 # up to ~10 s to come up
-    [ "$code" = "200" ] || die "$variant answers $code with the token (want 200)"
+check_answers() { # variant url: 200 with its credential (CRED); 401 without, and forged, if authenticated
+    local variant="$1" url="$2" code
+    cred_args "$variant"
+    code="$(status_of "$url" "${CRED[@]}")"
+    [ "$code" = "200" ] || die "$variant answers $code to the credential it is measured with (want 200)"
     if [[ "$AUTHENTICATED" == *" $variant "* ]]; then
         code="$(status_of "$url")"
         [ "$code" = "401" ] || die "$variant answers $code without a token (want 401): not measured"
-        code="$(status_of "$url" "$FORGED")"
+        code="$(status_of "$url" "${FORGED_CRED[@]}")"
         [ "$code" = "401" ] || die "$variant answers $code to a forged token (want 401): not measured"
     fi
-    local header
-    header="$(auth_header "$variant")"
-    code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 -H "$header" "$url" 2>/dev/null || true)"
-    [ "$code" = "200" ] || die "$variant answers $code to the credential it is measured with (want 200)"
+}
+
+# Starts the server of `tag` (`<variant>` or `<variant>@baseline`: the BENCH_HTTP_BASELINE
+# build) pinned to core 0, its output into <log>.server, and checks its answers; SERVER_PID.
+start_checked() { # tag port log
+    local tag="$1" port="$2" log_file="$3" variant="${1%@baseline}" bin="$BIN"
+    if [ "$tag" != "$variant" ]; then
+        [ -n "$BASE_BIN" ] || die "$tag: no BENCH_HTTP_BASELINE build"
+        [[ "$BASE_VARIANTS" == *" $variant "* ]] || die "$tag: the baseline build has no $variant"
+        bin="$BASE_BIN"
+    fi
+    "${PIN_SERVER[@]}" "$bin" "$variant" "127.0.0.1:$port" "$KEYS" >"$log_file.server" 2>&1 &
+    SERVER_PID=$!
+    wait_up "http://127.0.0.1:$port/hello" "$log_file.server" 100 0.1 # up to ~10 s to come up
+    check_answers "$variant" "http://127.0.0.1:$port/hello"
+}
+
+measure() { # tag port round: tag is a variant, or <variant>@baseline
+    local tag="$1" port="$2" round="$3" variant="${1%@baseline}"
+    local url="http://127.0.0.1:$port/hello" log_file="$OUT/$tag.r$round"
+    start_checked "$tag" "$port" "$log_file"
     timeout $((SECS + 30)) "${PIN_LOAD[@]}" wrk -t1 -c32 -d"${SECS}s" --latency \
-        -H "$header" "$url" >"$log_file.wrk" 2>&1 || die "wrk failed on $variant: $(cat "$log_file.wrk")"
+        "${CRED[@]}" "$url" >"$log_file.wrk" 2>&1 || die "wrk failed on $variant: $(cat "$log_file.wrk")"
     stop_server
     if grep -q 'Non-2xx' "$log_file.wrk"; then
         die "$variant: wrk saw refused requests, not a valid measurement: $(grep 'Non-2xx' "$log_file.wrk")"
@@ -291,12 +329,11 @@ count_instructions() { # bin tag variant port requests: the server's total instr
     valgrind --tool=callgrind --callgrind-out-file="$base.out" \
         "$bin" "$variant" "127.0.0.1:$port" "$KEYS" >"$base.log" 2>&1 &
     SERVER_PID=$!
-    local code
     wait_up "$url" "$base.log" 300 0.2 # up to ~60 s to come up under valgrind
-    [ "$code" = "200" ] || die "$variant answers $code with the token under valgrind (want 200)"
+    check_answers "$variant" "$url"
     local urls=()
     for _ in $(seq "$n"); do urls+=("$url"); done
-    timeout 600 curl -s -H "$(auth_header "$variant")" "${urls[@]}" >/dev/null || die "curl failed on $variant"
+    timeout 600 curl -s "${CRED[@]}" "${urls[@]}" >/dev/null || die "curl failed on $variant"
     stop_server
     awk '/Collected :/ { gsub(/,/, "", $NF); print $NF }' "$base.log" >"$base.total"
 }
@@ -437,32 +474,6 @@ stop_paired() {
     PAIRED_PIDS=()
 }
 
-start_checked() { # tag port: starts the tag's server (`<variant>[@baseline]`) pinned to core 0, checked, into $started_pid
-    local tag="$1" port="$2" variant="${1%@baseline}" bin="$BIN"
-    local url="http://127.0.0.1:$port/hello" log_file="$OUT/$tag.$port"
-    if [ "$tag" != "$variant" ]; then
-        [ -n "$BASE_BIN" ] || die "$tag: no BENCH_HTTP_BASELINE build"
-        [[ "$BASE_VARIANTS" == *" $variant "* ]] || die "$tag: the baseline build has no $variant"
-        bin="$BASE_BIN"
-    fi
-    "${PIN_SERVER[@]}" "$bin" "$variant" "127.0.0.1:$port" "$KEYS" >"$log_file.server" 2>&1 &
-    SERVER_PID=$!
-    PAIRED_PIDS+=("$SERVER_PID")
-    local code
-    wait_up "$url" "$log_file.server" 100 0.1
-    [ "$code" = "200" ] || die "$tag answers $code with the token (want 200)"
-    if [[ "$AUTHENTICATED" == *" $variant "* ]]; then
-        code="$(status_of "$url")"
-        [ "$code" = "401" ] || die "$tag answers $code without a token (want 401): not measured"
-        code="$(status_of "$url" "$FORGED")"
-        [ "$code" = "401" ] || die "$tag answers $code to a forged token (want 401): not measured"
-    fi
-    code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 -H "$(auth_header "$variant")" "$url" 2>/dev/null || true)"
-    [ "$code" = "200" ] || die "$tag answers $code to the credential it is measured with (want 200)"
-    started_pid="$SERVER_PID"
-    SERVER_PID=""
-}
-
 cpu_ns() { # pid: nanoseconds on a CPU so far, all the process's threads
     cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ t += $1 } END { printf "%d\n", t }'
 }
@@ -472,10 +483,10 @@ paired_round() { # pair-index round tag-a pid-a port-a tag-b pid-b port-b
     local wa="$OUT/pair$k.r$round.a.wrk" wb="$OUT/pair$k.r$round.b.wrk"
     local a0 b0 a1 b1 t0 t1 wpa wpb
     a0="$(cpu_ns "$pa")"; b0="$(cpu_ns "$pb")"; t0="$(date +%s%N)"
-    timeout $((SECS + 30)) "${PIN_LOAD[@]}" wrk -t1 -c32 -d"${SECS}s" -H "$(auth_header "${ta%@baseline}")" \
+    timeout $((SECS + 30)) "${PIN_LOAD[@]}" wrk -t1 -c32 -d"${SECS}s" "${cred_a[@]}" \
         "http://127.0.0.1:$porta/hello" >"$wa" 2>&1 &
     wpa=$!
-    timeout $((SECS + 30)) "${PIN_LOAD[@]}" wrk -t1 -c32 -d"${SECS}s" -H "$(auth_header "${tb%@baseline}")" \
+    timeout $((SECS + 30)) "${PIN_LOAD[@]}" wrk -t1 -c32 -d"${SECS}s" "${cred_b[@]}" \
         "http://127.0.0.1:$portb/hello" >"$wb" 2>&1 &
     wpb=$!
     wait "$wpa" || die "wrk failed on $ta: $(cat "$wa")"
@@ -508,12 +519,14 @@ if [ "$MODE" = paired ]; then
         k=$((k + 1))
         [[ "$pair" == *:* ]] || die "BENCH_HTTP_PAIRED: \"$pair\" is not A:B"
         ta="${pair%%:*}"; tb="${pair#*:}"
-        start_checked "$ta" $((BASE_PORT + 2 * k)); pa="$started_pid"
-        start_checked "$tb" $((BASE_PORT + 2 * k + 1)); pb="$started_pid"
+        start_checked "$ta" $((BASE_PORT + 2 * k)) "$OUT/pair$k.a"; pa="$SERVER_PID"; PAIRED_PIDS+=("$pa"); SERVER_PID=""
+        cred_args "$ta"; cred_a=("${CRED[@]}")
+        start_checked "$tb" $((BASE_PORT + 2 * k + 1)) "$OUT/pair$k.b"; pb="$SERVER_PID"; PAIRED_PIDS+=("$pb"); SERVER_PID=""
+        cred_b=("${CRED[@]}")
         # warm-up: both loaded for a second, not counted
-        timeout 30 "${PIN_LOAD[@]}" wrk -t1 -c32 -d1s -H "$(auth_header "${ta%@baseline}")" "http://127.0.0.1:$((BASE_PORT + 2 * k))/hello" >/dev/null 2>&1 &
+        timeout 30 "${PIN_LOAD[@]}" wrk -t1 -c32 -d1s "${cred_a[@]}" "http://127.0.0.1:$((BASE_PORT + 2 * k))/hello" >/dev/null 2>&1 &
         warm_a=$!
-        timeout 30 "${PIN_LOAD[@]}" wrk -t1 -c32 -d1s -H "$(auth_header "${tb%@baseline}")" "http://127.0.0.1:$((BASE_PORT + 2 * k + 1))/hello" >/dev/null 2>&1 &
+        timeout 30 "${PIN_LOAD[@]}" wrk -t1 -c32 -d1s "${cred_b[@]}" "http://127.0.0.1:$((BASE_PORT + 2 * k + 1))/hello" >/dev/null 2>&1 &
         warm_b=$!
         wait "$warm_a" "$warm_b" || true
         for round in $(seq "$ROUNDS"); do
@@ -558,7 +571,7 @@ for round in $(seq "$ROUNDS"); do
         measure "$variant" $((BASE_PORT + i)) "$round"
         # the same variant built against the baseline's libraries, right after it
         if [ -n "$BASE_BIN" ] && [[ "$BASE_VARIANTS" == *" $variant "* ]]; then
-            measure "$variant" $((BASE_PORT + 100 + i)) "$round" "$BASE_BIN" "$variant@baseline"
+            measure "$variant@baseline" $((BASE_PORT + 100 + i)) "$round"
         fi
         i=$((i + 1))
     done
@@ -605,6 +618,9 @@ summary() {
         # issue 23: a session cookie against a bearer token, the same app and route
         ratio("axum-session-cookie", "axum-session-bearer", 0.90)
         ratio("actix-session-cookie", "actix-session-bearer", 0.90)
+        # behind an ALB: its headers against the same JSON route without auth
+        ratio("axum-alb", "axum-alb-noauth", 0.90)
+        ratio("actix-alb", "actix-alb-noauth", 0.90)
         ratio("axum-layer-nocache", "jwt-authorizer", 1.25)
         info("jwt-authorizer", "axum07-noauth")
         info("axum-layer-nocache", "axum-noauth")

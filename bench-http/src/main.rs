@@ -43,6 +43,15 @@
 //!   `<dir>/<variant>.cookie` before it listens; the script sends it for `*-session-cookie` and
 //!   the bearer token for `*-session-bearer`: the same route, app and token, by cookie or header.
 //!
+//! - with feature `alb` (issue 22 item 5): `axum-alb` / `actix-alb`, the `/admin` route
+//!   (`RequireGroup("admin")` and the JSON handler) behind `AlbAuthLayer` / `AlbAuth` as the
+//!   `*-admin` variants have theirs: an Application Load Balancer look-alike
+//!   (`AlbTestIssuer`, its key served on 127.0.0.1 from a thread of the server's own) signs an
+//!   `x-amzn-oidc-data` token for the minted token's user, and the server writes the three ALB
+//!   headers (that token, the access token as `x-amzn-oidc-accesstoken`, the user's `sub` as
+//!   `x-amzn-oidc-identity`) to `<dir>/<variant>.alb` before it listens; `axum-alb-noauth` /
+//!   `actix-alb-noauth` answer the same JSON without auth to the same headers.
+//!
 //! Feature `wave1-api` builds the same servers against the library API of the end of wave 1
 //! (commit cc3565c: `UserPool::new(region, pool)`, no revocation store), so that
 //! `scripts/bench-http.sh` can measure an old build with this very harness
@@ -98,6 +107,14 @@ const VARIANTS: &[&str] = &[
     "actix-session-bearer",
     #[cfg(feature = "sessions")]
     "actix-session-cookie",
+    #[cfg(feature = "alb")]
+    "axum-alb",
+    #[cfg(feature = "alb")]
+    "axum-alb-noauth",
+    #[cfg(feature = "alb")]
+    "actix-alb",
+    #[cfg(feature = "alb")]
+    "actix-alb-noauth",
 ];
 
 /// How many revocations the `axum-layer-revocation` store holds.
@@ -282,6 +299,10 @@ fn serve(variant: &str, addr: SocketAddr, dir: &Path) -> Result<(), BoxError> {
         "actix-session-bearer" | "actix-session-cookie" => {
             sessions::actix(variant, addr, dir, &material)
         }
+        #[cfg(feature = "alb")]
+        "axum-alb" | "axum-alb-noauth" => alb::axum(variant, addr, dir, &material),
+        #[cfg(feature = "alb")]
+        "actix-alb" | "actix-alb-noauth" => alb::actix(variant, addr, dir, &material),
         "actix-noauth" | "actix-admin-noauth" => actix(variant, addr, None),
         "actix-middleware" | "actix-admin" | "actix-admin-metrics" | "actix-admin-one-layer" => {
             let verifier = current_thread()?.block_on(material.sanctum_verifier(true))?;
@@ -696,5 +717,177 @@ mod sessions {
             server.await?;
             Ok::<(), BoxError>(())
         })
+    }
+}
+
+/// Behind an Application Load Balancer (issue 22 item 5): the `/admin` route authenticated by
+/// the ALB's headers, and its twin without auth that receives the same headers.
+#[cfg(feature = "alb")]
+mod alb {
+    use std::net::SocketAddr;
+    use std::path::Path;
+
+    use sanctum_core::alb::{AlbCredentials, AlbVerifier};
+    use sanctum_core::testing::AlbTestIssuer;
+
+    use super::{BoxError, Material};
+
+    /// A load balancer look-alike serving its key on 127.0.0.1 from a thread of its own (the
+    /// server's runtime stays the one under measurement), the `x-amzn-oidc-data` token it
+    /// signed for the minted access token's user (valid as long as that token), and the
+    /// request headers written to `<dir>/<variant>.alb` for the script, one per line.
+    fn start(dir: &Path, variant: &str, material: &Material) -> Result<AlbTestIssuer, BoxError> {
+        let verifier = super::current_thread()?.block_on(material.sanctum_verifier(true))?;
+        let claims = super::current_thread()?.block_on(verifier.verify_access(&material.token))?;
+        let sub = claims.sub().to_owned();
+        let (sent, received) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("alb-keys".into())
+            .spawn(move || {
+                let runtime = match super::current_thread() {
+                    Ok(runtime) => runtime,
+                    Err(e) => return drop(sent.send(Err(e.to_string()))),
+                };
+                runtime.block_on(async move {
+                    match AlbTestIssuer::start().await {
+                        Ok(issuer) => {
+                            let _ = sent.send(Ok(issuer));
+                            // the key server lives as long as the process
+                            std::future::pending::<()>().await;
+                        }
+                        Err(e) => drop(sent.send(Err(e.to_string()))),
+                    }
+                });
+            })?;
+        let issuer = received.recv()??;
+        let data = issuer
+            .data_token()
+            .sub(&sub)
+            .username(super::USERNAME)
+            .expires_in_secs(super::TOKEN_LIFETIME_SECS)
+            .build();
+        let path = dir.join(format!("{variant}.alb"));
+        std::fs::write(
+            &path,
+            format!(
+                "x-amzn-oidc-data: {data}\nx-amzn-oidc-accesstoken: {}\nx-amzn-oidc-identity: {sub}\n",
+                material.token
+            ),
+        )
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(issuer)
+    }
+
+    /// The ALB verifier (its key fetched once from the look-alike, then cached; groups from the
+    /// forwarded access token, verified by a verifier with its cache on), checked against the
+    /// headers the script sends.
+    async fn verifier(
+        issuer: &AlbTestIssuer,
+        dir: &Path,
+        variant: &str,
+        material: &Material,
+    ) -> Result<AlbVerifier, BoxError> {
+        let alb = issuer
+            .verifier_builder()
+            .access_token(material.sanctum_verifier(true).await?)
+            .build()?;
+        let headers = std::fs::read_to_string(dir.join(format!("{variant}.alb")))?;
+        let value = |name: &str| {
+            headers
+                .lines()
+                .find_map(|line| line.strip_prefix(name)?.strip_prefix(": "))
+                .map(str::to_owned)
+        };
+        let data = value("x-amzn-oidc-data").ok_or("no data header")?;
+        alb.verify(&AlbCredentials::new(
+            data,
+            value("x-amzn-oidc-accesstoken"),
+            value("x-amzn-oidc-identity"),
+        ))
+        .await
+        .map_err(|e| format!("sanctum refuses the ALB headers: {e}"))?;
+        Ok(alb)
+    }
+
+    /// `axum-alb` (the guard and `AlbAuthLayer` as two route layers, as `axum-admin` has them)
+    /// and `axum-alb-noauth`.
+    pub(super) fn axum(
+        variant: &str,
+        addr: SocketAddr,
+        dir: &Path,
+        material: &Material,
+    ) -> Result<(), BoxError> {
+        use axum::Router;
+        use axum::routing::get;
+        use sanctum_axum::{AlbAuthLayer, RequireGroup};
+
+        let issuer = start(dir, variant, material)?;
+        super::current_thread()?.block_on(async {
+            let app = if variant == "axum-alb" {
+                let alb = verifier(&issuer, dir, variant, material).await?;
+                Router::new()
+                    .route(
+                        "/hello",
+                        get(super::axum_admin).route_layer(RequireGroup("admin")),
+                    )
+                    .route_layer(AlbAuthLayer::new(alb))
+            } else {
+                Router::new().route("/hello", get(super::axum_admin_noauth))
+            };
+            let listener = tokio::net::TcpListener::bind(addr).await?;
+            super::ready(variant, addr);
+            axum::serve(listener, app).await?;
+            Ok(())
+        })
+    }
+
+    /// `actix-alb` (`RequireGroup` and `AlbAuth` wrapped on the resource, as `actix-admin`) and
+    /// `actix-alb-noauth`, with `actix-admin`'s server settings.
+    pub(super) fn actix(
+        variant: &str,
+        addr: SocketAddr,
+        dir: &Path,
+        material: &Material,
+    ) -> Result<(), BoxError> {
+        use actix_web::{App, HttpServer, web};
+        use sanctum_actix::{AlbAuth, RequireGroup};
+
+        macro_rules! run {
+            ($app:expr) => {{
+                let server = HttpServer::new($app)
+                    .workers(1)
+                    .backlog(1024)
+                    .disable_signals()
+                    .bind(addr)?
+                    .run();
+                super::ready(variant, addr);
+                server.await
+            }};
+        }
+
+        let issuer = start(dir, variant, material)?;
+        if variant == "actix-alb" {
+            let alb =
+                super::current_thread()?.block_on(verifier(&issuer, dir, variant, material))?;
+            actix_web::rt::System::new().block_on(async move {
+                run!(move || {
+                    App::new().service(
+                        web::resource("/hello")
+                            .wrap(RequireGroup("admin"))
+                            .wrap(AlbAuth::new(alb.clone()))
+                            .route(web::get().to(super::actix_admin)),
+                    )
+                })
+            })?;
+        } else {
+            actix_web::rt::System::new().block_on(async move {
+                run!(|| {
+                    App::new().service(
+                        web::resource("/hello").route(web::get().to(super::actix_admin_noauth)),
+                    )
+                })
+            })?;
+        }
+        Ok(())
     }
 }
