@@ -21,7 +21,6 @@
 use std::fmt;
 use std::sync::Arc;
 
-use axum_core::body::Body;
 use axum_core::response::{IntoResponse, Response};
 use http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
 use http::{HeaderValue, StatusCode};
@@ -173,7 +172,14 @@ impl IntoResponse for CognitoRejection {
 /// ```
 #[must_use]
 pub fn default_response(rejection: &Refusal) -> Response {
-    let mut response = Response::new(Body::from(rejection.body()));
+    refusal_response(rejection)
+}
+
+/// [`default_response`] over any body made from the JSON text: also the answer of layers
+/// generic over their service's body (the session layer's 503 when a session cannot be
+/// saved), so every refusal of this adapter is written here.
+pub(crate) fn refusal_response<R: From<String>>(rejection: &Refusal) -> http::Response<R> {
+    let mut response = http::Response::new(R::from(rejection.body()));
     *response.status_mut() = rejection.status();
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));

@@ -19,6 +19,7 @@ use tower_sessions_core::session::Id;
 use tower_sessions_core::{Expiry, Session, SessionStore};
 
 use super::{MemorySessionStore, SessionAuth};
+use crate::rejection::refusal_response;
 
 /// The session layer of [`SessionAuth::layer`](super::SessionAuth::layer): gives every request
 /// its tower-sessions [`Session`] (an extractor) from the session cookie, and after the
@@ -312,14 +313,7 @@ fn session_cookie(auth: &SessionAuth, id: Id, expiry: Option<Expiry>) -> Option<
 /// The answer when the session cannot be saved: [`Refusal::SessionUnavailable`]'s (503, its
 /// JSON body, as the auth layer answers a session it cannot read), nothing of the handler's.
 fn unavailable<R: From<String>>() -> http::Response<R> {
-    let refusal = Refusal::SessionUnavailable;
-    let mut response = http::Response::new(R::from(refusal.body()));
-    *response.status_mut() = refusal.status();
-    response.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
+    refusal_response(&Refusal::SessionUnavailable)
 }
 
 #[cfg(test)]
@@ -371,6 +365,22 @@ mod tests {
         cookie: Option<&str>,
         handler: Handler,
     ) -> (StatusCode, Vec<String>, String) {
+        let response = respond(store, cookie, handler).await;
+        let cookies = response
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .map(|value| value.to_str().expect("text").to_owned())
+            .collect();
+        (response.status(), cookies, response.into_body())
+    }
+
+    /// The layer's whole answer.
+    async fn respond<S: SessionStore>(
+        store: S,
+        cookie: Option<&str>,
+        handler: Handler,
+    ) -> http::Response<String> {
         let service = auth().await.layer(store).layer(tower::service_fn(
             move |req: http::Request<()>| async move {
                 let session = req.extensions().get::<Session>().expect("session").clone();
@@ -391,17 +401,10 @@ mod tests {
         if let Some(cookie) = cookie {
             req = req.header("cookie", cookie);
         }
-        let response = service
+        service
             .oneshot(req.body(()).expect("request"))
             .await
-            .expect("answer");
-        let cookies = response
-            .headers()
-            .get_all(SET_COOKIE)
-            .iter()
-            .map(|value| value.to_str().expect("text").to_owned())
-            .collect();
-        (response.status(), cookies, response.into_body())
+            .expect("answer")
     }
 
     /// A stored session's id.
@@ -521,5 +524,18 @@ mod tests {
         assert_eq!((status, cookies), (StatusCode::SERVICE_UNAVAILABLE, vec![]));
         // the auth layer's answer to a session it cannot read, not the handler's
         assert_eq!(body, Refusal::SessionUnavailable.body());
+    }
+
+    #[tokio::test]
+    async fn a_session_that_cannot_be_saved_is_answered_byte_for_byte_as_every_refusal() {
+        let answer = respond(Down, None, Handler::Insert).await;
+        let expected = crate::rejection::default_response(&Refusal::SessionUnavailable);
+        assert_eq!(answer.status(), expected.status());
+        assert_eq!(answer.headers(), expected.headers());
+        let expected = http_body_util::BodyExt::collect(expected.into_body())
+            .await
+            .expect("body")
+            .to_bytes();
+        assert_eq!(answer.into_body().as_bytes(), expected);
     }
 }
