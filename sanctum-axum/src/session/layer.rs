@@ -18,7 +18,7 @@ use tower_service::Service;
 use tower_sessions_core::session::Id;
 use tower_sessions_core::{Expiry, Session, SessionStore};
 
-use super::{MemorySessionStore, SessionAuth};
+use super::{MemorySessionStore, SessionAuth, time_duration};
 use crate::rejection::refusal_response;
 
 /// The session layer of [`SessionAuth::layer`](super::SessionAuth::layer): gives every request
@@ -90,9 +90,7 @@ impl<S: SessionStore> SessionLayer<S> {
         Self {
             store: Arc::new(store),
             shared: Arc::new(Shared {
-                expiry: Expiry::OnInactivity(
-                    time::Duration::try_from(idle).unwrap_or(time::Duration::MAX),
-                ),
+                expiry: Expiry::OnInactivity(time_duration(idle)),
                 removal: HeaderValue::try_from(removal).ok(),
                 memory,
                 auth,

@@ -280,9 +280,14 @@ impl SessionAuth {
     /// ([`SessionTokens::time_to_live`]: the idle timeout cut at the absolute lifetime).
     pub(crate) fn expiry(&self, data: &SessionData) -> Expiry {
         let ttl = self.tokens().time_to_live(data);
-        let ttl = time::Duration::try_from(ttl).unwrap_or(time::Duration::MAX);
-        Expiry::AtDateTime(time::OffsetDateTime::now_utc() + ttl)
+        Expiry::AtDateTime(time::OffsetDateTime::now_utc().saturating_add(time_duration(ttl)))
     }
+}
+
+/// `duration` as the `time` crate's, which tower-sessions takes: `time::Duration::MAX` when
+/// longer (a [`SessionPolicy`](sanctum_core::session::SessionPolicy) of `Duration::MAX`, say).
+pub(crate) fn time_duration(duration: std::time::Duration) -> time::Duration {
+    time::Duration::try_from(duration).unwrap_or(time::Duration::MAX)
 }
 
 /// A tower-sessions session as the core's [`SessionSlot`].
@@ -516,6 +521,42 @@ mod tests {
             SessionStep::Later(pending) if pending.end => "end, later",
             SessionStep::Later(_) => "later",
         }
+    }
+
+    #[tokio::test]
+    async fn a_session_policy_without_bounds_expires_at_the_latest_date_time_can_hold() {
+        let issuer = TestIssuer::start().await.expect("issuer");
+        let unbounded = sanctum_core::session::SessionPolicy::new()
+            .idle_timeout(std::time::Duration::MAX)
+            .absolute_lifetime(std::time::Duration::MAX);
+        let auth = SessionAuth::builder(issuer.managed_login(&issuer.verifier()))
+            .policy(unbounded)
+            .build();
+        let now = auth.tokens().now();
+        let data: SessionData = serde_json::from_value(serde_json::json!({
+            "tokens": {
+                "access_token": "a", "id_token": "i", "refresh_token": "r",
+                "expires_at": now + 3600, "token_type": "Bearer",
+            },
+            "sub": "sub-1", "username": "alice", "groups": [], "origin_jti": null,
+            "signed_in_at": now, "touched_at": now,
+        }))
+        .expect("session data");
+        // the time to live (centuries past what `time` holds) saturates, not overflows
+        let Expiry::AtDateTime(at) = auth.expiry(&data) else {
+            panic!("a date");
+        };
+        assert_eq!(
+            at.year(),
+            OffsetDateTime::now_utc()
+                .saturating_add(Duration::MAX)
+                .year()
+        );
+        assert_eq!(time_duration(std::time::Duration::MAX), Duration::MAX);
+        assert_eq!(
+            time_duration(std::time::Duration::from_secs(1800)),
+            Duration::minutes(30)
+        );
     }
 
     #[tokio::test]
