@@ -51,8 +51,8 @@ use sanctum_core::revocation::RevocationStore;
 use sanctum_core::session::SessionData;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tower_sessions::Expiry;
-use tower_sessions::cookie::time::{Duration as CookieDuration, OffsetDateTime};
+use time::{Duration as TimeDuration, OffsetDateTime};
+use tower_sessions_core::Expiry;
 
 use crate::sessions::{self, BoxError};
 use crate::{ClientSettings, me_json};
@@ -62,7 +62,7 @@ const PENDING_KEY: &str = "bff.pending_sign_in";
 
 /// How long a session holding only a pending step lives (Cognito's challenge sessions last 3
 /// minutes).
-const PENDING_LIFETIME: CookieDuration = CookieDuration::minutes(5);
+const PENDING_LIFETIME: TimeDuration = TimeDuration::minutes(5);
 
 /// The banner's first words, followed by the URL (the tests read the address from it).
 pub const BANNER: &str = "sanctum bff demo listening on";
@@ -239,7 +239,7 @@ impl Bff {
             }
         };
         let data = self.auth.tokens().start(&signed_in);
-        let ttl = CookieDuration::try_from(self.auth.tokens().time_to_live(&data))
+        let ttl = TimeDuration::try_from(self.auth.tokens().time_to_live(&data))
             .unwrap_or(PENDING_LIFETIME);
         let stored = async {
             session.remove_value(PENDING_KEY).await?;
@@ -372,7 +372,7 @@ async fn respond(
     // taken out of the session: a step is answered once
     let step = match session.remove::<SignInStep>(PENDING_KEY).await {
         Ok(Some(step)) => step,
-        Ok(None) | Err(tower_sessions::session::Error::SerdeJson(_)) => {
+        Ok(None) | Err(tower_sessions_core::session::Error::SerdeJson(_)) => {
             return error(
                 StatusCode::UNAUTHORIZED,
                 "no_pending_challenge",
