@@ -85,6 +85,34 @@ impl CognitoClaims {
         texts.iter().map(|&t| self.text(t))
     }
 
+    /// The bytes of `text`, for comparing: what [`text`](Self::text) gives, without its two
+    /// char-boundary checks (the ranges are at char boundaries).
+    #[inline]
+    fn bytes(&self, text: Text) -> &[u8] {
+        let (source, start, len) = match text {
+            Text::Raw { start, len } => (&self.raw, start, len),
+            Text::Unescaped { start, len } => (&self.unescaped, start, len),
+        };
+        let (start, len) = (start as usize, len as usize);
+        source
+            .as_bytes()
+            .get(start..start + len)
+            .unwrap_or_default()
+    }
+
+    /// Whether one of `texts` is `wanted`.
+    #[inline]
+    fn any_is(&self, texts: &[Text], wanted: &str) -> bool {
+        texts.iter().any(|&t| self.bytes(t) == wanted.as_bytes())
+    }
+
+    /// Whether the app client ([`client_id`](Self::client_id)) is one of `clients` (check 8).
+    #[inline]
+    pub(crate) fn client_is_one_of(&self, clients: &[String]) -> bool {
+        let client = self.bytes(self.client_id);
+        clients.iter().any(|c| c.as_bytes() == client)
+    }
+
     /// `sub`: the user's stable id.
     #[must_use]
     pub fn sub(&self) -> &str {
@@ -207,8 +235,9 @@ impl CognitoClaims {
 
     /// Whether the user is in `group`.
     #[must_use]
+    #[inline]
     pub fn has_group(&self, group: &str) -> bool {
-        self.groups().any(|g| g == group)
+        self.any_is(&self.lists[..self.groups_len], group)
     }
 
     /// Whether the user is in at least one of `groups`.
@@ -225,8 +254,9 @@ impl CognitoClaims {
 
     /// Whether the token grants `scope`.
     #[must_use]
+    #[inline]
     pub fn has_scope(&self, scope: &str) -> bool {
-        self.scopes().any(|s| s == scope)
+        self.any_is(&self.lists[self.groups_len..], scope)
     }
 
     /// A `custom:` attribute by its name without the prefix (`custom_attribute("tenant")` reads

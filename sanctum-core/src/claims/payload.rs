@@ -680,6 +680,24 @@ mod lazy_tests {
         assert!(matches!(c.username, Some(Text::Raw { .. })));
     }
 
+    /// Membership and the client check compare bytes: of the payload as is, or of the
+    /// unescaped copies, never the escaped spelling.
+    #[test]
+    fn groups_scopes_and_client_compare_the_unescaped_text() {
+        let c = parse(
+            r#"{"sub":"s","token_use":"access","client_id":"c1","iss":"i","exp":1,
+                "scope":"a\/b c","cognito:groups":["g","h!","admin"]}"#,
+        );
+        assert!(c.has_group("g") && c.has_group("h!") && c.has_group("admin"));
+        assert!(!c.has_group(r"h\u0021") && !c.has_group("h") && !c.has_group("admin "));
+        assert!(!c.has_group("a/b"), "a scope is not a group");
+        assert!(c.has_scope("a/b") && c.has_scope("c"));
+        assert!(!c.has_scope(r"a\/b") && !c.has_scope("g"));
+        assert!(c.client_is_one_of(&["x".to_owned(), "c1".to_owned()]));
+        assert!(!c.client_is_one_of(&[r"c\u0031".to_owned(), "c".to_owned()]));
+        assert!(!c.client_is_one_of(&[]));
+    }
+
     #[test]
     fn extra_is_read_on_demand_and_keeps_every_untyped_claim() {
         let c = parse(

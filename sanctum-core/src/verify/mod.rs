@@ -559,7 +559,7 @@ impl Verifier {
             });
         }
         // 8. client
-        if !pool.any_client && !pool.client_ids.iter().any(|c| c == claims.client_id()) {
+        if !pool.any_client && !claims.client_is_one_of(&pool.client_ids) {
             return Err(VerifyError::ClientMismatch {
                 client_id: clip(claims.client_id()),
             });
