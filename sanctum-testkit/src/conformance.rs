@@ -217,11 +217,17 @@ pub enum Route {
     /// hold, checked in that order, and a request without a token is refused (401) as a
     /// guard behind an optional layer refuses it.
     LayerRequireOptional,
+    /// ALB auth layer over [`ConformanceEnv::alb_access_verifier`] with
+    /// `.require(RequireGroup("admin"))`: answers as [`Route::AlbAdmin`].
+    AlbLayerRequire,
+    /// As `AlbLayerRequire`, in optional mode: a request without the ALB's headers is
+    /// refused (401) as a guard behind an optional layer refuses it.
+    AlbLayerRequireOptional,
 }
 
 impl Route {
     /// Every route.
-    pub const ALL: [Route; 42] = [
+    pub const ALL: [Route; 44] = [
         Route::Protected,
         Route::Admin,
         Route::AnyGroup,
@@ -266,6 +272,8 @@ impl Route {
         // requirements checked by the auth layer
         Route::LayerRequire,
         Route::LayerRequireOptional,
+        Route::AlbLayerRequire,
+        Route::AlbLayerRequireOptional,
     ];
 
     /// Whether the route answers refusals with an application's handler (`on_rejection`,
@@ -327,6 +335,8 @@ impl Route {
             Route::QueryCustomRejection => "/query/custom-rejection",
             Route::LayerRequire => "/layer-require",
             Route::LayerRequireOptional => "/layer-require/optional",
+            Route::AlbLayerRequire => "/alb/layer-require",
+            Route::AlbLayerRequireOptional => "/alb/layer-require/optional",
         }
     }
 }
@@ -2111,6 +2121,17 @@ impl ConformanceEnv {
                 "a bearer token is required",
             )
         };
+        let lacks_group = |name, route, headers| {
+            fail(
+                name,
+                route,
+                headers,
+                403,
+                Challenge::Error("insufficient_scope"),
+                "insufficient_scope",
+                "token lacks a required group",
+            )
+        };
         let root_access = i.access_token().groups(["admin"]).build();
         let plain_access = i.access_token().build();
         let other_user_access = i
@@ -2119,7 +2140,58 @@ impl ConformanceEnv {
             .groups(["admin"])
             .build();
         use Route as R;
-        vec![
+        // `RequireGroup("admin")` behind the layer, or checked by the layer itself
+        // (`require`, required or optional): the same answers
+        let admin = [
+            (
+                R::AlbAdmin,
+                [
+                    "alb admin: the access token's groups",
+                    "alb admin: an access token without the group",
+                    "alb admin: no access token",
+                ],
+            ),
+            (
+                R::AlbLayerRequire,
+                [
+                    "alb layer requirement: the access token's groups",
+                    "alb layer requirement: an access token without the group",
+                    "alb layer requirement: no access token",
+                ],
+            ),
+            (
+                R::AlbLayerRequireOptional,
+                [
+                    "optional alb layer with a requirement: the access token's groups",
+                    "optional alb layer with a requirement: without the group",
+                    "optional alb layer with a requirement: no access token",
+                ],
+            ),
+        ];
+        let admin = admin
+            .into_iter()
+            .flat_map(|(route, [granted, lacking, no_access])| {
+                [
+                    ok(
+                        granted,
+                        route,
+                        with(&[(DATA, &data), (ACCESS, &root_access)]),
+                        "alice",
+                    ),
+                    lacks_group(
+                        lacking,
+                        route,
+                        with(&[(DATA, &data), (ACCESS, &plain_access)]),
+                    ),
+                    invalid(
+                        no_access,
+                        route,
+                        with(&[(DATA, &data)]),
+                        "the load balancer's access token is missing",
+                    ),
+                ]
+            });
+        let mut cases = vec![
             ok("alb: x-amzn-oidc-data as the ALB sends it (padded)", R::Alb, with(&[(DATA, &data)]), "alice"),
             ok("alb: x-amzn-oidc-data unpadded", R::Alb, with(&[(DATA, &unpadded)]), "alice"),
             ok(
@@ -2207,27 +2279,6 @@ impl ConformanceEnv {
                 "invalid_request",
                 "the request carries more than one credential",
             ),
-            ok(
-                "alb admin: the access token's groups",
-                R::AlbAdmin,
-                with(&[(DATA, &data), (ACCESS, &root_access)]),
-                "alice",
-            ),
-            fail(
-                "alb admin: an access token without the group",
-                R::AlbAdmin,
-                with(&[(DATA, &data), (ACCESS, &plain_access)]),
-                403,
-                Challenge::Error("insufficient_scope"),
-                "insufficient_scope",
-                "token lacks a required group",
-            ),
-            invalid(
-                "alb admin: no access token",
-                R::AlbAdmin,
-                with(&[(DATA, &data)]),
-                "the load balancer's access token is missing",
-            ),
             invalid(
                 "alb admin: another user's access token",
                 R::AlbAdmin,
@@ -2244,6 +2295,13 @@ impl ConformanceEnv {
                 "alb admin: an access token without x-amzn-oidc-data",
                 R::AlbAdmin,
                 with(&[(ACCESS, &root_access)]),
+            ),
+            // the ALB layer checking a guard's rule itself (`require`)
+            missing("alb layer requirement: no ALB header", R::AlbLayerRequire, vec![]),
+            missing(
+                "optional alb layer with a requirement: no ALB header is refused",
+                R::AlbLayerRequireOptional,
+                vec![],
             ),
             ok("alb optional: anonymous", R::AlbOptional, vec![], ANONYMOUS),
             ok("alb optional: a valid token", R::AlbOptional, with(&[(DATA, &data)]), "alice"),
@@ -2262,7 +2320,9 @@ impl ConformanceEnv {
                 "temporarily_unavailable",
                 "signing keys are temporarily unavailable",
             ),
-        ]
+        ];
+        cases.extend(admin);
+        cases
     }
 }
 

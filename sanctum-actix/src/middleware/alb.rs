@@ -12,6 +12,7 @@ use sanctum_core::adapter::Verified;
 use sanctum_core::alb::{AlbCredentials, AlbVerifier};
 use sanctum_core::{Refusal, RejectedRequest};
 
+use super::Require;
 use super::auth::Headers;
 use super::request::{self, Auth, AuthFuture, Credentials, Step};
 use crate::rejection::Handler;
@@ -89,6 +90,36 @@ impl AlbAuth {
     /// answer 401); an invalid one is still refused.
     pub fn optional(mut self) -> Self {
         self.auth.optional = true;
+        self
+    }
+
+    /// Lets through only users meeting `guard`'s rule — [`RequireGroup`](crate::RequireGroup),
+    /// [`RequireScope`](crate::RequireScope), [`RequireStepUp`](crate::RequireStepUp) or any
+    /// [`Require`] — checked by this middleware right after the ALB's headers are verified,
+    /// with the answers of the same guard wrapped behind it: 403 `insufficient_scope` (or the
+    /// step-up 401), and 401 for a request without `x-amzn-oidc-data`, in
+    /// [`optional`](Self::optional) mode too. Called again, every rule must hold, checked in the
+    /// order added. As [`CognitoAuth::require`](crate::CognitoAuth::require): one middleware
+    /// instead of two.
+    ///
+    /// Groups and scopes are those of the access token the ALB forwards: build the
+    /// [`AlbVerifier`] with `access_token` for a rule about them.
+    ///
+    /// ```
+    /// use actix_web::web;
+    /// use sanctum_actix::{AlbAuth, CognitoUser, RequireGroup};
+    /// # fn routes(alb: sanctum_actix::sanctum_core::alb::AlbVerifier) {
+    /// let admin = web::resource("/admin")
+    ///     .wrap(AlbAuth::new(alb).require(RequireGroup("admin")))
+    ///     .get(|user: CognitoUser| async move { user.sub().to_owned() });
+    /// # let _ = admin; }
+    /// ```
+    ///
+    /// The OpenAPI helpers (feature `utoipa`) document [`CognitoAuth`](crate::CognitoAuth) and
+    /// the guards; an `AlbAuth` is wrapped with `openapi::Documented::wrap`, which documents
+    /// nothing, so its rule is not in the document (`wrap_guard` a guard for that).
+    pub fn require(mut self, guard: impl Into<Require>) -> Self {
+        self.auth.require(guard.into().requirement().clone());
         self
     }
 

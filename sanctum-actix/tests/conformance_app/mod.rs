@@ -325,6 +325,20 @@ pub fn conformance_routes(
                         )
                         .get(maybe_user_name),
                 ),
+                Route::AlbLayerRequire => cfg.service(
+                    resource
+                        .wrap(AlbAuth::new(alb_access.clone()).require(RequireGroup("admin")))
+                        .get(user_name),
+                ),
+                Route::AlbLayerRequireOptional => cfg.service(
+                    resource
+                        .wrap(
+                            AlbAuth::new(alb_access.clone())
+                                .optional()
+                                .require(RequireGroup("admin")),
+                        )
+                        .get(maybe_user_name),
+                ),
                 other => panic!("conformance route {other:?} is not wired in the actix test app"),
             };
         }

@@ -14,6 +14,7 @@ use tower_service::Service;
 
 use super::future::ResponseFuture;
 use super::request::{self, Credentials, Shared, Step};
+use crate::Require;
 use crate::rejection::OnRejection;
 
 /// Authenticates requests by the ALB's `x-amzn-oidc-data` header (and, when the
@@ -87,6 +88,38 @@ impl AlbAuthLayer {
     /// answer 401); an invalid one is still refused.
     pub fn optional(mut self) -> Self {
         Arc::make_mut(&mut self.shared).optional = true;
+        self
+    }
+
+    /// Lets through only users meeting `guard`'s rule — [`RequireGroup`](crate::RequireGroup),
+    /// [`RequireScope`](crate::RequireScope), [`RequireStepUp`](crate::RequireStepUp) or any
+    /// [`Require`] — checked by this layer right after the ALB's headers are verified, with the
+    /// answers of the same guard added as a route layer behind it: 403 `insufficient_scope` (or
+    /// the step-up 401), and 401 for a request without `x-amzn-oidc-data`, in
+    /// [`optional`](Self::optional) mode too. Called again, every rule must hold, checked in the
+    /// order added. As [`CognitoAuthLayer::require`](crate::CognitoAuthLayer::require): one
+    /// layer instead of two.
+    ///
+    /// Groups and scopes are those of the access token the ALB forwards: build the
+    /// [`AlbVerifier`] with `access_token` for a rule about them.
+    ///
+    /// ```no_run
+    /// use axum::{Router, routing::get};
+    /// use sanctum_axum::{AlbAuthLayer, CognitoUser, RequireGroup};
+    /// # fn app(alb: sanctum_axum::sanctum_core::alb::AlbVerifier) -> Router {
+    ///
+    /// Router::new()
+    ///     .route("/admin", get(|user: CognitoUser| async move { user.sub().to_owned() }))
+    ///     .route_layer(AlbAuthLayer::new(alb).require(RequireGroup("admin")))
+    /// # }
+    /// ```
+    ///
+    /// The OpenAPI helpers (features `utoipa`, `aide`) document
+    /// [`CognitoAuthLayer`](crate::CognitoAuthLayer) only; an ALB layer's rule is not in the
+    /// document.
+    pub fn require(mut self, guard: impl Into<Require>) -> Self {
+        let guard = guard.into();
+        Arc::make_mut(&mut self.shared).require(guard.requirement().clone());
         self
     }
 

@@ -254,6 +254,13 @@ pub(crate) fn conformance_route_answering(
                 .require(RequireGroup::any(["admin", "ops"]))
                 .require(RequireStepUp::max_age(Duration::from_secs(STEP_UP_MAX_AGE))),
         ),
+        Route::AlbLayerRequire => get(user_name)
+            .route_layer(alb(env.alb_access_verifier.clone()).require(RequireGroup("admin"))),
+        Route::AlbLayerRequireOptional => get(maybe_user_name).route_layer(
+            alb(env.alb_access_verifier.clone())
+                .optional()
+                .require(RequireGroup("admin")),
+        ),
         other => panic!("conformance route {other:?} is not wired in this test yet"),
     }
 }
