@@ -316,3 +316,81 @@ async fn a_verifier_of_pools_added_at_run_time_serves_the_layer() {
     );
     assert_eq!(get_with(&app, "/me", &bearer(&token(b))).await.status, 200);
 }
+
+/// A service that counts its clones: the auth layer clones the service behind it only when a
+/// request must wait (a key to fetch), so the count shows which requests took the fast path.
+#[derive(Debug)]
+struct CountsClones(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Clone for CountsClones {
+    fn clone(&self) -> Self {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Self(Arc::clone(&self.0))
+    }
+}
+
+impl tower::Service<Request<String>> for CountsClones {
+    type Response = http::Response<String>;
+    type Error = Infallible;
+    type Future = std::future::Ready<Result<Self::Response, Infallible>>;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Infallible>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<String>) -> Self::Future {
+        let (parts, _body) = request.into_parts();
+        let user = CognitoUser::of(&parts).expect("the layer ran");
+        std::future::ready(Ok(http::Response::new(user.sub().to_owned())))
+    }
+}
+
+#[tokio::test]
+async fn a_cached_alb_token_is_answered_without_waiting_and_still_checked() {
+    use sanctum_axum::AlbAuthLayer;
+    use sanctum_core::testing::{AlbTestIssuer, TEST_SUB};
+    use tower::{Layer as _, Service as _};
+
+    let issuer = TestIssuer::start().await.expect("issuer");
+    let alb = AlbTestIssuer::for_issuer(&issuer)
+        .await
+        .expect("load balancer");
+    let verifier = alb.verifier_with_access_token(&issuer);
+    let clones = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut service = AlbAuthLayer::new(verifier.clone()).layer(CountsClones(Arc::clone(&clones)));
+    let data = alb.data_token().build();
+    let access = issuer.access_token().build();
+    let other_user = issuer.access_token().sub("someone-else").build();
+    let mut call = async |access: &str, identity: &str| {
+        let request = Request::get("/")
+            .header("x-amzn-oidc-data", &data)
+            .header("x-amzn-oidc-accesstoken", access)
+            .header("x-amzn-oidc-identity", identity)
+            .body(String::new())
+            .expect("request");
+        let service = service.ready().await.expect("ready");
+        answer(service.call(request).await.expect("infallible")).await
+    };
+
+    // the first request fetches the keys: it waits, and the layer clones the service for it
+    let first = call(&access, TEST_SUB).await;
+    assert_eq!((first.status, first.body.as_str()), (200, TEST_SUB));
+    let waited = clones.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(verifier.cached_tokens(), 1, "the data token is cached");
+
+    let again = call(&access, TEST_SUB).await;
+    assert_eq!((again.status, again.body.as_str()), (200, TEST_SUB));
+    // a cached data token is still checked against the identity and the access token
+    assert_eq!(call(&access, "someone-else").await.status, 401);
+    assert_eq!(call(&other_user, TEST_SUB).await.status, 401);
+    assert_eq!(call("not-a-jwt", TEST_SUB).await.status, 401);
+    assert_eq!(
+        clones.load(std::sync::atomic::Ordering::SeqCst),
+        waited,
+        "answered without waiting: the service was never cloned again"
+    );
+    assert_eq!(verifier.cached_tokens(), 1);
+}

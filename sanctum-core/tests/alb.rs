@@ -518,3 +518,245 @@ async fn an_oversized_token_is_refused_undecoded() {
     ));
     assert_eq!(alb.key_requests(), 0);
 }
+
+// ---- the verified-token cache of x-amzn-oidc-data ----
+
+/// Verifies one token for each of 64 new keys: the per-`kid` key cache starts again past 64
+/// keys, so the key of the token verified before them is dropped (`has_cached_key` says so).
+async fn push_out_the_first_key(alb: &AlbTestIssuer, verifier: &AlbVerifier) {
+    let first = alb.active_kid();
+    for _ in 0..64 {
+        alb.rotate_key();
+        verifier
+            .verify(&data(alb.data_token().expires_in_secs(600).build()))
+            .await
+            .expect("a new key verifies");
+    }
+    assert!(
+        !verifier.has_cached_key(&first),
+        "the first key was dropped"
+    );
+}
+
+#[tokio::test]
+async fn a_repeated_alb_token_is_answered_from_the_cache_without_its_key() {
+    let (alb, _, _) = alb().await;
+    for cached in [true, false] {
+        let verifier = alb
+            .verifier_builder()
+            .token_cache(cached)
+            .build()
+            .expect("builds");
+        let first = alb.active_kid();
+        let token = alb.data_token().expires_in_secs(600).build();
+        let verified = verifier.verify(&data(token.clone())).await.expect("valid");
+        assert_eq!(verifier.cached_tokens(), u64::from(cached));
+        push_out_the_first_key(&alb, &verifier).await;
+        alb.set_key_mode(JwksMode::Fail);
+        let before = alb.key_requests();
+
+        let again = verifier.verify(&data(token.clone())).await;
+        let now = verifier.verify_now(&data(token.clone()));
+        if cached {
+            let again = again.expect("answered from the cache: no key needed");
+            assert_eq!(again.claims(), verified.claims());
+            assert!(matches!(now, Some(Ok(_))), "and without waiting");
+            assert_eq!(alb.key_requests(), before, "no key was asked for");
+        } else {
+            let err = again.expect_err("the key is needed again, and unavailable");
+            assert!(
+                matches!(err, VerifyError::KeysUnavailable { .. }),
+                "{err:?}"
+            );
+            assert!(now.is_none(), "the key must be fetched: not answered now");
+            assert!(alb.key_requests() > before, "the key was asked for");
+        }
+        assert!(!verifier.has_cached_key(&first));
+        alb.set_key_mode(JwksMode::Serve);
+    }
+}
+
+#[tokio::test]
+async fn an_expired_cached_alb_token_is_refused_as_an_uncached_one() {
+    let (alb, _, clock) = alb().await;
+    let cached = alb.verifier();
+    let uncached = alb
+        .verifier_builder()
+        .token_cache(false)
+        .build()
+        .expect("builds");
+    let lenient = alb
+        .verifier_builder()
+        .leeway(Duration::from_secs(30))
+        .build()
+        .expect("builds");
+    let token = alb.data_token().build(); // valid for 120 s
+    for verifier in [&cached, &uncached, &lenient] {
+        verifier.verify(&data(token.clone())).await.expect("valid");
+    }
+    assert_eq!(cached.cached_tokens(), 1);
+    assert_eq!(lenient.cached_tokens(), 1);
+
+    clock.advance(Duration::from_secs(121));
+    let from_cache = cached.verify(&data(token.clone())).await.unwrap_err();
+    let verified_again = uncached.verify(&data(token.clone())).await.unwrap_err();
+    assert!(
+        matches!(from_cache, VerifyError::Expired { .. }),
+        "{from_cache:?}"
+    );
+    assert_eq!(from_cache.to_string(), verified_again.to_string());
+    assert_eq!(
+        cached.cached_tokens(),
+        0,
+        "the expired token left the cache"
+    );
+    assert!(matches!(
+        cached.verify_now(&data(token.clone())),
+        Some(Err(VerifyError::Expired { .. }))
+    ));
+    // the leeway holds on a hit too, and ends there as well
+    lenient
+        .verify(&data(token.clone()))
+        .await
+        .expect("inside the leeway");
+    assert_eq!(lenient.cached_tokens(), 1, "still cached");
+    clock.advance(Duration::from_secs(30));
+    assert!(matches!(
+        lenient.verify(&data(token)).await,
+        Err(VerifyError::Expired { .. })
+    ));
+    assert_eq!(lenient.cached_tokens(), 0);
+}
+
+/// `token` with the signature's character at `index` (of the signature segment) changed.
+fn one_char_changed(token: &str, index: usize) -> String {
+    let (signed, signature) = token.rsplit_once('.').expect("three segments");
+    let mut signature = signature.as_bytes().to_vec();
+    signature[index] = if signature[index] == b'A' { b'B' } else { b'A' };
+    format!("{signed}.{}", String::from_utf8(signature).expect("text"))
+}
+
+#[tokio::test]
+async fn a_cached_alb_token_changed_in_one_signature_byte_is_refused() {
+    let (alb, _, _) = alb().await;
+    let verifier = alb.verifier();
+    let token = alb.data_token().build();
+    verifier.verify(&data(token.clone())).await.expect("valid");
+    assert_eq!(verifier.cached_tokens(), 1);
+    let signature_len = token.rsplit_once('.').expect("segments").1.len();
+    assert_eq!(signature_len, 88, "64 bytes, padded");
+    // the first character is outside the tail the cache hashes (same bucket as the cached
+    // token: only the whole text decides); the other inside it
+    for index in [0, signature_len - 6] {
+        let forged = one_char_changed(&token, index);
+        assert_ne!(forged, token);
+        let err = verifier.verify(&data(forged.clone())).await.unwrap_err();
+        assert!(
+            matches!(err, VerifyError::InvalidSignature),
+            "{index}: {err:?}"
+        );
+        assert!(matches!(
+            verifier.verify_now(&data(forged)),
+            Some(Err(VerifyError::InvalidSignature))
+        ));
+    }
+    assert_eq!(verifier.cached_tokens(), 1, "refused tokens are not cached");
+    verifier
+        .verify(&data(token))
+        .await
+        .expect("the real one still verifies");
+}
+
+#[tokio::test]
+async fn a_cache_hit_still_checks_the_access_token_and_the_identity() {
+    let (alb, cognito, _) = alb().await;
+    let verifier = alb.verifier_with_access_token(&cognito);
+    let token = alb.data_token().expires_in_secs(600).build();
+    let access = cognito.access_token().groups(["admin"]).build();
+    let with = |access: Option<&str>, identity: Option<&str>| {
+        AlbCredentials::new(
+            token.clone(),
+            access.map(str::to_owned),
+            identity.map(str::to_owned),
+        )
+    };
+    let ok = with(Some(&access), Some(TEST_SUB));
+    let verified = verifier.verify(&ok).await.expect("valid");
+    assert!(verified.claims().has_group("admin"));
+    assert_eq!(verifier.cached_tokens(), 1);
+    let now = verifier
+        .verify_now(&ok)
+        .expect("both tokens cached: answered now");
+    assert!(now.expect("valid").claims().has_group("admin"));
+
+    let other_user = cognito
+        .access_token()
+        .sub("0b0b0b0b-0000-4000-8000-000000000000")
+        .groups(["admin"])
+        .build();
+    let forged_access = cognito.access_token().signed_with_unpublished_key().build();
+    let expired_access = cognito.access_token().expires_in_secs(-10).build();
+    let cases = [
+        (with(Some(&access), Some("someone-else")), "identity"),
+        (with(None, Some(TEST_SUB)), "no access token"),
+        (with(Some(&other_user), None), "another user's access token"),
+        (with(Some(&forged_access), None), "a forged access token"),
+        (with(Some(&expired_access), None), "an expired access token"),
+    ];
+    for (credentials, name) in cases {
+        for err in [
+            verifier.verify(&credentials).await.unwrap_err(),
+            verifier
+                .verify_now(&credentials)
+                .expect("answered now")
+                .unwrap_err(),
+        ] {
+            let right = match name {
+                "identity" => matches!(err, VerifyError::AlbIdentityMismatch),
+                "no access token" => matches!(err, VerifyError::AlbMissingAccessToken),
+                "another user's access token" => matches!(err, VerifyError::AlbSubjectMismatch),
+                "a forged access token" => matches!(err, VerifyError::InvalidSignature),
+                _ => matches!(err, VerifyError::Expired { .. }),
+            };
+            assert!(right, "{name}: {err:?}");
+        }
+    }
+    assert_eq!(verifier.cached_tokens(), 1, "the data token stays cached");
+    verifier.verify(&ok).await.expect("and still verifies");
+}
+
+#[tokio::test]
+async fn the_alb_token_cache_keeps_to_its_capacity_and_can_be_off() {
+    let (alb, _, _) = alb().await;
+    let verifier = alb
+        .verifier_builder()
+        .cache_capacity(16)
+        .build()
+        .expect("builds");
+    for n in 0..100 {
+        let token = alb.data_token().sub(&format!("user-{n}")).build();
+        verifier.verify(&data(token)).await.expect("valid");
+        assert!(verifier.cached_tokens() <= 16, "bounded at token {n}");
+    }
+    assert!(verifier.cached_tokens() > 0);
+
+    let off = alb
+        .verifier_builder()
+        .token_cache(false)
+        .cache_capacity(0)
+        .build()
+        .expect("no capacity needed without the cache");
+    let token = alb.data_token().build();
+    for _ in 0..3 {
+        off.verify(&data(token.clone())).await.expect("valid");
+    }
+    assert_eq!(off.cached_tokens(), 0);
+    assert!(format!("{off:?}").contains("token_cache: false"));
+    assert!(matches!(
+        alb.verifier_builder().cache_capacity(0).build(),
+        Err(ConfigError::InvalidSetting {
+            what: "cache_capacity",
+            ..
+        })
+    ));
+}

@@ -39,6 +39,18 @@
 //! 8. `x-amzn-oidc-identity`, when present, names the same `sub`
 //!    ([`AlbIdentityMismatch`](VerifyError::AlbIdentityMismatch)).
 //!
+//! The verified-token cache: an ALB forwards the same `x-amzn-oidc-data` on every request of
+//! a session while it is valid, so a token that passed checks 1–5 is kept, by its whole text
+//! (a hit is an exact match of every byte), with its claims: a repeated token skips the
+//! parsing and the ECDSA work. Every hit runs checks 6–8 again — an expired token is refused
+//! as when first seen (and leaves the cache), the access token goes through its
+//! [`Verifier`] (which keeps its own cache), the `sub`s are compared, the identity header is
+//! read. A `kid`'s key never changes at the ALB's endpoint, so a hit looks up no key. The
+//! cache holds at most [`cache_capacity`](AlbVerifierBuilder::cache_capacity) tokens (default
+//! 10 000, as the bearer [`Verifier`]'s), keeps no timers (an entry past its `exp` is refused
+//! and dropped when next seen, the rest evicted by capacity), and can be turned off with
+//! [`token_cache(false)`](AlbVerifierBuilder::token_cache).
+//!
 //! The claims handed on are the access token's when it is verified (its groups and scopes
 //! drive the guards), else the ALB token's user claims read as an ID token's (`token_use`
 //! `id`, `aud` the ALB's app client, `username` as `cognito:username`) with no groups or
@@ -76,15 +88,26 @@ use crate::clock::{Clock, SystemClock, unix_seconds};
 use crate::config::{UserPool, check_url};
 use crate::error::{ConfigError, VerifyError};
 use crate::http_client::HttpClient;
-use crate::jwks::{Fetcher, Jwks};
+use crate::jwks::{Fetcher, Jwks, PreparedKey};
 use crate::refusal::Refusal;
 use crate::token_use::ExpectedUse;
 use crate::verify::{
-    DEFAULT_JWKS_COOLDOWN, DEFAULT_JWKS_TIMEOUT, DEFAULT_MAX_TOKEN_SIZE, MIN_JWKS_COOLDOWN,
-    Verifier, check_times, default_http_client,
+    DEFAULT_CACHE_CAPACITY, DEFAULT_JWKS_COOLDOWN, DEFAULT_JWKS_TIMEOUT, DEFAULT_MAX_TOKEN_SIZE,
+    MIN_JWKS_COOLDOWN, TokenCache, Verifier, check_times, default_http_client,
 };
 
 use self::token::{Expected, Parsed, arn_region, parse};
+
+/// Verified claims and the time (seconds since the epoch, verifier clock) of the checks.
+type Checked = (Arc<CognitoClaims>, u64);
+
+/// How far the checks of `x-amzn-oidc-data` got without waiting.
+enum DataStep<'t> {
+    /// Answered: verified (from the cache or not), or refused.
+    Done(Result<Checked, VerifyError>),
+    /// Parsed, and the key of its `kid` must be fetched first (boxed: the rare case).
+    NeedsKey(Box<Parsed<'t>>),
+}
 
 /// The header holding the ALB's signed token.
 pub const DATA_HEADER: &str = "x-amzn-oidc-data";
@@ -165,7 +188,7 @@ impl AlbCredentials {
 }
 
 /// Verifies the headers an ALB with Cognito authentication forwards; see the [module
-/// docs](self). Cheap to clone; clones share the key cache.
+/// docs](self). Cheap to clone; clones share the key cache and the verified-token cache.
 #[derive(Clone)]
 pub struct AlbVerifier {
     inner: Arc<Inner>,
@@ -181,6 +204,8 @@ struct Inner {
     leeway: u64,
     max_token_size: usize,
     clock: Arc<dyn Clock>,
+    /// Verified `x-amzn-oidc-data` tokens (checks 1–5) by their text.
+    cache: Option<TokenCache<Arc<CognitoClaims>>>,
 }
 
 impl AlbVerifier {
@@ -202,21 +227,85 @@ impl AlbVerifier {
     }
 
     async fn verify_inner(&self, credentials: &AlbCredentials) -> Result<Verified, VerifyError> {
-        let inner = &*self.inner;
-        let (claims, now) = self.verify_data(&credentials.data).await?;
-        let verified = match &inner.access {
-            Some(verifier) => {
-                let token = credentials
-                    .access_token
-                    .as_deref()
-                    .ok_or(VerifyError::AlbMissingAccessToken)?;
-                let verified = crate::adapter::verify(verifier, token, ExpectedUse::Access).await?;
-                if verified.claims().sub() != claims.sub() {
-                    return Err(VerifyError::AlbSubjectMismatch);
-                }
-                verified
+        let data = self.verify_data(&credentials.data).await?;
+        let access = match self.access_token(credentials)? {
+            Some((verifier, token)) => {
+                Some(crate::adapter::verify(verifier, token, ExpectedUse::Access).await?)
             }
-            None => Verified::new(Arc::new(claims), now),
+            None => None,
+        };
+        Self::same_user(data, access, credentials)
+    }
+
+    /// Verifies a request's ALB headers as [`verify`](Self::verify) does, without waiting:
+    /// `None` only when a key must be fetched (of `x-amzn-oidc-data`, or of the access token)
+    /// or the access token's [online check](crate::VerifierBuilder::online_check) must ask the
+    /// issuer — then `verify` finishes. Every other answer is the one `verify` gives; a refusal
+    /// is not logged (the adapter logs the request's refusal).
+    ///
+    /// The adapters' hot path: a data token in the verified-token cache and an access token in
+    /// its verifier's are answered without a future.
+    ///
+    /// ```no_run
+    /// use sanctum_core::alb::{AlbCredentials, AlbVerifier};
+    /// # async fn run(verifier: AlbVerifier, credentials: AlbCredentials) -> Result<(), sanctum_core::VerifyError> {
+    /// let verified = match verifier.verify_now(&credentials) {
+    ///     Some(result) => result?,
+    ///     None => verifier.verify(&credentials).await?,
+    /// };
+    /// println!("{}", verified.claims().sub());
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn verify_now(
+        &self,
+        credentials: &AlbCredentials,
+    ) -> Option<Result<Verified, VerifyError>> {
+        let data = match self.data_now(&credentials.data) {
+            DataStep::Done(Ok(data)) => data,
+            DataStep::Done(Err(err)) => return Some(Err(err)),
+            DataStep::NeedsKey(_) => return None,
+        };
+        let access = match self.access_token(credentials) {
+            Ok(Some((verifier, token))) => match verifier.verify_now(token, ExpectedUse::Access)? {
+                Ok((claims, checked_at)) => Some(Verified::new(claims, checked_at)),
+                Err(err) => return Some(Err(err)),
+            },
+            Ok(None) => None,
+            Err(err) => return Some(Err(err)),
+        };
+        Some(Self::same_user(data, access, credentials))
+    }
+
+    /// Check 7's token: the access token verifier and the token it must verify (the request
+    /// must carry one), or `None` when the access token is not verified.
+    fn access_token<'c>(
+        &self,
+        credentials: &'c AlbCredentials,
+    ) -> Result<Option<(&Verifier, &'c str)>, VerifyError> {
+        let Some(verifier) = &self.inner.access else {
+            return Ok(None);
+        };
+        let token = credentials
+            .access_token
+            .as_deref()
+            .ok_or(VerifyError::AlbMissingAccessToken)?;
+        Ok(Some((verifier, token)))
+    }
+
+    /// Checks 7 (the access token's `sub` the data token's) and 8 (the identity header) on
+    /// the verified tokens; the claims handed on.
+    fn same_user(
+        (claims, now): Checked,
+        access: Option<Verified>,
+        credentials: &AlbCredentials,
+    ) -> Result<Verified, VerifyError> {
+        let verified = match access {
+            Some(verified) if verified.claims().sub() != claims.sub() => {
+                return Err(VerifyError::AlbSubjectMismatch);
+            }
+            Some(verified) => verified,
+            None => Verified::new(claims, now),
         };
         if let Some(identity) = &credentials.identity
             && identity != verified.claims().sub()
@@ -227,21 +316,65 @@ impl AlbVerifier {
     }
 
     /// Checks 1–6 on the `x-amzn-oidc-data` token: its claims, and the time of the checks.
-    async fn verify_data(&self, data: &str) -> Result<(CognitoClaims, u64), VerifyError> {
+    async fn verify_data(&self, data: &str) -> Result<Checked, VerifyError> {
+        match self.data_now(data) {
+            DataStep::Done(result) => result,
+            // 4. the key is not cached: fetch it (single flight, cooldown), then go on
+            DataStep::NeedsKey(parsed) => {
+                let key = self.inner.keys.key(&parsed.kid).await?;
+                self.finish_data(data, *parsed, &key)
+            }
+        }
+    }
+
+    /// Checks 1–6 on the `x-amzn-oidc-data` token as far as they go without waiting:
+    /// everything, unless its key must be fetched first.
+    fn data_now<'t>(&self, data: &'t str) -> DataStep<'t> {
         let inner = &*self.inner;
+        // 1. size
         if data.len() > inner.max_token_size {
-            return Err(VerifyError::TooLarge {
+            return DataStep::Done(Err(VerifyError::TooLarge {
                 len: data.len(),
                 max: inner.max_token_size,
-            });
+            }));
         }
+        // a token seen before skips 2-5 (a hit is the same text, every byte of it); 6 runs again
+        if let Some(cache) = &inner.cache
+            && let Some(claims) = cache.get(data.as_bytes())
+        {
+            let now = self.now();
+            let checked = check_times(&claims, now, inner.leeway);
+            if let Err(VerifyError::Expired { .. }) = checked {
+                // the cache keeps no timers: an expired token goes when it is next seen
+                cache.remove(data.as_bytes());
+            }
+            return DataStep::Done(checked.map(|()| (claims, now)));
+        }
+        // 2-3. structure, signer, client, issuer: before any key is looked up
         let expected = Expected {
             signers: &inner.signers,
             clients: inner.clients.as_deref(),
             issuers: &inner.issuers,
         };
-        let parsed = parse(data, &expected)?;
-        let key = inner.keys.key(&parsed.kid).await?;
+        let parsed = match parse(data, &expected) {
+            Ok(parsed) => parsed,
+            Err(err) => return DataStep::Done(Err(err)),
+        };
+        // 4. the key, when cached
+        match inner.keys.cached(&parsed.kid) {
+            Some(key) => DataStep::Done(self.finish_data(data, parsed, &key)),
+            None => DataStep::NeedsKey(Box::new(parsed)),
+        }
+    }
+
+    /// Checks 5 (the signature, with the key of `kid`) and 6; caches the verified claims.
+    fn finish_data(
+        &self,
+        data: &str,
+        parsed: Parsed<'_>,
+        key: &PreparedKey,
+    ) -> Result<Checked, VerifyError> {
+        let inner = &*self.inner;
         let Parsed {
             signing_input,
             signature,
@@ -251,15 +384,29 @@ impl AlbVerifier {
         if !key.verify(signing_input, &signature) {
             return Err(VerifyError::InvalidSignature);
         }
-        let now = unix_seconds(inner.clock.now());
+        let claims = Arc::new(claims);
+        let now = self.now();
+        if let Some(cache) = &inner.cache {
+            cache.insert(data, Arc::clone(&claims), claims.exp(), now);
+        }
         check_times(&claims, now, inner.leeway)?;
         Ok((claims, now))
+    }
+
+    fn now(&self) -> u64 {
+        unix_seconds(self.inner.clock.now())
     }
 
     /// Whether the key of `kid` is cached (for readiness checks and tests).
     #[must_use]
     pub fn has_cached_key(&self, kid: &str) -> bool {
         self.inner.keys.cached(kid).is_some()
+    }
+
+    /// How many verified `x-amzn-oidc-data` tokens are cached now (0 when the cache is off).
+    #[must_use]
+    pub fn cached_tokens(&self) -> u64 {
+        self.inner.cache.as_ref().map_or(0, TokenCache::entry_count)
     }
 
     /// The access token verifier, when the access token is verified.
@@ -279,6 +426,7 @@ impl fmt::Debug for AlbVerifier {
             .field("keys", &inner.keys)
             .field("access_token", &inner.access.is_some())
             .field("leeway_secs", &inner.leeway)
+            .field("token_cache", &inner.cache.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -294,6 +442,8 @@ pub struct AlbVerifierBuilder {
     max_token_size: usize,
     key_cooldown: Duration,
     key_timeout: Duration,
+    cache_capacity: u64,
+    token_cache: bool,
     clock: Arc<dyn Clock>,
     http_client: Option<HttpClient>,
 }
@@ -309,6 +459,8 @@ impl Default for AlbVerifierBuilder {
             max_token_size: DEFAULT_MAX_TOKEN_SIZE,
             key_cooldown: DEFAULT_JWKS_COOLDOWN,
             key_timeout: DEFAULT_JWKS_TIMEOUT,
+            cache_capacity: DEFAULT_CACHE_CAPACITY,
+            token_cache: true,
             clock: Arc::new(SystemClock),
             http_client: None,
         }
@@ -324,6 +476,8 @@ impl fmt::Debug for AlbVerifierBuilder {
             .field("keys_url", &self.keys_url)
             .field("leeway", &self.leeway)
             .field("key_cooldown", &self.key_cooldown)
+            .field("cache_capacity", &self.cache_capacity)
+            .field("token_cache", &self.token_cache)
             .finish_non_exhaustive()
     }
 }
@@ -395,6 +549,21 @@ impl AlbVerifierBuilder {
         self
     }
 
+    /// Turns the verified-token cache on (default) or off: off, every request's
+    /// `x-amzn-oidc-data` is parsed and its signature verified. A hit runs the time checks,
+    /// the access token and identity checks again either way; see the [module docs](self).
+    pub fn token_cache(mut self, enabled: bool) -> Self {
+        self.token_cache = enabled;
+        self
+    }
+
+    /// How many verified `x-amzn-oidc-data` tokens the cache keeps (default 10 000, at least 1);
+    /// see the [module docs](self).
+    pub fn cache_capacity(mut self, entries: u64) -> Self {
+        self.cache_capacity = entries;
+        self
+    }
+
     /// The clock for the time checks and (its monotonic reading) the key cooldown and backoff.
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Arc::new(clock);
@@ -462,6 +631,7 @@ impl AlbVerifierBuilder {
                 reason: "must be above zero",
             });
         }
+        let cache = TokenCache::configured(self.token_cache, self.cache_capacity)?;
         let keys_url = match self.keys_url {
             Some(url) => {
                 check_url("keys_url", &url)?;
@@ -489,6 +659,7 @@ impl AlbVerifierBuilder {
                 leeway: self.leeway.as_secs(),
                 max_token_size: self.max_token_size,
                 clock: self.clock,
+                cache,
             }),
         })
     }

@@ -374,6 +374,22 @@ impl AlbTestIssuer {
             .expect("the test load balancer's settings are valid")
     }
 
+    /// A verifier for this load balancer that also verifies `x-amzn-oidc-accesstoken` with
+    /// `issuer`'s [verifier](TestIssuer::verifier) (the issuer this load balancer was made
+    /// [for](Self::for_issuer)): the claims handed on are the access token's, groups included.
+    /// See the example on [`AlbTestIssuer`].
+    ///
+    /// # Panics
+    /// Never for the defaults.
+    #[must_use]
+    pub fn verifier_with_access_token(&self, issuer: &TestIssuer) -> AlbVerifier {
+        #[allow(clippy::expect_used)]
+        self.verifier_builder()
+            .access_token(issuer.verifier())
+            .build()
+            .expect("the test load balancer's settings are valid")
+    }
+
     /// Starts an `x-amzn-oidc-data` token for user `alice`, valid for two minutes, signed as
     /// an ALB signs: ES256 `R||S`, base64url with padding.
     pub fn data_token(&self) -> AlbTokenBuilder {

@@ -1,4 +1,6 @@
-//! The verified-token cache: repeated tokens skip decoding and the RSA work.
+//! The verified-token cache: repeated tokens skip decoding and the signature work. The
+//! bearer [`Verifier`](super::Verifier) keeps [`Entry`]s in it; the
+//! [`AlbVerifier`](crate::alb::AlbVerifier) the claims of verified `x-amzn-oidc-data` tokens.
 //!
 //! Entries are keyed by the token itself (its bytes), so a hit is an exact match: no collision can
 //! make one token stand for another. The map hashes the token's last [`TAIL`] characters with
@@ -21,6 +23,7 @@ use quick_cache::{OptionsBuilder, UnitWeighter};
 
 use super::pools::Issuer;
 use crate::claims::CognitoClaims;
+use crate::error::ConfigError;
 
 /// A verified token: its claims, the issuer that picked its keys, and which key verified it.
 #[derive(Clone)]
@@ -89,17 +92,18 @@ impl Hasher for Tail {
     }
 }
 
-/// The map: tokens (bytes) to entries, one unit of weight each.
-type Map = Cache<Arc<[u8]>, Entry, UnitWeighter, TailHash, DefaultLifecycle<Arc<[u8]>, Entry>>;
+/// The map: tokens (bytes) to values, one unit of weight each.
+type Map<V> = Cache<Arc<[u8]>, V, UnitWeighter, TailHash, DefaultLifecycle<Arc<[u8]>, V>>;
 
-/// Signature-verified claims by token. Every other check still runs on a hit.
-pub(crate) struct TokenCache {
+/// Signature-verified claims (with what a hit must check again, `V`) by token. Every other
+/// check still runs on a hit.
+pub(crate) struct TokenCache<V = Entry> {
     /// By the token's bytes, so a request's header value is looked up without checking that
     /// it is text first (only verified tokens, all text, are ever inserted).
-    cache: Map,
+    cache: Map<V>,
 }
 
-impl TokenCache {
+impl<V: Clone> TokenCache<V> {
     /// A cache of at most `capacity` tokens (at least one).
     pub(crate) fn new(capacity: u64) -> Self {
         let capacity = capacity.max(1);
@@ -118,18 +122,34 @@ impl TokenCache {
         }
     }
 
+    /// The cache a builder's settings ask for: `None` when it is turned off; a capacity of 0
+    /// with the cache on is a configuration error.
+    pub(crate) fn configured(enabled: bool, capacity: u64) -> Result<Option<Self>, ConfigError> {
+        if !enabled {
+            return Ok(None);
+        }
+        if capacity == 0 {
+            return Err(ConfigError::InvalidSetting {
+                what: "cache_capacity",
+                reason: "must be above zero, or turn the cache off with token_cache(false)",
+            });
+        }
+        Ok(Some(Self::new(capacity)))
+    }
+
+    /// The value of exactly this token (its whole text; the hash alone never decides).
     #[inline]
-    pub(crate) fn get(&self, token: &[u8]) -> Option<Entry> {
+    pub(crate) fn get(&self, token: &[u8]) -> Option<V> {
         self.cache.get(token)
     }
 
-    /// Caches the token (`now` and `exp` in seconds since the epoch); an already expired token
-    /// is not cached at all.
-    pub(crate) fn insert(&self, token: &str, entry: Entry, now: u64) {
-        if entry.claims.exp() <= now {
+    /// Caches the token, whose `exp` is `exp` (`now` and `exp` in seconds since the epoch); an
+    /// already expired token is not cached at all.
+    pub(crate) fn insert(&self, token: &str, value: V, exp: u64, now: u64) {
+        if exp <= now {
             return;
         }
-        self.cache.insert(Arc::from(token.as_bytes()), entry);
+        self.cache.insert(Arc::from(token.as_bytes()), value);
     }
 
     /// Forgets a token (found expired).
@@ -142,7 +162,7 @@ impl TokenCache {
     }
 }
 
-impl fmt::Debug for TokenCache {
+impl<V: Clone> fmt::Debug for TokenCache<V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TokenCache")
             .field("entries", &self.cache.len())
@@ -172,7 +192,7 @@ mod tests {
         );
         assert_ne!(hash(&build, "short"), hash(&build, "shorT"));
 
-        let cache = TokenCache::new(10);
+        let cache: TokenCache = TokenCache::new(10);
         let claims = Arc::new(
             CognitoClaims::from_payload(
                 br#"{"sub":"s","token_use":"access","client_id":"c","iss":"i","exp":100}"#.to_vec(),
@@ -182,6 +202,7 @@ mod tests {
         cache.insert(
             &a,
             Entry::new(Arc::clone(&claims), Issuer::detached(), 1, 0),
+            claims.exp(),
             10,
         );
         assert!(cache.get(a.as_bytes()).is_some());

@@ -47,7 +47,9 @@ use crate::rbac::{AccessError, Requirement};
 use crate::revocation::{OnlineCheck, RevocationCheck, RevocationStore};
 use crate::token_use::ExpectedUse;
 
-use self::cache::{Entry, TokenCache};
+pub(crate) use self::cache::TokenCache;
+
+use self::cache::Entry;
 use self::online::Online;
 use self::pools::{Issuer, JwksSettings, Pool};
 use self::token::{Parsed, RS256};
@@ -394,7 +396,7 @@ impl Verifier {
                     key.serial,
                     generation,
                 );
-                cache.insert(token, entry, self.now());
+                cache.insert(token, entry, claims.exp(), self.now());
                 #[cfg(feature = "metrics")]
                 self.inner.metrics.cached_tokens(cache.entry_count());
             }
@@ -924,12 +926,7 @@ impl VerifierBuilder {
                 reason: "must be above zero",
             });
         }
-        if self.token_cache && self.cache_capacity == 0 {
-            return Err(ConfigError::InvalidSetting {
-                what: "cache_capacity",
-                reason: "must be above zero, or turn the cache off with token_cache(false)",
-            });
-        }
+        let cache = TokenCache::configured(self.token_cache, self.cache_capacity)?;
         let mut seen: Vec<String> = Vec::new();
         for pool in &self.pools {
             pool.validate()?;
@@ -978,9 +975,7 @@ impl VerifierBuilder {
                 leeway: self.leeway.as_secs(),
                 max_token_size: self.max_token_size,
                 clock: self.clock,
-                cache: self
-                    .token_cache
-                    .then(|| TokenCache::new(self.cache_capacity)),
+                cache,
                 #[cfg(feature = "metrics")]
                 metrics: crate::observe::metrics::VerifierMetrics::register(),
                 #[cfg(feature = "managed-login")]
