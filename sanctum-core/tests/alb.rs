@@ -760,3 +760,56 @@ async fn the_alb_token_cache_keeps_to_its_capacity_and_can_be_off() {
         })
     ));
 }
+
+#[tokio::test]
+async fn authenticate_now_reads_the_headers_and_waits_only_for_a_key() {
+    use sanctum_core::alb::AlbAuthentication;
+    let (alb, cognito, _) = alb().await;
+    let verifier = alb.verifier_with_access_token(&cognito);
+    let token = alb.data_token().build();
+    let access = cognito.access_token().build();
+    let mut headers = http::HeaderMap::new();
+    assert!(matches!(
+        verifier.authenticate_now(&headers),
+        AlbAuthentication::Anonymous
+    ));
+    headers.insert("x-amzn-oidc-data", token.parse().unwrap());
+    headers.insert("x-amzn-oidc-accesstoken", access.parse().unwrap());
+    headers.insert(
+        "x-amzn-oidc-identity",
+        format!(" {TEST_SUB} ").parse().unwrap(),
+    );
+    // no key yet: the headers come back, copied, for the verification that waits
+    let AlbAuthentication::Later(credentials) = verifier.authenticate_now(&headers) else {
+        panic!("the data token's key must be fetched first");
+    };
+    verifier.verify(&credentials).await.expect("valid");
+    assert_eq!(verifier.cached_tokens(), 1);
+    let AlbAuthentication::Verified(verified) = verifier.authenticate_now(&headers) else {
+        panic!("cached: answered now");
+    };
+    assert_eq!(verified.claims().sub(), TEST_SUB);
+
+    // the same refusals as AlbCredentials::from_headers and verify
+    headers.insert("x-amzn-oidc-identity", "someone-else".parse().unwrap());
+    assert!(matches!(
+        verifier.authenticate_now(&headers),
+        AlbAuthentication::Refused(Refusal::Verify(VerifyError::AlbIdentityMismatch))
+    ));
+    headers.append("x-amzn-oidc-identity", TEST_SUB.parse().unwrap());
+    assert!(matches!(
+        verifier.authenticate_now(&headers),
+        AlbAuthentication::Refused(Refusal::RepeatedCredentials)
+    ));
+    headers.insert("x-amzn-oidc-identity", "  ".parse().unwrap());
+    assert!(matches!(
+        verifier.authenticate_now(&headers),
+        AlbAuthentication::Refused(Refusal::EmptyToken)
+    ));
+    headers.remove("x-amzn-oidc-identity");
+    headers.remove("x-amzn-oidc-accesstoken");
+    assert!(matches!(
+        verifier.authenticate_now(&headers),
+        AlbAuthentication::Refused(Refusal::Verify(VerifyError::AlbMissingAccessToken))
+    ));
+}

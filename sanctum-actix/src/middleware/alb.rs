@@ -9,7 +9,7 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::{Error, HttpResponse};
 use sanctum_core::adapter::Verified;
-use sanctum_core::alb::{AlbCredentials, AlbVerifier};
+use sanctum_core::alb::{AlbAuthentication, AlbCredentials, AlbVerifier};
 use sanctum_core::{Refusal, RejectedRequest};
 
 use super::Require;
@@ -63,16 +63,13 @@ impl Credentials for AlbVerifier {
     type Pending = AlbCredentials;
 
     fn now(&self, req: &mut ServiceRequest) -> Step<AlbCredentials> {
-        match AlbCredentials::from_headers(&Headers(req.headers())) {
-            // hot path: tokens the verifiers have cached (or whose keys they have) are
-            // answered without boxing a future
-            Ok(Some(credentials)) => match self.verify_now(&credentials) {
-                Some(Ok(verified)) => Step::Verified(verified),
-                Some(Err(err)) => Step::Refused(Refusal::Verify(err)),
-                None => Step::Later(credentials),
-            },
-            Ok(None) => Step::Anonymous,
-            Err(refusal) => Step::Refused(refusal),
+        // hot path: tokens the verifiers have cached (or whose keys they have) are answered
+        // without copying the headers or boxing a future
+        match self.authenticate_now(&Headers(req.headers())) {
+            AlbAuthentication::Verified(verified) => Step::Verified(verified),
+            AlbAuthentication::Anonymous => Step::Anonymous,
+            AlbAuthentication::Refused(refusal) => Step::Refused(refusal),
+            AlbAuthentication::Later(credentials) => Step::Later(credentials),
         }
     }
 

@@ -7,7 +7,7 @@ use std::task::{Context, Poll};
 use axum_core::response::{IntoResponse, Response};
 use http::Request;
 use sanctum_core::adapter::Verified;
-use sanctum_core::alb::{AlbCredentials, AlbVerifier};
+use sanctum_core::alb::{AlbAuthentication, AlbCredentials, AlbVerifier};
 use sanctum_core::{Refusal, RejectedRequest};
 use tower_layer::Layer;
 use tower_service::Service;
@@ -61,16 +61,13 @@ impl Credentials for AlbVerifier {
     type Pending = AlbCredentials;
 
     fn now<B>(&self, req: &mut Request<B>) -> Step<AlbCredentials> {
-        match AlbCredentials::from_headers(req.headers()) {
-            // hot path: tokens the verifiers have cached (or whose keys they have) are
-            // answered without boxing a future
-            Ok(Some(credentials)) => match self.verify_now(&credentials) {
-                Some(Ok(verified)) => Step::Verified(verified),
-                Some(Err(err)) => Step::Refused(Refusal::Verify(err)),
-                None => Step::Later(credentials),
-            },
-            Ok(None) => Step::Anonymous,
-            Err(refusal) => Step::Refused(refusal),
+        // hot path: tokens the verifiers have cached (or whose keys they have) are answered
+        // without copying the headers or boxing a future
+        match self.authenticate_now(req.headers()) {
+            AlbAuthentication::Verified(verified) => Step::Verified(verified),
+            AlbAuthentication::Anonymous => Step::Anonymous,
+            AlbAuthentication::Refused(refusal) => Step::Refused(refusal),
+            AlbAuthentication::Later(credentials) => Step::Later(credentials),
         }
     }
 

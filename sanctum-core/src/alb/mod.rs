@@ -139,18 +139,62 @@ impl fmt::Debug for AlbCredentials {
     }
 }
 
-/// One ALB header: absent, or its text; repeated, empty or not UTF-8 is refused as for bearer
-/// tokens.
-fn one_header(headers: &dyn RequestHeaders, name: &str) -> Result<Option<String>, Refusal> {
+/// One ALB header: absent, or its text (trimmed); repeated, empty or not UTF-8 is refused as
+/// for bearer tokens.
+fn one_header<'h>(headers: &'h dyn RequestHeaders, name: &str) -> Result<Option<&'h str>, Refusal> {
     match headers.header_once(name) {
         HeaderOnce::Absent => Ok(None),
         HeaderOnce::Repeated => Err(Refusal::RepeatedCredentials),
-        HeaderOnce::Once(bytes) => match header_text(bytes) {
+        HeaderOnce::Once(bytes) => match header_text(bytes).map(str::trim) {
             None => Err(Refusal::UnreadableToken),
-            Some(text) if text.trim().is_empty() => Err(Refusal::EmptyToken),
-            Some(text) => Ok(Some(text.trim().to_owned())),
+            Some("") => Err(Refusal::EmptyToken),
+            Some(text) => Ok(Some(text)),
         },
     }
+}
+
+/// The ALB headers of one request, borrowed from it (or from [`AlbCredentials`]): read and
+/// verified without a copy, copied only when the verification must wait.
+#[derive(Clone, Copy)]
+struct AlbHeaders<'a> {
+    data: &'a str,
+    access_token: Option<&'a str>,
+    identity: Option<&'a str>,
+}
+
+impl<'a> AlbHeaders<'a> {
+    /// As [`AlbCredentials::from_headers`], borrowed.
+    fn read(headers: &'a dyn RequestHeaders) -> Result<Option<Self>, Refusal> {
+        let Some(data) = one_header(headers, DATA_HEADER)? else {
+            return Ok(None);
+        };
+        Ok(Some(Self {
+            data,
+            access_token: one_header(headers, ACCESS_TOKEN_HEADER)?,
+            identity: one_header(headers, IDENTITY_HEADER)?,
+        }))
+    }
+
+    fn to_owned(self) -> AlbCredentials {
+        AlbCredentials {
+            data: self.data.to_owned(),
+            access_token: self.access_token.map(str::to_owned),
+            identity: self.identity.map(str::to_owned),
+        }
+    }
+}
+
+/// What [`AlbVerifier::authenticate_now`] makes of a request's ALB headers without waiting.
+#[derive(Debug)]
+pub enum AlbAuthentication {
+    /// No `x-amzn-oidc-data`: anonymous where that is allowed, else [`Refusal::MissingToken`].
+    Anonymous,
+    /// Valid headers.
+    Verified(Verified),
+    /// Refused: a header repeated, empty or not text, or a check that failed.
+    Refused(Refusal),
+    /// A key must be fetched (or the issuer asked) first: finish with [`AlbVerifier::verify`].
+    Later(AlbCredentials),
 }
 
 impl AlbCredentials {
@@ -161,14 +205,15 @@ impl AlbCredentials {
     /// A header repeated ([`Refusal::RepeatedCredentials`], 400), empty
     /// ([`Refusal::EmptyToken`]) or not UTF-8 ([`Refusal::UnreadableToken`]).
     pub fn from_headers(headers: &dyn RequestHeaders) -> Result<Option<Self>, Refusal> {
-        let Some(data) = one_header(headers, DATA_HEADER)? else {
-            return Ok(None);
-        };
-        Ok(Some(Self {
-            data,
-            access_token: one_header(headers, ACCESS_TOKEN_HEADER)?,
-            identity: one_header(headers, IDENTITY_HEADER)?,
-        }))
+        AlbHeaders::read(headers).map(|read| read.map(AlbHeaders::to_owned))
+    }
+
+    fn borrowed(&self) -> AlbHeaders<'_> {
+        AlbHeaders {
+            data: &self.data,
+            access_token: self.access_token.as_deref(),
+            identity: self.identity.as_deref(),
+        }
     }
 
     /// Credentials from the header values themselves (`x-amzn-oidc-data`, and the optional
@@ -227,7 +272,8 @@ impl AlbVerifier {
     }
 
     async fn verify_inner(&self, credentials: &AlbCredentials) -> Result<Verified, VerifyError> {
-        let data = self.verify_data(&credentials.data).await?;
+        let credentials = credentials.borrowed();
+        let data = self.verify_data(credentials.data).await?;
         let access = match self.access_token(credentials)? {
             Some((verifier, token)) => {
                 Some(crate::adapter::verify(verifier, token, ExpectedUse::Access).await?)
@@ -261,7 +307,47 @@ impl AlbVerifier {
         &self,
         credentials: &AlbCredentials,
     ) -> Option<Result<Verified, VerifyError>> {
-        let data = match self.data_now(&credentials.data) {
+        self.verify_headers_now(credentials.borrowed())
+    }
+
+    /// Reads a request's ALB headers and verifies them without waiting whenever no key must
+    /// be fetched: the adapters' hot path. The headers are borrowed, not copied, unless the
+    /// verification must wait ([`AlbAuthentication::Later`]); every answer is the one
+    /// [`AlbCredentials::from_headers`] and [`verify`](Self::verify) give.
+    ///
+    /// ```no_run
+    /// use sanctum_core::Refusal;
+    /// use sanctum_core::alb::{AlbAuthentication, AlbVerifier};
+    /// # async fn run(verifier: AlbVerifier, headers: http::HeaderMap) {
+    /// let verified = match verifier.authenticate_now(&headers) {
+    ///     AlbAuthentication::Verified(verified) => Ok(verified),
+    ///     AlbAuthentication::Later(credentials) => {
+    ///         verifier.verify(&credentials).await.map_err(Refusal::Verify)
+    ///     }
+    ///     AlbAuthentication::Anonymous => Err(Refusal::MissingToken),
+    ///     AlbAuthentication::Refused(refusal) => Err(refusal),
+    /// };
+    /// # let _ = verified; }
+    /// ```
+    pub fn authenticate_now(&self, headers: &dyn RequestHeaders) -> AlbAuthentication {
+        let read = match AlbHeaders::read(headers) {
+            Ok(Some(read)) => read,
+            Ok(None) => return AlbAuthentication::Anonymous,
+            Err(refusal) => return AlbAuthentication::Refused(refusal),
+        };
+        match self.verify_headers_now(read) {
+            Some(Ok(verified)) => AlbAuthentication::Verified(verified),
+            Some(Err(err)) => AlbAuthentication::Refused(Refusal::Verify(err)),
+            None => AlbAuthentication::Later(read.to_owned()),
+        }
+    }
+
+    /// [`verify_now`](Self::verify_now) of borrowed headers.
+    fn verify_headers_now(
+        &self,
+        credentials: AlbHeaders<'_>,
+    ) -> Option<Result<Verified, VerifyError>> {
+        let data = match self.data_now(credentials.data) {
             DataStep::Done(Ok(data)) => data,
             DataStep::Done(Err(err)) => return Some(Err(err)),
             DataStep::NeedsKey(_) => return None,
@@ -281,14 +367,13 @@ impl AlbVerifier {
     /// must carry one), or `None` when the access token is not verified.
     fn access_token<'c>(
         &self,
-        credentials: &'c AlbCredentials,
+        credentials: AlbHeaders<'c>,
     ) -> Result<Option<(&Verifier, &'c str)>, VerifyError> {
         let Some(verifier) = &self.inner.access else {
             return Ok(None);
         };
         let token = credentials
             .access_token
-            .as_deref()
             .ok_or(VerifyError::AlbMissingAccessToken)?;
         Ok(Some((verifier, token)))
     }
@@ -298,7 +383,7 @@ impl AlbVerifier {
     fn same_user(
         (claims, now): Checked,
         access: Option<Verified>,
-        credentials: &AlbCredentials,
+        credentials: AlbHeaders<'_>,
     ) -> Result<Verified, VerifyError> {
         let verified = match access {
             Some(verified) if verified.claims().sub() != claims.sub() => {
@@ -307,7 +392,7 @@ impl AlbVerifier {
             Some(verified) => verified,
             None => Verified::new(claims, now),
         };
-        if let Some(identity) = &credentials.identity
+        if let Some(identity) = credentials.identity
             && identity != verified.claims().sub()
         {
             return Err(VerifyError::AlbIdentityMismatch);
