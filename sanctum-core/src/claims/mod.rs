@@ -71,6 +71,7 @@ impl CognitoClaims {
         payload::read(raw)
     }
 
+    #[inline]
     fn text(&self, text: Text) -> &str {
         let (source, start, len) = match text {
             Text::Raw { start, len } => (&self.raw, start, len),
@@ -115,12 +116,14 @@ impl CognitoClaims {
 
     /// `sub`: the user's stable id.
     #[must_use]
+    #[inline]
     pub fn sub(&self) -> &str {
         self.text(self.sub)
     }
 
     /// The user name: `username` in access tokens, `cognito:username` in ID tokens.
     #[must_use]
+    #[inline]
     pub fn username(&self) -> Option<&str> {
         self.username.map(|t| self.text(t))
     }
