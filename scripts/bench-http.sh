@@ -51,7 +51,8 @@
 # --check counts the variants listed in bench-http/instructions.txt and fails when one costs
 # more than 5 % over its recorded instructions per request, or when the record's id is not
 # cited in BENCHMARKS.md (a new record comes with its reason). --record counts them and writes
-# a new record (then cite its id in BENCHMARKS.md, with why it moved).
+# a new record (then cite its id in BENCHMARKS.md, with why it moved). Both build bench-http
+# with the features of the record's `features` line (e.g. `alb`, for the ALB variants).
 #
 # Environment: BENCH_HTTP_VARIANTS (space-separated subset), BENCH_HTTP_PORT (first port,
 # default 18480), BENCH_HTTP_OUT (results go into a new timestamped folder under it, also
@@ -108,7 +109,9 @@ PAIRS="${BENCH_HTTP_PAIRS:-axum-layer:axum-noauth axum-admin:axum-admin-noauth a
 if [ "$MODE" = check ] || [ "$MODE" = record ]; then
     [ -f "$RECORD" ] || { echo "no record: $RECORD" >&2; exit 1; }
     REQUESTS="$(awk '$1 == "requests" { print $2 }' "$RECORD")"
-    VARIANTS=($(awk '!/^#/ && NF == 2 && $1 != "requests" { print $1 }' "$RECORD"))
+    # the bench-http features the record's build had (its `features` line), e.g. alb
+    RECORD_FEATURES="$(awk '$1 == "features" { $1 = ""; sub(/^ +/, ""); print }' "$RECORD")"
+    VARIANTS=($(awk '!/^#/ && NF == 2 && $1 != "requests" && $1 != "features" { print $1 }' "$RECORD"))
     [ "${#VARIANTS[@]}" -gt 0 ] || { echo "$RECORD lists no variant" >&2; exit 1; }
 else
     VARIANTS=(${BENCH_HTTP_VARIANTS:-$DEFAULT_VARIANTS})
@@ -152,7 +155,7 @@ build() { # crate-dir target-dir [features]: the release build of bench-server
         die "build failed ($1)"
     log "built in $((SECONDS - started)) s"
 }
-build "$CRATE" "$TARGET" "${BENCH_HTTP_FEATURES:-}"
+build "$CRATE" "$TARGET" "${BENCH_HTTP_FEATURES:-${RECORD_FEATURES:-}}"
 
 # BENCH_HTTP_BASELINE: this harness, built against the libraries of an older commit.
 BASE_BIN=""
@@ -422,6 +425,7 @@ if [ "$MODE" = record ]; then
         echo "# scripts/bench-http.sh --record; say in BENCHMARKS.md why the figures moved."
         echo "# $about"
         echo "requests $REQUESTS"
+        [ -z "${BENCH_HTTP_FEATURES:-${RECORD_FEATURES:-}}" ] || echo "features ${BENCH_HTTP_FEATURES:-${RECORD_FEATURES:-}}"
         cat "$OUT/instructions.txt"
     } >"$RECORD.new"
     mv "$RECORD.new" "$RECORD"
