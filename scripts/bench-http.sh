@@ -479,7 +479,7 @@ stop_paired() {
 }
 
 cpu_ns() { # pid: nanoseconds on a CPU so far, all the process's threads
-    cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ t += $1 } END { printf "%d\n", t }'
+    cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ t += $1 } END { printf "%.0f\n", t }'
 }
 
 paired_round() { # pair-index round tag-a pid-a port-a tag-b pid-b port-b
