@@ -46,7 +46,10 @@ use actix_web::dev::{
     AppService, HttpServiceFactory, ServiceFactory, ServiceRequest, ServiceResponse, Transform,
 };
 use sanctum_core::Requirement;
-use sanctum_core::openapi::utoipa::{document_authentication, document_guard};
+use sanctum_core::openapi::layer_security;
+use sanctum_core::openapi::utoipa::{
+    document_alb_authentication, document_authentication, document_guard,
+};
 use utoipa::openapi::RefOr;
 use utoipa::openapi::path::Paths;
 use utoipa::openapi::schema::Schema;
@@ -54,10 +57,12 @@ use utoipa_actix_web::OpenApiFactory;
 use utoipa_actix_web::scope::Scope;
 
 pub use sanctum_core::openapi::{
-    BEARER_SCHEME, CognitoSecurity, GROUPS_EXTENSION, OAUTH2_SCHEME, SecurityRequirements,
+    ALB_EXTENSION, BEARER_SCHEME, CognitoSecurity, GROUPS_EXTENSION, OAUTH2_SCHEME,
+    SecurityRequirements,
 };
 
-use crate::{CognitoAuth, Require, RequireGroup, RequireScope};
+use crate::middleware::request::Auth;
+use crate::{AlbAuth, CognitoAuth, Require, RequireGroup, RequireScope};
 
 /// A guard that can say what it requires: [`RequireGroup`], [`RequireScope`], [`Require`].
 pub trait GuardRequirement {
@@ -83,11 +88,81 @@ impl GuardRequirement for Require {
     }
 }
 
+/// The authentication middleware [`wrap_auth`](ScopeExt::wrap_auth) documents:
+/// [`CognitoAuth`] (a Cognito token's requirement) and [`AlbAuth`] (`x-sanctum-alb`, no
+/// security scheme: see
+/// [`sanctum_core::openapi`](sanctum_core::openapi#behind-an-application-load-balancer)).
+/// Sealed; the [module docs](self) show one.
+pub trait AuthMiddleware: sealed::Sealed {}
+
+impl AuthMiddleware for CognitoAuth {}
+impl AuthMiddleware for AlbAuth {}
+
+mod sealed {
+    use sanctum_core::openapi::SecurityRequirements;
+
+    /// What the middleware documents: its rule's security, whether anonymous requests pass,
+    /// and whether it is the ALB's.
+    pub trait Sealed {
+        fn security(&self) -> (Option<SecurityRequirements>, bool, bool);
+    }
+}
+
+/// What `wrap_auth` documents for `auth` (see [`layer_security`]).
+fn auth_security<C>(auth: &Auth<C>) -> (Option<SecurityRequirements>, bool) {
+    layer_security(auth.requirement.as_ref(), auth.optional)
+}
+
+impl sealed::Sealed for CognitoAuth {
+    fn security(&self) -> (Option<SecurityRequirements>, bool, bool) {
+        let (security, optional) = auth_security(self.auth());
+        (security, optional, false)
+    }
+}
+
+impl sealed::Sealed for AlbAuth {
+    fn security(&self) -> (Option<SecurityRequirements>, bool, bool) {
+        let (security, optional) = auth_security(self.auth());
+        (security, optional, true)
+    }
+}
+
+/// sanctum's middleware as `wrap_guard` / `wrap_auth` take it: a `Transform` of the scope's
+/// service `S` answering `EitherBody<B>`. Implemented for every such type; the
+/// [module docs](self) show one.
+pub trait ScopeMiddleware<S, B>:
+    Transform<
+        S,
+        ServiceRequest,
+        Response = ServiceResponse<EitherBody<B>>,
+        Error = Error,
+        InitError = (),
+    > + 'static
+{
+}
+
+impl<M, S, B> ScopeMiddleware<S, B> for M where
+    M: Transform<
+            S,
+            ServiceRequest,
+            Response = ServiceResponse<EitherBody<B>>,
+            Error = Error,
+            InitError = (),
+        > + 'static
+{
+}
+
 /// What one middleware adds to the document.
 #[derive(Clone, Debug)]
 enum Step {
     Guard(SecurityRequirements),
-    Auth { optional: bool },
+    Auth {
+        optional: bool,
+    },
+    Alb {
+        security: Option<SecurityRequirements>,
+        optional: bool,
+    },
 }
 
 /// A utoipa-actix-web scope wrapped in sanctum middleware that documents itself: register it
@@ -126,14 +201,7 @@ pub trait ScopeExt<T>: Sized + Into<Documented<T>> {
                 InitError = (),
             >,
         B: MessageBody + 'static,
-        G: GuardRequirement
-            + Transform<
-                T::Service,
-                ServiceRequest,
-                Response = ServiceResponse<EitherBody<B>>,
-                Error = Error,
-                InitError = (),
-            > + 'static,
+        G: GuardRequirement + ScopeMiddleware<T::Service, B>,
     {
         let Documented { scope, mut steps } = self.into();
         steps.push(Step::Guard(SecurityRequirements::of(&guard.requirement())));
@@ -143,12 +211,50 @@ pub trait ScopeExt<T>: Sized + Into<Documented<T>> {
         }
     }
 
-    /// Wraps the scope in `auth` and documents a Cognito token's requirement where no guard
-    /// wrote one (optional middleware: anonymous requests too) and the 401 response; the rule
-    /// of its [`require`](CognitoAuth::require) is documented as a guard's.
-    fn wrap_auth<B>(
+    /// Wraps the scope in `auth` and documents it on every operation of the scope.
+    ///
+    /// A [`CognitoAuth`]: a Cognito token's requirement where no guard wrote one (optional
+    /// middleware: anonymous requests too) and the 401 response; the rule of its
+    /// [`require`](CognitoAuth::require) is documented as a guard's.
+    ///
+    /// An [`AlbAuth`]: its requirement in `x-sanctum-alb` (the rule of its
+    /// [`require`](AlbAuth::require); none: any signed-in user; optional middleware: anonymous
+    /// requests too), the 401 response and, for a rule, the 403 one. No security scheme: the
+    /// client sends no token (see
+    /// [`sanctum_core::openapi`](sanctum_core::openapi#behind-an-application-load-balancer)).
+    ///
+    /// ```
+    /// use actix_web::{App, get};
+    /// use sanctum_actix::openapi::ScopeExt as _;
+    /// use sanctum_actix::{AlbAuth, RequireGroup};
+    /// use utoipa_actix_web::{AppExt as _, scope};
+    ///
+    /// /// The admin page.
+    /// #[utoipa::path(responses((status = 200, body = String)))]
+    /// #[get("/admin")]
+    /// async fn admin() -> &'static str {
+    ///     "welcome, admin"
+    /// }
+    ///
+    /// # fn app(alb: sanctum_actix::sanctum_core::alb::AlbVerifier) -> Result<(), serde_json::Error> {
+    /// let (app, doc) = App::new()
+    ///     .into_utoipa_app()
+    ///     .service(
+    ///         scope::scope("/api")
+    ///             .service(admin)
+    ///             .wrap_auth(AlbAuth::new(alb).require(RequireGroup("admin"))),
+    ///     )
+    ///     .split_for_parts();
+    ///
+    /// let json = serde_json::to_value(&doc)?;
+    /// let operation = &json["paths"]["/api/admin"]["get"];
+    /// assert_eq!(operation["x-sanctum-alb"]["requirements"][0]["groups"][0], "admin");
+    /// assert!(operation.get("security").is_none());
+    /// # let _ = app; Ok(()) }
+    /// ```
+    fn wrap_auth<A, B>(
         self,
-        auth: CognitoAuth,
+        auth: A,
     ) -> Documented<
         impl ServiceFactory<
             ServiceRequest,
@@ -168,13 +274,16 @@ pub trait ScopeExt<T>: Sized + Into<Documented<T>> {
             >,
         T::Service: 'static,
         B: MessageBody + 'static,
+        A: AuthMiddleware + ScopeMiddleware<T::Service, B>,
     {
         let Documented { scope, mut steps } = self.into();
-        let requirement = auth.requirement();
-        steps.extend(requirement.map(|r| Step::Guard(SecurityRequirements::of(r))));
-        steps.push(Step::Auth {
-            optional: auth.is_optional() && requirement.is_none(),
-        });
+        let (security, optional, alb) = sealed::Sealed::security(&auth);
+        if alb {
+            steps.push(Step::Alb { security, optional });
+        } else {
+            steps.extend(security.map(Step::Guard));
+            steps.push(Step::Auth { optional });
+        }
         Documented {
             scope: scope.wrap(auth),
             steps,
@@ -185,9 +294,9 @@ pub trait ScopeExt<T>: Sized + Into<Documented<T>> {
 impl<T> ScopeExt<T> for Scope<T> {}
 
 impl<T> Documented<T> {
-    /// Wraps the scope in `middleware` that adds nothing to the document (an [`AlbAuth`]
-    /// behind a load balancer, whose headers no client sends; logging, ...), keeping what the
-    /// sanctum middleware already wrapped documented. As `.wrap`, it runs before them.
+    /// Wraps the scope in `middleware` that adds nothing to the document (logging, ...),
+    /// keeping what the sanctum middleware already wrapped documented. As `.wrap`, it runs
+    /// before them. (An [`AlbAuth`] wrapped this way is not documented: `wrap_auth` it.)
     ///
     /// ```
     /// use actix_web::{App, get};
@@ -288,6 +397,9 @@ impl<T> OpenApiFactory for Documented<T> {
             match step {
                 Step::Guard(security) => document_guard(&mut paths, security),
                 Step::Auth { optional } => document_authentication(&mut paths, *optional),
+                Step::Alb { security, optional } => {
+                    document_alb_authentication(&mut paths, security.as_ref(), *optional);
+                }
             }
         }
         paths

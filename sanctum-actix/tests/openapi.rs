@@ -176,3 +176,66 @@ async fn a_middleware_requirement_is_documented_as_its_guard() {
         assert_eq!(admin_path(doc), guarded, "{middleware:?}");
     }
 }
+
+/// `wrap_auth` of an [`AlbAuth`](sanctum_actix::AlbAuth) documents it: its rule in
+/// `x-sanctum-alb` (none: any signed-in user; an optional middleware admits anonymous requests
+/// unless it has a rule), the 401 and, for a rule, the 403 response — and no security scheme,
+/// since the client sends the service no token. The document is valid.
+#[actix_web::test]
+async fn an_alb_middleware_documents_its_requirement_without_a_scheme() {
+    use sanctum_actix::AlbAuth;
+    use sanctum_core::testing::AlbTestIssuer;
+
+    let issuer = TestIssuer::start().await.expect("issuer");
+    let alb = AlbTestIssuer::for_issuer(&issuer)
+        .await
+        .expect("load balancer");
+    let auth = AlbAuth::new(alb.verifier_with_access_token(&issuer));
+    let (_, mut doc) = App::new()
+        .into_utoipa_app()
+        .service(
+            scope::scope("/admin")
+                .service(orders)
+                .wrap_auth(auth.clone().require(RequireGroup("admin"))),
+        )
+        .service(
+            scope::scope("/open")
+                .service(reports)
+                .wrap_auth(auth.clone().optional()),
+        )
+        .service(
+            scope::scope("/home")
+                .service(home)
+                .wrap_auth(auth.clone().optional().require(RequireScope("home/read"))),
+        )
+        .service(scope::scope("/user").service(me).wrap_auth(auth))
+        .service(health)
+        .split_for_parts();
+    CognitoSecurity::new().modify(&mut doc);
+    let json = serde_json::to_string(&doc).expect("serialize");
+    validate(&json);
+    let json: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let alb_doc = |anonymous: bool, groups: &[&str], scopes: &[&str]| {
+        serde_json::json!({
+            "anonymous": anonymous,
+            "requirements": [{ "groups": groups, "scopes": scopes }],
+        })
+    };
+    for (path, alb_value, forbidden) in [
+        ("/admin/orders", alb_doc(false, &["admin"], &[]), true),
+        ("/open/reports", alb_doc(true, &[], &[]), false),
+        ("/home/home", alb_doc(false, &[], &["home/read"]), true),
+        ("/user/me", alb_doc(false, &[], &[]), false),
+    ] {
+        let op = &json["paths"][path]["get"];
+        assert_eq!(op["x-sanctum-alb"], alb_value, "{path}: {op}");
+        assert!(op.get("security").is_none(), "{path}: no scheme: {op}");
+        assert!(op["responses"]["401"].is_object(), "{path}: {op}");
+        assert_eq!(op["responses"].get("403").is_some(), forbidden, "{path}");
+    }
+    assert!(
+        json["paths"]["/health"]["get"]
+            .get("x-sanctum-alb")
+            .is_none()
+    );
+}

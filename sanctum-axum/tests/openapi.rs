@@ -284,3 +284,88 @@ async fn a_layer_requirement_is_documented_as_its_guard() {
         assert_eq!(aide_admin(route().route_auth(layer)), guarded, "aide");
     }
 }
+
+/// `route_alb_auth` documents an ALB layer: its rule in `x-sanctum-alb` (none: any signed-in
+/// user; an optional layer admits anonymous requests unless it has a rule), the 401 and, for a
+/// rule, the 403 response — and no security scheme, since the client sends the service no
+/// token. utoipa (router and method router) and aide write the same; the document is valid.
+#[tokio::test]
+async fn an_alb_layer_documents_its_requirement_without_a_scheme() {
+    use sanctum_axum::AlbAuthLayer;
+    use sanctum_axum::openapi::aide::ApiRouterExt as _;
+    use sanctum_axum::openapi::utoipa::OpenApiRouterExt as _;
+    use sanctum_core::testing::AlbTestIssuer;
+    use utoipa::Modify as _;
+    use utoipa_axum::router::OpenApiRouter;
+    use utoipa_axum::routes;
+
+    let issuer = TestIssuer::start().await.expect("issuer");
+    let alb = AlbTestIssuer::for_issuer(&issuer)
+        .await
+        .expect("load balancer");
+    let layer = AlbAuthLayer::new(alb.verifier_with_access_token(&issuer));
+    let admin = layer.clone().require(RequireGroup("admin"));
+    let (_, mut doc) = OpenApiRouter::<()>::new()
+        .routes(routes!(with_utoipa::orders))
+        .route_alb_auth(admin.clone())
+        .routes(routes!(with_utoipa::reports).route_alb_auth(layer.clone().optional()))
+        .routes(
+            routes!(with_utoipa::home)
+                .route_alb_auth(layer.clone().optional().require(RequireScope("home/read"))),
+        )
+        .routes(routes!(with_utoipa::me).route_alb_auth(layer.clone()))
+        .routes(routes!(with_utoipa::health))
+        .split_for_parts();
+    CognitoSecurity::new().modify(&mut doc);
+    let json = serde_json::to_string(&doc).expect("serialize");
+    validate(&json);
+    let json: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let op = |path: &str| json["paths"][path]["get"].clone();
+    let alb_doc = |anonymous: bool, groups: &[&str], scopes: &[&str]| {
+        serde_json::json!({
+            "anonymous": anonymous,
+            "requirements": [{ "groups": groups, "scopes": scopes }],
+        })
+    };
+    let expected = [
+        ("/orders", alb_doc(false, &["admin"], &[]), true),
+        ("/reports", alb_doc(true, &[], &[]), false),
+        ("/home", alb_doc(false, &[], &["home/read"]), true),
+        ("/me", alb_doc(false, &[], &[]), false),
+    ];
+    for (path, alb_value, forbidden) in &expected {
+        let op = op(path);
+        assert_eq!(&op["x-sanctum-alb"], alb_value, "{path}: {op}");
+        assert!(op.get("security").is_none(), "{path}: no scheme: {op}");
+        assert!(op["responses"]["401"].is_object(), "{path}: {op}");
+        assert_eq!(op["responses"].get("403").is_some(), *forbidden, "{path}");
+    }
+    assert!(op("/health").get("x-sanctum-alb").is_none());
+
+    // aide: the same extension and responses
+    let mut aide_doc = aide::openapi::OpenApi::default();
+    let _: Router = aide::axum::ApiRouter::new()
+        .api_route("/orders", aide::axum::routing::get(|| async { "[]" }))
+        .route_alb_auth(admin)
+        .api_route("/reports", aide::axum::routing::get(|| async { "r" }))
+        .route_alb_auth(layer.optional())
+        .finish_api(&mut aide_doc);
+    sanctum_axum::openapi::aide::apply(&CognitoSecurity::new(), &mut aide_doc);
+    let aide_json = serde_json::to_value(&aide_doc).expect("json");
+    for (path, alb_value, forbidden) in &expected[..1] {
+        let op = &aide_json["paths"][path]["get"];
+        assert_eq!(&op["x-sanctum-alb"], alb_value, "aide {path}: {op}");
+        assert!(op.get("security").is_none(), "aide {path}: {op}");
+        assert_eq!(
+            op["responses"].get("403").is_some(),
+            *forbidden,
+            "aide {path}"
+        );
+    }
+    // /orders is behind both layers (a route layer covers the routes added before it): the
+    // outer optional one cannot admit anonymous requests the inner one refuses
+    assert_eq!(
+        aide_json["paths"]["/reports"]["get"]["x-sanctum-alb"],
+        alb_doc(true, &[], &[]),
+    );
+}

@@ -52,7 +52,7 @@ async fn admin(user: CognitoUser) -> HttpResponse {
 enum Auth {
     /// Bearer tokens: documented as the Cognito schemes.
     Cognito(CognitoAuth),
-    /// An ALB's headers: nothing a client sends, so not documented.
+    /// An ALB's headers: documented in `x-sanctum-alb` (no scheme: the client sends no token).
     Alb(AlbAuth),
 }
 
@@ -75,8 +75,8 @@ fn routes(cfg: &mut ServiceConfig<'_>, auth: &Auth, metrics: Option<&PrometheusH
             .service(scope::scope("/me").service(me).wrap_auth(auth.clone()))
             .service(admin_scope.wrap_auth(auth)),
         Auth::Alb(alb) => cfg
-            .service(scope::scope("/me").service(me).wrap(alb.clone()))
-            .service(admin_scope.wrap(alb)),
+            .service(scope::scope("/me").service(me).wrap_auth(alb.clone()))
+            .service(admin_scope.wrap_auth(alb)),
     };
 }
 

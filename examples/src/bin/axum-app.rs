@@ -75,7 +75,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
     // behind an ALB (SANCTUM_ALB_ARN) by its headers, else by bearer tokens
     let (app, mut doc): (Router, _) = match demo.alb.clone() {
-        Some(alb) => protected().route_layer(AlbAuthLayer::new(alb)),
+        Some(alb) => protected().route_alb_auth(AlbAuthLayer::new(alb)),
         None => protected().route_auth(CognitoAuthLayer::new(demo.verifier.clone())),
     }
     .routes(routes!(public))

@@ -89,6 +89,12 @@ impl AlbAuth {
         }
     }
 
+    /// The middleware's configuration (for the OpenAPI document).
+    #[cfg(feature = "utoipa")]
+    pub(crate) fn auth(&self) -> &Auth<AlbVerifier> {
+        &self.auth
+    }
+
     /// Optional mode: a request without `x-amzn-oidc-data` passes anonymously (guards behind
     /// answer 401); an invalid one is still refused.
     pub fn optional(mut self) -> Self {
@@ -118,9 +124,8 @@ impl AlbAuth {
     /// # let _ = admin; }
     /// ```
     ///
-    /// The OpenAPI helpers (feature `utoipa`) document [`CognitoAuth`](crate::CognitoAuth) and
-    /// the guards; an `AlbAuth` is wrapped with `openapi::Documented::wrap`, which documents
-    /// nothing, so its rule is not in the document (`wrap_guard` a guard for that).
+    /// The OpenAPI helpers (feature `utoipa`) document the rule when the middleware is wrapped
+    /// with `openapi::ScopeExt::wrap_auth` (in `x-sanctum-alb`: see [`sanctum_core::openapi`]).
     pub fn require(mut self, guard: impl Into<Require>) -> Self {
         self.auth.require(guard.into().requirement().clone());
         self

@@ -177,10 +177,10 @@ impl CognitoAuth {
         }
     }
 
-    /// Whether requests without a token pass (for the OpenAPI document).
+    /// The middleware's configuration (for the OpenAPI document).
     #[cfg(feature = "utoipa")]
-    pub(crate) fn is_optional(&self) -> bool {
-        self.auth.optional
+    pub(crate) fn auth(&self) -> &Auth<Tokens> {
+        &self.auth
     }
 
     /// Optional mode: a request without a token passes anonymously (guards behind answer 401,
@@ -218,12 +218,6 @@ impl CognitoAuth {
     pub fn require(mut self, guard: impl Into<Require>) -> Self {
         self.auth.require(guard.into().requirement().clone());
         self
-    }
-
-    /// The rule [`require`](Self::require) set (for the OpenAPI document).
-    #[cfg(feature = "utoipa")]
-    pub(crate) fn requirement(&self) -> Option<&sanctum_core::Requirement> {
-        self.auth.requirement.as_ref()
     }
 
     /// Where to find the token (default [`TokenSource::Bearer`]; also

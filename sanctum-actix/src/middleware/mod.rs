@@ -57,7 +57,7 @@
 mod alb;
 mod auth;
 mod guard;
-mod request;
+pub(crate) mod request;
 
 pub use self::alb::{AlbAuth, AlbAuthService};
 #[cfg(feature = "sessions")]

@@ -87,6 +87,12 @@ impl AlbAuthLayer {
         }
     }
 
+    /// The layer's configuration (for the OpenAPI document).
+    #[cfg(any(feature = "utoipa", feature = "aide"))]
+    pub(crate) fn shared(&self) -> &Shared<AlbVerifier> {
+        &self.shared
+    }
+
     /// Optional mode: a request without `x-amzn-oidc-data` passes anonymously (guards behind
     /// answer 401); an invalid one is still refused.
     pub fn optional(mut self) -> Self {
@@ -117,9 +123,8 @@ impl AlbAuthLayer {
     /// # }
     /// ```
     ///
-    /// The OpenAPI helpers (features `utoipa`, `aide`) document
-    /// [`CognitoAuthLayer`](crate::CognitoAuthLayer) only; an ALB layer's rule is not in the
-    /// document.
+    /// The OpenAPI helpers (features `utoipa`, `aide`) document the rule when the layer is
+    /// added with `route_alb_auth` (in `x-sanctum-alb`: see [`sanctum_core::openapi`]).
     pub fn require(mut self, guard: impl Into<Require>) -> Self {
         let guard = guard.into();
         Arc::make_mut(&mut self.shared).require(guard.requirement().clone());

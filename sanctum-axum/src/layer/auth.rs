@@ -205,10 +205,10 @@ impl CognitoAuthLayer {
         self
     }
 
-    /// Whether the layer lets requests without a token through (for the OpenAPI document).
+    /// The layer's configuration (for the OpenAPI document).
     #[cfg(any(feature = "utoipa", feature = "aide"))]
-    pub(crate) fn is_optional(&self) -> bool {
-        self.shared.optional
+    pub(crate) fn shared(&self) -> &Shared<Tokens> {
+        &self.shared
     }
 
     /// Optional mode: a request without a token passes through anonymously (handlers see
@@ -247,12 +247,6 @@ impl CognitoAuthLayer {
     pub fn require(self, guard: impl Into<Require>) -> Self {
         let guard = guard.into();
         self.with(|s| s.require(guard.requirement().clone()))
-    }
-
-    /// The rule [`require`](Self::require) set (for the OpenAPI document).
-    #[cfg(any(feature = "utoipa", feature = "aide"))]
-    pub(crate) fn requirement(&self) -> Option<&sanctum_core::Requirement> {
-        self.shared.requirement.as_ref()
     }
 
     /// Where to find the token: [`TokenSource::Bearer`] (default),

@@ -37,7 +37,7 @@ mod alb;
 mod auth;
 pub mod future;
 mod guard;
-mod request;
+pub(crate) mod request;
 
 pub use alb::{AlbAuthLayer, AlbAuthService};
 pub use auth::{CognitoAuthLayer, CognitoAuthService};

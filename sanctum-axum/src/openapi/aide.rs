@@ -39,11 +39,12 @@ use aide::openapi::{
 };
 use aide::operation::OperationInput;
 use sanctum_core::openapi::{
-    BEARER_DESCRIPTION, BEARER_SCHEME, CognitoSecurity, GROUPS_EXTENSION, OAUTH2_DESCRIPTION,
-    OAUTH2_SCHEME, RequirementObject, SCOPE_DESCRIPTION, SecurityRequirements, authenticate,
+    ALB_EXTENSION, ALB_UNAUTHORIZED, BEARER_DESCRIPTION, BEARER_SCHEME, CognitoSecurity,
+    GROUPS_EXTENSION, OAUTH2_DESCRIPTION, OAUTH2_SCHEME, RequirementObject, SCOPE_DESCRIPTION,
+    SecurityRequirements, alb_authenticate, authenticate,
 };
 
-use crate::{CognitoAuthLayer, CognitoUser, Require, TypedClaims};
+use crate::{AlbAuthLayer, CognitoAuthLayer, CognitoUser, Require, TypedClaims};
 
 /// The description of the 401 response.
 const UNAUTHORIZED: &str = "No token, or an invalid one (`WWW-Authenticate: Bearer`)";
@@ -67,6 +68,34 @@ pub trait ApiRouterExt: Sized {
     /// guard's.
     #[must_use]
     fn route_auth(self, layer: CognitoAuthLayer) -> Self;
+
+    /// Adds `layer` as a route layer, and to the operations it covers its requirement in
+    /// `x-sanctum-alb` (the rule of its [`require`](AlbAuthLayer::require); none: any
+    /// signed-in user; optional layer: anonymous requests too), the 401 response and, for a
+    /// rule, the 403 one. No security scheme: the client sends no token (see
+    /// [`sanctum_core::openapi`](sanctum_core::openapi#behind-an-application-load-balancer)).
+    ///
+    /// ```
+    /// use aide::axum::{ApiRouter, routing::get};
+    /// use aide::openapi::OpenApi;
+    /// use sanctum_axum::openapi::aide::ApiRouterExt as _;
+    /// use sanctum_axum::{AlbAuthLayer, RequireScope};
+    ///
+    /// # fn app(alb: sanctum_axum::sanctum_core::alb::AlbVerifier) -> Result<(), serde_json::Error> {
+    /// let mut doc = OpenApi::default();
+    /// let router: axum::Router = ApiRouter::new()
+    ///     .api_route("/orders", get(|| async { "[]" }))
+    ///     .route_alb_auth(AlbAuthLayer::new(alb).require(RequireScope("orders/read")))
+    ///     .finish_api(&mut doc);
+    ///
+    /// let json = serde_json::to_value(&doc)?;
+    /// let orders = &json["paths"]["/orders"]["get"];
+    /// assert_eq!(orders["x-sanctum-alb"]["requirements"][0]["scopes"][0], "orders/read");
+    /// assert!(orders.get("security").is_none());
+    /// # let _ = router; Ok(()) }
+    /// ```
+    #[must_use]
+    fn route_alb_auth(self, layer: AlbAuthLayer) -> Self;
 }
 
 impl<S> ApiRouterExt for ApiRouter<S>
@@ -83,13 +112,30 @@ where
     }
 
     fn route_auth(self, layer: CognitoAuthLayer) -> Self {
-        let (security, optional) = super::layer_security(&layer);
+        let (security, optional) = super::layer_security(layer.shared());
         self.route_layer(layer).with_path_items(|mut item| {
             for operation in operations(item.inner_mut()) {
                 if let Some(security) = &security {
                     document_guard(operation, security);
                 }
                 document_authentication(operation, optional);
+            }
+            item
+        })
+    }
+
+    fn route_alb_auth(self, layer: AlbAuthLayer) -> Self {
+        let (security, optional) = super::layer_security(layer.shared());
+        self.route_layer(layer).with_path_items(|mut item| {
+            for operation in operations(item.inner_mut()) {
+                let guarded = operation.extensions.contains_key(GROUPS_EXTENSION);
+                let before = operation.extensions.get(ALB_EXTENSION);
+                let value = alb_authenticate(before, security.as_ref(), optional, guarded);
+                operation.extensions.insert(ALB_EXTENSION.to_owned(), value);
+                add_response(operation, 401, ALB_UNAUTHORIZED);
+                if security.is_some() {
+                    add_response(operation, 403, FORBIDDEN);
+                }
             }
             item
         })

@@ -13,10 +13,18 @@
 //! scopes on both schemes, and why) is in [`sanctum_core::openapi`].
 //!
 //! [`route_guard`]: utoipa::OpenApiRouterExt::route_guard
+//!
+//! Behind an Application Load Balancer, [`route_alb_auth`] adds an
+//! [`AlbAuthLayer`](crate::AlbAuthLayer) and documents its requirement in `x-sanctum-alb`
+//! rather than in a security scheme: the client sends the service no token (see
+//! [`sanctum_core::openapi`](sanctum_core::openapi#behind-an-application-load-balancer)).
+//!
 //! [`route_auth`]: utoipa::OpenApiRouterExt::route_auth
+//! [`route_alb_auth`]: utoipa::OpenApiRouterExt::route_alb_auth
 
 pub use sanctum_core::openapi::{
-    BEARER_SCHEME, CognitoSecurity, GROUPS_EXTENSION, OAUTH2_SCHEME, SecurityRequirements,
+    ALB_EXTENSION, BEARER_SCHEME, CognitoSecurity, GROUPS_EXTENSION, OAUTH2_SCHEME,
+    SecurityRequirements,
 };
 
 #[cfg(feature = "aide")]
@@ -24,13 +32,11 @@ pub mod aide;
 #[cfg(feature = "utoipa")]
 pub mod utoipa;
 
-/// What `route_auth` documents for `layer`: the security of its requirement
-/// ([`require`](crate::CognitoAuthLayer::require)), if any, and whether anonymous requests
-/// pass (optional mode without a requirement).
-fn layer_security(layer: &crate::CognitoAuthLayer) -> (Option<SecurityRequirements>, bool) {
-    let requirement = layer.requirement();
-    (
-        requirement.map(SecurityRequirements::of),
-        layer.is_optional() && requirement.is_none(),
-    )
+/// What `route_auth` / `route_alb_auth` document for a layer: the security of its
+/// requirement (`require`), if any, and whether anonymous requests pass (optional mode
+/// without a requirement).
+fn layer_security<C>(
+    shared: &crate::layer::request::Shared<C>,
+) -> (Option<SecurityRequirements>, bool) {
+    sanctum_core::openapi::layer_security(shared.requirement.as_ref(), shared.optional)
 }

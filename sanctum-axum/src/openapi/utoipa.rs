@@ -36,11 +36,11 @@
 //! ```
 
 use sanctum_core::openapi::SecurityRequirements;
-use sanctum_core::openapi::utoipa::{document_authentication, document_guard};
+use sanctum_core::openapi::utoipa::{document_alb_authentication, document_guard, document_layer};
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
 
 use super::layer_security;
-use crate::{CognitoAuthLayer, Require};
+use crate::{AlbAuthLayer, CognitoAuthLayer, Require};
 
 /// Guards and the authentication layer that document themselves: each method is
 /// `route_layer` plus the security requirement of the routes it covers (those added before).
@@ -59,6 +59,38 @@ pub trait OpenApiRouterExt: Sized {
     /// guard's.
     #[must_use]
     fn route_auth(self, layer: CognitoAuthLayer) -> Self;
+
+    /// Adds `layer` as a route layer, and to the operations it covers its requirement in
+    /// `x-sanctum-alb` (the rule of its [`require`](AlbAuthLayer::require); none: any
+    /// signed-in user; optional layer: anonymous requests too), the 401 response and, for a
+    /// rule, the 403 one. No security scheme: the client sends no token (see
+    /// [`sanctum_core::openapi`](sanctum_core::openapi#behind-an-application-load-balancer)).
+    ///
+    /// ```
+    /// use sanctum_axum::openapi::utoipa::OpenApiRouterExt as _;
+    /// use sanctum_axum::{AlbAuthLayer, RequireGroup};
+    /// use utoipa_axum::{router::OpenApiRouter, routes};
+    ///
+    /// /// The admin page.
+    /// #[utoipa::path(get, path = "/admin", responses((status = 200, body = String)))]
+    /// async fn admin() -> &'static str {
+    ///     "welcome, admin"
+    /// }
+    ///
+    /// # fn app(alb: sanctum_axum::sanctum_core::alb::AlbVerifier) -> Result<(), serde_json::Error> {
+    /// let (router, doc): (axum::Router, _) = OpenApiRouter::new()
+    ///     .routes(routes!(admin))
+    ///     .route_alb_auth(AlbAuthLayer::new(alb).require(RequireGroup("admin")))
+    ///     .split_for_parts();
+    ///
+    /// let json = serde_json::to_value(&doc)?;
+    /// let admin = &json["paths"]["/admin"]["get"];
+    /// assert_eq!(admin["x-sanctum-alb"]["requirements"][0]["groups"][0], "admin");
+    /// assert!(admin.get("security").is_none());
+    /// # let _ = router; Ok(()) }
+    /// ```
+    #[must_use]
+    fn route_alb_auth(self, layer: AlbAuthLayer) -> Self;
 }
 
 impl<S> OpenApiRouterExt for OpenApiRouter<S>
@@ -74,13 +106,21 @@ where
     }
 
     fn route_auth(self, layer: CognitoAuthLayer) -> Self {
-        let (security, optional) = layer_security(&layer);
+        let (security, optional) = layer_security(layer.shared());
+        let mut router = self.route_layer(layer);
+        document_layer(
+            &mut router.get_openapi_mut().paths,
+            security.as_ref(),
+            optional,
+        );
+        router
+    }
+
+    fn route_alb_auth(self, layer: AlbAuthLayer) -> Self {
+        let (security, optional) = layer_security(layer.shared());
         let mut router = self.route_layer(layer);
         let paths = &mut router.get_openapi_mut().paths;
-        if let Some(security) = &security {
-            document_guard(paths, security);
-        }
-        document_authentication(paths, optional);
+        document_alb_authentication(paths, security.as_ref(), optional);
         router
     }
 }
@@ -98,11 +138,15 @@ where
 
     fn route_auth(self, layer: CognitoAuthLayer) -> Self {
         let (schemas, mut paths, method_router) = self;
-        let (security, optional) = layer_security(&layer);
-        if let Some(security) = &security {
-            document_guard(&mut paths, security);
-        }
-        document_authentication(&mut paths, optional);
+        let (security, optional) = layer_security(layer.shared());
+        document_layer(&mut paths, security.as_ref(), optional);
+        (schemas, paths, method_router.route_layer(layer))
+    }
+
+    fn route_alb_auth(self, layer: AlbAuthLayer) -> Self {
+        let (schemas, mut paths, method_router) = self;
+        let (security, optional) = layer_security(layer.shared());
+        document_alb_authentication(&mut paths, security.as_ref(), optional);
         (schemas, paths, method_router.route_layer(layer))
     }
 }

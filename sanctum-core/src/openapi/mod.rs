@@ -45,6 +45,27 @@
 //!
 //! Without OAuth2 URLs the OAuth2 objects are removed when [`CognitoSecurity`] is applied, so
 //! the document names only schemes it defines.
+//!
+//! # Behind an Application Load Balancer
+//!
+//! An operation authenticated by the ALB's headers (the adapters' ALB layer) names **no**
+//! security scheme: the client never sends a Cognito token to the service — it signs in at the
+//! load balancer (a session cookie of the ALB's, a redirect to Cognito's managed login), and
+//! the load balancer adds `x-amzn-oidc-data` (and the access token) on its way in. Neither
+//! the bearer scheme nor the OAuth2 scheme says that, and OpenAPI has no scheme type that
+//! does, so the requirement is written into the operation's [`ALB_EXTENSION`]
+//! (`x-sanctum-alb`) instead, with the 401 (and, for a requirement, 403) responses:
+//!
+//! ```json
+//! "x-sanctum-alb": {
+//!   "anonymous": false,
+//!   "requirements": [ { "groups": ["admin"], "scopes": [] }, { "groups": [], "scopes": ["s"] } ]
+//! }
+//! ```
+//!
+//! `requirements` are the alternatives of the layer's rule (a user passes with any one of
+//! them; `[{ "groups": [], "scopes": [] }]`: any signed-in user); `anonymous` is true for an
+//! optional layer without a rule (a request the ALB let through unauthenticated passes).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -66,6 +87,14 @@ pub const GROUPS_EXTENSION: &str = "x-sanctum-groups";
 pub const BEARER_DESCRIPTION: &str = "A Cognito access token (or ID token where the route \
     accepts one) in `Authorization: Bearer`. Its list in a requirement names the Cognito groups \
     (`x-sanctum-groups`) and OAuth scopes the token must carry.";
+
+/// The operation extension describing authentication by an Application Load Balancer's
+/// headers: `x-sanctum-alb` (see the [module docs](self#behind-an-application-load-balancer)).
+pub const ALB_EXTENSION: &str = "x-sanctum-alb";
+
+/// The description of the 401 response of an operation behind the ALB layer.
+pub const ALB_UNAUTHORIZED: &str = "The load balancer forwarded no `x-amzn-oidc-data`, or an \
+    invalid one";
 
 /// The description of the OAuth2 scheme.
 pub const OAUTH2_DESCRIPTION: &str = "Cognito's managed login (authorization code with PKCE).";
@@ -257,6 +286,108 @@ pub fn authenticate(
         out.push(RequirementObject::new());
     }
     dedup(out)
+}
+
+/// What an authentication layer documents: the security of its `require` rule, if any, and
+/// whether anonymous requests pass (`optional` mode without a rule).
+///
+/// ```
+/// use sanctum_core::Requirement;
+/// use sanctum_core::openapi::{SecurityRequirements, layer_security};
+///
+/// let rule = Requirement::group("admin");
+/// assert_eq!(
+///     layer_security(Some(&rule), true),
+///     (Some(SecurityRequirements::of(&rule)), false)
+/// );
+/// assert_eq!(layer_security(None, true), (None, true));
+/// ```
+#[must_use]
+pub fn layer_security(
+    requirement: Option<&Requirement>,
+    optional: bool,
+) -> (Option<SecurityRequirements>, bool) {
+    (
+        requirement.map(SecurityRequirements::of),
+        optional && requirement.is_none(),
+    )
+}
+
+/// The [`ALB_EXTENSION`] value of an operation once an ALB layer asking for `security` (none:
+/// any signed-in user) is in front of it, given the value it had (`existing`, from a layer
+/// behind) and whether a guard marked it (`guarded`, [`GROUPS_EXTENSION`]): the
+/// requirements conjoined, anonymous requests admitted only if every layer (`optional`) lets
+/// them through and no guard refuses them. See the
+/// [module docs](self#behind-an-application-load-balancer).
+///
+/// ```
+/// use sanctum_core::Requirement;
+/// use sanctum_core::openapi::{SecurityRequirements, alb_authenticate};
+///
+/// let admin = SecurityRequirements::of(&Requirement::group("admin"));
+/// let value = alb_authenticate(None, Some(&admin), false, false);
+/// assert_eq!(
+///     value,
+///     serde_json::json!({
+///         "anonymous": false,
+///         "requirements": [{ "groups": ["admin"], "scopes": [] }],
+///     })
+/// );
+/// ```
+#[must_use]
+pub fn alb_authenticate(
+    existing: Option<&serde_json::Value>,
+    security: Option<&SecurityRequirements>,
+    optional: bool,
+    guarded: bool,
+) -> serde_json::Value {
+    let before: Option<AlbDocument> = existing.and_then(|v| serde_json::from_value(v.clone()).ok());
+    let layer = security
+        .cloned()
+        .unwrap_or_else(SecurityRequirements::authenticated);
+    let requirements = match &before {
+        Some(before) => {
+            let alternatives: Vec<Alternative> =
+                before.requirements.iter().map(Alternative::from).collect();
+            SecurityRequirements::new(Some(alternatives)).and(&layer)
+        }
+        None => layer,
+    };
+    let document = AlbDocument {
+        anonymous: optional && !guarded && before.is_none_or(|b| b.anonymous),
+        requirements: requirements
+            .alternatives
+            .iter()
+            .map(|a| AlbAlternative {
+                groups: a.groups.clone(),
+                scopes: a.scopes.clone(),
+            })
+            .collect(),
+    };
+    serde_json::to_value(document).unwrap_or_default()
+}
+
+/// The [`ALB_EXTENSION`] value.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct AlbDocument {
+    anonymous: bool,
+    requirements: Vec<AlbAlternative>,
+}
+
+/// One alternative of [`AlbDocument`].
+#[derive(serde::Serialize, serde::Deserialize)]
+struct AlbAlternative {
+    groups: BTreeSet<String>,
+    scopes: BTreeSet<String>,
+}
+
+impl From<&AlbAlternative> for Alternative {
+    fn from(a: &AlbAlternative) -> Self {
+        Self {
+            groups: a.groups.clone(),
+            scopes: a.scopes.clone(),
+        }
+    }
 }
 
 /// `a` and `b` together: the union of each scheme's names.

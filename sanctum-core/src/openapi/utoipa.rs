@@ -33,8 +33,9 @@ use utoipa::openapi::security::{
 use utoipa::openapi::{Components, OpenApi, RefOr};
 
 use super::{
-    BEARER_DESCRIPTION, BEARER_SCHEME, CognitoSecurity, GROUPS_EXTENSION, OAUTH2_DESCRIPTION,
-    OAUTH2_SCHEME, RequirementObject, SCOPE_DESCRIPTION, SecurityRequirements, authenticate,
+    ALB_EXTENSION, ALB_UNAUTHORIZED, BEARER_DESCRIPTION, BEARER_SCHEME, CognitoSecurity,
+    GROUPS_EXTENSION, OAUTH2_DESCRIPTION, OAUTH2_SCHEME, RequirementObject, SCOPE_DESCRIPTION,
+    SecurityRequirements, alb_authenticate, authenticate,
 };
 
 /// Every operation of a path item.
@@ -128,6 +129,36 @@ pub fn document_authentication(paths: &mut Paths, optional: bool) {
         let guarded = extension_groups(operation).is_some();
         write(operation, authenticate(&existing, optional, guarded));
         add_response(operation, "401", UNAUTHORIZED);
+    }
+}
+
+/// Documents an authentication layer (its `require` rule `security` as a guard's, then the
+/// layer: see [`document_guard`], [`document_authentication`]) on every operation of `paths`.
+pub fn document_layer(paths: &mut Paths, security: Option<&SecurityRequirements>, optional: bool) {
+    if let Some(security) = security {
+        document_guard(paths, security);
+    }
+    document_authentication(paths, optional);
+}
+
+/// Documents an ALB authentication layer (asking for `security`, none: any signed-in user) in
+/// front of every operation of `paths`: [`ALB_EXTENSION`] (see [`super::alb_authenticate`]),
+/// the 401 response and, for a requirement, the 403 one — no security scheme (see the
+/// [module docs](super#behind-an-application-load-balancer)).
+pub fn document_alb_authentication(
+    paths: &mut Paths,
+    security: Option<&SecurityRequirements>,
+    optional: bool,
+) {
+    for operation in all_operations(paths) {
+        let guarded = extension_groups(operation).is_some();
+        let extensions = operation.extensions.get_or_insert_with(Extensions::default);
+        let value = alb_authenticate(extensions.get(ALB_EXTENSION), security, optional, guarded);
+        extensions.insert(ALB_EXTENSION.to_owned(), value);
+        add_response(operation, "401", ALB_UNAUTHORIZED);
+        if security.is_some() {
+            add_response(operation, "403", FORBIDDEN);
+        }
     }
 }
 
