@@ -679,6 +679,51 @@ mod tests {
     }
 
     #[test]
+    fn stacked_alb_layers_conjoin_and_a_guard_refuses_anonymous_requests() {
+        let value = |anonymous: bool, alternatives: serde_json::Value| serde_json::json!({ "anonymous": anonymous, "requirements": alternatives });
+        let open = alb_authenticate(None, None, true, false);
+        assert_eq!(
+            open,
+            value(true, serde_json::json!([{ "groups": [], "scopes": [] }]))
+        );
+        // a guard marked the operation: anonymous requests are refused
+        assert_eq!(
+            alb_authenticate(None, None, true, true),
+            value(false, serde_json::json!([{ "groups": [], "scopes": [] }]))
+        );
+        // an inner optional layer, an outer one asking for "admin" or scope "s": its rule
+        let rule =
+            SecurityRequirements::of(&Requirement::group("admin").or(Requirement::scope("s")));
+        let both = alb_authenticate(Some(&open), Some(&rule), false, false);
+        assert_eq!(
+            both,
+            value(
+                false,
+                serde_json::json!([
+                    { "groups": [], "scopes": ["s"] },
+                    { "groups": ["admin"], "scopes": [] },
+                ])
+            )
+        );
+        // an inner layer asking for "ops", an outer optional one: "ops" still, no anonymous
+        let ops = SecurityRequirements::of(&Requirement::group("ops"));
+        let inner = alb_authenticate(None, Some(&ops), false, false);
+        assert_eq!(alb_authenticate(Some(&inner), None, true, false), inner);
+        // both rules must hold
+        let and = alb_authenticate(Some(&inner), Some(&rule), false, false);
+        assert_eq!(
+            and,
+            value(
+                false,
+                serde_json::json!([
+                    { "groups": ["admin", "ops"], "scopes": [] },
+                    { "groups": ["ops"], "scopes": ["s"] },
+                ])
+            )
+        );
+    }
+
+    #[test]
     fn without_oauth2_urls_the_oauth2_objects_go() {
         let objects = SecurityRequirements::of(&Requirement::scope("s")).requirement_objects();
         assert_eq!(
