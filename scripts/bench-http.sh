@@ -523,8 +523,9 @@ if [ "$MODE" = paired ]; then
         k=$((k + 1))
         [[ "$pair" == *:* ]] || die "BENCH_HTTP_PAIRED: \"$pair\" is not A:B"
         ta="${pair%%:*}"; tb="${pair#*:}"
+        # start_checked leaves the server's credential in CRED
         start_checked "$ta" $((BASE_PORT + 2 * k)) "$OUT/pair$k.a"; pa="$SERVER_PID"; PAIRED_PIDS+=("$pa"); SERVER_PID=""
-        cred_args "$ta"; cred_a=("${CRED[@]}")
+        cred_a=("${CRED[@]}")
         start_checked "$tb" $((BASE_PORT + 2 * k + 1)) "$OUT/pair$k.b"; pb="$SERVER_PID"; PAIRED_PIDS+=("$pb"); SERVER_PID=""
         cred_b=("${CRED[@]}")
         # warm-up: both loaded for a second, not counted

@@ -492,23 +492,31 @@ async fn serve_jwt_authorizer(addr: SocketAddr, material: &Material) -> Result<(
     Ok(())
 }
 
+/// Serves the actix-web app factory `$app` at `$addr` with the server settings every actix
+/// variant shares (one worker, backlog 1024, no signal handling): only the middleware and
+/// handler differ. Inside an async block on actix's runtime; evaluates to the server's result.
+macro_rules! actix_serve {
+    ($variant:expr, $addr:expr, $app:expr) => {{
+        let server = actix_web::HttpServer::new($app)
+            .workers(1)
+            .backlog(1024)
+            .disable_signals()
+            .bind($addr)?
+            .run();
+        crate::ready($variant, $addr);
+        server.await
+    }};
+}
+
 /// actix-web with one worker (plus actix's accept thread), on the caller's thread.
 fn actix(variant: &str, addr: SocketAddr, verifier: Option<Verifier>) -> Result<(), BoxError> {
-    use actix_web::{App, HttpServer, web};
+    use actix_web::{App, web};
     use sanctum_actix::{CognitoAuth, RequireGroup};
 
-    // The same server settings for every app; only the middleware and handler differ.
     macro_rules! run {
-        ($app:expr) => {{
-            let server = HttpServer::new($app)
-                .workers(1)
-                .backlog(1024)
-                .disable_signals()
-                .bind(addr)?
-                .run();
-            ready(variant, addr);
-            server.await
-        }};
+        ($app:expr) => {
+            actix_serve!(variant, addr, $app)
+        };
     }
 
     let admin = variant.starts_with("actix-admin");
@@ -684,7 +692,7 @@ mod sessions {
         dir: &Path,
         material: &Material,
     ) -> Result<(), BoxError> {
-        use actix_web::{App, HttpServer, web};
+        use actix_web::{App, web};
         use sanctum_actix::session::SessionAuth;
         use sanctum_actix::{CognitoAuth, RequireGroup};
         use sanctum_core::session::MemorySessionStore;
@@ -699,22 +707,14 @@ mod sessions {
                 .sign_in(None, &data(material, unix_now()?)?)
                 .await?;
             write_cookie(dir, variant, &format!("{}={id}", auth.cookie_name()))?;
-            // the same server settings as the other actix variants
-            let server = HttpServer::new(move || {
+            actix_serve!(variant, addr, move || {
                 App::new().service(
                     web::resource("/hello")
                         .wrap(RequireGroup("admin"))
                         .wrap(CognitoAuth::new(verifier.clone()).session(auth.clone()))
                         .route(web::get().to(super::actix_admin)),
                 )
-            })
-            .workers(1)
-            .backlog(1024)
-            .disable_signals()
-            .bind(addr)?
-            .run();
-            super::ready(variant, addr);
-            server.await?;
+            })?;
             Ok::<(), BoxError>(())
         })
     }
@@ -849,28 +849,15 @@ mod alb {
         dir: &Path,
         material: &Material,
     ) -> Result<(), BoxError> {
-        use actix_web::{App, HttpServer, web};
+        use actix_web::{App, web};
         use sanctum_actix::{AlbAuth, RequireGroup};
-
-        macro_rules! run {
-            ($app:expr) => {{
-                let server = HttpServer::new($app)
-                    .workers(1)
-                    .backlog(1024)
-                    .disable_signals()
-                    .bind(addr)?
-                    .run();
-                super::ready(variant, addr);
-                server.await
-            }};
-        }
 
         let issuer = start(dir, variant, material)?;
         if variant == "actix-alb" {
             let alb =
                 super::current_thread()?.block_on(verifier(&issuer, dir, variant, material))?;
             actix_web::rt::System::new().block_on(async move {
-                run!(move || {
+                actix_serve!(variant, addr, move || {
                     App::new().service(
                         web::resource("/hello")
                             .wrap(RequireGroup("admin"))
@@ -881,7 +868,7 @@ mod alb {
             })?;
         } else {
             actix_web::rt::System::new().block_on(async move {
-                run!(|| {
+                actix_serve!(variant, addr, || {
                     App::new().service(
                         web::resource("/hello").route(web::get().to(super::actix_admin_noauth)),
                     )
